@@ -1,0 +1,257 @@
+/**
+ * The configuration contract (see README "Configuration"). Each Lambda reads its section once per
+ * cold start; a missing or malformed value fails at start with one message naming every offending
+ * variable. Secret values may be given directly (local use) or as Secrets Manager ARNs (AWS).
+ */
+import * as z from 'zod';
+import { ConfigError } from './errors.js';
+import { HANDLED_EVENT_TYPES } from './stripe/event-types.js';
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+const optionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v === '' ? undefined : v));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const url = (fallback?: string) =>
+  fallback === undefined ? z.url().optional() : z.url().default(fallback);
+
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
+
+/** Comma-separated list, blanks dropped. */
+const csv = z
+  .string()
+  .optional()
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0),
+  );
+
+const apiVersion = z
+  .string()
+  .regex(/^\d{2,3}\.0$/, 'must look like 64.0')
+  .refine((v) => Number(v) >= 58, 'must be 58.0 or newer (jsforce defaults to the outdated 50.0)')
+  .default('64.0');
+
+const ingressSchema = z
+  .object({
+    LOG_LEVEL: logLevel,
+    STRIPE_WEBHOOK_SECRET: csv,
+    STRIPE_WEBHOOK_SECRET_ARN: optionalText,
+    STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
+    STRIPE_HANDLED_EVENT_TYPES: csv,
+    INBOUND_QUEUE_URL: z.url(),
+    WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+    SQS_MAX_MESSAGE_BYTES: positiveInt(256 * 1024),
+  })
+  .superRefine((v, ctx) => {
+    if (v.STRIPE_WEBHOOK_SECRET.length === 0 && v.STRIPE_WEBHOOK_SECRET_ARN === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['STRIPE_WEBHOOK_SECRET'],
+        message: 'set STRIPE_WEBHOOK_SECRET (whsec_…, comma-separated for rotation) or STRIPE_WEBHOOK_SECRET_ARN',
+      });
+    }
+    for (const secret of v.STRIPE_WEBHOOK_SECRET) {
+      if (!secret.startsWith('whsec_')) {
+        ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'every secret must start with whsec_' });
+        break;
+      }
+    }
+  });
+
+const stripeApiShape = {
+  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_SECRET_KEY_ARN: optionalText,
+  STRIPE_API_URL: url(),
+};
+
+const salesforceShape = {
+  SALESFORCE_LOGIN_URL: url('https://login.salesforce.com'),
+  SALESFORCE_API_VERSION: apiVersion,
+  SALESFORCE_CLIENT_ID: optionalText,
+  SALESFORCE_CLIENT_SECRET: optionalText,
+  SALESFORCE_USERNAME: optionalText,
+  SALESFORCE_PRIVATE_KEY: optionalText,
+  SALESFORCE_INSTANCE_URL: url(),
+  SALESFORCE_ACCESS_TOKEN: optionalText,
+  /** JSON secret whose keys are the SALESFORCE_* variable names above. */
+  SALESFORCE_CREDENTIALS_ARN: optionalText,
+};
+
+const dedupShape = {
+  DEDUP_TABLE_NAME: z.string().min(1),
+  /** How long a claimed event stays locked; longer than the Lambda timeout. */
+  EVENT_LEASE_SECONDS: positiveInt(120),
+  /** How long completed markers and ordering watermarks are kept (Stripe retries for 3 days). */
+  DEDUP_TTL_DAYS: positiveInt(35).refine((d) => d >= 30, 'must be at least 30'),
+};
+
+const consumerSchema = z.object({
+  LOG_LEVEL: logLevel,
+  ...dedupShape,
+  ...salesforceShape,
+  ...stripeApiShape,
+  INBOUND_DLQ_URL: z.url().optional(),
+  MAX_RECEIVE_COUNT: positiveInt(5),
+});
+
+const outboundSchema = z.object({
+  LOG_LEVEL: logLevel,
+  ...dedupShape,
+  ...salesforceShape,
+  ...stripeApiShape,
+  STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
+});
+
+export interface SalesforceSettings {
+  readonly loginUrl: string;
+  readonly apiVersion: string;
+  readonly instanceUrl: string | undefined;
+  /** Credentials given directly in the environment (local use). */
+  readonly credentials: SalesforceCredentialValues;
+  readonly credentialsSecretArn: string | undefined;
+}
+
+export interface SalesforceCredentialValues {
+  readonly clientId?: string | undefined;
+  readonly clientSecret?: string | undefined;
+  readonly username?: string | undefined;
+  readonly privateKey?: string | undefined;
+  readonly instanceUrl?: string | undefined;
+  readonly accessToken?: string | undefined;
+}
+
+export interface StripeApiSettings {
+  readonly secretKey: string | undefined;
+  readonly secretKeyArn: string | undefined;
+  /** Base URL of a Stripe-compatible API (local stand-in); undefined means api.stripe.com. */
+  readonly apiUrl: string | undefined;
+}
+
+export interface DedupSettings {
+  readonly tableName: string;
+  readonly leaseSeconds: number;
+  readonly ttlDays: number;
+}
+
+export interface IngressConfig {
+  readonly logLevel: string;
+  readonly webhookSecrets: readonly string[];
+  readonly webhookSecretArn: string | undefined;
+  readonly toleranceSeconds: number;
+  readonly handledEventTypes: ReadonlySet<string>;
+  readonly queueUrl: string;
+  readonly maxBodyBytes: number;
+  readonly maxMessageBytes: number;
+}
+
+export interface ConsumerConfig {
+  readonly logLevel: string;
+  readonly dedup: DedupSettings;
+  readonly salesforce: SalesforceSettings;
+  readonly stripe: StripeApiSettings;
+  readonly dlqUrl: string | undefined;
+  readonly maxReceiveCount: number;
+}
+
+export interface OutboundConfig {
+  readonly logLevel: string;
+  readonly dedup: DedupSettings;
+  readonly salesforce: SalesforceSettings;
+  readonly stripe: StripeApiSettings;
+  readonly daysUntilDue: number;
+}
+
+function parse<T extends z.ZodType>(schema: T, env: Env, section: string): z.output<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const byVariable = new Map<string, string[]>();
+  for (const issue of result.error.issues) {
+    const name = String(issue.path[0] ?? '(environment)');
+    const messages = byVariable.get(name) ?? [];
+    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
+    messages.push(message);
+    byVariable.set(name, messages);
+  }
+  const lines = [...byVariable].map(([name, messages]) => `  ${name}: ${messages.join('; ')}`);
+  throw new ConfigError(
+    `Invalid ${section} configuration (${byVariable.size} variable${byVariable.size === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    [...byVariable.keys()],
+  );
+}
+
+function salesforceSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): SalesforceSettings {
+  return {
+    loginUrl: v.SALESFORCE_LOGIN_URL,
+    apiVersion: v.SALESFORCE_API_VERSION,
+    instanceUrl: v.SALESFORCE_INSTANCE_URL,
+    credentialsSecretArn: v.SALESFORCE_CREDENTIALS_ARN,
+    credentials: {
+      clientId: v.SALESFORCE_CLIENT_ID,
+      clientSecret: v.SALESFORCE_CLIENT_SECRET,
+      username: v.SALESFORCE_USERNAME,
+      privateKey: v.SALESFORCE_PRIVATE_KEY,
+      instanceUrl: v.SALESFORCE_INSTANCE_URL,
+      accessToken: v.SALESFORCE_ACCESS_TOKEN,
+    },
+  };
+}
+
+function stripeSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): StripeApiSettings {
+  return { secretKey: v.STRIPE_SECRET_KEY, secretKeyArn: v.STRIPE_SECRET_KEY_ARN, apiUrl: v.STRIPE_API_URL };
+}
+
+function dedupSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): DedupSettings {
+  return { tableName: v.DEDUP_TABLE_NAME, leaseSeconds: v.EVENT_LEASE_SECONDS, ttlDays: v.DEDUP_TTL_DAYS };
+}
+
+export function loadIngressConfig(env: Env = process.env): IngressConfig {
+  const v = parse(ingressSchema, env, 'ingress');
+  const unknownTypes = v.STRIPE_HANDLED_EVENT_TYPES.filter((t) => !HANDLED_EVENT_TYPES.includes(t));
+  if (unknownTypes.length > 0) {
+    throw new ConfigError(
+      `Invalid ingress configuration (1 variable):\n  STRIPE_HANDLED_EVENT_TYPES: the bridge has no mapper for ${unknownTypes.join(', ')}`,
+      ['STRIPE_HANDLED_EVENT_TYPES'],
+    );
+  }
+  return {
+    logLevel: v.LOG_LEVEL,
+    webhookSecrets: v.STRIPE_WEBHOOK_SECRET,
+    webhookSecretArn: v.STRIPE_WEBHOOK_SECRET_ARN,
+    toleranceSeconds: v.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    handledEventTypes: new Set(v.STRIPE_HANDLED_EVENT_TYPES.length > 0 ? v.STRIPE_HANDLED_EVENT_TYPES : HANDLED_EVENT_TYPES),
+    queueUrl: v.INBOUND_QUEUE_URL,
+    maxBodyBytes: v.WEBHOOK_MAX_BODY_BYTES,
+    maxMessageBytes: v.SQS_MAX_MESSAGE_BYTES,
+  };
+}
+
+export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
+  const v = parse(consumerSchema, env, 'consumer');
+  return {
+    logLevel: v.LOG_LEVEL,
+    dedup: dedupSettings(v),
+    salesforce: salesforceSettings(v),
+    stripe: stripeSettings(v),
+    dlqUrl: v.INBOUND_DLQ_URL,
+    maxReceiveCount: v.MAX_RECEIVE_COUNT,
+  };
+}
+
+export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
+  const v = parse(outboundSchema, env, 'outbound');
+  return {
+    logLevel: v.LOG_LEVEL,
+    dedup: dedupSettings(v),
+    salesforce: salesforceSettings(v),
+    stripe: stripeSettings(v),
+    daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
+  };
+}

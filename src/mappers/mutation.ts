@@ -1,0 +1,65 @@
+/**
+ * What a mapper produces: Salesforce mutations, pure data. The consumer core checks ordering
+ * guards, the Salesforce writer merges and upserts them.
+ */
+
+/** A reference to another record by an external id, e.g. `{ Stripe_Customer_Id__c: 'cus_123' }`. */
+export interface ExternalIdReference {
+  readonly [externalIdField: string]: string;
+}
+
+export type SalesforceFieldValue = string | number | boolean | null | ExternalIdReference;
+
+export type SObjectName =
+  | 'Account'
+  | 'Opportunity'
+  | 'Order'
+  | 'Case'
+  | 'Stripe_Payment__c'
+  | 'Stripe_Invoice__c'
+  | 'Stripe_Subscription__c';
+
+export interface SalesforceMutation {
+  readonly sobject: SObjectName;
+  /**
+   * How the record is found: an external id field (upsert, creates when missing) or `Id`
+   * (update of an existing standard record such as an Opportunity).
+   */
+  readonly key: { readonly field: string; readonly value: string };
+  /** Field API name → value. Relationship fields end in `__r` and hold an ExternalIdReference. */
+  readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
+  /**
+   * Ordering key: all mutations of one event that share a guard are applied or skipped together.
+   * An event older than the last applied one for the same guard is skipped ("never older over
+   * newer"). By convention `${sobject}:${key.value}`; a Case uses the guard of the record whose
+   * failure it reports, so a stale failure opens no Case.
+   */
+  readonly guard: string;
+  /**
+   * Relationship fields (`…__r`) that may be dropped when the referenced record does not exist
+   * in Salesforce (e.g. a customer with no Account yet); the rest of the record is still written.
+   */
+  readonly optionalReferences?: readonly string[];
+}
+
+/** The effect of one Stripe event. */
+export interface EventEffect {
+  readonly eventId: string;
+  readonly eventType: string;
+  /** `event.created`, seconds since the epoch: the ordering clock. */
+  readonly created: number;
+  /**
+   * Tie-breaker between events of the same second for the same guard: the higher rank wins
+   * (e.g. a refund outranks a success, a payment outranks a failure).
+   */
+  readonly rank: number;
+  readonly mutations: readonly SalesforceMutation[];
+}
+
+export type MapResult =
+  | { readonly outcome: 'mapped'; readonly effect: EventEffect }
+  | { readonly outcome: 'skipped'; readonly reason: string };
+
+export function guardOf(sobject: SObjectName, keyValue: string): string {
+  return `${sobject}:${keyValue}`;
+}
