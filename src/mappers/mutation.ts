@@ -26,7 +26,7 @@ export interface SalesforceMutation {
    * (update of an existing standard record such as an Opportunity).
    */
   readonly key: { readonly field: string; readonly value: string };
-  /** Field API name → value. Relationship fields end in `__r` and hold an ExternalIdReference. */
+  /** Field API name → value. A relationship (`Account__r`, or `Account` on a standard object) holds an ExternalIdReference. */
   readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
   /**
    * Ordering key: all mutations of one event that share a guard are applied or skipped together.
@@ -36,7 +36,7 @@ export interface SalesforceMutation {
    */
   readonly guard: string;
   /**
-   * Relationship fields (`…__r`) that may be dropped when the referenced record does not exist
+   * Relationship fields (e.g. `Account__r`, or `Account` for a standard lookup) that may be dropped when the referenced record does not exist
    * in Salesforce (e.g. a customer with no Account yet); the rest of the record is still written.
    */
   readonly optionalReferences?: readonly string[];

@@ -1,0 +1,205 @@
+/**
+ * The Salesforce data model the bridge reads and writes: the contract admins build reports on.
+ * The SFDX package in salesforce/ must define every custom field listed here with a compatible
+ * type (a test checks it), and the Salesforce stand-in in test/support accepts exactly these.
+ * Add fields freely; never rename the ones in ARCHITECTURE.md.
+ */
+export type FieldType =
+  | 'id'
+  | 'string'
+  | 'textarea'
+  | 'picklist'
+  | 'email'
+  | 'url'
+  | 'double'
+  | 'currency'
+  | 'boolean'
+  | 'date'
+  | 'datetime'
+  | 'reference';
+
+export interface FieldSpec {
+  readonly type: FieldType;
+  /** Unique external id usable as an upsert key. */
+  readonly externalId?: boolean;
+  /** For references: the target object and the relationship name used in upserts/SOQL. */
+  readonly referenceTo?: string;
+  readonly relationshipName?: string;
+  /** Restricted picklist values. */
+  readonly values?: readonly string[];
+  /** Standard fields Salesforce sets itself (Id, Name of line items, TotalPrice…). */
+  readonly readOnly?: boolean;
+  readonly length?: number;
+}
+
+export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
+
+export const OPPORTUNITY_PAYMENT_STATUSES = [
+  'Awaiting Payment',
+  'Paid',
+  'Payment Failed',
+  'Partially Refunded',
+  'Refunded',
+  'Disputed',
+  'Canceled',
+] as const;
+export type OpportunityPaymentStatus = (typeof OPPORTUNITY_PAYMENT_STATUSES)[number];
+
+export const PAYMENT_STATUSES = [
+  'Requires Payment Method',
+  'Requires Action',
+  'Processing',
+  'Succeeded',
+  'Failed',
+  'Canceled',
+  'Partially Refunded',
+  'Refunded',
+  'Disputed',
+  'Dispute Won',
+  'Dispute Lost',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const INVOICE_STATUSES = ['Draft', 'Open', 'Paid', 'Uncollectible', 'Void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+export const SUBSCRIPTION_STATUSES = [
+  'Incomplete',
+  'Incomplete Expired',
+  'Trialing',
+  'Active',
+  'Past Due',
+  'Canceled',
+  'Unpaid',
+  'Paused',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
+export type PaymentMode = (typeof PAYMENT_MODES)[number];
+
+const id: FieldSpec = { type: 'id', readOnly: true };
+const stripeId: FieldSpec = { type: 'string', externalId: true, length: 255 };
+const text: FieldSpec = { type: 'string', length: 255 };
+const account: FieldSpec = { type: 'reference', referenceTo: 'Account', relationshipName: 'Account__r' };
+const opportunity: FieldSpec = { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity__r' };
+const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationshipName: 'Order__r' };
+const currencyCode: FieldSpec = { type: 'string', length: 3 };
+const amount: FieldSpec = { type: 'double' };
+const when: FieldSpec = { type: 'datetime' };
+
+export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
+  Account: {
+    Id: id,
+    Name: text,
+    Stripe_Customer_Id__c: stripeId,
+    Stripe_Billing_Email__c: { type: 'email' },
+    BillingStreet: { type: 'textarea' },
+    BillingCity: text,
+    BillingState: text,
+    BillingPostalCode: text,
+    BillingCountry: text,
+  },
+  Opportunity: {
+    Id: id,
+    Name: text,
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
+    Amount: { type: 'currency' },
+    CurrencyIsoCode: { type: 'picklist' },
+    StageName: { type: 'picklist' },
+    CloseDate: { type: 'date' },
+    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
+    Stripe_Payment_Mode__c: { type: 'picklist', values: PAYMENT_MODES },
+    Stripe_Invoice_Id__c: text,
+    Stripe_Invoice_Url__c: { type: 'url' },
+    Stripe_Payment_Link_Id__c: text,
+    Stripe_Payment_Link_Url__c: { type: 'url' },
+    Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
+    Stripe_Last_Synced_At__c: when,
+  },
+  OpportunityLineItem: {
+    Id: id,
+    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
+    Name: { type: 'string', readOnly: true },
+    Description: text,
+    Quantity: { type: 'double' },
+    UnitPrice: { type: 'currency' },
+    TotalPrice: { type: 'currency', readOnly: true },
+    CurrencyIsoCode: { type: 'picklist' },
+  },
+  Order: {
+    Id: id,
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
+    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
+    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
+    Stripe_Invoice_Id__c: text,
+  },
+  Case: {
+    Id: id,
+    Subject: text,
+    Description: { type: 'textarea', length: 32000 },
+    Status: { type: 'picklist' },
+    Origin: { type: 'picklist' },
+    Priority: { type: 'picklist' },
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
+    Opportunity__c: opportunity,
+    Stripe_Event_Id__c: stripeId,
+    Stripe_Object_Id__c: text,
+  },
+  Stripe_Payment__c: {
+    Id: id,
+    Name: { type: 'string', length: 80 },
+    Stripe_Id__c: stripeId,
+    Status__c: { type: 'picklist', values: PAYMENT_STATUSES },
+    Amount__c: amount,
+    Amount_Refunded__c: amount,
+    Currency_Code__c: currencyCode,
+    Card_Brand__c: { type: 'string', length: 40 },
+    Card_Last4__c: { type: 'string', length: 4 },
+    Failure_Message__c: text,
+    Paid_At__c: when,
+    Account__c: account,
+    Opportunity__c: opportunity,
+    Order__c: order,
+    Stripe_Invoice_Id__c: text,
+    Stripe_Customer_Id__c: text,
+    Stripe_Checkout_Session_Id__c: text,
+    Livemode__c: { type: 'boolean' },
+    Last_Stripe_Event_At__c: when,
+  },
+  Stripe_Invoice__c: {
+    Id: id,
+    Name: { type: 'string', length: 80 },
+    Stripe_Id__c: stripeId,
+    Status__c: { type: 'picklist', values: INVOICE_STATUSES },
+    Number__c: text,
+    Amount_Due__c: amount,
+    Amount_Paid__c: amount,
+    Amount_Remaining__c: amount,
+    Currency_Code__c: currencyCode,
+    Due_Date__c: { type: 'date' },
+    Paid_At__c: when,
+    Hosted_Invoice_Url__c: { type: 'url' },
+    Account__c: account,
+    Opportunity__c: opportunity,
+    Order__c: order,
+    Stripe_Customer_Id__c: text,
+    Stripe_Subscription_Id__c: text,
+    Livemode__c: { type: 'boolean' },
+    Last_Stripe_Event_At__c: when,
+  },
+  Stripe_Subscription__c: {
+    Id: id,
+    Name: { type: 'string', length: 80 },
+    Stripe_Id__c: stripeId,
+    Status__c: { type: 'picklist', values: SUBSCRIPTION_STATUSES },
+    Current_Period_End__c: when,
+    Cancel_At_Period_End__c: { type: 'boolean' },
+    Canceled_At__c: when,
+    Account__c: account,
+    Opportunity__c: opportunity,
+    Stripe_Customer_Id__c: text,
+    Livemode__c: { type: 'boolean' },
+    Last_Stripe_Event_At__c: when,
+  },
+};
