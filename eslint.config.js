@@ -11,12 +11,18 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "ImportDeclaration[source.value=/^zod/] > ImportSpecifier[imported.name='z']",
+          message: "Import zod as `import * as z from 'zod'` so bundlers can tree-shake it.",
+        },
+      ],
       'no-restricted-imports': [
         'error',
         {
           paths: [
             { name: 'jsforce', message: "Import 'jsforce/core' to keep the bundle lean." },
-            { name: 'zod', importNames: ['z'], message: "Import zod as `import * as z from 'zod'`." },
           ],
         },
       ],

@@ -17,8 +17,8 @@ const optionalText = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const url = (fallback?: string) =>
-  fallback === undefined ? z.url().optional() : z.url().default(fallback);
+const optionalUrl = () => z.url().optional();
+const urlWithDefault = (fallback: string) => z.url().default(fallback);
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
 
@@ -69,17 +69,17 @@ const ingressSchema = z
 const stripeApiShape = {
   STRIPE_SECRET_KEY: optionalText,
   STRIPE_SECRET_KEY_ARN: optionalText,
-  STRIPE_API_URL: url(),
+  STRIPE_API_URL: optionalUrl(),
 };
 
 const salesforceShape = {
-  SALESFORCE_LOGIN_URL: url('https://login.salesforce.com'),
+  SALESFORCE_LOGIN_URL: urlWithDefault('https://login.salesforce.com'),
   SALESFORCE_API_VERSION: apiVersion,
   SALESFORCE_CLIENT_ID: optionalText,
   SALESFORCE_CLIENT_SECRET: optionalText,
   SALESFORCE_USERNAME: optionalText,
   SALESFORCE_PRIVATE_KEY: optionalText,
-  SALESFORCE_INSTANCE_URL: url(),
+  SALESFORCE_INSTANCE_URL: optionalUrl(),
   SALESFORCE_ACCESS_TOKEN: optionalText,
   /** JSON secret whose keys are the SALESFORCE_* variable names above. */
   SALESFORCE_CREDENTIALS_ARN: optionalText,

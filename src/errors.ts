@@ -84,9 +84,8 @@ export function isPermanent(err: unknown): boolean {
 /** A stable code for logs and DLQ attributes, also for errors we did not raise ourselves. */
 export function errorCode(err: unknown): string {
   if (isBridgeError(err)) return err.code;
-  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string') {
-    return (err as { code: string }).code;
-  }
+  const code: unknown = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  if (typeof code === 'string') return code;
   if (err instanceof Error) return err.name || 'Error';
   return 'UNKNOWN';
 }

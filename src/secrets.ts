@@ -69,7 +69,7 @@ export function parseJsonSecret(text: string, arn: string): Record<string, strin
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
-  } catch (err) {
+  } catch {
     throw new ConfigError(`Secret ${arn} is not a JSON object of strings`, [arn]);
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
