@@ -17,7 +17,8 @@ const optionalText = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const optionalUrl = () => z.url().optional();
+/** Unset and empty both mean "not configured" (CloudFormation cannot omit a variable conditionally). */
+const optionalUrl = () => optionalText.pipe(z.url().optional());
 const urlWithDefault = (fallback: string) => z.url().default(fallback);
 
 const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info');
@@ -39,32 +40,32 @@ const apiVersion = z
   .refine((v) => Number(v) >= 58, 'must be 58.0 or newer (jsforce defaults to the outdated 50.0)')
   .default('64.0');
 
-const ingressSchema = z
-  .object({
-    LOG_LEVEL: logLevel,
-    STRIPE_WEBHOOK_SECRET: csv,
-    STRIPE_WEBHOOK_SECRET_ARN: optionalText,
-    STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
-    STRIPE_HANDLED_EVENT_TYPES: csv,
-    INBOUND_QUEUE_URL: z.url(),
-    WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-    SQS_MAX_MESSAGE_BYTES: positiveInt(256 * 1024),
-  })
-  .superRefine((v, ctx) => {
-    if (v.STRIPE_WEBHOOK_SECRET.length === 0 && v.STRIPE_WEBHOOK_SECRET_ARN === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['STRIPE_WEBHOOK_SECRET'],
-        message: 'set STRIPE_WEBHOOK_SECRET (whsec_…, comma-separated for rotation) or STRIPE_WEBHOOK_SECRET_ARN',
-      });
-    }
-    for (const secret of v.STRIPE_WEBHOOK_SECRET) {
-      if (!secret.startsWith('whsec_')) {
-        ctx.addIssue({ code: 'custom', path: ['STRIPE_WEBHOOK_SECRET'], message: 'every secret must start with whsec_' });
-        break;
-      }
-    }
-  });
+const ingressSchema = z.object({
+  LOG_LEVEL: logLevel,
+  STRIPE_WEBHOOK_SECRET: csv,
+  STRIPE_WEBHOOK_SECRET_ARN: optionalText,
+  STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
+  STRIPE_HANDLED_EVENT_TYPES: csv,
+  INBOUND_QUEUE_URL: z.url(),
+  WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024),
+  SQS_MAX_MESSAGE_BYTES: positiveInt(256 * 1024),
+});
+
+/** Cross-field rules, checked on the raw environment so they are reported with the rest. */
+function ingressRules(env: Env): Array<[string, string]> {
+  const secrets = (env['STRIPE_WEBHOOK_SECRET'] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const issues: Array<[string, string]> = [];
+  if (secrets.length === 0 && (env['STRIPE_WEBHOOK_SECRET_ARN'] ?? '').trim() === '') {
+    issues.push(['STRIPE_WEBHOOK_SECRET', 'set STRIPE_WEBHOOK_SECRET (whsec_…, comma-separated for rotation) or STRIPE_WEBHOOK_SECRET_ARN']);
+  }
+  if (secrets.some((v) => !v.startsWith('whsec_'))) {
+    issues.push(['STRIPE_WEBHOOK_SECRET', 'every secret must start with whsec_ (the endpoint signing secret, not an API key)']);
+  }
+  const types = (env['STRIPE_HANDLED_EVENT_TYPES'] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const unknown = types.filter((t) => !HANDLED_EVENT_TYPES.includes(t));
+  if (unknown.length > 0) issues.push(['STRIPE_HANDLED_EVENT_TYPES', `the bridge has no mapper for ${unknown.join(', ')}`]);
+  return issues;
+}
 
 const stripeApiShape = {
   STRIPE_SECRET_KEY: optionalText,
@@ -98,7 +99,7 @@ const consumerSchema = z.object({
   ...dedupShape,
   ...salesforceShape,
   ...stripeApiShape,
-  INBOUND_DLQ_URL: z.url().optional(),
+  INBOUND_DLQ_URL: optionalUrl(),
   MAX_RECEIVE_COUNT: positiveInt(5),
 });
 
@@ -169,11 +170,18 @@ export interface OutboundConfig {
   readonly daysUntilDue: number;
 }
 
-function parse<T extends z.ZodType>(schema: T, env: Env, section: string): z.output<T> {
+function parse<T extends z.ZodType>(
+  schema: T,
+  env: Env,
+  section: string,
+  rules: (env: Env) => Array<[string, string]> = () => [],
+): z.output<T> {
   const result = schema.safeParse(env);
-  if (result.success) return result.data;
+  const extra = rules(env);
+  if (result.success && extra.length === 0) return result.data as z.output<T>;
   const byVariable = new Map<string, string[]>();
-  for (const issue of result.error.issues) {
+  for (const [name, message] of extra) byVariable.set(name, [...(byVariable.get(name) ?? []), message]);
+  for (const issue of result.success ? [] : result.error.issues) {
     const name = String(issue.path[0] ?? '(environment)');
     const messages = byVariable.get(name) ?? [];
     const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
@@ -213,14 +221,7 @@ function dedupSettings(v: z.output<typeof consumerSchema> | z.output<typeof outb
 }
 
 export function loadIngressConfig(env: Env = process.env): IngressConfig {
-  const v = parse(ingressSchema, env, 'ingress');
-  const unknownTypes = v.STRIPE_HANDLED_EVENT_TYPES.filter((t) => !HANDLED_EVENT_TYPES.includes(t));
-  if (unknownTypes.length > 0) {
-    throw new ConfigError(
-      `Invalid ingress configuration (1 variable):\n  STRIPE_HANDLED_EVENT_TYPES: the bridge has no mapper for ${unknownTypes.join(', ')}`,
-      ['STRIPE_HANDLED_EVENT_TYPES'],
-    );
-  }
+  const v = parse(ingressSchema, env, 'ingress', ingressRules);
   return {
     logLevel: v.LOG_LEVEL,
     webhookSecrets: v.STRIPE_WEBHOOK_SECRET,

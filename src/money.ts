@@ -37,7 +37,7 @@ export function toMajorUnits(minor: number, currency: string): number {
  */
 export function toMinorUnits(major: number | string, currency: string): number {
   const digits = minorUnitDigits(currency);
-  const text = typeof major === 'number' ? numberToPlainString(major) : major.trim();
+  const text = typeof major === 'number' ? numberToPlainString(withoutFloatNoise(major, digits)) : major.trim();
   const match = /^(-)?(\d+)(?:\.(\d+))?$/.exec(text);
   if (match === null) {
     throw new PermanentError(`Not a decimal amount: ${text}`, { code: 'AMOUNT_INVALID' });
@@ -54,6 +54,17 @@ export function toMinorUnits(major: number | string, currency: string): number {
     throw new PermanentError(`Amount out of range: ${text}`, { code: 'AMOUNT_INVALID' });
   }
   return sign === '-' ? -minor : minor;
+}
+
+/**
+ * 0.1 + 0.2 is 0.30000000000000004: float noise, not a third decimal. Snap a number to the
+ * currency's digits only when it is within a rounding error of them; a real 1.999 USD stays and
+ * is refused.
+ */
+function withoutFloatNoise(value: number, digits: number): number {
+  if (!Number.isFinite(value)) return value;
+  const snapped = Number(value.toFixed(digits));
+  return Math.abs(value - snapped) <= Number.EPSILON * Math.max(1, Math.abs(value)) * 8 ? snapped : value;
 }
 
 function numberToPlainString(value: number): string {

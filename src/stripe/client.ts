@@ -1,0 +1,61 @@
+/**
+ * The Stripe API client (outbound calls, fetching events too large for SQS) and the mapping of
+ * Stripe's errors onto the bridge's taxonomy.
+ */
+import Stripe from 'stripe';
+import { AuthenticationError, PermanentError, TransientError } from '../errors.js';
+
+export interface StripeClientOptions {
+  /** Base URL of a Stripe-compatible API (a local stand-in); undefined means api.stripe.com. */
+  readonly apiUrl?: string | undefined;
+  readonly maxNetworkRetries?: number;
+  readonly timeoutMs?: number;
+}
+
+/** Pinned by the `stripe` package: the shape our schemas and mappers are written against. */
+export const STRIPE_API_VERSION: string = Stripe.API_VERSION;
+
+export function createStripeClient(secretKey: string, options: StripeClientOptions = {}): Stripe {
+  const base = options.apiUrl === undefined ? undefined : new URL(options.apiUrl);
+  return new Stripe(secretKey, {
+    maxNetworkRetries: options.maxNetworkRetries ?? 2,
+    timeout: options.timeoutMs ?? 20_000,
+    telemetry: false,
+    appInfo: { name: 'stripe-salesforce-bridge' },
+    ...(base === undefined
+      ? {}
+      : {
+          host: base.hostname,
+          port: base.port === '' ? (base.protocol === 'https:' ? 443 : 80) : Number(base.port),
+          protocol: base.protocol === 'https:' ? ('https' as const) : ('http' as const),
+        }),
+  });
+}
+
+/** Classifies by Stripe's error type and code (never by message text). */
+export function classifyStripeError(err: unknown, action: string): TransientError | PermanentError {
+  if (!(err instanceof Stripe.errors.StripeError)) {
+    return new TransientError(`Stripe ${action} failed`, { code: 'STRIPE_UNKNOWN', cause: err });
+  }
+  const details = { stripeRequestId: err.requestId, statusCode: err.statusCode, stripeCode: err.code };
+  const message = `Stripe ${action} failed: ${err.type}${err.code === undefined ? '' : ` (${err.code})`}`;
+  switch (err.type) {
+    case 'StripeRateLimitError':
+    case 'StripeConnectionError':
+    case 'StripeAPIError':
+      return new TransientError(message, { code: `STRIPE_${err.type}`, cause: err, details });
+    case 'StripeAuthenticationError':
+      return new AuthenticationError(message, { code: 'STRIPE_AUTHENTICATION', cause: err, details });
+    case 'StripeInvalidRequestError':
+      // lock_timeout: another request holds the object; retrying is the documented remedy.
+      if (err.code === 'lock_timeout' || (err.statusCode ?? 0) >= 500) {
+        return new TransientError(message, { code: 'STRIPE_LOCK_TIMEOUT', cause: err, details });
+      }
+      return new PermanentError(message, { code: 'STRIPE_INVALID_REQUEST', cause: err, details });
+    default:
+      if ((err.statusCode ?? 0) >= 500) {
+        return new TransientError(message, { code: `STRIPE_${err.type}`, cause: err, details });
+      }
+      return new PermanentError(message, { code: `STRIPE_${err.type}`, cause: err, details });
+  }
+}

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig } from '../../src/config.js';
+import { ConfigError } from '../../src/errors.js';
+
+const ingressEnv = {
+  STRIPE_WEBHOOK_SECRET: 'whsec_test_fake_a, whsec_test_fake_b',
+  INBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/inbound',
+};
+
+function configError(load: () => unknown): ConfigError {
+  try {
+    load();
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('reads the ingress section with defaults and rotation secrets', () => {
+    const config = loadIngressConfig(ingressEnv);
+    expect(config.webhookSecrets).toEqual(['whsec_test_fake_a', 'whsec_test_fake_b']);
+    expect(config.toleranceSeconds).toBe(300);
+    expect(config.handledEventTypes.has('invoice.paid')).toBe(true);
+    expect(config.maxMessageBytes).toBe(262_144);
+  });
+
+  it('names every offending variable in one message', () => {
+    const err = configError(() =>
+      loadIngressConfig({ STRIPE_WEBHOOK_TOLERANCE_SECONDS: 'soon', LOG_LEVEL: 'loud', INBOUND_QUEUE_URL: 'not a url' }),
+    );
+    expect(err.variables.sort()).toEqual(['INBOUND_QUEUE_URL', 'LOG_LEVEL', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_TOLERANCE_SECONDS']);
+    for (const name of err.variables) expect(err.message).toContain(name);
+  });
+
+  it('rejects secrets that are not webhook signing secrets and event types without a mapper', () => {
+    expect(configError(() => loadIngressConfig({ ...ingressEnv, STRIPE_WEBHOOK_SECRET: 'sk_test_fake' })).variables).toEqual(['STRIPE_WEBHOOK_SECRET']);
+    expect(
+      configError(() => loadIngressConfig({ ...ingressEnv, STRIPE_HANDLED_EVENT_TYPES: 'invoice.paid,payout.paid' })).message,
+    ).toContain('payout.paid');
+  });
+
+  it('refuses jsforce-era Salesforce API versions', () => {
+    const err = configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', SALESFORCE_API_VERSION: '50.0' }));
+    expect(err.variables).toEqual(['SALESFORCE_API_VERSION']);
+  });
+
+  it('keeps the dedup window at least 30 days and defaults the rest', () => {
+    expect(configError(() => loadOutboundConfig({ DEDUP_TABLE_NAME: 't', DEDUP_TTL_DAYS: '7' })).variables).toEqual(['DEDUP_TTL_DAYS']);
+    const config = loadOutboundConfig({ DEDUP_TABLE_NAME: 't', INBOUND_DLQ_URL: '' });
+    expect(config.salesforce).toMatchObject({ loginUrl: 'https://login.salesforce.com', apiVersion: '64.0' });
+    expect(config.dedup).toEqual({ tableName: 't', leaseSeconds: 120, ttlDays: 35 });
+  });
+});
