@@ -109,6 +109,17 @@ const outboundSchema = z.object({
   ...salesforceShape,
   ...stripeApiShape,
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
+  /** Currency of Opportunities in orgs without multi-currency (no CurrencyIsoCode field). */
+  STRIPE_DEFAULT_CURRENCY: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
+    .default('usd')
+    .transform((v) => v.toLowerCase()),
+  SALESFORCE_MULTI_CURRENCY: z
+    .enum(['true', 'false', ''])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 
 export interface SalesforceSettings {
@@ -168,6 +179,9 @@ export interface OutboundConfig {
   readonly salesforce: SalesforceSettings;
   readonly stripe: StripeApiSettings;
   readonly daysUntilDue: number;
+  readonly defaultCurrency: string;
+  /** When true, Opportunity and line item currencies come from CurrencyIsoCode. */
+  readonly multiCurrency: boolean;
 }
 
 function parse<T extends z.ZodType>(
@@ -254,5 +268,7 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     salesforce: salesforceSettings(v),
     stripe: stripeSettings(v),
     daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
+    defaultCurrency: v.STRIPE_DEFAULT_CURRENCY,
+    multiCurrency: v.SALESFORCE_MULTI_CURRENCY,
   };
 }
