@@ -2,7 +2,7 @@
  * Secret values: from Secrets Manager by ARN in AWS (fetched once per cold start, again after an
  * authentication failure so a rotated secret is picked up), from the environment locally.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigError, TransientError } from './errors.js';
 
 export interface SecretFetcher {
@@ -11,11 +11,16 @@ export interface SecretFetcher {
 
 let sharedClient: SecretsManagerClient | undefined;
 
-/** Secrets Manager over the standard credential chain; the client is created on first use. */
+/**
+ * Secrets Manager over the standard credential chain. The SDK client is loaded on first use, not
+ * at import: local runs never need it, and in Lambda it stays off the cold-start path of the
+ * module graph.
+ */
 export const secretsManagerFetcher: SecretFetcher = {
   async fetch(arn) {
-    sharedClient ??= new SecretsManagerClient({});
     try {
+      const { GetSecretValueCommand, SecretsManagerClient } = await import('@aws-sdk/client-secrets-manager');
+      sharedClient ??= new SecretsManagerClient({});
       const out = await sharedClient.send(new GetSecretValueCommand({ SecretId: arn }));
       if (out.SecretString === undefined || out.SecretString === '') {
         throw new ConfigError(`Secret ${arn} has no value yet: fill it in (see README "Secrets")`, [arn]);

@@ -1,0 +1,135 @@
+/**
+ * Stripe webhook signature verification (the `Stripe-Signature` header), without the `stripe`
+ * package so that the ingress bundle stays small.
+ *
+ * Scheme: the header is `t=<unix seconds>,v1=<hex>,v1=<hex>,…`; each `v1` is the hex
+ * HMAC-SHA256 of `${t}.${raw body}` keyed with the whole `whsec_…` string as UTF-8. Stripe sends
+ * several `v1` values while an endpoint secret is being rolled; we also accept several secrets
+ * of our own for the same reason. `v0` (test-mode legacy) and unknown schemes are ignored.
+ *
+ * Deliberate differences from stripe-node's `constructEvent`:
+ * - The timestamp window is symmetric: a `t` more than `toleranceSeconds` in the future is
+ *   rejected too (SIGNATURE_STALE). Stripe's and Lambda's clocks agree to well under the default
+ *   300 s, so a genuine delivery never trips it, and it bounds how long any captured signed
+ *   request can be replayed. stripe-node only rejects timestamps that are too old.
+ * - The timestamp is parsed strictly: exactly one `t`, digits only (stripe-node takes the last
+ *   one and parses it leniently). Whitespace around items is tolerated. Stripe sends neither.
+ * - A tolerance of 0 is not a "skip the check" switch; it is a configuration error.
+ * - The HMAC runs over the raw bytes, not over a UTF-8 decoding of them.
+ * The signature is checked before the timestamp, so STALE is only ever reported for a body that
+ * was genuinely signed with one of our secrets (a replay), never for a forgery.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { ConfigError, SignatureVerificationError } from '../errors.js';
+
+export const SIGNATURE_SCHEME = 'v1';
+
+export type SignatureErrorCode = 'SIGNATURE_MISSING' | 'SIGNATURE_MALFORMED' | 'SIGNATURE_MISMATCH' | 'SIGNATURE_STALE';
+
+export interface VerifyStripeSignatureInput {
+  /** The request body exactly as received (before any JSON parsing). */
+  readonly payload: Buffer | string;
+  /** The `Stripe-Signature` header value. */
+  readonly header: string | undefined;
+  /** Every secret currently accepted (`whsec_…`); more than one while rotating. */
+  readonly secrets: readonly string[];
+  readonly toleranceSeconds: number;
+  readonly nowSeconds: number;
+}
+
+export interface VerifiedSignature {
+  /** The signed timestamp `t`, in Unix seconds. */
+  readonly timestamp: number;
+  /** Position in `secrets` of the secret that verified the body (for rotation logs; never the value). */
+  readonly secretIndex: number;
+}
+
+export interface ParsedSignatureHeader {
+  readonly timestamp: number;
+  readonly signatures: readonly string[];
+}
+
+/** Largest header we parse; Stripe's is about 150 bytes per signature. */
+const MAX_HEADER_LENGTH = 4096;
+
+function fail(code: SignatureErrorCode, message: string, details?: Record<string, number>): never {
+  throw new SignatureVerificationError(message, { code, details });
+}
+
+export function parseSignatureHeader(header: string | undefined): ParsedSignatureHeader {
+  if (header === undefined || header.trim() === '') fail('SIGNATURE_MISSING', 'No Stripe-Signature header');
+  if (header.length > MAX_HEADER_LENGTH) fail('SIGNATURE_MALFORMED', 'Stripe-Signature header is too long');
+
+  let timestamp: number | undefined;
+  const signatures: string[] = [];
+  for (const item of header.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) continue;
+    const key = item.slice(0, eq).trim();
+    const value = item.slice(eq + 1).trim();
+    if (key === 't') {
+      if (timestamp !== undefined) fail('SIGNATURE_MALFORMED', 'Stripe-Signature header has more than one timestamp');
+      if (!/^\d{1,15}$/.test(value)) fail('SIGNATURE_MALFORMED', 'Stripe-Signature timestamp is not a number');
+      timestamp = Number(value);
+    } else if (key === SIGNATURE_SCHEME && value !== '') {
+      signatures.push(value);
+    }
+  }
+  if (timestamp === undefined) fail('SIGNATURE_MALFORMED', 'Stripe-Signature header has no timestamp');
+  if (signatures.length === 0) fail('SIGNATURE_MALFORMED', `Stripe-Signature header has no ${SIGNATURE_SCHEME} signature`);
+  return { timestamp, signatures };
+}
+
+/** Hex HMAC-SHA256 of `${timestamp}.${payload}`, as Stripe computes it. */
+export function computeSignature(payload: Buffer | string, timestamp: number, secret: string): string {
+  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(payload).digest('hex');
+}
+
+function sameSignature(expectedHex: string, candidate: string): boolean {
+  const expected = Buffer.from(expectedHex, 'utf8');
+  const actual = Buffer.from(candidate, 'utf8');
+  // timingSafeEqual throws on different lengths; the length of a hex SHA-256 is public anyway.
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+/**
+ * Verifies the body against the header; returns which secret matched, or throws a
+ * `SignatureVerificationError` whose `code` says why (the reason is for logs, not for callers).
+ */
+export function verifyStripeSignature(input: VerifyStripeSignatureInput): VerifiedSignature {
+  if (!(input.toleranceSeconds > 0) || !Number.isFinite(input.toleranceSeconds)) {
+    throw new ConfigError('The webhook tolerance must be a positive number of seconds', ['STRIPE_WEBHOOK_TOLERANCE_SECONDS']);
+  }
+  if (!input.secrets.some((secret) => secret !== '')) {
+    throw new ConfigError('No webhook signing secret is configured', ['STRIPE_WEBHOOK_SECRET']);
+  }
+  const { timestamp, signatures } = parseSignatureHeader(input.header);
+
+  let secretIndex = -1;
+  for (const [index, secret] of input.secrets.entries()) {
+    if (secret === '') continue;
+    const expected = computeSignature(input.payload, timestamp, secret);
+    // Check every candidate without stopping early, so timing says nothing about which one matched.
+    let matched = false;
+    for (const candidate of signatures) matched = sameSignature(expected, candidate) || matched;
+    if (matched) {
+      secretIndex = index;
+      break;
+    }
+  }
+  if (secretIndex === -1) {
+    fail('SIGNATURE_MISMATCH', 'No signature matches the body for any configured secret', {
+      signatureCount: signatures.length,
+      secretCount: input.secrets.length,
+    });
+  }
+
+  const ageSeconds = Math.floor(input.nowSeconds) - timestamp;
+  if (Math.abs(ageSeconds) > input.toleranceSeconds) {
+    fail('SIGNATURE_STALE', 'Signature timestamp is outside the tolerance window', {
+      ageSeconds,
+      toleranceSeconds: input.toleranceSeconds,
+    });
+  }
+  return { timestamp, secretIndex };
+}
