@@ -1,0 +1,142 @@
+/**
+ * Reads the SFDX project in salesforce/ the way the Salesforce CLI lays it out: package
+ * directories from sfdx-project.json, `<dir>/main/default/<type folder>/<member>.<suffix>-meta.xml`.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childrenNamed, parseXml, textOf } from './xml.js';
+import type { XmlElement } from './xml.js';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../salesforce/', import.meta.url));
+export const METADATA_NAMESPACE = 'http://soap.sforce.com/2006/04/metadata';
+
+export interface SfdxProject {
+  readonly packageDirectories: ReadonlyArray<{ readonly path: string; readonly default?: boolean }>;
+  readonly sourceApiVersion: string;
+}
+
+export interface MetadataFile {
+  /** Path relative to salesforce/, with forward slashes. */
+  readonly path: string;
+  readonly source: string;
+}
+
+export function readProject(): SfdxProject {
+  return JSON.parse(readFileSync(join(PROJECT_ROOT, 'sfdx-project.json'), 'utf8')) as SfdxProject;
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = join(dir, entry.name);
+    return entry.isDirectory() ? walk(full) : [full];
+  });
+}
+
+/** Every `*-meta.xml` file of every package directory. */
+export function metadataFiles(): MetadataFile[] {
+  return readProject().packageDirectories.flatMap((dir) =>
+    walk(join(PROJECT_ROOT, dir.path))
+      .filter((file) => file.endsWith('-meta.xml'))
+      .map((file) => ({
+        path: relative(PROJECT_ROOT, file).split(sep).join('/'),
+        source: readFileSync(file, 'utf8'),
+      })),
+  );
+}
+
+/** The member name of a metadata file: its file name without the `.<suffix>-meta.xml` ending. */
+export function memberName(path: string, suffix: string): string {
+  const file = path.split('/').at(-1) ?? '';
+  const ending = `.${suffix}-meta.xml`;
+  if (!file.endsWith(ending)) throw new Error(`${path} does not end with ${ending}`);
+  return file.slice(0, -ending.length);
+}
+
+export interface SfdxPackage {
+  /** `<Object>` → `<Field>` → CustomField element, for every field file of the package. */
+  readonly fields: ReadonlyMap<string, ReadonlyMap<string, XmlElement>>;
+  /** Object name → CustomObject element, for objects the package defines (custom objects, events). */
+  readonly objects: ReadonlyMap<string, XmlElement>;
+  /** Member name → root element, per metadata suffix (`flow`, `permissionset`, `field` as `Object.Field`, …). */
+  members(suffix: string): ReadonlyMap<string, XmlElement>;
+  field(object: string, field: string): XmlElement | undefined;
+}
+
+export function loadPackage(): SfdxPackage {
+  const bySuffix = new Map<string, Map<string, XmlElement>>();
+  const fields = new Map<string, Map<string, XmlElement>>();
+  const objects = new Map<string, XmlElement>();
+
+  for (const file of metadataFiles()) {
+    const root = parseXml(file.source);
+    const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(file.path)?.[1];
+    if (suffix === undefined) throw new Error(`cannot tell the metadata type of ${file.path}`);
+    const parts = file.path.split('/');
+    const object = parts.at(-3) ?? '';
+    // Fields are members as `Object.Field`, as in package.xml.
+    const member = suffix === 'field' ? `${object}.${memberName(file.path, suffix)}` : memberName(file.path, suffix);
+    if (suffix === 'field') {
+      const objectFields = fields.get(object) ?? new Map<string, XmlElement>();
+      objectFields.set(memberName(file.path, suffix), root);
+      fields.set(object, objectFields);
+    } else if (suffix === 'object') {
+      objects.set(member, root);
+    }
+    const members = bySuffix.get(suffix) ?? new Map<string, XmlElement>();
+    if (members.has(member)) throw new Error(`${suffix} ${member} is defined twice`);
+    members.set(member, root);
+    bySuffix.set(suffix, members);
+  }
+
+  return {
+    fields,
+    objects,
+    members: (suffix) => bySuffix.get(suffix) ?? new Map(),
+    field: (object, field) => fields.get(object)?.get(field),
+  };
+}
+
+export interface FieldPermission {
+  readonly field: string;
+  readonly readable: boolean;
+  readonly editable: boolean;
+}
+
+export interface ObjectPermission {
+  readonly object: string;
+  readonly allowRead: boolean;
+  readonly allowCreate: boolean;
+  readonly allowEdit: boolean;
+  readonly allowDelete: boolean;
+  readonly viewAllRecords: boolean;
+  readonly modifyAllRecords: boolean;
+}
+
+const flag = (element: XmlElement, name: string): boolean => textOf(element, name) === 'true';
+
+export function fieldPermissions(permissionSet: XmlElement): FieldPermission[] {
+  return childrenNamed(permissionSet, 'fieldPermissions').map((p) => ({
+    field: textOf(p, 'field') ?? '',
+    readable: flag(p, 'readable'),
+    editable: flag(p, 'editable'),
+  }));
+}
+
+export function objectPermissions(permissionSet: XmlElement): ObjectPermission[] {
+  return childrenNamed(permissionSet, 'objectPermissions').map((p) => ({
+    object: textOf(p, 'object') ?? '',
+    allowRead: flag(p, 'allowRead'),
+    allowCreate: flag(p, 'allowCreate'),
+    allowEdit: flag(p, 'allowEdit'),
+    allowDelete: flag(p, 'allowDelete'),
+    viewAllRecords: flag(p, 'viewAllRecords'),
+    modifyAllRecords: flag(p, 'modifyAllRecords'),
+  }));
+}
+
+/** Picklist value API names (fullName) of a CustomField with an inline value set. */
+export function picklistValues(field: XmlElement): string[] {
+  const definition = childrenNamed(field, 'valueSet').flatMap((v) => childrenNamed(v, 'valueSetDefinition'));
+  return definition.flatMap((d) => childrenNamed(d, 'value')).map((v) => textOf(v, 'fullName') ?? '');
+}
