@@ -1,0 +1,186 @@
+/**
+ * The operator CLI: parses arguments, builds AWS/Stripe clients, calls the core functions and
+ * prints. Exit status: 0 ok, 1 something failed, 2 usage error.
+ */
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { Env } from '../config.js';
+import { errorCode, errorReason } from '../errors.js';
+import { createStripeClient } from '../stripe/client.js';
+import { parseCommand, wantsDebug, wantsJson, type Command, type CommonOptions } from './args.js';
+import { systemClock, type Clock } from './clock.js';
+import { UsageError } from './errors.js';
+import {
+  formatPeek,
+  formatProgress,
+  formatPurge,
+  formatRedrive,
+  formatRedriveProgress,
+  formatReplay,
+  formatReplayEvents,
+  formatStats,
+} from './format.js';
+import { sampleDlq } from './peek.js';
+import { purgeDlq } from './purge.js';
+import { redriveAll } from './redrive.js';
+import { replaySelected } from './replay.js';
+import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
+import { dlqStats, type DlqStats } from './stats.js';
+import { dlqUrlFor, inboundQueueUrlOf, outboundFunctionOf, queueArnOf, resolveTargets, type Targets } from './targets.js';
+
+export interface CliDeps {
+  readonly env: Env;
+  readonly clock: Clock;
+  readonly stdout: (line: string) => void;
+  /** Progress and errors: keeps stdout clean for --json. */
+  readonly stderr: (line: string) => void;
+}
+
+const defaultDeps = (): CliDeps => ({
+  env: process.env,
+  clock: systemClock,
+  stdout: (line) => void process.stdout.write(`${line}\n`),
+  stderr: (line) => void process.stderr.write(`${line}\n`),
+});
+
+interface AwsClients {
+  readonly sqs: SQSClient;
+  readonly lambda: () => LambdaClient;
+  readonly targets: () => Promise<Targets>;
+}
+
+function awsClients(common: CommonOptions): AwsClients {
+  // `profile` on the client selects the shared-config profile, as AWS_PROFILE would.
+  const config = {
+    ...(common.region === undefined ? {} : { region: common.region }),
+    ...(common.profile === undefined ? {} : { profile: common.profile }),
+  };
+  const sqs = new SQSClient(config);
+  let lambda: LambdaClient | undefined;
+  let targets: Promise<Targets> | undefined;
+  return {
+    sqs,
+    lambda: () => (lambda ??= new LambdaClient(config)),
+    targets: () => (targets ??= resolveTargets(new CloudFormationClient(config), common.targets)),
+  };
+}
+
+type Printer = (result: unknown, human: () => readonly string[]) => void;
+
+async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDeps, print: Printer): Promise<number> {
+  const aws = awsClients(command.common);
+  const sqs = aws.sqs;
+  const clock = deps.clock;
+  switch (command.name) {
+    case 'dlq stats': {
+      const targets = await aws.targets();
+      const results: DlqStats[] = [];
+      for (const queue of command.queues) {
+        results.push(await dlqStats({ sqs, clock }, dlqUrlFor(targets, queue), queue, { maxSampled: command.sample }));
+      }
+      print(results, () => results.flatMap(formatStats));
+      return 0;
+    }
+    case 'dlq peek': {
+      const url = dlqUrlFor(await aws.targets(), command.queue);
+      const sample = await sampleDlq(sqs, url, command.queue, { limit: command.limit, maxSampled: command.sample, type: command.type });
+      const now = clock.now();
+      print(sample, () => formatPeek(command.queue, sample.entries, sample.sampled, now));
+      return 0;
+    }
+    case 'dlq replay': {
+      const targets = await aws.targets();
+      const dlqUrl = dlqUrlFor(targets, command.queue);
+      if (command.queue === 'inbound' && command.filter.all) {
+        const queueUrl = inboundQueueUrlOf(targets);
+        const result = await redriveAll(
+          { sqs, clock, onProgress: (p) => deps.stderr(formatRedriveProgress(p)) },
+          {
+            dlqUrl,
+            dlqArn: await queueArnOf(sqs, dlqUrl, targets.inboundDlqArn),
+            destinationArn: await queueArnOf(sqs, queueUrl, targets.inboundQueueArn),
+            ratePerSecond: command.rate,
+            dryRun: command.dryRun,
+          },
+        );
+        print(result, () => formatRedrive(result));
+        return result.dryRun || result.status === 'COMPLETED' ? 0 : 1;
+      }
+      const target =
+        command.queue === 'inbound'
+          ? { kind: 'inbound' as const, dlqUrl, queueUrl: inboundQueueUrlOf(targets) }
+          : { kind: 'outbound' as const, dlqUrl, functionName: outboundFunctionOf(targets) };
+      const summary = await replaySelected(
+        {
+          sqs,
+          lambda: target.kind === 'outbound' ? aws.lambda() : undefined,
+          clock,
+          onProgress: (p) => deps.stderr(formatProgress(p)),
+        },
+        target,
+        { filter: command.filter, dryRun: command.dryRun, ratePerSecond: command.rate },
+      );
+      print(summary, () => formatReplay(summary));
+      return summary.failed > 0 ? 1 : 0;
+    }
+    case 'dlq purge': {
+      const result = await purgeDlq(sqs, dlqUrlFor(await aws.targets(), command.queue));
+      print(result, () => formatPurge(command.queue, result));
+      return 0;
+    }
+    case 'replay-event': {
+      const secretKey = deps.env.STRIPE_SECRET_KEY;
+      if (secretKey === undefined || secretKey.trim() === '') {
+        throw new UsageError('Set STRIPE_SECRET_KEY (a restricted key with read access to events is enough)');
+      }
+      const apiUrl = deps.env.STRIPE_API_URL;
+      if (apiUrl !== undefined && !URL.canParse(apiUrl)) throw new UsageError(`STRIPE_API_URL is not a URL: ${apiUrl}`);
+      const queueUrl = inboundQueueUrlOf(await aws.targets());
+      const stripe = createStripeClient(secretKey, { apiUrl });
+      const results = await replayStripeEvents(
+        { sqs, fetchEvent: stripeEventFetcher(stripe) },
+        { queueUrl, eventIds: command.eventIds, dryRun: command.dryRun },
+      );
+      print(results, () => formatReplayEvents(results));
+      return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    }
+  }
+}
+
+function errorLines(err: unknown, debug: boolean): string[] {
+  if (debug) {
+    const lines: string[] = [];
+    for (let current: unknown = err; current !== undefined; current = current instanceof Error ? current.cause : undefined) {
+      lines.push(current instanceof Error ? (current.stack ?? `${current.name}: ${current.message}`) : String(current));
+    }
+    return lines;
+  }
+  const code = errorCode(err);
+  const hint = code === 'CredentialsProviderError' ? ' (check --profile, AWS_PROFILE or your AWS credentials)' : '';
+  return [`error: ${err instanceof UsageError ? '' : `${code}: `}${errorReason(err, 300)}${hint}`];
+}
+
+/** Runs one command; resolves to the exit status (never throws, never calls process.exit). */
+export async function runCli(argv: readonly string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+  const deps = { ...defaultDeps(), ...overrides };
+  try {
+    const command = parseCommand(argv, deps.clock.now());
+    if (command.name === 'help') {
+      (command.exitCode === 0 ? deps.stdout : deps.stderr)(command.text);
+      return command.exitCode;
+    }
+    const print: Printer = (result, human) => {
+      if (command.common.json) deps.stdout(JSON.stringify(result, null, 2));
+      else for (const line of human()) deps.stdout(line);
+    };
+    return await execute(command, deps, print);
+  } catch (err) {
+    const lines = errorLines(err, wantsDebug(argv));
+    if (wantsJson(argv) && !wantsDebug(argv)) {
+      deps.stdout(JSON.stringify({ error: { code: errorCode(err), message: errorReason(err, 300) } }));
+    }
+    for (const line of lines) deps.stderr(line);
+    return err instanceof UsageError ? 2 : 1;
+  }
+}

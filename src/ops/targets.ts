@@ -1,0 +1,98 @@
+/**
+ * Where the commands act: queue URLs/ARNs and the outbound function, read from the bridge
+ * stack's outputs (`--stack`/`--stage`) and overridden by explicit flags.
+ */
+import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { STACK_OUTPUT, stackName } from '../stack-outputs.js';
+import { UsageError } from './errors.js';
+
+export type DlqKind = 'inbound' | 'outbound';
+
+export interface TargetOptions {
+  readonly stack?: string | undefined;
+  readonly stage?: string | undefined;
+  /** The DLQ of the queue kind the command works on. */
+  readonly dlqUrl?: string | undefined;
+  readonly dlqKind?: DlqKind | undefined;
+  /** The inbound (source) queue: replay and replay-event send here. */
+  readonly queueUrl?: string | undefined;
+  readonly functionName?: string | undefined;
+}
+
+export interface Targets {
+  readonly stackName: string | undefined;
+  readonly inboundQueueUrl: string | undefined;
+  readonly inboundQueueArn: string | undefined;
+  readonly inboundDlqUrl: string | undefined;
+  readonly inboundDlqArn: string | undefined;
+  readonly outboundDlqUrl: string | undefined;
+  readonly outboundDlqArn: string | undefined;
+  readonly outboundFunctionName: string | undefined;
+}
+
+export async function readStackOutputs(cfn: CloudFormationClient, name: string): Promise<ReadonlyMap<string, string>> {
+  const response = await cfn.send(new DescribeStacksCommand({ StackName: name }));
+  const stack = response.Stacks?.[0];
+  if (stack === undefined) throw new UsageError(`Stack ${name} not found`);
+  const outputs = new Map<string, string>();
+  for (const output of stack.Outputs ?? []) {
+    if (output.OutputKey !== undefined && output.OutputValue !== undefined) outputs.set(output.OutputKey, output.OutputValue);
+  }
+  return outputs;
+}
+
+/** Stack outputs first, explicit flags win; nothing is required here, each command checks its own needs. */
+export async function resolveTargets(cfn: CloudFormationClient, options: TargetOptions): Promise<Targets> {
+  if (options.stack !== undefined && options.stage !== undefined) {
+    throw new UsageError('Pass either --stack or --stage, not both');
+  }
+  const name = options.stack ?? (options.stage === undefined ? undefined : stackName(options.stage));
+  const outputs = name === undefined ? new Map<string, string>() : await readStackOutputs(cfn, name);
+  const dlqKind = options.dlqKind ?? 'inbound';
+  const explicitDlq = (kind: DlqKind): string | undefined => (dlqKind === kind ? options.dlqUrl : undefined);
+  // An explicit URL must not be paired with the stack's ARN of another queue.
+  const arnUnlessOverridden = (explicit: string | undefined, key: string): string | undefined =>
+    explicit === undefined ? outputs.get(key) : undefined;
+  const inboundDlq = explicitDlq('inbound');
+  const outboundDlq = explicitDlq('outbound');
+  return {
+    stackName: name,
+    inboundQueueUrl: options.queueUrl ?? outputs.get(STACK_OUTPUT.inboundQueueUrl),
+    inboundQueueArn: arnUnlessOverridden(options.queueUrl, STACK_OUTPUT.inboundQueueArn),
+    inboundDlqUrl: inboundDlq ?? outputs.get(STACK_OUTPUT.inboundDlqUrl),
+    inboundDlqArn: arnUnlessOverridden(inboundDlq, STACK_OUTPUT.inboundDlqArn),
+    outboundDlqUrl: outboundDlq ?? outputs.get(STACK_OUTPUT.outboundDlqUrl),
+    outboundDlqArn: arnUnlessOverridden(outboundDlq, STACK_OUTPUT.outboundDlqArn),
+    outboundFunctionName: options.functionName ?? outputs.get(STACK_OUTPUT.outboundFunctionName),
+  };
+}
+
+const HOW_TO_NAME = 'pass --stage STAGE or --stack NAME';
+
+export function dlqUrlFor(targets: Targets, kind: DlqKind): string {
+  const url = kind === 'inbound' ? targets.inboundDlqUrl : targets.outboundDlqUrl;
+  if (url === undefined) throw new UsageError(`No ${kind} DLQ URL: ${HOW_TO_NAME}, or --dlq-url with --queue ${kind}`);
+  return url;
+}
+
+export function inboundQueueUrlOf(targets: Targets): string {
+  if (targets.inboundQueueUrl === undefined) throw new UsageError(`No inbound queue URL: ${HOW_TO_NAME}, or --queue-url`);
+  return targets.inboundQueueUrl;
+}
+
+export function outboundFunctionOf(targets: Targets): string {
+  if (targets.outboundFunctionName === undefined) {
+    throw new UsageError(`No outbound function name: ${HOW_TO_NAME}, or --function-name`);
+  }
+  return targets.outboundFunctionName;
+}
+
+/** The ARN from the stack outputs, else asked of SQS (explicit URLs come without one). */
+export async function queueArnOf(sqs: SQSClient, url: string, known: string | undefined): Promise<string> {
+  if (known !== undefined) return known;
+  const response = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const arn = response.Attributes?.QueueArn;
+  if (arn === undefined) throw new UsageError(`SQS returned no ARN for ${url}`);
+  return arn;
+}
