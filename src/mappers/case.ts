@@ -1,0 +1,57 @@
+/**
+ * The Case a still-unpaid payment failure opens, one per failure event (upsert on the event
+ * id, so a redelivery updates the same Case). It carries the guard of the payment or invoice
+ * whose failure it reports: once that record is settled, a late failure opens nothing.
+ *
+ * Subject and Description hold amounts, Stripe ids, the failure code and Stripe's message and
+ * the hosted invoice URL; never emails, names, descriptions or card data.
+ */
+import { caseLinks, compact, type SalesforceLinks } from './links.js';
+import type { SalesforceMutation } from './mutation.js';
+import { formatMoney, truncate } from './records.js';
+
+export interface PaymentFailureCase {
+  readonly eventId: string;
+  /** What failed, as the Subject says it: `payment`, `invoice payment`, `checkout payment`. */
+  readonly what: string;
+  readonly amount: { readonly minor: number; readonly currency: string } | undefined;
+  /** The Stripe object the Case is about (PaymentIntent, Invoice or Checkout Session id). */
+  readonly objectId: string;
+  /** Labelled Stripe ids for the Description, in order; undefined entries are left out. */
+  readonly ids: Readonly<Record<string, string | undefined>>;
+  readonly failureCode?: string | null | undefined;
+  readonly declineCode?: string | null | undefined;
+  readonly failureMessage?: string | null | undefined;
+  readonly hostedInvoiceUrl?: string | null | undefined;
+  readonly links: SalesforceLinks;
+  /** The guard of the record whose failure this reports. */
+  readonly guard: string;
+}
+
+export function paymentFailureCase(input: PaymentFailureCase): SalesforceMutation {
+  const amount = input.amount === undefined ? '' : `: ${formatMoney(input.amount.minor, input.amount.currency)}`;
+  const code =
+    input.failureCode && input.declineCode ? `${input.failureCode} (${input.declineCode})` : input.failureCode || input.declineCode;
+  const lines = Object.entries(
+    compact({
+      'Stripe event': input.eventId,
+      ...input.ids,
+      'Failure code': code ?? undefined,
+      'Failure message': truncate(input.failureMessage, 1000),
+      'Hosted invoice URL': input.hostedInvoiceUrl ?? undefined,
+    }),
+  ).map(([label, value]) => `${label}: ${value}`);
+  const { fields: linkFields, optionalReferences } = caseLinks(input.links);
+  return {
+    sobject: 'Case',
+    key: { field: 'Stripe_Event_Id__c', value: input.eventId },
+    fields: {
+      Subject: `Stripe ${input.what} failed${amount}`,
+      Description: lines.join('\n'),
+      Stripe_Object_Id__c: input.objectId,
+      ...linkFields,
+    },
+    guard: input.guard,
+    ...(optionalReferences.length > 0 ? { optionalReferences } : {}),
+  };
+}

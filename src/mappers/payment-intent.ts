@@ -1,0 +1,116 @@
+/** payment_intent.* → Stripe_Payment__c (keyed by the PaymentIntent id), Opportunity/Order, Case. */
+import type { OpportunityPaymentStatus, PaymentStatus } from '../salesforce/data-model.js';
+import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas.js';
+import { paymentFailureCase } from './case.js';
+import { cardFields } from './card.js';
+import { customRecordLinks, idOf, linksFrom, METADATA_KEYS } from './links.js';
+import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
+import { RANK } from './ranks.js';
+import { effect, money, opportunityAndOrder, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
+import { isoDateTime } from './time.js';
+
+export type PaymentIntentEventType =
+  | 'payment_intent.succeeded'
+  | 'payment_intent.payment_failed'
+  | 'payment_intent.processing'
+  | 'payment_intent.canceled';
+
+interface Outcome {
+  readonly payment: PaymentStatus;
+  readonly opportunity: OpportunityPaymentStatus;
+  readonly rank: number;
+}
+
+const OUTCOMES: Readonly<Record<PaymentIntentEventType, Outcome>> = {
+  'payment_intent.succeeded': { payment: 'Succeeded', opportunity: 'Paid', rank: RANK.SETTLED },
+  'payment_intent.payment_failed': { payment: 'Failed', opportunity: 'Payment Failed', rank: RANK.FAILED },
+  'payment_intent.processing': { payment: 'Processing', opportunity: 'Awaiting Payment', rank: RANK.OPEN },
+  'payment_intent.canceled': { payment: 'Canceled', opportunity: 'Canceled', rank: RANK.OPEN },
+};
+
+/**
+ * Since API 2025-03-31 a PaymentIntent no longer names its invoice. Stripe describes the ones
+ * it creates for invoices this way, and cancels them with these reasons; their failures are
+ * reported (and Cased) by `invoice.payment_failed` instead.
+ */
+const INVOICE_DESCRIPTION = /^(?:Subscription (?:creation|update|cycle)|Payment for Invoice)\b/;
+const INVOICE_CANCELLATION = new Set(['failed_invoice', 'void_invoice']);
+
+export function isInvoicePayment(pi: StripePaymentIntent): boolean {
+  return (
+    INVOICE_DESCRIPTION.test(pi.description ?? '') ||
+    (pi.cancellation_reason !== null && INVOICE_CANCELLATION.has(pi.cancellation_reason))
+  );
+}
+
+/** Paid through an invoice or a payment link (Checkout): those events report its failures. */
+function reportedElsewhere(pi: StripePaymentIntent): boolean {
+  return isInvoicePayment(pi) || pi.metadata[METADATA_KEYS.paymentMode] !== undefined;
+}
+
+export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventType>): MapResult {
+  const pi = event.data.object;
+  const outcome = OUTCOMES[event.type];
+  const links = linksFrom(pi.customer, pi.metadata);
+  const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
+  const { amount, Currency_Code__c } = money(pi.amount, pi.currency);
+  const recordLinks = customRecordLinks(links, { order: true });
+
+  const fields: Fields = {
+    ...stripeRecordFields(event, pi.id),
+    Status__c: outcome.payment,
+    Amount__c: amount,
+    Currency_Code__c,
+    Stripe_Customer_Id__c: links.customerId,
+    ...recordLinks.fields,
+    ...cardFields(charge?.payment_method_details),
+  };
+  if (charge !== null) fields.Amount_Refunded__c = money(charge.amount_refunded, charge.currency).amount;
+  if (event.type === 'payment_intent.succeeded') {
+    fields.Paid_At__c = isoDateTime(charge?.created ?? event.created);
+    fields.Failure_Message__c = null;
+  }
+  if (event.type === 'payment_intent.payment_failed') {
+    fields.Failure_Message__c =
+      truncate(pi.last_payment_error?.message) ?? truncate(pi.last_payment_error?.code) ?? null;
+  }
+
+  const key = { field: 'Stripe_Id__c', value: pi.id };
+  const mutations: SalesforceMutation[] = [
+    upsert('Stripe_Payment__c', key, fields, recordLinks.optionalReferences),
+    ...opportunityAndOrder(links, outcome.opportunity),
+  ];
+  if (opensCase(event.type, pi, links.opportunityId ?? links.accountId ?? links.orderId)) {
+    mutations.push(
+      paymentFailureCase({
+        eventId: event.id,
+        what: 'payment',
+        amount: { minor: pi.amount, currency: pi.currency },
+        objectId: pi.id,
+        ids: { PaymentIntent: pi.id, Customer: links.customerId, Charge: idOf(pi.latest_charge) },
+        failureCode: pi.last_payment_error?.code,
+        declineCode: pi.last_payment_error?.decline_code,
+        failureMessage: pi.last_payment_error?.message,
+        links,
+        guard: guardOf('Stripe_Payment__c', pi.id),
+      }),
+    );
+  }
+  return effect(event, outcome.rank, mutations, 'nothing to write');
+}
+
+/**
+ * A failed PaymentIntent opens a Case only when nobody else reports it and someone in
+ * Salesforce owns it: linked on the PaymentIntent itself, not an invoice's payment
+ * (invoice.payment_failed reports those) and not marked as paid through a payment link
+ * (checkout.session.async_payment_failed does; a declined card on an open checkout page is the
+ * customer's to retry, not a Case).
+ */
+function opensCase(type: PaymentIntentEventType, pi: StripePaymentIntent, salesforceLink: string | undefined): boolean {
+  return (
+    type === 'payment_intent.payment_failed' &&
+    pi.status !== 'succeeded' &&
+    salesforceLink !== undefined &&
+    !reportedElsewhere(pi)
+  );
+}

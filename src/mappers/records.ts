@@ -1,0 +1,107 @@
+/** Building blocks shared by the per-object mappers: records, amounts, effects. */
+import { minorUnitDigits, toMajorUnits } from '../money.js';
+import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import { compact, type SalesforceLinks } from './links.js';
+import {
+  guardOf,
+  type MapResult,
+  type SalesforceFieldValue,
+  type SalesforceMutation,
+  type SObjectName,
+} from './mutation.js';
+import { isoDateTime } from './time.js';
+
+export type Fields = Record<string, SalesforceFieldValue | undefined>;
+
+/** The envelope facts every mapper needs (a subset of a parsed event). */
+export interface EventFacts {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+  readonly livemode: boolean;
+}
+
+/** An upsert on an external id (or an update by `Id`), guarded by its own record. */
+export function upsert(
+  sobject: SObjectName,
+  key: { readonly field: string; readonly value: string },
+  fields: Fields,
+  optionalReferences: readonly string[] = [],
+): SalesforceMutation {
+  return {
+    sobject,
+    key,
+    fields: compact(fields) as Record<string, SalesforceFieldValue>,
+    guard: guardOf(sobject, key.value),
+    ...(optionalReferences.length > 0 ? { optionalReferences } : {}),
+  };
+}
+
+/** Fields every Stripe_* record carries: its name, mode and the ordering timestamp. */
+export function stripeRecordFields(event: EventFacts, name: string): Fields {
+  return {
+    Name: name,
+    Livemode__c: event.livemode,
+    Last_Stripe_Event_At__c: isoDateTime(event.created),
+  };
+}
+
+export function money(minor: number, currency: string): { readonly Currency_Code__c: string; readonly amount: number } {
+  return { Currency_Code__c: currency.toUpperCase(), amount: toMajorUnits(minor, currency) };
+}
+
+/** `4999, 'usd'` → `49.99 USD`; keeps the currency's decimals (`50.00 USD`, `5000 JPY`). */
+export function formatMoney(minor: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  return `${toMajorUnits(minor, currency).toFixed(digits)} ${currency.toUpperCase()}`;
+}
+
+/** Salesforce rejects text longer than the field; 255 is the length of our text fields. */
+export function truncate(text: string | null | undefined, max = 255): string | undefined {
+  if (text === null || text === undefined || text === '') return undefined;
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * The payment status the Opportunity and the Order named in metadata show. Updates by `Id`:
+ * these standard records exist already; the bridge never creates them.
+ */
+export function opportunityAndOrder(
+  links: SalesforceLinks,
+  status: OpportunityPaymentStatus | undefined,
+  invoice: { readonly id?: string | undefined; readonly url?: string | null | undefined } = {},
+): SalesforceMutation[] {
+  const mutations: SalesforceMutation[] = [];
+  if (status === undefined && invoice.id === undefined) return mutations;
+  if (links.opportunityId !== undefined) {
+    mutations.push(
+      upsert('Opportunity', { field: 'Id', value: links.opportunityId }, {
+        Stripe_Payment_Status__c: status,
+        Stripe_Invoice_Id__c: invoice.id,
+        Stripe_Invoice_Url__c: invoice.url ?? undefined,
+      }),
+    );
+  }
+  if (links.orderId !== undefined) {
+    mutations.push(
+      upsert('Order', { field: 'Id', value: links.orderId }, {
+        Stripe_Payment_Status__c: status,
+        Stripe_Invoice_Id__c: invoice.id,
+      }),
+    );
+  }
+  return mutations;
+}
+
+export function effect(
+  event: EventFacts,
+  rank: number,
+  mutations: readonly SalesforceMutation[],
+  reasonWhenEmpty: string,
+): MapResult {
+  if (mutations.length === 0) return { outcome: 'skipped', reason: reasonWhenEmpty };
+  return {
+    outcome: 'mapped',
+    effect: { eventId: event.id, eventType: event.type, created: event.created, rank, mutations },
+  };
+}
