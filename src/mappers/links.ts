@@ -83,17 +83,16 @@ function accountLinks(
   relationship: string,
   others: Readonly<Record<string, string | undefined>>,
 ): LinkFields {
+  // Every link is optional: a lookup to a record that is gone (or an id from another org) is
+  // dropped by the writer so that the Stripe record itself is still written.
   const fields: Record<string, SalesforceFieldValue> = {};
   for (const [name, value] of Object.entries(others)) if (value !== undefined) fields[name] = value;
   if (links.accountId !== undefined) {
     fields[idField] = links.accountId;
-    return { fields, optionalReferences: [] };
-  }
-  if (links.customerId !== undefined) {
+  } else if (links.customerId !== undefined) {
     fields[relationship] = { Stripe_Customer_Id__c: links.customerId };
-    return { fields, optionalReferences: [relationship] };
   }
-  return { fields, optionalReferences: [] };
+  return { fields, optionalReferences: Object.keys(fields) };
 }
 
 /** Drops `undefined` entries (absent facts); `null` stays, meaning "clear the field". */

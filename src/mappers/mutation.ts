@@ -36,10 +36,17 @@ export interface SalesforceMutation {
    */
   readonly guard: string;
   /**
-   * Relationship fields (e.g. `Account__r`, or `Account` for a standard lookup) that may be dropped when the referenced record does not exist
+   * Relationship fields (e.g. `Account__r`, or `Account` for a standard lookup) and lookup id
+   * fields (`Opportunity__c`) that may be dropped when the referenced record does not exist
    * in Salesforce (e.g. a customer with no Account yet); the rest of the record is still written.
    */
   readonly optionalReferences?: readonly string[];
+  /**
+   * For updates by `Id` of records the bridge never creates (an Opportunity named in metadata):
+   * when that record does not exist (deleted, or an id from another org), skip this mutation with
+   * a warning instead of failing the event, so the payment itself is still recorded.
+   */
+  readonly skipIfMissing?: boolean;
 }
 
 /** The effect of one Stripe event. */

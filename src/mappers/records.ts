@@ -34,6 +34,8 @@ export function upsert(
     fields: compact(fields) as Record<string, SalesforceFieldValue>,
     guard: guardOf(sobject, key.value),
     ...(optionalReferences.length > 0 ? { optionalReferences } : {}),
+    // The bridge never creates standard records it updates by Id; one that is gone is skipped.
+    ...(key.field === 'Id' ? { skipIfMissing: true } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ describe('configuration', () => {
     const err = configError(() =>
       loadIngressConfig({ STRIPE_WEBHOOK_TOLERANCE_SECONDS: 'soon', LOG_LEVEL: 'loud', INBOUND_QUEUE_URL: 'not a url' }),
     );
-    expect(err.variables.sort()).toEqual(['INBOUND_QUEUE_URL', 'LOG_LEVEL', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_TOLERANCE_SECONDS']);
+    expect([...err.variables].sort()).toEqual(['INBOUND_QUEUE_URL', 'LOG_LEVEL', 'STRIPE_WEBHOOK_SECRET', 'STRIPE_WEBHOOK_TOLERANCE_SECONDS']);
     for (const name of err.variables) expect(err.message).toContain(name);
   });
 

@@ -1,0 +1,78 @@
+/**
+ * What the consumer core needs from the outside world. The handler wires the real adapters;
+ * tests and the local stack wire the same adapters against local services.
+ */
+import type { Logger } from '../logging.js';
+import type { BridgeError } from '../errors.js';
+import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
+import type { MapResult, SalesforceMutation } from '../mappers/mutation.js';
+import type { ReceivedAttribute } from '../ingress/inbound-message.js';
+
+/** One SQS message as the consumer sees it (from the Lambda event or the local queue). */
+export interface InboundRecord {
+  readonly messageId: string;
+  readonly body: string;
+  /** ApproximateReceiveCount: 1 on the first delivery. */
+  readonly receiveCount: number;
+  readonly messageAttributes: Readonly<Record<string, ReceivedAttribute | undefined>>;
+}
+
+/** The envelope facts the core needs, after schema validation. */
+export interface EventEnvelope {
+  readonly id: string;
+  readonly type: string;
+  readonly created: number;
+  readonly livemode: boolean;
+  readonly apiVersion: string | null;
+}
+
+export interface InterpretedEvent {
+  readonly envelope: EventEnvelope;
+  readonly result: MapResult;
+}
+
+export interface EventStorePort {
+  claim(eventId: string, eventType: string): Promise<ClaimResult>;
+  complete(eventId: string, token: string, outcome: string): Promise<boolean>;
+  release(eventId: string, token: string): Promise<void>;
+  advanceGuard(key: string, event: { eventId: string; created: number; rank: number }): Promise<GuardResult>;
+}
+
+export interface WrittenRecordRef {
+  readonly sobject: string;
+  readonly id: string | undefined;
+}
+
+export type WriteOutcome =
+  | { readonly ok: true; readonly records: readonly WrittenRecordRef[] }
+  | { readonly ok: false; readonly error: BridgeError; readonly records: readonly WrittenRecordRef[] };
+
+export interface SalesforceWritePort {
+  write(
+    items: readonly { readonly correlationId: string; readonly mutations: readonly SalesforceMutation[] }[],
+  ): Promise<{ readonly outcomes: ReadonlyMap<string, WriteOutcome>; readonly apiCalls: number }>;
+}
+
+export interface DeadLetterFailure {
+  readonly code: string;
+  readonly reason: string;
+  readonly failedAt: Date;
+  readonly receiveCount: number;
+}
+
+export interface ConsumerPorts {
+  readonly store: EventStorePort;
+  readonly writer: SalesforceWritePort;
+  /** Validates the event JSON and maps it (pure); throws a PermanentError on a bad shape. */
+  readonly interpret: (json: unknown) => InterpretedEvent;
+  /** Fetches an event that travelled as a reference (too large for SQS) from Stripe's API. */
+  readonly fetchEvent: (eventId: string) => Promise<string>;
+  /** Sends a message to the dead-letter queue with its reason. */
+  readonly deadLetter: (record: InboundRecord, failure: DeadLetterFailure) => Promise<void>;
+  readonly logger: Logger;
+  /** Milliseconds since the epoch. */
+  readonly now: () => number;
+  readonly maxReceiveCount: number;
+  /** The Stripe API version the schemas are written for. */
+  readonly pinnedApiVersion: string;
+}

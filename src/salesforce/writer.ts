@@ -1,0 +1,313 @@
+/**
+ * The batched Salesforce writer: every mutation of a batch in as few API calls as possible
+ * (merged records, sObject Collections inside Composite requests), each result mapped back to the
+ * items that asked for it. It knows Salesforce, not Stripe.
+ *
+ * Outcome of an item: ok when every record it contributed to was written. Otherwise its error is
+ * the first permanent failure among its records (retrying the item cannot help while one of its
+ * records is invalid), else the first transient one.
+ */
+import type { Connection } from 'jsforce/core';
+import type { BridgeError, PermanentError, TransientError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { SalesforceMutation } from '../mappers/mutation.js';
+import {
+  mergeMutations,
+  packComposites,
+  planCollections,
+  recordBody,
+  type CollectionRequest,
+  type MergedRecord,
+} from './batch-plan.js';
+import { classifySalesforceFailure, salesforceError, SalesforceTransientError } from './errors.js';
+import { withSession, type SalesforceSession } from './session.js';
+
+export interface WriteItem {
+  readonly correlationId: string;
+  readonly mutations: readonly SalesforceMutation[];
+}
+
+export interface WrittenRecord {
+  readonly sobject: string;
+  readonly keyField: string;
+  readonly keyValue: string;
+  readonly id: string | undefined;
+  readonly created: boolean | undefined;
+}
+
+export type ItemOutcome =
+  | { readonly ok: true; readonly records: readonly WrittenRecord[] }
+  | { readonly ok: false; readonly error: TransientError | PermanentError; readonly records: readonly WrittenRecord[] };
+
+export interface WriteResult {
+  readonly outcomes: ReadonlyMap<string, ItemOutcome>;
+  /** HTTP requests sent under /services/data (each Composite counts once, a resend again). */
+  readonly apiCalls: number;
+}
+
+export interface SalesforceWriterOptions {
+  readonly apiVersion: string;
+  readonly logger?: Logger;
+  /** Per-request timeout; keep it below the Lambda timeout. */
+  readonly requestTimeoutMs?: number;
+}
+
+/** How many times records are re-sent without a missing optional reference (one per reference). */
+const MAX_OPTIONAL_REFERENCE_ROUNDS = 3;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+type Failure = TransientError | PermanentError;
+
+interface RecordState {
+  readonly record: MergedRecord;
+  readonly dropped: Set<string>;
+  id?: string | undefined;
+  created?: boolean | undefined;
+  error?: Failure | undefined;
+  /** Salesforce's own message for the error, kept to recognise a missing foreign key. */
+  salesforceMessage?: string | undefined;
+  /** Not written: an update by Id of a record that does not exist (see skipIfMissing). */
+  skipped?: boolean;
+}
+
+interface CompositeSubresponse {
+  readonly body: unknown;
+  readonly httpStatusCode: number;
+  readonly referenceId: string;
+}
+
+interface SaveResultWire {
+  readonly id?: string | null;
+  readonly success?: boolean;
+  readonly created?: boolean;
+  readonly errors?: ReadonlyArray<{ readonly statusCode?: string; readonly message?: string; readonly fields?: readonly string[] }>;
+}
+
+function asTaxonomy(err: BridgeError): Failure {
+  return err as Failure;
+}
+
+export class SalesforceWriter {
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly session: SalesforceSession,
+    private readonly options: SalesforceWriterOptions,
+  ) {
+    this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+  }
+
+  async write(items: readonly WriteItem[]): Promise<WriteResult> {
+    const records = mergeMutations(items);
+    const states = new Map<string, RecordState>(records.map((record) => [record.mergeKey, { record, dropped: new Set<string>() }]));
+    let apiCalls = 0;
+    const countCall = (): void => {
+      apiCalls += 1;
+    };
+
+    await this.send([...states.values()], countCall);
+
+    this.skipMissingRecords(states);
+    for (let round = 0; round < MAX_OPTIONAL_REFERENCE_ROUNDS; round++) {
+      const retry = [...states.values()].filter((state) => this.dropMissingOptionalReference(state));
+      if (retry.length === 0) break;
+      this.options.logger?.info(
+        { records: retry.length, relationships: [...new Set(retry.flatMap((s) => [...s.dropped]))] },
+        'salesforce: re-sending records without a missing optional reference',
+      );
+      for (const state of retry) {
+        state.error = undefined;
+        state.salesforceMessage = undefined;
+      }
+      await this.send(retry, countCall);
+      this.skipMissingRecords(states);
+    }
+
+    const outcomes = this.outcomes(items, states);
+    const failed = [...states.values()].filter((s) => s.error !== undefined);
+    this.options.logger?.info(
+      {
+        records: states.size,
+        failedRecords: failed.length,
+        failureCodes: [...new Set(failed.map((s) => s.error?.code))],
+        apiCalls,
+      },
+      'salesforce write finished',
+    );
+    return { outcomes, apiCalls };
+  }
+
+  /** Sends the records' Collections requests, Composite by Composite, and records each result. */
+  private async send(states: readonly RecordState[], countCall: () => void): Promise<void> {
+    const byKey = new Map(states.map((s) => [s.record.mergeKey, s]));
+    const composites = packComposites(planCollections(states.map((s) => s.record)));
+    let abort: Failure | undefined;
+    for (const requests of composites) {
+      const affected = requests.flatMap((r) => r.records.map((record) => byKey.get(record.mergeKey) as RecordState));
+      if (abort !== undefined) {
+        for (const state of affected) state.error = abort;
+        continue;
+      }
+      try {
+        const subresponses = await this.postComposite(requests, byKey, countCall);
+        requests.forEach((request, index) => this.applySubresponse(request, subresponses.get(`r${index}`), byKey));
+      } catch (err) {
+        const failure = asTaxonomy(classifySalesforceFailure(err));
+        for (const state of affected) state.error = failure;
+        // Throttling, outages and a dead session hit the next Composite just the same: stop here.
+        if (failure.kind === 'transient') abort = failure;
+      }
+    }
+  }
+
+  private async postComposite(
+    requests: readonly CollectionRequest[],
+    byKey: ReadonlyMap<string, RecordState>,
+    countCall: () => void,
+  ): Promise<Map<string, CompositeSubresponse>> {
+    const base = `/services/data/v${this.options.apiVersion}`;
+    const body = {
+      allOrNone: false,
+      compositeRequest: requests.map((request, index) => ({
+        method: 'PATCH',
+        referenceId: `r${index}`,
+        url: request.kind === 'upsert' ? `${base}/composite/sobjects/${request.sobject}/${request.keyField}` : `${base}/composite/sobjects`,
+        body: {
+          allOrNone: false,
+          records: request.records.map((record) => recordBody(record, (byKey.get(record.mergeKey) as RecordState).dropped)),
+        },
+      })),
+    };
+    const response = await withSession(this.session, async (connection: Connection) => {
+      countCall();
+      return connection.requestPost<unknown>(`${base}/composite`, body, { timeout: this.timeoutMs });
+    });
+    const list = (response as { compositeResponse?: unknown } | null)?.compositeResponse;
+    if (!Array.isArray(list)) {
+      throw new SalesforceTransientError('Salesforce Composite answer has no compositeResponse', { errorCode: 'UNEXPECTED_RESPONSE' });
+    }
+    const byReference = new Map<string, CompositeSubresponse>();
+    for (const entry of list as CompositeSubresponse[]) byReference.set(entry.referenceId, entry);
+    return byReference;
+  }
+
+  private applySubresponse(request: CollectionRequest, sub: CompositeSubresponse | undefined, byKey: ReadonlyMap<string, RecordState>): void {
+    const states = request.records.map((record) => byKey.get(record.mergeKey) as RecordState);
+    if (sub === undefined) {
+      const missing = new SalesforceTransientError('Salesforce returned no result for a Composite subrequest', { errorCode: 'UNEXPECTED_RESPONSE' });
+      for (const state of states) state.error = missing;
+      return;
+    }
+    if (sub.httpStatusCode < 200 || sub.httpStatusCode >= 300) {
+      // The subrequest failed as a whole (unknown field, malformed body, limits): every record in it.
+      const first = (Array.isArray(sub.body) ? sub.body[0] : undefined) as { errorCode?: unknown; message?: unknown } | undefined;
+      const errorCode = typeof first?.errorCode === 'string' ? first.errorCode : `ERROR_HTTP_${sub.httpStatusCode}`;
+      const message = typeof first?.message === 'string' ? first.message : 'subrequest failed';
+      const failure = salesforceError(errorCode, message, { status: sub.httpStatusCode });
+      for (const state of states) {
+        state.error = failure;
+        state.salesforceMessage = message;
+      }
+      return;
+    }
+    const results = Array.isArray(sub.body) ? (sub.body as SaveResultWire[]) : [];
+    states.forEach((state, index) => {
+      const result = results[index];
+      if (result === undefined) {
+        state.error = new SalesforceTransientError('Salesforce returned no result for a record', { errorCode: 'UNEXPECTED_RESPONSE' });
+        return;
+      }
+      if (result.success === true) {
+        state.id = result.id ?? undefined;
+        state.created = request.kind === 'upsert' ? result.created : undefined;
+        state.error = undefined;
+        return;
+      }
+      const first = result.errors?.[0];
+      const errorCode = first?.statusCode ?? 'UNKNOWN_RECORD_ERROR';
+      const message = first?.message ?? 'record failed without an error';
+      state.error = salesforceError(errorCode, message, { status: sub.httpStatusCode, fields: first?.fields });
+      state.salesforceMessage = message;
+    });
+  }
+
+  /**
+   * An update by Id of a record that does not exist (deleted, or an id from another org) whose
+   * mutations all allowed it: the record is skipped, with a warning, instead of failing the items.
+   */
+  private skipMissingRecords(states: ReadonlyMap<string, RecordState>): void {
+    for (const state of states.values()) {
+      if (!state.record.skipIfMissing || state.record.keyField !== 'Id' || state.error === undefined) continue;
+      const code = (state.error as { errorCode?: string }).errorCode;
+      const fields = (state.error as { fields?: readonly string[] }).fields ?? [];
+      const missing =
+        code === 'ENTITY_IS_DELETED' ||
+        code === 'INVALID_CROSS_REFERENCE_KEY' ||
+        (code === 'MALFORMED_ID' && (fields.length === 0 || fields.includes('Id')));
+      if (!missing) continue;
+      this.options.logger?.warn(
+        { sobject: state.record.sobject, recordId: state.record.keyValue, errorCode: code },
+        'salesforce: record named in Stripe metadata does not exist; skipped',
+      );
+      state.error = undefined;
+      state.skipped = true;
+    }
+  }
+
+  /**
+   * A record that failed only because an optional relationship points at a record that does not
+   * exist (Salesforce: INVALID_FIELD "Foreign key external ID: <value> not found for field
+   * <field> in entity <object>", with no `fields`) is re-sent without that relationship.
+   * Salesforce names the missing key only in the message, so the match is on the exact value and
+   * field the record sent, never on a loose pattern.
+   */
+  private dropMissingOptionalReference(state: RecordState): boolean {
+    if (state.error?.kind !== 'permanent' || state.salesforceMessage === undefined) return false;
+    const code = (state.error as { errorCode?: string }).errorCode;
+    const errorFields = (state.error as { fields?: readonly string[] }).fields ?? [];
+    // A lookup by Id (Opportunity__c) to a record that does not exist names the field.
+    if (code === 'INVALID_CROSS_REFERENCE_KEY' || code === 'MALFORMED_ID') {
+      const lookup = [...state.record.optionalReferences].find(
+        (field) => !state.dropped.has(field) && typeof state.record.fields[field] === 'string' && errorFields.includes(field),
+      );
+      if (lookup === undefined) return false;
+      state.dropped.add(lookup);
+      return true;
+    }
+    if (code !== 'INVALID_FIELD') return false;
+    for (const relationship of state.record.optionalReferences) {
+      if (state.dropped.has(relationship)) continue;
+      const reference = state.record.fields[relationship];
+      if (typeof reference !== 'object' || reference === null) continue;
+      for (const [field, value] of Object.entries(reference)) {
+        if (state.salesforceMessage.includes(`Foreign key external ID: ${value} not found for field ${field} `)) {
+          state.dropped.add(relationship);
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private outcomes(items: readonly WriteItem[], states: ReadonlyMap<string, RecordState>): Map<string, ItemOutcome> {
+    const perItem = new Map<string, RecordState[]>();
+    for (const item of items) perItem.set(item.correlationId, perItem.get(item.correlationId) ?? []);
+    for (const state of states.values()) {
+      for (const correlationId of state.record.contributors) perItem.get(correlationId)?.push(state);
+    }
+    const outcomes = new Map<string, ItemOutcome>();
+    for (const [correlationId, itemStates] of perItem) {
+      const records: WrittenRecord[] = itemStates.map((s) => ({
+        sobject: s.record.sobject,
+        keyField: s.record.keyField,
+        keyValue: s.record.keyValue,
+        id: s.error === undefined ? s.id : undefined,
+        created: s.error === undefined ? s.created : undefined,
+      }));
+      const errors = itemStates.flatMap((s) => (s.error === undefined ? [] : [s.error]));
+      const error = errors.find((e) => e.kind === 'permanent') ?? errors[0];
+      outcomes.set(correlationId, error === undefined ? { ok: true, records } : { ok: false, error, records });
+    }
+    return outcomes;
+  }
+}

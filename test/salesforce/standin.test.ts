@@ -1,0 +1,171 @@
+/** The stand-in answers like Salesforce REST does; jsforce is the client, as in production. */
+import { Connection } from 'jsforce/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { API_VERSION } from './helpers.js';
+
+let sf: SalesforceStandIn;
+let conn: Connection;
+let opportunityId: string;
+
+beforeAll(async () => {
+  sf = await startSalesforceStandIn();
+  conn = new Connection({ instanceUrl: sf.url, accessToken: sf.issueToken(), version: API_VERSION });
+  const accountId = sf.insert('Account', { Name: 'Acme', Stripe_Customer_Id__c: 'cus_acme' });
+  opportunityId = sf.insert('Opportunity', { Name: 'Acme deal', AccountId: accountId, Amount: 300, StageName: 'Closed Won' });
+  sf.insert('OpportunityLineItem', { OpportunityId: opportunityId, Quantity: 2, UnitPrice: 100, Description: 'Seats' });
+  sf.insert('OpportunityLineItem', { OpportunityId: opportunityId, Quantity: 1, UnitPrice: 100, Description: 'Setup' });
+  sf.insert('Opportunity', { Name: 'Lonely deal', StageName: 'Prospecting' });
+});
+afterAll(async () => {
+  await sf.close();
+});
+
+async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
+  try {
+    await promise;
+    return {};
+  } catch (e) {
+    return e as { errorCode?: string; message?: string };
+  }
+}
+
+function patch(url: string, body: unknown): Promise<unknown> {
+  return conn.request({ method: 'PATCH', url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
+}
+
+describe('Salesforce stand-in', () => {
+  it('issues 18-character ids with the object key prefix', () => {
+    expect(opportunityId).toMatch(/^006[a-zA-Z0-9]{15}$/);
+  });
+
+  it('answers SOQL with parent fields and a child subquery', async () => {
+    const result = await conn.query<Record<string, any>>(
+      `SELECT Id, Name, Amount, Account.Name, Account.Stripe_Customer_Id__c, (SELECT Id, Quantity, UnitPrice, Description FROM OpportunityLineItems) FROM Opportunity WHERE Id = '${opportunityId}'`,
+    );
+    expect(result.totalSize).toBe(1);
+    const opp = result.records[0] as Record<string, any>;
+    expect(opp.attributes).toEqual({ type: 'Opportunity', url: `/services/data/v${API_VERSION}/sobjects/Opportunity/${opportunityId}` });
+    expect(opp.Amount).toBe(300);
+    expect(opp.Account).toMatchObject({ attributes: { type: 'Account' }, Name: 'Acme', Stripe_Customer_Id__c: 'cus_acme' });
+    expect(opp.OpportunityLineItems.totalSize).toBe(2);
+    expect(opp.OpportunityLineItems.records.map((l: any) => l.Description)).toEqual(['Seats', 'Setup']);
+  });
+
+  it('returns null for a missing parent and an empty child relationship, and filters with IN', async () => {
+    const result = await conn.query<Record<string, any>>(
+      "SELECT Name, Account.Name, (SELECT Id FROM OpportunityLineItems) FROM Opportunity WHERE Name IN ('Lonely deal', 'Nobody')",
+    );
+    expect(result.records).toHaveLength(1);
+    expect(result.records[0]).toMatchObject({ Name: 'Lonely deal', Account: null, OpportunityLineItems: null });
+  });
+
+  it('rejects an unknown column in SOQL with INVALID_FIELD', async () => {
+    const err = await requestError(conn.query('SELECT Id, Bogus__c FROM Opportunity'));
+    expect(err.errorCode).toBe('INVALID_FIELD');
+    expect(err.message).toContain("No such column 'Bogus__c'");
+  });
+
+  it('answers an unknown API version with 404 NOT_FOUND', async () => {
+    const err = await requestError(conn.request('/services/data/v12.0/sobjects/Account'));
+    expect(err.errorCode).toBe('NOT_FOUND');
+  });
+
+  it('answers an unknown token with 401 INVALID_SESSION_ID', async () => {
+    const stranger = new Connection({ instanceUrl: sf.url, accessToken: 'not-a-token', version: API_VERSION });
+    const err = await requestError(stranger.query('SELECT Id FROM Account'));
+    expect(err.errorCode).toBe('INVALID_SESSION_ID');
+  });
+
+  it('reports per-record validation errors the way Salesforce does', async () => {
+    const results = (await patch(`/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`, {
+      allOrNone: false,
+      records: [
+        { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_v1', Status__c: 'Nope' },
+        { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_v2', Card_Last4__c: '12345' },
+        { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_v3', Account__r: { Stripe_Customer_Id__c: 'cus_none' } },
+        { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_v4', Account__r: { Stripe_Customer_Id__c: 'cus_acme' }, Livemode__c: false },
+      ],
+    })) as Array<{ success: boolean; created?: boolean; errors: Array<{ statusCode: string; message: string; fields: string[] }> }>;
+    expect(results[0]?.errors[0]).toMatchObject({ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', fields: ['Status__c'] });
+    expect(results[1]?.errors[0]).toMatchObject({ statusCode: 'STRING_TOO_LONG', fields: ['Card_Last4__c'] });
+    expect(results[2]?.errors[0]).toEqual({
+      statusCode: 'INVALID_FIELD',
+      message: 'Foreign key external ID: cus_none not found for field Stripe_Customer_Id__c in entity Account',
+      fields: [],
+    });
+    expect(results[3]).toMatchObject({ success: true, created: true });
+    const acme = sf.records('Account').find((a) => a.Stripe_Customer_Id__c === 'cus_acme');
+    expect(sf.records('Stripe_Payment__c').find((p) => p.Stripe_Id__c === 'pi_v4')?.Account__c).toBe(acme?.Id);
+  });
+
+  it('fails a whole Collections request on an unknown field or a value JSON cannot hold', async () => {
+    const url = `/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`;
+    const unknown = await requestError(patch(url, { records: [{ attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_x', Nope__c: 1 }] }));
+    expect(unknown).toMatchObject({ errorCode: 'INVALID_FIELD', message: "No such column 'Nope__c' on sobject of type Stripe_Payment__c" });
+    const badNumber = await requestError(patch(url, { records: [{ attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_x', Amount__c: 'ten' }] }));
+    expect(badNumber.errorCode).toBe('JSON_PARSER_ERROR');
+    expect(sf.records('Stripe_Payment__c').some((p) => p.Stripe_Id__c === 'pi_x')).toBe(false);
+  });
+
+  it('refuses read-only fields and record ids as an upsert key', async () => {
+    const lineItem = await requestError(
+      conn.request({
+        method: 'POST',
+        url: `/services/data/v${API_VERSION}/sobjects/OpportunityLineItem`,
+        body: JSON.stringify({ OpportunityId: opportunityId, TotalPrice: 5 }),
+        headers: { 'content-type': 'application/json' },
+      }),
+    );
+    expect(lineItem.errorCode).toBe('INVALID_FIELD_FOR_INSERT_UPDATE');
+    const byId = await requestError(patch(`/services/data/v${API_VERSION}/composite/sobjects/Opportunity/Id`, { records: [] }));
+    expect(byId.errorCode).toBe('INVALID_FIELD');
+  });
+
+  it('updates a single record by Id the way jsforce sends it, rejecting bad values with the record error code', async () => {
+    const result = await conn.sobject('Opportunity').update({ Id: opportunityId, Stripe_Payment_Status__c: 'Paid' });
+    expect(result).toMatchObject({ id: opportunityId, success: true });
+    expect(sf.records('Opportunity').find((o) => o.Id === opportunityId)?.Stripe_Payment_Status__c).toBe('Paid');
+    const err = await requestError(conn.sobject('Opportunity').update({ Id: opportunityId, Stripe_Payment_Status__c: 'Maybe' }));
+    expect(err.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+  });
+
+  it('enforces the Composite limit of 5 Collections subrequests and counts a Composite as one call', async () => {
+    const sub = (i: number) => ({
+      method: 'PATCH',
+      referenceId: `r${i}`,
+      url: `/services/data/v${API_VERSION}/composite/sobjects/Account/Stripe_Customer_Id__c`,
+      body: { records: [{ attributes: { type: 'Account' }, Stripe_Customer_Id__c: `cus_c${i}`, Name: `C${i}` }] },
+    });
+    const before = sf.apiCalls;
+    const err = await requestError(conn.requestPost(`/services/data/v${API_VERSION}/composite`, { compositeRequest: [0, 1, 2, 3, 4, 5].map(sub) }));
+    expect(err.errorCode).toBe('INVALID_BATCH_REQUEST');
+    const ok = (await conn.requestPost(`/services/data/v${API_VERSION}/composite`, { compositeRequest: [0, 1, 2, 3, 4].map(sub) })) as {
+      compositeResponse: Array<{ httpStatusCode: number; referenceId: string }>;
+    };
+    expect(ok.compositeResponse.map((r) => [r.referenceId, r.httpStatusCode])).toEqual([0, 1, 2, 3, 4].map((i) => [`r${i}`, 200]));
+    expect(sf.apiCalls - before).toBe(2);
+  });
+
+  it('rolls back every subrequest of an allOrNone Composite when one fails', async () => {
+    const res = (await conn.requestPost(`/services/data/v${API_VERSION}/composite`, {
+      allOrNone: true,
+      compositeRequest: [
+        {
+          method: 'PATCH',
+          referenceId: 'good',
+          url: `/services/data/v${API_VERSION}/composite/sobjects/Account/Stripe_Customer_Id__c`,
+          body: { records: [{ attributes: { type: 'Account' }, Stripe_Customer_Id__c: 'cus_rollback', Name: 'R' }] },
+        },
+        {
+          method: 'PATCH',
+          referenceId: 'bad',
+          url: `/services/data/v${API_VERSION}/composite/sobjects/Account/Stripe_Customer_Id__c`,
+          body: { records: [{ attributes: { type: 'Account' }, Stripe_Customer_Id__c: 'cus_rollback2', Bogus__c: 'x' }] },
+        },
+      ],
+    })) as { compositeResponse: Array<{ httpStatusCode: number; body: Array<{ errorCode: string }> }> };
+    expect(res.compositeResponse.map((r) => r.body[0]?.errorCode)).toEqual(['PROCESSING_HALTED', 'INVALID_FIELD']);
+    expect(sf.records('Account').some((a) => a.Stripe_Customer_Id__c === 'cus_rollback')).toBe(false);
+  });
+});

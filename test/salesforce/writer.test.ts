@@ -1,0 +1,254 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentError, TransientError } from '../../src/errors.js';
+import type { SalesforceMutation } from '../../src/mappers/mutation.js';
+import { createSalesforceSession, type SalesforceSession } from '../../src/salesforce/session.js';
+import { SalesforceWriter, type ItemOutcome, type WriteItem } from '../../src/salesforce/writer.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { account, API_VERSION, payment, settingsFor } from './helpers.js';
+
+let sf: SalesforceStandIn;
+let session: SalesforceSession;
+let writer: SalesforceWriter;
+
+beforeEach(async () => {
+  sf = await startSalesforceStandIn();
+  session = createSalesforceSession(settingsFor(sf.url, { clientId: STANDIN_CLIENT_ID, clientSecret: STANDIN_CLIENT_SECRET }));
+  writer = new SalesforceWriter(session, { apiVersion: API_VERSION });
+});
+afterEach(async () => {
+  await sf.close();
+});
+
+function item(correlationId: string, ...mutations: SalesforceMutation[]): WriteItem {
+  return { correlationId, mutations };
+}
+
+function outcome(outcomes: ReadonlyMap<string, ItemOutcome>, id: string): ItemOutcome {
+  const found = outcomes.get(id);
+  if (found === undefined) throw new Error(`no outcome for ${id}`);
+  return found;
+}
+
+function failure(o: ItemOutcome): TransientError | PermanentError {
+  if (o.ok) throw new Error('expected a failed outcome');
+  return o.error;
+}
+
+const payments = () => sf.records('Stripe_Payment__c');
+
+describe('SalesforceWriter', () => {
+  it('upserts new and existing records in one Composite call and reports ids and created flags', async () => {
+    const existing = sf.insert('Stripe_Payment__c', { Stripe_Id__c: 'pi_old', Status__c: 'Processing' });
+    const result = await writer.write([item('m1', payment('pi_old', { Status__c: 'Succeeded' })), item('m2', payment('pi_new', { Amount__c: 12.5 }))]);
+
+    expect(result.apiCalls).toBe(1);
+    expect(outcome(result.outcomes, 'm1')).toEqual({
+      ok: true,
+      records: [{ sobject: 'Stripe_Payment__c', keyField: 'Stripe_Id__c', keyValue: 'pi_old', id: existing, created: false }],
+    });
+    const created = outcome(result.outcomes, 'm2');
+    expect(created.ok && created.records[0]?.created).toBe(true);
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_old')?.Status__c).toBe('Succeeded');
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_new')?.Amount__c).toBe(12.5);
+    expect(sf.requests.filter((r) => r.path.startsWith('/services/data'))).toEqual([{ method: 'POST', path: `/services/data/v${API_VERSION}/composite` }]);
+  });
+
+  it('merges mutations of the same record from several items into one record, later fields winning', async () => {
+    const result = await writer.write([
+      item('m1', payment('pi_1', { Status__c: 'Processing', Amount__c: 10 })),
+      item('m2', payment('pi_1', { Status__c: 'Succeeded', Card_Brand__c: 'visa' })),
+    ]);
+    expect(result.outcomes.get('m1')?.ok).toBe(true);
+    expect(result.outcomes.get('m2')?.ok).toBe(true);
+    expect(payments()).toHaveLength(1);
+    expect(payments()[0]).toMatchObject({ Stripe_Id__c: 'pi_1', Status__c: 'Succeeded', Amount__c: 10, Card_Brand__c: 'visa' });
+
+    // Unmerged, the same two records in one Collections request are both rejected by Salesforce.
+    const conn = await session.connection();
+    const raw = await conn.request<Array<{ success: boolean; errors: Array<{ statusCode: string; message: string }> }>>({
+      method: 'PATCH',
+      url: `/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`,
+      body: JSON.stringify({
+        allOrNone: false,
+        records: [
+          { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_2', Status__c: 'Processing' },
+          { attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_2', Status__c: 'Succeeded' },
+        ],
+      }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(raw.map((r) => r.success)).toEqual([false, false]);
+    expect(raw[0]?.errors[0]?.statusCode).toBe('DUPLICATE_VALUE');
+    expect(raw[0]?.errors[0]?.message).toContain('Duplicate external id specified');
+  });
+
+  it('writes 250 records in at most 2 API calls with every result mapped back', async () => {
+    const items = Array.from({ length: 250 }, (_, i) => item(`m${i}`, payment(`pi_${i}`, { Amount__c: i })));
+    const result = await writer.write(items);
+    expect(result.apiCalls).toBeLessThanOrEqual(2);
+    expect(sf.apiCalls).toBe(result.apiCalls);
+    expect(payments()).toHaveLength(250);
+    const byKey = new Map(payments().map((p) => [p.Stripe_Id__c, p.Id]));
+    for (let i = 0; i < 250; i++) {
+      const o = outcome(result.outcomes, `m${i}`);
+      expect(o.ok).toBe(true);
+      expect(o.records[0]?.id).toBe(byKey.get(`pi_${i}`));
+    }
+  });
+
+  it('fails exactly the items whose records failed: validation rule permanent, row lock transient', async () => {
+    sf.failRecord('Stripe_Payment__c', 'pi_rule', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Amount must be positive');
+    sf.failRecord('Stripe_Payment__c', 'pi_lock', 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record', 1);
+    const result = await writer.write([
+      item('ok1', payment('pi_ok1')),
+      item('rule', payment('pi_rule')),
+      item('lock', payment('pi_lock')),
+      item('ok2', account('cus_ok2')),
+    ]);
+    expect(result.apiCalls).toBe(1);
+    expect(outcome(result.outcomes, 'ok1').ok).toBe(true);
+    expect(outcome(result.outcomes, 'ok2').ok).toBe(true);
+    const rule = failure(outcome(result.outcomes, 'rule'));
+    expect(rule).toBeInstanceOf(PermanentError);
+    expect(rule.code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    const lock = failure(outcome(result.outcomes, 'lock'));
+    expect(lock).toBeInstanceOf(TransientError);
+    expect(lock.code).toBe('SALESFORCE_UNABLE_TO_LOCK_ROW');
+
+    // The lock was momentary: the retried item now goes through.
+    const retry = await writer.write([item('lock', payment('pi_lock'))]);
+    expect(outcome(retry.outcomes, 'lock').ok).toBe(true);
+  });
+
+  it('makes an item permanent when one of its records failed permanently and another transiently', async () => {
+    sf.failRecord('Stripe_Payment__c', 'pi_lock2', 'UNABLE_TO_LOCK_ROW');
+    const result = await writer.write([
+      item('both', payment('pi_lock2'), payment('pi_bad', { Status__c: 'Not A Status' }), account('cus_fine')),
+    ]);
+    const o = outcome(result.outcomes, 'both');
+    expect(failure(o).code).toBe('SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    expect(o.records.find((r) => r.keyValue === 'cus_fine')?.id).toMatch(/^001/);
+    expect(o.records.find((r) => r.keyValue === 'pi_bad')?.id).toBeUndefined();
+  });
+
+  it('fails every record of a subrequest with an unknown field permanently, leaving other subrequests alone', async () => {
+    const result = await writer.write([
+      item('p1', payment('pi_a')),
+      item('p2', payment('pi_b', { No_Such_Field__c: 'x' })),
+      item('acct', account('cus_a')),
+    ]);
+    for (const id of ['p1', 'p2']) {
+      const error = failure(outcome(result.outcomes, id));
+      expect(error).toBeInstanceOf(PermanentError);
+      expect(error.code).toBe('SALESFORCE_INVALID_FIELD');
+      expect(error.message).toContain('No_Such_Field__c');
+    }
+    expect(outcome(result.outcomes, 'acct').ok).toBe(true);
+    expect(payments()).toHaveLength(0);
+  });
+
+  it('fails every item transiently on REQUEST_LIMIT_EXCEEDED and stops sending', async () => {
+    sf.failNextRequests(1, 403, 'REQUEST_LIMIT_EXCEEDED');
+    // 6 Collections requests need two Composite calls; the second is not even tried.
+    const items = Array.from({ length: 1200 }, (_, i) => item(`m${i}`, payment(`pi_${i}`)));
+    const result = await writer.write(items);
+    expect(result.apiCalls).toBe(1);
+    expect(sf.apiCalls).toBe(1);
+    for (const o of result.outcomes.values()) {
+      const error = failure(o);
+      expect(error).toBeInstanceOf(TransientError);
+      expect(error.code).toBe('SALESFORCE_REQUEST_LIMIT_EXCEEDED');
+    }
+    expect(result.outcomes.size).toBe(1200);
+  });
+
+  it('treats a 503 on the Composite call as transient for all', async () => {
+    sf.failNextRequests(1, 503, 'SERVER_UNAVAILABLE');
+    const result = await writer.write([item('m1', payment('pi_1')), item('m2', account('cus_1'))]);
+    for (const o of result.outcomes.values()) expect(failure(o).kind).toBe('transient');
+  });
+
+  it('renews an expired session exactly once and resends the whole Composite', async () => {
+    await writer.write([item('warm', account('cus_warm'))]);
+    expect(sf.logins).toBe(1);
+    sf.expireSessions();
+    const items = Array.from({ length: 1100 }, (_, i) => item(`m${i}`, payment(`pi_${i}`)));
+    const result = await writer.write(items);
+    expect(sf.logins).toBe(2);
+    // 401 + resend of the first Composite, then the second Composite on the new session.
+    expect(result.apiCalls).toBe(3);
+    expect([...result.outcomes.values()].every((o) => o.ok)).toBe(true);
+    expect(payments()).toHaveLength(1100);
+  });
+
+  it('reports a transient error for all when the renewed session is rejected again', async () => {
+    const token = sf.issueToken();
+    const ready = createSalesforceSession(settingsFor(sf.url, { instanceUrl: sf.url, accessToken: token }));
+    sf.expireSessions();
+    const result = await new SalesforceWriter(ready, { apiVersion: API_VERSION }).write([item('m1', payment('pi_1'))]);
+    expect(result.apiCalls).toBe(2);
+    const error = failure(outcome(result.outcomes, 'm1'));
+    expect(error).toBeInstanceOf(TransientError);
+    expect(error.code).toBe('SALESFORCE_INVALID_SESSION_ID');
+  });
+
+  it('writes Accounts before records that reference them in the same batch', async () => {
+    const result = await writer.write([
+      item('pay', payment('pi_linked', { Account__r: { Stripe_Customer_Id__c: 'cus_new' } })),
+      item('cust', account('cus_new')),
+    ]);
+    expect([...result.outcomes.values()].every((o) => o.ok)).toBe(true);
+    const accountId = sf.records('Account')[0]?.Id;
+    expect(payments()[0]?.Account__c).toBe(accountId);
+  });
+
+  it('re-sends a record without an optional reference whose target does not exist', async () => {
+    const result = await writer.write([
+      item('optional', payment('pi_orphan', { Amount__c: 5, Account__r: { Stripe_Customer_Id__c: 'cus_missing' } }, ['Account__r'])),
+      item('required', payment('pi_strict', { Account__r: { Stripe_Customer_Id__c: 'cus_missing' } })),
+      item('fine', payment('pi_fine')),
+    ]);
+    expect(result.apiCalls).toBe(2);
+    expect(outcome(result.outcomes, 'optional').ok).toBe(true);
+    expect(outcome(result.outcomes, 'fine').ok).toBe(true);
+    const strict = failure(outcome(result.outcomes, 'required'));
+    expect(strict.code).toBe('SALESFORCE_INVALID_FIELD');
+    expect(strict.message).toContain('Foreign key external ID: cus_missing');
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_orphan')).toMatchObject({ Amount__c: 5 });
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_orphan')?.Account__c).toBeUndefined();
+    expect(payments().some((p) => p.Stripe_Id__c === 'pi_strict')).toBe(false);
+  });
+
+  it('keeps a reference optional only if every merged mutation allowed dropping it', async () => {
+    const result = await writer.write([
+      item('a', payment('pi_m', { Account__r: { Stripe_Customer_Id__c: 'cus_gone' } }, ['Account__r'])),
+      item('b', payment('pi_m', { Account__r: { Stripe_Customer_Id__c: 'cus_gone' } })),
+    ]);
+    expect(result.apiCalls).toBe(1);
+    expect(failure(outcome(result.outcomes, 'a')).code).toBe('SALESFORCE_INVALID_FIELD');
+    expect(failure(outcome(result.outcomes, 'b')).code).toBe('SALESFORCE_INVALID_FIELD');
+  });
+
+  it('updates records by Id through a Collections update', async () => {
+    const opp = sf.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
+    const order = sf.insert('Order', {});
+    const result = await writer.write([
+      item('o1', { sobject: 'Opportunity', key: { field: 'Id', value: opp }, fields: { Stripe_Payment_Status__c: 'Paid' }, guard: `Opportunity:${opp}` }),
+      item('o2', { sobject: 'Order', key: { field: 'Id', value: order }, fields: { Stripe_Payment_Status__c: 'Wrong' }, guard: `Order:${order}` }),
+    ]);
+    expect(result.apiCalls).toBe(1);
+    expect(outcome(result.outcomes, 'o1')).toEqual({
+      ok: true,
+      records: [{ sobject: 'Opportunity', keyField: 'Id', keyValue: opp, id: opp, created: undefined }],
+    });
+    expect(failure(outcome(result.outcomes, 'o2')).code).toBe('SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+    expect(sf.records('Opportunity')[0]?.Stripe_Payment_Status__c).toBe('Paid');
+    expect(sf.requests.at(-1)?.path).toBe(`/services/data/v${API_VERSION}/composite`);
+  });
+
+  it('answers items without mutations as ok without calling Salesforce', async () => {
+    const result = await writer.write([item('empty')]);
+    expect(result).toEqual({ outcomes: new Map([['empty', { ok: true, records: [] }]]), apiCalls: 0 });
+    expect(sf.apiCalls).toBe(0);
+  });
+});

@@ -1,0 +1,992 @@
+/**
+ * A local Salesforce that answers (and rejects) the way Salesforce REST does, so that jsforce runs
+ * its real code path in tests, in the local stack and in the benchmark. Its schema is DATA_MODEL.
+ *
+ * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
+ * (upsert by external id, create, update by Id), single-record sObject rows, and the SOQL subset
+ * the outbound flow needs (parent fields, one child subquery, `=` / `IN` conditions).
+ */
+import { createHash, randomBytes, verify as verifySignature } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../src/salesforce/data-model.js';
+
+export interface SalesforceStandIn {
+  /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
+  readonly url: string;
+  /** REST requests under /services/data (a Composite request counts once), OAuth excluded. */
+  readonly apiCalls: number;
+  /** Successful /services/oauth2/token calls. */
+  readonly logins: number;
+  records(sobject: string): Array<Record<string, unknown>>;
+  insert(sobject: string, fields: Record<string, unknown>): string;
+  issueToken(): string;
+  expireSessions(): void;
+  failRecord(sobject: string, keyValue: string, errorCode: string, message?: string, times?: number): void;
+  failNextRequests(count: number, status: number, errorCode: string): void;
+  /** Forgets every failure injected with failRecord/failNextRequests that has not happened yet. */
+  clearFailures(): void;
+  latencyMs: number;
+  readonly requests: Array<{ method: string; path: string }>;
+  close(): Promise<void>;
+}
+
+export interface SalesforceStandInOptions {
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+  /** PEM public key for JWT bearer assertions; without it the signature is not checked. */
+  readonly jwtPublicKey?: string;
+  readonly latencyMs?: number;
+}
+
+export const STANDIN_CLIENT_ID = 'standin_client_id_fake';
+export const STANDIN_CLIENT_SECRET = 'standin_client_secret_fake';
+
+const MIN_API_VERSION = 31;
+const MAX_API_VERSION = 66;
+const MAX_COLLECTION_RECORDS = 200;
+const MAX_COMPOSITE_SUBREQUESTS = 25;
+const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
+
+const KEY_PREFIX: Readonly<Record<string, string>> = {
+  Account: '001',
+  Opportunity: '006',
+  OpportunityLineItem: '00k',
+  Order: '801',
+  Case: '500',
+  Stripe_Payment__c: 'a01',
+  Stripe_Invoice__c: 'a02',
+  Stripe_Subscription__c: 'a03',
+};
+
+/** Child relationships by parent object (SOQL subqueries), as Salesforce names them. */
+const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sobject: string; field: string }>>>> = {
+  Opportunity: { OpportunityLineItems: { sobject: 'OpportunityLineItem', field: 'OpportunityId' } },
+  Account: {
+    Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
+    Cases: { sobject: 'Case', field: 'AccountId' },
+    Orders: { sobject: 'Order', field: 'AccountId' },
+  },
+};
+
+type Row = Record<string, unknown> & { Id: string };
+
+interface ApiError {
+  readonly errorCode: string;
+  readonly message: string;
+  readonly fields?: readonly string[];
+}
+
+interface SaveError {
+  readonly statusCode: string;
+  readonly message: string;
+  readonly fields: readonly string[];
+}
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+/** A request-level failure: Salesforce answers the whole request with `[{message, errorCode}]`. */
+class RequestFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly errorCode: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const fail = (status: number, errorCode: string, message: string): never => {
+  throw new RequestFailure(status, errorCode, message);
+};
+
+const saveError = (statusCode: string, message: string, fields: readonly string[] = []): SaveError => ({
+  statusCode,
+  message,
+  fields,
+});
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Salesforce's 18-character id: 15 case-sensitive characters plus a case-folding checksum. */
+function toEighteen(id15: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ012345';
+  let suffix = '';
+  for (let chunk = 0; chunk < 3; chunk++) {
+    let bits = 0;
+    for (let i = 0; i < 5; i++) {
+      const c = id15.charAt(chunk * 5 + i);
+      if (c >= 'A' && c <= 'Z') bits |= 1 << i;
+    }
+    suffix += alphabet.charAt(bits);
+  }
+  return id15 + suffix;
+}
+
+const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+function objectSpec(sobject: string): ObjectSpec | undefined {
+  return Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : undefined;
+}
+
+function requireObject(sobject: string): ObjectSpec {
+  const spec = objectSpec(sobject);
+  if (spec === undefined) {
+    fail(404, 'NOT_FOUND', `The requested resource does not exist`);
+  }
+  return spec as ObjectSpec;
+}
+
+/** Relationship name → reference field, e.g. `Account__r` → `Account__c` on custom objects. */
+function relationshipField(spec: ObjectSpec, relationshipName: string): [string, FieldSpec] | undefined {
+  for (const [name, field] of Object.entries(spec)) {
+    if (field.type === 'reference' && field.relationshipName?.toLowerCase() === relationshipName.toLowerCase()) {
+      return [name, field];
+    }
+  }
+  return undefined;
+}
+
+function canonicalField(spec: ObjectSpec, name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(spec).find((f) => f.toLowerCase() === lower);
+}
+
+export async function startSalesforceStandIn(options: SalesforceStandInOptions = {}): Promise<SalesforceStandIn> {
+  const clientId = options.clientId ?? STANDIN_CLIENT_ID;
+  const clientSecret = options.clientSecret ?? STANDIN_CLIENT_SECRET;
+  const store = new Map<string, Map<string, Row>>();
+  const validTokens = new Set<string>();
+  const injectedRecordFailures = new Map<string, { errorCode: string; message: string; remaining: number }>();
+  const injectedRequestFailures: Array<{ status: number; errorCode: string }> = [];
+  const requests: Array<{ method: string; path: string }> = [];
+  let counter = 0;
+  let apiCalls = 0;
+  let logins = 0;
+  let url = '';
+
+  const table = (sobject: string): Map<string, Row> => {
+    let rows = store.get(sobject);
+    if (rows === undefined) {
+      rows = new Map();
+      store.set(sobject, rows);
+    }
+    return rows;
+  };
+
+  const newId = (sobject: string): string => {
+    counter += 1;
+    const prefix = KEY_PREFIX[sobject] ?? 'a0Z';
+    const body = `5g${counter.toString(36).toUpperCase().padStart(10, '0')}`;
+    return toEighteen(`${prefix}${body}`);
+  };
+
+  const findById = (sobject: string, id: string): Row | undefined => {
+    const rows = store.get(sobject);
+    if (rows === undefined) return undefined;
+    const id15 = id.slice(0, 15);
+    for (const row of rows.values()) if (row.Id.slice(0, 15) === id15) return row;
+    return undefined;
+  };
+
+  const findByField = (sobject: string, field: string, value: unknown): Row[] =>
+    [...(store.get(sobject)?.values() ?? [])].filter((row) =>
+      field === 'Id' && typeof value === 'string' ? row.Id.slice(0, 15) === value.slice(0, 15) : row[field] === value,
+    );
+
+  const issueToken = (): string => {
+    const token = `00Dstandin!${randomBytes(24).toString('base64url')}`;
+    validTokens.add(token);
+    return token;
+  };
+
+  const snapshot = (): Map<string, Map<string, Row>> =>
+    new Map([...store].map(([sobject, rows]) => [sobject, new Map([...rows].map(([id, row]) => [id, { ...row }]))]));
+
+  const restore = (saved: Map<string, Map<string, Row>>): void => {
+    store.clear();
+    for (const [sobject, rows] of saved) store.set(sobject, rows);
+  };
+
+  const takeInjectedFailure = (sobject: string, keyValue: string): SaveError | undefined => {
+    const key = `${sobject}\u0000${keyValue}`;
+    const injected = injectedRecordFailures.get(key);
+    if (injected === undefined) return undefined;
+    injected.remaining -= 1;
+    if (injected.remaining <= 0) injectedRecordFailures.delete(key);
+    return saveError(injected.errorCode, injected.message);
+  };
+
+  // ---- record validation -------------------------------------------------------------------
+
+  /**
+   * Checks what Salesforce's JSON deserializer checks: every key must be a field or relationship
+   * of the object, and values must fit the JSON type. Failing here fails the whole request.
+   */
+  const checkShape = (sobject: string, spec: ObjectSpec, record: Record<string, unknown>): void => {
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'attributes') continue;
+      const name = canonicalField(spec, key);
+      const field = name === undefined ? undefined : spec[name];
+      if (field === undefined) {
+        const relationship = relationshipField(spec, key);
+        if (relationship === undefined) fail(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${sobject}`);
+        if (!isPlainObject(value)) {
+          fail(400, 'JSON_PARSER_ERROR', `Cannot deserialize instance of ${sobject}.${key} from ${typeof value} value`);
+        }
+        const target = requireObject((relationship as [string, FieldSpec])[1].referenceTo as string);
+        const keys = Object.keys(value as Record<string, unknown>).filter((k) => k !== 'attributes');
+        for (const k of keys) {
+          if (canonicalField(target, k) === undefined) {
+            fail(400, 'INVALID_FIELD', `No such column '${k}' on sobject of type ${String(relationship?.[1].referenceTo)}`);
+          }
+        }
+        continue;
+      }
+      if (value === null) continue;
+      const jsonError = (): never =>
+        fail(
+          400,
+          'JSON_PARSER_ERROR',
+          `Cannot deserialize instance of ${field.type} from ${Array.isArray(value) ? 'START_ARRAY' : typeof value} value ${
+            isPlainObject(value) || Array.isArray(value) ? '' : String(value)
+          } or request may be missing a required field`,
+        );
+      if (isPlainObject(value) || Array.isArray(value)) jsonError();
+      if ((field.type === 'double' || field.type === 'currency') && typeof value !== 'number') {
+        if (typeof value !== 'string' || value.trim() === '' || Number.isNaN(Number(value))) jsonError();
+      }
+    }
+  };
+
+  /** Per-record checks: what Salesforce reports in a SaveResult's `errors`. */
+  const recordErrors = (sobject: string, spec: ObjectSpec, record: Record<string, unknown>, forInsert: boolean): SaveError[] => {
+    const errors: SaveError[] = [];
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'attributes' || key === 'Id') continue;
+      const name = canonicalField(spec, key);
+      if (name === undefined) {
+        const [lookupName, lookup] = relationshipField(spec, key) as [string, FieldSpec];
+        const target = lookup.referenceTo as string;
+        const targetSpec = requireObject(target);
+        const ref = value as Record<string, unknown>;
+        const refKey = Object.keys(ref).find((k) => k !== 'attributes') as string;
+        const refField = canonicalField(targetSpec, refKey) as string;
+        if (refField !== 'Id' && targetSpec[refField]?.externalId !== true) {
+          errors.push(saveError('INVALID_FIELD', `${refField} is not an External ID or indexed field for ${target}`));
+          continue;
+        }
+        const matches = findByField(target, refField, ref[refKey]);
+        if (matches.length === 0) {
+          errors.push(
+            saveError('INVALID_FIELD', `Foreign key external ID: ${String(ref[refKey])} not found for field ${refField} in entity ${target}`),
+          );
+        } else if (matches.length > 1) {
+          errors.push(
+            saveError('DUPLICATE_EXTERNAL_ID', `Foreign key external ID: ${String(ref[refKey])} matched more than one record for field ${refField} in entity ${target}`, [lookupName]),
+          );
+        }
+        continue;
+      }
+      const field = spec[name] as FieldSpec;
+      if (field.readOnly === true) {
+        errors.push(
+          saveError(
+            'INVALID_FIELD_FOR_INSERT_UPDATE',
+            `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+            [name],
+          ),
+        );
+        continue;
+      }
+      if (value === null) continue;
+      switch (field.type) {
+        case 'boolean':
+          if (typeof value !== 'boolean') {
+            errors.push(saveError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${name}: value not of required type: ${String(value)}`, [name]));
+          }
+          break;
+        case 'date':
+          if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value) || Number.isNaN(Date.parse(value))) {
+            errors.push(saveError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${name}: value not of required type: ${String(value)}`, [name]));
+          }
+          break;
+        case 'datetime':
+          if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value) || Number.isNaN(Date.parse(value))) {
+            errors.push(saveError('INVALID_TYPE_ON_FIELD_IN_RECORD', `${name}: value not of required type: ${String(value)}`, [name]));
+          }
+          break;
+        case 'reference': {
+          const id = String(value);
+          if (!ID_PATTERN.test(id)) {
+            errors.push(saveError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]));
+          } else if (findById(field.referenceTo as string, id) === undefined) {
+            errors.push(saveError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [name]));
+          }
+          break;
+        }
+        case 'picklist':
+          if (field.values !== undefined && !field.values.includes(String(value))) {
+            errors.push(saveError('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST', `bad value for restricted picklist field: ${String(value)}`, [name]));
+          }
+          break;
+        case 'email':
+          if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(String(value))) {
+            errors.push(saveError('INVALID_EMAIL_ADDRESS', `${name}: invalid email address: ${String(value)}`, [name]));
+          }
+          break;
+        default:
+          if (field.length !== undefined && String(value).length > field.length) {
+            errors.push(
+              saveError('STRING_TOO_LONG', `${name}: data value too large: ${String(value).slice(0, 40)} (max length=${field.length})`, [name]),
+            );
+          }
+      }
+    }
+    return errors;
+  };
+
+  /** Field values as stored: relationship references resolved into the lookup field's Id. */
+  const storedValues = (spec: ObjectSpec, record: Record<string, unknown>): Record<string, unknown> => {
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'attributes' || key === 'Id') continue;
+      const name = canonicalField(spec, key);
+      if (name !== undefined) {
+        const type = spec[name]?.type;
+        out[name] = (type === 'double' || type === 'currency') && typeof value === 'string' ? Number(value) : value;
+        continue;
+      }
+      const [lookupName, lookup] = relationshipField(spec, key) as [string, FieldSpec];
+      const ref = value as Record<string, unknown>;
+      const refKey = Object.keys(ref).find((k) => k !== 'attributes') as string;
+      const targetSpec = requireObject(lookup.referenceTo as string);
+      out[lookupName] = findByField(lookup.referenceTo as string, canonicalField(targetSpec, refKey) as string, ref[refKey])[0]?.Id ?? null;
+    }
+    return out;
+  };
+
+  // ---- writes ----------------------------------------------------------------------------------
+
+  interface SaveResult {
+    id?: string;
+    success: boolean;
+    errors: SaveError[];
+    created?: boolean;
+  }
+
+  const applyAllOrNone = (results: SaveResult[], allOrNone: boolean, saved: Map<string, Map<string, Row>>): SaveResult[] => {
+    if (!allOrNone || results.every((r) => r.success)) return results;
+    restore(saved);
+    return results.map((r) =>
+      r.success
+        ? {
+            success: false,
+            errors: [
+              saveError(
+                'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                'Record rolled back because not all records were valid and the request was using AllOrNone header',
+              ),
+            ],
+          }
+        : { success: false, errors: r.errors },
+    );
+  };
+
+  const parseCollectionBody = (body: unknown): { allOrNone: boolean; records: Array<Record<string, unknown>> } => {
+    if (!isPlainObject(body) || !Array.isArray(body.records)) {
+      return fail(400, 'JSON_PARSER_ERROR', 'The request body must be an object with a records array');
+    }
+    const records = body.records as unknown[];
+    if (records.length > MAX_COLLECTION_RECORDS) {
+      fail(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`);
+    }
+    for (const record of records) {
+      if (!isPlainObject(record)) fail(400, 'JSON_PARSER_ERROR', 'Each record must be a JSON object');
+    }
+    return { allOrNone: body.allOrNone === true, records: records as Array<Record<string, unknown>> };
+  };
+
+  const recordType = (record: Record<string, unknown>): string | undefined => {
+    const attributes = record.attributes;
+    return isPlainObject(attributes) && typeof attributes.type === 'string' ? attributes.type : undefined;
+  };
+
+  const upsertOne = (sobject: string, spec: ObjectSpec, keyField: string, record: Record<string, unknown>): SaveResult => {
+    const keyValue = record[keyField];
+    if (typeof keyValue !== 'string' || keyValue === '') {
+      return { success: false, errors: [saveError('MISSING_ARGUMENT', `${keyField} not specified`, [keyField])] };
+    }
+    const errors = recordErrors(sobject, spec, record, true);
+    const injected = errors.length === 0 ? takeInjectedFailure(sobject, keyValue) : undefined;
+    if (injected !== undefined) errors.push(injected);
+    if (errors.length > 0) return { success: false, errors };
+    const matches = findByField(sobject, keyField, keyValue);
+    if (matches.length > 1) {
+      return {
+        success: false,
+        errors: [saveError('DUPLICATE_EXTERNAL_ID', `${keyField}: more than one record found for external id field: ${matches.map((m) => m.Id).join(', ')}`, [keyField])],
+      };
+    }
+    const values = storedValues(spec, record);
+    const existing = matches[0];
+    if (existing !== undefined) {
+      Object.assign(existing, values);
+      return { id: existing.Id, success: true, errors: [], created: false };
+    }
+    const id = newId(sobject);
+    table(sobject).set(id, { ...values, Id: id });
+    return { id, success: true, errors: [], created: true };
+  };
+
+  const collectionsUpsert = (sobject: string, keyFieldRaw: string, body: unknown): Reply => {
+    const spec = requireObject(sobject);
+    const keyField = canonicalField(spec, keyFieldRaw);
+    if (keyField === undefined) fail(400, 'INVALID_FIELD', `No such column '${keyFieldRaw}' on sobject of type ${sobject}`);
+    if (keyField === 'Id' || spec[keyField as string]?.externalId !== true) {
+      // sObject Collections upsert accepts external ids only, never record ids.
+      fail(400, 'INVALID_FIELD', `Field name provided, ${keyFieldRaw} is not an External ID or indexed field for ${sobject}`);
+    }
+    const { allOrNone, records } = parseCollectionBody(body);
+    for (const record of records) {
+      const type = recordType(record);
+      if (type === undefined) fail(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
+      if (type !== sobject) fail(400, 'INVALID_TYPE', `All records must be of type ${sobject}`);
+      checkShape(sobject, spec, record);
+    }
+    const counts = new Map<unknown, number>();
+    for (const record of records) counts.set(record[keyField as string], (counts.get(record[keyField as string]) ?? 0) + 1);
+    const saved = snapshot();
+    const results = records.map((record): SaveResult => {
+      const keyValue = record[keyField as string];
+      if ((counts.get(keyValue) ?? 0) > 1) {
+        return { success: false, errors: [saveError('DUPLICATE_VALUE', `Duplicate external id specified: ${String(keyValue)}`, [keyField as string])] };
+      }
+      return upsertOne(sobject, spec, keyField as string, record);
+    });
+    return { status: 200, body: applyAllOrNone(results, allOrNone, saved) };
+  };
+
+  const updateOne = (record: Record<string, unknown>): SaveResult => {
+    const sobject = recordType(record) as string;
+    const spec = requireObject(sobject);
+    const id = record.Id;
+    if (typeof id !== 'string' || id === '') {
+      return { success: false, errors: [saveError('MISSING_ARGUMENT', 'Id not specified in an update call')] };
+    }
+    if (!ID_PATTERN.test(id) || (KEY_PREFIX[sobject] !== undefined && !id.startsWith(KEY_PREFIX[sobject]))) {
+      return { success: false, errors: [saveError('MALFORMED_ID', `${sobject} ID: id value of incorrect type: ${id}`, ['Id'])] };
+    }
+    const existing = findById(sobject, id);
+    if (existing === undefined) {
+      return { success: false, errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted')] };
+    }
+    const errors = recordErrors(sobject, spec, record, false);
+    const injected = errors.length === 0 ? takeInjectedFailure(sobject, existing.Id) ?? takeInjectedFailure(sobject, existing.Id.slice(0, 15)) : undefined;
+    if (injected !== undefined) errors.push(injected);
+    if (errors.length > 0) return { id: existing.Id, success: false, errors };
+    Object.assign(existing, storedValues(spec, record));
+    return { id: existing.Id, success: true, errors: [] };
+  };
+
+  const createOne = (record: Record<string, unknown>): SaveResult => {
+    const sobject = recordType(record) as string;
+    const spec = requireObject(sobject);
+    if (record.Id !== undefined) {
+      return { success: false, errors: [saveError('INVALID_FIELD', 'Id cannot be specified in an insert call', ['Id'])] };
+    }
+    const errors = recordErrors(sobject, spec, record, true);
+    if (errors.length > 0) return { success: false, errors };
+    const id = newId(sobject);
+    table(sobject).set(id, { ...storedValues(spec, record), Id: id });
+    return { id, success: true, errors: [] };
+  };
+
+  const collectionsWrite = (body: unknown, write: (record: Record<string, unknown>) => SaveResult): Reply => {
+    const { allOrNone, records } = parseCollectionBody(body);
+    for (const record of records) {
+      const type = recordType(record);
+      if (type === undefined) fail(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
+      checkShape(type as string, requireObject(type as string), record);
+    }
+    const saved = snapshot();
+    return { status: 200, body: applyAllOrNone(records.map(write), allOrNone, saved) };
+  };
+
+  const singleResult = (result: SaveResult, okStatus: number): Reply =>
+    result.success
+      ? { status: okStatus, body: result }
+      : { status: 400, body: result.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })) };
+
+  // ---- SOQL ----------------------------------------------------------------------------------------
+
+  const query = (soql: string, version: string): Reply => {
+    const parsed = parseSoql(soql);
+    const spec = requireQueryObject(parsed.from);
+    const rows = [...(store.get(parsed.from)?.values() ?? [])].filter((row) =>
+      parsed.where.every((c) => {
+        const field = canonicalField(spec, c.field);
+        if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
+        const value = row[field as string];
+        return c.values.some((v) => (field === 'Id' && typeof v === 'string' && typeof value === 'string' ? value.slice(0, 15) === v.slice(0, 15) : value === v));
+      }),
+    );
+    const limited = parsed.limit === undefined ? rows : rows.slice(0, parsed.limit);
+    const records = limited.map((row) => projectRow(parsed.from, spec, row, parsed.select, version));
+    return { status: 200, body: { totalSize: records.length, done: true, records } };
+  };
+
+  const attributesOf = (sobject: string, id: string, version: string) => ({
+    type: sobject,
+    url: `/services/data/v${version}/sobjects/${sobject}/${id}`,
+  });
+
+  const projectRow = (sobject: string, spec: ObjectSpec, row: Row, select: readonly SelectItem[], version: string): Record<string, unknown> => {
+    const out: Record<string, unknown> = { attributes: attributesOf(sobject, row.Id, version) };
+    for (const item of select) {
+      if (item.kind === 'subquery') {
+        const child = Object.entries(CHILD_RELATIONSHIPS[sobject] ?? {}).find(([name]) => name.toLowerCase() === item.relationship.toLowerCase());
+        if (child === undefined) {
+          fail(400, 'INVALID_TYPE', `Didn't understand relationship '${item.relationship}' in FROM part of query call.`);
+        }
+        const [relationshipName, { sobject: childObject, field }] = child as [string, { sobject: string; field: string }];
+        const childSpec = requireObject(childObject);
+        const children = [...(store.get(childObject)?.values() ?? [])].filter((c) => c[field] === row.Id);
+        out[relationshipName] =
+          children.length === 0
+            ? null
+            : {
+                totalSize: children.length,
+                done: true,
+                records: children.map((c) => projectRow(childObject, childSpec, c, item.select, version)),
+              };
+        continue;
+      }
+      const path = item.path;
+      if (path.length === 1) {
+        const field = canonicalField(spec, path[0] as string);
+        if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(path[0] as string, sobject));
+        out[field as string] = row[field as string] ?? null;
+        continue;
+      }
+      // Parent field such as Account.Name: nested under the relationship name.
+      const relationship = relationshipField(spec, path[0] as string);
+      if (relationship === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(path.join('.'), sobject));
+      const [lookupField, lookup] = relationship as [string, FieldSpec];
+      const relationshipName = lookup.relationshipName as string;
+      const parentType = lookup.referenceTo as string;
+      const parentSpec = requireObject(parentType);
+      const parentField = canonicalField(parentSpec, path[1] as string);
+      if (parentField === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(path.join('.'), sobject));
+      const parentId = row[lookupField];
+      const parent = typeof parentId === 'string' ? findById(parentType, parentId) : undefined;
+      if (parent === undefined) {
+        if (!(relationshipName in out)) out[relationshipName] = null;
+        continue;
+      }
+      const nested = (out[relationshipName] as Record<string, unknown> | null | undefined) ?? { attributes: attributesOf(parentType, parent.Id, version) };
+      nested[parentField as string] = parent[parentField as string] ?? null;
+      out[relationshipName] = nested;
+    }
+    return out;
+  };
+
+  // ---- routing ------------------------------------------------------------------------------------
+
+  const route = (method: string, path: string, search: URLSearchParams, body: unknown): Reply => {
+    const match = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
+    if (match === null) return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
+    const version = match[1] as string;
+    const major = Number(version);
+    if (!Number.isInteger(major) || major < MIN_API_VERSION || major > MAX_API_VERSION) {
+      fail(404, 'NOT_FOUND', 'The requested resource does not exist');
+    }
+    const rest = (match[2] ?? '/').replace(/\/$/, '');
+    const parts = rest.split('/').filter((p) => p !== '').map(decodeURIComponent);
+    const [first, second, third, fourth] = parts;
+
+    if (first === 'composite' && parts.length === 1 && method === 'POST') return composite(body);
+    if (first === 'composite' && second === 'sobjects') {
+      if (parts.length === 4 && method === 'PATCH') return collectionsUpsert(third as string, fourth as string, body);
+      if (parts.length === 2 && method === 'PATCH') return collectionsWrite(body, updateOne);
+      if (parts.length === 2 && method === 'POST') return collectionsWrite(body, createOne);
+    }
+    if (first === 'query' && parts.length === 1 && method === 'GET') {
+      const q = search.get('q');
+      if (q === null || q.trim() === '') return fail(400, 'MALFORMED_QUERY', 'A query string has to be specified');
+      return query(q, version);
+    }
+    if (first === 'sobjects' && second !== undefined) {
+      const spec = requireObject(second);
+      if (parts.length === 2 && method === 'POST') {
+        const record = isPlainObject(body) ? body : fail(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+        checkShape(second, spec, record);
+        return singleResult(createOne({ ...record, attributes: { type: second } }), 201);
+      }
+      if (parts.length === 3 && method === 'GET') {
+        const row = findById(second, third as string);
+        if (row === undefined) return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
+        const fields = search.get('fields');
+        const names = fields === null ? Object.keys(spec) : fields.split(',').map((f) => f.trim());
+        return { status: 200, body: projectRow(second, spec, row, names.map((n) => ({ kind: 'field', path: n.split('.') })), version) };
+      }
+      if (parts.length === 3 && method === 'PATCH') {
+        const record = isPlainObject(body) ? body : fail(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+        checkShape(second, spec, record);
+        const result = updateOne({ ...record, Id: third, attributes: { type: second } });
+        return result.success ? { status: 204, body: undefined } : singleResult(result, 204);
+      }
+      if (parts.length === 4 && method === 'PATCH') {
+        const keyField = canonicalField(spec, third as string);
+        if (keyField === undefined || spec[keyField]?.externalId !== true) {
+          return fail(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${third}`);
+        }
+        const record = isPlainObject(body) ? body : fail(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
+        checkShape(second, spec, record);
+        const result = upsertOne(second, spec, keyField, { ...record, [keyField]: fourth });
+        return singleResult(result, result.created === true ? 201 : 200);
+      }
+    }
+    return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
+  };
+
+  const runSafely = (method: string, path: string, search: URLSearchParams, body: unknown): Reply => {
+    try {
+      return route(method, path, search, body);
+    } catch (err) {
+      if (err instanceof RequestFailure) {
+        return { status: err.status, body: [{ message: err.message, errorCode: err.errorCode } satisfies ApiError] };
+      }
+      throw err;
+    }
+  };
+
+  const composite = (body: unknown): Reply => {
+    if (!isPlainObject(body) || !Array.isArray(body.compositeRequest)) {
+      return fail(400, 'JSON_PARSER_ERROR', 'The request body must contain compositeRequest');
+    }
+    const subrequests = body.compositeRequest as unknown[];
+    if (subrequests.length === 0 || subrequests.length > MAX_COMPOSITE_SUBREQUESTS) {
+      fail(400, 'INVALID_BATCH_REQUEST', `Composite request must contain between 1 and ${MAX_COMPOSITE_SUBREQUESTS} subrequests`);
+    }
+    const heavy = subrequests.filter(
+      (s) => isPlainObject(s) && typeof s.url === 'string' && /\/(composite\/sobjects|query|queryAll)(\/|\?|$)/.test(s.url),
+    ).length;
+    if (heavy > MAX_COMPOSITE_COLLECTIONS_OR_QUERIES) {
+      fail(400, 'INVALID_BATCH_REQUEST', `A composite request may contain at most ${MAX_COMPOSITE_COLLECTIONS_OR_QUERIES} sObject Collections or query subrequests`);
+    }
+    const allOrNone = body.allOrNone === true;
+    const saved = snapshot();
+    const responses: Array<{ body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }> = [];
+    let failedAt = -1;
+    for (const [index, raw] of subrequests.entries()) {
+      if (!isPlainObject(raw) || typeof raw.url !== 'string' || typeof raw.method !== 'string' || typeof raw.referenceId !== 'string') {
+        fail(400, 'JSON_PARSER_ERROR', 'Each subrequest needs method, url and referenceId');
+      }
+      const sub = raw as { url: string; method: string; referenceId: string; body?: unknown };
+      const target = new URL(sub.url, 'http://composite.invalid');
+      const reply = runSafely(sub.method.toUpperCase(), target.pathname, target.searchParams, sub.body);
+      responses.push({ body: reply.body ?? null, httpHeaders: {}, httpStatusCode: reply.status, referenceId: sub.referenceId });
+      if (reply.status >= 400 && failedAt < 0) {
+        failedAt = index;
+        if (allOrNone) break;
+      }
+    }
+    if (allOrNone && failedAt >= 0) {
+      restore(saved);
+      const halted = { message: 'The transaction was rolled back since another operation in the same transaction failed.', errorCode: 'PROCESSING_HALTED' };
+      return {
+        status: 200,
+        body: {
+          compositeResponse: (subrequests as Array<{ referenceId: string }>).map((s, i) =>
+            i === failedAt ? responses[i] : { body: [halted], httpHeaders: {}, httpStatusCode: 400, referenceId: s.referenceId },
+          ),
+        },
+      };
+    }
+    return { status: 200, body: { compositeResponse: responses } };
+  };
+
+  // ---- OAuth ------------------------------------------------------------------------------------
+
+  const tokenReply = (): Reply => {
+    logins += 1;
+    const token = issueToken();
+    return {
+      status: 200,
+      body: {
+        access_token: token,
+        instance_url: url,
+        id: `${url}/id/00Dstandin000001AAA/005standin000001AAA`,
+        token_type: 'Bearer',
+        issued_at: String(Date.now()),
+        scope: 'api',
+        signature: createHash('sha256').update(token).digest('base64'),
+      },
+    };
+  };
+
+  const oauthError = (error: string, description: string): Reply => ({ status: 400, body: { error, error_description: description } });
+
+  const token = (form: URLSearchParams, authorization: string | undefined): Reply => {
+    const grantType = form.get('grant_type');
+    if (grantType === 'client_credentials') {
+      let id = form.get('client_id');
+      let secret = form.get('client_secret');
+      if (authorization?.startsWith('Basic ') === true) {
+        const [basicId, basicSecret] = Buffer.from(authorization.slice(6), 'base64').toString('utf8').split(':');
+        id = decodeURIComponent(basicId ?? '');
+        secret = decodeURIComponent(basicSecret ?? '');
+      }
+      if (id !== clientId) return oauthError('invalid_client_id', 'client identifier invalid');
+      if (secret !== clientSecret) return oauthError('invalid_client', 'invalid client credentials');
+      return tokenReply();
+    }
+    if (grantType === 'urn:ietf:params:oauth:grant-type:jwt-bearer') {
+      const assertion = form.get('assertion') ?? '';
+      const [header, payload, signature] = assertion.split('.');
+      if (header === undefined || payload === undefined || signature === undefined) return oauthError('invalid_grant', 'invalid assertion');
+      let claims: Record<string, unknown>;
+      let jose: Record<string, unknown>;
+      try {
+        jose = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as Record<string, unknown>;
+        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return oauthError('invalid_grant', 'invalid assertion');
+      }
+      if (jose.alg !== 'RS256') return oauthError('invalid_grant', 'invalid assertion');
+      if (options.jwtPublicKey !== undefined) {
+        const ok = verifySignature('sha256', Buffer.from(`${header}.${payload}`), options.jwtPublicKey, Buffer.from(signature, 'base64url'));
+        if (!ok) return oauthError('invalid_grant', 'invalid assertion');
+      }
+      if (claims.iss !== clientId) return oauthError('invalid_client_id', 'client identifier invalid');
+      const audiences = [url, 'https://login.salesforce.com', 'https://test.salesforce.com'];
+      if (typeof claims.aud !== 'string' || !audiences.includes(claims.aud.replace(/\/$/, ''))) {
+        return oauthError('invalid_grant', 'audience is invalid');
+      }
+      if (typeof claims.sub !== 'string' || claims.sub === '') return oauthError('invalid_grant', 'user hasn\'t approved this consumer');
+      const now = Math.floor(Date.now() / 1000);
+      if (typeof claims.exp !== 'number' || claims.exp <= now) return oauthError('invalid_grant', 'expired authorization code');
+      return tokenReply();
+    }
+    return oauthError('unsupported_grant_type', 'grant type not supported');
+  };
+
+  // ---- HTTP -------------------------------------------------------------------------------------
+
+  const send = (res: ServerResponse, reply: Reply): void => {
+    if (reply.status === 204 || reply.body === undefined) {
+      res.writeHead(reply.status).end();
+      return;
+    }
+    const text = JSON.stringify(reply.body);
+    res.writeHead(reply.status, { 'content-type': 'application/json;charset=UTF-8', 'content-length': Buffer.byteLength(text) }).end(text);
+  };
+
+  const readBody = async (req: IncomingMessage): Promise<string> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = (req.method ?? 'GET').toUpperCase();
+    const target = new URL(req.url ?? '/', url);
+    const text = await readBody(req);
+    requests.push({ method, path: target.pathname });
+
+    if (target.pathname === '/services/oauth2/token' && method === 'POST') {
+      send(res, token(new URLSearchParams(text), req.headers.authorization));
+      return;
+    }
+    if (!target.pathname.startsWith('/services/data')) {
+      send(res, { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] });
+      return;
+    }
+    apiCalls += 1;
+    if (standIn.latencyMs > 0) await delay(standIn.latencyMs);
+    const injected = injectedRequestFailures.shift();
+    if (injected !== undefined) {
+      send(res, { status: injected.status, body: [{ message: `Injected ${injected.errorCode}`, errorCode: injected.errorCode }] });
+      return;
+    }
+    const auth = req.headers.authorization;
+    const bearer = auth?.startsWith('Bearer ') === true ? auth.slice(7) : undefined;
+    if (bearer === undefined || !validTokens.has(bearer)) {
+      send(res, { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] });
+      return;
+    }
+    let body: unknown;
+    if (text !== '') {
+      try {
+        body = JSON.parse(text);
+      } catch {
+        send(res, { status: 400, body: [{ message: 'Unexpected character in request body', errorCode: 'JSON_PARSER_ERROR' }] });
+        return;
+      }
+    }
+    send(res, runSafely(method, target.pathname, target.searchParams, body));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) {
+        send(res, { status: 500, body: [{ message: err instanceof Error ? err.message : String(err), errorCode: 'UNKNOWN_EXCEPTION' }] });
+      } else {
+        res.destroy();
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const standIn: SalesforceStandIn = {
+    get url() {
+      return url;
+    },
+    get apiCalls() {
+      return apiCalls;
+    },
+    get logins() {
+      return logins;
+    },
+    latencyMs: options.latencyMs ?? 0,
+    requests,
+    records(sobject) {
+      return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
+    },
+    insert(sobject, fields) {
+      requireObject(sobject);
+      const id = newId(sobject);
+      table(sobject).set(id, { ...fields, Id: id });
+      return id;
+    },
+    issueToken,
+    expireSessions() {
+      validTokens.clear();
+    },
+    failRecord(sobject, keyValue, errorCode, message, times = Number.POSITIVE_INFINITY) {
+      injectedRecordFailures.set(`${sobject}\u0000${keyValue}`, {
+        errorCode,
+        message: message ?? `Injected ${errorCode}`,
+        remaining: times,
+      });
+    },
+    failNextRequests(count, status, errorCode) {
+      for (let i = 0; i < count; i++) injectedRequestFailures.push({ status, errorCode });
+    },
+    clearFailures() {
+      injectedRecordFailures.clear();
+      injectedRequestFailures.length = 0;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      });
+    },
+  };
+  return standIn;
+}
+
+// ---- SOQL subset ------------------------------------------------------------------------------
+
+type SelectItem =
+  | { readonly kind: 'field'; readonly path: readonly string[] }
+  | { readonly kind: 'subquery'; readonly relationship: string; readonly select: readonly SelectItem[] };
+
+interface ParsedQuery {
+  readonly select: readonly SelectItem[];
+  readonly from: string;
+  readonly where: ReadonlyArray<{ readonly field: string; readonly values: readonly unknown[] }>;
+  readonly limit: number | undefined;
+}
+
+function noSuchColumn(field: string, sobject: string): string {
+  return `No such column '${field}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`;
+}
+
+function requireQueryObject(sobject: string): ObjectSpec {
+  const spec = objectSpec(sobject);
+  if (spec === undefined) {
+    throw new RequestFailure(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
+  }
+  return spec;
+}
+
+/** Splits on commas that are not inside parentheses or quotes. */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let current = '';
+  for (const c of text) {
+    if (c === "'") quoted = !quoted;
+    if (!quoted && c === '(') depth += 1;
+    if (!quoted && c === ')') depth -= 1;
+    if (!quoted && depth === 0 && c === ',') {
+      parts.push(current.trim());
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  if (current.trim() !== '') parts.push(current.trim());
+  return parts;
+}
+
+function parseSelectList(text: string): SelectItem[] {
+  return splitTopLevel(text).map((part): SelectItem => {
+    if (part.startsWith('(')) {
+      const inner = /^\(\s*SELECT\s+(.+)\s+FROM\s+(\w+)\s*\)$/is.exec(part);
+      if (inner === null) throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 40)}`);
+      return { kind: 'subquery', relationship: inner[2] as string, select: parseSelectList(inner[1] as string) };
+    }
+    if (!/^\w+(\.\w+)?$/.test(part)) throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 40)}`);
+    return { kind: 'field', path: part.split('.') };
+  });
+}
+
+function parseLiteral(text: string): unknown {
+  const t = text.trim();
+  if (/^'.*'$/s.test(t)) return t.slice(1, -1).replace(/\\'/g, "'");
+  if (/^(true|false)$/i.test(t)) return t.toLowerCase() === 'true';
+  if (/^null$/i.test(t)) return null;
+  if (/^-?\d+(\.\d+)?$/.test(t)) return Number(t);
+  throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${t.slice(0, 40)}`);
+}
+
+function parseSoql(soql: string): ParsedQuery {
+  // Find the top-level FROM (subqueries have their own FROM inside parentheses).
+  const text = soql.trim();
+  let depth = 0;
+  let fromAt = -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === '(') depth += 1;
+    else if (c === ')') depth -= 1;
+    else if (depth === 0 && /\s/.test(c) && /^FROM\s/i.test(text.slice(i + 1, i + 6))) {
+      fromAt = i + 1;
+      break;
+    }
+  }
+  const head = /^SELECT\s+/i.exec(text);
+  if (head === null || fromAt < 0) throw new RequestFailure(400, 'MALFORMED_QUERY', 'unexpected token: expected SELECT ... FROM');
+  const select = parseSelectList(text.slice(head[0].length, fromAt));
+  const tail = /^FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(text.slice(fromAt));
+  if (tail === null) throw new RequestFailure(400, 'MALFORMED_QUERY', 'unexpected token after FROM');
+  const where = (tail[2] === undefined ? [] : tail[2].split(/\s+AND\s+/i)).map((condition) => {
+    const eq = /^(\w+)\s*=\s*(.+)$/s.exec(condition.trim());
+    if (eq !== null) return { field: eq[1] as string, values: [parseLiteral(eq[2] as string)] };
+    const inList = /^(\w+)\s+IN\s*\((.*)\)$/is.exec(condition.trim());
+    if (inList !== null) return { field: inList[1] as string, values: splitTopLevel(inList[2] as string).map(parseLiteral) };
+    throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${condition.slice(0, 40)}`);
+  });
+  return { select, from: tail[1] as string, where, limit: tail[3] === undefined ? undefined : Number(tail[3]) };
+}
