@@ -1,0 +1,75 @@
+/**
+ * Wires the outbound core to real adapters. The Lambda handler calls it once per cold start; the
+ * local stack (`POST /salesforce/events`) and the tests call it with local clients.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type Stripe from 'stripe';
+import type { OutboundConfig } from '../config.js';
+import { EventStore } from '../dedup/event-store.js';
+import { AuthenticationError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
+import { CachedSecret, type SecretFetcher } from '../secrets.js';
+import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
+import { executeBillingPlan } from '../stripe/outbound-operations.js';
+import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
+import { salesforceOpportunityRecords } from './salesforce-records.js';
+
+export interface OutboundAppDeps {
+  readonly config: OutboundConfig;
+  readonly logger: Logger;
+  readonly dynamo: DynamoDBClient;
+  readonly salesforceSession?: SalesforceSession;
+  /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
+  readonly secretFetcher?: SecretFetcher;
+  /** Extra stripe-node options (tests turn network retries off). */
+  readonly stripeOptions?: Omit<StripeClientOptions, 'apiUrl'>;
+  /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
+  readonly wrapStore?: (store: OutboundStore) => OutboundStore;
+  readonly now?: () => number;
+}
+
+export interface OutboundApp {
+  /** Takes the EventBridge event exactly as Lambda receives it. */
+  handle(event: unknown): Promise<OutboundResult>;
+  readonly session: SalesforceSession;
+}
+
+/** A Stripe client for the current key; after a rejected key the secret is re-read once. */
+function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundPorts['billing'] {
+  const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, deps.secretFetcher, 'STRIPE_SECRET_KEY');
+  let client: { key: string; stripe: Stripe } | undefined;
+  const stripe = async (): Promise<Stripe> => {
+    const secret = await key.get();
+    if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { ...deps.stripeOptions, apiUrl: config.stripe.apiUrl }) };
+    return client.stripe;
+  };
+  return {
+    async execute(plan, hooks) {
+      try {
+        return await executeBillingPlan(await stripe(), plan, hooks);
+      } catch (err) {
+        if (!(err instanceof AuthenticationError) || !key.refreshable) throw err;
+        // Running the plan again is safe: every step carries its idempotency key.
+        key.refresh();
+        return executeBillingPlan(await stripe(), plan, hooks);
+      }
+    },
+  };
+}
+
+export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
+  const { config, logger } = deps;
+  const now = deps.now ?? Date.now;
+  const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
+  const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
+  const ports: OutboundPorts = {
+    store: (deps.wrapStore ?? ((s) => s))(store),
+    records: salesforceOpportunityRecords(session, { multiCurrency: config.multiCurrency, now }),
+    billing: stripeBilling(config, deps),
+    settings: { daysUntilDue: config.daysUntilDue, defaultCurrency: config.defaultCurrency, multiCurrency: config.multiCurrency },
+    logger,
+    now,
+  };
+  return { handle: (event) => processPaymentRequest(event, ports), session };
+}

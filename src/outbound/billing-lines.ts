@@ -1,0 +1,110 @@
+/**
+ * Opportunity line items (or the Opportunity amount) → the lines Stripe bills, in integer minor
+ * units computed exactly: 19.99 × 3 is 5997, never 5996.999…
+ */
+import { isPermanent, PermanentError } from '../errors.js';
+import { toMinorUnits } from '../money.js';
+import type { BillableOpportunity } from './opportunity.js';
+
+export interface BillingLine {
+  /** The OpportunityLineItem id, or `amount` for the single line of an Opportunity without items. */
+  readonly lineId: string;
+  readonly description: string;
+  /** A whole quantity; a fractional one is folded into a single line of quantity 1. */
+  readonly quantity: number;
+  /** Minor units per unit; negative for a discount line. */
+  readonly unitAmount: number;
+}
+
+/** Stripe shows descriptions on invoices and checkout pages; keep them well inside its limits. */
+const MAX_DESCRIPTION = 250;
+
+export class CannotBillError extends PermanentError {
+  override readonly name = 'CannotBillError';
+}
+
+function describe(opportunity: BillableOpportunity, name: string | undefined, detail: string | undefined): string {
+  const base = name ?? opportunity.name ?? `Opportunity ${opportunity.id}`;
+  const text = detail === undefined || detail === name ? base : `${base} — ${detail}`;
+  return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
+}
+
+/** Money errors (too many decimals, not a number) become reasons the rep can act on. */
+function minor(value: number, currency: string, what: string): number {
+  try {
+    return toMinorUnits(value, currency);
+  } catch (err) {
+    if (isPermanent(err)) {
+      throw new CannotBillError(`${what} ${value} cannot be billed in ${currency.toUpperCase()}: ${(err as Error).message}`, {
+        code: 'AMOUNT_INVALID',
+        cause: err,
+      });
+    }
+    throw err;
+  }
+}
+
+/** The decimal digits of a quantity as Salesforce sent it: 2.5 → { digits: 25n, scale: 1 }. */
+function exactDecimal(value: number): { digits: bigint; scale: number } {
+  const text = Math.abs(value) < 1e21 ? String(value) : value.toFixed(0);
+  const match = /^(-)?(\d+)(?:\.(\d+))?(?:e-(\d+))?$/.exec(text);
+  if (match === null) throw new CannotBillError(`Quantity ${text} is not a decimal number`, { code: 'QUANTITY_INVALID' });
+  const [, sign, whole = '0', fraction = '', exponent] = match;
+  const scale = fraction.length + Number(exponent ?? 0);
+  const digits = BigInt(`${sign ?? ''}${whole}${fraction}`);
+  return { digits, scale };
+}
+
+/** unit × quantity in minor units, rounded half away from zero as Salesforce rounds TotalPrice. */
+function exactTotal(unitAmount: number, quantity: number): number {
+  const { digits, scale } = exactDecimal(quantity);
+  const product = BigInt(unitAmount) * digits;
+  const divisor = 10n ** BigInt(scale);
+  const negative = product < 0n;
+  const magnitude = negative ? -product : product;
+  let rounded = magnitude / divisor;
+  if ((magnitude % divisor) * 2n >= divisor) rounded += 1n;
+  const total = Number(negative ? -rounded : rounded);
+  if (!Number.isSafeInteger(total)) throw new CannotBillError('Line total out of range', { code: 'AMOUNT_INVALID' });
+  return total;
+}
+
+export function billingLines(opportunity: BillableOpportunity, currency: string): BillingLine[] {
+  if (opportunity.lineItems.length === 0) {
+    if (opportunity.amount === undefined || opportunity.amount <= 0) {
+      throw new CannotBillError('The Opportunity has no Amount and no products to bill', { code: 'NOTHING_TO_BILL' });
+    }
+    return [
+      {
+        lineId: 'amount',
+        description: describe(opportunity, opportunity.name, undefined),
+        quantity: 1,
+        unitAmount: minor(opportunity.amount, currency, 'Amount'),
+      },
+    ];
+  }
+  return opportunity.lineItems.map((item): BillingLine => {
+    const label = item.name ?? 'Product';
+    if (item.quantity === undefined || !Number.isFinite(item.quantity) || item.quantity <= 0) {
+      throw new CannotBillError(`Product "${label}" has no positive Quantity`, { code: 'QUANTITY_INVALID' });
+    }
+    if (item.unitPrice === undefined) {
+      throw new CannotBillError(`Product "${label}" has no Sales Price`, { code: 'AMOUNT_INVALID' });
+    }
+    const unitAmount = minor(item.unitPrice, currency, `Sales Price of "${label}"`);
+    if (Number.isInteger(item.quantity)) {
+      return { lineId: item.id, description: describe(opportunity, item.name, item.description), quantity: item.quantity, unitAmount };
+    }
+    // Stripe prices take whole quantities: bill the exact total once and say what it is.
+    return {
+      lineId: item.id,
+      description: describe(opportunity, `${item.quantity} × ${label}`, item.description),
+      quantity: 1,
+      unitAmount: exactTotal(unitAmount, item.quantity),
+    };
+  });
+}
+
+export function totalOf(lines: readonly BillingLine[]): number {
+  return lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
+}

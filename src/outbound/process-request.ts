@@ -1,0 +1,185 @@
+/**
+ * One payment request, end to end: dedup claim → read the Opportunity → plan → Stripe → write
+ * back. Outcomes: billed (`invoiced`, `payment_link_created`), `duplicate` (seen before or already
+ * billed), `rejected` (a permanent problem, written to the Opportunity for the rep), or a thrown
+ * error: transient ones so Lambda retries, permanent ones nobody can be told about so the event
+ * ends in the outbound DLQ with its reason.
+ */
+import type { ClaimResult } from '../dedup/event-store.js';
+import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
+import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
+import { planBilling, type PlanSettings } from './plan.js';
+import type { OpportunityRecords } from './salesforce-records.js';
+
+export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'duplicate' | 'rejected' | 'retry';
+
+export interface OutboundResult {
+  readonly outcome: Exclude<OutboundOutcome, 'retry'>;
+  readonly eventId: string;
+  readonly opportunityId: string;
+  readonly mode?: string | undefined;
+  readonly customerId?: string | undefined;
+  readonly invoiceId?: string | undefined;
+  readonly invoiceUrl?: string | undefined;
+  readonly paymentLinkId?: string | undefined;
+  readonly paymentLinkUrl?: string | undefined;
+  /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
+  readonly code?: string | undefined;
+  readonly reason?: string | undefined;
+}
+
+export interface OutboundStore {
+  claim(eventId: string, eventType: string): Promise<ClaimResult>;
+  complete(eventId: string, token: string, outcome: string): Promise<boolean>;
+  release(eventId: string, token: string): Promise<void>;
+}
+
+export interface OutboundPorts {
+  readonly store: OutboundStore;
+  readonly records: OpportunityRecords;
+  readonly billing: { execute(plan: BillPlan, hooks: ExecuteHooks): Promise<BillingResult> };
+  readonly settings: PlanSettings;
+  readonly logger: Logger;
+  readonly now: () => number;
+}
+
+/** Statuses only Stripe's webhooks set once money moved; a late write-back never undoes them. */
+const SETTLED: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+
+function syncErrorText(code: string, reason: string): string {
+  return `Stripe billing failed: ${reason} [${code}]. Fix it, then mark the Opportunity Closed Won again to retry.`;
+}
+
+/** Salesforce error messages may quote field values; only our own and Stripe's reasons are logged. */
+function loggableReason(err: unknown): string | undefined {
+  return errorCode(err).startsWith('SALESFORCE_') ? undefined : errorReason(err, 300);
+}
+
+async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<OutboundResult> {
+  const base = { eventId: request.eventId, opportunityId: request.opportunityId };
+  const reject = async (mode: string | undefined, code: string, reason: string): Promise<OutboundResult> => {
+    await ports.records.recordSyncError(request.opportunityId, syncErrorText(code, reason));
+    return { ...base, outcome: 'rejected', mode, code, reason };
+  };
+
+  let opportunity;
+  try {
+    opportunity = await ports.records.read(request.opportunityId);
+  } catch (err) {
+    // A record we can read but not bill (e.g. too many products) is the rep's to fix.
+    if (isPermanent(err) && !errorCode(err).startsWith('SALESFORCE_')) return reject(request.mode, errorCode(err), errorReason(err));
+    throw err;
+  }
+  if (opportunity === undefined) {
+    throw new PermanentError(`Opportunity ${request.opportunityId} does not exist or is not visible to the integration user`, {
+      code: 'OPPORTUNITY_NOT_FOUND',
+    });
+  }
+
+  const plan = planBilling(opportunity, request, ports.settings);
+  if (plan.kind === 'already_billed') {
+    return { ...base, outcome: 'duplicate', mode: plan.mode, invoiceId: plan.invoiceId, paymentLinkUrl: plan.paymentLinkUrl };
+  }
+  if (plan.kind === 'cannot_bill') return reject(plan.mode, plan.code, plan.reason);
+
+  let result: BillingResult;
+  try {
+    result = await ports.billing.execute(plan, {
+      onCustomerCreated: (customerId) => ports.records.saveCustomerId(plan.accountId, customerId),
+    });
+  } catch (err) {
+    if (isPermanent(err)) return reject(plan.mode, errorCode(err), errorReason(err));
+    throw err;
+  }
+
+  const paymentStatus: OpportunityPaymentStatus | undefined =
+    opportunity.stripePaymentStatus !== undefined && SETTLED.has(opportunity.stripePaymentStatus) ? undefined : 'Awaiting Payment';
+  await ports.records.recordBilled(request.opportunityId, {
+    invoiceId: result.invoiceId,
+    invoiceUrl: result.invoiceUrl,
+    paymentLinkId: result.paymentLinkId,
+    paymentLinkUrl: result.paymentLinkUrl,
+    paymentStatus,
+    syncError:
+      result.sendFailure === undefined
+        ? undefined
+        : `Invoice ${result.invoiceId ?? ''} is open but Stripe did not email it (${result.sendFailure}). Share the invoice URL or add a billing email in Stripe.`,
+  });
+  return {
+    ...base,
+    outcome: plan.mode === 'invoice' ? 'invoiced' : 'payment_link_created',
+    mode: plan.mode,
+    customerId: result.customerId,
+    invoiceId: result.invoiceId,
+    invoiceUrl: result.invoiceUrl,
+    paymentLinkId: result.paymentLinkId,
+    paymentLinkUrl: result.paymentLinkUrl,
+  };
+}
+
+export async function processPaymentRequest(event: unknown, ports: OutboundPorts): Promise<OutboundResult> {
+  const started = ports.now();
+  const callsBefore = ports.records.apiCalls;
+  const log = (fields: Record<string, unknown>, level: 'info' | 'warn' | 'error' = 'info'): void => {
+    ports.logger[level]({ ...fields, durationMs: ports.now() - started }, 'payment request');
+  };
+
+  let request: PaymentRequest;
+  try {
+    request = parsePaymentRequest(event);
+  } catch (err) {
+    log({ outcome: 'rejected', code: errorCode(err), reason: errorReason(err, 300) }, 'error');
+    throw err;
+  }
+  const ids = { eventId: request.eventId, opportunityId: request.opportunityId, mode: request.mode };
+
+  let claim: ClaimResult;
+  try {
+    claim = await ports.store.claim(request.eventId, request.detailType);
+  } catch (err) {
+    log({ ...ids, outcome: 'retry', code: errorCode(err) }, 'warn');
+    throw err;
+  }
+  if (claim.status === 'completed') {
+    log({ ...ids, outcome: 'duplicate', previousOutcome: claim.outcome });
+    return { outcome: 'duplicate', eventId: request.eventId, opportunityId: request.opportunityId };
+  }
+  if (claim.status === 'in_progress') {
+    // Another attempt holds the lease (or crashed holding it): retry after it ends or expires.
+    log({ ...ids, outcome: 'retry', code: 'EVENT_IN_PROGRESS' }, 'warn');
+    throw new TransientError(`Payment request ${request.eventId} is being processed by another attempt`, {
+      code: 'EVENT_IN_PROGRESS',
+      details: { leaseExpiresAt: claim.leaseExpiresAt },
+    });
+  }
+
+  let result: OutboundResult;
+  try {
+    result = await bill(request, ports);
+  } catch (err) {
+    // Give the claim back so the retry (Lambda's, or a DLQ replay) can run at once.
+    await ports.store.release(request.eventId, claim.token).catch((releaseError: unknown) => {
+      ports.logger.warn({ ...ids, code: errorCode(releaseError) }, 'could not release the claim; it expires with its lease');
+    });
+    const permanent = isPermanent(err);
+    log({ ...ids, outcome: permanent ? 'rejected' : 'retry', code: errorCode(err), reason: loggableReason(err), deadLetter: permanent }, permanent ? 'error' : 'warn');
+    throw err;
+  }
+
+  await ports.store.complete(request.eventId, claim.token, result.outcome);
+  log({
+    ...ids,
+    mode: result.mode ?? request.mode,
+    outcome: result.outcome,
+    customerId: result.customerId,
+    invoiceId: result.invoiceId,
+    paymentLinkId: result.paymentLinkId,
+    code: result.code,
+    reason: result.reason,
+    salesforceApiCalls: ports.records.apiCalls - callsBefore,
+  });
+  return result;
+}

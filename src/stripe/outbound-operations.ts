@@ -1,0 +1,145 @@
+/**
+ * Runs a billing plan against the Stripe API with stripe-node, step by step, each POST with the
+ * plan's idempotency key. Running the same plan again is safe: Stripe replays the stored answer
+ * of every step that already succeeded, and continues where the earlier attempt stopped.
+ */
+import Stripe from 'stripe';
+import { errorReason, isPermanent } from '../errors.js';
+import type { BillingPlan, StripeStep } from '../outbound/plan.js';
+import { classifyStripeError } from './client.js';
+
+export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;
+
+export interface BillingResult {
+  readonly customerId: string | undefined;
+  /** True when this run created the customer (or replayed its creation). */
+  readonly customerCreated: boolean;
+  readonly invoiceId: string | undefined;
+  readonly invoiceUrl: string | undefined;
+  readonly invoiceStatus: string | undefined;
+  readonly paymentLinkId: string | undefined;
+  readonly paymentLinkUrl: string | undefined;
+  /** The invoice is open but Stripe would not email it (e.g. the customer has no email). */
+  readonly sendFailure: string | undefined;
+}
+
+export interface ExecuteHooks {
+  /** Called as soon as a customer exists, so its id reaches the Account before anything else can fail. */
+  readonly onCustomerCreated?: (customerId: string) => Promise<void>;
+}
+
+interface Progress {
+  customerId: string | undefined;
+  customerCreated: boolean;
+  invoice: Stripe.Invoice | undefined;
+  priceIds: Map<string, string>;
+  paymentLink: Stripe.PaymentLink | undefined;
+  sendFailure: string | undefined;
+}
+
+function required<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Billing plan out of order: ${what} is missing`);
+  return value;
+}
+
+async function call<T>(action: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (err) {
+    throw classifyStripeError(err, action);
+  }
+}
+
+async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hooks: ExecuteHooks): Promise<void> {
+  const options = { idempotencyKey: step.idempotencyKey };
+  switch (step.kind) {
+    case 'create_customer': {
+      const customer = await call('customers.create', () => stripe.customers.create(step.params, options));
+      progress.customerId = customer.id;
+      progress.customerCreated = true;
+      await hooks.onCustomerCreated?.(customer.id);
+      return;
+    }
+    case 'create_invoice': {
+      const customer = required(progress.customerId, 'the customer');
+      progress.invoice = await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options));
+      return;
+    }
+    case 'create_invoice_item': {
+      const invoice = required(progress.invoice, 'the invoice');
+      const customer = required(progress.customerId, 'the customer');
+      await call('invoiceItems.create', () =>
+        stripe.invoiceItems.create(
+          {
+            customer,
+            invoice: invoice.id,
+            currency: step.currency,
+            description: step.line.description,
+            quantity: step.line.quantity,
+            // Ad-hoc unit prices need no Product; an integer in minor units is exact.
+            unit_amount_decimal: Stripe.Decimal.from(step.line.unitAmount),
+            metadata: { ...step.metadata },
+          },
+          options,
+        ),
+      );
+      return;
+    }
+    case 'finalize_invoice': {
+      const invoice = required(progress.invoice, 'the invoice');
+      // auto_advance stays off: the send step emails it once; Stripe must not email it a second time.
+      progress.invoice = await call('invoices.finalizeInvoice', () =>
+        stripe.invoices.finalizeInvoice(required(invoice.id, 'the invoice id'), { auto_advance: false }, options),
+      );
+      return;
+    }
+    case 'send_invoice': {
+      const invoice = required(progress.invoice, 'the invoice');
+      try {
+        progress.invoice = await call('invoices.sendInvoice', () => stripe.invoices.sendInvoice(required(invoice.id, 'the invoice id'), {}, options));
+      } catch (err) {
+        // The invoice is open and payable through its URL; the rep can share it. Transient: retry.
+        if (!isPermanent(err)) throw err;
+        progress.sendFailure = errorReason(err, 300);
+      }
+      return;
+    }
+    case 'create_price': {
+      const price = await call('prices.create', () => stripe.prices.create(step.params, options));
+      progress.priceIds.set(step.lineId, price.id);
+      return;
+    }
+    case 'create_payment_link': {
+      const lineItems = step.lines.map((l) => ({ price: required(progress.priceIds.get(l.lineId), `the price of ${l.lineId}`), quantity: l.quantity }));
+      progress.paymentLink = await call('paymentLinks.create', () => stripe.paymentLinks.create({ ...step.params, line_items: lineItems }, options));
+      return;
+    }
+    default: {
+      const unknown: never = step;
+      throw new Error(`Unknown billing step ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+/** Throws TransientError (retry) or PermanentError (tell the rep) classified by Stripe's error type. */
+export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: ExecuteHooks = {}): Promise<BillingResult> {
+  const progress: Progress = {
+    customerId: plan.existingCustomerId,
+    customerCreated: false,
+    invoice: undefined,
+    priceIds: new Map(),
+    paymentLink: undefined,
+    sendFailure: undefined,
+  };
+  for (const step of plan.steps) await runStep(stripe, step, progress, hooks);
+  return {
+    customerId: progress.customerId,
+    customerCreated: progress.customerCreated,
+    invoiceId: progress.invoice?.id,
+    invoiceUrl: progress.invoice?.hosted_invoice_url ?? undefined,
+    invoiceStatus: progress.invoice?.status ?? undefined,
+    paymentLinkId: progress.paymentLink?.id,
+    paymentLinkUrl: progress.paymentLink?.url,
+    sendFailure: progress.sendFailure,
+  };
+}

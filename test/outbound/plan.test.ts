@@ -1,0 +1,200 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidPayloadError } from '../../src/errors.js';
+import type { BillableOpportunity } from '../../src/outbound/opportunity.js';
+import { parsePaymentRequest } from '../../src/outbound/payment-request.js';
+import { planBilling, type BillingPlan, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
+import { paymentRequestEvent } from './harness.js';
+
+const OPP = '006Ab00000PlanT01A';
+const ACC = '001Ab00000PlanT01A';
+const settings: PlanSettings = { daysUntilDue: 30, defaultCurrency: 'usd', multiCurrency: false };
+
+function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOpportunity {
+  return {
+    id: OPP,
+    name: 'Acme renewal',
+    accountId: ACC,
+    amount: 1200,
+    currencyIsoCode: undefined,
+    paymentMode: undefined,
+    stripeInvoiceId: undefined,
+    stripePaymentLinkUrl: undefined,
+    stripePaymentStatus: undefined,
+    account: {
+      id: ACC,
+      name: 'Acme Corp',
+      stripeCustomerId: undefined,
+      billingEmail: 'billing@example.com',
+      billingAddress: { street: '1 Market St\nSuite 100', city: 'San Francisco', state: 'CA', postalCode: '94105', country: 'US' },
+    },
+    lineItems: [],
+    ...overrides,
+  };
+}
+
+const line = (id: string, name: string, quantity: number, unitPrice: number) => ({ id, name, description: undefined, quantity, unitPrice });
+
+function billed(plan: BillingPlan): Extract<BillingPlan, { kind: 'bill' }> {
+  if (plan.kind !== 'bill') throw new Error(`expected a bill plan, got ${plan.kind}: ${JSON.stringify(plan)}`);
+  return plan;
+}
+
+const items = (steps: readonly StripeStep[]) => steps.flatMap((s) => (s.kind === 'create_invoice_item' ? [s] : []));
+
+describe('planBilling: invoice mode', () => {
+  it('creates the customer, a send_invoice draft, one item per line, then finalizes and sends, with deterministic keys', () => {
+    const plan = billed(
+      planBilling(opportunity({ lineItems: [line('00kAb00000Line01AA', 'Widget', 3, 19.99), line('00kAb00000Line02AA', 'Setup', 1, 250)] }), { mode: 'invoice', daysUntilDue: undefined }, settings),
+    );
+    expect(plan.steps.map((s) => [s.kind, s.idempotencyKey])).toEqual([
+      ['create_customer', `sfbridge:${ACC}:customer`],
+      ['create_invoice', `sfbridge:${OPP}:invoice`],
+      ['create_invoice_item', `sfbridge:${OPP}:item:00kAb00000Line01AA`],
+      ['create_invoice_item', `sfbridge:${OPP}:item:00kAb00000Line02AA`],
+      ['finalize_invoice', `sfbridge:${OPP}:finalize`],
+      ['send_invoice', `sfbridge:${OPP}:send`],
+    ]);
+    expect(items(plan.steps).map((s) => [s.line.quantity, s.line.unitAmount])).toEqual([
+      [3, 1999],
+      [1, 25000],
+    ]);
+    expect(plan.total).toBe(5997 + 25000);
+    const invoice = plan.steps[1];
+    expect(invoice?.kind === 'create_invoice' && invoice.params).toMatchObject({
+      currency: 'usd',
+      collection_method: 'send_invoice',
+      days_until_due: 30,
+      pending_invoice_items_behavior: 'exclude',
+      auto_advance: false,
+      metadata: { salesforce_opportunity_id: OPP, salesforce_account_id: ACC },
+    });
+    const customer = plan.steps[0];
+    expect(customer?.kind === 'create_customer' && customer.params).toEqual({
+      name: 'Acme Corp',
+      email: 'billing@example.com',
+      address: { line1: '1 Market St', line2: 'Suite 100', city: 'San Francisco', state: 'CA', postal_code: '94105', country: 'US' },
+      metadata: { salesforce_account_id: ACC },
+    });
+  });
+
+  it('plans the same requests for the same Opportunity every time', () => {
+    const input = opportunity({ lineItems: [line('00kAb00000Line01AA', 'Widget', 2, 10)] });
+    expect(planBilling(input, { mode: 'invoice', daysUntilDue: 14 }, settings)).toEqual(planBilling(input, { mode: 'invoice', daysUntilDue: 14 }, settings));
+  });
+
+  it('uses the Account’s Stripe customer instead of creating one', () => {
+    const base = opportunity();
+    const plan = billed(planBilling({ ...base, account: { ...base.account!, stripeCustomerId: 'cus_existing' } }, { mode: undefined, daysUntilDue: undefined }, settings));
+    expect(plan.existingCustomerId).toBe('cus_existing');
+    expect(plan.steps.some((s) => s.kind === 'create_customer')).toBe(false);
+  });
+
+  it('bills the Opportunity amount as one line when it has no products', () => {
+    const plan = billed(planBilling(opportunity({ amount: 1234.5 }), { mode: 'invoice', daysUntilDue: 7 }, settings));
+    expect(items(plan.steps).map((s) => [s.line.lineId, s.line.description, s.line.quantity, s.line.unitAmount])).toEqual([['amount', 'Acme renewal', 1, 123450]]);
+    const invoice = plan.steps.find((s) => s.kind === 'create_invoice');
+    expect(invoice?.kind === 'create_invoice' && invoice.params.days_until_due).toBe(7);
+  });
+
+  it('converts exactly in zero- and three-decimal currencies', () => {
+    const multi = { ...settings, multiCurrency: true };
+    const jpy = billed(planBilling(opportunity({ currencyIsoCode: 'JPY', lineItems: [line('00kAb00000Line01AA', 'Widget', 3, 1500)] }), { mode: 'invoice', daysUntilDue: undefined }, multi));
+    expect([jpy.currency, jpy.total, items(jpy.steps)[0]?.line.unitAmount]).toEqual(['jpy', 4500, 1500]);
+    const kwd = billed(planBilling(opportunity({ currencyIsoCode: 'KWD', amount: 12.345 }), { mode: 'invoice', daysUntilDue: undefined }, multi));
+    expect([kwd.currency, kwd.total]).toEqual(['kwd', 12345]);
+  });
+
+  it('ignores CurrencyIsoCode unless the org is multi-currency', () => {
+    const plan = billed(planBilling(opportunity({ currencyIsoCode: 'EUR' }), { mode: 'invoice', daysUntilDue: undefined }, { ...settings, defaultCurrency: 'gbp' }));
+    expect(plan.currency).toBe('gbp');
+  });
+
+  it('folds a fractional quantity into one line for the exact total', () => {
+    const plan = billed(planBilling(opportunity({ lineItems: [line('00kAb00000Line01AA', 'Consulting hours', 2.5, 19.99)] }), { mode: 'invoice', daysUntilDue: undefined }, settings));
+    // 2.5 × 1999 = 4997.5 minor units, rounded half away from zero like Salesforce's TotalPrice.
+    expect(items(plan.steps).map((s) => [s.line.description, s.line.quantity, s.line.unitAmount])).toEqual([['2.5 × Consulting hours', 1, 4998]]);
+  });
+});
+
+describe('planBilling: payment link mode', () => {
+  it('creates one price per line and a payment link with metadata on the link and its PaymentIntents', () => {
+    const plan = billed(
+      planBilling(opportunity({ paymentMode: 'payment_link', lineItems: [line('00kAb00000Line01AA', 'Widget', 3, 19.99)] }), { mode: undefined, daysUntilDue: undefined }, settings),
+    );
+    expect(plan.mode).toBe('payment_link');
+    expect(plan.steps.map((s) => [s.kind, s.idempotencyKey])).toEqual([
+      ['create_price', `sfbridge:${OPP}:price:00kAb00000Line01AA`],
+      ['create_payment_link', `sfbridge:${OPP}:payment_link`],
+    ]);
+    const [price, link] = plan.steps;
+    expect(price?.kind === 'create_price' && price.params).toMatchObject({ currency: 'usd', unit_amount: 1999, product_data: { name: 'Widget' } });
+    expect(link?.kind === 'create_payment_link' && link).toMatchObject({
+      lines: [{ lineId: '00kAb00000Line01AA', quantity: 3 }],
+      params: { metadata: { salesforce_opportunity_id: OPP, salesforce_account_id: ACC }, payment_intent_data: { metadata: { salesforce_opportunity_id: OPP } } },
+    });
+  });
+
+  it('refuses a discount line, which a payment link cannot carry', () => {
+    const plan = planBilling(
+      opportunity({ lineItems: [line('00kAb00000Line01AA', 'Widget', 1, 100), line('00kAb00000Line02AA', 'Discount', 1, -10)] }),
+      { mode: 'payment_link', daysUntilDue: undefined },
+      settings,
+    );
+    expect(plan).toMatchObject({ kind: 'cannot_bill', code: 'NEGATIVE_LINE' });
+  });
+});
+
+describe('planBilling: what the rep has to fix', () => {
+  it.each([
+    ['no amount and no products', opportunity({ amount: undefined }), 'NOTHING_TO_BILL'],
+    ['no Account', opportunity({ account: undefined, accountId: undefined }), 'ACCOUNT_MISSING'],
+    ['more decimals than the currency has', opportunity({ amount: 10.005 }), 'AMOUNT_INVALID'],
+    ['a product without quantity', opportunity({ lineItems: [{ id: '00kAb00000Line01AA', name: 'Widget', description: undefined, quantity: 0, unitPrice: 5 }] }), 'QUANTITY_INVALID'],
+  ])('%s', (_label, input, code) => {
+    expect(planBilling(input, { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({ kind: 'cannot_bill', code });
+  });
+
+  it('rejects an unknown mode and a malformed currency', () => {
+    expect(planBilling(opportunity(), { mode: 'cash', daysUntilDue: undefined }, settings)).toMatchObject({ kind: 'cannot_bill', code: 'MODE_UNSUPPORTED' });
+    expect(planBilling(opportunity({ currencyIsoCode: 'US$' }), { mode: 'invoice', daysUntilDue: undefined }, { ...settings, multiCurrency: true })).toMatchObject({
+      kind: 'cannot_bill',
+      code: 'CURRENCY_UNSUPPORTED',
+    });
+  });
+
+  it('reports an Opportunity that is already billed instead of planning anything', () => {
+    expect(planBilling(opportunity({ stripeInvoiceId: 'in_123' }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toEqual({
+      kind: 'already_billed',
+      mode: 'invoice',
+      invoiceId: 'in_123',
+      paymentLinkUrl: undefined,
+    });
+  });
+});
+
+describe('parsePaymentRequest', () => {
+  it('takes the dedup identity from EventUuid and the fields from detail.payload', () => {
+    const event = paymentRequestEvent('006Ab00000PlanT01A', { mode: 'payment_link', eventUuid: 'uuid-1', daysUntilDue: 10 });
+    expect(parsePaymentRequest(event)).toEqual({
+      eventId: 'sf:uuid-1',
+      detailType: 'Stripe_Payment_Request__e',
+      opportunityId: '006Ab00000PlanT01A',
+      mode: 'payment_link',
+      daysUntilDue: 10,
+    });
+  });
+
+  it('falls back to the EventBridge id and treats a blank mode as unset', () => {
+    const event = paymentRequestEvent('006Ab00000PlanT01A', { mode: '' });
+    const { EventUuid: _uuid, ...payload } = event.detail.payload;
+    const parsed = parsePaymentRequest({ ...event, detail: { payload } });
+    expect(parsed.eventId).toBe(`sf:${event.id}`);
+    expect(parsed.mode).toBeUndefined();
+  });
+
+  it('rejects an event without an Opportunity id or of another type', () => {
+    const event = paymentRequestEvent('001Ab00000NotAnOpp1');
+    expect(() => parsePaymentRequest(event)).toThrow(InvalidPayloadError);
+    expect(() => parsePaymentRequest({ ...paymentRequestEvent('006Ab00000PlanT01A'), 'detail-type': 'Other__e' })).toThrow(/Unexpected detail-type/);
+  });
+});

@@ -1,0 +1,532 @@
+/**
+ * A local Stripe API for tests and the local stack: stripe-node talks to it over HTTP
+ * (`createStripeClient('sk_test_fake_…', { apiUrl: standIn.url })`), so the real client code path
+ * runs: form-encoded bodies, Idempotency-Key headers, Stripe's error envelope.
+ *
+ * Covered: customers, invoices (create, finalize, send, retrieve, list by customer), invoice items,
+ * prices with product_data, payment links, and GET /v1/events/:id for events a test registers.
+ * Idempotency as Stripe does it: the same key with the same params replays the stored answer
+ * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`.
+ */
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type Stripe from 'stripe';
+import { STRIPE_API_VERSION } from '../../src/stripe/event-schemas.js';
+
+type Json = Record<string, any>;
+
+export interface RecordedStripeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly idempotencyKey: string | undefined;
+  readonly params: Json;
+  readonly status: number;
+  readonly replayed: boolean;
+}
+
+export interface StripeStandInOptions {
+  /** Seconds since the epoch for `created` and friends (default: the wall clock). */
+  readonly now?: () => number;
+  /** Lower-case currency codes accepted (default: a realistic subset incl. zero- and three-decimal ones). */
+  readonly currencies?: readonly string[];
+}
+
+export interface StripeStandIn {
+  readonly url: string;
+  readonly requests: RecordedStripeRequest[];
+  /** Requests that created something (POST, not replayed, 2xx). */
+  readonly creations: (path?: string) => RecordedStripeRequest[];
+  customers(): Json[];
+  invoices(): Json[];
+  invoiceItems(): Json[];
+  prices(): Json[];
+  paymentLinks(): Json[];
+  /** Adds an object as if created earlier (e.g. an existing customer). */
+  seedCustomer(fields: Json): Json;
+  /**
+   * Answers the next `count` requests (those whose path matches `path`, when given) with this status
+   * and error. Like a rate limit, the failure is not stored for idempotency.
+   */
+  failNextRequests(count: number, status: number, error?: { type?: string; code?: string; message?: string; path?: RegExp }): void;
+  /** Makes GET /v1/events/:id answer with this event. */
+  registerEvent(event: Stripe.Event): void;
+  /** Marks an open invoice paid and returns the `invoice.paid` event Stripe would send (registered). */
+  payInvoice(invoiceId: string): Stripe.Event;
+  close(): Promise<void>;
+}
+
+const DEFAULT_CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy', 'krw', 'kwd', 'bhd', 'jod', 'omr', 'tnd', 'sek', 'nok', 'dkk'];
+
+class StripeFailure extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly code?: string,
+    readonly param?: string,
+  ) {
+    super(message);
+  }
+}
+
+const invalid = (message: string, param?: string, code?: string): never => {
+  throw new StripeFailure(400, 'invalid_request_error', message, code, param);
+};
+
+/** `a[b][0][c]=v` → { a: { b: [ { c: 'v' } ] } }, as Stripe reads form bodies. */
+export function parseStripeForm(body: string): Json {
+  const out: Json = {};
+  for (const [rawKey, value] of new URLSearchParams(body)) {
+    const segments = rawKey.replace(/\]/g, '').split('[');
+    let target: any = out;
+    segments.forEach((segment, i) => {
+      const last = i === segments.length - 1;
+      if (last) {
+        target[segment] = value;
+        return;
+      }
+      const nextIsIndex = /^\d+$/.test(segments[i + 1] as string);
+      target[segment] ??= nextIsIndex ? [] : {};
+      target = target[segment];
+    });
+  }
+  return out;
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Json)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const id = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
+
+function integer(value: unknown, param: string): number {
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) invalid(`Invalid integer: ${String(value)}`, param, 'parameter_invalid_integer');
+  return Number(value);
+}
+
+export async function startStripeStandIn(options: StripeStandInOptions = {}): Promise<StripeStandIn> {
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const currencies = new Set(options.currencies ?? DEFAULT_CURRENCIES);
+  const customers = new Map<string, Json>();
+  const invoices = new Map<string, Json>();
+  const invoiceItems = new Map<string, Json>();
+  const prices = new Map<string, Json>();
+  const paymentLinks = new Map<string, Json>();
+  const events = new Map<string, Stripe.Event>();
+  const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
+  const injected: Array<{ status: number; type: string; code: string | undefined; message: string; path: RegExp | undefined }> = [];
+  const requests: RecordedStripeRequest[] = [];
+  let invoiceCounter = 0;
+  let url = '';
+
+  const metadataOf = (params: Json): Record<string, string> => (params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {});
+
+  const currencyOf = (params: Json, param = 'currency'): string => {
+    const currency = params[param];
+    if (typeof currency !== 'string' || currency === '') invalid('Missing required param: currency.', param, 'parameter_missing');
+    const code = (currency as string).toLowerCase();
+    if (!currencies.has(code)) invalid(`Invalid currency: ${code}. Stripe currently supports these currencies: ${[...currencies].join(', ')}`, param);
+    return code;
+  };
+
+  const requireFound = <T>(map: Map<string, T>, key: string, kind: string): T => {
+    const found = map.get(key);
+    if (found === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    return found as T;
+  };
+
+  const refreshTotals = (invoice: Json): void => {
+    const total = (invoice.lines.data as Json[]).reduce((sum, line) => sum + (line.amount as number), 0);
+    invoice.subtotal = total;
+    invoice.total = total;
+    invoice.amount_due = total;
+    invoice.amount_remaining = total - (invoice.amount_paid as number);
+  };
+
+  const createCustomer = (params: Json): Json => {
+    const customer: Json = {
+      id: id('cus'),
+      object: 'customer',
+      created: now(),
+      livemode: false,
+      name: params.name ?? null,
+      email: params.email ?? null,
+      address: params.address ?? null,
+      metadata: metadataOf(params),
+      invoice_prefix: randomBytes(4).toString('hex').toUpperCase(),
+    };
+    customers.set(customer.id, customer);
+    return customer;
+  };
+
+  const createInvoice = (params: Json): Json => {
+    if (typeof params.customer !== 'string') invalid('Missing required param: customer.', 'customer', 'parameter_missing');
+    const customer = requireFound(customers, params.customer, 'customer');
+    const collection = params.collection_method ?? 'charge_automatically';
+    const days = params.days_until_due === undefined ? null : integer(params.days_until_due, 'days_until_due');
+    if (collection === 'send_invoice' && days === null && params.due_date === undefined) {
+      invalid('Invoices with collection_method=send_invoice need days_until_due or due_date.', 'days_until_due');
+    }
+    const invoice: Json = {
+      id: id('in'),
+      object: 'invoice',
+      created: now(),
+      livemode: false,
+      customer: customer.id,
+      customer_email: customer.email,
+      currency: params.currency === undefined ? 'usd' : currencyOf(params),
+      collection_method: collection,
+      days_until_due: days,
+      due_date: null,
+      auto_advance: params.auto_advance === 'true',
+      status: 'draft',
+      number: null,
+      hosted_invoice_url: null,
+      invoice_pdf: null,
+      amount_due: 0,
+      amount_paid: 0,
+      amount_remaining: 0,
+      subtotal: 0,
+      total: 0,
+      metadata: metadataOf(params),
+      parent: null,
+      lines: { object: 'list', data: [], has_more: false, url: '' },
+      status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    };
+    invoice.lines.url = `/v1/invoices/${invoice.id}/lines`;
+    invoices.set(invoice.id, invoice);
+    return invoice;
+  };
+
+  const createInvoiceItem = (params: Json): Json => {
+    if (typeof params.customer !== 'string') invalid('Missing required param: customer.', 'customer', 'parameter_missing');
+    requireFound(customers, params.customer, 'customer');
+    const invoice = typeof params.invoice === 'string' ? requireFound(invoices, params.invoice, 'invoice') : undefined;
+    if (invoice !== undefined && invoice.status !== 'draft') invalid(`You can only add invoice items to draft invoices; ${invoice.id} is ${invoice.status}.`, 'invoice');
+    if (invoice !== undefined && invoice.customer !== params.customer) invalid('The invoice belongs to another customer.', 'invoice');
+    const currency = currencyOf(params);
+    if (invoice !== undefined && invoice.currency !== currency) invalid(`The invoice is in ${invoice.currency}, not ${currency}.`, 'currency');
+    const quantity = params.quantity === undefined ? 1 : integer(params.quantity, 'quantity');
+    let amount: number;
+    let unit: string | null = null;
+    if (params.unit_amount_decimal !== undefined) {
+      unit = String(params.unit_amount_decimal);
+      if (!/^-?\d+(\.\d+)?$/.test(unit)) invalid(`Invalid decimal: ${unit}`, 'unit_amount_decimal', 'parameter_invalid_string');
+      amount = Math.round(Number(unit) * quantity);
+    } else if (params.amount !== undefined) {
+      amount = integer(params.amount, 'amount');
+    } else {
+      return invalid('Provide amount, unit_amount_decimal, price_data or pricing.', 'amount', 'parameter_missing');
+    }
+    const item: Json = {
+      id: id('ii'),
+      object: 'invoiceitem',
+      amount,
+      currency,
+      customer: params.customer,
+      date: now(),
+      description: params.description ?? null,
+      invoice: invoice?.id ?? null,
+      livemode: false,
+      metadata: metadataOf(params),
+      quantity,
+      quantity_decimal: String(quantity),
+      pricing: { type: 'price_details', unit_amount_decimal: unit },
+    };
+    invoiceItems.set(item.id, item);
+    if (invoice !== undefined) {
+      invoice.lines.data.push({
+        id: id('il'),
+        object: 'line_item',
+        amount,
+        currency,
+        description: item.description,
+        invoice: invoice.id,
+        quantity,
+        metadata: item.metadata,
+        parent: { type: 'invoice_item_details', invoice_item_details: { invoice_item: item.id } },
+      });
+      refreshTotals(invoice);
+    }
+    return item;
+  };
+
+  const finalizeInvoice = (invoice: Json, params: Json): Json => {
+    if (invoice.status !== 'draft') invalid(`This invoice is already finalized, you can't re-finalize a non-draft invoice.`, undefined, 'invoice_not_editable');
+    const at = now();
+    invoiceCounter += 1;
+    const customer = customers.get(invoice.customer);
+    invoice.status = (invoice.amount_due as number) === 0 ? 'paid' : 'open';
+    invoice.number = `${customer?.invoice_prefix ?? 'STANDIN'}-${String(invoiceCounter).padStart(4, '0')}`;
+    invoice.hosted_invoice_url = `${url}/i/${invoice.id}`;
+    invoice.invoice_pdf = `${url}/i/${invoice.id}/pdf`;
+    invoice.status_transitions.finalized_at = at;
+    if (invoice.days_until_due !== null) invoice.due_date = at + (invoice.days_until_due as number) * 86_400;
+    if (params.auto_advance !== undefined) invoice.auto_advance = params.auto_advance === 'true';
+    return invoice;
+  };
+
+  const sendInvoice = (invoice: Json): Json => {
+    if (invoice.status === 'draft') invalid('You can only manually send an invoice if it is finalized.', undefined, 'invoice_not_editable');
+    if (invoice.collection_method !== 'send_invoice') invalid('You can only send invoices with collection_method=send_invoice.');
+    const customer = customers.get(invoice.customer);
+    if (customer?.email === null || customer?.email === undefined) invalid('The customer has no email address to send the invoice to.', 'customer');
+    invoice.sent_at = now();
+    return invoice;
+  };
+
+  const createPrice = (params: Json): Json => {
+    const currency = currencyOf(params);
+    const unitAmount = integer(params.unit_amount, 'unit_amount');
+    if (unitAmount < 0) invalid('unit_amount must be 0 or more.', 'unit_amount');
+    let product = params.product;
+    if (product === undefined) {
+      if (typeof params.product_data?.name !== 'string' || params.product_data.name === '') {
+        invalid('Missing required param: product_data[name].', 'product_data[name]', 'parameter_missing');
+      }
+      product = id('prod');
+    }
+    const price: Json = {
+      id: id('price'),
+      object: 'price',
+      active: true,
+      created: now(),
+      currency,
+      livemode: false,
+      metadata: metadataOf(params),
+      product,
+      product_name: params.product_data?.name,
+      type: 'one_time',
+      unit_amount: unitAmount,
+      unit_amount_decimal: String(unitAmount),
+    };
+    prices.set(price.id, price);
+    return price;
+  };
+
+  const createPaymentLink = (params: Json): Json => {
+    const lines = params.line_items;
+    if (!Array.isArray(lines) || lines.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
+    const resolved = (lines as Json[]).map((line, i) => {
+      const price = requireFound(prices, String(line.price), 'price');
+      return { price: price.id, quantity: integer(line.quantity, `line_items[${i}][quantity]`), currency: price.currency as string, amount: price.unit_amount as number };
+    });
+    if (new Set(resolved.map((l) => l.currency)).size > 1) invalid('All prices on a payment link must share one currency.', 'line_items');
+    const link: Json = {
+      id: id('plink'),
+      object: 'payment_link',
+      active: true,
+      currency: resolved[0]?.currency,
+      livemode: false,
+      metadata: metadataOf(params),
+      payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
+      url: `${url}/pay/${randomBytes(9).toString('base64url')}`,
+      line_items: resolved,
+    };
+    paymentLinks.set(link.id, link);
+    return link;
+  };
+
+  const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
+    const parts = path.split('/').filter((p) => p !== '');
+    if (parts[0] !== 'v1') throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
+    const [, resource, objectId, action] = parts;
+    const ok = (body: Json) => ({ status: 200, body });
+    if (method === 'POST') {
+      if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
+      if (resource === 'invoices' && objectId === undefined) return ok(createInvoice(params));
+      if (resource === 'invoices' && action === 'finalize') return ok(finalizeInvoice(requireFound(invoices, objectId as string, 'invoice'), params));
+      if (resource === 'invoices' && action === 'send') return ok(sendInvoice(requireFound(invoices, objectId as string, 'invoice')));
+      if (resource === 'invoiceitems' && objectId === undefined) return ok(createInvoiceItem(params));
+      if (resource === 'prices' && objectId === undefined) return ok(createPrice(params));
+      if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
+    }
+    if (method === 'GET') {
+      if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
+      if (resource === 'invoices' && objectId !== undefined && action === undefined) return ok(requireFound(invoices, objectId, 'invoice'));
+      if (resource === 'invoices' && objectId === undefined) {
+        const customer = query.get('customer');
+        const data = [...invoices.values()].filter((i) => customer === null || i.customer === customer).reverse();
+        return ok({ object: 'list', data, has_more: false, url: '/v1/invoices' });
+      }
+      if (resource === 'events' && objectId !== undefined) {
+        const event = events.get(objectId);
+        if (event === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such event: '${objectId}'`, 'resource_missing', 'id');
+        return ok(event as unknown as Json);
+      }
+    }
+    throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
+  };
+
+  const send = (res: ServerResponse, status: number, body: Json, headers: Record<string, string> = {}): void => {
+    const text = JSON.stringify(body);
+    res
+      .writeHead(status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(text),
+        'request-id': id('req'),
+        'stripe-version': STRIPE_API_VERSION,
+        ...headers,
+      })
+      .end(text);
+  };
+
+  const errorBody = (failure: { type: string; message: string; code?: string | undefined; param?: string | undefined }): Json => ({
+    error: { type: failure.type, message: failure.message, ...(failure.code ? { code: failure.code } : {}), ...(failure.param ? { param: failure.param } : {}) },
+  });
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks).toString('utf8');
+    const method = (req.method ?? 'GET').toUpperCase();
+    const target = new URL(req.url ?? '/', url);
+    const path = target.pathname;
+    const keyHeader = req.headers['idempotency-key'];
+    const idempotencyKey = typeof keyHeader === 'string' && keyHeader !== '' ? keyHeader : undefined;
+    const params = method === 'POST' ? parseStripeForm(raw) : Object.fromEntries(target.searchParams);
+    const record = (status: number, replayed = false): void => {
+      requests.push({ method, path, idempotencyKey, params, status, replayed });
+    };
+
+    const auth = req.headers.authorization ?? '';
+    if (!/^Bearer sk_test_\S+$/.test(auth)) {
+      record(401);
+      send(res, 401, errorBody({ type: 'invalid_request_error', message: 'Invalid API Key provided.' }));
+      return;
+    }
+    const failureAt = injected.findIndex((f) => f.path === undefined || f.path.test(path));
+    const failure = failureAt < 0 ? undefined : injected.splice(failureAt, 1)[0];
+    if (failure !== undefined) {
+      record(failure.status);
+      send(res, failure.status, errorBody(failure));
+      return;
+    }
+    if (idempotencyKey !== undefined && method === 'POST') {
+      if (idempotencyKey.length > 255) {
+        record(400);
+        send(res, 400, errorBody({ type: 'invalid_request_error', message: 'Idempotency keys must be at most 255 characters.' }));
+        return;
+      }
+      const stored = idempotency.get(idempotencyKey);
+      const fingerprint = canonical(params);
+      if (stored !== undefined) {
+        if (stored.method !== method || stored.path !== path || stored.fingerprint !== fingerprint) {
+          record(400);
+          send(
+            res,
+            400,
+            errorBody({
+              type: 'idempotency_error',
+              message: `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`,
+            }),
+          );
+          return;
+        }
+        record(stored.status, true);
+        send(res, stored.status, stored.body, { 'idempotent-replayed': 'true', 'original-request': id('req') });
+        return;
+      }
+      const { status, body } = run(method, path, target.searchParams, params);
+      // Stripe stores the result once the endpoint started executing, errors included.
+      idempotency.set(idempotencyKey, { method, path, fingerprint, status, body: structuredClone(body) });
+      record(status);
+      send(res, status, body);
+      return;
+    }
+    const { status, body } = run(method, path, target.searchParams, params);
+    record(status);
+    send(res, status, body);
+  };
+
+  const run = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
+    try {
+      const { status, body } = route(method, path, query, params);
+      return { status, body: structuredClone(body) };
+    } catch (err) {
+      if (err instanceof StripeFailure) return { status: err.status, body: errorBody(err) };
+      throw err;
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) send(res, 500, errorBody({ type: 'api_error', message: err instanceof Error ? err.message : String(err) }));
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const list = (map: Map<string, Json>) => () => [...map.values()].map((v) => structuredClone(v));
+  return {
+    get url() {
+      return url;
+    },
+    requests,
+    creations: (path) => requests.filter((r) => r.method === 'POST' && !r.replayed && r.status < 300 && (path === undefined || r.path === path)),
+    customers: list(customers),
+    invoices: list(invoices),
+    invoiceItems: list(invoiceItems),
+    prices: list(prices),
+    paymentLinks: list(paymentLinks),
+    seedCustomer(fields) {
+      const customer = createCustomer({});
+      Object.assign(customer, fields);
+      customers.delete(customer.id);
+      customers.set(customer.id as string, customer);
+      return structuredClone(customer);
+    },
+    failNextRequests(count, status, error = {}) {
+      const type = error.type ?? (status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error');
+      for (let i = 0; i < count; i++) {
+        injected.push({
+          status,
+          type,
+          code: error.code ?? (status === 429 ? 'rate_limit' : undefined),
+          message: error.message ?? `Injected HTTP ${status}`,
+          path: error.path,
+        });
+      }
+    },
+    registerEvent(event) {
+      events.set(event.id, structuredClone(event));
+    },
+    payInvoice(invoiceId) {
+      const invoice = requireFound(invoices, invoiceId, 'invoice');
+      if (invoice.status !== 'open') throw new Error(`Invoice ${invoiceId} is ${invoice.status}, not open`);
+      const at = now();
+      invoice.status = 'paid';
+      invoice.amount_paid = invoice.amount_due;
+      invoice.amount_remaining = 0;
+      invoice.status_transitions.paid_at = at;
+      const event = {
+        id: id('evt'),
+        object: 'event',
+        api_version: STRIPE_API_VERSION,
+        created: at,
+        livemode: false,
+        pending_webhooks: 1,
+        request: { id: null, idempotency_key: null },
+        type: 'invoice.paid',
+        data: { object: structuredClone(invoice) },
+      } as unknown as Stripe.Event;
+      events.set(event.id, event);
+      return structuredClone(event);
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((err) => (err ? reject(err) : resolve()));
+      });
+    },
+  };
+}
