@@ -1,0 +1,133 @@
+/**
+ * The whole bridge in one stack: secrets, dedup table, the inbound path (HTTP API → ingress →
+ * SQS → consumer → Salesforce), the outbound path (Salesforce Event Relay → EventBridge →
+ * outbound → Stripe) and the operations around them. Outputs use the names the ops CLI reads.
+ */
+import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { STACK_OUTPUT } from '../src/stack-outputs.js';
+import { salesforceEventSourceName, type BridgeSettings } from './context.js';
+import { DedupTable } from './constructs/dedup-table.js';
+import { InboundPipeline } from './constructs/inbound-pipeline.js';
+import { Ingress } from './constructs/ingress.js';
+import { Operations } from './constructs/operations.js';
+import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
+import { BridgeSecrets } from './constructs/secrets.js';
+
+export interface BridgeStackProps extends StackProps {
+  readonly settings: BridgeSettings;
+}
+
+export class BridgeStack extends Stack {
+  public readonly secrets: BridgeSecrets;
+  public readonly dedup: DedupTable;
+  public readonly inbound: InboundPipeline;
+  public readonly ingress: Ingress;
+  public readonly outbound: OutboundFlow;
+  public readonly operations: Operations;
+
+  constructor(scope: Construct, id: string, props: BridgeStackProps) {
+    super(scope, id, props);
+    const s = props.settings;
+    const logRetention = s.logRetentionDays as RetentionDays;
+
+    Tags.of(this).add('Application', 'stripe-salesforce-bridge');
+    Tags.of(this).add('Stage', s.stage);
+
+    this.secrets = new BridgeSecrets(this, 'Secrets', {
+      stage: s.stage,
+      stripeWebhookSecretArn: s.stripeWebhookSecretArn,
+      stripeApiKeySecretArn: s.stripeApiKeySecretArn,
+      salesforceCredentialsSecretArn: s.salesforceCredentialsSecretArn,
+    });
+
+    this.dedup = new DedupTable(this, 'Dedup');
+
+    const salesforce = { salesforceLoginUrl: s.salesforceLoginUrl, salesforceApiVersion: s.salesforceApiVersion };
+
+    this.inbound = new InboundPipeline(this, 'Inbound', {
+      dedup: this.dedup,
+      salesforceCredentials: this.secrets.salesforceCredentials,
+      stripeApiKey: this.secrets.stripeApiKey,
+      ...salesforce,
+      batchSize: s.batchSize,
+      maxBatchingWindow: Duration.seconds(s.maxBatchingWindowSeconds),
+      maxConcurrency: s.maxConcurrency,
+      logLevel: s.logLevel,
+      logRetention,
+    });
+
+    this.ingress = new Ingress(this, 'Ingress', {
+      inboundQueue: this.inbound.queue,
+      webhookSecret: this.secrets.stripeWebhookSecret,
+      rateLimit: s.webhookRateLimit,
+      burstLimit: s.webhookBurstLimit,
+      logLevel: s.logLevel,
+      logRetention,
+    });
+
+    const eventSourceName =
+      s.salesforceOrgId !== undefined && s.salesforceEventChannelId !== undefined
+        ? salesforceEventSourceName(s.salesforceOrgId, s.salesforceEventChannelId)
+        : undefined;
+
+    this.outbound = new OutboundFlow(this, 'Outbound', {
+      dedup: this.dedup,
+      salesforceCredentials: this.secrets.salesforceCredentials,
+      stripeApiKey: this.secrets.stripeApiKey,
+      ...salesforce,
+      stripeDaysUntilDue: s.stripeDaysUntilDue,
+      logLevel: s.logLevel,
+      logRetention,
+      eventSourceName,
+    });
+
+    this.operations = new Operations(this, 'Operations', {
+      stage: s.stage,
+      ingress: this.ingress,
+      inbound: this.inbound,
+      outbound: this.outbound,
+      alarmEmail: s.alarmEmail,
+    });
+
+    this.addOutputs(eventSourceName);
+  }
+
+  /** Top-level outputs keep their logical ids exactly as STACK_OUTPUT names them. */
+  private addOutputs(eventSourceName: string | undefined): void {
+    const output = (key: string, value: string, description: string): void => {
+      new CfnOutput(this, key, { value, description });
+    };
+    output(STACK_OUTPUT.webhookUrl, this.ingress.webhookUrl, 'Register this URL as the Stripe webhook endpoint');
+    output(STACK_OUTPUT.inboundQueueUrl, this.inbound.queue.queueUrl, 'Inbound queue (Stripe events waiting for the consumer)');
+    output(STACK_OUTPUT.inboundQueueArn, this.inbound.queue.queueArn, 'Inbound queue ARN');
+    output(STACK_OUTPUT.inboundDlqUrl, this.inbound.deadLetterQueue.queueUrl, 'Inbound DLQ (dlq CLI: inspect, replay, purge)');
+    output(STACK_OUTPUT.inboundDlqArn, this.inbound.deadLetterQueue.queueArn, 'Inbound DLQ ARN');
+    output(STACK_OUTPUT.outboundDlqUrl, this.outbound.deadLetterQueue.queueUrl, 'Outbound DLQ (failed Salesforce payment requests)');
+    output(STACK_OUTPUT.outboundDlqArn, this.outbound.deadLetterQueue.queueArn, 'Outbound DLQ ARN');
+    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (replays from the outbound DLQ invoke it)');
+    output(STACK_OUTPUT.dedupTableName, this.dedup.table.tableName, 'Dedup table (event claims and ordering watermarks)');
+    output(
+      STACK_OUTPUT.stripeWebhookSecretArn,
+      this.secrets.stripeWebhookSecret.secretArn,
+      'Put the Stripe webhook signing secret (whsec_…) here',
+    );
+    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key here');
+    output(
+      STACK_OUTPUT.salesforceCredentialsSecretArn,
+      this.secrets.salesforceCredentials.secretArn,
+      'Put the Salesforce credentials JSON here',
+    );
+    output(
+      STACK_OUTPUT.eventRelaySetup,
+      eventSourceName === undefined
+        ? 'Not connected. In Salesforce create an Event Relay for a channel carrying ' +
+            `${PAYMENT_REQUEST_DETAIL_TYPE} to this account and region, then redeploy with ` +
+            '-c salesforceOrgId=<00D...> -c salesforceEventChannelId=<last segment of the partner event source name> ' +
+            '(docs/deployment.md).'
+        : `Connected to partner event source ${eventSourceName}. Start the Event Relay in Salesforce once the bus is active.`,
+      'How the Salesforce Event Relay is (or can be) connected',
+    );
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * The one definition of how a Lambda bundle is built. `NodejsFunction` (what `cdk deploy` ships)
+ * and `scripts/build.ts` (what `npm run build` and the benchmark measure) both derive their esbuild
+ * settings from here, so the measured bundle is the deployed bundle.
+ */
+import { fileURLToPath } from 'node:url';
+import type { BuildOptions } from 'esbuild';
+import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+
+/** Repository root: entries, package-lock.json and tsconfig.json are resolved from here. */
+export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The Lambda entry points, by bundle name (`dist/<name>/index.mjs`). */
+export const BRIDGE_ENTRIES = {
+  ingress: 'src/handlers/ingress.ts',
+  consumer: 'src/handlers/consumer.ts',
+  outbound: 'src/handlers/outbound.ts',
+} as const;
+
+export type BridgeEntryName = keyof typeof BRIDGE_ENTRIES;
+
+/** Node major of the Lambda runtime (`nodejs24.x`); esbuild lowers syntax only below it. */
+export const NODE_TARGET = 'node24';
+
+/**
+ * ESM output still meets CommonJS dependencies (jsforce calls `require('events')`); esbuild's
+ * `require` shim throws in ESM unless a real `require` exists, so the bundle creates one.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __bridgeCreateRequire } from 'node:module'; const require = __bridgeCreateRequire(import.meta.url);";
+
+/** The settings both builds share, in esbuild's vocabulary. */
+export interface SharedBundleSettings {
+  readonly platform: 'node';
+  readonly format: 'esm';
+  readonly target: string;
+  readonly minify: boolean;
+  readonly keepNames: boolean;
+  readonly sourcemap: boolean;
+  readonly sourcesContent: boolean;
+  readonly mainFields: readonly string[];
+  readonly external: readonly string[];
+  readonly bannerJs: string;
+}
+
+export const SHARED_BUNDLE: SharedBundleSettings = {
+  platform: 'node',
+  format: 'esm',
+  target: NODE_TARGET,
+  minify: true,
+  // Error names survive minification: logs and error classification read `err.name`.
+  keepNames: true,
+  // An external `.map` next to the bundle: the bundle stays small, stack traces stay readable.
+  sourcemap: true,
+  sourcesContent: false,
+  // Prefer the ESM builds (AWS SDK v3, smithy) so unused code can be tree-shaken.
+  mainFields: ['module', 'main'],
+  // Nothing external: the AWS SDK is bundled so the deployed SDK is the one the tests ran.
+  external: [],
+  bannerJs: ESM_REQUIRE_BANNER,
+};
+
+/** Bundling options for `NodejsFunction`, equal to {@link SHARED_BUNDLE}. */
+export function lambdaBundling(shared: SharedBundleSettings = SHARED_BUNDLE): BundlingOptions {
+  return {
+    format: OutputFormat.ESM,
+    target: shared.target,
+    minify: shared.minify,
+    keepNames: shared.keepNames,
+    sourceMap: shared.sourcemap,
+    sourceMapMode: SourceMapMode.DEFAULT,
+    sourcesContent: shared.sourcesContent,
+    mainFields: [...shared.mainFields],
+    externalModules: [...shared.external],
+    banner: shared.bannerJs,
+    // Written next to the bundle as index.meta.json: the infra tests read what went in.
+    metafile: true,
+  };
+}
+
+/** esbuild build options for one entry, writing `<outdir>/index.mjs` like `NodejsFunction` does. */
+export function esbuildOptions(
+  entry: string,
+  outdir: string,
+  shared: SharedBundleSettings = SHARED_BUNDLE,
+): BuildOptions & { metafile: true } {
+  return {
+    platform: shared.platform,
+    format: shared.format,
+    target: shared.target,
+    minify: shared.minify,
+    keepNames: shared.keepNames,
+    sourcemap: shared.sourcemap,
+    sourcesContent: shared.sourcesContent,
+    mainFields: [...shared.mainFields],
+    external: [...shared.external],
+    banner: { js: shared.bannerJs },
+    entryPoints: [entry],
+    bundle: true,
+    outfile: `${outdir}/index.mjs`,
+    metafile: true,
+    logLevel: 'warning',
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * Deployment settings from CDK context (`cdk.json` defaults, `-c key=value` overrides), validated
+ * once so a typo fails the synth with every offending key named, not a half-built stack.
+ */
+import * as z from 'zod';
+
+/** Values given with `-c` arrive as strings; blank means "not set". */
+const optionalText = z
+  .union([z.string(), z.undefined(), z.null()])
+  .transform((v) => (v === null || v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const intIn = (min: number, max: number, fallback: number) => z.coerce.number().int().min(min).max(max).default(fallback);
+
+/** A full Secrets Manager ARN (with the random 6-character suffix) so grants need no wildcard. */
+const secretArn = optionalText.refine(
+  (v) => v === undefined || /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+-[A-Za-z0-9]{6}$/.test(v),
+  'must be the complete secret ARN, including the 6-character suffix (arn:aws:secretsmanager:<region>:<account>:secret:<name>-AbCdEf)',
+);
+
+/** CloudWatch Logs accepts only these retention periods. */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+const contextSchema = z
+  .object({
+    stage: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{0,19}$/, 'lower-case letters, digits and dashes, at most 20 characters')
+      .default('dev'),
+    salesforceOrgId: optionalText.refine(
+      // The partner event source name carries the 18-character id, not Setup's 15-character one.
+      (v) => v === undefined || /^00D[A-Za-z0-9]{15}$/.test(v),
+      'must be the 18-character org id (00D…) shown in the partner event source name',
+    ),
+    salesforceEventChannelId: optionalText.refine(
+      (v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v),
+      'must be the last segment of the partner event source name (letters, digits, _ or -)',
+    ),
+    alarmEmail: optionalText.refine((v) => v === undefined || z.email().safeParse(v).success, 'must be an email address'),
+    batchSize: intIn(1, 10_000, 10),
+    maxBatchingWindowSeconds: intIn(0, 300, 5),
+    /** SQS event sources accept 2–1000. */
+    maxConcurrency: intIn(2, 1000, 5),
+    logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    logRetentionDays: z.coerce
+      .number()
+      .int()
+      .refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)
+      .default(30),
+    salesforceLoginUrl: z.url().default('https://login.salesforce.com'),
+    salesforceApiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, 'must look like 64.0')
+      .default('64.0'),
+    stripeDaysUntilDue: intIn(1, 365, 30),
+    webhookRateLimit: intIn(1, 10_000, 50),
+    webhookBurstLimit: intIn(1, 5_000, 100),
+    stripeWebhookSecretArn: secretArn,
+    stripeApiKeySecretArn: secretArn,
+    salesforceCredentialsSecretArn: secretArn,
+  })
+  .superRefine((v, ctx) => {
+    if ((v.salesforceOrgId === undefined) !== (v.salesforceEventChannelId === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.salesforceOrgId === undefined ? 'salesforceOrgId' : 'salesforceEventChannelId'],
+        message: 'set salesforceOrgId and salesforceEventChannelId together (or neither)',
+      });
+    }
+    // Lambda accepts more than 10 messages per batch only with a batching window.
+    if (v.batchSize > 10 && v.maxBatchingWindowSeconds === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batchSize'],
+        message: 'more than 10 requires maxBatchingWindowSeconds > 0',
+      });
+    }
+  });
+
+export type BridgeSettings = z.output<typeof contextSchema>;
+
+export const CONTEXT_KEYS = Object.keys(contextSchema.shape) as readonly (keyof BridgeSettings)[];
+
+/** Reads every known key through `tryGetContext` and validates them together. */
+export function readBridgeSettings(tryGetContext: (key: string) => unknown): BridgeSettings {
+  const raw: Record<string, unknown> = {};
+  for (const key of CONTEXT_KEYS) raw[key] = tryGetContext(key);
+  const result = contextSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(context)')}: ${issue.message}`);
+  throw new Error(`Invalid CDK context for the bridge (see cdk.json and docs/deployment.md):\n${lines.join('\n')}`);
+}
+
+/** The EventBridge partner event source Salesforce Event Relay creates for this org and relay. */
+export function salesforceEventSourceName(orgId: string, channelId: string): string {
+  return `aws.partner/salesforce.com/${orgId}/${channelId}`;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { readBridgeSettings, salesforceEventSourceName } from '../../infra/context.js';
+import { cdkJsonContext } from './support.js';
+
+const read = (context: Record<string, unknown>) => readBridgeSettings((key) => context[key]);
+
+describe('bridge settings from CDK context', () => {
+  it('reads the cdk.json defaults: stage dev, batch 10, concurrency 5, API 64.0, nothing connected', () => {
+    const s = read(cdkJsonContext());
+    expect(s).toMatchObject({
+      stage: 'dev',
+      batchSize: 10,
+      maxConcurrency: 5,
+      salesforceApiVersion: '64.0',
+      salesforceLoginUrl: 'https://login.salesforce.com',
+      logLevel: 'info',
+    });
+    expect(s.salesforceOrgId).toBeUndefined();
+    expect(s.alarmEmail).toBeUndefined();
+    expect(s.stripeWebhookSecretArn).toBeUndefined();
+  });
+
+  it('has the same defaults without cdk.json', () => {
+    const { stage, batchSize, maxConcurrency, maxBatchingWindowSeconds } = read({});
+    expect({ stage, batchSize, maxConcurrency, maxBatchingWindowSeconds }).toEqual({
+      stage: 'dev',
+      batchSize: 10,
+      maxConcurrency: 5,
+      maxBatchingWindowSeconds: 5,
+    });
+  });
+
+  it('accepts -c values, which arrive as strings', () => {
+    const s = read({ batchSize: '100', maxBatchingWindowSeconds: '20', maxConcurrency: '2', alarmEmail: ' ops@example.com ' });
+    expect(s).toMatchObject({ batchSize: 100, maxBatchingWindowSeconds: 20, maxConcurrency: 2, alarmEmail: 'ops@example.com' });
+  });
+
+  it('names every offending key at once', () => {
+    let message = '';
+    try {
+      read({ stage: 'Prod!', alarmEmail: 'not-an-email', maxConcurrency: '1', salesforceApiVersion: '64' });
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    for (const key of ['stage', 'alarmEmail', 'maxConcurrency', 'salesforceApiVersion']) expect(message).toContain(`${key}:`);
+  });
+
+  it('takes the 18-character org id of the partner event source name, not the 15-character one', () => {
+    expect(() => read({ salesforceOrgId: '00D5g000004ABCD', salesforceEventChannelId: '0YLabc' })).toThrow(/salesforceOrgId/);
+  });
+
+  it('needs the org id and the channel id together', () => {
+    expect(() => read({ salesforceOrgId: '00D5g000004ABCDEAZ' })).toThrow(/salesforceEventChannelId/);
+    expect(() => read({ salesforceEventChannelId: '0YLabc' })).toThrow(/salesforceOrgId/);
+  });
+
+  it('refuses more than 10 messages per batch without a batching window (Lambda would reject it)', () => {
+    expect(() => read({ batchSize: 50, maxBatchingWindowSeconds: 0 })).toThrow(/batchSize/);
+  });
+
+  it('imports secrets only by complete ARN, so grants need no wildcard', () => {
+    expect(() => read({ stripeApiKeySecretArn: 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:stripe' })).toThrow(
+      /stripeApiKeySecretArn/,
+    );
+    const arn = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:stripe/api-key-AbC123';
+    expect(read({ stripeApiKeySecretArn: arn }).stripeApiKeySecretArn).toBe(arn);
+  });
+
+  it('builds the partner event source name Salesforce Event Relay creates', () => {
+    expect(salesforceEventSourceName('00D5g000004ABCDEAZ', '0YLabc')).toBe('aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YLabc');
+  });
+});

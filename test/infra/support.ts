@@ -1,0 +1,135 @@
+/**
+ * Synthesizes the bridge app the way `cdk synth` does (context from cdk.json plus overrides,
+ * real esbuild bundling, the cdk-nag plugin registered) into a temporary cloud assembly.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Validations, type App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { createBridgeApp } from '../../infra/bridge-app.js';
+import { REPO_ROOT } from '../../infra/bundling.js';
+import type { BridgeStack } from '../../infra/bridge-stack.js';
+
+export interface SynthesizedBridge {
+  readonly app: App;
+  readonly stack: BridgeStack;
+  readonly template: Template;
+  /** Raw template JSON. */
+  readonly json: any;
+  readonly assemblyDir: string;
+  /** Removes the temporary cloud assembly. */
+  dispose(): void;
+}
+
+export function cdkJsonContext(): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
+}
+
+export function synthBridge(context: Record<string, unknown> = {}): SynthesizedBridge {
+  const outdir = mkdtempSync(join(tmpdir(), 'bridge-cdk-test-'));
+  const { app, stack } = createBridgeApp({ outdir, context: { ...cdkJsonContext(), ...context } });
+  // Synthesizes the app, which also runs the cdk-nag plugin: unacknowledged findings throw here.
+  const template = Template.fromStack(stack);
+  return {
+    app,
+    stack,
+    template,
+    json: template.toJSON(),
+    assemblyDir: outdir,
+    dispose: () => rmSync(outdir, { recursive: true, force: true }),
+  };
+}
+
+/** Logical id of a construct's CloudFormation resource in its stack. */
+export function logicalId(stack: BridgeStack, construct: { node: { defaultChild?: unknown } }): string {
+  const child = construct.node.defaultChild;
+  if (child === undefined) throw new Error('construct has no default CloudFormation resource');
+  return stack.getLogicalId(child as Parameters<BridgeStack['getLogicalId']>[0]);
+}
+
+export interface Statement {
+  readonly Effect: string;
+  readonly Action: string | string[];
+  readonly Resource: unknown;
+  readonly Condition?: unknown;
+}
+
+/** Every statement of every inline policy attached to the role with this logical id. */
+export function roleStatements(json: any, roleLogicalId: string): Statement[] {
+  const out: Statement[] = [];
+  for (const resource of Object.values<any>(json.Resources)) {
+    if (resource.Type !== 'AWS::IAM::Policy') continue;
+    const roles: unknown[] = resource.Properties.Roles ?? [];
+    if (!roles.some((r: any) => r?.Ref === roleLogicalId)) continue;
+    out.push(...resource.Properties.PolicyDocument.Statement);
+  }
+  return out;
+}
+
+export function actionsOf(statements: readonly Statement[]): Set<string> {
+  return new Set(statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action])));
+}
+
+/** Resources of the statements that grant any action with this prefix (e.g. `secretsmanager:`). */
+export function resourcesFor(statements: readonly Statement[], actionPrefix: string): unknown[] {
+  return statements
+    .filter((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]).some((a) => a.startsWith(actionPrefix)))
+    .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
+}
+
+/** The esbuild metafile NodejsFunction wrote next to a function's deployed bundle. */
+export function deployedBundle(
+  synth: SynthesizedBridge,
+  functionLogicalId: string,
+): { dir: string; meta: { inputs: Record<string, unknown>; outputs: Record<string, any> }; code: string } {
+  const s3Key: string = synth.json.Resources[functionLogicalId].Properties.Code.S3Key;
+  const dir = join(synth.assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+  return {
+    dir,
+    meta: JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')),
+    code: readFileSync(join(dir, 'index.mjs'), 'utf8'),
+  };
+}
+
+export interface NagFinding {
+  readonly rule: string;
+  readonly path: string;
+}
+
+function findings(report: { violations: readonly { ruleName: string; violatingResources: readonly { constructPath?: string | undefined }[] }[] }): NagFinding[] {
+  return report.violations.flatMap((v) => v.violatingResources.map((r) => ({ rule: v.ruleName, path: r.constructPath ?? '?' })));
+}
+
+/** AwsSolutions findings nobody acknowledged (what would fail `cdk synth`). */
+export function unacknowledgedFindings(app: App): NagFinding[] {
+  return findings(new AwsSolutionsChecks().validateScope(app));
+}
+
+/** Every AwsSolutions finding, acknowledged or not. */
+export function allFindings(app: App): NagFinding[] {
+  const pack = new AwsSolutionsChecks();
+  // Test-only: see through acknowledgements to check each one still matches a real finding.
+  (pack as any).isAcknowledged = () => false;
+  return findings(pack.validateScope(app));
+}
+
+export interface Acknowledgement {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
+}
+
+export function acknowledgements(app: App): Acknowledgement[] {
+  const out: Acknowledgement[] = [];
+  for (const construct of app.node.findAll()) {
+    for (const entry of construct.node.metadata) {
+      if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [key, reason] of Object.entries(entry.data as Record<string, string>)) {
+        out.push({ path: construct.node.path, id: key.replace(/^annotation::/i, ''), reason });
+      }
+    }
+  }
+  return out;
+}
