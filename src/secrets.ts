@@ -23,11 +23,15 @@ export const secretsManagerFetcher: SecretFetcher = {
       sharedClient ??= new SecretsManagerClient({});
       const out = await sharedClient.send(new GetSecretValueCommand({ SecretId: arn }));
       if (out.SecretString === undefined || out.SecretString === '') {
-        throw new ConfigError(`Secret ${arn} has no value yet: fill it in (see README "Secrets")`, [arn]);
+        throw new ConfigError(`Secret ${arn} has no value yet: fill it in (see docs/deployment.md)`, [arn]);
       }
       return out.SecretString;
     } catch (err) {
       if (err instanceof ConfigError) throw err;
+      // A secret the stack created empty has no AWSCURRENT version until someone fills it in.
+      if (err instanceof Error && err.name === 'ResourceNotFoundException') {
+        throw new ConfigError(`Secret ${arn} has no value yet: fill it in (see docs/deployment.md)`, [arn]);
+      }
       throw new TransientError(`Could not read secret ${arn}`, { code: 'SECRET_UNAVAILABLE', cause: err });
     }
   },
