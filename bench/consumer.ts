@@ -1,0 +1,102 @@
+/**
+ * Consumer throughput and cost per event at SQS batch 10 and 100: the real consumer against
+ * dynalite and the Salesforce stand-in with 20 ms added latency per REST call.
+ */
+import type Stripe from 'stripe';
+import { loadConsumerConfig } from '../src/config.js';
+import { createConsumerApp } from '../src/inbound/consumer-app.js';
+import { createLogger } from '../src/logging.js';
+import { SAMPLE_CUSTOMER_ID, sampleEvent } from '../src/local/sample-events.js';
+import { inboundRecord } from '../test/support/consumer-harness.js';
+import { startDynalite } from '../test/support/dynalite.js';
+import { startSalesforceStandIn } from '../test/support/salesforce-standin.js';
+import { nullStream, rate, type Row } from './report.js';
+
+const CLIENT = { clientId: 'bench-client-id-fake', clientSecret: 'bench-client-secret-fake' };
+
+/** A realistic mix: payments, invoices, refunds, subscriptions, failures that open Cases. */
+function mixedEvents(count: number, opportunityIds: readonly string[], batchTag: string): Stripe.Event[] {
+  const events: Stripe.Event[] = [];
+  for (let i = 0; i < count; i++) {
+    const opportunity = opportunityIds[i % opportunityIds.length] ?? '';
+    const metadata = { salesforce_opportunity_id: opportunity };
+    const id = `evt_bench_${batchTag}_${i}`;
+    const created = 1_790_000_000 + i;
+    switch (i % 5) {
+      case 0:
+        events.push(sampleEvent('payment_intent.succeeded', { id, created, objectId: `pi_bench_${batchTag}_${i}`, metadata }));
+        break;
+      case 1:
+        events.push(sampleEvent('invoice.paid', { id, created, objectId: `in_bench_${batchTag}_${i}`, metadata }));
+        break;
+      case 2:
+        events.push(sampleEvent('charge.refunded', { id, created, paymentIntent: `pi_bench_${batchTag}_${i - 2}`, metadata }));
+        break;
+      case 3:
+        events.push(sampleEvent('customer.subscription.updated', { id, created, objectId: `sub_bench_${batchTag}_${i}`, metadata }));
+        break;
+      default:
+        events.push(sampleEvent('invoice.payment_failed', { id, created, objectId: `in_bench_${batchTag}_${i}`, metadata }));
+    }
+  }
+  return events;
+}
+
+export async function benchConsumer(): Promise<Row[]> {
+  const dynamo = await startDynalite('bench-dedup');
+  const salesforce = await startSalesforceStandIn({ ...CLIENT, latencyMs: 20 });
+  try {
+    salesforce.insert('Account', { Name: 'Bench Account', Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID });
+    const opportunities = Array.from({ length: 20 }, (_, i) =>
+      salesforce.insert('Opportunity', { Name: `Bench deal ${i}`, StageName: 'Closed Won', Amount: 49.99 }),
+    );
+    const config = loadConsumerConfig({
+      DEDUP_TABLE_NAME: dynamo.tableName,
+      SALESFORCE_LOGIN_URL: salesforce.url,
+      SALESFORCE_CLIENT_ID: CLIENT.clientId,
+      SALESFORCE_CLIENT_SECRET: CLIENT.clientSecret,
+      LOG_LEVEL: 'info',
+    });
+    const app = createConsumerApp({
+      config,
+      logger: createLogger({ service: 'consumer', destination: nullStream() }),
+      dynamo: dynamo.client,
+      deadLetter: async () => {
+        throw new Error('bench events must not fail');
+      },
+    });
+    // Cold start: the login happens once, outside the measurement (budget: login at cold start only).
+    await app.session.connection();
+
+    const rows: Row[] = [];
+    for (const [batchSize, total] of [
+      [10, 300],
+      [100, 1000],
+    ] as const) {
+      const events = mixedEvents(total, opportunities, `b${batchSize}`);
+      const calls = salesforce.apiCalls;
+      const requests = dynamo.requests;
+      const logins = salesforce.logins;
+      let failures = 0;
+      const start = process.hrtime.bigint();
+      for (let i = 0; i < events.length; i += batchSize) {
+        const summary = await app.handle(events.slice(i, i + batchSize).map((e) => inboundRecord(e)));
+        failures += summary.response.batchItemFailures.length;
+        failures += [...summary.outcomes.values()].filter((o) => o === 'dead_lettered').length;
+      }
+      const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+      rows.push({
+        case: `consumer batch ${batchSize} (${total} events)`,
+        'events/s': rate(total, seconds),
+        'Salesforce API calls/event': ((salesforce.apiCalls - calls) / total).toFixed(3),
+        budget: batchSize === 10 ? '≤ 0.15' : '≤ 0.03',
+        'DynamoDB requests/event': ((dynamo.requests - requests) / total).toFixed(2),
+        'logins during run': salesforce.logins - logins,
+        'failed events': failures,
+      });
+    }
+    return rows;
+  } finally {
+    await Promise.all([dynamo.close(), salesforce.close()]);
+  }
+}
