@@ -11,7 +11,7 @@ import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
-import { executeBillingPlan } from '../stripe/outbound-operations.js';
+import { executeBillingPlan, findOpportunityInvoices } from '../stripe/outbound-operations.js';
 import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
 import { salesforceOpportunityRecords } from './salesforce-records.js';
 
@@ -44,17 +44,19 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { ...deps.stripeOptions, apiUrl: config.stripe.apiUrl }) };
     return client.stripe;
   };
+  const withStripe = async <T>(run: (client: Stripe) => Promise<T>): Promise<T> => {
+    try {
+      return await run(await stripe());
+    } catch (err) {
+      if (!(err instanceof AuthenticationError) || !key.refreshable) throw err;
+      // Running again is safe: lookups only read, and every plan step carries its idempotency key.
+      key.refresh();
+      return run(await stripe());
+    }
+  };
   return {
-    async execute(plan, hooks) {
-      try {
-        return await executeBillingPlan(await stripe(), plan, hooks);
-      } catch (err) {
-        if (!(err instanceof AuthenticationError) || !key.refreshable) throw err;
-        // Running the plan again is safe: every step carries its idempotency key.
-        key.refresh();
-        return executeBillingPlan(await stripe(), plan, hooks);
-      }
-    },
+    execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
+    findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
   };
 }
 

@@ -51,6 +51,36 @@ export type StripeStep =
       readonly params: Omit<Stripe.PaymentLinkCreateParams, 'line_items'>;
     };
 
+/**
+ * An invoice an earlier run created for this Opportunity, as the lookup on the Account's Stripe
+ * customer found it (`metadata.salesforce_opportunity_id`). Plain data: the planner stays pure.
+ */
+export interface FoundInvoice {
+  readonly id: string;
+  readonly status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+  readonly currency: string;
+  readonly hostedInvoiceUrl: string | undefined;
+  /** Seconds since the epoch; undefined while the invoice is a draft. */
+  readonly finalizedAt: number | undefined;
+  /** The invoice items on a draft (empty for finalized invoices: they are never touched). */
+  readonly items: ReadonlyArray<FoundInvoiceItem>;
+}
+
+export interface FoundInvoiceItem {
+  /** `metadata.salesforce_line_item_id`; undefined for an item the bridge did not create. */
+  readonly lineId: string | undefined;
+  readonly quantity: number;
+  /** Minor units, quantity × unit amount. */
+  readonly amount: number;
+}
+
+/** The invoice a plan continues instead of creating one. */
+export interface ResumedInvoice {
+  readonly id: string;
+  readonly status: FoundInvoice['status'];
+  readonly hostedInvoiceUrl: string | undefined;
+}
+
 export type BillingPlan =
   | {
       readonly kind: 'bill';
@@ -62,6 +92,10 @@ export type BillingPlan =
       readonly total: number;
       /** The Account's Stripe customer when it already has one (invoice mode). */
       readonly existingCustomerId: string | undefined;
+      /** Set when an earlier run's invoice was found in Stripe: the steps continue it. */
+      readonly resumedInvoice?: ResumedInvoice | undefined;
+      /** Told to the rep in `Stripe_Sync_Error__c` although billing succeeded. */
+      readonly notice?: string | undefined;
       readonly steps: readonly StripeStep[];
     }
   | { readonly kind: 'already_billed'; readonly mode: PaymentMode; readonly invoiceId: string | undefined; readonly paymentLinkUrl: string | undefined }
@@ -70,6 +104,9 @@ export type BillingPlan =
 /** Stripe allows at most 250 invoice items per invoice and 20 line items per payment link. */
 const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20 };
 const MAX_DAYS_UNTIL_DUE = 999;
+
+/** Marks each invoice item and price with its OpportunityLineItem, so a resumed draft can be compared. */
+export const LINE_ITEM_METADATA_KEY = 'salesforce_line_item_id';
 
 export function idempotencyKey(recordId: string, step: string): string {
   return `sfbridge:${recordId}:${step}`;
@@ -153,7 +190,7 @@ function invoiceSteps(opportunityId: string, currency: string, daysUntilDue: num
         idempotencyKey: idempotencyKey(opportunityId, `item:${line.lineId}`),
         line,
         currency,
-        metadata: { ...metadata, salesforce_line_item_id: line.lineId },
+        metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId },
       }),
     ),
     { kind: 'finalize_invoice', idempotencyKey: idempotencyKey(opportunityId, 'finalize') },
@@ -178,7 +215,7 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
           currency,
           unit_amount: line.unitAmount,
           product_data: { name: line.description, metadata },
-          metadata: { ...metadata, salesforce_line_item_id: line.lineId },
+          metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId },
         },
       }),
     ),
@@ -236,4 +273,77 @@ export function planBilling(opportunity: BillableOpportunity, request: PlanReque
     }
     throw err;
   }
+}
+
+/**
+ * Stripe keeps an idempotency key for 24 hours after its first use. The send step runs seconds
+ * after finalizing, so within this margin of `finalized_at` its key is certainly still stored and
+ * sending again replays the first answer instead of emailing the customer twice.
+ */
+export const SEND_KEY_REPLAYABLE_SECONDS = 23 * 3600;
+
+const FINALIZED: ReadonlySet<FoundInvoice['status']> = new Set(['open', 'paid', 'uncollectible']);
+
+type BillPlanOf = Extract<BillingPlan, { kind: 'bill' }>;
+type CannotBill = Extract<BillingPlan, { kind: 'cannot_bill' }>;
+
+function draftMismatch(plan: BillPlanOf, draft: FoundInvoice): string | undefined {
+  if (draft.currency !== plan.currency) return `it is in ${draft.currency.toUpperCase()}, the Opportunity in ${plan.currency.toUpperCase()}`;
+  const planned = new Map(plan.steps.flatMap((s) => (s.kind === 'create_invoice_item' ? [[s.line.lineId, s.line] as const] : [])));
+  const seen = new Set<string>();
+  for (const item of draft.items) {
+    if (item.lineId === undefined) return 'it has a line the bridge did not add';
+    const line = planned.get(item.lineId);
+    if (line === undefined) return `its line ${item.lineId} is no longer a product of the Opportunity`;
+    if (seen.has(item.lineId)) return `its line ${item.lineId} is there twice`;
+    if (item.quantity !== line.quantity || item.amount !== line.quantity * line.unitAmount) return `its line ${item.lineId} has another quantity or price`;
+    seen.add(item.lineId);
+  }
+  return undefined;
+}
+
+/**
+ * Continues what an earlier run left in Stripe once its idempotency keys may have expired
+ * (a replay from the DLQ days later). `found` is every invoice of the Account's customer that
+ * carries this Opportunity's id, newest first (Stripe's list order). Void invoices are ignored.
+ *
+ * - A finalized invoice (open, paid, uncollectible): nothing is created; its id and URL are
+ *   written back. An open one is sent again only while the send key is certainly replayable, so
+ *   the customer is never emailed twice; after that the rep is told to check it was emailed.
+ * - A draft (the run stopped before finalizing; nobody has seen it): only the missing items are
+ *   added, then it is finalized and sent, with the same keys as the first run.
+ * - Nothing found: the plan as it was.
+ */
+export function resumeBilling(plan: BillPlanOf, found: readonly FoundInvoice[], nowSeconds: number): BillPlanOf | CannotBill {
+  if (plan.mode !== 'invoice') return plan;
+  const live = found.filter((i) => i.status !== 'void');
+  const finalized = live.find((i) => FINALIZED.has(i.status));
+  if (finalized !== undefined) {
+    const resumedInvoice = { id: finalized.id, status: finalized.status, hostedInvoiceUrl: finalized.hostedInvoiceUrl };
+    const replayable = finalized.finalizedAt !== undefined && nowSeconds - finalized.finalizedAt < SEND_KEY_REPLAYABLE_SECONDS;
+    if (finalized.status === 'open' && replayable) {
+      return { ...plan, resumedInvoice, steps: plan.steps.filter((s) => s.kind === 'send_invoice') };
+    }
+    const notice =
+      finalized.status === 'open'
+        ? `Invoice ${finalized.id} was found open in Stripe after an interrupted run; the bridge cannot tell whether Stripe emailed it. If the customer did not get it, share the invoice URL or send it from Stripe.`
+        : undefined;
+    return { ...plan, resumedInvoice, notice, steps: [] };
+  }
+  const draft = live.find((i) => i.status === 'draft');
+  if (draft === undefined) return plan;
+  const mismatch = draftMismatch(plan, draft);
+  if (mismatch !== undefined) {
+    return {
+      kind: 'cannot_bill',
+      mode: plan.mode,
+      code: 'DRAFT_INVOICE_MISMATCH',
+      reason: `Stripe holds the unsent draft invoice ${draft.id} from an interrupted run, but ${mismatch}. Delete that draft in Stripe`,
+    };
+  }
+  const present = new Set(draft.items.map((i) => i.lineId));
+  const steps = plan.steps.filter(
+    (s) => s.kind !== 'create_customer' && s.kind !== 'create_invoice' && !(s.kind === 'create_invoice_item' && present.has(s.line.lineId)),
+  );
+  return { ...plan, resumedInvoice: { id: draft.id, status: draft.status, hostedInvoiceUrl: undefined }, steps };
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
 import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
-import { planBilling, type PlanSettings } from './plan.js';
+import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'duplicate' | 'rejected' | 'retry';
@@ -26,6 +26,8 @@ export interface OutboundResult {
   readonly invoiceUrl?: string | undefined;
   readonly paymentLinkId?: string | undefined;
   readonly paymentLinkUrl?: string | undefined;
+  /** Status in which an earlier run's invoice was found in Stripe and continued, if one was. */
+  readonly resumedInvoiceStatus?: FoundInvoice['status'] | undefined;
   /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
   readonly code?: string | undefined;
   readonly reason?: string | undefined;
@@ -40,7 +42,11 @@ export interface OutboundStore {
 export interface OutboundPorts {
   readonly store: OutboundStore;
   readonly records: OpportunityRecords;
-  readonly billing: { execute(plan: BillPlan, hooks: ExecuteHooks): Promise<BillingResult> };
+  readonly billing: {
+    execute(plan: BillPlan, hooks: ExecuteHooks): Promise<BillingResult>;
+    /** Invoices of the customer carrying this Opportunity's id, newest first (drafts with their items). */
+    findInvoices(customerId: string, opportunityId: string): Promise<FoundInvoice[]>;
+  };
   readonly settings: PlanSettings;
   readonly logger: Logger;
   readonly now: () => number;
@@ -48,6 +54,13 @@ export interface OutboundPorts {
 
 /** Statuses only Stripe's webhooks set once money moved; a late write-back never undoes them. */
 const SETTLED: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+
+/** A found invoice may be further along than one just sent (as the inbound flow maps it). */
+function statusOf(invoiceStatus: string | undefined): OpportunityPaymentStatus {
+  if (invoiceStatus === 'paid') return 'Paid';
+  if (invoiceStatus === 'uncollectible') return 'Payment Failed';
+  return 'Awaiting Payment';
+}
 
 function syncErrorText(code: string, reason: string): string {
   return `Stripe billing failed: ${reason} [${code}]. Fix it, then mark the Opportunity Closed Won again to retry.`;
@@ -79,11 +92,28 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     });
   }
 
-  const plan = planBilling(opportunity, request, ports.settings);
-  if (plan.kind === 'already_billed') {
-    return { ...base, outcome: 'duplicate', mode: plan.mode, invoiceId: plan.invoiceId, paymentLinkUrl: plan.paymentLinkUrl };
+  const firstPlan = planBilling(opportunity, request, ports.settings);
+  if (firstPlan.kind === 'already_billed') {
+    return { ...base, outcome: 'duplicate', mode: firstPlan.mode, invoiceId: firstPlan.invoiceId, paymentLinkUrl: firstPlan.paymentLinkUrl };
   }
-  if (plan.kind === 'cannot_bill') return reject(plan.mode, plan.code, plan.reason);
+  if (firstPlan.kind === 'cannot_bill') return reject(firstPlan.mode, firstPlan.code, firstPlan.reason);
+
+  // No invoice id on the Opportunity does not mean Stripe has none: an earlier run may have died
+  // before the write-back, and its idempotency keys may have expired since (a late DLQ replay).
+  // An Account without a customer cannot have one: the customer id is saved before any invoice.
+  let plan: BillPlan = firstPlan;
+  if (firstPlan.mode === 'invoice' && firstPlan.existingCustomerId !== undefined) {
+    let found: FoundInvoice[];
+    try {
+      found = await ports.billing.findInvoices(firstPlan.existingCustomerId, firstPlan.opportunityId);
+    } catch (err) {
+      if (isPermanent(err)) return reject(firstPlan.mode, errorCode(err), errorReason(err));
+      throw err;
+    }
+    const resumed = resumeBilling(firstPlan, found, Math.floor(ports.now() / 1000));
+    if (resumed.kind === 'cannot_bill') return reject(resumed.mode, resumed.code, resumed.reason);
+    plan = resumed;
+  }
 
   let result: BillingResult;
   try {
@@ -96,7 +126,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
   }
 
   const paymentStatus: OpportunityPaymentStatus | undefined =
-    opportunity.stripePaymentStatus !== undefined && SETTLED.has(opportunity.stripePaymentStatus) ? undefined : 'Awaiting Payment';
+    opportunity.stripePaymentStatus !== undefined && SETTLED.has(opportunity.stripePaymentStatus) ? undefined : statusOf(result.invoiceStatus);
   await ports.records.recordBilled(request.opportunityId, {
     invoiceId: result.invoiceId,
     invoiceUrl: result.invoiceUrl,
@@ -105,7 +135,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     paymentStatus,
     syncError:
       result.sendFailure === undefined
-        ? undefined
+        ? plan.notice
         : `Invoice ${result.invoiceId ?? ''} is open but Stripe did not email it (${result.sendFailure}). Share the invoice URL or add a billing email in Stripe.`,
   });
   return {
@@ -117,6 +147,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     invoiceUrl: result.invoiceUrl,
     paymentLinkId: result.paymentLinkId,
     paymentLinkUrl: result.paymentLinkUrl,
+    resumedInvoiceStatus: plan.resumedInvoice?.status,
   };
 }
 
@@ -177,6 +208,7 @@ export async function processPaymentRequest(event: unknown, ports: OutboundPorts
     customerId: result.customerId,
     invoiceId: result.invoiceId,
     paymentLinkId: result.paymentLinkId,
+    resumedInvoiceStatus: result.resumedInvoiceStatus,
     code: result.code,
     reason: result.reason,
     salesforceApiCalls: ports.records.apiCalls - callsBefore,

@@ -2,10 +2,13 @@
  * Runs a billing plan against the Stripe API with stripe-node, step by step, each POST with the
  * plan's idempotency key. Running the same plan again is safe: Stripe replays the stored answer
  * of every step that already succeeded, and continues where the earlier attempt stopped.
+ * Beyond Stripe's 24-hour key window, `findOpportunityInvoices` finds what an earlier run left
+ * (the planner's `resumeBilling` decides what to do with it).
  */
 import Stripe from 'stripe';
 import { errorReason, isPermanent } from '../errors.js';
-import type { BillingPlan, StripeStep } from '../outbound/plan.js';
+import { METADATA_KEYS } from '../mappers/links.js';
+import { LINE_ITEM_METADATA_KEY, type BillingPlan, type FoundInvoice, type StripeStep } from '../outbound/plan.js';
 import { classifyStripeError } from './client.js';
 
 export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;
@@ -28,10 +31,17 @@ export interface ExecuteHooks {
   readonly onCustomerCreated?: (customerId: string) => Promise<void>;
 }
 
+/** What the run needs of the invoice: Stripe's answer, or the invoice an earlier run left. */
+interface InvoiceState {
+  readonly id: string;
+  readonly hostedInvoiceUrl: string | undefined;
+  readonly status: string | undefined;
+}
+
 interface Progress {
   customerId: string | undefined;
   customerCreated: boolean;
-  invoice: Stripe.Invoice | undefined;
+  invoice: InvoiceState | undefined;
   priceIds: Map<string, string>;
   paymentLink: Stripe.PaymentLink | undefined;
   sendFailure: string | undefined;
@@ -40,6 +50,10 @@ interface Progress {
 function required<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`Billing plan out of order: ${what} is missing`);
   return value;
+}
+
+function stateOf(invoice: Stripe.Invoice): InvoiceState {
+  return { id: required(invoice.id, 'the invoice id'), hostedInvoiceUrl: invoice.hosted_invoice_url ?? undefined, status: invoice.status ?? undefined };
 }
 
 async function call<T>(action: string, request: () => Promise<T>): Promise<T> {
@@ -62,7 +76,7 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     }
     case 'create_invoice': {
       const customer = required(progress.customerId, 'the customer');
-      progress.invoice = await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options));
+      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options)));
       return;
     }
     case 'create_invoice_item': {
@@ -88,15 +102,15 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     case 'finalize_invoice': {
       const invoice = required(progress.invoice, 'the invoice');
       // auto_advance stays off: the send step emails it once; Stripe must not email it a second time.
-      progress.invoice = await call('invoices.finalizeInvoice', () =>
-        stripe.invoices.finalizeInvoice(required(invoice.id, 'the invoice id'), { auto_advance: false }, options),
+      progress.invoice = stateOf(
+        await call('invoices.finalizeInvoice', () => stripe.invoices.finalizeInvoice(invoice.id, { auto_advance: false }, options)),
       );
       return;
     }
     case 'send_invoice': {
       const invoice = required(progress.invoice, 'the invoice');
       try {
-        progress.invoice = await call('invoices.sendInvoice', () => stripe.invoices.sendInvoice(required(invoice.id, 'the invoice id'), {}, options));
+        progress.invoice = stateOf(await call('invoices.sendInvoice', () => stripe.invoices.sendInvoice(invoice.id, {}, options)));
       } catch (err) {
         // The invoice is open and payable through its URL; the rep can share it. Transient: retry.
         if (!isPermanent(err)) throw err;
@@ -126,7 +140,10 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
   const progress: Progress = {
     customerId: plan.existingCustomerId,
     customerCreated: false,
-    invoice: undefined,
+    invoice:
+      plan.resumedInvoice === undefined
+        ? undefined
+        : { id: plan.resumedInvoice.id, hostedInvoiceUrl: plan.resumedInvoice.hostedInvoiceUrl, status: plan.resumedInvoice.status },
     priceIds: new Map(),
     paymentLink: undefined,
     sendFailure: undefined,
@@ -136,10 +153,57 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
     customerId: progress.customerId,
     customerCreated: progress.customerCreated,
     invoiceId: progress.invoice?.id,
-    invoiceUrl: progress.invoice?.hosted_invoice_url ?? undefined,
-    invoiceStatus: progress.invoice?.status ?? undefined,
+    invoiceUrl: progress.invoice?.hostedInvoiceUrl,
+    invoiceStatus: progress.invoice?.status,
     paymentLinkId: progress.paymentLink?.id,
     paymentLinkUrl: progress.paymentLink?.url,
     sendFailure: progress.sendFailure,
   };
+}
+
+const PAGE = 100;
+const INVOICE_STATUSES: ReadonlySet<string> = new Set<FoundInvoice['status']>(['draft', 'open', 'paid', 'uncollectible', 'void']);
+
+function isKnownStatus(status: string | null): status is FoundInvoice['status'] {
+  return status !== null && INVOICE_STATUSES.has(status);
+}
+
+/**
+ * Every invoice of `customerId` that carries `opportunityId` in its metadata, newest first, with
+ * the items of drafts. A list on the customer, not the Search API: Search is eventually
+ * consistent (an invoice created a minute ago may be missing) and not offered everywhere. The
+ * list costs one GET per 100 invoices of the customer, plus one per draft found.
+ */
+export async function findOpportunityInvoices(stripe: Stripe, customerId: string, opportunityId: string): Promise<FoundInvoice[]> {
+  const invoices: Stripe.Invoice[] = [];
+  await call('invoices.list', () =>
+    stripe.invoices.list({ customer: customerId, limit: PAGE }).autoPagingEach((invoice) => {
+      if (invoice.metadata?.[METADATA_KEYS.opportunity] === opportunityId) invoices.push(invoice);
+    }),
+  );
+  const found: FoundInvoice[] = [];
+  for (const invoice of invoices) {
+    const status = invoice.status;
+    // A status this code does not know (a newer API) is not one it may act on.
+    if (!isKnownStatus(status) || invoice.id === undefined) continue;
+    found.push({
+      id: invoice.id,
+      status,
+      currency: invoice.currency,
+      hostedInvoiceUrl: invoice.hosted_invoice_url ?? undefined,
+      finalizedAt: invoice.status_transitions.finalized_at ?? undefined,
+      items: status === 'draft' ? await draftItems(stripe, invoice.id) : [],
+    });
+  }
+  return found;
+}
+
+async function draftItems(stripe: Stripe, invoiceId: string): Promise<FoundInvoice['items']> {
+  const items: Array<FoundInvoice['items'][number]> = [];
+  await call('invoiceItems.list', () =>
+    stripe.invoiceItems.list({ invoice: invoiceId, limit: PAGE }).autoPagingEach((item) => {
+      items.push({ lineId: item.metadata?.[LINE_ITEM_METADATA_KEY], quantity: item.quantity, amount: item.amount });
+    }),
+  );
+  return items;
 }

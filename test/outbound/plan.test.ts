@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidPayloadError } from '../../src/errors.js';
 import type { BillableOpportunity } from '../../src/outbound/opportunity.js';
 import { parsePaymentRequest } from '../../src/outbound/payment-request.js';
-import { planBilling, type BillingPlan, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
+import { planBilling, resumeBilling, SEND_KEY_REPLAYABLE_SECONDS, type BillingPlan, type FoundInvoice, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
 import { paymentRequestEvent } from './harness.js';
 
 const OPP = '006Ab00000PlanT01A';
@@ -196,5 +196,74 @@ describe('parsePaymentRequest', () => {
     const event = paymentRequestEvent('001Ab00000NotAnOpp1');
     expect(() => parsePaymentRequest(event)).toThrow(InvalidPayloadError);
     expect(() => parsePaymentRequest({ ...paymentRequestEvent('006Ab00000PlanT01A'), 'detail-type': 'Other__e' })).toThrow(/Unexpected detail-type/);
+  });
+});
+
+describe('resumeBilling: what an earlier run left in Stripe', () => {
+  const NOW = 1_800_000_000;
+  const L1 = '00kAb00000Line01AA';
+  const L2 = '00kAb00000Line02AA';
+  const withCustomer = () => {
+    const base = opportunity({ lineItems: [line(L1, 'Widget', 3, 19.99), line(L2, 'Setup', 1, 250)] });
+    return billed(planBilling({ ...base, account: { ...base.account!, stripeCustomerId: 'cus_fake_1' } }, { mode: 'invoice', daysUntilDue: undefined }, settings));
+  };
+  const found = (overrides: Partial<FoundInvoice>): FoundInvoice => ({
+    id: 'in_fake_1',
+    status: 'open',
+    currency: 'usd',
+    hostedInvoiceUrl: 'https://invoice.example/in_fake_1',
+    finalizedAt: NOW - 60,
+    items: [],
+    ...overrides,
+  });
+  const kinds = (plan: BillingPlan) => billed(plan).steps.map((s) => s.kind);
+
+  it('keeps the plan when nothing, or only void invoices, were found', () => {
+    const plan = withCustomer();
+    expect(resumeBilling(plan, [], NOW)).toBe(plan);
+    expect(resumeBilling(plan, [found({ status: 'void' })], NOW)).toBe(plan);
+  });
+
+  it('only sends a recently finalized open invoice again, with the same send key', () => {
+    const plan = resumeBilling(withCustomer(), [found({})], NOW);
+    expect(billed(plan).steps.map((s) => [s.kind, s.idempotencyKey])).toEqual([['send_invoice', `sfbridge:${OPP}:send`]]);
+    expect(billed(plan).resumedInvoice).toMatchObject({ id: 'in_fake_1', status: 'open' });
+    expect(billed(plan).notice).toBeUndefined();
+  });
+
+  it('sends nothing once the send key may have expired, and tells the rep', () => {
+    const plan = billed(resumeBilling(withCustomer(), [found({ finalizedAt: NOW - SEND_KEY_REPLAYABLE_SECONDS })], NOW));
+    expect(plan.steps).toEqual([]);
+    expect(plan.notice).toMatch(/in_fake_1 .*cannot tell whether Stripe emailed it/);
+  });
+
+  it('writes back paid and uncollectible invoices without any step, preferring them to a draft', () => {
+    for (const status of ['paid', 'uncollectible'] as const) {
+      const plan = billed(resumeBilling(withCustomer(), [found({ id: 'in_draft', status: 'draft', finalizedAt: undefined }), found({ status })], NOW));
+      expect([plan.steps, plan.resumedInvoice?.id, plan.notice]).toEqual([[], 'in_fake_1', undefined]);
+    }
+  });
+
+  it('adds only the missing items to a draft, then finalizes and sends', () => {
+    const draft = found({ status: 'draft', finalizedAt: undefined, hostedInvoiceUrl: undefined, items: [{ lineId: L1, quantity: 3, amount: 5997 }] });
+    const plan = resumeBilling(withCustomer(), [draft], NOW);
+    expect(kinds(plan)).toEqual(['create_invoice_item', 'finalize_invoice', 'send_invoice']);
+    expect(items(billed(plan).steps).map((s) => s.idempotencyKey)).toEqual([`sfbridge:${OPP}:item:${L2}`]);
+  });
+
+  it.each([
+    ['an item the bridge did not add', [{ lineId: undefined, quantity: 1, amount: 100 }], 'usd'],
+    ['an item for a product no longer on the Opportunity', [{ lineId: '00kAb00000Gone01AA', quantity: 1, amount: 100 }], 'usd'],
+    ['an item with another price', [{ lineId: L1, quantity: 3, amount: 6000 }], 'usd'],
+    ['the same item twice', [{ lineId: L1, quantity: 3, amount: 5997 }, { lineId: L1, quantity: 3, amount: 5997 }], 'usd'],
+    ['another currency', [], 'eur'],
+  ])('refuses a draft with %s', (_what, draftItems, currency) => {
+    const plan = resumeBilling(withCustomer(), [found({ status: 'draft', finalizedAt: undefined, currency, items: draftItems })], NOW);
+    expect(plan).toMatchObject({ kind: 'cannot_bill', code: 'DRAFT_INVOICE_MISMATCH', reason: expect.stringMatching(/in_fake_1.*Delete that draft/) });
+  });
+
+  it('leaves payment-link plans alone', () => {
+    const plan = billed(planBilling(opportunity(), { mode: 'payment_link', daysUntilDue: undefined }, settings));
+    expect(resumeBilling(plan, [found({})], NOW)).toBe(plan);
   });
 });

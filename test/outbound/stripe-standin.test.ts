@@ -54,4 +54,57 @@ describe('Stripe stand-in', () => {
     const fetched = await stripe.events.retrieve(event.id);
     expect(fetched).toMatchObject({ type: 'invoice.paid', data: { object: { id: open.id, status: 'paid', amount_paid: 500 } } });
   });
+
+  it('lists a customer\'s invoices newest first in pages, as stripe-node auto-pagination reads them', async () => {
+    const customer = await stripe.customers.create({ email: 'pages@example.com' });
+    const created: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const invoice = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 10, metadata: { n: String(i) } });
+      created.push(invoice.id as string);
+    }
+
+    const first = await stripe.invoices.list({ customer: customer.id, limit: 2 });
+    const all = await stripe.invoices.list({ customer: customer.id, limit: 2 }).autoPagingToArray({ limit: 100 });
+
+    expect(first).toMatchObject({ object: 'list', has_more: true, url: '/v1/invoices' });
+    expect(first.data.map((i) => i.id)).toEqual(created.slice(-2).reverse());
+    expect(all.map((i) => i.id)).toEqual([...created].reverse());
+    expect(standIn.requests.filter((r) => r.method === 'GET' && r.path === '/v1/invoices').length).toBe(1 + 3);
+  });
+
+  it('lists the items of one invoice, voids an open invoice and deletes a draft', async () => {
+    const customer = await stripe.customers.create({ email: 'items@example.com' });
+    const draft = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 10 });
+    const other = await stripe.invoices.create({ customer: customer.id, collection_method: 'send_invoice', days_until_due: 10 });
+    const item = await stripe.invoiceItems.create({ customer: customer.id, invoice: draft.id, currency: 'usd', quantity: 1, unit_amount_decimal: Stripe.Decimal.from(100) });
+    await stripe.invoiceItems.create({ customer: customer.id, invoice: other.id, currency: 'usd', quantity: 1, unit_amount_decimal: Stripe.Decimal.from(200) });
+
+    const items = await stripe.invoiceItems.list({ invoice: draft.id as string, limit: 100 });
+    await stripe.invoices.finalizeInvoice(other.id as string);
+    const voided = await stripe.invoices.voidInvoice(other.id as string);
+    const deleted = await stripe.invoices.del(draft.id as string);
+
+    expect(items.data.map((i) => i.id)).toEqual([item.id]);
+    expect([voided.status, voided.status_transitions.voided_at]).toEqual(['void', expect.any(Number)]);
+    expect(deleted).toMatchObject({ id: draft.id, deleted: true });
+    expect(standIn.invoices().some((i) => i.id === draft.id)).toBe(false);
+  });
+
+  it('forgets idempotency keys when told they expired', async () => {
+    const first = await stripe.customers.create({ name: 'E' }, { idempotencyKey: 'standin-test:expire' });
+    standIn.expireIdempotencyKeys();
+    const second = await stripe.customers.create({ name: 'E' }, { idempotencyKey: 'standin-test:expire' });
+
+    expect(second.id).not.toBe(first.id);
+    expect(second.lastResponse.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it('fails only the request whose idempotency key matches', async () => {
+    standIn.failNextRequests(1, 500, { idempotencyKey: /:second$/ });
+    const ok = await stripe.customers.create({ name: 'F' }, { idempotencyKey: 'standin-test:first' });
+    const err = await stripe.customers.create({ name: 'G' }, { idempotencyKey: 'standin-test:second' }).catch((e: unknown) => e);
+
+    expect(ok.id).toMatch(/^cus_/);
+    expect(classifyStripeError(err, 'customers.create').kind).toBe('transient');
+  });
 });

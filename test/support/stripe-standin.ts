@@ -3,10 +3,13 @@
  * (`createStripeClient('sk_test_fake_…', { apiUrl: standIn.url })`), so the real client code path
  * runs: form-encoded bodies, Idempotency-Key headers, Stripe's error envelope.
  *
- * Covered: customers, invoices (create, finalize, send, retrieve, list by customer), invoice items,
- * prices with product_data, payment links, and GET /v1/events/:id for events a test registers.
+ * Covered: customers, invoices (create, finalize, send, void, delete a draft, retrieve, list by
+ * customer), invoice items (create, list by invoice or customer), prices with product_data,
+ * payment links, and GET /v1/events/:id for events a test registers. Lists page like Stripe's
+ * (`limit`, `starting_after`, newest first, `{ object: 'list', data, has_more, url }`).
  * Idempotency as Stripe does it: the same key with the same params replays the stored answer
- * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`.
+ * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`;
+ * `expireIdempotencyKeys()` plays Stripe's 24-hour expiry.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -48,7 +51,13 @@ export interface StripeStandIn {
    * Answers the next `count` requests (those whose path matches `path`, when given) with this status
    * and error. Like a rate limit, the failure is not stored for idempotency.
    */
-  failNextRequests(count: number, status: number, error?: { type?: string; code?: string; message?: string; path?: RegExp }): void;
+  failNextRequests(
+    count: number,
+    status: number,
+    error?: { type?: string; code?: string; message?: string; path?: RegExp; idempotencyKey?: RegExp },
+  ): void;
+  /** Forgets every stored idempotency key, as Stripe does 24 hours after a key's first use. */
+  expireIdempotencyKeys(): void;
   /** Makes GET /v1/events/:id answer with this event. */
   registerEvent(event: Stripe.Event): void;
   /** Marks an open invoice paid and returns the `invoice.paid` event Stripe would send (registered). */
@@ -122,7 +131,14 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const paymentLinks = new Map<string, Json>();
   const events = new Map<string, Stripe.Event>();
   const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
-  const injected: Array<{ status: number; type: string; code: string | undefined; message: string; path: RegExp | undefined }> = [];
+  const injected: Array<{
+    status: number;
+    type: string;
+    code: string | undefined;
+    message: string;
+    path: RegExp | undefined;
+    idempotencyKey: RegExp | undefined;
+  }> = [];
   const requests: RecordedStripeRequest[] = [];
   let invoiceCounter = 0;
   let url = '';
@@ -283,6 +299,34 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     return invoice;
   };
 
+  const voidInvoice = (invoice: Json): Json => {
+    if (invoice.status !== 'open' && invoice.status !== 'uncollectible') invalid(`You can only void open or uncollectible invoices; ${invoice.id} is ${invoice.status}.`, undefined, 'invoice_not_editable');
+    invoice.status = 'void';
+    invoice.amount_remaining = 0;
+    invoice.status_transitions.voided_at = now();
+    return invoice;
+  };
+
+  /** Only drafts can be deleted; their items go back to pending, as in Stripe. */
+  const deleteDraft = (invoice: Json): Json => {
+    if (invoice.status !== 'draft') invalid('You can only delete draft invoices.', undefined, 'invoice_not_editable');
+    invoices.delete(invoice.id);
+    for (const item of invoiceItems.values()) if (item.invoice === invoice.id) item.invoice = null;
+    return { id: invoice.id, object: 'invoice', deleted: true };
+  };
+
+  /** Stripe's list envelope: newest first, `limit` (default 10, at most 100) after `starting_after`. */
+  const page = (listUrl: string, objects: Json[], query: URLSearchParams): Json => {
+    const limit = query.get('limit') === null ? 10 : integer(query.get('limit'), 'limit');
+    if (limit < 1 || limit > 100) invalid('This value must be between 1 and 100.', 'limit');
+    const newestFirst = [...objects].reverse();
+    const after = query.get('starting_after');
+    const start = after === null ? 0 : newestFirst.findIndex((o) => o.id === after) + 1;
+    if (after !== null && start === 0) invalid(`No such object: '${after}'`, 'starting_after', 'resource_missing');
+    const data = newestFirst.slice(start, start + limit);
+    return { object: 'list', data, has_more: start + limit < newestFirst.length, url: listUrl };
+  };
+
   const createPrice = (params: Json): Json => {
     const currency = currencyOf(params);
     const unitAmount = integer(params.unit_amount, 'unit_amount');
@@ -345,6 +389,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'invoices' && objectId === undefined) return ok(createInvoice(params));
       if (resource === 'invoices' && action === 'finalize') return ok(finalizeInvoice(requireFound(invoices, objectId as string, 'invoice'), params));
       if (resource === 'invoices' && action === 'send') return ok(sendInvoice(requireFound(invoices, objectId as string, 'invoice')));
+      if (resource === 'invoices' && action === 'void') return ok(voidInvoice(requireFound(invoices, objectId as string, 'invoice')));
       if (resource === 'invoiceitems' && objectId === undefined) return ok(createInvoiceItem(params));
       if (resource === 'prices' && objectId === undefined) return ok(createPrice(params));
       if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
@@ -354,14 +399,22 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'invoices' && objectId !== undefined && action === undefined) return ok(requireFound(invoices, objectId, 'invoice'));
       if (resource === 'invoices' && objectId === undefined) {
         const customer = query.get('customer');
-        const data = [...invoices.values()].filter((i) => customer === null || i.customer === customer).reverse();
-        return ok({ object: 'list', data, has_more: false, url: '/v1/invoices' });
+        const status = query.get('status');
+        return ok(page('/v1/invoices', [...invoices.values()].filter((i) => (customer === null || i.customer === customer) && (status === null || i.status === status)), query));
+      }
+      if (resource === 'invoiceitems' && objectId === undefined) {
+        const invoice = query.get('invoice');
+        const customer = query.get('customer');
+        return ok(page('/v1/invoiceitems', [...invoiceItems.values()].filter((i) => (invoice === null || i.invoice === invoice) && (customer === null || i.customer === customer)), query));
       }
       if (resource === 'events' && objectId !== undefined) {
         const event = events.get(objectId);
         if (event === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such event: '${objectId}'`, 'resource_missing', 'id');
         return ok(event as unknown as Json);
       }
+    }
+    if (method === 'DELETE' && resource === 'invoices' && objectId !== undefined && action === undefined) {
+      return ok(deleteDraft(requireFound(invoices, objectId, 'invoice')));
     }
     throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
   };
@@ -403,7 +456,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       send(res, 401, errorBody({ type: 'invalid_request_error', message: 'Invalid API Key provided.' }));
       return;
     }
-    const failureAt = injected.findIndex((f) => f.path === undefined || f.path.test(path));
+    const failureAt = injected.findIndex(
+      (f) => (f.path === undefined || f.path.test(path)) && (f.idempotencyKey === undefined || (idempotencyKey !== undefined && f.idempotencyKey.test(idempotencyKey))),
+    );
     const failure = failureAt < 0 ? undefined : injected.splice(failureAt, 1)[0];
     if (failure !== undefined) {
       record(failure.status);
@@ -494,8 +549,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
           code: error.code ?? (status === 429 ? 'rate_limit' : undefined),
           message: error.message ?? `Injected HTTP ${status}`,
           path: error.path,
+          idempotencyKey: error.idempotencyKey,
         });
       }
+    },
+    expireIdempotencyKeys() {
+      idempotency.clear();
     },
     registerEvent(event) {
       events.set(event.id, structuredClone(event));
