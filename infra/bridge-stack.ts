@@ -78,6 +78,8 @@ export class BridgeStack extends Stack {
       stripeApiKey: this.secrets.stripeApiKey,
       ...salesforce,
       stripeDaysUntilDue: s.stripeDaysUntilDue,
+      stripeDefaultCurrency: s.stripeDefaultCurrency,
+      salesforceMultiCurrency: s.salesforceMultiCurrency,
       logLevel: s.logLevel,
       logRetention,
       eventSourceName,

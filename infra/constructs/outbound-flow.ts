@@ -38,6 +38,8 @@ export interface OutboundFlowProps {
   readonly salesforceLoginUrl: string;
   readonly salesforceApiVersion: string;
   readonly stripeDaysUntilDue: number;
+  readonly stripeDefaultCurrency: string;
+  readonly salesforceMultiCurrency: boolean;
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   /** `aws.partner/salesforce.com/<orgId>/<channelId>`; without it no bus or rule is created yet. */
@@ -74,6 +76,8 @@ export class OutboundFlow extends Construct {
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
         STRIPE_DAYS_UNTIL_DUE: String(props.stripeDaysUntilDue),
+        STRIPE_DEFAULT_CURRENCY: props.stripeDefaultCurrency,
+        SALESFORCE_MULTI_CURRENCY: String(props.salesforceMultiCurrency),
       },
     });
     props.dedup.grantDedup(this.handler.function);

@@ -35,6 +35,15 @@ describe('bridge settings from CDK context', () => {
     expect(s).toMatchObject({ batchSize: 100, maxBatchingWindowSeconds: 20, maxConcurrency: 2, alarmEmail: 'ops@example.com' });
   });
 
+  it('configures the currency for single- and multi-currency orgs', () => {
+    expect(read({})).toMatchObject({ stripeDefaultCurrency: 'usd', salesforceMultiCurrency: false });
+    expect(read({ stripeDefaultCurrency: 'EUR', salesforceMultiCurrency: 'true' })).toMatchObject({
+      stripeDefaultCurrency: 'eur',
+      salesforceMultiCurrency: true,
+    });
+    expect(() => read({ stripeDefaultCurrency: 'euro' })).toThrow(/stripeDefaultCurrency/);
+  });
+
   it('names every offending key at once', () => {
     let message = '';
     try {

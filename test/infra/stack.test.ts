@@ -158,6 +158,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeKeySecret },
         STRIPE_DAYS_UNTIL_DUE: '30',
+        STRIPE_DEFAULT_CURRENCY: 'usd',
+        SALESFORCE_MULTI_CURRENCY: 'false',
       });
       expect(env(ids.outboundFn)).not.toHaveProperty('STRIPE_WEBHOOK_SECRET_ARN');
     });
