@@ -2,7 +2,7 @@
  * Salesforce failures in the bridge's taxonomy, decided by Salesforce's error code (never by the
  * message text): retry what can succeed later, fail fast what never will.
  */
-import { isBridgeError, PermanentError, TransientError, type BridgeError } from '../errors.js';
+import { isBridgeError, PermanentError, TransientError, type BridgeError, type BridgeErrorOptions } from '../errors.js';
 
 /** Codes that can never succeed on retry: the record or the request itself is wrong. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set([
@@ -80,16 +80,21 @@ export interface SalesforceErrorDetails {
   readonly cause?: unknown;
 }
 
+/** The taxonomy options both Salesforce error classes pass up: code `SALESFORCE_<errorCode>`. */
+function taxonomyOptions(details: SalesforceErrorDetails): BridgeErrorOptions {
+  return {
+    code: `SALESFORCE_${details.errorCode}`,
+    cause: details.cause,
+    details: { errorCode: details.errorCode, status: details.status },
+  };
+}
+
 export class SalesforceTransientError extends TransientError {
   override readonly name = 'SalesforceTransientError';
   readonly errorCode: string;
   readonly fields: readonly string[];
   constructor(message: string, details: SalesforceErrorDetails) {
-    super(message, {
-      code: `SALESFORCE_${details.errorCode}`,
-      cause: details.cause,
-      details: { errorCode: details.errorCode, status: details.status },
-    });
+    super(message, taxonomyOptions(details));
     this.errorCode = details.errorCode;
     this.fields = details.fields ?? [];
   }
@@ -100,11 +105,7 @@ export class SalesforcePermanentError extends PermanentError {
   readonly errorCode: string;
   readonly fields: readonly string[];
   constructor(message: string, details: SalesforceErrorDetails) {
-    super(message, {
-      code: `SALESFORCE_${details.errorCode}`,
-      cause: details.cause,
-      details: { errorCode: details.errorCode, status: details.status },
-    });
+    super(message, taxonomyOptions(details));
     this.errorCode = details.errorCode;
     this.fields = details.fields ?? [];
   }
