@@ -230,13 +230,26 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
   ];
 }
 
+/** Opportunity payment statuses that mean the money arrived (webhooks set them; never undone). */
+export const SETTLED_PAYMENT_STATUSES: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+
+export function isSettledPaymentStatus(status: string | undefined): boolean {
+  return status !== undefined && SETTLED_PAYMENT_STATUSES.has(status);
+}
+
 export function planBilling(opportunity: BillableOpportunity, request: PlanRequest, settings: PlanSettings): BillingPlan {
   const mode = resolveMode(request, opportunity);
   if (!isPaymentMode(mode)) {
     return { kind: 'cannot_bill', mode, code: 'MODE_UNSUPPORTED', reason: `Payment mode "${mode}" is not one of ${PAYMENT_MODES.join(', ')}` };
   }
   // Stripe's idempotency keys expire after 24 hours; the Opportunity's own fields never do.
-  if (opportunity.stripeInvoiceId !== undefined || opportunity.stripePaymentLinkUrl !== undefined) {
+  // A settled status means the customer already paid some other way (a Checkout of their own):
+  // billing again would charge twice.
+  if (
+    opportunity.stripeInvoiceId !== undefined ||
+    opportunity.stripePaymentLinkUrl !== undefined ||
+    isSettledPaymentStatus(opportunity.stripePaymentStatus)
+  ) {
     return { kind: 'already_billed', mode, invoiceId: opportunity.stripeInvoiceId, paymentLinkUrl: opportunity.stripePaymentLinkUrl };
   }
   try {

@@ -11,7 +11,7 @@ import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
 import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
-import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
+import { isSettledPaymentStatus, planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'duplicate' | 'rejected' | 'retry';
@@ -53,7 +53,6 @@ export interface OutboundPorts {
 }
 
 /** Statuses only Stripe's webhooks set once money moved; a late write-back never undoes them. */
-const SETTLED: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
 
 /** A found invoice may be further along than one just sent (as the inbound flow maps it). */
 function statusOf(invoiceStatus: string | undefined): OpportunityPaymentStatus {
@@ -126,7 +125,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
   }
 
   const paymentStatus: OpportunityPaymentStatus | undefined =
-    opportunity.stripePaymentStatus !== undefined && SETTLED.has(opportunity.stripePaymentStatus) ? undefined : statusOf(result.invoiceStatus);
+    isSettledPaymentStatus(opportunity.stripePaymentStatus) ? undefined : statusOf(result.invoiceStatus);
   await ports.records.recordBilled(request.opportunityId, {
     invoiceId: result.invoiceId,
     invoiceUrl: result.invoiceUrl,

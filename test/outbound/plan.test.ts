@@ -170,6 +170,19 @@ describe('planBilling: what the rep has to fix', () => {
       paymentLinkUrl: undefined,
     });
   });
+
+  it('does not bill an Opportunity a webhook already marked paid some other way', () => {
+    for (const status of ['Paid', 'Partially Refunded', 'Refunded', 'Disputed']) {
+      expect(planBilling(opportunity({ stripePaymentStatus: status }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({
+        kind: 'already_billed',
+      });
+    }
+    for (const status of ['Awaiting Payment', 'Payment Failed', 'Canceled']) {
+      expect(planBilling(opportunity({ stripePaymentStatus: status }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({
+        kind: 'bill',
+      });
+    }
+  });
 });
 
 describe('parsePaymentRequest', () => {

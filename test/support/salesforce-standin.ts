@@ -20,6 +20,7 @@ export interface SalesforceStandIn {
   /** Successful /services/oauth2/token calls. */
   readonly logins: number;
   records(sobject: string): Array<Record<string, unknown>>;
+  /** Adds a row as it is (no validation); `fields.Id`, when a record id, is kept instead of a new one. */
   insert(sobject: string, fields: Record<string, unknown>): string;
   issueToken(): string;
   expireSessions(): void;
@@ -863,7 +864,9 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     },
     insert(sobject, fields) {
       requireObject(sobject);
-      const id = newId(sobject);
+      // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
+      const given = fields.Id;
+      const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
       table(sobject).set(id, { ...fields, Id: id });
       return id;
     },

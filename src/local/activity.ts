@@ -1,0 +1,74 @@
+/**
+ * What happened to the last events the local stack saw, for its views and for `send-event`:
+ * webhooks queued or rejected, what the consumer did with each, platform events billed.
+ * Ids, types and outcomes only, like the logs.
+ */
+export type ActivitySource = 'stripe' | 'salesforce';
+
+export interface ActivityEntry {
+  /** The Stripe event id, the platform event's dedup id, or a request id for a rejected webhook. */
+  readonly id: string;
+  readonly source: ActivitySource;
+  readonly type: string;
+  /** `queued`, then the consumer's outcome (`applied`, `retry`, `dead_lettered`…); or the outbound outcome. */
+  readonly status: string;
+  readonly receiveCount?: number | undefined;
+  readonly note?: string | undefined;
+  /** Milliseconds since the epoch. */
+  readonly firstSeenAt: number;
+  readonly updatedAt: number;
+}
+
+/** Outcomes after which nothing more will happen to the event without someone acting. */
+export const FINAL_STATUSES: ReadonlySet<string> = new Set([
+  'applied',
+  'skipped',
+  'duplicate',
+  'stale',
+  'dead_lettered',
+  'rejected',
+  'ignored',
+  'invoiced',
+  'payment_link_created',
+  'failed',
+]);
+
+export class ActivityLog {
+  private readonly entries = new Map<string, ActivityEntry>();
+
+  constructor(
+    private readonly limit = 200,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  record(id: string, update: { source: ActivitySource; type: string; status: string; receiveCount?: number; note?: string | undefined }): void {
+    const previous = this.entries.get(id);
+    const at = this.now();
+    this.entries.delete(id);
+    this.entries.set(id, {
+      id,
+      source: update.source,
+      type: update.type,
+      status: update.status,
+      receiveCount: update.receiveCount ?? previous?.receiveCount,
+      note: update.note,
+      firstSeenAt: previous?.firstSeenAt ?? at,
+      updatedAt: at,
+    });
+    // Oldest (least recently updated) first in the map: drop from the front.
+    while (this.entries.size > this.limit) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  get(id: string): ActivityEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Most recently updated first. */
+  list(): ActivityEntry[] {
+    return [...this.entries.values()].reverse();
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * What the local stack runs against, decided from the environment once at start: Salesforce and
+ * Stripe are real when their variables are set and embedded stand-ins otherwise; the webhook
+ * secret is the configured one or a freshly generated `whsec_local_…`. Every variable is
+ * validated before anything starts, with the same loaders the Lambdas use, so a bad value fails
+ * with one message naming every offending variable.
+ */
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod';
+import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig, type Env } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { resolveAuthFlow } from '../salesforce/auth.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_RECEIVE_COUNT } from './local-queue.js';
+
+/** Never dialled: the ingress only needs a queue URL to name in its SendMessageCommand. */
+export const LOCAL_QUEUE_URL = 'http://127.0.0.1/local/inbound-queue';
+export const LOCAL_DLQ_URL = 'http://127.0.0.1/local/inbound-dlq';
+export const LOCAL_DEDUP_TABLE = 'local-dedup';
+/** The embedded Stripe accepts any `sk_test_` key; this one is obviously not a real key. */
+export const EMBEDDED_STRIPE_KEY = 'sk_test_fake_local_stack';
+
+/** Stand-in for URLs only known once the embedded services listen (validation runs before). */
+const PLACEHOLDER_URL = 'http://127.0.0.1:1';
+
+const SALESFORCE_CREDENTIAL_VARIABLES = [
+  'SALESFORCE_CLIENT_ID',
+  'SALESFORCE_CLIENT_SECRET',
+  'SALESFORCE_USERNAME',
+  'SALESFORCE_PRIVATE_KEY',
+  'SALESFORCE_INSTANCE_URL',
+  'SALESFORCE_ACCESS_TOKEN',
+  'SALESFORCE_CREDENTIALS_ARN',
+] as const;
+
+export type ServiceMode = 'real' | 'embedded';
+
+export interface LocalPlan {
+  readonly webhookSecrets: readonly string[];
+  /** True when STRIPE_WEBHOOK_SECRET was unset and the stack made one up. */
+  readonly webhookSecretGenerated: boolean;
+  readonly salesforce: ServiceMode;
+  readonly stripe: ServiceMode;
+  /** For the banner: the real Stripe API base (undefined: api.stripe.com). */
+  readonly stripeApiUrl: string | undefined;
+  readonly salesforceLoginUrl: string | undefined;
+  readonly salesforceInstanceUrl: string | undefined;
+  readonly logLevel: string;
+  readonly queue: { readonly batchSize: number; readonly visibilityTimeoutMs: number; readonly maxReceiveCount: number };
+}
+
+/** Where the embedded services listen, once started. */
+export interface EmbeddedEndpoints {
+  readonly salesforceUrl?: string | undefined;
+  readonly salesforceClientId?: string | undefined;
+  readonly salesforceClientSecret?: string | undefined;
+  readonly stripeUrl?: string | undefined;
+}
+
+export interface ComponentEnvs {
+  readonly ingress: Env;
+  readonly consumer: Env;
+  readonly outbound: Env;
+}
+
+const present = (value: string | undefined): boolean => value !== undefined && value.trim() !== '';
+
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z.coerce
+    .number({ error: `must be a whole number from ${min} to ${max}` })
+    .int({ error: `must be a whole number from ${min} to ${max}` })
+    .min(min, { error: `must be at least ${min}` })
+    .max(max, { error: `must be at most ${max}` })
+    .default(fallback);
+
+/** The local queue's knobs; SQS's limits (batch 10,000, visibility 12 hours) bound them. */
+const localSchema = z.object({
+  LOCAL_BATCH_SIZE: wholeNumber(1, 10_000, DEFAULT_BATCH_SIZE),
+  LOCAL_VISIBILITY_TIMEOUT_SECONDS: wholeNumber(1, 43_200, 30),
+  MAX_RECEIVE_COUNT: wholeNumber(1, 1000, DEFAULT_MAX_RECEIVE_COUNT),
+});
+
+export function generateWebhookSecret(): string {
+  return `whsec_local_${randomBytes(24).toString('hex')}`;
+}
+
+export function salesforceMode(env: Env): ServiceMode {
+  return SALESFORCE_CREDENTIAL_VARIABLES.some((name) => present(env[name])) ? 'real' : 'embedded';
+}
+
+export function stripeMode(env: Env): ServiceMode {
+  return ['STRIPE_SECRET_KEY', 'STRIPE_SECRET_KEY_ARN', 'STRIPE_API_URL'].some((name) => present(env[name])) ? 'real' : 'embedded';
+}
+
+/** The three Lambdas' environments as the local stack runs them. */
+export function componentEnvs(env: Env, plan: LocalPlan, endpoints: EmbeddedEndpoints): ComponentEnvs {
+  const blank = (value: string | undefined): boolean => !present(value);
+  const dedup = { DEDUP_TABLE_NAME: blank(env['DEDUP_TABLE_NAME']) ? LOCAL_DEDUP_TABLE : env['DEDUP_TABLE_NAME'] };
+  const salesforce: Env =
+    plan.salesforce === 'embedded'
+      ? {
+          SALESFORCE_LOGIN_URL: endpoints.salesforceUrl ?? PLACEHOLDER_URL,
+          SALESFORCE_CLIENT_ID: endpoints.salesforceClientId ?? 'embedded',
+          SALESFORCE_CLIENT_SECRET: endpoints.salesforceClientSecret ?? 'embedded',
+        }
+      : {};
+  const stripe: Env =
+    plan.stripe === 'embedded'
+      ? { STRIPE_SECRET_KEY: EMBEDDED_STRIPE_KEY, STRIPE_API_URL: endpoints.stripeUrl ?? PLACEHOLDER_URL }
+      : // A Stripe-compatible API (stripe-mock) without a key: any test key does.
+        blank(env['STRIPE_SECRET_KEY']) && blank(env['STRIPE_SECRET_KEY_ARN'])
+        ? { STRIPE_SECRET_KEY: EMBEDDED_STRIPE_KEY }
+        : {};
+  return {
+    ingress: { ...env, STRIPE_WEBHOOK_SECRET: plan.webhookSecrets.join(','), INBOUND_QUEUE_URL: LOCAL_QUEUE_URL },
+    consumer: { ...env, ...dedup, ...salesforce, ...stripe, INBOUND_DLQ_URL: LOCAL_DLQ_URL, MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount) },
+    outbound: { ...env, ...dedup, ...salesforce, ...stripe },
+  };
+}
+
+/**
+ * Validates the whole environment and decides what is real. Throws one ConfigError naming every
+ * offending variable across the ingress, consumer, outbound and local-stack settings.
+ */
+export async function planLocalStack(env: Env, generateSecret: () => string = generateWebhookSecret): Promise<LocalPlan> {
+  const errors: ConfigError[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        errors.push(err);
+        return undefined;
+      }
+      throw err;
+    }
+  };
+
+  const configured = present(env['STRIPE_WEBHOOK_SECRET']) || present(env['STRIPE_WEBHOOK_SECRET_ARN']);
+  const webhookSecrets = configured
+    ? (env['STRIPE_WEBHOOK_SECRET'] ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '')
+    : [generateSecret()];
+
+  const local = localSchema.safeParse(env);
+  if (!local.success) {
+    const variables = [...new Set(local.error.issues.map((i) => String(i.path[0])))];
+    const lines = local.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
+    errors.push(new ConfigError(`Invalid local stack configuration:\n${lines.join('\n')}`, variables));
+  }
+  if (/^(sk|rk)_live_/.test((env['STRIPE_SECRET_KEY'] ?? '').trim())) {
+    errors.push(
+      new ConfigError('Invalid local stack configuration:\n  STRIPE_SECRET_KEY: the local stack only takes test-mode keys (sk_test_… or rk_test_…)', [
+        'STRIPE_SECRET_KEY',
+      ]),
+    );
+  }
+
+  const queue = {
+    batchSize: local.success ? local.data.LOCAL_BATCH_SIZE : DEFAULT_BATCH_SIZE,
+    visibilityTimeoutMs: (local.success ? local.data.LOCAL_VISIBILITY_TIMEOUT_SECONDS : 30) * 1000,
+    maxReceiveCount: local.success ? local.data.MAX_RECEIVE_COUNT : DEFAULT_MAX_RECEIVE_COUNT,
+  };
+  const draft: LocalPlan = {
+    webhookSecrets,
+    webhookSecretGenerated: !configured,
+    salesforce: salesforceMode(env),
+    stripe: stripeMode(env),
+    stripeApiUrl: present(env['STRIPE_API_URL']) ? env['STRIPE_API_URL'] : undefined,
+    salesforceLoginUrl: undefined,
+    salesforceInstanceUrl: undefined,
+    logLevel: 'info',
+    queue,
+  };
+  const envs = componentEnvs(env, draft, {});
+  const ingress = attempt(() => loadIngressConfig(envs.ingress));
+  const consumer = attempt(() => loadConsumerConfig(envs.consumer));
+  attempt(() => loadOutboundConfig(envs.outbound));
+
+  // A half-configured real Salesforce fails here, not on the first event. A secret (ARN) is only
+  // read on first use, as in Lambda.
+  if (consumer !== undefined && draft.salesforce === 'real' && consumer.salesforce.credentialsSecretArn === undefined) {
+    try {
+      await resolveAuthFlow(consumer.salesforce, undefined);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      errors.push(err);
+    }
+  }
+
+  if (errors.length > 0) throw mergeConfigErrors(errors);
+  return {
+    ...draft,
+    logLevel: ingress?.logLevel ?? 'info',
+    salesforceLoginUrl: draft.salesforce === 'real' ? consumer?.salesforce.loginUrl : undefined,
+    salesforceInstanceUrl: draft.salesforce === 'real' ? consumer?.salesforce.instanceUrl : undefined,
+  };
+}
+
+/** One error for the user: the sections' detail lines, each said once. */
+export function mergeConfigErrors(errors: readonly ConfigError[]): ConfigError {
+  if (errors.length === 1) return errors[0] as ConfigError;
+  const variables = [...new Set(errors.flatMap((e) => e.variables))];
+  const lines = [...new Set(errors.flatMap((e) => e.message.split('\n').slice(1)))];
+  return new ConfigError(
+    `Invalid configuration (${variables.length} variable${variables.length === 1 ? '' : 's'}):\n${lines.join('\n')}`,
+    variables,
+  );
+}

@@ -1,0 +1,64 @@
+/**
+ * The records a newcomer's first events link to: the Account and the Closed Won Opportunity whose
+ * ids the sample events carry in their metadata, and the Stripe customer they name.
+ */
+import type { SalesforceStandIn } from '../../test/support/salesforce-standin.js';
+import type { StripeStandIn } from '../../test/support/stripe-standin.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
+
+export interface SeededSalesforce {
+  readonly accountId: string;
+  readonly opportunityId: string;
+  readonly lineItemIds: readonly string[];
+}
+
+/**
+ * `linkedCustomer`: give the Account the sample Stripe customer. Only with the embedded Stripe,
+ * which knows that customer; a real Stripe account does not, so the outbound flow creates one.
+ */
+export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonly linkedCustomer: boolean }): SeededSalesforce {
+  const accountId = salesforce.insert('Account', {
+    Id: SAMPLE_ACCOUNT_ID,
+    Name: 'Sample Customer Ltd',
+    ...(options.linkedCustomer ? { Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID } : {}),
+    Stripe_Billing_Email__c: 'billing@example.com',
+    BillingStreet: '1 Market St',
+    BillingCity: 'San Francisco',
+    BillingState: 'CA',
+    BillingPostalCode: '94105',
+    BillingCountry: 'US',
+  });
+  const opportunityId = salesforce.insert('Opportunity', {
+    Id: SAMPLE_OPPORTUNITY_ID,
+    Name: 'Sample Customer Ltd — annual plan',
+    AccountId: accountId,
+    StageName: 'Closed Won',
+    CloseDate: '2026-11-01',
+    Amount: 49.99,
+    Stripe_Payment_Mode__c: 'invoice',
+  });
+  const lineItemIds = [
+    salesforce.insert('OpportunityLineItem', {
+      OpportunityId: opportunityId,
+      Name: 'Annual plan',
+      Description: 'Annual plan, 1 seat',
+      Quantity: 1,
+      UnitPrice: 39.99,
+      TotalPrice: 39.99,
+    }),
+    salesforce.insert('OpportunityLineItem', {
+      OpportunityId: opportunityId,
+      Name: 'Onboarding',
+      Description: 'Onboarding session',
+      Quantity: 1,
+      UnitPrice: 10,
+      TotalPrice: 10,
+    }),
+  ];
+  return { accountId, opportunityId, lineItemIds };
+}
+
+/** The customer the sample events and the sample Account name. */
+export function seedStripe(stripe: StripeStandIn): void {
+  stripe.seedCustomer({ id: SAMPLE_CUSTOMER_ID, name: 'Sample Customer Ltd', email: 'billing@example.com' });
+}

@@ -1,0 +1,178 @@
+/**
+ * `npm run send-event -- <type>`: builds a realistic sample Stripe event, signs it with the
+ * webhook secret the way Stripe does (`Stripe-Signature: t=…,v1=HMAC-SHA256`) and posts it to
+ * the local stack, like `stripe trigger` would; then follows it until the consumer is done.
+ * `closed-won` posts a sample Closed Won platform event to /salesforce/events instead.
+ *
+ * The secret: --secret, else STRIPE_WEBHOOK_SECRET (the first one), else the state file the
+ * running stack wrote for that port (see state-file.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import type { Env } from '../config.js';
+import { computeSignature } from '../stripe/signature.js';
+import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
+import { closedWonEvent } from './platform-event.js';
+import { sampleEvent, SAMPLE_EVENT_TYPES } from './sample-events.js';
+import { readStateFile, stateFilePath } from './state-file.js';
+
+export const CLOSED_WON = 'closed-won';
+
+export interface SendEventIo {
+  readonly env: Env;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly fetch?: typeof fetch;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+  /** Where the running stack's state file is (default the OS temp directory). */
+  readonly stateDirectory?: string;
+  /** Pause between looks at the event's progress (not used with --no-wait). */
+  readonly pause?: (ms: number) => Promise<void>;
+}
+
+const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON}> [options]
+
+  <event type>     a Stripe event type the bridge handles, e.g. payment_intent.succeeded
+  ${CLOSED_WON}       a Closed Won Stripe_Payment_Request__e for the sample Opportunity
+
+Options:
+  --url <url>            the local stack (default http://127.0.0.1:$PORT, PORT default 8787)
+  --secret <whsec_…>     webhook signing secret (default STRIPE_WEBHOOK_SECRET, else the one
+                         the running npm start generated)
+  --opportunity <id>     ${CLOSED_WON}: the Opportunity to bill (default the sample one)
+  --mode <mode>          ${CLOSED_WON}: invoice or payment_link (default: the Opportunity's)
+  --no-wait              do not follow the event until the consumer is done
+  --list                 print the event types and exit
+`;
+
+const WAIT_MS = 15_000;
+const POLL_MS = 250;
+
+export async function runSendEvent(argv: readonly string[], io: SendEventIo): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        url: { type: 'string' },
+        secret: { type: 'string' },
+        opportunity: { type: 'string' },
+        mode: { type: 'string' },
+        'no-wait': { type: 'boolean' },
+        list: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (err) {
+    io.err(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help === true) {
+    io.out(USAGE);
+    return 0;
+  }
+  if (values.list === true) {
+    io.out(`${[...SAMPLE_EVENT_TYPES, `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`].join('\n')}\n`);
+    return 0;
+  }
+  const type = positionals[0];
+  if (type === undefined || positionals.length > 1) {
+    io.err(USAGE);
+    return 2;
+  }
+  if (type !== CLOSED_WON && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
+    io.err(`No sample for "${type}". Known types (npm run send-event -- --list):\n  ${SAMPLE_EVENT_TYPES.join('\n  ')}\n  ${CLOSED_WON}\n`);
+    return 2;
+  }
+
+  const baseUrl = (values.url ?? `http://127.0.0.1:${io.env['PORT']?.trim() || '8787'}`).replace(/\/+$/, '');
+  const http = io.fetch ?? fetch;
+  const post = async (path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string } | undefined> => {
+    try {
+      const response = await http(`${baseUrl}${path}`, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+      return { status: response.status, text: await response.text() };
+    } catch (err) {
+      io.err(`Could not reach ${baseUrl}: is \`npm start\` running? (${err instanceof Error ? err.message : String(err)})\n`);
+      return undefined;
+    }
+  };
+
+  if (type === CLOSED_WON) {
+    const event = closedWonEvent({ opportunityId: values.opportunity, mode: values.mode, now: new Date((io.now ?? Date.now)()) });
+    const reply = await post('/salesforce/events', JSON.stringify(event), {});
+    if (reply === undefined) return 1;
+    io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} for Opportunity ${event.detail.payload.Opportunity_Id__c}) → ${reply.status}\n${reply.text.trim()}\n`);
+    io.out(`\nOpen ${viewsUrl(baseUrl)} to see the Opportunity written back.\n`);
+    return reply.status < 300 ? 0 : 1;
+  }
+
+  const secret = values.secret ?? firstSecret(io.env['STRIPE_WEBHOOK_SECRET']) ?? (await secretFromStateFile(baseUrl, io.stateDirectory));
+  if (secret === undefined) {
+    io.err(
+      `No webhook secret. Start the stack with \`npm start\` first (send-event reads the secret it generated),\n` +
+        `or pass --secret whsec_… / set STRIPE_WEBHOOK_SECRET to the secret the stack uses.\n`,
+    );
+    return 1;
+  }
+
+  const nowSeconds = Math.floor((io.now ?? Date.now)() / 1000);
+  const event = sampleEvent(type, { created: nowSeconds, id: `evt_local_${randomBytes(12).toString('hex')}` });
+  const payload = JSON.stringify(event);
+  const signature = `t=${nowSeconds},v1=${computeSignature(payload, nowSeconds, secret)}`;
+  const reply = await post('/stripe/webhook', payload, { 'stripe-signature': signature });
+  if (reply === undefined) return 1;
+  io.out(`POST ${baseUrl}/stripe/webhook (${type} ${event.id}) → ${reply.status} ${reply.text.trim()}\n`);
+  if (reply.status === 400 && reply.text.includes('signature')) {
+    io.err('The stack verifies with another secret: pass --secret with the one `npm start` printed, or unset STRIPE_WEBHOOK_SECRET here.\n');
+  }
+  if (reply.status >= 300) return 1;
+
+  if (values['no-wait'] !== true) {
+    const entry = await follow(event.id, baseUrl, http, io);
+    if (entry === undefined) {
+      io.out('The consumer has not finished with it yet; watch the views.\n');
+    } else {
+      io.out(`Consumer: ${entry.status}${entry.receiveCount === undefined ? '' : ` (receive ${entry.receiveCount})`}${entry.note ? ` — ${entry.note}` : ''}\n`);
+    }
+  }
+  io.out(`\nOpen ${viewsUrl(baseUrl)} to see the records, recent events and the dead-letter queue.\n`);
+  return 0;
+}
+
+function firstSecret(value: string | undefined): string | undefined {
+  return value?.split(',').map((s) => s.trim()).find((s) => s !== '');
+}
+
+async function secretFromStateFile(baseUrl: string, directory: string | undefined): Promise<string | undefined> {
+  const url = new URL(baseUrl);
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const state = await readStateFile(stateFilePath(port, directory));
+  return state?.webhookSecret;
+}
+
+function viewsUrl(baseUrl: string): string {
+  return `${baseUrl.replace('://127.0.0.1:', '://localhost:')}/`;
+}
+
+/** Asks the stack what became of the event until the consumer is done with it, for a few seconds. */
+async function follow(eventId: string, baseUrl: string, http: typeof fetch, io: SendEventIo): Promise<ActivityEntry | undefined> {
+  const pause = io.pause ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let waited = 0; waited <= WAIT_MS; waited += POLL_MS) {
+    try {
+      const response = await http(`${baseUrl}/events/${encodeURIComponent(eventId)}`);
+      if (response.ok) {
+        const entry = (await response.json()) as ActivityEntry;
+        if (FINAL_STATUSES.has(entry.status)) return entry;
+      } else {
+        await response.body?.cancel();
+      }
+    } catch {
+      return undefined;
+    }
+    await pause(POLL_MS);
+  }
+  return undefined;
+}

@@ -1,0 +1,165 @@
+/**
+ * The local queue's SQS semantics, with a clock the test moves: batches, visibility timeout,
+ * receive counts, redrive to the dead-letter list after maxReceiveCount, partial-batch failures.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/logging.js';
+import { LocalQueue } from '../../src/local/local-queue.js';
+import { startPoller } from '../../src/local/poller.js';
+import { LogCapture } from '../support/log-capture.js';
+
+function clockedQueue(options: { batchSize?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number } = {}) {
+  const clock = { ms: 1_793_491_200_000 };
+  const queue = new LocalQueue({ visibilityTimeoutMs: 30_000, ...options, now: () => clock.ms });
+  return { queue, clock };
+}
+
+describe('LocalQueue', () => {
+  it('accepts the SendMessageCommand the ingress sends and delivers its attributes as Lambda does', async () => {
+    const { queue } = clockedQueue();
+    let wakeups = 0;
+    queue.onMessage(() => {
+      wakeups += 1;
+    });
+    const out = await queue.send(
+      new SendMessageCommand({
+        QueueUrl: 'http://127.0.0.1/local/inbound-queue',
+        MessageBody: '{"id":"evt_1"}',
+        MessageAttributes: { stripe_event_id: { DataType: 'String', StringValue: 'evt_1' } },
+      }),
+    );
+    expect(out.MessageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(wakeups).toBe(1);
+    const [message] = queue.receive();
+    expect(message).toMatchObject({
+      messageId: out.MessageId,
+      body: '{"id":"evt_1"}',
+      receiveCount: 1,
+      messageAttributes: { stripe_event_id: { stringValue: 'evt_1', dataType: 'String' } },
+    });
+  });
+
+  it('hands out at most batchSize messages, oldest first', () => {
+    const { queue } = clockedQueue({ batchSize: 3 });
+    const ids = ['a', 'b', 'c', 'd', 'e'].map((body) => queue.enqueue(body));
+    expect(queue.receive().map((m) => m.messageId)).toEqual(ids.slice(0, 3));
+    expect(queue.receive().map((m) => m.messageId)).toEqual(ids.slice(3));
+    expect(queue.receive()).toEqual([]);
+    expect(queue.receive(1)).toEqual([]);
+  });
+
+  it('hides a received message until its visibility timeout ends, then redelivers it with a new handle', () => {
+    const { queue, clock } = clockedQueue();
+    queue.enqueue('payload');
+    const [first] = queue.receive();
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 1, deadLettered: 0 });
+    clock.ms += 29_999;
+    expect(queue.receive()).toEqual([]);
+    expect(queue.nextVisibleAt()).toBe(clock.ms + 1);
+    clock.ms += 1;
+    const [second] = queue.receive();
+    expect(second?.messageId).toBe(first?.messageId);
+    expect(second?.receiveCount).toBe(2);
+    // The first receipt handle is stale now: deleting with it deletes nothing, as in SQS.
+    expect(queue.delete(first?.receiptHandle as string)).toBe(false);
+    expect(queue.delete(second?.receiptHandle as string)).toBe(true);
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
+  });
+
+  it('moves a message received maxReceiveCount times to the dead-letter list on the next receive', () => {
+    const { queue, clock } = clockedQueue({ maxReceiveCount: 5 });
+    const id = queue.enqueue('never succeeds', { stripe_event_id: { DataType: 'String', StringValue: 'evt_poison' } });
+    for (let receive = 1; receive <= 5; receive++) {
+      const batch = queue.receive();
+      expect(batch.map((m) => m.receiveCount)).toEqual([receive]);
+      queue.settle(batch, [id]);
+      clock.ms += 30_000;
+    }
+    expect(queue.receive()).toEqual([]);
+    expect(queue.deadLetters()).toEqual([
+      expect.objectContaining({
+        messageId: id,
+        body: 'never succeeds',
+        receiveCount: 5,
+        source: 'redrive',
+        code: 'MAX_RECEIVE_COUNT_EXCEEDED',
+        messageAttributes: { stripe_event_id: { DataType: 'String', StringValue: 'evt_poison' } },
+      }),
+    ]);
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 1 });
+  });
+
+  it('settles a batch like a partial-batch response: only the failed messages come back', () => {
+    const { queue, clock } = clockedQueue();
+    const [a, b, c] = ['a', 'b', 'c'].map((body) => queue.enqueue(body));
+    const batch = queue.receive();
+    expect(queue.settle(batch, [b as string])).toEqual({ deleted: 2, failed: 1 });
+    clock.ms += 30_000;
+    const again = queue.receive();
+    expect(again.map((m) => [m.messageId, m.receiveCount])).toEqual([[b, 2]]);
+    expect(again.map((m) => m.messageId)).not.toContain(a);
+    expect(again.map((m) => m.messageId)).not.toContain(c);
+  });
+
+  it('keeps what the consumer dead-letters itself, with its reason', () => {
+    const { queue } = clockedQueue();
+    queue.enqueue('bad shape');
+    const [message] = queue.receive();
+    queue.deadLetter(message!, { code: 'EVENT_INVALID', reason: 'data.object.amount is not a number' });
+    queue.settle([message!], []);
+    expect(queue.deadLetters()).toEqual([
+      expect.objectContaining({ source: 'consumer', code: 'EVENT_INVALID', reason: 'data.object.amount is not a number', receiveCount: 1 }),
+    ]);
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 1 });
+  });
+
+  it('rejects a batch size that is not a positive integer', () => {
+    expect(() => new LocalQueue({ batchSize: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('startPoller', () => {
+  it('delivers promptly after a send, settles with the failures and reports idle', async () => {
+    const { queue } = clockedQueue({ batchSize: 2 });
+    const seen: string[][] = [];
+    const poller = startPoller(
+      queue,
+      async (batch) => {
+        seen.push(batch.map((m) => m.body));
+        return batch.filter((m) => m.body === 'fails').map((m) => m.messageId);
+      },
+      { logger: createLogger({ service: 'test', destination: new LogCapture() }) },
+    );
+    try {
+      for (const body of ['ok-1', 'fails', 'ok-2']) queue.enqueue(body);
+      await poller.idle();
+      expect(seen).toEqual([['ok-1', 'fails'], ['ok-2']]);
+      // The failed one waits out its visibility timeout; the others are deleted.
+      expect(queue.stats()).toEqual({ visible: 0, inFlight: 1, deadLettered: 0 });
+    } finally {
+      await poller.stop();
+    }
+  });
+
+  it('returns the whole batch to the queue when the handler throws, as a failed Lambda invocation does', async () => {
+    const { queue } = clockedQueue();
+    const logs = new LogCapture();
+    const poller = startPoller(
+      queue,
+      async () => {
+        throw new Error('boom');
+      },
+      { logger: createLogger({ service: 'test', destination: logs }) },
+    );
+    try {
+      queue.enqueue('x');
+      queue.enqueue('y');
+      await poller.idle();
+      expect(queue.stats()).toEqual({ visible: 0, inFlight: 2, deadLettered: 0 });
+      expect(logs.lines.some((l) => l['message'] === 'consumer batch failed')).toBe(true);
+    } finally {
+      await poller.stop();
+    }
+  });
+});

@@ -1,0 +1,239 @@
+/**
+ * The local stack end to end, with no configuration: signed Stripe events in through
+ * POST /stripe/webhook, through the in-process queue and the real consumer into the embedded
+ * Salesforce; a Closed Won platform event through the real outbound flow into the embedded Stripe
+ * and back onto the Opportunity; the views; `send-event` against it. close() must leave nothing
+ * running (the test run finishing is the proof).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.js';
+import { closedWonEvent } from '../../src/local/platform-event.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { runSendEvent } from '../../src/local/send.js';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { stateFilePath, writeStateFile } from '../../src/local/state-file.js';
+import { LogCapture } from '../support/log-capture.js';
+
+const stripe = new Stripe('sk_test_fake_local_tests');
+const logs = new LogCapture();
+let stack: LocalStack;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ env: {}, port: 0, logDestination: logs, refreshSeconds: 0 });
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function postWebhook(payload: string, signature: string): Promise<Response> {
+  return fetch(`${stack.url}/stripe/webhook`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'stripe-signature': signature },
+    body: payload,
+  });
+}
+
+function signed(event: object): { payload: string; signature: string } {
+  const payload = JSON.stringify(event, null, 2);
+  return { payload, signature: stripe.webhooks.generateTestHeaderString({ payload, secret: stack.webhookSecret as string }) };
+}
+
+const nowSeconds = (): number => Math.floor(Date.now() / 1000);
+const opportunity = () => stack.salesforce?.records('Opportunity').find((o) => o.Id === SAMPLE_OPPORTUNITY_ID);
+
+describe('the local stack with no configuration', () => {
+  it('generated a webhook secret and embeds Salesforce and Stripe', async () => {
+    expect(stack.webhookSecretGenerated).toBe(true);
+    expect(stack.webhookSecret).toMatch(/^whsec_local_[0-9a-f]{48}$/);
+    expect(stack.services.salesforce.mode).toBe('embedded');
+    expect(stack.services.stripe.mode).toBe('embedded');
+    expect(stack.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const health = await fetch(`${stack.url}/healthz`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', salesforce: 'embedded', stripe: 'embedded' });
+  });
+
+  it('bills a Closed Won Opportunity: invoice in Stripe, ids, URL and status written back', async () => {
+    const response = await fetch(`${stack.url}/salesforce/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(closedWonEvent({ mode: 'invoice' })),
+    });
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as { outcome: string; invoiceId: string; invoiceUrl: string };
+    expect(result.outcome).toBe('invoiced');
+
+    const invoices = stack.stripe?.invoices() ?? [];
+    expect(invoices).toHaveLength(1);
+    expect(invoices[0]).toMatchObject({
+      id: result.invoiceId,
+      status: 'open',
+      amount_due: 4999,
+      metadata: { salesforce_opportunity_id: SAMPLE_OPPORTUNITY_ID, salesforce_account_id: SAMPLE_ACCOUNT_ID },
+    });
+    expect(opportunity()).toMatchObject({
+      Stripe_Invoice_Id__c: result.invoiceId,
+      Stripe_Invoice_Url__c: invoices[0]?.hosted_invoice_url,
+      Stripe_Payment_Status__c: 'Awaiting Payment',
+      Stripe_Sync_Error__c: null,
+    });
+  });
+
+  it('answers 400 to a platform event that is not a payment request and dead-letters it', async () => {
+    const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: 'PAYMENT_REQUEST_INVALID' });
+    expect(stack.queue.deadLetters().filter((d) => d.source === 'outbound')).toHaveLength(1);
+  });
+
+  it('turns a signed payment_intent.succeeded into a Stripe Payment record and a Paid Opportunity', async () => {
+    const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_paid0001' });
+    const { payload, signature } = signed(event);
+    const response = await postWebhook(payload, signature);
+    expect(response.status).toBe(200);
+    await stack.idle();
+
+    const payments = stack.salesforce?.records('Stripe_Payment__c').filter((p) => p.Stripe_Id__c === SAMPLE_PAYMENT_INTENT_ID) ?? [];
+    expect(payments).toHaveLength(1);
+    expect(payments[0]).toMatchObject({
+      Status__c: 'Succeeded',
+      Amount__c: 49.99,
+      Currency_Code__c: 'USD',
+      Opportunity__c: SAMPLE_OPPORTUNITY_ID,
+      Account__c: SAMPLE_ACCOUNT_ID,
+    });
+    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Paid');
+    expect(stack.activity.get(event.id)).toMatchObject({ status: 'applied', receiveCount: 1 });
+
+    const followed = await fetch(`${stack.url}/events/${event.id}`);
+    expect(await followed.json()).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'applied' });
+  });
+
+  it('rejects a bad signature with 400 and queues nothing', async () => {
+    const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_forged01' });
+    const payload = JSON.stringify(event);
+    const forged = stripe.webhooks.generateTestHeaderString({ payload, secret: 'whsec_test_fake_wrong_secret' });
+    const response = await postWebhook(payload, forged);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'Invalid signature' });
+    expect(stack.activity.get(event.id)).toBeUndefined();
+    expect(stack.activity.list()[0]).toMatchObject({ type: 'webhook', status: 'rejected', note: '400 Invalid signature' });
+  });
+
+  it('dead-letters an event that can never succeed, with its reason, and shows it in /dlq', async () => {
+    const event = sampleEvent('payment_intent.succeeded', {
+      created: nowSeconds(),
+      id: 'evt_local_test_broken01',
+      objectOverrides: { amount: 'not a number' },
+    });
+    const { payload, signature } = signed(event);
+    expect((await postWebhook(payload, signature)).status).toBe(200);
+    await stack.idle();
+
+    expect(stack.activity.get(event.id)?.status).toBe('dead_lettered');
+    const dlq = (await (await fetch(`${stack.url}/dlq`)).json()) as { messages: Array<Record<string, unknown>> };
+    const entry = dlq.messages.find((m) => m.eventId === event.id);
+    expect(entry).toMatchObject({ source: 'consumer', eventType: 'payment_intent.succeeded', receiveCount: 1 });
+    expect(String(entry?.code)).not.toBe('');
+    expect(String(entry?.reason)).not.toBe('');
+  });
+
+  it('serves the records, events and an escaped HTML home page', async () => {
+    stack.salesforce?.insert('Account', { Name: '<script>alert("x")</script>' });
+    const records = await fetch(`${stack.url}/salesforce/records`);
+    expect(records.status).toBe(200);
+    const body = (await records.json()) as { objects: Record<string, unknown[]> };
+    expect(body.objects.Stripe_Payment__c).toHaveLength(1);
+    expect(body.objects.Opportunity).toHaveLength(1);
+
+    const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
+    expect(events.events.length).toBeGreaterThanOrEqual(3);
+
+    const home = await fetch(`${stack.url}/`);
+    expect(home.status).toBe(200);
+    expect(home.headers.get('content-type')).toContain('text/html');
+    const html = await home.text();
+    expect(html).toContain('Stripe_Payment__c');
+    expect(html).toContain('evt_local_test_paid0001');
+    expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
+    expect(html).not.toContain('<script>');
+    expect(html).not.toContain(stack.webhookSecret as string);
+
+    expect((await fetch(`${stack.url}/nowhere`)).status).toBe(404);
+    expect((await fetch(`${stack.url}/stripe/webhook`)).status).toBe(405);
+  });
+
+  it('takes events from send-event, which finds the secret in the state file', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'local-stack-test-'));
+    try {
+      await writeStateFile(stateFilePath(stack.port, directory), { url: stack.url, port: stack.port, webhookSecret: stack.webhookSecret, pid: process.pid });
+      const out: string[] = [];
+      const code = await runSendEvent(['customer.updated', '--url', stack.url, '--no-wait'], {
+        env: {},
+        out: (text) => out.push(text),
+        err: (text) => out.push(text),
+        stateDirectory: directory,
+      });
+      expect(code).toBe(0);
+      const id = /\(customer\.updated (evt_local_\w+)\) → 200/.exec(out.join(''))?.[1];
+      expect(id).toBeDefined();
+      await stack.idle();
+      expect(stack.activity.get(id as string)?.status).toBe('applied');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('close()', () => {
+  it('stops every server the stack started', async () => {
+    const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
+    // The webhook/views server, dynalite, the Salesforce and Stripe stand-ins.
+    expect(servers()).toBe(4);
+    await stack.close();
+    // Closed handles leave the list on the next turn of the event loop.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(servers()).toBe(0);
+    await expect(fetch(`${stack.url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('send-event', () => {
+  it('lists the types and refuses an unknown one', async () => {
+    const out: string[] = [];
+    const io = { env: {}, out: (t: string) => out.push(t), err: (t: string) => out.push(t) };
+    expect(await runSendEvent(['--list'], io)).toBe(0);
+    expect(out.join('')).toContain('payment_intent.succeeded');
+    expect(out.join('')).toContain('closed-won');
+    expect(await runSendEvent(['payment_intent.exploded'], io)).toBe(2);
+  });
+});
+
+describe('a bad variable', () => {
+  it('fails the start with a ConfigError naming it', async () => {
+    const start = startLocalStack({ env: { SALESFORCE_API_VERSION: '50.0' }, port: 0, logDestination: new LogCapture() });
+    await expect(start).rejects.toBeInstanceOf(ConfigError);
+    await expect(start).rejects.toMatchObject({ variables: ['SALESFORCE_API_VERSION'] });
+    await expect(start).rejects.toThrow(/SALESFORCE_API_VERSION: must be 58\.0 or newer/);
+  });
+
+  it('names every offending variable at once, including half-configured Salesforce credentials', async () => {
+    const start = startLocalStack({
+      env: { STRIPE_WEBHOOK_SECRET: 'not-a-whsec', SALESFORCE_CLIENT_ID: 'only-the-id', LOCAL_BATCH_SIZE: 'ten' },
+      port: 0,
+      logDestination: new LogCapture(),
+    });
+    const error = (await start.catch((err: unknown) => err)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.variables).toEqual(expect.arrayContaining(['LOCAL_BATCH_SIZE', 'SALESFORCE_CLIENT_SECRET', 'STRIPE_WEBHOOK_SECRET']));
+    expect(error.message).toMatch(/LOCAL_BATCH_SIZE: .+\n/);
+    expect(error.message).toMatch(/STRIPE_WEBHOOK_SECRET: .*whsec_/);
+    expect(error.message).toMatch(/Incomplete Salesforce credentials|client credentials/);
+  });
+});
