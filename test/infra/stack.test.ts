@@ -10,16 +10,14 @@ import { DEDUP_ACTIONS } from '../../infra/constructs/dedup-table.js';
 import { OUTCOME_METRICS } from '../../infra/constructs/operations.js';
 import { STACK_OUTPUT, stackName } from '../../src/stack-outputs.js';
 import {
-  acknowledgements,
+  describeNagContract,
   actionsOf,
-  allFindings,
   deployedBundle,
   logicalId,
   resourcesFor,
   roleStatements,
   synthBridge,
   type SynthesizedBridge,
-  unacknowledgedFindings,
 } from './support.js';
 
 const ORG_ID = '00D5g000004ABCDEAZ';
@@ -435,23 +433,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
   });
 
-  describe('cdk-nag AwsSolutions', () => {
-    it('leaves no unacknowledged finding', () => {
-      expect(unacknowledgedFindings(synth.app)).toEqual([]);
-    });
-
-    it('acknowledges only findings that exist, each by id with a real reason', () => {
-      const acks = acknowledgements(synth.app);
-      expect(acks.length).toBeGreaterThan(0);
-      const all = allFindings(synth.app);
-      for (const ack of acks) {
-        expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+[0-9]+(\[.+\])?$/);
-        expect(ack.reason.length).toBeGreaterThanOrEqual(60);
-        const matched = all.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
-        expect(matched, `${ack.id} on ${ack.path} acknowledges nothing`).not.toEqual([]);
-      }
-    });
-  });
+  describeNagContract(() => synth.app);
 });
 
 describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching)', () => {
@@ -560,21 +542,5 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     );
     expect(names.every((n) => n.endsWith('-prod'))).toBe(true);
   });
-  describe('cdk-nag AwsSolutions', () => {
-    it('leaves no unacknowledged finding', () => {
-      expect(unacknowledgedFindings(synth.app)).toEqual([]);
-    });
-
-    it('acknowledges only findings that exist, each by id with a real reason', () => {
-      const acks = acknowledgements(synth.app);
-      expect(acks.length).toBeGreaterThan(0);
-      const all = allFindings(synth.app);
-      for (const ack of acks) {
-        expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+[0-9]+(\[.+\])?$/);
-        expect(ack.reason.length).toBeGreaterThanOrEqual(60);
-        const matched = all.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
-        expect(matched, `${ack.id} on ${ack.path} acknowledges nothing`).not.toEqual([]);
-      }
-    });
-  });
+  describeNagContract(() => synth.app);
 });

@@ -2,6 +2,7 @@
  * Synthesizes the bridge app the way `cdk synth` does (context from cdk.json plus overrides,
  * real esbuild bundling, the cdk-nag plugin registered) into a temporary cloud assembly.
  */
+import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,4 +133,25 @@ export function acknowledgements(app: App): Acknowledgement[] {
     }
   }
   return out;
+}
+
+/** The cdk-nag contract, checked on every configuration the tests synthesize. */
+export function describeNagContract(app: () => App): void {
+  describe('cdk-nag AwsSolutions', () => {
+    it('leaves no unacknowledged finding', () => {
+      expect(unacknowledgedFindings(app())).toEqual([]);
+    });
+
+    it('acknowledges only findings that exist, each by id with a real reason', () => {
+      const acks = acknowledgements(app());
+      expect(acks.length).toBeGreaterThan(0);
+      const all = allFindings(app());
+      for (const ack of acks) {
+        expect(ack.id).toMatch(/^AwsSolutions-[A-Z]+[0-9]+(\[.+\])?$/);
+        expect(ack.reason.length).toBeGreaterThanOrEqual(60);
+        const matched = all.filter((f) => f.rule === ack.id && (f.path === ack.path || f.path.startsWith(`${ack.path}/`)));
+        expect(matched, `${ack.id} on ${ack.path} acknowledges nothing`).not.toEqual([]);
+      }
+    });
+  });
 }
