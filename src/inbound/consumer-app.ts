@@ -8,7 +8,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type Stripe from 'stripe';
 import type { ConsumerConfig } from '../config.js';
 import { EventStore } from '../dedup/event-store.js';
-import { AuthenticationError, TransientError } from '../errors.js';
+import { AuthenticationError, errorCode, isPermanent, PermanentError, TransientError } from '../errors.js';
 import { ATTR, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { Logger } from '../logging.js';
 import { mapStripeEvent } from '../mappers/index.js';
@@ -29,6 +29,8 @@ export interface ConsumerAppDeps {
   readonly salesforceSession?: SalesforceSession;
   readonly deadLetter?: ConsumerPorts['deadLetter'];
   readonly fetchEvent?: ConsumerPorts['fetchEvent'];
+  /** Replaces the Stripe read of a disputed charge (by default: Stripe's API, when a key is set). */
+  readonly retrieveCharge?: (chargeId: string) => Promise<unknown>;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: EventStorePort) => EventStorePort;
   readonly now?: () => number;
@@ -57,11 +59,14 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger });
+  const reads = stripeReads(config);
+  const hasStripeKey = config.stripe.secretKey !== undefined || config.stripe.secretKeyArn !== undefined;
   const ports: ConsumerPorts = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
     interpret: interpretStripeEvent,
-    fetchEvent: deps.fetchEvent ?? stripeEventFetcher(config),
+    fetchEvent: deps.fetchEvent ?? ((eventId) => reads.retrieveEvent(eventId)),
+    expand: disputeChargeExpander(deps.retrieveCharge ?? (hasStripeKey ? (chargeId) => reads.retrieveCharge(chargeId) : undefined), logger),
     deadLetter: deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl),
     logger,
     now,
@@ -81,27 +86,82 @@ export function toInboundRecord(record: SQSRecord): InboundRecord {
   };
 }
 
-/** Fetches events that were too large for SQS; the key is re-read once if Stripe rejects it. */
-export function stripeEventFetcher(config: ConsumerConfig): ConsumerPorts['fetchEvent'] {
+/** What the consumer reads from Stripe's API. */
+export interface StripeReads {
+  /** An event that travelled as a reference (too large for SQS), as JSON text. */
+  retrieveEvent(eventId: string): Promise<string>;
+  /** A charge, as JSON; undefined when Stripe does not know it. */
+  retrieveCharge(chargeId: string): Promise<unknown>;
+}
+
+/**
+ * Stripe reads with the configured key (a restricted key with Events and Charges read is
+ * enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
+ */
+export function stripeReads(config: ConsumerConfig): StripeReads {
   const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, undefined, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
-  const retrieve = async (eventId: string): Promise<string> => {
-    const secret = await key.get();
-    if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { apiUrl: config.stripe.apiUrl }) };
+  const call = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T> => {
+    const attempt = async (): Promise<T> => {
+      const secret = await key.get();
+      if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { apiUrl: config.stripe.apiUrl }) };
+      try {
+        return await op(client.stripe);
+      } catch (err) {
+        throw classifyStripeError(err, action);
+      }
+    };
     try {
-      return JSON.stringify(await client.stripe.events.retrieve(eventId));
-    } catch (err) {
-      throw classifyStripeError(err, `events.retrieve(${eventId})`);
-    }
-  };
-  return async (eventId) => {
-    try {
-      return await retrieve(eventId);
+      return await attempt();
     } catch (err) {
       if (!(err instanceof AuthenticationError) || !key.refreshable) throw err;
       key.refresh();
-      return retrieve(eventId);
+      return attempt();
     }
+  };
+  return {
+    retrieveEvent: (eventId) => call(`events.retrieve(${eventId})`, async (stripe) => JSON.stringify(await stripe.events.retrieve(eventId))),
+    retrieveCharge: async (chargeId) => {
+      try {
+        return await call(`charges.retrieve(${chargeId})`, (stripe) => stripe.charges.retrieve(chargeId));
+      } catch (err) {
+        if (err instanceof PermanentError && err.details['stripeCode'] === 'resource_missing') return undefined;
+        throw err;
+      }
+    },
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A dispute names only its charge; the charge carries the Salesforce links (Stripe copies the
+ * PaymentIntent's metadata onto it). Expanding it, as `expand[]=charge` would, lets the pure
+ * mapper mark the Opportunity Disputed. Best effort: a charge Stripe does not give us (unknown,
+ * or the key may not read charges) leaves the event as it is; an outage retries the event.
+ */
+export function disputeChargeExpander(
+  retrieveCharge: ((chargeId: string) => Promise<unknown>) | undefined,
+  logger: Logger,
+): ConsumerPorts['expand'] {
+  return async (json) => {
+    if (retrieveCharge === undefined || !isRecord(json) || typeof json['type'] !== 'string') return json;
+    if (!json['type'].startsWith('charge.dispute.')) return json;
+    const data = json['data'];
+    const dispute = isRecord(data) ? data['object'] : undefined;
+    if (!isRecord(data) || !isRecord(dispute) || typeof dispute['charge'] !== 'string') return json;
+    let charge: unknown;
+    try {
+      charge = await retrieveCharge(dispute['charge']);
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      logger.warn({ eventId: json['id'], errorCode: errorCode(err) }, 'could not expand the disputed charge; Opportunity not updated');
+      return json;
+    }
+    if (!isRecord(charge)) return json;
+    return { ...json, data: { ...data, object: { ...dispute, charge } } };
   };
 }
 

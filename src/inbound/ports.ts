@@ -65,6 +65,11 @@ export interface ConsumerPorts {
   readonly writer: SalesforceWritePort;
   /** Validates the event JSON and maps it (pure); throws a PermanentError on a bad shape. */
   readonly interpret: (json: unknown) => InterpretedEvent;
+  /**
+   * Completes an event with what Stripe sends only as an id (the charge of a dispute), before it
+   * is interpreted; returns the JSON unchanged when there is nothing to add.
+   */
+  readonly expand: (json: unknown) => Promise<unknown>;
   /** Fetches an event that travelled as a reference (too large for SQS) from Stripe's API. */
   readonly fetchEvent: (eventId: string) => Promise<string>;
   /** Sends a message to the dead-letter queue with its reason. */

@@ -99,7 +99,7 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
     } catch (err) {
       throw new PermanentError('Message body is not JSON', { code: 'EVENT_NOT_JSON', cause: err });
     }
-    const interpreted = ports.interpret(parsed);
+    const interpreted = ports.interpret(await ports.expand(parsed));
     envelope = interpreted.envelope;
     warnOnApiVersion(envelope, ports);
 

@@ -37,12 +37,15 @@ export interface ConsumerHarness {
 let messageCounter = 0;
 
 /** An SQS record carrying the event the way the ingress enqueues it. */
-export function inboundRecord(event: Stripe.Event, options: { receiveCount?: number; messageId?: string } = {}): InboundRecord {
+export function inboundRecord(
+  event: Stripe.Event,
+  options: { receiveCount?: number; messageId?: string; asReference?: boolean } = {},
+): InboundRecord {
   const json = JSON.stringify(event);
   const message = buildInboundMessage(
     json,
     { id: event.id, type: event.type, created: event.created, livemode: event.livemode, apiVersion: event.api_version ?? undefined },
-    256 * 1024,
+    options.asReference === true ? 0 : 256 * 1024,
   );
   const messageAttributes = Object.fromEntries(
     Object.entries(message.MessageAttributes).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType }]),

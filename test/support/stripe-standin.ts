@@ -5,7 +5,7 @@
  *
  * Covered: customers, invoices (create, finalize, send, void, delete a draft, retrieve, list by
  * customer), invoice items (create, list by invoice or customer), prices with product_data,
- * payment links, and GET /v1/events/:id for events a test registers. Lists page like Stripe's
+ * payment links, and GET /v1/events/:id and /v1/charges/:id for objects a test registers. Lists page like Stripe's
  * (`limit`, `starting_after`, newest first, `{ object: 'list', data, has_more, url }`).
  * Idempotency as Stripe does it: the same key with the same params replays the stored answer
  * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`;
@@ -60,6 +60,8 @@ export interface StripeStandIn {
   expireIdempotencyKeys(): void;
   /** Makes GET /v1/events/:id answer with this event. */
   registerEvent(event: Stripe.Event): void;
+  /** Makes GET /v1/charges/:id answer with this charge (the consumer expands disputed charges). */
+  registerCharge(charge: Stripe.Charge): void;
   /** Marks an open invoice paid and returns the `invoice.paid` event Stripe would send (registered). */
   payInvoice(invoiceId: string): Stripe.Event;
   close(): Promise<void>;
@@ -130,6 +132,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const prices = new Map<string, Json>();
   const paymentLinks = new Map<string, Json>();
   const events = new Map<string, Stripe.Event>();
+  const charges = new Map<string, Stripe.Charge>();
   const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
   const injected: Array<{
     status: number;
@@ -407,6 +410,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         const customer = query.get('customer');
         return ok(page('/v1/invoiceitems', [...invoiceItems.values()].filter((i) => (invoice === null || i.invoice === invoice) && (customer === null || i.customer === customer)), query));
       }
+      if (resource === 'charges' && objectId !== undefined) {
+        const charge = charges.get(objectId);
+        if (charge === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such charge: '${objectId}'`, 'resource_missing', 'id');
+        return ok(charge as unknown as Json);
+      }
       if (resource === 'events' && objectId !== undefined) {
         const event = events.get(objectId);
         if (event === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such event: '${objectId}'`, 'resource_missing', 'id');
@@ -558,6 +566,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     },
     registerEvent(event) {
       events.set(event.id, structuredClone(event));
+    },
+    registerCharge(charge) {
+      charges.set(charge.id, structuredClone(charge));
     },
     payInvoice(invoiceId) {
       const invoice = requireFound(invoices, invoiceId, 'invoice');

@@ -1,13 +1,16 @@
 /**
- * Events too large for SQS travel as a reference; the consumer fetches them from Stripe's API
- * (stripe-node over HTTP against the Stripe stand-in) and applies them like any other.
+ * What the consumer reads from Stripe's API (stripe-node over HTTP against the Stripe stand-in):
+ * events too large for SQS, which travel as a reference, and the charge of a dispute, whose
+ * metadata links the dispute to the Opportunity.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../src/config.js';
 import { createConsumerApp, type ConsumerApp } from '../../src/inbound/consumer-app.js';
 import type { DeadLetterFailure } from '../../src/inbound/ports.js';
-import { ATTR, buildInboundMessage } from '../../src/ingress/inbound-message.js';
-import { sampleEvent } from '../../src/local/sample-events.js';
+import { ATTR } from '../../src/ingress/inbound-message.js';
+import { inboundRecord } from '../support/consumer-harness.js';
+import type Stripe from 'stripe';
+import { SAMPLE_CHARGE_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { createLogger } from '../../src/logging.js';
 import { startDynalite, type LocalDynamo } from '../support/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -52,21 +55,10 @@ beforeEach(() => {
 });
 
 /** The message the ingress sends for an event over the size limit. */
-function referenceRecord(event: ReturnType<typeof sampleEvent>, messageId: string) {
-  const message = buildInboundMessage(
-    JSON.stringify(event),
-    { id: event.id, type: event.type, created: event.created, livemode: event.livemode, apiVersion: event.api_version ?? undefined },
-    0,
-  );
-  expect(message.kind).toBe('reference');
-  return {
-    messageId,
-    body: message.MessageBody,
-    receiveCount: 1,
-    messageAttributes: Object.fromEntries(
-      Object.entries(message.MessageAttributes).map(([name, value]) => [name, { stringValue: value.StringValue, dataType: value.DataType }]),
-    ),
-  };
+function referenceRecord(event: Stripe.Event, messageId: string) {
+  const record = inboundRecord(event, { messageId, asReference: true });
+  expect(record.messageAttributes[ATTR.payload]?.stringValue).toBe('reference');
+  return record;
 }
 
 describe('events that travelled as a reference', () => {
@@ -85,7 +77,6 @@ describe('events that travelled as a reference', () => {
     const summary = await app.handle([record]);
     expect(summary.outcomes.get('m-ref-2')).toBe('dead_lettered');
     expect(deadLetters[0]).toMatchObject({ code: 'STRIPE_INVALID_REQUEST' });
-    expect(record.messageAttributes[ATTR.payload]?.stringValue).toBe('reference');
   });
 
   it('retries when Stripe is unavailable', async () => {
@@ -98,5 +89,41 @@ describe('events that travelled as a reference', () => {
     expect(deadLetters).toHaveLength(0);
     const second = await app.handle([{ ...referenceRecord(event, 'm-ref-3'), receiveCount: 2 }]);
     expect([...second.outcomes.values()]).toEqual(['applied']);
+  });
+});
+
+describe('disputes', () => {
+  const disputed = (id: string, pi: string) =>
+    sampleEvent('charge.dispute.created', { id, paymentIntent: pi, metadata: {} });
+
+  it('expands the disputed charge so the Opportunity it names shows Disputed', async () => {
+    const opportunityId = salesforce.insert('Opportunity', { Name: 'Disputed deal', StageName: 'Closed Won', Amount: 49.99 });
+    const pi = 'pi_test_disputed_1';
+    const charge = sampleEvent('charge.refunded', {
+      objectId: SAMPLE_CHARGE_ID,
+      paymentIntent: pi,
+      metadata: { salesforce_opportunity_id: opportunityId },
+    }).data.object as Stripe.Charge;
+    stripe.registerCharge(charge);
+    const summary = await app.handle([inboundRecord(disputed('evt_test_dispute_1', pi), { messageId: 'm-dsp-1' })]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    expect(stripe.requests.some((r) => r.method === 'GET' && r.path === `/v1/charges/${SAMPLE_CHARGE_ID}`)).toBe(true);
+    expect(salesforce.records('Opportunity').find((o) => o['Id'] === opportunityId)).toMatchObject({ Stripe_Payment_Status__c: 'Disputed' });
+    expect(salesforce.records('Stripe_Payment__c').find((r) => r['Stripe_Id__c'] === pi)).toMatchObject({ Status__c: 'Disputed' });
+  });
+
+  it('still records the dispute when Stripe does not return the charge', async () => {
+    stripe.failNextRequests(1, 404, { type: 'invalid_request_error', code: 'resource_missing', path: /\/v1\/charges\// });
+    const pi = 'pi_test_disputed_2';
+    const summary = await app.handle([inboundRecord(disputed('evt_test_dispute_2', pi), { messageId: 'm-dsp-2' })]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    expect(deadLetters).toHaveLength(0);
+    expect(salesforce.records('Stripe_Payment__c').find((r) => r['Stripe_Id__c'] === pi)).toMatchObject({ Status__c: 'Disputed' });
+  });
+
+  it('retries the dispute while Stripe is unavailable', async () => {
+    stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/charges\// });
+    const summary = await app.handle([inboundRecord(disputed('evt_test_dispute_3', 'pi_test_disputed_3'), { messageId: 'm-dsp-3' })]);
+    expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-dsp-3' }]);
   });
 });
