@@ -52,3 +52,32 @@ it('closes the loop from Closed Won to Paid', async () => {
   expect(again.outcome).toBe('duplicate');
   expect(salesforce.records('Opportunity').find((o) => o.Id === opportunityId)?.Stripe_Payment_Status__c).toBe('Paid');
 });
+
+it('never lets the write-back undo a payment that landed while it was in flight', async () => {
+  const salesforce = consumer.salesforce;
+  const { opportunityId } = seedOpportunity(salesforce);
+  let paidFailures: unknown[] | undefined;
+  const app = outbound.coldStart({}, {
+    wrapStore: (store) => ({
+      claim: store.claim.bind(store),
+      complete: store.complete.bind(store),
+      release: store.release.bind(store),
+      advanceGuard: async (key, event) => {
+        // The customer pays the emailed invoice before the write-back reaches Salesforce.
+        const invoice = outbound.stripe.invoices().find((i) => (i.metadata as Record<string, string>).salesforce_opportunity_id === opportunityId);
+        const paid = await consumer.app.handle([inboundRecord(outbound.stripe.payInvoice(invoice?.id as string))]);
+        paidFailures = paid.response.batchItemFailures;
+        return store.advanceGuard(key, event);
+      },
+    }),
+  });
+
+  const billed = await app.handle(paymentRequestEvent(opportunityId));
+
+  expect(billed.outcome).toBe('invoiced');
+  expect(paidFailures).toEqual([]);
+  expect(salesforce.records('Opportunity').find((o) => o.Id === opportunityId)).toMatchObject({
+    Stripe_Payment_Status__c: 'Paid',
+    Stripe_Invoice_Id__c: billed.invoiceId,
+  });
+});

@@ -21,6 +21,8 @@ const payloadSchema = z.object({
   Days_Until_Due__c: z.preprocess(blankToUndefined, z.number().optional()),
   /** A system field of every platform event (API 52.0+): the event's own identity. */
   EventUuid: z.preprocess(blankToUndefined, z.string().optional()),
+  /** A system field of every platform event: when the Flow published it. */
+  CreatedDate: z.preprocess(blankToUndefined, z.string().optional()),
 });
 
 const envelopeSchema = z.object({
@@ -44,6 +46,16 @@ export interface PaymentRequest {
   /** As sent; blank means "the Opportunity decides". Validated by the planner, which can tell the rep. */
   readonly mode: string | undefined;
   readonly daysUntilDue: number | undefined;
+  /**
+   * When Salesforce asked (seconds): every payment for this request happens after it, so the
+   * write-back is ordered against the webhooks by this time.
+   */
+  readonly requestedAt: number | undefined;
+}
+
+function epochSeconds(iso: string | undefined): number | undefined {
+  const ms = iso === undefined ? Number.NaN : Date.parse(iso);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
 }
 
 export function parsePaymentRequest(event: unknown): PaymentRequest {
@@ -68,5 +80,6 @@ export function parsePaymentRequest(event: unknown): PaymentRequest {
     opportunityId: detail.payload.Opportunity_Id__c,
     mode: detail.payload.Mode__c,
     daysUntilDue: detail.payload.Days_Until_Due__c,
+    requestedAt: epochSeconds(detail.payload.CreatedDate) ?? epochSeconds(result.data.time),
   };
 }

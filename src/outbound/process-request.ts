@@ -5,13 +5,15 @@
  * error: transient ones so Lambda retries, permanent ones nobody can be told about so the event
  * ends in the outbound DLQ with its reason.
  */
-import type { ClaimResult } from '../dedup/event-store.js';
+import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
+import { guardOf } from '../mappers/mutation.js';
+import { RANK } from '../mappers/ranks.js';
 import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
 import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
-import { isSettledPaymentStatus, planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
+import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'duplicate' | 'rejected' | 'retry';
@@ -35,6 +37,7 @@ export interface OutboundResult {
 
 export interface OutboundStore {
   claim(eventId: string, eventType: string): Promise<ClaimResult>;
+  advanceGuard(key: string, event: { eventId: string; created: number; rank: number }): Promise<GuardResult>;
   complete(eventId: string, token: string, outcome: string): Promise<boolean>;
   release(eventId: string, token: string): Promise<void>;
 }
@@ -52,13 +55,11 @@ export interface OutboundPorts {
   readonly now: () => number;
 }
 
-/** Statuses only Stripe's webhooks set once money moved; a late write-back never undoes them. */
-
 /** A found invoice may be further along than one just sent (as the inbound flow maps it). */
-function statusOf(invoiceStatus: string | undefined): OpportunityPaymentStatus {
-  if (invoiceStatus === 'paid') return 'Paid';
-  if (invoiceStatus === 'uncollectible') return 'Payment Failed';
-  return 'Awaiting Payment';
+function statusOf(invoiceStatus: string | undefined): { readonly status: OpportunityPaymentStatus; readonly rank: number } {
+  if (invoiceStatus === 'paid') return { status: 'Paid', rank: RANK.SETTLED };
+  if (invoiceStatus === 'uncollectible') return { status: 'Payment Failed', rank: RANK.FAILED };
+  return { status: 'Awaiting Payment', rank: RANK.OPEN };
 }
 
 function syncErrorText(code: string, reason: string): string {
@@ -124,8 +125,15 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     throw err;
   }
 
-  const paymentStatus: OpportunityPaymentStatus | undefined =
-    isSettledPaymentStatus(opportunity.stripePaymentStatus) ? undefined : statusOf(result.invoiceStatus);
+  // The write-back's status passes the same ordering guard as the webhooks' Opportunity updates:
+  // a payment that landed meanwhile (this write-back retried after an outage) is never undone.
+  const { status, rank } = statusOf(result.invoiceStatus);
+  const guard = await ports.store.advanceGuard(guardOf('Opportunity', request.opportunityId), {
+    eventId: request.eventId,
+    created: request.requestedAt ?? Math.floor(ports.now() / 1000),
+    rank,
+  });
+  const paymentStatus: OpportunityPaymentStatus | undefined = guard.applied ? status : undefined;
   await ports.records.recordBilled(request.opportunityId, {
     invoiceId: result.invoiceId,
     invoiceUrl: result.invoiceUrl,

@@ -194,6 +194,7 @@ describe('parsePaymentRequest', () => {
       opportunityId: '006Ab00000PlanT01A',
       mode: 'payment_link',
       daysUntilDue: 10,
+      requestedAt: Date.parse('2026-11-01T00:00:00.000Z') / 1000,
     });
   });
 
