@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Repository root: entries, package-lock.json and tsconfig.json are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -75,6 +75,8 @@ export function lambdaBundling(shared: SharedBundleSettings = SHARED_BUNDLE): Bu
     banner: shared.bannerJs,
     // Written next to the bundle as index.meta.json: the infra tests read what went in.
     metafile: true,
+    // Warnings and errors only, as `npm run build`: no per-file size listing in synth or test output.
+    logLevel: LogLevel.WARNING,
   };
 }
 

@@ -49,7 +49,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   >;
 
   beforeAll(() => {
-    synth = synthBridge();
+    synth = synthBridge({}, { bundle: true });
     const s = synth.stack;
     ids = {
       ingressFn: logicalId(s, s.ingress.handler.function),
