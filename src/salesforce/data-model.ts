@@ -1,7 +1,7 @@
 /**
  * The Salesforce data model the bridge reads and writes: the contract admins build reports on.
  * The SFDX package in salesforce/ must define every custom field listed here with a compatible
- * type (a test checks it), and the Salesforce stand-in in test/support accepts exactly these.
+ * type (a test checks it), and the Salesforce stand-in in src/local/standins accepts exactly these.
  * Add fields freely; never rename the ones in ARCHITECTURE.md.
  */
 import {
