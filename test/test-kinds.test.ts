@@ -19,7 +19,7 @@ describe('the unit loop (npm run test:unit)', () => {
   it('leaves out tests that synthesize, bundle or start servers, directly or through a helper', () => {
     expect(unit).not.toContain('test/infra/stack.test.ts'); // aws-cdk-lib
     expect(unit).not.toContain('test/ingress/bundle.test.ts'); // esbuild
-    expect(unit).not.toContain('test/dedup/event-store.test.ts'); // dynalite through test/support
+    expect(unit).not.toContain('test/dedup/event-store.test.ts'); // dynalite through a shared helper
     expect(unit).not.toContain('test/salesforce/writer.test.ts'); // the stand-in's HTTP server
     expect(unit).not.toContain('test/local/stack.test.ts'); // the local stack
   });

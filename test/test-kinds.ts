@@ -1,7 +1,9 @@
 /**
  * Sorts the test files into the fast inner loop (`npm run test:unit`) and the rest, by what they
  * import rather than by a list someone must keep up to date: a file is a unit test unless it, or a
- * helper under test/ that it imports, reaches a server, a child process, a bundler or a CDK synth.
+ * repository module it imports (transitively: helpers, stand-ins, the local stack), can reach a
+ * server, a child process, a bundler or a CDK synth. Packages are not followed: importing the AWS
+ * SDK or jsforce is fine, starting an HTTP server is not.
  * Read by vitest.config.ts; test/test-kinds.test.ts checks the rule on known files.
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -13,8 +15,6 @@ const SLOW_IMPORTS: readonly RegExp[] = [
   /^esbuild$/,
   /^aws-cdk-lib(\/|$)/,
   /^dynalite$/,
-  // The local stack starts HTTP servers and dynalite.
-  /\/src\/local\/(stack|main)\.js$/,
 ];
 
 const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
@@ -36,20 +36,30 @@ function specifiers(source: string): string[] {
 function localFile(from: string, specifier: string, root: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
   const file = resolve(dirname(from), specifier).replace(/\.js$/, '.ts');
-  return file.startsWith(root) && existsSync(file) ? file : undefined;
+  return file.startsWith(root) && !file.includes('node_modules') && existsSync(file) ? file : undefined;
 }
 
-/** True when the file or a helper under `testRoot` it imports (transitively) reaches a slow import. */
-export function reachesSlowImport(file: string, testRoot: string, seen = new Set<string>()): boolean {
+/** Each file's import specifiers, read once per process. */
+const importsOf = new Map<string, string[]>();
+
+function cachedSpecifiers(file: string): string[] {
+  let list = importsOf.get(file);
+  if (list === undefined) {
+    list = specifiers(readFileSync(file, 'utf8'));
+    importsOf.set(file, list);
+  }
+  return list;
+}
+
+/** True when the file or a module under `root` it imports (transitively) has a slow import. */
+export function reachesSlowImport(file: string, root: string, seen = new Set<string>()): boolean {
   if (seen.has(file)) return false;
   seen.add(file);
-  for (const specifier of specifiers(readFileSync(file, 'utf8'))) {
-    const normalised = specifier.startsWith('.') ? resolve(dirname(file), specifier) : specifier;
-    if (SLOW_IMPORTS.some((pattern) => pattern.test(normalised))) return true;
-    const local = localFile(file, specifier, testRoot);
-    if (local !== undefined && reachesSlowImport(local, testRoot, seen)) return true;
-  }
-  return false;
+  return cachedSpecifiers(file).some((specifier) => {
+    if (SLOW_IMPORTS.some((pattern) => pattern.test(specifier))) return true;
+    const local = localFile(file, specifier, root);
+    return local !== undefined && reachesSlowImport(local, root, seen);
+  });
 }
 
 function testFiles(dir: string): string[] {
@@ -62,9 +72,8 @@ function testFiles(dir: string): string[] {
 
 /** Test files (relative to `repoRoot`) that run no server, process, bundler or synth. */
 export function unitTestFiles(repoRoot: string): string[] {
-  const testRoot = join(repoRoot, 'test');
-  return testFiles(testRoot)
-    .filter((file) => !reachesSlowImport(file, testRoot))
+  return testFiles(join(repoRoot, 'test'))
+    .filter((file) => !reachesSlowImport(file, repoRoot))
     .map((file) => relative(repoRoot, file).split('\\').join('/'))
     .sort();
 }
