@@ -40,8 +40,27 @@ export interface SharedBundleSettings {
   readonly sourcesContent: boolean;
   readonly mainFields: readonly string[];
   readonly external: readonly string[];
+  /** Package → file (relative to the repository root) that replaces it in the bundle. */
+  readonly alias: Readonly<Record<string, string>>;
   readonly bannerJs: string;
 }
+
+/**
+ * jsforce's dependencies for features the bridge never calls, replaced in the bundles: its HTTP
+ * stack by Node's own `fetch`, multipart, XML and CSV by stand-ins that keep what little jsforce
+ * touches on the REST path (src/salesforce/jsforce-bundle/ says why each is safe). About 1.1 MB of
+ * the consumer and outbound bundles. Paths are relative to the repository root, where both builds
+ * run esbuild.
+ */
+export const JSFORCE_REPLACEMENTS: Readonly<Record<string, string>> = {
+  undici: './src/salesforce/jsforce-bundle/undici.ts',
+  'form-data': './src/salesforce/jsforce-bundle/form-data.ts',
+  xml2js: './src/salesforce/jsforce-bundle/xml2js.ts',
+  'csv-parse': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-parse/sync': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-stringify': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-stringify/sync': './src/salesforce/jsforce-bundle/csv.ts',
+};
 
 export const SHARED_BUNDLE: SharedBundleSettings = {
   platform: 'node',
@@ -57,6 +76,7 @@ export const SHARED_BUNDLE: SharedBundleSettings = {
   mainFields: ['module', 'main'],
   // Nothing external: the AWS SDK is bundled so the deployed SDK is the one the tests ran.
   external: [],
+  alias: JSFORCE_REPLACEMENTS,
   bannerJs: ESM_REQUIRE_BANNER,
 };
 
@@ -72,6 +92,8 @@ export function lambdaBundling(shared: SharedBundleSettings = SHARED_BUNDLE): Bu
     sourcesContent: shared.sourcesContent,
     mainFields: [...shared.mainFields],
     externalModules: [...shared.external],
+    // NodejsFunction has no `alias` option; it passes these to the esbuild CLI as --alias:pkg=path.
+    esbuildArgs: { '--alias': Object.entries(shared.alias).map(([name, path]) => `${name}=${path}`) },
     banner: shared.bannerJs,
     // Written next to the bundle as index.meta.json: the infra tests read what went in.
     metafile: true,
@@ -96,6 +118,7 @@ export function esbuildOptions(
     sourcesContent: shared.sourcesContent,
     mainFields: [...shared.mainFields],
     external: [...shared.external],
+    alias: { ...shared.alias },
     banner: { js: shared.bannerJs },
     entryPoints: [entry],
     bundle: true,

@@ -3,6 +3,8 @@
  * EventBridge → a Stripe invoice or payment link, written back to the Opportunity. A thrown error
  * makes Lambda retry the asynchronous invocation and finally send the event to the outbound DLQ.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeEvent } from 'aws-lambda';
 import { loadOutboundConfig } from '../config.js';

@@ -18,6 +18,9 @@ describe('one bundling definition for cdk deploy and npm run build', () => {
     expect(lambda.mainFields).toEqual(build.mainFields);
     expect(lambda.externalModules).toEqual(build.external);
     expect(lambda.banner).toBe(build.banner?.js);
+    // NodejsFunction has no alias option: the same replacements reach its esbuild CLI as --alias.
+    expect(lambda.esbuildArgs?.['--alias']).toEqual(Object.entries(build.alias ?? {}).map(([name, path]) => `${name}=${path}`));
+    expect(Object.keys(build.alias ?? {})).toEqual(expect.arrayContaining(['undici', 'form-data', 'xml2js', 'csv-parse']));
     expect(lambda.metafile).toBe(true);
     // Quiet synth and test output: esbuild reports warnings and errors only, in both builds.
     expect(lambda.logLevel).toBe(LogLevel.WARNING);
