@@ -47,6 +47,12 @@ export interface SalesforceMutation {
    * a warning instead of failing the event, so the payment itself is still recorded.
    */
   readonly skipIfMissing?: boolean;
+  /**
+   * A refusal Salesforce gives by design for this mutation (the Account validation rule that keeps
+   * a Stripe customer id once set): when the record fails with this error code on this field, it
+   * is skipped with a warning instead of failing the event.
+   */
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
 
 /** The effect of one Stripe event. */
@@ -61,6 +67,8 @@ export interface EventEffect {
    */
   readonly rank: number;
   readonly mutations: readonly SalesforceMutation[];
+  /** What the mapper passed over and why (e.g. a metadata id of the wrong object): logged, not fatal. */
+  readonly warnings?: readonly string[];
 }
 
 export type MapResult =
