@@ -3,7 +3,7 @@
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
 import type { CurrencyOverrides } from '../config.js';
-import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import { opportunityQuery, toBillableOpportunity, type BillableOpportunity } from './opportunity.js';

@@ -4,7 +4,7 @@
  * (Id, IsSandbox) through jsforce against the stand-in.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_STANDIN_ORGANIZATION } from '../support/salesforce-standin.js';
+import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
 let h: OutboundHarness;

@@ -1,7 +1,7 @@
 /** The stand-in answers like Salesforce REST does; jsforce is the client, as in production. */
 import { Connection } from 'jsforce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { API_VERSION } from './helpers.js';
 
 let sf: SalesforceStandIn;
