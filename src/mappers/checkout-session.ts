@@ -3,7 +3,7 @@
  * known), Opportunity/Order, the links of a subscription-mode session's subscription and first
  * invoice, and a Case when an asynchronous payment failed.
  */
-import type { OpportunityPaymentStatus, PaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
 import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import type { StripeCheckoutSession, StripeEventOf } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';

@@ -4,24 +4,16 @@
  * Metadata is free text anyone with access to the Stripe account can edit: an id is used only
  * when it has the shape and key prefix of the record type its key names.
  */
+import { METADATA_KEYS } from '../contracts/metadata.js';
+import type { SalesforceFieldValue } from '../contracts/salesforce-mutation.js';
 import { idOf } from '../stripe/api-versions.js';
-import type { SalesforceFieldValue } from './mutation.js';
+
+export { METADATA_KEYS };
 
 export { idOf };
 
 /** Record ids are 15 (case-sensitive) or 18 (case-insensitive) alphanumerics. */
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
-
-export const METADATA_KEYS = {
-  opportunity: 'salesforce_opportunity_id',
-  account: 'salesforce_account_id',
-  order: 'salesforce_order_id',
-  /**
-   * `invoice` or `payment_link` on a PaymentIntent the bridge's outbound flow caused (through
-   * `payment_intent_data.metadata`): its failures are reported by the invoice or checkout events.
-   */
-  paymentMode: 'salesforce_payment_mode',
-} as const;
 
 /**
  * The key prefix of each record type a metadata key may name: the first three characters of a

@@ -1,11 +1,11 @@
 /**
- * The package's validation rules say what the Salesforce stand-in models (test/support), so the
+ * The package's validation rules say what the Salesforce stand-in models (src/local/standins), so the
  * consumer tests that rely on a rule's refusal run against the rule an admin deploys.
  * Validation rule metadata: fullName, active, errorConditionFormula, errorDisplayField,
  * errorMessage ("ValidationRule", Metadata API Developer Guide).
  */
 import { describe, expect, it } from 'vitest';
-import { STANDIN_VALIDATION_RULES } from '../support/salesforce-standin.js';
+import { STANDIN_VALIDATION_RULES } from '../../src/local/standins/salesforce-standin.js';
 import { loadPackage } from './sfdx-package.js';
 import { textOf } from './xml.js';
 
