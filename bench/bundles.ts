@@ -51,6 +51,29 @@ function coldLoad(file: string, env: Record<string, string>): Load {
   return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
 }
 
+/**
+ * What the first printed stack costs after a cold load: src/stack-traces.ts reads and decodes the
+ * bundle's source map then (once per execution environment), instead of at every cold start.
+ */
+function firstStackCost(file: string, env: Record<string, string>): Load {
+  // A stack whose frames sit at the end of the bundle: the mapping is decoded to its last segment.
+  const url = pathToFileURL(file).href;
+  const script = `await import(${JSON.stringify(url)});
+const lines = (await import('node:fs')).readFileSync(${JSON.stringify(file)}, 'utf8').split('\\n');
+const site = (line) => ({ getFileName: () => ${JSON.stringify(url)}, getLineNumber: () => line, getColumnNumber: () => lines[line - 1].length, getFunctionName: () => 'f', isAsync: () => false, toString: () => 'f' });
+const last = lines.findLastIndex((l) => l !== '' && !l.startsWith('//#')) + 1;
+const sites = Array.from({ length: 10 }, () => site(last));
+const r = process.memoryUsage().rss;
+const t = performance.now();
+const stack = Error.prepareStackTrace(new Error('first'), sites);
+const ms = performance.now() - t;
+if (!stack.includes('.ts:') && !stack.includes('.js:')) throw new Error('stack not mapped: ' + stack);
+console.log(JSON.stringify({ ms, rss: process.memoryUsage().rss - r }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
+  return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
+}
+
 /** Bytes in the bundle per package (`(bridge)` for our own code). */
 export function packageBytes(bundleDir: string): Map<string, number> {
   const meta = JSON.parse(readFileSync(join(bundleDir, 'index.meta.json'), 'utf8')) as Metafile;
@@ -83,7 +106,7 @@ export function bundleSizeRows(deployed: DeployedStack): Row[] {
   });
 }
 
-function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; reference: Load } {
+function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; reference: Load; firstStack: Load } {
   const runtime = lambdaRuntimeEnvironment(fn);
   const deployedEnv = { ...runtime, ...fn.environment };
   const file = join(fn.bundleDir, 'index.mjs');
@@ -95,9 +118,11 @@ function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; r
     own.push(coldLoad(file, deployedEnv));
     reference.push(coldLoad(yardstick, runtime));
   }
+  const stacks = [0, 1, 2].map(() => firstStackCost(file, deployedEnv));
   return {
     own: { ms: median(own.map((l) => l.ms)), rssMiB: median(own.map((l) => l.rssMiB)) },
     reference: { ms: median(reference.map((l) => l.ms)), rssMiB: median(reference.map((l) => l.rssMiB)) },
+    firstStack: { ms: median(stacks.map((l) => l.ms)), rssMiB: median(stacks.map((l) => l.rssMiB)) },
   };
 }
 
@@ -106,7 +131,7 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
   const rows: Row[] = [];
   const references: Load[] = [];
   for (const fn of deployed.functions) {
-    const { own, reference } = measureAgainst(fn, sqsOnly);
+    const { own, reference, firstStack } = measureAgainst(fn, sqsOnly);
     references.push(reference);
     rows.push({
       function: fn.name,
@@ -116,6 +141,7 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
       ratio: (own.ms / reference.ms).toFixed(2),
       budget: BUDGET[fn.name] ?? DEFAULT_BUDGET,
       'RSS after load': `${own.rssMiB.toFixed(0)} MiB`,
+      'first stack printed (source map read)': `${firstStack.ms.toFixed(0)} ms, +${firstStack.rssMiB.toFixed(0)} MiB`,
     });
   }
   rows.push({
@@ -126,6 +152,7 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
     ratio: '1.00',
     budget: '',
     'RSS after load': `${median(references.map((r) => r.rssMiB)).toFixed(0)} MiB`,
+    'first stack printed (source map read)': '',
   });
   return rows;
 }

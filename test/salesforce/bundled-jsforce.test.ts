@@ -74,9 +74,12 @@ describe('jsforce over Node fetch, against the Salesforce stand-in', () => {
   it('reads an Opportunity with SOQL (query) and updates it (sObject update), renewing an expired session once', async () => {
     const account = sf.insert('Account', { Name: 'Bundled Account' });
     const opportunity = sf.insert('Opportunity', { Name: 'Bundled deal', StageName: 'Closed Won', Amount: 49.99, AccountId: account });
-    const records = bundled.salesforceOpportunityRecords(session(), { multiCurrency: false, now: () => Date.parse('2026-01-02T03:04:05Z') });
+    const records = bundled.salesforceOpportunityRecords(session(), {
+      currencyOverrides: { defaultCurrency: 'usd', multiCurrency: false },
+      now: () => Date.parse('2026-01-02T03:04:05Z'),
+    });
 
-    expect((await records.read(opportunity))?.id).toBe(opportunity);
+    expect((await records.read(opportunity, { multiCurrency: false }))?.id).toBe(opportunity);
     sf.expireSessions();
     await records.recordSyncError(opportunity, 'bundled path');
 
