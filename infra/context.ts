@@ -64,6 +64,17 @@ const contextSchema = z
       .transform((v) => v === true || v === 'true'),
     webhookRateLimit: intIn(1, 10_000, 50),
     webhookBurstLimit: intIn(1, 5_000, 100),
+    /** EventBridge Scheduler expression for the Events API catch-up, or `off`. */
+    reconcileSchedule: z
+      .string()
+      .trim()
+      .regex(
+        /^(?:off|rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+        'must be off, rate(<n> minutes|hours|days) or cron(<6 fields>)',
+      )
+      .default('rate(15 minutes)'),
+    /** Events younger than this are left to the webhook. */
+    reconcileSettleSeconds: intIn(60, 86_400, 600),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,

@@ -3,7 +3,8 @@
  * that may only read events), the consumer and its dedup table (dynalite) and Salesforce
  * (stand-in), and an inbound queue that keeps what was enqueued.
  */
-import { SendMessageCommand, type SendMessageCommandOutput } from '@aws-sdk/client-sqs';
+import type { SendMessageCommand} from '@aws-sdk/client-sqs';
+import { type SendMessageCommandOutput } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import { enqueueEvent, type MessageSender } from '../../src/ingress/enqueue.js';
 import type { InboundRecord } from '../../src/inbound/ports.js';
