@@ -9,9 +9,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { DestinationStream } from 'pino';
 import type Stripe from 'stripe';
-import { startDynalite, type LocalDynamo } from '../../test/support/dynalite.js';
-import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../../test/support/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from '../../test/support/stripe-standin.js';
+import { startDynalite, type LocalDynamo } from './standins/dynalite.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from './standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from './standins/stripe-standin.js';
 import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig, type Env } from '../config.js';
 import { ConfigError, errorCode } from '../errors.js';
 import { createConsumerApp, deadLetterAttributes } from '../inbound/consumer-app.js';
@@ -95,7 +95,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamo: LocalDynamo = await startDynalite(env['DEDUP_TABLE_NAME']?.trim() || LOCAL_DEDUP_TABLE);
     closers.push(() => dynamo.close());
-    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn() : undefined;
+    // A multi-currency org (corporate USD) with a USD and a JPY Opportunity: the currency comes from the record.
+    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn({ organization: { multiCurrency: true, defaultCurrencyIsoCode: 'USD' } }) : undefined;
     if (salesforce !== undefined) closers.push(() => salesforce.close());
     const stripe = plan.stripe === 'embedded' ? await startStripeStandIn() : undefined;
     if (stripe !== undefined) closers.push(() => stripe.close());

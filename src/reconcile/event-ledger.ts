@@ -8,7 +8,7 @@
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TransientError } from '../errors.js';
-import { DEAD_LETTER_PREFIX } from './dead-letter-log.js';
+import { DEAD_LETTER_PREFIX } from '../sync-log/dead-letter-log.js';
 
 export type LedgerState = 'completed' | 'in_progress' | 'dead_lettered' | 'unknown';
 

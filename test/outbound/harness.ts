@@ -7,10 +7,10 @@ import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { createOutboundApp, type OutboundApp } from '../../src/outbound/app.js';
 import type { OutboundStore } from '../../src/outbound/process-request.js';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 export const CLIENT_ID = 'outbound-fake-client-id';
 export const CLIENT_SECRET = 'outbound-fake-client-secret';
@@ -133,10 +133,12 @@ export function paymentRequestEvent(opportunityId: string, options: { mode?: str
         Days_Until_Due__c: options.daysUntilDue ?? null,
         Requested_By__c: '005Ab0000000001AAA',
         CreatedById: '005Ab0000000001AAA',
-        CreatedDate: '2026-11-01T00:00:00.000Z',
+        // Epoch milliseconds, as Event Relay renders a platform event's system date fields.
+        CreatedDate: Date.parse('2026-11-01T00:00:00.000Z'),
         EventUuid: eventUuid,
       },
       schemaId: 'fake_schema_id_0001',
+      replayId: '1',
       id: eventUuid,
     },
   };

@@ -18,7 +18,7 @@ import { createStripeClient } from '../../src/stripe/client.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
 import { inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 export interface SentMessage {
   readonly body: string;

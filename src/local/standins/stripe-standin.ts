@@ -22,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
-import { STRIPE_API_VERSION } from '../../src/stripe/event-schemas.js';
+import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
 
 type Json = Record<string, any>;
