@@ -4,14 +4,20 @@
  * rotated key is picked up without a redeploy.
  */
 import Stripe from 'stripe';
-import type { StripeApiSettings } from '../config.js';
 import { AuthenticationError } from '../errors.js';
 import { CachedSecret } from '../secrets.js';
 import { classifyStripeError, createStripeClient, type StripeClientOptions } from './client.js';
 
 export type StripeCall = <T>(action: string, op: (stripe: Stripe) => Promise<T>) => Promise<T>;
 
-export function keyedStripe(settings: StripeApiSettings, options: Omit<StripeClientOptions, 'apiUrl'> = {}): StripeCall {
+/** The key as configured (config.ts's StripeApiSettings has this shape). */
+export interface StripeKeySettings {
+  readonly secretKey: string | undefined;
+  readonly secretKeyArn: string | undefined;
+  readonly apiUrl: string | undefined;
+}
+
+export function keyedStripe(settings: StripeKeySettings, options: Omit<StripeClientOptions, 'apiUrl'> = {}): StripeCall {
   const key = new CachedSecret({ value: settings.secretKey, arn: settings.secretKeyArn }, undefined, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
   const attempt = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T> => {
