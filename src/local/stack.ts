@@ -126,6 +126,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       deadLetter: async (record, failure) => {
         queue.deadLetter(record, failure, { attributes: deadLetterAttributes(record.messageAttributes, failure) });
       },
+      // The same backoff as in AWS: a retried message waits in the queue, not in a tight loop.
+      changeVisibility: async (changes) => {
+        for (const change of changes) queue.changeVisibility(change.receiptHandle, change.delaySeconds);
+      },
     });
     const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });
 

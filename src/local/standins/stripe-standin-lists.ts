@@ -297,12 +297,18 @@ export function createObjectLists(options: ObjectListsOptions): ObjectLists {
       const createdOk = createdFilter(params);
       const matches = resourceFilter(resource as ListedResource, params);
       const fields = expandedFields(params, 'data.');
+      // An invoice's `payments` is includable only (docs.stripe.com/api/invoice-payment/list).
+      const hidden = resource === 'invoices' && !fields.includes('payments') ? ['payments'] : [];
       return page(
         `/v1/${resource}`,
         entriesOf(resource as ListedResource),
         (e) => createdOk(e.created) && matches(store.get(e.id) as Json),
         params,
-        (e) => expand(structuredClone(store.get(e.id) as Json), fields),
+        (e) => {
+          const object = expand(structuredClone(store.get(e.id) as Json), fields);
+          for (const field of hidden) delete object[field];
+          return object;
+        },
       );
     },
   };
