@@ -48,7 +48,7 @@ describe('reconciler: webhooks that never arrived', () => {
   it('recovers exactly the events dropped during an outage, oldest first, and nothing twice', async () => {
     const events = paymentEvents(40);
     // An event type the bridge does not handle is in Stripe's log too; it must not be read.
-    h.stripe.registerEvent({ ...sampleEvent('payment_intent.succeeded', { created: nowSeconds() - 3_000 }), id: 'evt_rec_unhandled', type: 'charge.succeeded' } as Stripe.Event);
+    h.stripe.registerEvent({ ...sampleEvent('payment_intent.succeeded', { created: nowSeconds() - 3_000 }), id: 'evt_rec_unhandled', type: 'balance.available' } as Stripe.Event);
     const dropped = events.slice(10, 25);
     await h.deliver([...events.slice(0, 10), ...events.slice(25)]);
 
@@ -107,7 +107,7 @@ describe('reconciler: webhooks that never arrived', () => {
     const listed = h.stripe.requests.filter((r) => r.path === '/v1/events');
     expect(listed.length).toBeGreaterThan(0);
     for (const request of listed) {
-      expect(Object.keys(request.params['types'] as object).length).toBeLessThanOrEqual(MAX_TYPES_PER_REQUEST);
+      expect(Object.keys(request.params).filter((name) => name.startsWith('types[')).length).toBeLessThanOrEqual(MAX_TYPES_PER_REQUEST);
       expect(request.status).toBe(200);
     }
     // The stand-in refuses more, as Stripe does.

@@ -59,8 +59,8 @@ describe('reconciler app', () => {
   it('needs a Stripe key and only the event types the bridge maps', () => {
     const base = { DEDUP_TABLE_NAME: 't', INBOUND_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/1/q' };
     expect(() => loadReconcilerConfig(base)).toThrow(ConfigError);
-    expect(() => loadReconcilerConfig({ ...base, STRIPE_SECRET_KEY: 'rk_test_x', STRIPE_HANDLED_EVENT_TYPES: 'charge.succeeded' })).toThrow(
-      /STRIPE_HANDLED_EVENT_TYPES: the bridge has no mapper for charge.succeeded/,
+    expect(() => loadReconcilerConfig({ ...base, STRIPE_SECRET_KEY: 'rk_test_x', STRIPE_HANDLED_EVENT_TYPES: 'balance.available' })).toThrow(
+      /STRIPE_HANDLED_EVENT_TYPES: the bridge has no mapper for balance.available/,
     );
     expect(loadReconcilerConfig({ ...base, STRIPE_SECRET_KEY_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:k-AbCdEf' })).toMatchObject({
       settleSeconds: 600,

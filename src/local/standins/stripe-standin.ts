@@ -432,7 +432,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
     }
     if (method === 'GET') {
-      const listed = lists.route(resource as string, objectId, action, params, now());
+      const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
       if (listed !== undefined) return ok(listed);
       if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
       if (resource === 'invoices' && objectId !== undefined && action === undefined) {
@@ -488,7 +488,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const path = target.pathname;
     const keyHeader = req.headers['idempotency-key'];
     const idempotencyKey = typeof keyHeader === 'string' && keyHeader !== '' ? keyHeader : undefined;
-    const params = method === 'POST' ? parseStripeForm(raw) : parseStripeForm(target.search.slice(1));
+    const params = method === 'POST' ? parseStripeForm(raw) : Object.fromEntries(target.searchParams);
     const record = (status: number, replayed = false): void => {
       requests.push({ method, path, idempotencyKey, params, status, replayed });
     };
