@@ -1,21 +1,83 @@
 /**
- * How `npm run send-event` finds the webhook secret a running `npm start` generated: the stack
- * writes its URL and secret to a small file in the OS temp directory, keyed by port, readable by
- * the current user only, and removes it when it stops.
+ * How `npm run send-event` and the operator CLI's `--local` find a running `npm start`: the stack
+ * writes its URL, webhook secret, queue URLs/ARNs, outbound function name and (embedded Stripe
+ * only) Stripe API base and fake key to a small file in the OS temp directory, keyed by port,
+ * readable by the current user only, and removes it when it stops. A real Stripe key is never
+ * written there.
  */
-import { readFile, unlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { EMBEDDED_STRIPE_KEY } from './environment.js';
+import type { LocalStack } from './stack.js';
 
 export interface LocalStackState {
   readonly url: string;
   readonly port: number;
   readonly webhookSecret: string | undefined;
   readonly pid: number;
+  readonly queues?: {
+    readonly inbound: { readonly url: string; readonly arn: string };
+    readonly inboundDlq: { readonly url: string; readonly arn: string };
+    readonly outboundDlq: { readonly url: string; readonly arn: string };
+  };
+  readonly outboundFunctionName?: string;
+  /** Only when Stripe is the embedded stand-in: its base URL and the fake key it accepts. */
+  readonly embeddedStripe?: { readonly apiUrl: string; readonly secretKey: string };
 }
 
+const PREFIX = 'stripe-sf-bridge-local-';
+
 export function stateFilePath(port: number, directory: string = tmpdir()): string {
-  return join(directory, `stripe-sf-bridge-local-${port}.json`);
+  return join(directory, `${PREFIX}${port}.json`);
+}
+
+export function stateOf(stack: LocalStack, pid: number): LocalStackState {
+  const queue = (q: { url: string; arn: string }) => ({ url: q.url, arn: q.arn });
+  return {
+    url: stack.url,
+    port: stack.port,
+    webhookSecret: stack.webhookSecret,
+    pid,
+    queues: { inbound: queue(stack.queues.inbound), inboundDlq: queue(stack.queues.inboundDlq), outboundDlq: queue(stack.queues.outboundDlq) },
+    outboundFunctionName: stack.outboundFunctionName,
+    ...(stack.stripe === undefined ? {} : { embeddedStripe: { apiUrl: stack.stripe.url, secretKey: EMBEDDED_STRIPE_KEY } }),
+  };
+}
+
+/** Whether the process that wrote a state file still runs (a crashed stack leaves its file). */
+function alive(pid: number): boolean {
+  if (pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * The running stacks' states: the one on `port` when given, else every live one in `directory`
+ * (a user normally runs one; several means the caller must choose).
+ */
+export async function findRunningStacks(options: { readonly port?: number; readonly directory?: string } = {}): Promise<LocalStackState[]> {
+  const directory = options.directory ?? tmpdir();
+  if (options.port !== undefined) {
+    const state = await readStateFile(stateFilePath(options.port, directory));
+    return state === undefined ? [] : [state];
+  }
+  let names: string[];
+  try {
+    names = await readdir(directory);
+  } catch {
+    return [];
+  }
+  const states: LocalStackState[] = [];
+  for (const name of names.filter((n) => n.startsWith(PREFIX) && n.endsWith('.json')).sort()) {
+    const state = await readStateFile(join(directory, name)).catch(() => undefined);
+    if (state !== undefined && alive(state.pid)) states.push(state);
+  }
+  return states;
 }
 
 export async function writeStateFile(path: string, state: LocalStackState): Promise<void> {
@@ -35,6 +97,7 @@ export async function readStateFile(path: string): Promise<LocalStackState | und
   const parsed = JSON.parse(text) as Partial<LocalStackState>;
   if (typeof parsed.url !== 'string' || typeof parsed.port !== 'number') return undefined;
   return {
+    ...parsed,
     url: parsed.url,
     port: parsed.port,
     webhookSecret: typeof parsed.webhookSecret === 'string' ? parsed.webhookSecret : undefined,
