@@ -52,16 +52,19 @@ const contextSchema = z
       .regex(/^\d{2,3}\.0$/, 'must look like 64.0')
       .default('64.0'),
     stripeDaysUntilDue: intIn(1, 365, 30),
-    /** Currency of Opportunities in single-currency orgs (multi-currency orgs use CurrencyIsoCode). */
+    /**
+     * Overrides only: the outbound function reads the org's currencies from Salesforce (describe of
+     * Opportunity, Organization.DefaultCurrencyIsoCode). Unset (the default) passes nothing.
+     */
     stripeDefaultCurrency: z
       .string()
       .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-      .default('usd')
-      .transform((v) => v.toLowerCase()),
+      .transform((v) => v.toLowerCase())
+      .optional(),
     salesforceMultiCurrency: z
       .union([z.boolean(), z.enum(['true', 'false'])])
-      .default(false)
-      .transform((v) => v === true || v === 'true'),
+      .transform((v) => v === true || v === 'true')
+      .optional(),
     webhookRateLimit: intIn(1, 10_000, 50),
     webhookBurstLimit: intIn(1, 5_000, 100),
     stripeWebhookSecretArn: secretArn,

@@ -114,14 +114,18 @@ const outboundSchema = z.object({
   ...salesforceShape,
   ...stripeApiShape,
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
-  /** Currency of Opportunities in orgs without multi-currency (no CurrencyIsoCode field). */
+  /**
+   * Override only: the corporate currency is read from Salesforce (Organization.DefaultCurrencyIsoCode).
+   * Set it to bill single-currency orgs in another currency than Salesforce reports.
+   */
   STRIPE_DEFAULT_CURRENCY: z.pipe(
-    z._default(z.string().check(z.trim(), z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')), 'usd'),
-    z.transform((v: string) => v.toLowerCase()),
-  ),
+    optionalText,
+    z.transform((v: string | undefined) => v?.toLowerCase()),
+  ).check(z.refine((v) => v === undefined || /^[a-z]{3}$/.test(v), 'must be an ISO 4217 code such as usd')),
+  /** Override only: multi-currency is detected from Opportunity's describe (CurrencyIsoCode). */
   SALESFORCE_MULTI_CURRENCY: z.pipe(
-    z._default(z.enum(['true', 'false', '']), 'false'),
-    z.transform((v: 'true' | 'false' | '') => v === 'true'),
+    z.optional(z.enum(['true', 'false', ''])),
+    z.transform((v: 'true' | 'false' | '' | undefined) => (v === undefined || v === '' ? undefined : v === 'true')),
   ),
 });
 
@@ -182,9 +186,15 @@ export interface OutboundConfig {
   readonly salesforce: SalesforceSettings;
   readonly stripe: StripeApiSettings;
   readonly daysUntilDue: number;
-  readonly defaultCurrency: string;
-  /** When true, Opportunity and line item currencies come from CurrencyIsoCode. */
-  readonly multiCurrency: boolean;
+  /** What the deployment says instead of asking Salesforce; undefined (the default) asks Salesforce. */
+  readonly currencyOverrides: CurrencyOverrides;
+}
+
+export interface CurrencyOverrides {
+  /** Lower-case ISO code used as the org's corporate currency (STRIPE_DEFAULT_CURRENCY). */
+  readonly defaultCurrency: string | undefined;
+  /** Whether records carry CurrencyIsoCode (SALESFORCE_MULTI_CURRENCY). */
+  readonly multiCurrency: boolean | undefined;
 }
 
 function parse<T extends z.ZodMiniType>(
@@ -271,7 +281,6 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     salesforce: salesforceSettings(v),
     stripe: stripeSettings(v),
     daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
-    defaultCurrency: v.STRIPE_DEFAULT_CURRENCY,
-    multiCurrency: v.SALESFORCE_MULTI_CURRENCY,
+    currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
   };
 }

@@ -158,7 +158,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const dynamo: LocalDynamo = await startDynalite(env['DEDUP_TABLE_NAME']?.trim() || LOCAL_DEDUP_TABLE);
     closers.push(() => dynamo.close());
-    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn() : undefined;
+    // A multi-currency org (corporate USD) with a USD and a JPY Opportunity: the currency comes from the record.
+    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn({ organization: { multiCurrency: true, defaultCurrencyIsoCode: 'USD' } }) : undefined;
     if (salesforce !== undefined) closers.push(() => salesforce.close());
     const stripe = plan.stripe === 'embedded' ? await startStripeStandIn() : undefined;
     if (stripe !== undefined) closers.push(() => stripe.close());

@@ -52,4 +52,20 @@ describe('configuration', () => {
     expect(config.salesforce).toMatchObject({ loginUrl: 'https://login.salesforce.com', apiVersion: '64.0' });
     expect(config.dedup).toEqual({ tableName: 't', leaseSeconds: 120, ttlDays: 35 });
   });
+
+  it('asks Salesforce for the currencies unless STRIPE_DEFAULT_CURRENCY or SALESFORCE_MULTI_CURRENCY override them', () => {
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't' }).currencyOverrides).toEqual({ defaultCurrency: undefined, multiCurrency: undefined });
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: '', SALESFORCE_MULTI_CURRENCY: '' }).currencyOverrides).toEqual({
+      defaultCurrency: undefined,
+      multiCurrency: undefined,
+    });
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: 'JPY', SALESFORCE_MULTI_CURRENCY: 'false' }).currencyOverrides).toEqual({
+      defaultCurrency: 'jpy',
+      multiCurrency: false,
+    });
+    expect(configError(() => loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: 'euro', SALESFORCE_MULTI_CURRENCY: 'yes' })).variables.toSorted()).toEqual([
+      'SALESFORCE_MULTI_CURRENCY',
+      'STRIPE_DEFAULT_CURRENCY',
+    ]);
+  });
 });

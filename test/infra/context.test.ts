@@ -35,8 +35,9 @@ describe('bridge settings from CDK context', () => {
     expect(s).toMatchObject({ batchSize: 100, maxBatchingWindowSeconds: 20, maxConcurrency: 2, alarmEmail: 'ops@example.com' });
   });
 
-  it('configures the currency for single- and multi-currency orgs', () => {
-    expect(read({})).toMatchObject({ stripeDefaultCurrency: 'usd', salesforceMultiCurrency: false });
+  it('passes currency overrides only when given (the org is asked otherwise)', () => {
+    expect(read({}).stripeDefaultCurrency).toBeUndefined();
+    expect(read({}).salesforceMultiCurrency).toBeUndefined();
     expect(read({ stripeDefaultCurrency: 'EUR', salesforceMultiCurrency: 'true' })).toMatchObject({
       stripeDefaultCurrency: 'eur',
       salesforceMultiCurrency: true,

@@ -156,9 +156,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeKeySecret },
         STRIPE_DAYS_UNTIL_DUE: '30',
-        STRIPE_DEFAULT_CURRENCY: 'usd',
-        SALESFORCE_MULTI_CURRENCY: 'false',
       });
+      // The currencies come from the org; the variables are overrides, unset unless configured.
+      expect(env(ids.outboundFn)).not.toHaveProperty('STRIPE_DEFAULT_CURRENCY');
+      expect(env(ids.outboundFn)).not.toHaveProperty('SALESFORCE_MULTI_CURRENCY');
       expect(env(ids.outboundFn)).not.toHaveProperty('STRIPE_WEBHOOK_SECRET_ARN');
     });
 

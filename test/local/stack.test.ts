@@ -12,7 +12,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { closedWonEvent } from '../../src/local/platform-event.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { stateFilePath, writeStateFile } from '../../src/local/state-file.js';
@@ -82,6 +82,22 @@ describe('the local stack with no configuration', () => {
       Stripe_Invoice_Url__c: invoices[0]?.hosted_invoice_url,
       Stripe_Payment_Status__c: 'Awaiting Payment',
       Stripe_Sync_Error__c: null,
+    });
+  });
+
+  it('bills the JPY Opportunity in JPY through `send-event -- closed-won-jpy`, with no variable set', async () => {
+    const out: string[] = [];
+    const code = await runSendEvent(['closed-won-jpy', '--url', stack.url], { env: {}, out: (text) => out.push(text), err: (text) => out.push(text) });
+
+    expect(code).toBe(0);
+    expect(out.join('')).toContain(`for Opportunity ${SAMPLE_JPY_OPPORTUNITY_ID}`);
+    const jpyOpportunityId = stack.seeded?.jpyOpportunityId as string;
+    const invoices = (stack.stripe?.invoices() ?? []).filter((i) => i.metadata.salesforce_opportunity_id === jpyOpportunityId);
+    // 3 × 5,000 JPY: a zero-decimal currency, so 15000 minor units.
+    expect(invoices.map((i) => [i.currency, i.amount_due, i.status])).toEqual([['jpy', 15000, 'open']]);
+    expect(stack.salesforce?.records('Opportunity').find((o) => o.Id === jpyOpportunityId)).toMatchObject({
+      Stripe_Invoice_Id__c: invoices[0]?.id,
+      Stripe_Payment_Status__c: 'Awaiting Payment',
     });
   });
 
@@ -156,7 +172,7 @@ describe('the local stack with no configuration', () => {
     expect(records.status).toBe(200);
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
     expect(body.objects.Stripe_Payment__c).toHaveLength(1);
-    expect(body.objects.Opportunity).toHaveLength(1);
+    expect(body.objects.Opportunity).toHaveLength(2);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
     expect(events.events.length).toBeGreaterThanOrEqual(3);
