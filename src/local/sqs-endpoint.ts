@@ -13,11 +13,10 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { MessageAttributeValue } from '@aws-sdk/client-sqs';
+import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../ops/local-aws.js';
 import type { LocalQueue, ReceivedMessage } from './local-queue.js';
 
 export const SQS_JSON_CONTENT_TYPE = 'application/x-amz-json-1.0';
-export const LOCAL_ACCOUNT_ID = '000000000000';
-export const LOCAL_REGION = 'us-east-1';
 
 export interface LocalSqsQueue {
   readonly name: string;

@@ -29,7 +29,7 @@ import { ActivityLog } from './activity.js';
 import { componentEnvs, LOCAL_DEDUP_TABLE, LOCAL_OUTBOUND_FUNCTION, LOCAL_QUEUE_NAMES, localQueueUrl, planLocalStack, type LocalPlan } from './environment.js';
 import { explainOutcome } from './explain.js';
 import { createLambdaEndpoint } from './lambda-endpoint.js';
-import { localAwsConfig } from './local-aws.js';
+import { localAwsConfig } from '../ops/local-aws.js';
 import { LocalQueue, type QueuedMessage } from './local-queue.js';
 import { observingDestination, type OutcomeLine } from './outcome-observer.js';
 import { startPoller, type QueuePoller } from './poller.js';

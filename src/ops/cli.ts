@@ -29,7 +29,7 @@ import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
 import { dlqStats, type DlqStats } from './stats.js';
 import { dlqUrlFor, inboundQueueUrlOf, outboundFunctionOf, queueArnOf, resolveTargets, type Targets } from './targets.js';
 import { resolveLocalTarget } from './local-target.js';
-import type { LocalStackState } from '../local/state-file.js';
+import type { LocalStackState } from './local-state.js';
 
 export interface CliDeps {
   readonly env: Env;

@@ -5,8 +5,8 @@
  * endpoints with fake credentials.
  */
 import type { Env } from '../config.js';
-import { localAwsConfig, type LocalAwsClientConfig } from '../local/local-aws.js';
-import { findRunningStacks, type LocalStackState } from '../local/state-file.js';
+import { localAwsConfig, type LocalAwsClientConfig } from './local-aws.js';
+import { findRunningStacks, type LocalStackState } from './local-state.js';
 import { UsageError } from './errors.js';
 import type { TargetOptions, Targets } from './targets.js';
 

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { localAwsConfig } from '../../src/local/local-aws.js';
+import { localAwsConfig } from '../../src/ops/local-aws.js';
 import { closedWonEvent } from '../../src/local/platform-event.js';
 import { sampleEvent } from '../../src/local/sample-events.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';

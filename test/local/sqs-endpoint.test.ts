@@ -23,7 +23,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { localAwsConfig } from '../../src/local/local-aws.js';
+import { localAwsConfig } from '../../src/ops/local-aws.js';
 import { LocalQueue } from '../../src/local/local-queue.js';
 import { createSqsEndpoint, md5OfMessageAttributes, type SqsEndpoint } from '../../src/local/sqs-endpoint.js';
 

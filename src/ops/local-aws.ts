@@ -3,7 +3,9 @@
  * endpoint, a fixed region, and obviously fake static credentials (the stack checks no
  * signatures; fake ones keep the SDK from looking for real ones in ~/.aws).
  */
-import { LOCAL_REGION } from './sqs-endpoint.js';
+/** The local stack's SQS account and region (queue ARNs and URLs name them). */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+export const LOCAL_REGION = 'us-east-1';
 
 export interface LocalAwsClientConfig {
   readonly endpoint: string;
