@@ -144,6 +144,7 @@ export function componentEnvs(env: Env, plan: LocalPlan, endpoints: EmbeddedEndp
       ...dedup,
       ...salesforce,
       ...stripe,
+      INBOUND_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inbound),
       INBOUND_DLQ_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inboundDlq),
       MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount),
     },

@@ -19,10 +19,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { MessageAttributeValue, SendMessageCommand, SendMessageCommandOutput } from '@aws-sdk/client-sqs';
 import type { MessageSender } from '../ingress/enqueue.js';
 import type { InboundRecord } from '../inbound/ports.js';
+import { DEFAULT_RETRY_POLICY, maxReceivesWithin } from '../resilience/retry-schedule.js';
 
 export const DEFAULT_BATCH_SIZE = 10;
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+/** As in AWS: high enough that the consumer's retry horizon, not a receive count, ends retries. */
+export const DEFAULT_MAX_RECEIVE_COUNT = maxReceivesWithin(DEFAULT_RETRY_POLICY);
 
 export interface LocalQueueOptions {
   readonly batchSize?: number;
@@ -176,10 +178,11 @@ export class LocalQueue implements MessageSender {
   }
 
   /**
-   * ChangeMessageVisibility: the message becomes visible `timeoutMs` from now (0: at once). Only a
+   * ChangeMessageVisibility: the message becomes visible `seconds` from now (0: at once). Only a
    * message in flight under its latest receipt handle can be changed, as in SQS.
    */
-  changeVisibility(receiptHandle: string, timeoutMs: number): 'changed' | 'not_in_flight' | 'invalid' {
+  changeVisibility(receiptHandle: string, seconds: number): 'changed' | 'not_in_flight' | 'invalid' {
+    const timeoutMs = seconds * 1000;
     const state = this.handleState(receiptHandle);
     if (state === 'invalid') return 'invalid';
     const message = this.messages.get(messageIdOf(receiptHandle));

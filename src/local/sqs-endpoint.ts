@@ -304,7 +304,7 @@ export function createSqsEndpoint(options: { readonly queues: readonly LocalSqsQ
   };
 
   const changeOne = (queue: LocalQueue, handle: string, seconds: number): void => {
-    const result = queue.changeVisibility(handle, seconds * 1000);
+    const result = queue.changeVisibility(handle, seconds);
     if (result === 'invalid') fail('ReceiptHandleIsInvalid', 'ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
     if (result === 'not_in_flight') fail('MessageNotInflight', 'AWS.SimpleQueueService.MessageNotInflight', 'The message referred to is not in flight.');
   };

@@ -212,6 +212,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
       dynamo: dynamo.client,
       salesforceSession: session,
+      // Dead letters and the retry backoff (ChangeMessageVisibilityBatch) go through the SDK over
+      // SQS's protocol to this stack's queues, exactly as in Lambda.
       sqs,
     });
     const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });

@@ -107,7 +107,7 @@ describe('LocalQueue', () => {
     const { queue, clock } = clockedQueue();
     queue.enqueue('payload');
     const [first] = queue.receive();
-    expect(queue.changeVisibility(first!.receiptHandle, 120_000)).toBe('changed');
+    expect(queue.changeVisibility(first!.receiptHandle, 120)).toBe('changed');
     clock.ms += 60_000;
     expect(queue.receive()).toEqual([]);
     expect(queue.changeVisibility(first!.receiptHandle, 0)).toBe('changed');

@@ -166,6 +166,27 @@ describe('the local stack with no configuration', () => {
     expect(stack.activity.get(event.id)?.note).toContain(String(entry?.code));
   });
 
+  it('rides out Salesforce downtime as in AWS: the event waits out a backoff in the queue, nothing is dead-lettered', async () => {
+    const deadBefore = stack.inboundDlq.peek().length;
+    stack.salesforce?.failNextRequests(1000, 503, 'SERVER_UNAVAILABLE');
+    try {
+      const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_outage01', objectId: 'pi_local_test_outage01' });
+      const { payload, signature } = signed(event);
+      expect((await postWebhook(payload, signature)).status).toBe(200);
+      await stack.idle();
+
+      expect(stack.activity.get(event.id)).toMatchObject({ status: 'retry', receiveCount: 1 });
+      expect(stack.queue.stats()).toMatchObject({ visible: 0, inFlight: 1 });
+      expect(stack.inboundDlq.peek()).toHaveLength(deadBefore);
+      // The first backoff (5–10 s), not the local visibility timeout (30 s), decides when it returns.
+      const returnsIn = (stack.queue.nextVisibleAt() ?? 0) - Date.now();
+      expect(returnsIn).toBeGreaterThan(0);
+      expect(returnsIn).toBeLessThanOrEqual(10_000);
+    } finally {
+      stack.salesforce?.clearFailures();
+    }
+  });
+
   it('serves the records, events and an escaped HTML home page', async () => {
     stack.salesforce?.insert('Account', { Name: 'Someone Private', Stripe_Customer_Id__c: '<script>alert("x")</script>' });
     const records = await fetch(`${stack.url}/salesforce/records`);
