@@ -3,6 +3,8 @@
  * once so a typo fails the synth with every offending key named, not a half-built stack.
  */
 import * as z from 'zod';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/resilience/retry-schedule.js';
+import { consumerVisibilitySeconds, redriveMaxReceiveCount } from './constructs/inbound-pipeline.js';
 
 /** Values given with `-c` arrive as strings; blank means "not set". */
 const optionalText = z
@@ -67,6 +69,10 @@ const contextSchema = z
       .optional(),
     webhookRateLimit: intIn(1, 10_000, 50),
     webhookBurstLimit: intIn(1, 5_000, 100),
+    /** Transient failures are retried with backoff for this long, then dead-lettered. */
+    retryHorizonHours: intIn(1, 72, DEFAULT_RETRY_POLICY.horizonSeconds / 3600),
+    /** The longest backoff between two attempts (SQS allows 12 hours). */
+    retryMaxDelaySeconds: intIn(60, 43_200, DEFAULT_RETRY_POLICY.maxDelaySeconds),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,
@@ -79,6 +85,8 @@ const contextSchema = z
         message: 'set salesforceOrgId and salesforceEventChannelId together (or neither)',
       });
     }
+    const redrive = redriveMaxReceiveCount(retryPolicyOf(v), consumerVisibilitySeconds(v.maxBatchingWindowSeconds));
+    if ('problem' in redrive) ctx.addIssue({ code: 'custom', path: ['retryHorizonHours'], message: redrive.problem });
     // Lambda accepts more than 10 messages per batch only with a batching window.
     if (v.batchSize > 10 && v.maxBatchingWindowSeconds === 0) {
       ctx.addIssue({
@@ -106,4 +114,13 @@ export function readBridgeSettings(tryGetContext: (key: string) => unknown): Bri
 /** The EventBridge partner event source Salesforce Event Relay creates for this org and relay. */
 export function salesforceEventSourceName(orgId: string, channelId: string): string {
   return `aws.partner/salesforce.com/${orgId}/${channelId}`;
+}
+
+/** The consumers' retry policy from the context's horizon and longest delay. */
+export function retryPolicyOf(settings: Pick<BridgeSettings, 'retryHorizonHours' | 'retryMaxDelaySeconds'>): RetryPolicy {
+  return {
+    baseDelaySeconds: DEFAULT_RETRY_POLICY.baseDelaySeconds,
+    maxDelaySeconds: settings.retryMaxDelaySeconds,
+    horizonSeconds: settings.retryHorizonHours * 3600,
+  };
 }

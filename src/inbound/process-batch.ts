@@ -86,8 +86,6 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   };
 }
 
-const warnedApiVersions = new Set<string>();
-
 async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Prepared> {
   let envelope: EventEnvelope | undefined;
   try {
@@ -100,8 +98,8 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
       throw new PermanentError('Message body is not JSON', { code: 'EVENT_NOT_JSON', cause: err });
     }
     const interpreted = ports.interpret(await ports.expand(parsed));
+    // The interpreter logs each event API version once per cold start (src/inbound/interpret.ts).
     envelope = interpreted.envelope;
-    warnOnApiVersion(envelope, ports);
 
     const claim = await ports.store.claim(envelope.id, envelope.type);
     if (claim.status === 'completed') {
@@ -128,16 +126,6 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
   } catch (error) {
     return { kind: 'failed', record, ...(envelope ? { envelope } : {}), error };
   }
-}
-
-function warnOnApiVersion(envelope: EventEnvelope, ports: ConsumerPorts): void {
-  const version = envelope.apiVersion;
-  if (version === null || version === ports.pinnedApiVersion || warnedApiVersions.has(version)) return;
-  warnedApiVersions.add(version);
-  ports.logger.warn(
-    { eventId: envelope.id, eventApiVersion: version, pinnedApiVersion: ports.pinnedApiVersion },
-    'event API version differs from the pinned version: set the webhook endpoint to the pinned version',
-  );
 }
 
 interface GuardedClaim {
@@ -263,9 +251,10 @@ async function fail(
     }
   }
   const permanent = isPermanent(error);
-  const lastReceive = record.receiveCount >= ports.maxReceiveCount;
+  // Transient failures are retried with backoff until the retry horizon (not a receive count).
+  const decision = ports.retry.decide(record, permanent);
   const details = { errorCode: errorCode(error), reason: errorReason(error), permanent };
-  if (permanent || lastReceive) {
+  if (decision.kind === 'dead_letter') {
     try {
       await ports.deadLetter(record, {
         code: details.errorCode,
@@ -273,7 +262,7 @@ async function fail(
         failedAt: new Date(ports.now()),
         receiveCount: record.receiveCount,
       });
-      log(ports, record, envelope, 'dead_lettered', started, details, 'error');
+      log(ports, record, envelope, 'dead_lettered', started, { ...details, deadLetterCause: decision.cause }, 'error');
       return { record, outcome: 'dead_lettered' };
     } catch (err) {
       // Not acknowledged: SQS redelivers it, and its redrive policy moves it to the DLQ in the end.
@@ -281,7 +270,8 @@ async function fail(
       return { record, outcome: 'retry' };
     }
   }
-  log(ports, record, envelope, 'retry', started, details, 'warn');
+  ports.retry.later(record, decision.delaySeconds);
+  log(ports, record, envelope, 'retry', started, { ...details, retryInSeconds: decision.delaySeconds }, 'warn');
   return { record, outcome: 'retry' };
 }
 
