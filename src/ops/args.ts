@@ -35,11 +35,10 @@ export type Command =
   | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean };
 
 const COMMON_HELP = `Where (one of):
-  --stage STAGE          read queues and function from stack StripeSalesforceBridge-STAGE
+  --stage STAGE          read the queues from stack StripeSalesforceBridge-STAGE
   --stack NAME           read them from the named CloudFormation stack
   --dlq-url URL          the DLQ of --queue (overrides the stack)
-  --queue-url URL        the inbound queue (replay target; overrides the stack)
-  --function-name NAME   the outbound function (outbound replay; overrides the stack)
+  --queue-url URL        the source queue of --queue (replay target; overrides the stack)
 AWS:
   --region REGION        default: AWS_REGION / your AWS config
   --profile NAME         a profile from ~/.aws/config (default credential chain otherwise)
@@ -86,12 +85,12 @@ received with a short visibility timeout and made visible again at once: nothing
 ${COMMON_HELP}`,
   replay: `Usage: stripe-sf-bridge dlq replay (--all | --event-id ID… | --type T | --since TIME) [options]
 
-Inbound: --all starts an SQS redrive (message move task) of the whole DLQ back to the inbound
-queue and follows it to the end. Selective replay sends each matching message to the inbound
-queue with its original attributes, then deletes it from the DLQ; outbound replay invokes the
-outbound function asynchronously with the event instead. A message is deleted only after its
-send succeeded; non-matching and failed messages are made visible again. Replays are safe to
-repeat: the consumer dedups by event id and upserts by external id.
+--all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound or
+outbound) and follows it to the end. Selective replay sends each matching message back to its
+queue (inbound: with its original attributes; outbound: the EventBridge event), then deletes it
+from the DLQ. A message is deleted only after its send succeeded; non-matching and failed
+messages are made visible again. Replays are safe to repeat: both flows dedup by event id, and
+the outbound flow bills an Opportunity once.
 
   --queue inbound|outbound   default inbound
   --all                      every message
@@ -131,7 +130,6 @@ const COMMON_OPTIONS = {
   stage: { type: 'string' },
   'dlq-url': { type: 'string' },
   'queue-url': { type: 'string' },
-  'function-name': { type: 'string' },
   json: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -183,7 +181,6 @@ function common(values: Values, dlqKind: DlqKind): CommonOptions {
       dlqUrl: str(values, 'dlq-url'),
       dlqKind,
       queueUrl: str(values, 'queue-url'),
-      functionName: str(values, 'function-name'),
     },
   };
 }
@@ -268,7 +265,7 @@ function parseReplay(args: readonly string[], now: number): Command {
   if (filter.all && (eventIds.size > 0 || filter.type !== undefined || filter.since !== undefined)) {
     throw new UsageError('--all replays every message; drop --event-id/--type/--since, or drop --all');
   }
-  const maxRate = filter.all && queue === 'inbound' ? 500 : undefined;
+  const maxRate = filter.all ? 500 : undefined;
   return {
     name: 'dlq replay',
     common: common(values, queue),

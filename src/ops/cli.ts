@@ -3,7 +3,6 @@
  * prints. Exit status: 0 ok, 1 something failed, 2 usage error.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Env } from '../config.js';
 import { errorCode, errorReason } from '../errors.js';
@@ -27,7 +26,7 @@ import { redriveAll } from './redrive.js';
 import { replaySelected } from './replay.js';
 import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
 import { dlqStats, type DlqStats } from './stats.js';
-import { dlqUrlFor, inboundQueueUrlOf, outboundFunctionOf, queueArnOf, resolveTargets, type Targets } from './targets.js';
+import { dlqUrlFor, queueArnFor, queueArnOf, queueUrlFor, resolveTargets, type Targets } from './targets.js';
 
 export interface CliDeps {
   readonly env: Env;
@@ -46,7 +45,6 @@ const defaultDeps = (): CliDeps => ({
 
 interface AwsClients {
   readonly sqs: SQSClient;
-  readonly lambda: () => LambdaClient;
   readonly targets: () => Promise<Targets>;
 }
 
@@ -57,11 +55,9 @@ function awsClients(common: CommonOptions): AwsClients {
     ...(common.profile === undefined ? {} : { profile: common.profile }),
   };
   const sqs = new SQSClient(config);
-  let lambda: LambdaClient | undefined;
   let targets: Promise<Targets> | undefined;
   return {
     sqs,
-    lambda: () => (lambda ??= new LambdaClient(config)),
     targets: () => (targets ??= resolveTargets(new CloudFormationClient(config), common.targets)),
   };
 }
@@ -92,14 +88,15 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
     case 'dlq replay': {
       const targets = await aws.targets();
       const dlqUrl = dlqUrlFor(targets, command.queue);
-      if (command.queue === 'inbound' && command.filter.all) {
-        const queueUrl = inboundQueueUrlOf(targets);
+      const queueUrl = queueUrlFor(targets, command.queue);
+      if (command.filter.all) {
+        const arns = queueArnFor(targets, command.queue);
         const result = await redriveAll(
           { sqs, clock, onProgress: (p) => deps.stderr(formatRedriveProgress(p)) },
           {
             dlqUrl,
-            dlqArn: await queueArnOf(sqs, dlqUrl, targets.inboundDlqArn),
-            destinationArn: await queueArnOf(sqs, queueUrl, targets.inboundQueueArn),
+            dlqArn: await queueArnOf(sqs, dlqUrl, arns.dlq),
+            destinationArn: await queueArnOf(sqs, queueUrl, arns.queue),
             ratePerSecond: command.rate,
             dryRun: command.dryRun,
           },
@@ -107,18 +104,9 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
         print(result, () => formatRedrive(result));
         return result.dryRun || result.status === 'COMPLETED' ? 0 : 1;
       }
-      const target =
-        command.queue === 'inbound'
-          ? { kind: 'inbound' as const, dlqUrl, queueUrl: inboundQueueUrlOf(targets) }
-          : { kind: 'outbound' as const, dlqUrl, functionName: outboundFunctionOf(targets) };
       const summary = await replaySelected(
-        {
-          sqs,
-          lambda: target.kind === 'outbound' ? aws.lambda() : undefined,
-          clock,
-          onProgress: (p) => deps.stderr(formatProgress(p)),
-        },
-        target,
+        { sqs, clock, onProgress: (p) => deps.stderr(formatProgress(p)) },
+        { kind: command.queue, dlqUrl, queueUrl },
         { filter: command.filter, dryRun: command.dryRun, ratePerSecond: command.rate },
       );
       print(summary, () => formatReplay(summary));
@@ -136,7 +124,7 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
       }
       const apiUrl = deps.env.STRIPE_API_URL;
       if (apiUrl !== undefined && !URL.canParse(apiUrl)) throw new UsageError(`STRIPE_API_URL is not a URL: ${apiUrl}`);
-      const queueUrl = inboundQueueUrlOf(await aws.targets());
+      const queueUrl = queueUrlFor(await aws.targets(), 'inbound');
       const stripe = createStripeClient(secretKey, { apiUrl });
       const results = await replayStripeEvents(
         { sqs, fetchEvent: stripeEventFetcher(stripe) },

@@ -5,17 +5,19 @@
  * never lose one. Messages that do not match, or whose send failed, are made visible again.
  */
 import { DeleteMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { errorCode, errorReason, InvalidPayloadError, PermanentError } from '../errors.js';
+import { errorCode, errorReason } from '../errors.js';
 import { createPacer, type Clock } from './clock.js';
 import { describe, originalAttributes, type DlqEntry } from './dlq-message.js';
 import { matchesFilter, type ReplayFilter } from './filter.js';
 import { receiveBatch, releaseMessages, type HeldMessage } from './receive.js';
+import type { DlqKind } from './targets.js';
 
-/** Where a message goes back to: the inbound queue, or the outbound function (invoked asynchronously). */
-export type ReplayTarget =
-  | { readonly kind: 'inbound'; readonly dlqUrl: string; readonly queueUrl: string }
-  | { readonly kind: 'outbound'; readonly dlqUrl: string; readonly functionName: string };
+/** Where a message goes back to: the DLQ's source queue (inbound, or outbound). */
+export interface ReplayTarget {
+  readonly kind: DlqKind;
+  readonly dlqUrl: string;
+  readonly queueUrl: string;
+}
 
 export interface ReplayOptions {
   readonly filter: ReplayFilter;
@@ -55,7 +57,6 @@ export interface ReplaySummary extends ReplayProgress {
 
 export interface ReplayDeps {
   readonly sqs: SQSClient;
-  readonly lambda?: LambdaClient | undefined;
   readonly clock: Clock;
   readonly onProgress?: ((progress: ReplayProgress) => void) | undefined;
 }
@@ -63,27 +64,11 @@ export interface ReplayDeps {
 /** After this many receives in a row bring nothing new, the DLQ holds only messages already handled. */
 const IDLE_RECEIVES_TO_STOP = 3;
 
+/** The message as it first entered its queue: the same body, without the failure's attributes. */
 async function sendBack(deps: ReplayDeps, target: ReplayTarget, message: Message): Promise<void> {
-  const body = message.Body ?? '';
-  if (target.kind === 'inbound') {
-    await deps.sqs.send(
-      new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body, MessageAttributes: originalAttributes(message) }),
-    );
-    return;
-  }
-  if (deps.lambda === undefined) throw new PermanentError('Outbound replay needs a Lambda client', { code: 'NO_LAMBDA_CLIENT' });
-  try {
-    JSON.parse(body);
-  } catch (err) {
-    throw new InvalidPayloadError('DLQ message body is not a JSON event', { code: 'MESSAGE_INVALID', cause: err });
-  }
-  // The outbound function takes the EventBridge event; an async invoke queues it like EventBridge does.
-  const response = await deps.lambda.send(
-    new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
+  await deps.sqs.send(
+    new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: message.Body ?? '', MessageAttributes: originalAttributes(message) }),
   );
-  if (response.StatusCode !== 202) {
-    throw new PermanentError(`Lambda answered ${String(response.StatusCode)} to an asynchronous invoke`, { code: 'INVOKE_NOT_ACCEPTED' });
-  }
 }
 
 const describeError = (err: unknown): string => `${errorCode(err)}: ${errorReason(err, 200)}`;

@@ -12,6 +12,7 @@ import { createSalesforceSession, type SalesforceSession } from '../salesforce/s
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
 import { executeBillingPlan, findOpportunityInvoices } from '../stripe/outbound-operations.js';
+import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
 import { salesforceOpportunityRecords } from './salesforce-records.js';
 
@@ -27,6 +28,8 @@ export interface OutboundAppDeps {
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: OutboundStore) => OutboundStore;
   readonly now?: () => number;
+  /** Circuit breakers: Salesforce and Stripe calls are refused while their circuit is open. */
+  readonly guards?: { readonly salesforce: DependencyGuard; readonly stripe: DependencyGuard };
 }
 
 export interface OutboundApp {
@@ -66,10 +69,18 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
+  let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
+  let billing = stripeBilling(config, deps);
+  if (deps.guards !== undefined) {
+    // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
+    // successes prove nothing about availability.
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError'], ['orgProfile']);
+    billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices']);
+  }
   const ports: OutboundPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now }),
-    billing: stripeBilling(config, deps),
+    records,
+    billing,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,
