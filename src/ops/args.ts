@@ -5,6 +5,10 @@ import { isEmptyFilter, parseSince, type ReplayFilter } from './filter.js';
 import type { DlqKind, TargetOptions } from './targets.js';
 
 export interface CommonOptions {
+  /** Target the running local stack (`npm start`): its queues, function and embedded Stripe. */
+  readonly local: boolean;
+  /** An SQS/Lambda-compatible endpoint instead of AWS's (the local stack's URL, for instance). */
+  readonly endpointUrl: string | undefined;
   readonly region: string | undefined;
   readonly profile: string | undefined;
   readonly targets: TargetOptions;
@@ -35,11 +39,15 @@ export type Command =
   | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean };
 
 const COMMON_HELP = `Where (one of):
-  --stage STAGE          read the queues from stack StripeSalesforceBridge-STAGE
+  --stage STAGE          read queues and function from stack StripeSalesforceBridge-STAGE
   --stack NAME           read them from the named CloudFormation stack
   --dlq-url URL          the DLQ of --queue (overrides the stack)
   --queue-url URL        the source queue of --queue (replay target; overrides the stack)
+  --function-name NAME   the outbound function (outbound replay where there is no outbound
+                         queue: the local stack, or a stack deployed before it had one)
+  --local                the running local stack (npm start; PORT picks one of several)
 AWS:
+  --endpoint-url URL     send SQS and Lambda calls to URL instead of AWS (e.g. the local stack)
   --region REGION        default: AWS_REGION / your AWS config
   --profile NAME         a profile from ~/.aws/config (default credential chain otherwise)
 Output:
@@ -88,9 +96,10 @@ ${COMMON_HELP}`,
 --all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound or
 outbound) and follows it to the end. Selective replay sends each matching message back to its
 queue (inbound: with its original attributes; outbound: the EventBridge event), then deletes it
-from the DLQ. A message is deleted only after its send succeeded; non-matching and failed
-messages are made visible again. Replays are safe to repeat: both flows dedup by event id, and
-the outbound flow bills an Opportunity once.
+from the DLQ; where there is no outbound queue (the local stack, older stacks) outbound replay
+invokes the outbound function asynchronously with the event instead. A message is deleted only
+after its send succeeded; non-matching and failed messages are made visible again. Replays are
+safe to repeat: both flows dedup by event id, and the outbound flow bills an Opportunity once.
 
   --queue inbound|outbound   default inbound
   --all                      every message
@@ -116,7 +125,8 @@ Fetches each event from Stripe's API and enqueues it to the inbound queue exactl
 ingress would (events too large for SQS travel as a reference). Use it when a webhook never
 arrived. Stripe's API keeps events for 30 days.
 Environment: STRIPE_SECRET_KEY (a restricted key with read access to events is enough);
-STRIPE_API_URL (optional, a Stripe-compatible stand-in).
+STRIPE_API_URL (optional, a Stripe-compatible stand-in). With --local and the embedded Stripe,
+both default to the local stack's.
 
   --dry-run                  fetch and show, do not enqueue
 
@@ -124,12 +134,15 @@ ${COMMON_HELP}`,
 } as const;
 
 const COMMON_OPTIONS = {
+  local: { type: 'boolean', default: false },
+  'endpoint-url': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   stack: { type: 'string' },
   stage: { type: 'string' },
   'dlq-url': { type: 'string' },
   'queue-url': { type: 'string' },
+  'function-name': { type: 'string' },
   json: { type: 'boolean', default: false },
   debug: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
@@ -170,7 +183,15 @@ function queueKind(values: Values): DlqKind | undefined {
 }
 
 function common(values: Values, dlqKind: DlqKind): CommonOptions {
+  const local = flag(values, 'local');
+  const endpointUrl = str(values, 'endpoint-url');
+  if (local && (str(values, 'stack') !== undefined || str(values, 'stage') !== undefined)) {
+    throw new UsageError('--local targets the local stack; drop --stack/--stage');
+  }
+  if (endpointUrl !== undefined && !URL.canParse(endpointUrl)) throw new UsageError(`--endpoint-url ${endpointUrl}: not a URL`);
   return {
+    local,
+    endpointUrl,
     region: str(values, 'region'),
     profile: str(values, 'profile'),
     json: flag(values, 'json'),
@@ -181,6 +202,7 @@ function common(values: Values, dlqKind: DlqKind): CommonOptions {
       dlqUrl: str(values, 'dlq-url'),
       dlqKind,
       queueUrl: str(values, 'queue-url'),
+      functionName: str(values, 'function-name'),
     },
   };
 }
@@ -280,7 +302,8 @@ function parseReplayEvent(args: readonly string[]): Command {
   const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean', default: false } }, true);
   if (flag(values, 'help')) return { name: 'help', text: HELP.replayEvent, exitCode: 0 };
   if (positionals.length === 0) throw new UsageError('Name the event(s) to replay: replay-event evt_…');
-  const notEvents = positionals.filter((id) => !/^evt_[A-Za-z0-9]+$/.test(id));
+  // Stripe's ids are evt_ and letters/digits; the local stack's are evt_local_… (underscores).
+  const notEvents = positionals.filter((id) => !/^evt_[A-Za-z0-9_]+$/.test(id));
   if (notEvents.length > 0) throw new UsageError(`Not a Stripe event id: ${notEvents.join(', ')} (expected evt_…)`);
   return { name: 'replay-event', common: common(values, 'inbound'), eventIds: [...new Set(positionals)], dryRun: flag(values, 'dry-run') };
 }

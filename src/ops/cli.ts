@@ -3,6 +3,7 @@
  * prints. Exit status: 0 ok, 1 something failed, 2 usage error.
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Env } from '../config.js';
 import { errorCode, errorReason } from '../errors.js';
@@ -23,10 +24,12 @@ import {
 import { sampleDlq } from './peek.js';
 import { purgeDlq } from './purge.js';
 import { redriveAll } from './redrive.js';
-import { replaySelected } from './replay.js';
+import { replaySelected, type ReplayTarget } from './replay.js';
 import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
 import { dlqStats, type DlqStats } from './stats.js';
-import { dlqUrlFor, queueArnFor, queueArnOf, queueUrlFor, resolveTargets, type Targets } from './targets.js';
+import { dlqUrlFor, outboundFunctionOf, queueArnFor, queueArnOf, queueUrlFor, resolveTargets, type Targets } from './targets.js';
+import { resolveLocalTarget } from './local-target.js';
+import type { LocalStackState } from './local-state.js';
 
 export interface CliDeps {
   readonly env: Env;
@@ -34,6 +37,8 @@ export interface CliDeps {
   readonly stdout: (line: string) => void;
   /** Progress and errors: keeps stdout clean for --json. */
   readonly stderr: (line: string) => void;
+  /** Where `--local` looks for the running stack's state file (default the OS temp directory). */
+  readonly localStateDirectory?: string;
 }
 
 const defaultDeps = (): CliDeps => ({
@@ -45,27 +50,49 @@ const defaultDeps = (): CliDeps => ({
 
 interface AwsClients {
   readonly sqs: SQSClient;
+  readonly lambda: () => LambdaClient;
   readonly targets: () => Promise<Targets>;
+  /** The local stack's state with --local (its embedded Stripe, for replay-event). */
+  readonly local: LocalStackState | undefined;
+  destroy(): void;
 }
 
-function awsClients(common: CommonOptions): AwsClients {
+async function awsClients(common: CommonOptions, deps: CliDeps): Promise<AwsClients> {
+  const local = common.local ? await resolveLocalTarget(deps.env, common.targets, deps.localStateDirectory) : undefined;
   // `profile` on the client selects the shared-config profile, as AWS_PROFILE would.
   const config = {
     ...(common.region === undefined ? {} : { region: common.region }),
     ...(common.profile === undefined ? {} : { profile: common.profile }),
+    ...(local === undefined ? {} : local.aws),
+    ...(common.endpointUrl === undefined ? {} : { endpoint: common.endpointUrl }),
   };
   const sqs = new SQSClient(config);
+  let lambda: LambdaClient | undefined;
   let targets: Promise<Targets> | undefined;
   return {
     sqs,
-    targets: () => (targets ??= resolveTargets(new CloudFormationClient(config), common.targets)),
+    lambda: () => (lambda ??= new LambdaClient(config)),
+    targets: () => (targets ??= local === undefined ? resolveTargets(new CloudFormationClient(config), common.targets) : Promise.resolve(local.targets)),
+    local: local?.state,
+    destroy() {
+      sqs.destroy();
+      lambda?.destroy();
+    },
   };
 }
 
 type Printer = (result: unknown, human: () => readonly string[]) => void;
 
 async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDeps, print: Printer): Promise<number> {
-  const aws = awsClients(command.common);
+  const aws = await awsClients(command.common, deps);
+  try {
+    return await executeWith(aws, command, deps, print);
+  } finally {
+    aws.destroy();
+  }
+}
+
+async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'help' }>, deps: CliDeps, print: Printer): Promise<number> {
   const sqs = aws.sqs;
   const clock = deps.clock;
   switch (command.name) {
@@ -88,8 +115,11 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
     case 'dlq replay': {
       const targets = await aws.targets();
       const dlqUrl = dlqUrlFor(targets, command.queue);
-      const queueUrl = queueUrlFor(targets, command.queue);
-      if (command.filter.all) {
+      // The outbound DLQ goes back to the outbound queue; without one (the local stack, a stack
+      // deployed before the outbound queue existed) its events go to the function itself.
+      const viaFunction = command.queue === 'outbound' && targets.outboundQueueUrl === undefined;
+      if (command.filter.all && !viaFunction) {
+        const queueUrl = queueUrlFor(targets, command.queue);
         const arns = queueArnFor(targets, command.queue);
         const result = await redriveAll(
           { sqs, clock, onProgress: (p) => deps.stderr(formatRedriveProgress(p)) },
@@ -104,9 +134,17 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
         print(result, () => formatRedrive(result));
         return result.dryRun || result.status === 'COMPLETED' ? 0 : 1;
       }
+      const target: ReplayTarget = viaFunction
+        ? { kind: 'outbound', dlqUrl, functionName: outboundFunctionOf(targets) }
+        : { kind: command.queue, dlqUrl, queueUrl: queueUrlFor(targets, command.queue) };
       const summary = await replaySelected(
-        { sqs, clock, onProgress: (p) => deps.stderr(formatProgress(p)) },
-        { kind: command.queue, dlqUrl, queueUrl },
+        {
+          sqs,
+          lambda: 'functionName' in target ? aws.lambda() : undefined,
+          clock,
+          onProgress: (p) => deps.stderr(formatProgress(p)),
+        },
+        target,
         { filter: command.filter, dryRun: command.dryRun, ratePerSecond: command.rate },
       );
       print(summary, () => formatReplay(summary));
@@ -118,11 +156,13 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
       return 0;
     }
     case 'replay-event': {
-      const secretKey = deps.env.STRIPE_SECRET_KEY;
-      if (secretKey === undefined || secretKey.trim() === '') {
+      // With --local and the embedded Stripe, the stack's Stripe is the one that knows its events.
+      const embedded = aws.local?.embeddedStripe;
+      const secretKey = nonBlank(deps.env.STRIPE_SECRET_KEY) ?? embedded?.secretKey;
+      if (secretKey === undefined) {
         throw new UsageError('Set STRIPE_SECRET_KEY (a restricted key with read access to events is enough)');
       }
-      const apiUrl = deps.env.STRIPE_API_URL;
+      const apiUrl = nonBlank(deps.env.STRIPE_API_URL) ?? (nonBlank(deps.env.STRIPE_SECRET_KEY) === undefined ? embedded?.apiUrl : undefined);
       if (apiUrl !== undefined && !URL.canParse(apiUrl)) throw new UsageError(`STRIPE_API_URL is not a URL: ${apiUrl}`);
       const queueUrl = queueUrlFor(await aws.targets(), 'inbound');
       const stripe = createStripeClient(secretKey, { apiUrl });
@@ -135,6 +175,8 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
     }
   }
 }
+
+const nonBlank = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
 function errorLines(err: unknown, debug: boolean): string[] {
   if (debug) {

@@ -5,19 +5,22 @@
  * never lose one. Messages that do not match, or whose send failed, are made visible again.
  */
 import { DeleteMessageCommand, SendMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
-import { errorCode, errorReason } from '../errors.js';
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { errorCode, errorReason, InvalidPayloadError, PermanentError } from '../errors.js';
 import { createPacer, type Clock } from './clock.js';
 import { describe, originalAttributes, type DlqEntry } from './dlq-message.js';
 import { matchesFilter, type ReplayFilter } from './filter.js';
 import { receiveBatch, releaseMessages, type HeldMessage } from './receive.js';
 import type { DlqKind } from './targets.js';
 
-/** Where a message goes back to: the DLQ's source queue (inbound, or outbound). */
-export interface ReplayTarget {
-  readonly kind: DlqKind;
-  readonly dlqUrl: string;
-  readonly queueUrl: string;
-}
+/**
+ * Where a message goes back to: the DLQ's source queue (inbound, or outbound); or, where there is
+ * no outbound queue (the local stack, a stack deployed before it had one), the outbound function,
+ * invoked asynchronously.
+ */
+export type ReplayTarget =
+  | { readonly kind: DlqKind; readonly dlqUrl: string; readonly queueUrl: string }
+  | { readonly kind: 'outbound'; readonly dlqUrl: string; readonly functionName: string };
 
 export interface ReplayOptions {
   readonly filter: ReplayFilter;
@@ -57,6 +60,7 @@ export interface ReplaySummary extends ReplayProgress {
 
 export interface ReplayDeps {
   readonly sqs: SQSClient;
+  readonly lambda?: LambdaClient | undefined;
   readonly clock: Clock;
   readonly onProgress?: ((progress: ReplayProgress) => void) | undefined;
 }
@@ -66,9 +70,24 @@ const IDLE_RECEIVES_TO_STOP = 3;
 
 /** The message as it first entered its queue: the same body, without the failure's attributes. */
 async function sendBack(deps: ReplayDeps, target: ReplayTarget, message: Message): Promise<void> {
-  await deps.sqs.send(
-    new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: message.Body ?? '', MessageAttributes: originalAttributes(message) }),
+  const body = message.Body ?? '';
+  if ('queueUrl' in target) {
+    await deps.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body, MessageAttributes: originalAttributes(message) }));
+    return;
+  }
+  if (deps.lambda === undefined) throw new PermanentError('Outbound replay needs a Lambda client', { code: 'NO_LAMBDA_CLIENT' });
+  try {
+    JSON.parse(body);
+  } catch (err) {
+    throw new InvalidPayloadError('DLQ message body is not a JSON event', { code: 'MESSAGE_INVALID', cause: err });
+  }
+  // The function takes the EventBridge event; an async invoke queues it like EventBridge did.
+  const response = await deps.lambda.send(
+    new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
   );
+  if (response.StatusCode !== 202) {
+    throw new PermanentError(`Lambda answered ${String(response.StatusCode)} to an asynchronous invoke`, { code: 'INVOKE_NOT_ACCEPTED' });
+  }
 }
 
 const describeError = (err: unknown): string => `${errorCode(err)}: ${errorReason(err, 200)}`;

@@ -1,6 +1,6 @@
 /**
- * Where the commands act: queue and DLQ URLs/ARNs, read from the bridge stack's outputs
- * (`--stack`/`--stage`) and overridden by explicit flags.
+ * Where the commands act: queue and DLQ URLs/ARNs and the outbound function, read from the bridge
+ * stack's outputs (`--stack`/`--stage`) and overridden by explicit flags.
  */
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -17,6 +17,8 @@ export interface TargetOptions {
   readonly dlqKind?: DlqKind | undefined;
   /** The source queue of the kind the command works on: replay (and replay-event, inbound) send here. */
   readonly queueUrl?: string | undefined;
+  /** The outbound function, for outbound replay where there is no outbound queue. */
+  readonly functionName?: string | undefined;
 }
 
 export interface Targets {
@@ -29,6 +31,7 @@ export interface Targets {
   readonly outboundQueueArn: string | undefined;
   readonly outboundDlqUrl: string | undefined;
   readonly outboundDlqArn: string | undefined;
+  readonly outboundFunctionName: string | undefined;
 }
 
 export async function readStackOutputs(cfn: CloudFormationClient, name: string): Promise<ReadonlyMap<string, string>> {
@@ -69,6 +72,7 @@ export async function resolveTargets(cfn: CloudFormationClient, options: TargetO
     outboundQueueArn: arnUnlessOverridden(outboundQueue, STACK_OUTPUT.outboundQueueArn),
     outboundDlqUrl: outboundDlq ?? outputs.get(STACK_OUTPUT.outboundDlqUrl),
     outboundDlqArn: arnUnlessOverridden(outboundDlq, STACK_OUTPUT.outboundDlqArn),
+    outboundFunctionName: options.functionName ?? outputs.get(STACK_OUTPUT.outboundFunctionName),
   };
 }
 
@@ -85,6 +89,13 @@ export function queueUrlFor(targets: Targets, kind: DlqKind): string {
   const url = kind === 'inbound' ? targets.inboundQueueUrl : targets.outboundQueueUrl;
   if (url === undefined) throw new UsageError(`No ${kind} queue URL: ${HOW_TO_NAME}, or --queue-url with --queue ${kind}`);
   return url;
+}
+
+export function outboundFunctionOf(targets: Targets): string {
+  if (targets.outboundFunctionName === undefined) {
+    throw new UsageError(`No outbound queue or function: ${HOW_TO_NAME}, or --queue-url (or --function-name) with --queue outbound`);
+  }
+  return targets.outboundFunctionName;
 }
 
 export function queueArnFor(targets: Targets, kind: DlqKind): { readonly queue: string | undefined; readonly dlq: string | undefined } {
