@@ -52,7 +52,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   >;
 
   beforeAll(() => {
-    synth = synthBridge();
+    synth = synthBridge({}, { bundle: true });
     const s = synth.stack;
     ids = {
       ingressFn: logicalId(s, s.ingress.handler.function),
@@ -117,7 +117,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 24 on arm64 with source maps and their own log group; no X-Ray unless configured', () => {
+    it('run Node.js 24 on arm64 with their own log group, without --enable-source-maps; no X-Ray unless configured', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
       const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
       expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn].sort());
@@ -126,9 +126,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
+        // The flag decodes the whole source map at cold start; src/stack-traces.ts maps lazily.
+        expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
         // Tracing costs per trace and Lambda samples at a fixed rate: off unless `-c tracing=active`.
         expect(fn.Properties.TracingConfig).toBeUndefined();
       }
@@ -148,7 +149,6 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         LOG_LEVEL: 'info',
         STRIPE_WEBHOOK_SECRET_ARN: { Ref: ids.webhookSecret },
         INBOUND_QUEUE_URL: { Ref: ids.queue },
-        NODE_OPTIONS: '--enable-source-maps',
       });
       expect(env(ids.consumerFn)).toMatchObject({
         DEDUP_TABLE_NAME: { Ref: ids.table },
