@@ -60,7 +60,10 @@ export interface BackfillProgress {
   readonly totals: BackfillTotals;
   /** 0..1 over all kinds, estimated from the `created` of the last object read. */
   readonly fraction: number;
+  /** Since this run started (a resumed backfill counts from its resumption). */
   readonly elapsedMs: number;
+  /** `totals.read` when this run started. */
+  readonly readAtStart: number;
 }
 
 export interface ListedPage {
@@ -105,6 +108,8 @@ export interface BackfillResult {
   readonly status: BackfillStatus;
   readonly checkpoint: BackfillCheckpoint;
   readonly resumed: boolean;
+  /** Objects read by this run (a resumed backfill read the others before). */
+  readonly readThisRun: number;
 }
 
 export class CheckpointMismatchError extends Error {
@@ -127,7 +132,7 @@ export async function runBackfill(ports: BackfillPorts, options: BackfillOptions
       `The checkpoint is of another backfill (since ${new Date(stored.since * 1000).toISOString()}, objects ${stored.objects.join(',')}${stored.dryRun ? ', dry run' : ''}): resume it with the same options, or pass --restart`,
     );
   }
-  if (stored?.finished === true) return { status: 'already_finished', checkpoint: stored, resumed: true };
+  if (stored?.finished === true) return { status: 'already_finished', checkpoint: stored, resumed: true, readThisRun: 0 };
 
   let checkpoint: BackfillCheckpoint = stored ?? {
     version: 1,
@@ -142,6 +147,8 @@ export async function runBackfill(ports: BackfillPorts, options: BackfillOptions
     totals: freshTotals(),
   };
   const totals = structuredClone(checkpoint.totals);
+  const readAtStart = totals.read;
+  const done = (status: BackfillStatus): BackfillResult => ({ status, checkpoint, resumed: stored !== undefined, readThisRun: totals.read - readAtStart });
   const save = async (next: Partial<BackfillCheckpoint>): Promise<void> => {
     checkpoint = { ...checkpoint, ...next, totals: structuredClone(totals) };
     await ports.checkpoints.save(checkpoint);
@@ -158,7 +165,7 @@ export async function runBackfill(ports: BackfillPorts, options: BackfillOptions
     let startingAfter = kind === checkpoint.kind ? checkpoint.startingAfter : undefined;
     const progress = (created: number | undefined): void => {
       const within = created === undefined ? 0 : Math.min(1, Math.max(0, (listStart - created) / Math.max(1, listStart - options.since)));
-      ports.progress({ kind, totals, fraction: (index + within) / options.objects.length, elapsedMs: ports.now() - startedAt });
+      ports.progress({ kind, totals, fraction: (index + within) / options.objects.length, elapsedMs: ports.now() - startedAt, readAtStart });
     };
 
     if (spec.resource !== undefined) {
@@ -187,18 +194,18 @@ export async function runBackfill(ports: BackfillPorts, options: BackfillOptions
         batch.push(object);
         if (batch.length < options.batchSize) continue;
         const stop = await flush();
-        if (stop !== undefined) return { status: stop, checkpoint, resumed: stored !== undefined };
+        if (stop !== undefined) return done(stop);
       }
       const stop = await flush();
-      if (stop !== undefined) return { status: stop, checkpoint, resumed: stored !== undefined };
+      if (stop !== undefined) return done(stop);
     }
     const next = options.objects[index + 1];
     await save({ kind: next, startingAfter: undefined, finished: next === undefined });
     progress(options.since);
-    if (next !== undefined && ports.stopRequested()) return { status: 'interrupted', checkpoint, resumed: stored !== undefined };
+    if (next !== undefined && ports.stopRequested()) return done('interrupted');
   }
   if (!checkpoint.finished) await save({ kind: undefined, startingAfter: undefined, finished: true });
-  return { status: 'finished', checkpoint, resumed: stored !== undefined };
+  return done('finished');
 }
 
 async function applyBatch(

@@ -50,7 +50,7 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
   const dir = mkdtempSync(join(tmpdir(), 'backfill-test-'));
   const logs = new LogCapture();
   consumer.salesforce.insert('Account', { Id: SAMPLE_ACCOUNT_ID, Name: 'Linked Account' });
-  const opportunityIds = [SAMPLE_OPPORTUNITY_ID, ...Array.from({ length: 4 }, (_, i) => `006Ab00000Backf0${i}`)];
+  const opportunityIds = [SAMPLE_OPPORTUNITY_ID, ...Array.from({ length: 4 }, (_, i) => `006Ab00000Backfi0${i}`)];
   for (const id of opportunityIds) consumer.salesforce.insert('Opportunity', { Id: id, Name: `Deal ${id}`, StageName: 'Closed Won', Amount: 49.99 });
 
   const world: BackfillWorld = {
