@@ -21,6 +21,12 @@ import { readStackOutputs } from './targets.js';
 
 const DEFAULT_API_VERSION = '64.0';
 
+/**
+ * A backfill batch advances hundreds of ordering guards at once; the SDK's default pool of 50
+ * sockets would queue them (and warn).
+ */
+const DYNAMO_SOCKETS = { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } };
+
 export interface BridgeServices {
   readonly stripe: StripeCall;
   readonly dynamo: DynamoDBClient;
@@ -51,7 +57,7 @@ export async function resolveBridgeServices(common: CommonOptions, env: Env, loc
     if (local.dynamo === undefined || (local.embeddedSalesforce === undefined && nonBlank(env['SALESFORCE_LOGIN_URL']) === undefined && nonBlank(env['SALESFORCE_INSTANCE_URL']) === undefined)) {
       throw new UsageError('The running local stack is older than this CLI (or its Salesforce is real: set SALESFORCE_*): restart it with `npm start`');
     }
-    const dynamo = new DynamoDBClient({ endpoint: local.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    const dynamo = new DynamoDBClient({ endpoint: local.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: DYNAMO_SOCKETS });
     const settings = local.embeddedSalesforce === undefined ? salesforceFromEnv(env, undefined) : embeddedSalesforce(local.embeddedSalesforce);
     return services(stripe, dynamo, local.dynamo.table, createSalesforceSession(settings, { logger }), settings.apiVersion);
   }
@@ -69,7 +75,7 @@ export async function resolveBridgeServices(common: CommonOptions, env: Env, loc
     },
   };
   const session = createSalesforceSession(settings, { logger, fetcher });
-  const built = services(stripe, new DynamoDBClient(aws), tableName, session, settings.apiVersion);
+  const built = services(stripe, new DynamoDBClient({ ...aws, requestHandler: DYNAMO_SOCKETS }), tableName, session, settings.apiVersion);
   return { ...built, destroy: () => (built.destroy(), secrets.destroy()) };
 }
 
