@@ -4,17 +4,21 @@
  * a line every few seconds otherwise); results to stdout.
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { writeFile } from 'node:fs/promises';
 import { createLogger } from '../logging.js';
+import { createDriftPorts } from '../reconcile/drift-app.js';
+import { driftReport } from '../reconcile/drift.js';
 import { createBackfillPorts } from '../reconcile/backfill-app.js';
 import { runBackfill, type BackfillProgress } from '../reconcile/backfill.js';
 import { checkpointFile } from '../reconcile/checkpoint-file.js';
 import type { Env } from '../config.js';
 import { formatBackfillProgress, formatBackfillSummary } from './backfill-format.js';
+import { driftCsv, formatDriftReport } from './drift-format.js';
 import { resolveBridgeServices } from './bridge-services.js';
 import { createPacer, type Clock } from './clock.js';
 import type { LocalStackState } from './local-state.js';
 import type { ReconcileCommand } from './reconcile-args.js';
-import type { Targets } from './targets.js';
+import { inboundQueueUrlOf, type Targets } from './targets.js';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -47,8 +51,31 @@ export async function executeReconcileCommand(command: ReconcileCommand, deps: R
     case 'backfill':
       return backfill(command, deps, print);
     case 'reconcile':
+      return drift(command, deps, print);
     case 'retry':
       throw new Error(`${command.name}: not wired yet`);
+  }
+}
+
+async function drift(command: Extract<ReconcileCommand, { name: 'reconcile' }>, deps: ReconcileCommandDeps, print: Print): Promise<number> {
+  const logger = createLogger({ service: 'reconcile', level: command.common.debug ? 'debug' : 'warn', destination: { write: (line: string) => deps.stderr(line.trimEnd()) } });
+  const services = await resolveBridgeServices(command.common, deps.env, deps.local, logger);
+  try {
+    const queueUrl = command.fix ? inboundQueueUrlOf(await deps.targets()) : undefined;
+    const ports = createDriftPorts({
+      stripe: services.stripe,
+      pace: createPacer(deps.clock, command.stripeRate),
+      salesforce: services.salesforce,
+      logger,
+      now: () => deps.clock.now(),
+      ...(queueUrl === undefined ? {} : { queue: { sqs: deps.sqs, queueUrl } }),
+    });
+    const report = await driftReport(ports, { since: command.since, kinds: command.kinds, fix: command.fix });
+    if (command.csvPath !== undefined) await writeFile(command.csvPath, driftCsv(report));
+    print(report, () => formatDriftReport(report, { fix: command.fix, csvPath: command.csvPath }));
+    return report.differences.length > 0 || report.fixFailures.length > 0 ? 1 : 0;
+  } finally {
+    services.destroy();
   }
 }
 

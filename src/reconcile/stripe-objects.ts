@@ -117,10 +117,14 @@ export function parseObjectKinds(text: string): ObjectKind[] {
   return OBJECT_KINDS.filter((k) => names.includes(k));
 }
 
-/** The synthetic event that stands for an object's current state, stamped `asOf` (seconds). */
-export function syntheticEvent(type: string, object: StripeObject, asOf: number): Record<string, unknown> {
+/**
+ * The synthetic event that stands for an object's current state, stamped `asOf` (seconds). A
+ * backfill's ids are stable per object (a resumed run repeats them); a drift fix's carry its time,
+ * so that the consumer's dedup does not take a later fix for a repeat of an earlier one.
+ */
+export function syntheticEvent(type: string, object: StripeObject, asOf: number, source: 'backfill' | 'reconcile' = 'backfill'): Record<string, unknown> {
   return {
-    id: `evt_backfill_${object.id}`,
+    id: source === 'backfill' ? `evt_backfill_${object.id}` : `evt_reconcile_${asOf}_${object.id}`,
     object: 'event',
     type,
     created: asOf,

@@ -1,9 +1,9 @@
 /**
- * `stripe-sf-bridge backfill` end to end through the CLI: arguments, the services of a running
+ * `stripe-sf-bridge backfill` and `reconcile` end to end through the CLI: arguments, the services of a running
  * local stack (its state file names the embedded Stripe, Salesforce and dynalite), the progress
  * line on a terminal, Ctrl-C and the resume, the summary.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -36,6 +36,13 @@ afterEach(async () => {
   rmSync(stateDir, { recursive: true, force: true });
   await world.close();
 });
+
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(args, { env: {}, clock: systemClock, stdout: (line) => out.push(line), stderr: (line) => err.push(line), localStateDirectory: stateDir });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
 
 async function backfill(args: string[], interruptAfterProgress?: number) {
   const out: string[] = [];
@@ -105,5 +112,22 @@ describe('backfill CLI', () => {
 
     expect((await backfill([])).code).toBe(2);
     expect((await backfill(['--since', '30d', '--objects', 'charges'])).err).toMatch(/--objects charges: Unknown object kind charges/);
+  });
+
+  it('reports drift as a table, JSON or CSV, and exits 1 when Stripe and Salesforce disagree', async () => {
+    expect((await backfill(['--since', '2024-06-01'])).code).toBe(0);
+    const clean = await cli(['reconcile', '--local', '--since', '2024-06-01']);
+    expect(clean.code).toBe(0);
+    expect(clean.out).toMatch(/^Compared 29 payments, 24 invoices, 30 subscriptions created since 2024-06-01\.\nNo differences/);
+
+    world.stripe.lists.update('invoices', 'in_bf_1', { status: 'void', amount_remaining: 0 });
+    const csv = join(world.dir, 'drift.csv');
+    const drifted = await cli(['reconcile', '--local', '--since', '2024-06-01', '--objects', 'invoices', '--csv', csv]);
+    expect(drifted.code).toBe(1);
+    expect(drifted.out).toMatch(/2 differences:\n\nobject +stripe id +field +stripe +salesforce\n-+/);
+    expect(drifted.out).toMatch(/Stripe_Invoice__c +in_bf_1 +Status__c +Void +Open/);
+    expect(readFileSync(csv, 'utf8')).toContain('invoices,Stripe_Invoice__c,in_bf_1,Status__c,Void,Open');
+    const json = JSON.parse((await cli(['reconcile', '--local', '--since', '2024-06-01', '--json'])).out);
+    expect(json.differences).toHaveLength(2);
   });
 });
