@@ -18,7 +18,7 @@ import { resolveBridgeServices } from './bridge-services.js';
 import { createPacer, type Clock } from './clock.js';
 import type { LocalStackState } from './local-state.js';
 import type { ReconcileCommand } from './reconcile-args.js';
-import { inboundQueueUrlOf, type Targets } from './targets.js';
+import { queueUrlFor, type Targets } from './targets.js';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -61,7 +61,7 @@ async function drift(command: Extract<ReconcileCommand, { name: 'reconcile' }>, 
   const logger = createLogger({ service: 'reconcile', level: command.common.debug ? 'debug' : 'warn', destination: { write: (line: string) => deps.stderr(line.trimEnd()) } });
   const services = await resolveBridgeServices(command.common, deps.env, deps.local, logger);
   try {
-    const queueUrl = command.fix ? inboundQueueUrlOf(await deps.targets()) : undefined;
+    const queueUrl = command.fix ? queueUrlFor(await deps.targets(), 'inbound') : undefined;
     const ports = createDriftPorts({
       stripe: services.stripe,
       pace: createPacer(deps.clock, command.stripeRate),
