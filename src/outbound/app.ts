@@ -12,7 +12,9 @@ import { createSalesforceSession, type SalesforceSession } from '../salesforce/s
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
 import { executeBillingPlan, findOpportunityInvoices } from '../stripe/outbound-operations.js';
-import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
+import { dispatchCommand, type CommandResult, type DispatcherPorts } from '../commands/dispatcher.js';
+import { cachedPermissionChecker, PERMISSION_CACHE_MS } from '../commands/permissions.js';
+import type { OutboundPorts, OutboundStore } from './process-request.js';
 import { salesforceOpportunityRecords } from './salesforce-records.js';
 
 export interface OutboundAppDeps {
@@ -31,7 +33,7 @@ export interface OutboundAppDeps {
 
 export interface OutboundApp {
   /** Takes the EventBridge event exactly as Lambda receives it. */
-  handle(event: unknown): Promise<OutboundResult>;
+  handle(event: unknown): Promise<CommandResult>;
   readonly session: SalesforceSession;
 }
 
@@ -66,13 +68,15 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
-  const ports: OutboundPorts = {
+  const records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
+  const ports: DispatcherPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now }),
+    records,
+    permissions: cachedPermissionChecker((soql) => records.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing: stripeBilling(config, deps),
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,
   };
-  return { handle: (event) => processPaymentRequest(event, ports), session };
+  return { handle: (event) => dispatchCommand(event, ports), session };
 }

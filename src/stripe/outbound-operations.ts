@@ -22,6 +22,10 @@ export interface BillingResult {
   readonly invoiceStatus: string | undefined;
   readonly paymentLinkId: string | undefined;
   readonly paymentLinkUrl: string | undefined;
+  readonly checkoutSessionId?: string | undefined;
+  readonly checkoutUrl?: string | undefined;
+  /** Seconds since the epoch. */
+  readonly checkoutExpiresAt?: number | undefined;
   /** The invoice is open but Stripe would not email it (e.g. the customer has no email). */
   readonly sendFailure: string | undefined;
 }
@@ -44,6 +48,8 @@ interface Progress {
   invoice: InvoiceState | undefined;
   priceIds: Map<string, string>;
   paymentLink: Stripe.PaymentLink | undefined;
+  couponId: string | undefined;
+  checkoutSession: Stripe.Checkout.Session | undefined;
   sendFailure: string | undefined;
 }
 
@@ -76,7 +82,8 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     }
     case 'create_invoice': {
       const customer = required(progress.customerId, 'the customer');
-      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options)));
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, ...discounts, customer }, options)));
       return;
     }
     case 'create_invoice_item': {
@@ -128,6 +135,27 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       progress.paymentLink = await call('paymentLinks.create', () => stripe.paymentLinks.create({ ...step.params, line_items: lineItems }, options));
       return;
     }
+    case 'create_coupon': {
+      progress.couponId = (await call('coupons.create', () => stripe.coupons.create(step.params, options))).id;
+      return;
+    }
+    case 'expire_checkout_session': {
+      try {
+        await call('checkout.sessions.expire', () => stripe.checkout.sessions.expire(step.sessionId, {}, options));
+      } catch (err) {
+        // Already expired or completed (Stripe refuses to expire a session that is not open), or
+        // gone: either way it can no longer be paid twice. A completed one means the record is
+        // paid; its webhook settles the status and the next request is refused as billed.
+        if (!isPermanent(err)) throw err;
+      }
+      return;
+    }
+    case 'create_checkout_session': {
+      const customer = required(progress.customerId, 'the customer');
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.checkoutSession = await call('checkout.sessions.create', () => stripe.checkout.sessions.create({ ...step.params, ...discounts, customer }, options));
+      return;
+    }
     default: {
       const unknown: never = step;
       throw new Error(`Unknown billing step ${JSON.stringify(unknown)}`);
@@ -146,6 +174,8 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
         : { id: plan.resumedInvoice.id, hostedInvoiceUrl: plan.resumedInvoice.hostedInvoiceUrl, status: plan.resumedInvoice.status },
     priceIds: new Map(),
     paymentLink: undefined,
+    couponId: undefined,
+    checkoutSession: undefined,
     sendFailure: undefined,
   };
   for (const step of plan.steps) await runStep(stripe, step, progress, hooks);
@@ -157,6 +187,9 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
     invoiceStatus: progress.invoice?.status,
     paymentLinkId: progress.paymentLink?.id,
     paymentLinkUrl: progress.paymentLink?.url,
+    checkoutSessionId: progress.checkoutSession?.id,
+    checkoutUrl: progress.checkoutSession?.url ?? undefined,
+    checkoutExpiresAt: progress.checkoutSession?.expires_at,
     sendFailure: progress.sendFailure,
   };
 }

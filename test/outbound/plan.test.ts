@@ -26,6 +26,7 @@ function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOppo
     },
     lineItems: [],
     ...overrides,
+    sobject: 'Opportunity',
   };
 }
 
