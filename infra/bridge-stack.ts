@@ -4,6 +4,7 @@
  * outbound → Stripe) and the operations around them. Outputs use the names the ops CLI reads.
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUT } from '../src/stack-outputs.js';
@@ -13,6 +14,7 @@ import { InboundPipeline } from './constructs/inbound-pipeline.js';
 import { Ingress } from './constructs/ingress.js';
 import { Operations } from './constructs/operations.js';
 import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
+import { Reconciler } from './constructs/reconciler.js';
 import { BridgeSecrets } from './constructs/secrets.js';
 
 export interface BridgeStackProps extends StackProps {
@@ -26,6 +28,8 @@ export class BridgeStack extends Stack {
   public readonly ingress: Ingress;
   public readonly outbound: OutboundFlow;
   public readonly operations: Operations;
+  /** Absent with `-c reconcileSchedule=off`. */
+  public readonly reconciler?: Reconciler;
 
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
@@ -84,6 +88,8 @@ export class BridgeStack extends Stack {
       logLevel: s.logLevel,
       logRetention,
       eventSourceName,
+      retryPolicy: retryPolicyOf(s),
+      maxConcurrency: s.outboundMaxConcurrency,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -93,6 +99,21 @@ export class BridgeStack extends Stack {
       outbound: this.outbound,
       alarmEmail: s.alarmEmail,
     });
+
+    if (s.reconcileSchedule !== 'off') {
+      this.reconciler = new Reconciler(this, 'Reconciler', {
+        stage: s.stage,
+        dedup: this.dedup,
+        inboundQueue: this.inbound.queue,
+        stripeApiKey: this.secrets.stripeApiKey,
+        schedule: s.reconcileSchedule,
+        settleSeconds: s.reconcileSettleSeconds,
+        logLevel: s.logLevel,
+        logRetention,
+      });
+      const topic = this.operations.alarmTopic;
+      this.reconciler.attach({ alarmAction: topic === undefined ? undefined : new SnsAction(topic), dashboard: this.operations.dashboard });
+    }
 
     this.addOutputs(eventSourceName);
   }
@@ -107,9 +128,11 @@ export class BridgeStack extends Stack {
     output(STACK_OUTPUT.inboundQueueArn, this.inbound.queue.queueArn, 'Inbound queue ARN');
     output(STACK_OUTPUT.inboundDlqUrl, this.inbound.deadLetterQueue.queueUrl, 'Inbound DLQ (dlq CLI: inspect, replay, purge)');
     output(STACK_OUTPUT.inboundDlqArn, this.inbound.deadLetterQueue.queueArn, 'Inbound DLQ ARN');
+    output(STACK_OUTPUT.outboundQueueUrl, this.outbound.queue.queueUrl, 'Outbound queue (Salesforce payment requests waiting for the outbound function)');
+    output(STACK_OUTPUT.outboundQueueArn, this.outbound.queue.queueArn, 'Outbound queue ARN');
     output(STACK_OUTPUT.outboundDlqUrl, this.outbound.deadLetterQueue.queueUrl, 'Outbound DLQ (failed Salesforce payment requests)');
     output(STACK_OUTPUT.outboundDlqArn, this.outbound.deadLetterQueue.queueArn, 'Outbound DLQ ARN');
-    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (replays from the outbound DLQ invoke it)');
+    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (its log group holds every payment request outcome)');
     output(STACK_OUTPUT.dedupTableName, this.dedup.table.tableName, 'Dedup table (event claims and ordering watermarks)');
     output(
       STACK_OUTPUT.stripeWebhookSecretArn,

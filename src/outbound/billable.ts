@@ -56,6 +56,7 @@ export interface BillableRecord {
   /** Opportunity.Stripe_Payment_Mode__c; the other objects name the command's mode. */
   readonly paymentMode: string | undefined;
   readonly stripeInvoiceId: string | undefined;
+  readonly stripePaymentLinkId?: string | undefined;
   readonly stripePaymentLinkUrl: string | undefined;
   /** The Checkout Session a previous `checkout` command issued (expired before a new one). */
   readonly stripeCheckoutSessionId?: string | undefined;
@@ -81,7 +82,7 @@ export const ACCOUNT_FIELDS = [
 ] as const;
 
 /** The write-back fields a reader needs to know what the record already shows. */
-export const SHOWN_BILLING_FIELDS = ['Stripe_Invoice_Id__c', 'Stripe_Payment_Link_Url__c', 'Stripe_Payment_Status__c'] as const;
+export const SHOWN_BILLING_FIELDS = ['Stripe_Invoice_Id__c', 'Stripe_Payment_Link_Id__c', 'Stripe_Payment_Link_Url__c', 'Stripe_Payment_Status__c'] as const;
 
 export const text = z
   .string()

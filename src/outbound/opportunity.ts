@@ -18,6 +18,7 @@ export interface BillableOpportunity extends BillableRecord {
   readonly currencyIsoCode: string | undefined;
   readonly paymentMode: string | undefined;
   readonly stripeInvoiceId: string | undefined;
+  readonly stripePaymentLinkId: string | undefined;
   readonly stripePaymentLinkUrl: string | undefined;
   /** Set by Stripe webhooks; a settled status is never overwritten by the write-back. */
   readonly stripePaymentStatus: string | undefined;
@@ -41,6 +42,7 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
     ...(options.multiCurrency ? ['CurrencyIsoCode'] : []),
     'Stripe_Payment_Mode__c',
     'Stripe_Invoice_Id__c',
+    'Stripe_Payment_Link_Id__c',
     'Stripe_Payment_Link_Url__c',
     'Stripe_Payment_Status__c',
     'Stripe_Checkout_Session_Id__c',
@@ -66,6 +68,7 @@ const opportunitySchema = z.object({
   CurrencyIsoCode: text,
   Stripe_Payment_Mode__c: text,
   Stripe_Invoice_Id__c: text,
+  Stripe_Payment_Link_Id__c: text,
   Stripe_Payment_Link_Url__c: text,
   Stripe_Payment_Status__c: text,
   Stripe_Checkout_Session_Id__c: text,
@@ -94,6 +97,7 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
     currencyIsoCode: o.CurrencyIsoCode,
     paymentMode: o.Stripe_Payment_Mode__c,
     stripeInvoiceId: o.Stripe_Invoice_Id__c,
+    stripePaymentLinkId: o.Stripe_Payment_Link_Id__c,
     stripePaymentLinkUrl: o.Stripe_Payment_Link_Url__c,
     stripePaymentStatus: o.Stripe_Payment_Status__c,
     stripeCheckoutSessionId: o.Stripe_Checkout_Session_Id__c,
