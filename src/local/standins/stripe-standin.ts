@@ -275,9 +275,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     if (params.mode !== 'payment') invalid('The stand-in creates payment-mode Checkout Sessions only.', 'mode');
     const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
     if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
-    const currency = currencyOf(lineItems[0]?.price_data ?? {}, 'currency');
+    const currency = currencyOf(lineItems[0]?.price_data ?? {});
     const subtotal = lineItems.reduce((sum, item, i) => {
-      if (currencyOf(item.price_data ?? {}, `line_items[${i}][price_data][currency]`) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
+      if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
       return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
     }, 0);
     const created = now();
@@ -308,7 +308,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       subscription: null,
       metadata: metadataOf(params),
       payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
-      line_items: lineItems.map((item) => ({ quantity: integer(item.quantity ?? 1, 'quantity'), price_data: item.price_data })),
+      line_items: lineItems.map((item) => ({
+        quantity: integer(item.quantity ?? 1, 'quantity'),
+        price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
+      })),
       url: `${url}/c/pay/${sessionId}#${randomBytes(180).toString('base64url')}`,
     };
     checkoutSessions.set(sessionId, session);
