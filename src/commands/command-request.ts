@@ -49,7 +49,8 @@ export interface CommandRequest {
   readonly modeFromRecord: boolean;
 }
 
-const payloadSchema = z.object({
+/** The payload fields read from a `Stripe_Command__e` (custom fields, then system fields); the package test checks the event has them. */
+export const COMMAND_PAYLOAD_FIELDS = {
   Command__c: text,
   Record_Id__c: text,
   Amount__c: numeric,
@@ -59,7 +60,9 @@ const payloadSchema = z.object({
   CreatedById: text,
   EventUuid: text,
   CreatedDate: instant,
-});
+};
+
+const payloadSchema = z.object(COMMAND_PAYLOAD_FIELDS);
 
 const envelopeSchema = z.object({
   id: text,
