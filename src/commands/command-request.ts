@@ -11,9 +11,10 @@
  */
 import * as z from 'zod';
 import { InvalidPayloadError } from '../errors.js';
-import { instant, numeric, PARTNER_SOURCE, parsePaymentRequest, PAYMENT_REQUEST_EVENT, text } from '../outbound/payment-request.js';
+import { COMMAND_EVENT, instant, numeric, PARTNER_SOURCE, parsePaymentRequest, PAYMENT_REQUEST_EVENT, text } from '../outbound/payment-request.js';
 
-export const COMMAND_EVENT = 'Stripe_Command__e';
+export { COMMAND_EVENT };
+
 
 /** What an admin may put in `Options__c` (JSON). Unknown keys are ignored; a wrong type is refused. */
 export interface CommandOptions {
@@ -90,11 +91,6 @@ function readOptions(raw: string | undefined): { options: CommandOptions; error:
     return { options: {}, error: `Options__c: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(value)'} ${i.message}`).join('; ')}` };
   }
   return { options: parsed.data, error: undefined };
-}
-
-/** The detail-types the outbound function accepts. */
-export function isCommandEvent(detailType: unknown): boolean {
-  return detailType === COMMAND_EVENT || detailType === PAYMENT_REQUEST_EVENT;
 }
 
 function fromPaymentRequest(event: unknown): CommandRequest {

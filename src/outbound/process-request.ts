@@ -9,7 +9,7 @@
 import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
 import { guardOf } from '../contracts/salesforce-mutation.js';
 import { RANK } from '../contracts/precedence.js';
-import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
+import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
