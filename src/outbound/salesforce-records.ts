@@ -3,6 +3,7 @@
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
 import type { CurrencyOverrides } from '../config.js';
+import { errorCode } from '../errors.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
@@ -93,11 +94,19 @@ export function salesforceOpportunityRecords(
       return (await query(soql)).length;
     },
     async upsertSyncLog(fields) {
-      await withSession(session, async (connection) => {
-        apiCalls += 1;
-        const result = await connection.sobject('Stripe_Sync_Log__c').upsert(fields as { Event_Id__c: string }, 'Event_Id__c');
-        if (!result.success) throw new Error('Stripe_Sync_Log__c upsert failed');
-      });
+      const upsert = (record: Readonly<Record<string, unknown>>): Promise<void> =>
+        withSession(session, async (connection) => {
+          apiCalls += 1;
+          const result = await connection.sobject('Stripe_Sync_Log__c').upsert(record as { Event_Id__c: string }, 'Event_Id__c');
+          if (!result.success) throw new Error('Stripe_Sync_Log__c upsert failed');
+        });
+      try {
+        await upsert(fields);
+      } catch (err) {
+        // A requester that is no user of this org (deleted, or a made-up id): log without the lookup.
+        if (fields['Requested_By__c'] === null || !errorCode(err).includes('INVALID_CROSS_REFERENCE_KEY')) throw err;
+        await upsert({ ...fields, Requested_By__c: null });
+      }
     },
     async saveCustomerId(accountId, customerId) {
       await update('Account', { Id: accountId, Stripe_Customer_Id__c: customerId });

@@ -266,6 +266,7 @@ describe('refusals: logged for the requester, never retried, Stripe never called
     const accountId = seedAccount(h.salesforce);
     const orderId = seedOrder(h.salesforce, accountId, [{ name: 'Widget', quantity: 1, unitPrice: 10 }]);
     const stranger = '005Ab00000NoPerm1A';
+    h.salesforce.insert('User', { Id: stranger, Name: 'New rep' });
     const event = commandEvent('invoice', orderId, { requestedBy: stranger });
     const stripeBefore = h.stripe.requests.length;
 
@@ -278,6 +279,14 @@ describe('refusals: logged for the requester, never retried, Stripe never called
     h.salesforce.grantCustomPermission(stranger, 'Stripe_Request_Payment');
     h.coldStart();
     expect(await h.app.handle(commandEvent('invoice', orderId, { requestedBy: stranger }))).toMatchObject({ outcome: 'invoiced' });
+  });
+
+  it('a requester who is no user of the org: refused, logged without the lookup', async () => {
+    const accountId = seedAccount(h.salesforce);
+    const orderId = seedOrder(h.salesforce, accountId, [{ name: 'Widget', quantity: 1, unitPrice: 10 }]);
+    const event = commandEvent('invoice', orderId, { requestedBy: '005Ab00000Ghost01A' });
+    expect(await h.app.handle(event)).toMatchObject({ outcome: 'rejected', code: 'PERMISSION_MISSING' });
+    expect(logOf(event)[0]).toMatchObject({ Status__c: 'Failed', Requested_By__c: null, Message__c: expect.stringContaining('005Ab00000Ghost01A') });
   });
 
   it('a command without a requesting user', async () => {

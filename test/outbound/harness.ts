@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
-import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/outbound/app.js';
+import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/commands/app.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';

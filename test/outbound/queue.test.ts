@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { ATTR } from '../../src/ingress/inbound-message.js';
 import { createLogger } from '../../src/logging.js';
-import { createQueuedOutbound, toQueuedRequest, type QueuedOutbound } from '../../src/outbound/queue-app.js';
+import { createQueuedOutbound, toQueuedRequest, type QueuedOutbound } from '../../src/commands/queue-app.js';
 import { drain, seededRandom, simulateSqs, visibilityDelays, type SimulatedSqs } from '../support/sqs-simulation.js';
 import { CLIENT_ID, CLIENT_SECRET, paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 

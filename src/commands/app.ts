@@ -19,12 +19,12 @@ import {
   findOpportunityPaymentLinks,
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
-import type { BillingRecordsPort } from './billing-claim.js';
+import type { BillingRecordsPort } from '../outbound/billing-claim.js';
 import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
-import { dispatchCommand, type CommandResult, type DispatcherPorts } from '../commands/dispatcher.js';
-import { cachedPermissionChecker, PERMISSION_CACHE_MS } from '../commands/permissions.js';
-import type { OutboundPorts, OutboundStore } from './process-request.js';
-import { salesforceOpportunityRecords, type OpportunityRecords } from './salesforce-records.js';
+import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
+import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
+import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
 export interface OutboundAppDeps {
   readonly config: OutboundConfig;
