@@ -15,7 +15,8 @@ import { Ingress } from './constructs/ingress.js';
 import { Operations } from './constructs/operations.js';
 import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
 import { Reconciler } from './constructs/reconciler.js';
-import { BridgeSecrets } from './constructs/secrets.js';
+import { BridgeSecrets, STRIPE_READ_KEY_PERMISSIONS } from './constructs/secrets.js';
+import { TRACING_CONTEXT } from './constructs/bridge-function.js';
 
 export interface BridgeStackProps extends StackProps {
   readonly settings: BridgeSettings;
@@ -34,6 +35,8 @@ export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
     const s = props.settings;
+    // Read by every BridgeFunction below (set before any child exists).
+    this.node.setContext(TRACING_CONTEXT, s.tracing);
     const logRetention = s.logRetentionDays as RetentionDays;
 
     Tags.of(this).add('Application', 'stripe-salesforce-bridge');
@@ -43,6 +46,7 @@ export class BridgeStack extends Stack {
       stage: s.stage,
       stripeWebhookSecretArn: s.stripeWebhookSecretArn,
       stripeApiKeySecretArn: s.stripeApiKeySecretArn,
+      stripeReadKeySecretArn: s.stripeReadKeySecretArn,
       salesforceCredentialsSecretArn: s.salesforceCredentialsSecretArn,
     });
 
@@ -53,7 +57,8 @@ export class BridgeStack extends Stack {
     this.inbound = new InboundPipeline(this, 'Inbound', {
       dedup: this.dedup,
       salesforceCredentials: this.secrets.salesforceCredentials,
-      stripeApiKey: this.secrets.stripeApiKey,
+      // Reads only (events too large for SQS, disputed charges, invoices): the read-only key.
+      stripeApiKey: this.secrets.stripeReadKey,
       ...salesforce,
       batchSize: s.batchSize,
       maxBatchingWindow: Duration.seconds(s.maxBatchingWindowSeconds),
@@ -105,7 +110,8 @@ export class BridgeStack extends Stack {
         stage: s.stage,
         dedup: this.dedup,
         inboundQueue: this.inbound.queue,
-        stripeApiKey: this.secrets.stripeApiKey,
+        // Lists events only: the read-only key.
+        stripeApiKey: this.secrets.stripeReadKey,
         schedule: s.reconcileSchedule,
         settleSeconds: s.reconcileSettleSeconds,
         logLevel: s.logLevel,
@@ -139,7 +145,12 @@ export class BridgeStack extends Stack {
       this.secrets.stripeWebhookSecret.secretArn,
       'Put the Stripe webhook signing secret (whsec_…) here',
     );
-    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key here');
+    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key that bills (outbound) here');
+    output(
+      STACK_OUTPUT.stripeReadKeySecretArn,
+      this.secrets.stripeReadKey.secretArn,
+      `Put a read-only Stripe restricted key here (${STRIPE_READ_KEY_PERMISSIONS.join(', ')})`,
+    );
     output(
       STACK_OUTPUT.salesforceCredentialsSecretArn,
       this.secrets.salesforceCredentials.secretArn,

@@ -50,6 +50,8 @@ const contextSchema = z
      */
     outboundMaxConcurrency: intIn(2, 1000, 2),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** X-Ray for every function: off by default (cost), `active` while investigating (see bridge-function.ts). */
+    tracing: z.enum(['active', 'passThrough', 'disabled']).default('disabled'),
     logRetentionDays: z.coerce
       .number()
       .int()
@@ -93,6 +95,7 @@ const contextSchema = z
     reconcileSettleSeconds: intIn(60, 86_400, 600),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
+    stripeReadKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,
   })
   .superRefine((v, ctx) => {

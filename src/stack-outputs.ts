@@ -13,6 +13,7 @@ export const STACK_OUTPUT = {
   dedupTableName: 'DedupTableName',
   stripeWebhookSecretArn: 'StripeWebhookSecretArn',
   stripeApiKeySecretArn: 'StripeApiKeySecretArn',
+  stripeReadKeySecretArn: 'StripeReadKeySecretArn',
   salesforceCredentialsSecretArn: 'SalesforceCredentialsSecretArn',
   eventRelaySetup: 'SalesforceEventRelaySetup',
 } as const;

@@ -45,13 +45,14 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     | 'table'
     | 'webhookSecret'
     | 'stripeKeySecret'
+    | 'stripeReadKeySecret'
     | 'salesforceSecret'
     | 'accessLogs',
     string
   >;
 
   beforeAll(() => {
-    synth = synthBridge();
+    synth = synthBridge({}, { bundle: true });
     const s = synth.stack;
     ids = {
       ingressFn: logicalId(s, s.ingress.handler.function),
@@ -67,6 +68,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       table: logicalId(s, s.dedup.table),
       webhookSecret: logicalId(s, s.secrets.stripeWebhookSecret as any),
       stripeKeySecret: logicalId(s, s.secrets.stripeApiKey as any),
+      stripeReadKeySecret: logicalId(s, s.secrets.stripeReadKey as any),
       salesforceSecret: logicalId(s, s.secrets.salesforceCredentials as any),
       accessLogs: logicalId(s, s.ingress.accessLogs),
     };
@@ -115,7 +117,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 24 on arm64 with X-Ray, source maps and their own log group', () => {
+    it('run Node.js 24 on arm64 with their own log group, without --enable-source-maps; no X-Ray unless configured', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
       const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
       expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn].sort());
@@ -124,11 +126,15 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          TracingConfig: { Mode: 'Active' },
-          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
+        // The flag decodes the whole source map at cold start; src/stack-traces.ts maps lazily.
+        expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+        // Tracing costs per trace and Lambda samples at a fixed rate: off unless `-c tracing=active`.
+        expect(fn.Properties.TracingConfig).toBeUndefined();
       }
+      const xray = resourcesOfType(synth.json, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((st: any) => JSON.stringify(st.Action).includes('xray:'));
+      expect(xray).toEqual([]);
     });
 
     it('set a retention on every log group', () => {
@@ -143,7 +149,6 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         LOG_LEVEL: 'info',
         STRIPE_WEBHOOK_SECRET_ARN: { Ref: ids.webhookSecret },
         INBOUND_QUEUE_URL: { Ref: ids.queue },
-        NODE_OPTIONS: '--enable-source-maps',
       });
       expect(env(ids.consumerFn)).toMatchObject({
         DEDUP_TABLE_NAME: { Ref: ids.table },
@@ -155,7 +160,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
         SALESFORCE_API_VERSION: '64.0',
-        STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeKeySecret },
+        // The consumer only reads Stripe: the read-only key, not the one that bills.
+        STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeReadKeySecret },
         EVENT_LEASE_SECONDS: '120',
       });
       expect(env(ids.outboundFn)).toMatchObject({
@@ -255,19 +261,23 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: true,
         },
       });
     });
   });
 
   describe('secrets', () => {
-    it('creates three secrets without any value in the template', () => {
+    it('creates four secrets without any value in the template, retained by cdk destroy', () => {
       const secrets = resourcesOfType(synth.json, 'AWS::SecretsManager::Secret');
-      expect(secrets).toHaveLength(3);
+      expect(secrets).toHaveLength(4);
       for (const [, secret] of secrets) {
         expect(secret.Properties).not.toHaveProperty('SecretString');
         expect(secret.Properties).not.toHaveProperty('GenerateSecretString');
+        expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       }
+      expect(synth.json.Resources[ids.stripeReadKeySecret].Properties.Description).toMatch(/Events: Read, Charges: Read, Invoices: Read/);
+      expect(synth.json.Outputs[STACK_OUTPUT.stripeReadKeySecretArn].Value).toEqual({ Ref: ids.stripeReadKeySecret });
       const valueLike = /\b(whsec|sk_test|sk_live|rk_test|rk_live)_[A-Za-z0-9]{6,}/g;
       expect(JSON.stringify(synth.json).match(valueLike) ?? []).toEqual([]);
     });
@@ -285,8 +295,6 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           'sqs:GetQueueAttributes',
           'sqs:GetQueueUrl',
           'sqs:SendMessage',
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
         ].sort(),
       );
       expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
@@ -294,7 +302,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(JSON.stringify(statements)).not.toMatch(/dynamodb|salesforce|StripeApiKey/i);
     });
 
-    it('consumer: dedup items, consume the queue, send to its DLQ, Salesforce and Stripe secrets only', () => {
+    it('consumer: dedup items, consume the queue, send to its DLQ, the Salesforce secret and the read-only Stripe key only', () => {
       const statements = roleStatements(synth.json, ids.consumerRole);
       const dynamo = [...actionsOf(statements)].filter((a) => a.startsWith('dynamodb:')).sort();
       expect(dynamo).toEqual([...DEDUP_ACTIONS].sort());
@@ -303,10 +311,9 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(actionsOf(statements)).toContain('sqs:DeleteMessage');
       const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
       expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.dlq, 'Arn'] }]);
-      expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
-        expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
+      expect(new Set(resourcesFor(statements, 'secretsmanager:').map((r) => JSON.stringify(r)))).toEqual(
+        new Set([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeReadKeySecret }].map((r) => JSON.stringify(r))),
       );
-      expect(resourcesFor(statements, 'secretsmanager:')).not.toContainEqual({ Ref: ids.webhookSecret });
     });
 
     it('outbound: dedup items, consume its queue, send to its DLQ, Salesforce and Stripe secrets; no webhook secret', () => {
@@ -323,6 +330,17 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       );
       expect(resourcesFor(statements, 'secretsmanager:')).not.toContainEqual({ Ref: ids.webhookSecret });
       expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...DEDUP_ACTIONS].sort());
+    });
+
+    it('only the outbound function holds the Stripe key that bills; the consumer and the reconciler read with the read-only key', () => {
+      const readers = resourcesOfType(synth.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${ids.stripeKeySecret}"`))
+        .flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref));
+      expect(readers).toEqual([ids.outboundRole]);
+      const reconciler = synth.stack.reconciler!.handler.function;
+      expect(synth.json.Resources[logicalId(synth.stack, reconciler)].Properties.Environment.Variables.STRIPE_SECRET_KEY_ARN).toEqual({
+        Ref: ids.stripeReadKeySecret,
+      });
     });
 
     it('uses no managed policies and no wildcard actions', () => {
@@ -488,7 +506,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   describeNagContract(() => synth.app);
 });
 
-describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching)', () => {
+describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching, tracing)', () => {
   let synth: SynthesizedBridge;
 
   beforeAll(() => {
@@ -501,10 +519,27 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
       batchSize: '50',
       maxBatchingWindowSeconds: '10',
       maxConcurrency: '3',
+      outboundMaxConcurrency: '4',
       stripeWebhookSecretArn: IMPORTED_WEBHOOK_SECRET,
+      tracing: 'active',
     });
   });
   afterAll(() => synth?.dispose());
+
+  it('traces every function when asked to, granting X-Ray writes only then', () => {
+    const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const [, fn] of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const statements = roleStatements(synth.json, logicalId(synth.stack, synth.stack.ingress.handler.role));
+    expect(actionsOf(statements)).toContain('xray:PutTraceSegments');
+  });
+
+  it('paces the outbound function as configured', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.outbound.queue), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+  });
 
   it('associates a partner event bus with the Salesforce event source', () => {
     const name = `aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`;
@@ -572,7 +607,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
   });
 
   it('imports the webhook secret by ARN and grants the ingress function exactly that ARN', () => {
-    expect(resourcesOfType(synth.json, 'AWS::SecretsManager::Secret')).toHaveLength(2);
+    expect(resourcesOfType(synth.json, 'AWS::SecretsManager::Secret')).toHaveLength(3);
     const statements = roleStatements(synth.json, logicalId(synth.stack, synth.stack.ingress.handler.role));
     expect(resourcesFor(statements, 'secretsmanager:')).toEqual([IMPORTED_WEBHOOK_SECRET]);
     expect(synth.json.Outputs[STACK_OUTPUT.stripeWebhookSecretArn].Value).toBe(IMPORTED_WEBHOOK_SECRET);
