@@ -81,8 +81,6 @@ export const ACCOUNT_FIELDS = [
   'BillingCountry',
 ] as const;
 
-/** The write-back fields a reader needs to know what the record already shows. */
-export const SHOWN_BILLING_FIELDS = ['Stripe_Invoice_Id__c', 'Stripe_Payment_Link_Id__c', 'Stripe_Payment_Link_Url__c', 'Stripe_Payment_Status__c'] as const;
 
 export const text = z
   .string()
@@ -93,6 +91,28 @@ export const decimal = z
   .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])
   .nullish()
   .transform((v) => v ?? undefined);
+
+/** The write-back fields a reader needs to know what a Quote, Order or Contract already shows. */
+export const shownBillingShape = {
+  Stripe_Invoice_Id__c: text,
+  Stripe_Payment_Link_Id__c: text,
+  Stripe_Payment_Link_Url__c: text,
+  Stripe_Payment_Status__c: text,
+  Stripe_Checkout_Session_Id__c: text,
+};
+export const SHOWN_BILLING_FIELDS = Object.keys(shownBillingShape);
+
+type ShownBillingValues = { readonly [K in keyof typeof shownBillingShape]: string | undefined };
+
+export function shownBillingOf(r: ShownBillingValues): Pick<BillableRecord, 'stripeInvoiceId' | 'stripePaymentLinkId' | 'stripePaymentLinkUrl' | 'stripePaymentStatus' | 'stripeCheckoutSessionId'> {
+  return {
+    stripeInvoiceId: r.Stripe_Invoice_Id__c,
+    stripePaymentLinkId: r.Stripe_Payment_Link_Id__c,
+    stripePaymentLinkUrl: r.Stripe_Payment_Link_Url__c,
+    stripePaymentStatus: r.Stripe_Payment_Status__c,
+    stripeCheckoutSessionId: r.Stripe_Checkout_Session_Id__c,
+  };
+}
 
 export const accountSchema = z.object({
   Name: text,

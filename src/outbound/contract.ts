@@ -14,6 +14,8 @@ import {
   PRODUCT_LINE_FIELDS,
   productLineSchema,
   SHOWN_BILLING_FIELDS,
+  shownBillingOf,
+  shownBillingShape,
   text,
   toBillableAccount,
   toProductLine,
@@ -27,7 +29,6 @@ export function contractQuery(contractId: string, options: { readonly multiCurre
     'AccountId',
     ...(options.multiCurrency ? ['CurrencyIsoCode'] : []),
     ...SHOWN_BILLING_FIELDS,
-    'Stripe_Checkout_Session_Id__c',
     ...ACCOUNT_FIELDS.map((f) => `Account.${f}`),
   ];
   return `SELECT ${fields.join(', ')} FROM Contract WHERE Id = '${checkedId(contractId)}'`;
@@ -46,11 +47,7 @@ const contractSchema = z.object({
   ContractNumber: text,
   AccountId: text,
   CurrencyIsoCode: text,
-  Stripe_Invoice_Id__c: text,
-  Stripe_Payment_Link_Id__c: text,
-  Stripe_Payment_Link_Url__c: text,
-  Stripe_Payment_Status__c: text,
-  Stripe_Checkout_Session_Id__c: text,
+  ...shownBillingShape,
   Account: accountSchema.nullish(),
 });
 
@@ -65,11 +62,7 @@ export function toBillableContract(record: unknown, lines: readonly unknown[]): 
     amount: undefined,
     currencyIsoCode: c.CurrencyIsoCode,
     paymentMode: undefined,
-    stripeInvoiceId: c.Stripe_Invoice_Id__c,
-    stripePaymentLinkId: c.Stripe_Payment_Link_Id__c,
-    stripePaymentLinkUrl: c.Stripe_Payment_Link_Url__c,
-    stripeCheckoutSessionId: c.Stripe_Checkout_Session_Id__c,
-    stripePaymentStatus: c.Stripe_Payment_Status__c,
+    ...shownBillingOf(c),
     account: toBillableAccount(c.AccountId, c.Account),
     lineItems: items.map(toProductLine),
   };
