@@ -12,7 +12,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadOutboundConfig } from '../config.js';
 import { InvalidPayloadError } from '../errors.js';
 import { createLogger } from '../logging.js';
-import { createQueuedOutbound, toQueuedRequest } from '../outbound/queue-app.js';
+import { createQueuedOutbound, toQueuedRequest } from '../commands/queue-app.js';
 
 // Created once per cold start and reused: config, clients, the Salesforce session, the Stripe key,
 // the circuit breakers.

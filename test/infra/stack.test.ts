@@ -706,7 +706,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(synth.json.Outputs[STACK_OUTPUT.eventRelaySetup].Value).toContain(name);
   });
 
-  it('queues only this org and channel\'s Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
+  it('queues only this org and channel\'s Stripe_Command__e and Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
     const s = synth.stack;
     const outboundQueue = logicalId(s, s.outbound.queue);
     const outboundDlq = logicalId(s, s.outbound.deadLetterQueue);
@@ -714,7 +714,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(s, s.outbound.eventBus!) },
       // The partner source names the org and the channel: another org's relay on this bus does not match.
-      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Payment_Request__e'] },
+      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Command__e', 'Stripe_Payment_Request__e'] },
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [outboundQueue, 'Arn'] },
