@@ -6,6 +6,7 @@
  * use every section's figures and come with a full run only.
  */
 import { cpus, loadavg } from 'node:os';
+import { benchBackfill } from './backfill.js';
 import { benchColdLoads, bundleSizeRows } from './bundles.js';
 import { benchConsumer } from './consumer.js';
 import { costPerMillionEvents, fixedMonthlyCost, rowNumber } from './cost.js';
@@ -14,7 +15,7 @@ import { benchEndToEnd, windowRows, type EndToEndResult } from './end-to-end.js'
 import { benchIngress } from './ingress.js';
 import { printTable, type Row } from './report.js';
 
-const SECTIONS = ['ingress', 'consumer', 'e2e', 'cold'] as const;
+const SECTIONS = ['ingress', 'consumer', 'e2e', 'cold', 'backfill'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const load = (): string => loadavg()[0]?.toFixed(1) ?? '?';
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
     } finally {
       deployed.dispose();
     }
+  }
+  if (runs('backfill')) {
+    printTable('Backfill: 10,000 Stripe objects → Salesforce (stand-ins, 20 ms per Salesforce call), dynalite guards', await benchBackfill());
   }
   console.log(`\nload average ${load()} at the end`);
 }
