@@ -1,11 +1,12 @@
 /**
  * What one million Stripe events cost in AWS in the default configuration, and what the stack
- * costs per month with no traffic at all. Durations, request counts and log volume come from the
- * other benches of the same run and from the synthesized template (memory sizes, batch size,
- * tracing, resources); prices are inputs (us-east-1 on-demand list prices, without free tiers),
+ * costs per month with no traffic at all (infra/cost.ts for what the template bills monthly).
+ * Durations, request counts and log volume come from the other benches of the same run and from
+ * the synthesized template (memory sizes, batch size, tracing, resources); prices are inputs (us-east-1 on-demand list prices, without free tiers),
  * overridable with BENCH_PRICES='{"lambdaGbSecond":…}'. Anything that cannot be measured locally
  * (an SQS round trip from Lambda, the size of a platform log line) is an assumption, printed as one.
  */
+import { fixedInventory, fixedMonthlyCost, LIST_PRICES_US_EAST_1 } from '../infra/cost.js';
 import type { DeployedStack } from './deployed.js';
 import type { Row } from './report.js';
 
@@ -28,14 +29,6 @@ export const PRICES = {
   logsStoreGbMonth: 0.03,
   /** X-Ray, per trace recorded. */
   xrayTrace: 5.0 / 1e6,
-  /** Secrets Manager, per secret-month. */
-  secretMonth: 0.4,
-  /** CloudWatch, per standard alarm-month. */
-  alarmMonth: 0.1,
-  /** CloudWatch, per dashboard-month. */
-  dashboardMonth: 3.0,
-  /** CloudWatch, per custom metric-month (each metric filter publishes one). */
-  metricMonth: 0.3,
 };
 
 export type Prices = typeof PRICES;
@@ -183,17 +176,30 @@ export function costPerMillionEvents(inputs: CostInputs): Row[] {
   return rows;
 }
 
-/** Per month with no traffic: what the template creates that bills by the month or polls. */
-export function fixedMonthlyCost(deployed: DeployedStack): Row[] {
+/**
+ * Per month with no traffic: infra/cost.ts's fixed cost of the template (metrics, alarm metrics,
+ * dashboards, secrets, at its list prices, no free tier), plus what polls or runs on a schedule
+ * while idle, modelled here.
+ */
+export function fixedMonthlyRows(deployed: DeployedStack): Row[] {
   const p = prices();
   const a = ASSUMPTIONS;
   const secondsPerMonth = 30 * 24 * 3600;
-  const secrets = count(deployed, 'AWS::SecretsManager::Secret');
-  const alarms = count(deployed, 'AWS::CloudWatch::Alarm');
-  const dashboards = count(deployed, 'AWS::CloudWatch::Dashboard');
-  const metricFilters = count(deployed, 'AWS::Logs::MetricFilter');
+  const fixed = fixedMonthlyCost(fixedInventory(deployed.template), LIST_PRICES_US_EAST_1);
+  const rows: Row[] = fixed.lines.map((line) => ({
+    item: line.item,
+    quantity: String(line.quantity),
+    basis: `template, infra/cost.ts (${usd(line.unitPrice)} each per month)`,
+    cost: usd(line.monthly),
+  }));
   const mappings = count(deployed, 'AWS::Lambda::EventSourceMapping');
   const idlePolls = (mappings * a.idlePollersPerMapping * secondsPerMonth) / 20;
+  rows.push({
+    item: 'SQS idle polling',
+    quantity: `${Math.round(idlePolls).toLocaleString('en-US')} requests`,
+    basis: `${mappings} event source mappings × ${a.idlePollersPerMapping} pollers × one 20 s long poll (assumed)`,
+    cost: usd(idlePolls * p.sqsRequest),
+  });
   const schedules = Object.values(deployed.template.Resources)
     .filter((r) => r.Type === 'AWS::Scheduler::Schedule')
     .map((r) => String(r.Properties?.['ScheduleExpression'] ?? ''));
@@ -204,27 +210,14 @@ export function fixedMonthlyCost(deployed: DeployedStack): Row[] {
     return sum + secondsPerMonth / seconds;
   }, 0);
   const reconciler = fn(deployed, 'reconciler');
-  const reconcilerCost = runsPerMonth * (p.lambdaRequest + a.reconcilerRunSeconds * reconciler.memoryGb * p.lambdaGbSecond);
-  const rows: Row[] = [
-    { item: 'Secrets Manager', quantity: `${secrets} secrets`, basis: 'template', cost: usd(secrets * p.secretMonth) },
-    { item: 'CloudWatch alarms', quantity: `${alarms} alarms`, basis: 'template', cost: usd(alarms * p.alarmMonth) },
-    { item: 'CloudWatch dashboard', quantity: `${dashboards}`, basis: 'template (the first 3 of an account are free)', cost: usd(dashboards * p.dashboardMonth) },
-    { item: 'Custom metrics', quantity: `${metricFilters} metric filters`, basis: 'template, one metric each (the first 10 of an account are free)', cost: usd(metricFilters * p.metricMonth) },
-    {
-      item: 'SQS idle polling',
-      quantity: `${Math.round(idlePolls).toLocaleString('en-US')} requests`,
-      basis: `${mappings} event source mappings × ${a.idlePollersPerMapping} pollers × one 20 s long poll (assumed)`,
-      cost: usd(idlePolls * p.sqsRequest),
-    },
-    {
-      item: 'Scheduled reconciler',
-      quantity: `${Math.round(runsPerMonth).toLocaleString('en-US')} runs`,
-      basis: `${schedules.join(', ') || 'none'}; ${a.reconcilerRunSeconds} s each with nothing to recover (assumed)`,
-      cost: usd(reconcilerCost),
-    },
-  ];
+  rows.push({
+    item: 'Scheduled reconciler',
+    quantity: `${Math.round(runsPerMonth).toLocaleString('en-US')} runs`,
+    basis: `${schedules.join(', ') || 'none'}; ${a.reconcilerRunSeconds} s each with nothing to recover (assumed)`,
+    cost: usd(runsPerMonth * (p.lambdaRequest + a.reconcilerRunSeconds * reconciler.memoryGb * p.lambdaGbSecond)),
+  });
   const total = rows.reduce((sum, r) => sum + Number(String(r['cost']).slice(1)), 0);
-  rows.push({ item: 'total per month, no traffic', quantity: '', basis: 'modelled here (no fixed-cost function in the stack yet)', cost: usd(total) });
+  rows.push({ item: 'total per month, no traffic', quantity: '', basis: '', cost: usd(total) });
   return rows;
 }
 

@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { benchBackfill } from './backfill.js';
 import { benchColdLoads, bundleSizeRows } from './bundles.js';
 import { benchConsumer } from './consumer.js';
-import { costPerMillionEvents, fixedMonthlyCost, rowNumber } from './cost.js';
+import { costPerMillionEvents, fixedMonthlyRows, rowNumber } from './cost.js';
 import { synthesizeDeployed, type DeployedStack } from './deployed.js';
 import { benchEndToEnd, windowRows, type EndToEndResult } from './end-to-end.js';
 import { benchIngress } from './ingress.js';
@@ -43,7 +43,7 @@ function modelAndCost(deployed: DeployedStack, ingress: readonly Row[], consumer
       logBytesPerEvent: endToEnd.logBytesPerEvent,
     }),
   );
-  printTable('AWS cost per month with no traffic (from the template)', fixedMonthlyCost(deployed));
+  printTable('AWS cost per month with no traffic (from the template)', fixedMonthlyRows(deployed));
 }
 
 async function main(): Promise<void> {

@@ -86,7 +86,7 @@ export function createIngress(deps: IngressDeps): Ingress {
       secretIndex: result.secretIndex,
       messageId: result.messageId,
       outcome,
-      ...(outcome === 'rejected' ? { rejectionCause: rejectionCause(fields.reason ?? '') } : {}),
+      ...(outcome === 'rejected' ? { rejectionCause: rejectionCause(result.reason ?? '') } : {}),
       statusCode: response.statusCode,
       durationMs,
     };
