@@ -3,7 +3,7 @@ import type { InvoiceStatus, OpportunityPaymentStatus } from '../contracts/statu
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
-import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
+import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
 import { isoDate, isoDateTime } from './time.js';
@@ -62,7 +62,7 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
         },
         hostedInvoiceUrl: invoice.hosted_invoice_url,
         links,
-        guard: guardOf('Stripe_Invoice__c', invoice.id),
+        reportsOn: { sobject: 'Stripe_Invoice__c', stripeId: invoice.id },
       }),
     );
   }

@@ -1,13 +1,12 @@
 /**
- * One payment request, end to end: dedup claim → read the Opportunity → plan → Stripe → write
- * back. Outcomes: billed (`invoiced`, `payment_link_created`), `duplicate` (seen before or already
+ * One payment request, end to end, inside the shared idempotency lifecycle (dedup/run-once:
+ * claim → work → commit, release on failure): read the Opportunity → plan → Stripe → write back. Outcomes: billed (`invoiced`, `payment_link_created`), `duplicate` (seen before or already
  * billed), `rejected` (a permanent problem, written to the Opportunity for the rep), or a thrown
  * error: transient ones so Lambda retries, permanent ones nobody can be told about so the event
  * ends in the outbound DLQ with its reason.
  */
-import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
-import { guardOf } from '../contracts/salesforce-mutation.js';
-import { RANK } from '../contracts/precedence.js';
+import { precedenceKey, precedenceOf, RANK } from '../contracts/precedence.js';
+import { Idempotency, type IdempotencyStore, type RunOnceResult } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
@@ -35,12 +34,8 @@ export interface OutboundResult {
   readonly reason?: string | undefined;
 }
 
-export interface OutboundStore {
-  claim(eventId: string, eventType: string): Promise<ClaimResult>;
-  advanceGuard(key: string, event: { eventId: string; created: number; rank: number }): Promise<GuardResult>;
-  complete(eventId: string, token: string, outcome: string): Promise<boolean>;
-  release(eventId: string, token: string): Promise<void>;
-}
+/** The idempotency store the outbound lifecycle runs on (the consumer's, dedup/run-once.ts). */
+export type OutboundStore = IdempotencyStore;
 
 export interface OutboundPorts {
   readonly store: OutboundStore;
@@ -125,21 +120,18 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     throw err;
   }
 
-  // The write-back's status passes the same ordering guard as the webhooks' Opportunity updates:
-  // a payment that landed meanwhile (this write-back retried after an outage) is never undone.
+  // The write-back's status carries a precedence key at the platform event's time, like the
+  // webhooks' Opportunity updates: Salesforce rejects it when a newer state (a payment that landed
+  // meanwhile, this write-back retried after an outage) is already there, and the ids and URLs
+  // are then written without it (contracts/precedence, docs/consistency.md).
   const { status, rank } = statusOf(result.invoiceStatus);
-  const guard = await ports.store.advanceGuard(guardOf('Opportunity', request.opportunityId), {
-    eventId: request.eventId,
-    created: request.requestedAt ?? Math.floor(ports.now() / 1000),
-    rank,
-  });
-  const paymentStatus: OpportunityPaymentStatus | undefined = guard.applied ? status : undefined;
+  const event = { id: request.eventId, created: request.requestedAt ?? Math.floor(ports.now() / 1000) };
   await ports.records.recordBilled(request.opportunityId, {
     invoiceId: result.invoiceId,
     invoiceUrl: result.invoiceUrl,
     paymentLinkId: result.paymentLinkId,
     paymentLinkUrl: result.paymentLinkUrl,
-    paymentStatus,
+    paymentStatus: { status, version: precedenceKey(precedenceOf('Opportunity', status, event, rank)) },
     syncError:
       result.sendFailure === undefined
         ? plan.notice
@@ -174,40 +166,32 @@ export async function processPaymentRequest(event: unknown, ports: OutboundPorts
   }
   const ids = { eventId: request.eventId, opportunityId: request.opportunityId, mode: request.mode };
 
-  let claim: ClaimResult;
+  const lifecycle = new Idempotency(ports.store, ports.logger);
+  let run: RunOnceResult<OutboundResult>;
   try {
-    claim = await ports.store.claim(request.eventId, request.detailType);
-  } catch (err) {
-    log({ ...ids, outcome: 'retry', code: errorCode(err) }, 'warn');
-    throw err;
-  }
-  if (claim.status === 'completed') {
-    log({ ...ids, outcome: 'duplicate', previousOutcome: claim.outcome });
-    return { outcome: 'duplicate', eventId: request.eventId, opportunityId: request.opportunityId };
-  }
-  if (claim.status === 'in_progress') {
-    // Another attempt holds the lease (or crashed holding it): retry after it ends or expires.
-    log({ ...ids, outcome: 'retry', code: 'EVENT_IN_PROGRESS' }, 'warn');
-    throw new TransientError(`Payment request ${request.eventId} is being processed by another attempt`, {
-      code: 'EVENT_IN_PROGRESS',
-      details: { leaseExpiresAt: claim.leaseExpiresAt },
+    run = await lifecycle.runOnce(request.eventId, request.detailType, async () => {
+      const value = await bill(request, ports);
+      return { value, outcome: value.outcome };
     });
-  }
-
-  let result: OutboundResult;
-  try {
-    result = await bill(request, ports);
   } catch (err) {
-    // Give the claim back so the retry (Lambda's, or a DLQ replay) can run at once.
-    await ports.store.release(request.eventId, claim.token).catch((releaseError: unknown) => {
-      ports.logger.warn({ ...ids, code: errorCode(releaseError) }, 'could not release the claim; it expires with its lease');
-    });
+    // The claim was given back, so the retry (Lambda's, or a DLQ replay) can run at once.
     const permanent = isPermanent(err);
     log({ ...ids, outcome: permanent ? 'rejected' : 'retry', code: errorCode(err), reason: loggableReason(err), deadLetter: permanent }, permanent ? 'error' : 'warn');
     throw err;
   }
-
-  await ports.store.complete(request.eventId, claim.token, result.outcome);
+  if (run.status === 'duplicate') {
+    log({ ...ids, outcome: 'duplicate', previousOutcome: run.outcome });
+    return { outcome: 'duplicate', eventId: request.eventId, opportunityId: request.opportunityId };
+  }
+  if (run.status === 'in_progress') {
+    // Another attempt holds the lease (or crashed holding it): retry after it ends or expires.
+    log({ ...ids, outcome: 'retry', code: 'EVENT_IN_PROGRESS' }, 'warn');
+    throw new TransientError(`Payment request ${request.eventId} is being processed by another attempt`, {
+      code: 'EVENT_IN_PROGRESS',
+      details: { leaseExpiresAt: run.leaseExpiresAt },
+    });
+  }
+  const result = run.value;
   log({
     ...ids,
     mode: result.mode ?? request.mode,

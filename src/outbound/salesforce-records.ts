@@ -3,6 +3,8 @@
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { VERSION_FIELD } from '../salesforce/data-model.js';
+import { isStaleRejection, SalesforcePermanentError } from '../salesforce/errors.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import { opportunityQuery, toBillableOpportunity, type BillableOpportunity } from './opportunity.js';
 
@@ -11,8 +13,11 @@ export interface BilledFields {
   readonly invoiceUrl?: string | undefined;
   readonly paymentLinkId?: string | undefined;
   readonly paymentLinkUrl?: string | undefined;
-  /** Undefined leaves the status as it is (a webhook already settled it). */
-  readonly paymentStatus: OpportunityPaymentStatus | undefined;
+  /**
+   * The status with its precedence key (contracts/precedence); Salesforce keeps it only if the
+   * Opportunity shows nothing newer. Undefined leaves the status as it is.
+   */
+  readonly paymentStatus: { readonly status: OpportunityPaymentStatus; readonly version: number } | undefined;
   /** Undefined clears an earlier error. */
   readonly syncError: string | undefined;
 }
@@ -21,10 +26,17 @@ export interface OpportunityRecords {
   /** Undefined when no Opportunity has that id (deleted, or not visible to the integration user). */
   read(opportunityId: string): Promise<BillableOpportunity | undefined>;
   saveCustomerId(accountId: string, customerId: string): Promise<void>;
-  recordBilled(opportunityId: string, fields: BilledFields): Promise<void>;
+  /** Returns false when the status was not applied because the Opportunity shows a newer one. */
+  recordBilled(opportunityId: string, fields: BilledFields): Promise<{ readonly statusApplied: boolean }>;
   recordSyncError(opportunityId: string, message: string): Promise<void>;
   /** API calls made so far (for the log line and budgets). */
   readonly apiCalls: number;
+}
+
+/** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
+function rawMessage(err: Error): string | undefined {
+  const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
+  return typeof data?.message === 'string' ? data.message : undefined;
 }
 
 /** Stripe_Sync_Error__c is a long text area of 32,768 characters. */
@@ -59,16 +71,28 @@ export function salesforceOpportunityRecords(
       await update('Account', { Id: accountId, Stripe_Customer_Id__c: customerId });
     },
     async recordBilled(opportunityId, fields) {
-      await update('Opportunity', {
+      const billed = {
         Id: opportunityId,
         ...(fields.invoiceId === undefined ? {} : { Stripe_Invoice_Id__c: fields.invoiceId, Stripe_Invoice_Url__c: fields.invoiceUrl ?? null }),
         ...(fields.paymentLinkUrl === undefined
           ? {}
           : { Stripe_Payment_Link_Id__c: fields.paymentLinkId ?? null, Stripe_Payment_Link_Url__c: fields.paymentLinkUrl }),
-        ...(fields.paymentStatus === undefined ? {} : { Stripe_Payment_Status__c: fields.paymentStatus }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
-      });
+      };
+      if (fields.paymentStatus === undefined) {
+        await update('Opportunity', billed);
+        return { statusApplied: false };
+      }
+      try {
+        await update('Opportunity', { ...billed, Stripe_Payment_Status__c: fields.paymentStatus.status, [VERSION_FIELD]: fields.paymentStatus.version });
+        return { statusApplied: true };
+      } catch (err) {
+        if (!(err instanceof SalesforcePermanentError) || !isStaleRejection(err.errorCode, rawMessage(err), err.fields)) throw err;
+        // A newer state (a payment that landed meanwhile) stays; the bill's ids are still written.
+        await update('Opportunity', billed);
+        return { statusApplied: false };
+      }
     },
     async recordSyncError(opportunityId, message) {
       await update('Opportunity', {

@@ -20,6 +20,7 @@ export type FieldType =
   | 'email'
   | 'url'
   | 'double'
+  | 'integer'
   | 'currency'
   | 'boolean'
   | 'date'
@@ -38,7 +39,44 @@ export interface FieldSpec {
   /** Standard fields Salesforce sets itself (Id, Name of line items, TotalPrice…). */
   readonly readOnly?: boolean;
   readonly length?: number;
+  /**
+   * A lookup that forbids deleting its target (deleteConstraint Restrict) instead of clearing
+   * itself. Salesforce then locks the target while a record pointing at it is saved, which
+   * serializes that save with the target's own saves (see the Case's lookups below).
+   */
+  readonly restrictDelete?: boolean;
 }
+
+/**
+ * The precedence key (src/contracts/precedence.ts) a versioned record keeps, Number(18,0): the
+ * writer sets it with every write of the record's state, and a validation rule rejects a write
+ * whose key is lower than the record's.
+ */
+export const VERSION_FIELD = 'Stripe_Event_Order__c';
+
+export interface ValidationRuleSpec {
+  readonly fullName: string;
+  /** Where Salesforce reports the error: the record error's `fields` names it. */
+  readonly errorDisplayField: string;
+  readonly errorMessage: string;
+}
+
+/** On every versioned object: an older event's write is rejected, atomically under the row lock. */
+export const OLDER_EVENT_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Older_Event',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: a newer Stripe event already updated this record, so this older one is not applied.',
+};
+
+/** On Case: no Case for a failure whose payment or invoice already shows a newer state. */
+export const SUPERSEDED_FAILURE_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Superseded_Failure',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: the payment or invoice of this failure already shows a newer state, so no Case is opened.',
+};
+
+/** The Case Status the bridge sets when the money a Case was opened for arrived. */
+export const CLOSED_CASE_STATUS = 'Closed';
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
@@ -64,6 +102,7 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+const eventOrder: FieldSpec = { type: 'integer' };
 
 export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
@@ -93,6 +132,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Payment_Link_Url__c: { type: 'url' },
     Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
     Stripe_Last_Synced_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   OpportunityLineItem: {
     Id: id,
@@ -110,6 +150,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
     Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
     Stripe_Invoice_Id__c: text,
+    Stripe_Event_Order__c: eventOrder,
   },
   Case: {
     Id: id,
@@ -122,6 +163,19 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Opportunity__c: opportunity,
     Stripe_Event_Id__c: stripeId,
     Stripe_Object_Id__c: text,
+    // The failing record, through lookups that lock it while the Case is saved: a Case and a
+    // newer write of that record are serialized, so the Case rule sees the newest state.
+    Stripe_Payment__c: { type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true },
+    Stripe_Invoice__c: { type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true },
+    Stripe_Event_Order__c: eventOrder,
+    IsClosed: { type: 'boolean', readOnly: true },
+  },
+  // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
+  CaseComment: {
+    Id: id,
+    ParentId: { type: 'reference', referenceTo: 'Case', relationshipName: 'Parent' },
+    CommentBody: { type: 'textarea', length: 4000 },
+    IsPublished: { type: 'boolean' },
   },
   Stripe_Payment__c: {
     Id: id,
@@ -143,6 +197,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Checkout_Session_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   Stripe_Invoice__c: {
     Id: id,
@@ -164,6 +219,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Subscription_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   Stripe_Subscription__c: {
     Id: id,
@@ -178,5 +234,6 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
 };

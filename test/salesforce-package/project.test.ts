@@ -8,6 +8,7 @@ import { parseXml } from './xml.js';
 const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   object: 'CustomObject',
   field: 'CustomField',
+  validationRule: 'ValidationRule',
   layout: 'Layout',
   permissionset: 'PermissionSet',
   flow: 'Flow',
@@ -47,7 +48,8 @@ describe('SFDX project', () => {
     (path) => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
-      const expected = suffix === 'field' ? 'objects' : suffix === 'object' ? 'objects' : `${suffix}s`;
+      // Fields and validation rules live under their object: objects/<Object>/<fields|validationRules>/.
+      const expected = ['field', 'validationRule', 'object'].includes(suffix) ? 'objects' : `${suffix}s`;
       expect(folder).toBe(expected);
     },
   );

@@ -10,7 +10,17 @@ import { createHash, randomBytes, verify as verifySignature } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../salesforce/data-model.js';
+import { isVersionedObject } from '../../contracts/precedence.js';
+import {
+  CLOSED_CASE_STATUS,
+  DATA_MODEL,
+  OLDER_EVENT_RULE,
+  SUPERSEDED_FAILURE_RULE,
+  VERSION_FIELD,
+  type FieldSpec,
+  type ObjectSpec,
+  type ValidationRuleSpec,
+} from '../../salesforce/data-model.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -26,9 +36,22 @@ export interface SalesforceStandIn {
   expireSessions(): void;
   failRecord(sobject: string, keyValue: string, errorCode: string, message?: string, times?: number): void;
   failNextRequests(count: number, status: number, errorCode: string): void;
-  /** Forgets every failure injected with failRecord/failNextRequests that has not happened yet. */
+  /** Forgets every failure injected with failRecord/failNextRequests and every org validation rule. */
   clearFailures(): void;
   latencyMs: number;
+  /**
+   * Random extra latency per REST call, from a seeded generator so a run can be repeated: part
+   * before the request is processed, part before the answer leaves, so concurrent requests
+   * arrive and return in shuffled orders.
+   */
+  jitter: { readonly seed: number; readonly maxMs: number } | undefined;
+  /**
+   * An org's own validation rule (admins add them): a save whose record, as it would be saved,
+   * matches `rejects` fails with FIELD_CUSTOM_VALIDATION_EXCEPTION, the message and the field.
+   */
+  addValidationRule(sobject: string, rule: { readonly message: string; readonly field?: string; readonly rejects: (record: Readonly<Record<string, unknown>>) => boolean }): void;
+  /** Test instrumentation: awaited before a REST request is processed (e.g. to land a race). */
+  beforeRequest: ((request: { readonly method: string; readonly path: string }) => Promise<void>) | undefined;
   readonly requests: Array<{ method: string; path: string }>;
   close(): Promise<void>;
 }
@@ -39,6 +62,7 @@ export interface SalesforceStandInOptions {
   /** PEM public key for JWT bearer assertions; without it the signature is not checked. */
   readonly jwtPublicKey?: string;
   readonly latencyMs?: number;
+  readonly jitter?: { readonly seed: number; readonly maxMs: number };
 }
 
 export const STANDIN_CLIENT_ID = 'standin_client_id_fake';
@@ -56,6 +80,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   OpportunityLineItem: '00k',
   Order: '801',
   Case: '500',
+  CaseComment: '00a',
   Stripe_Payment__c: 'a01',
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
@@ -172,6 +197,22 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   let logins = 0;
   let url = '';
 
+  const orgRules: Array<{ sobject: string; message: string; field?: string; rejects: (record: Readonly<Record<string, unknown>>) => boolean }> = [];
+
+  // Seeded (mulberry32), restarted whenever `jitter` is set to another seed.
+  let rng: { seed: number; state: number } | undefined;
+  const nextJitter = (): number => {
+    const jitter = standIn.jitter;
+    if (jitter === undefined || jitter.maxMs <= 0) return 0;
+    if (rng?.seed !== jitter.seed) rng = { seed: jitter.seed, state: jitter.seed >>> 0 };
+    rng.state = (rng.state + 0x6d2b79f5) >>> 0;
+    let t = rng.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.floor(unit * (jitter.maxMs + 1));
+  };
+
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
     if (rows === undefined) {
@@ -260,7 +301,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
           } or request may be missing a required field`,
         );
       if (isPlainObject(value) || Array.isArray(value)) jsonError();
-      if ((field.type === 'double' || field.type === 'currency') && typeof value !== 'number') {
+      if ((field.type === 'double' || field.type === 'integer' || field.type === 'currency') && typeof value !== 'number') {
         if (typeof value !== 'string' || value.trim() === '' || Number.isNaN(Number(value))) jsonError();
       }
     }
@@ -373,6 +414,51 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return out;
   };
 
+  // ---- validation rules (the package's, salesforce/force-app/.../validationRules) ----------------
+
+  const ruleError = (rule: ValidationRuleSpec): SaveError =>
+    saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.errorMessage, [rule.errorDisplayField]);
+
+  const versionOf = (row: Record<string, unknown> | undefined): number | undefined => {
+    const value = row?.[VERSION_FIELD];
+    return typeof value === 'number' ? value : undefined;
+  };
+
+  /**
+   * The package's validation rules, evaluated as Salesforce does after the system checks, on the
+   * record as it would be saved (prior values merged with the new ones). Each request is handled
+   * to the end before the next one starts, as Salesforce's row lock serializes saves of a record.
+   * A failing rule answers FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, its error
+   * location in `fields`.
+   */
+  const validationErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
+    const next = { ...prior, ...values };
+    const nextVersion = versionOf(next);
+    // OLDER_EVENT_RULE: AND(NOT(ISNEW()), NOT(ISBLANK(…)), NOT(ISBLANK(PRIORVALUE(…))), … < PRIORVALUE(…))
+    if (isVersionedObject(sobject) && prior !== undefined) {
+      const priorVersion = versionOf(prior);
+      if (nextVersion !== undefined && priorVersion !== undefined && nextVersion < priorVersion) return [ruleError(OLDER_EVENT_RULE)];
+    }
+    // SUPERSEDED_FAILURE_RULE: a new Case whose payment or invoice already carries a higher key.
+    if (sobject === 'Case' && prior === undefined && nextVersion !== undefined) {
+      for (const [lookup, parentType] of [
+        ['Stripe_Payment__c', 'Stripe_Payment__c'],
+        ['Stripe_Invoice__c', 'Stripe_Invoice__c'],
+      ] as const) {
+        const parentId = next[lookup];
+        const parentVersion = typeof parentId === 'string' ? versionOf(findById(parentType, parentId)) : undefined;
+        if (parentVersion !== undefined && nextVersion < parentVersion) return [ruleError(SUPERSEDED_FAILURE_RULE)];
+      }
+    }
+    return orgRules
+      .filter((rule) => rule.sobject === sobject && rule.rejects(next))
+      .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.field === undefined ? [] : [rule.field]));
+  };
+
+  /** Fields Salesforce derives on save: a Case's IsClosed from its Status (CaseStatus.IsClosed). */
+  const derived = (sobject: string, values: Record<string, unknown>): Record<string, unknown> =>
+    sobject === 'Case' && 'Status' in values ? { ...values, IsClosed: values.Status === CLOSED_CASE_STATUS } : values;
+
   // ---- writes ----------------------------------------------------------------------------------
 
   interface SaveResult {
@@ -437,12 +523,14 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const values = storedValues(spec, record);
     const existing = matches[0];
+    const rejected = validationErrors(sobject, existing, values);
+    if (rejected.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: rejected };
     if (existing !== undefined) {
-      Object.assign(existing, values);
+      Object.assign(existing, derived(sobject, values));
       return { id: existing.Id, success: true, errors: [], created: false };
     }
     const id = newId(sobject);
-    table(sobject).set(id, { ...values, Id: id });
+    table(sobject).set(id, { ...derived(sobject, values), Id: id });
     return { id, success: true, errors: [], created: true };
   };
 
@@ -492,7 +580,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const injected = errors.length === 0 ? takeInjectedFailure(sobject, existing.Id) ?? takeInjectedFailure(sobject, existing.Id.slice(0, 15)) : undefined;
     if (injected !== undefined) errors.push(injected);
     if (errors.length > 0) return { id: existing.Id, success: false, errors };
-    Object.assign(existing, storedValues(spec, record));
+    const values = storedValues(spec, record);
+    const rejected = validationErrors(sobject, existing, values);
+    if (rejected.length > 0) return { id: existing.Id, success: false, errors: rejected };
+    Object.assign(existing, derived(sobject, values));
     return { id: existing.Id, success: true, errors: [] };
   };
 
@@ -504,8 +595,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
+    const values = storedValues(spec, record);
+    const rejected = validationErrors(sobject, undefined, values);
+    if (rejected.length > 0) return { success: false, errors: rejected };
     const id = newId(sobject);
-    table(sobject).set(id, { ...storedValues(spec, record), Id: id });
+    table(sobject).set(id, { ...derived(sobject, values), Id: id });
     return { id, success: true, errors: [] };
   };
 
@@ -812,6 +906,9 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     apiCalls += 1;
     if (standIn.latencyMs > 0) await delay(standIn.latencyMs);
+    const jitter = nextJitter();
+    if (jitter > 0) await delay(jitter);
+    if (standIn.beforeRequest !== undefined) await standIn.beforeRequest({ method, path: target.pathname });
     const injected = injectedRequestFailures.shift();
     if (injected !== undefined) {
       send(res, { status: injected.status, body: [{ message: `Injected ${injected.errorCode}`, errorCode: injected.errorCode }] });
@@ -832,7 +929,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         return;
       }
     }
-    send(res, runSafely(method, target.pathname, target.searchParams, body));
+    const reply = runSafely(method, target.pathname, target.searchParams, body);
+    const after = nextJitter();
+    if (after > 0) await delay(after);
+    send(res, reply);
   };
 
   const server = createServer((req, res) => {
@@ -858,6 +958,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return logins;
     },
     latencyMs: options.latencyMs ?? 0,
+    jitter: options.jitter,
+    beforeRequest: undefined,
     requests,
     records(sobject) {
       return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
@@ -887,6 +989,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     clearFailures() {
       injectedRecordFailures.clear();
       injectedRequestFailures.length = 0;
+      orgRules.length = 0;
+    },
+    addValidationRule(sobject, rule) {
+      orgRules.push({ sobject, ...rule });
     },
     close() {
       return new Promise<void>((resolve, reject) => {
