@@ -94,8 +94,6 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   };
 }
 
-const warnedApiVersions = new Set<string>();
-
 interface ReadEvent {
   readonly record: InboundRecord;
   readonly envelope: EventEnvelope;
@@ -114,8 +112,8 @@ async function readEvent(record: InboundRecord, ports: ConsumerPorts): Promise<R
       throw new PermanentError('Message body is not JSON', { code: 'EVENT_NOT_JSON', cause: err });
     }
     const interpreted = ports.interpret(await ports.expand(parsed));
+    // The interpreter logs each event API version once per cold start (src/inbound/interpret.ts).
     envelope = interpreted.envelope;
-    warnOnApiVersion(envelope, ports);
     return { record, envelope, result: interpreted.result };
   } catch (error) {
     return { kind: 'failed', record, ...(envelope ? { envelope } : {}), error };
@@ -161,16 +159,6 @@ async function prepare(record: InboundRecord, envelope: EventEnvelope, result: R
   return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations };
 }
 
-function warnOnApiVersion(envelope: EventEnvelope, ports: ConsumerPorts): void {
-  const version = envelope.apiVersion;
-  if (version === null || version === ports.pinnedApiVersion || warnedApiVersions.has(version)) return;
-  warnedApiVersions.add(version);
-  ports.logger.warn(
-    { eventId: envelope.id, eventApiVersion: version, pinnedApiVersion: ports.pinnedApiVersion },
-    'event API version differs from the pinned version: set the webhook endpoint to the pinned version',
-  );
-}
-
 interface BatchWrite {
   readonly outcomes: ReadonlyMap<string, WriteOutcome>;
   readonly error: unknown;
@@ -211,7 +199,7 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
 
 /**
  * A failed event: its claim is released, then it is either dead-lettered with its reason
- * (permanent, or out of receives) or reported for retry. The decision is `shouldDeadLetter`.
+ * (permanent, or past the retry horizon) or reported for retry with backoff (`ports.retry`).
  */
 async function fail(
   record: InboundRecord,
@@ -224,8 +212,10 @@ async function fail(
 ): Promise<Finished> {
   if (token !== undefined && envelope !== undefined) await lifecycle.release(envelope.id, token);
   const permanent = isPermanent(error);
+  // Transient failures are retried with backoff until the retry horizon (not a receive count).
+  const decision = ports.retry.decide(record, permanent);
   const details = { errorCode: errorCode(error), reason: errorReason(error), permanent };
-  if (shouldDeadLetter(record, permanent, ports)) {
+  if (decision.kind === 'dead_letter') {
     try {
       await ports.deadLetter(record, {
         code: details.errorCode,
@@ -233,7 +223,7 @@ async function fail(
         failedAt: new Date(ports.now()),
         receiveCount: record.receiveCount,
       });
-      log(ports, record, envelope, 'dead_lettered', started, details, 'error');
+      log(ports, record, envelope, 'dead_lettered', started, { ...details, deadLetterCause: decision.cause }, 'error');
       return { record, outcome: 'dead_lettered' };
     } catch (err) {
       // Not acknowledged: SQS redelivers it, and its redrive policy moves it to the DLQ in the end.
@@ -241,13 +231,9 @@ async function fail(
       return { record, outcome: 'retry' };
     }
   }
-  log(ports, record, envelope, 'retry', started, details, 'warn');
+  ports.retry.later(record, decision.delaySeconds);
+  log(ports, record, envelope, 'retry', started, { ...details, retryInSeconds: decision.delaySeconds }, 'warn');
   return { record, outcome: 'retry' };
-}
-
-/** Permanent failures go to the DLQ at once; transient ones on the queue's last receive. */
-function shouldDeadLetter(record: InboundRecord, permanent: boolean, ports: ConsumerPorts): boolean {
-  return permanent || record.receiveCount >= ports.maxReceiveCount;
 }
 
 function log(

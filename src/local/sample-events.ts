@@ -10,6 +10,11 @@ import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../stripe/event-schemas.js';
 
 export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
+/**
+ * A JPY Opportunity of the same Account: the embedded org is multi-currency (corporate USD).
+ * Its first 15 characters differ from the other sample's: Salesforce compares ids on those.
+ */
+export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_CUSTOMER_ID = 'cus_test_sample0001';
@@ -38,7 +43,7 @@ export interface SampleEventOptions {
   readonly customer?: string | null;
   /** The PaymentIntent a charge, dispute or session refers to (default SAMPLE_PAYMENT_INTENT_ID). */
   readonly paymentIntent?: string | null;
-  /** charge.refunded: the amount refunded so far (default: all of it). */
+  /** charge.refunded: the amount refunded so far (default: all of it; charge.succeeded: none). */
   readonly amountRefunded?: number;
   /** checkout.session.*: the payment link the session came from (default none). */
   readonly paymentLink?: string | null;
@@ -73,6 +78,7 @@ export type SampleEventType =
   | 'payment_intent.payment_failed'
   | 'payment_intent.processing'
   | 'payment_intent.canceled'
+  | 'charge.succeeded'
   | 'charge.refunded'
   | 'charge.dispute.created'
   | 'charge.dispute.closed'
@@ -718,6 +724,7 @@ const BUILDERS: Builders = {
   'payment_intent.payment_failed': (ctx) => samplePaymentIntent(ctx, 'payment_failed'),
   'payment_intent.processing': (ctx) => samplePaymentIntent(ctx, 'processing'),
   'payment_intent.canceled': (ctx) => samplePaymentIntent(ctx, 'canceled'),
+  'charge.succeeded': (ctx) => sampleCharge(ctx, { amountRefunded: 0 }),
   'charge.refunded': (ctx) => sampleCharge(ctx, { amountRefunded: ctx.options.amountRefunded ?? ctx.amount }),
   'charge.dispute.created': (ctx) => sampleDispute(ctx, 'needs_response'),
   'charge.dispute.closed': (ctx) => sampleDispute(ctx, 'won'),

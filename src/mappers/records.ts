@@ -89,16 +89,44 @@ export function opportunityAndOrder(
   return mutations;
 }
 
+/**
+ * Write-once facts about a record (card brand and last 4, the Opportunity a checkout named) from
+ * an event that says nothing about the record's state. They write no status, so they carry no
+ * precedence key: facts never change, so no state event may make them stale, and they never make
+ * a state event stale either. No `Name` or `Last_Stripe_Event_At__c`: those belong to the state
+ * events. (`facet` names the kind of fact for the reader.)
+ */
+export function factsUpsert(
+  sobject: SObjectName,
+  key: { readonly field: string; readonly value: string },
+  _facet: string,
+  fields: Fields,
+  optionalReferences: readonly string[] = [],
+): SalesforceMutation {
+  return upsert(sobject, key, fields, optionalReferences);
+}
+
 export function effect(
   event: EventFacts,
   rank: number,
   mutations: readonly SalesforceMutation[],
   reasonWhenEmpty: string,
+  links?: SalesforceLinks,
 ): MapResult {
-  if (mutations.length === 0) return { outcome: 'skipped', reason: reasonWhenEmpty };
+  const warnings = links?.ignored ?? [];
+  if (mutations.length === 0) {
+    return { outcome: 'skipped', reason: [reasonWhenEmpty, ...warnings].join('; ') };
+  }
   return {
     outcome: 'mapped',
-    effect: { eventId: event.id, eventType: event.type, created: event.created, rank, mutations: mutations.map((m) => versioned(m, event, rank)) },
+    effect: {
+      eventId: event.id,
+      eventType: event.type,
+      created: event.created,
+      rank,
+      mutations: mutations.map((m) => versioned(m, event, rank)),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    },
   };
 }
 

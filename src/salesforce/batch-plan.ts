@@ -24,6 +24,8 @@ export interface MergedRecord {
   readonly contributors: readonly string[];
   /** Every contributing mutation allowed a missing record to be skipped (updates by Id). */
   readonly skipIfMissing: boolean;
+  /** The refusal every contributing mutation declared as expected (see SalesforceMutation). */
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
   /** The highest precedence key among the contributions; undefined when none carried one. */
   readonly version: number | undefined;
   /** Each contribution alone, lowest key first: what isolation re-sends one by one. */
@@ -37,6 +39,7 @@ export interface Contribution {
   readonly version: number | undefined;
   readonly optionalReferences: ReadonlySet<string>;
   readonly skipIfMissing: boolean;
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
 
 export interface MergeInput {
@@ -69,47 +72,61 @@ export function mergeMutations(items: readonly MergeInput[]): MergedRecord[] {
   }
   return [...groups].map(([mergeKey, { first, entries }]) => {
     const sorted = [...entries].sort((a, b) => (a.mutation.version ?? -1) - (b.mutation.version ?? -1) || a.order - b.order);
-    const fields: Record<string, SalesforceFieldValue> = {};
-    const optional = new Set<string>();
-    const required = new Set<string>();
-    const contributions = new Map<
-      string,
-      { fields: Record<string, SalesforceFieldValue>; version: number | undefined; optional: Set<string>; required: Set<string>; skipIfMissing: boolean }
-    >();
-    let skipIfMissing = true;
-    let version: number | undefined;
+    const whole = accumulator();
+    const byItem = new Map<string, Accumulator>();
     for (const { correlationId, mutation } of sorted) {
-      Object.assign(fields, mutation.fields);
-      skipIfMissing &&= mutation.skipIfMissing === true;
-      if (mutation.version !== undefined) version = Math.max(version ?? mutation.version, mutation.version);
-      const own = new Set(mutation.optionalReferences ?? []);
-      for (const field of Object.keys(mutation.fields)) (own.has(field) ? optional : required).add(field);
-      const contribution = contributions.get(correlationId) ?? { fields: {}, version: undefined, optional: new Set(), required: new Set(), skipIfMissing: true };
-      Object.assign(contribution.fields, mutation.fields);
-      if (mutation.version !== undefined) contribution.version = Math.max(contribution.version ?? mutation.version, mutation.version);
-      for (const field of Object.keys(mutation.fields)) (own.has(field) ? contribution.optional : contribution.required).add(field);
-      contribution.skipIfMissing &&= mutation.skipIfMissing === true;
-      contributions.set(correlationId, contribution);
+      add(whole, mutation);
+      const own = byItem.get(correlationId) ?? accumulator();
+      add(own, mutation);
+      byItem.set(correlationId, own);
     }
     return {
       mergeKey,
       sobject: first.sobject,
       keyField: first.key.field,
       keyValue: first.key.value,
-      fields,
-      optionalReferences: new Set([...optional].filter((f) => !required.has(f))),
+      ...result(whole),
       contributors: [...new Set(entries.map((e) => e.correlationId))],
-      skipIfMissing,
-      version,
-      contributions: [...contributions].map(([correlationId, c]) => ({
-        correlationId,
-        fields: c.fields,
-        version: c.version,
-        optionalReferences: new Set([...c.optional].filter((f) => !c.required.has(f))),
-        skipIfMissing: c.skipIfMissing,
-      })),
+      contributions: [...byItem].map(([correlationId, own]) => ({ correlationId, ...result(own) })),
     };
   });
+}
+
+type Refusal = NonNullable<SalesforceMutation['skipIfRefused']>;
+
+/** What several mutations of one record add up to, overlaid in the order they are added. */
+interface Accumulator {
+  readonly fields: Record<string, SalesforceFieldValue>;
+  readonly optional: Set<string>;
+  readonly required: Set<string>;
+  skipIfMissing: boolean;
+  /** undefined: nothing added yet; null: the mutations do not all declare the same refusal. */
+  refusal: Refusal | null | undefined;
+  version: number | undefined;
+}
+
+function accumulator(): Accumulator {
+  return { fields: {}, optional: new Set(), required: new Set(), skipIfMissing: true, refusal: undefined, version: undefined };
+}
+
+function add(acc: Accumulator, mutation: SalesforceMutation): void {
+  Object.assign(acc.fields, mutation.fields);
+  acc.skipIfMissing &&= mutation.skipIfMissing === true;
+  acc.refusal = acc.refusal === undefined ? (mutation.skipIfRefused ?? null) : sameRefusal(acc.refusal, mutation.skipIfRefused) ? acc.refusal : null;
+  if (mutation.version !== undefined) acc.version = Math.max(acc.version ?? mutation.version, mutation.version);
+  const optional = new Set(mutation.optionalReferences ?? []);
+  for (const field of Object.keys(mutation.fields)) (optional.has(field) ? acc.optional : acc.required).add(field);
+}
+
+function result(acc: Accumulator): Omit<Contribution, 'correlationId'> {
+  return {
+    fields: acc.fields,
+    // A relationship stays optional only if every mutation that set it said so.
+    optionalReferences: new Set([...acc.optional].filter((f) => !acc.required.has(f))),
+    skipIfMissing: acc.skipIfMissing,
+    version: acc.version,
+    ...(acc.refusal ? { skipIfRefused: acc.refusal } : {}),
+  };
 }
 
 /** One contribution as a record of its own, for writing it alone (isolation). */
@@ -123,9 +140,14 @@ export function isolate(record: MergedRecord, contribution: Contribution): Merge
     optionalReferences: contribution.optionalReferences,
     contributors: [contribution.correlationId],
     skipIfMissing: contribution.skipIfMissing,
+    ...(contribution.skipIfRefused ? { skipIfRefused: contribution.skipIfRefused } : {}),
     version: contribution.version,
     contributions: [contribution],
   };
+}
+
+function sameRefusal(a: Refusal | null, b: SalesforceMutation['skipIfRefused']): boolean {
+  return a !== null && b !== undefined && a.errorCode === b.errorCode && a.field === b.field;
 }
 
 export type CollectionRequest =

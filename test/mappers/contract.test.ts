@@ -18,6 +18,11 @@ const VARIANTS: readonly SampleEventOptions[] = [
   { amount: 5000, currency: 'jpy' },
   { amount: 12345, currency: 'kwd' },
   { amountRefunded: 100, subscription: 'sub_test_sample0001', paymentLink: 'plink_test_sample0001' },
+  // A subscription-mode checkout; on other objects the same fields read as their pre-2025 shapes.
+  {
+    metadata: { salesforce_opportunity_id: '006Ab00000Sample01', salesforce_order_id: SAMPLE_ORDER_ID },
+    objectOverrides: { mode: 'subscription', subscription: 'sub_test_sample0001', invoice: 'in_test_sample0001', payment_intent: null },
+  },
 ];
 
 function allMutations(): SalesforceMutation[] {
@@ -88,7 +93,7 @@ describe('mapper output contract', () => {
     }
   });
 
-  it('versions every write of a record state, and every Case by the record it reports on', () => {
+  it('versions every write of a record state, every Case by the record it reports on; write-once facts carry no key', () => {
     for (const m of mutations) {
       if (m.sobject === 'Case') {
         expect(m.version).toBeGreaterThan(0);
@@ -97,6 +102,10 @@ describe('mapper output contract', () => {
         expect(Number.isSafeInteger(m.version), `${m.sobject} ${JSON.stringify(m.fields)}`).toBe(true);
       } else {
         expect(m.version).toBeUndefined();
+        // Facts never carry the state fields that the record's key orders.
+        if (isVersionedObject(m.sobject)) {
+          for (const stateField of ['Name', 'Last_Stripe_Event_At__c', 'Amount__c']) expect(m.fields).not.toHaveProperty(stateField);
+        }
       }
     }
     expect(mutations.filter((m) => m.version !== undefined).length).toBeGreaterThan(10);

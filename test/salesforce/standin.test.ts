@@ -131,6 +131,25 @@ describe('Salesforce stand-in', () => {
     expect(err.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
   });
 
+  it("runs the package's validation rules on save: a Stripe customer id is set once (cleared and set again explicitly)", async () => {
+    const accountId = sf.insert('Account', { Name: 'Set once' });
+    const update = (value: string | null) =>
+      patch(`/services/data/v${API_VERSION}/composite/sobjects`, {
+        allOrNone: false,
+        records: [{ attributes: { type: 'Account' }, Id: accountId, Stripe_Customer_Id__c: value }],
+      }) as Promise<Array<{ success: boolean; errors: Array<{ statusCode: string; fields: string[] }> }>>;
+    expect((await update('cus_first'))[0]?.success).toBe(true);
+    expect((await update('cus_first'))[0]?.success).toBe(true);
+    const moved = (await update('cus_second'))[0];
+    expect(moved?.success).toBe(false);
+    expect(moved?.errors[0]).toMatchObject({ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', fields: ['Stripe_Customer_Id__c'] });
+    expect(sf.records('Account').find((a) => a.Id === accountId)?.Stripe_Customer_Id__c).toBe('cus_first');
+    const single = await requestError(conn.sobject('Account').update({ Id: accountId, Stripe_Customer_Id__c: 'cus_second' }));
+    expect(single.errorCode).toBe('FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect((await update(null))[0]?.success).toBe(true);
+    expect((await update('cus_second'))[0]?.success).toBe(true);
+  });
+
   it('enforces the Composite limit of 5 Collections subrequests and counts a Composite as one call', async () => {
     const sub = (i: number) => ({
       method: 'PATCH',
@@ -206,5 +225,43 @@ describe('Salesforce stand-in', () => {
     expect(created?.Stripe_Payment__c).toBe(sf.records('Stripe_Payment__c').find((r) => r.Stripe_Id__c === 'pi_case')?.Id);
     await patch(`/services/data/v${API_VERSION}/sobjects/Case/${created?.Id as string}`, { Status: 'Closed' });
     expect(sf.records('Case').find((c) => c.Id === created?.Id)?.IsClosed).toBe(true);
+  });
+});
+
+/**
+ * The org's own facts, as Salesforce answers them:
+ * - `Organization` is one queryable row with Id, DefaultCurrencyIsoCode, IsSandbox
+ *   (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm);
+ * - `GET /sobjects/Opportunity/describe` lists the fields the org has
+ *   (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm);
+ *   `CurrencyIsoCode` exists only once multi-currency is enabled (Object Reference, Opportunity).
+ */
+describe('Salesforce stand-in: the org', () => {
+  it('plays a single-currency org by default: no CurrencyIsoCode in the describe, INVALID_FIELD in a query', async () => {
+    const describe = await conn.sobject('Opportunity').describe();
+    expect(describe.fields.map((f) => f.name)).toContain('Amount');
+    expect(describe.fields.map((f) => f.name)).not.toContain('CurrencyIsoCode');
+    expect(describe.fields.find((f) => f.name === 'Stripe_Payment_Status__c')).toMatchObject({ type: 'picklist', restrictedPicklist: true, custom: true });
+    expect(await requestError(conn.query('SELECT Id, CurrencyIsoCode FROM Opportunity'))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+    const org = await conn.query<Record<string, unknown>>('SELECT Id, DefaultCurrencyIsoCode, IsSandbox FROM Organization LIMIT 1');
+    expect(org.records).toEqual([
+      { attributes: { type: 'Organization', url: expect.stringContaining('/sobjects/Organization/00D') }, Id: '00DAb0000000001EAA', DefaultCurrencyIsoCode: 'USD', IsSandbox: false },
+    ]);
+  });
+
+  it('plays a multi-currency sandbox when told to', async () => {
+    const other = await startSalesforceStandIn({ organization: { multiCurrency: true, isSandbox: true, defaultCurrencyIsoCode: 'JPY' } });
+    try {
+      const c = new Connection({ instanceUrl: other.url, accessToken: other.issueToken(), version: API_VERSION });
+      const id = other.insert('Opportunity', { Name: 'Yen deal', CurrencyIsoCode: 'JPY', Amount: 1500 });
+      expect((await c.sobject('Opportunity').describe()).fields.map((f) => f.name)).toContain('CurrencyIsoCode');
+      expect((await c.query<Record<string, unknown>>(`SELECT CurrencyIsoCode FROM Opportunity WHERE Id = '${id}'`)).records[0]).toMatchObject({ CurrencyIsoCode: 'JPY' });
+      expect((await c.query<Record<string, unknown>>('SELECT DefaultCurrencyIsoCode, IsSandbox FROM Organization')).records[0]).toMatchObject({
+        DefaultCurrencyIsoCode: 'JPY',
+        IsSandbox: true,
+      });
+    } finally {
+      await other.close();
+    }
   });
 });

@@ -53,6 +53,9 @@ export interface SalesforceStandIn {
   /** Test instrumentation: awaited before a REST request is processed (e.g. to land a race). */
   beforeRequest: ((request: { readonly method: string; readonly path: string }) => Promise<void>) | undefined;
   readonly requests: Array<{ method: string; path: string }>;
+  /** The org it plays; change it with setOrganization (the bridge reads it once per cold start). */
+  readonly organization: StandInOrganization;
+  setOrganization(changes: Partial<StandInOrganization>): void;
   close(): Promise<void>;
 }
 
@@ -63,6 +66,8 @@ export interface SalesforceStandInOptions {
   readonly jwtPublicKey?: string;
   readonly latencyMs?: number;
   readonly jitter?: { readonly seed: number; readonly maxMs: number };
+  /** The org it plays (default: DEFAULT_STANDIN_ORGANIZATION, a single-currency USD production org). */
+  readonly organization?: Partial<StandInOrganization>;
 }
 
 export const STANDIN_CLIENT_ID = 'standin_client_id_fake';
@@ -136,6 +141,44 @@ const saveError = (statusCode: string, message: string, fields: readonly string[
   fields,
 });
 
+const isBlank = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+interface ValidationRule {
+  readonly sobject: string;
+  /** Salesforce's `errorConditionFormula`, evaluated on the prior record (undefined on insert) and the new values. */
+  readonly violated: (prior: Readonly<Record<string, unknown>> | undefined, next: Readonly<Record<string, unknown>>) => boolean;
+  readonly errorDisplayField: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * The validation rules of the bridge's Salesforce package, as Salesforce runs them on every save:
+ * a violated rule fails the record with FIELD_CUSTOM_VALIDATION_EXCEPTION naming its error display
+ * field ("Validation Rules", Salesforce Help; SaveResult `statusCode`/`fields`). Modeled on
+ * salesforce/force-app/main/default/objects/<Object>/validationRules/; a package test keeps the
+ * names in step.
+ */
+export const STANDIN_VALIDATION_RULES: Readonly<Record<string, ValidationRule>> = {
+  // AND(NOT(ISNEW()), ISCHANGED(f), NOT(ISBLANK(PRIORVALUE(f))), NOT(ISBLANK(f)))
+  Stripe_Customer_Id_Set_Once: {
+    sobject: 'Account',
+    violated: (prior, next) =>
+      prior !== undefined &&
+      'Stripe_Customer_Id__c' in next &&
+      !isBlank(prior.Stripe_Customer_Id__c) &&
+      !isBlank(next.Stripe_Customer_Id__c) &&
+      next.Stripe_Customer_Id__c !== prior.Stripe_Customer_Id__c,
+    errorDisplayField: 'Stripe_Customer_Id__c',
+    errorMessage: 'This Account is already linked to another Stripe customer. Clear Stripe Customer Id first to link it to a different one.',
+  },
+};
+
+function validationErrors(sobject: string, prior: Readonly<Record<string, unknown>> | undefined, next: Readonly<Record<string, unknown>>): SaveError[] {
+  return Object.values(STANDIN_VALIDATION_RULES)
+    .filter((rule) => rule.sobject === sobject && rule.violated(prior, next))
+    .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.errorMessage, [rule.errorDisplayField]));
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -157,16 +200,62 @@ function toEighteen(id15: string): string {
 
 const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
-function objectSpec(sobject: string): ObjectSpec | undefined {
-  return Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : undefined;
+/**
+ * Objects every org has that are not part of the bridge's data model. Organization: one row,
+ * queryable by any API user (Object Reference, Organization:
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm).
+ */
+const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
+  Organization: {
+    Id: { type: 'id', readOnly: true },
+    Name: { type: 'string', readOnly: true },
+    DefaultCurrencyIsoCode: { type: 'picklist', readOnly: true },
+    IsSandbox: { type: 'boolean', readOnly: true },
+    OrganizationType: { type: 'string', readOnly: true },
+  },
+};
+
+/** The org the stand-in plays. */
+export interface StandInOrganization {
+  /** 18-character Organization id (`00D…`). */
+  readonly id: string;
+  readonly name: string;
+  readonly isSandbox: boolean;
+  /**
+   * Multi-currency enabled: records carry `CurrencyIsoCode`. Without it the field does not exist
+   * at all ("available only for organizations with the multicurrency feature enabled", Object
+   * Reference, Opportunity): a query or write naming it is INVALID_FIELD, the describe lacks it.
+   */
+  readonly multiCurrency: boolean;
+  /** Upper-case ISO code, as Salesforce stores it. */
+  readonly defaultCurrencyIsoCode: string;
 }
 
-function requireObject(sobject: string): ObjectSpec {
-  const spec = objectSpec(sobject);
-  if (spec === undefined) {
-    fail(404, 'NOT_FOUND', `The requested resource does not exist`);
-  }
-  return spec as ObjectSpec;
+export const DEFAULT_STANDIN_ORGANIZATION: StandInOrganization = {
+  id: '00DAb0000000001EAA',
+  name: 'Stand-in Org',
+  isSandbox: false,
+  multiCurrency: false,
+  defaultCurrencyIsoCode: 'USD',
+};
+
+/** Field types as the describe names them (our FieldType uses Salesforce's names). */
+function describeField(name: string, field: FieldSpec): Record<string, unknown> {
+  return {
+    name,
+    label: name.replace(/__c$/, '').replace(/_/g, ' '),
+    type: field.type,
+    length: field.length ?? 0,
+    nillable: field.type !== 'id' && field.type !== 'boolean',
+    createable: field.readOnly !== true,
+    updateable: field.readOnly !== true,
+    externalIdField: field.externalId === true,
+    referenceTo: field.referenceTo === undefined ? [] : [field.referenceTo],
+    relationshipName: field.relationshipName ?? null,
+    picklistValues: (field.values ?? []).map((value) => ({ active: true, defaultValue: false, label: value, value })),
+    restrictedPicklist: field.values !== undefined,
+    custom: name.endsWith('__c'),
+  };
 }
 
 /** Relationship name → reference field, e.g. `Account__r` → `Account__c` on custom objects. */
@@ -196,6 +285,40 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   let apiCalls = 0;
   let logins = 0;
   let url = '';
+  let organization: StandInOrganization = { ...DEFAULT_STANDIN_ORGANIZATION, ...options.organization };
+
+  /** The object as this org has it: without CurrencyIsoCode unless multi-currency is enabled. */
+  const objectSpec = (sobject: string): ObjectSpec | undefined => {
+    const spec = Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : Object.hasOwn(SYSTEM_OBJECTS, sobject) ? SYSTEM_OBJECTS[sobject] : undefined;
+    if (spec === undefined || organization.multiCurrency || !('CurrencyIsoCode' in spec)) return spec;
+    const { CurrencyIsoCode: _absent, ...rest } = spec;
+    return rest;
+  };
+
+  const requireObject = (sobject: string): ObjectSpec => {
+    const spec = objectSpec(sobject);
+    if (spec === undefined) {
+      fail(404, 'NOT_FOUND', `The requested resource does not exist`);
+    }
+    return spec as ObjectSpec;
+  };
+
+  const requireQueryObject = (sobject: string): ObjectSpec => {
+    const spec = objectSpec(sobject);
+    if (spec === undefined) {
+      throw new RequestFailure(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
+    }
+    return spec;
+  };
+
+  /** The Organization row, as queries see it. */
+  const organizationRow = (): Row => ({
+    Id: organization.id,
+    Name: organization.name,
+    DefaultCurrencyIsoCode: organization.defaultCurrencyIsoCode,
+    IsSandbox: organization.isSandbox,
+    OrganizationType: organization.isSandbox ? 'Developer Edition' : 'Enterprise Edition',
+  });
 
   const orgRules: Array<{ sobject: string; message: string; field?: string; rejects: (record: Readonly<Record<string, unknown>>) => boolean }> = [];
 
@@ -425,13 +548,15 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   };
 
   /**
-   * The package's validation rules, evaluated as Salesforce does after the system checks, on the
-   * record as it would be saved (prior values merged with the new ones). Each request is handled
-   * to the end before the next one starts, as Salesforce's row lock serializes saves of a record.
-   * A failing rule answers FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, its error
-   * location in `fields`.
+   * The package's precedence rules (Stripe_Reject_Older_Event, Stripe_Reject_Superseded_Failure),
+   * evaluated as Salesforce does after the system checks, on the record as it would be saved
+   * (prior values merged with the new ones). Each request is handled to the end before the next
+   * one starts, as Salesforce's row lock serializes saves of a record. A failing rule answers
+   * FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, its error location in `fields`.
+   * They need the store (a Case's rule reads its payment or invoice), so they live here rather
+   * than in STANDIN_VALIDATION_RULES.
    */
-  const validationErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
+  const precedenceErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
     const next = { ...prior, ...values };
     const nextVersion = versionOf(next);
     // OLDER_EVENT_RULE: AND(NOT(ISNEW()), NOT(ISBLANK(…)), NOT(ISBLANK(PRIORVALUE(…))), … < PRIORVALUE(…))
@@ -450,9 +575,19 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         if (parentVersion !== undefined && nextVersion < parentVersion) return [ruleError(SUPERSEDED_FAILURE_RULE)];
       }
     }
-    return orgRules
-      .filter((rule) => rule.sobject === sobject && rule.rejects(next))
-      .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.field === undefined ? [] : [rule.field]));
+    return [];
+  };
+
+  /** Every validation rule of a save: the precedence rules, the package's others, the org's own. */
+  const saveRuleErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
+    const next = { ...prior, ...values };
+    return [
+      ...precedenceErrors(sobject, prior, values),
+      ...validationErrors(sobject, prior, values),
+      ...orgRules
+        .filter((rule) => rule.sobject === sobject && rule.rejects(next))
+        .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.field === undefined ? [] : [rule.field])),
+    ];
   };
 
   /** Fields Salesforce derives on save: a Case's IsClosed from its Status (CaseStatus.IsClosed). */
@@ -523,8 +658,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const values = storedValues(spec, record);
     const existing = matches[0];
-    const rejected = validationErrors(sobject, existing, values);
-    if (rejected.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: rejected };
+    const refused = saveRuleErrors(sobject, existing, values);
+    if (refused.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: refused };
     if (existing !== undefined) {
       Object.assign(existing, derived(sobject, values));
       return { id: existing.Id, success: true, errors: [], created: false };
@@ -581,8 +716,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (injected !== undefined) errors.push(injected);
     if (errors.length > 0) return { id: existing.Id, success: false, errors };
     const values = storedValues(spec, record);
-    const rejected = validationErrors(sobject, existing, values);
-    if (rejected.length > 0) return { id: existing.Id, success: false, errors: rejected };
+    const refused = saveRuleErrors(sobject, existing, values);
+    if (refused.length > 0) return { id: existing.Id, success: false, errors: refused };
     Object.assign(existing, derived(sobject, values));
     return { id: existing.Id, success: true, errors: [] };
   };
@@ -596,8 +731,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
     const values = storedValues(spec, record);
-    const rejected = validationErrors(sobject, undefined, values);
-    if (rejected.length > 0) return { success: false, errors: rejected };
+    const refused = saveRuleErrors(sobject, undefined, values);
+    if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
     table(sobject).set(id, { ...derived(sobject, values), Id: id });
     return { id, success: true, errors: [] };
@@ -624,7 +759,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   const query = (soql: string, version: string): Reply => {
     const parsed = parseSoql(soql);
     const spec = requireQueryObject(parsed.from);
-    const rows = [...(store.get(parsed.from)?.values() ?? [])].filter((row) =>
+    const source = parsed.from === 'Organization' ? [organizationRow()] : [...(store.get(parsed.from)?.values() ?? [])];
+    const rows = source.filter((row) =>
       parsed.where.every((c) => {
         const field = canonicalField(spec, c.field);
         if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
@@ -724,6 +860,23 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         checkShape(second, spec, record);
         return singleResult(createOne({ ...record, attributes: { type: second } }), 201);
       }
+      if (parts.length === 3 && method === 'GET' && third === 'describe') {
+        // sObject Describe: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+        return {
+          status: 200,
+          body: {
+            name: second,
+            label: second,
+            custom: second.endsWith('__c'),
+            queryable: true,
+            createable: !Object.hasOwn(SYSTEM_OBJECTS, second),
+            updateable: !Object.hasOwn(SYSTEM_OBJECTS, second),
+            keyPrefix: KEY_PREFIX[second] ?? null,
+            fields: Object.entries(spec).map(([name, field]) => describeField(name, field)),
+            urls: { sobject: `/services/data/v${version}/sobjects/${second}`, describe: `/services/data/v${version}/sobjects/${second}/describe` },
+          },
+        };
+      }
       if (parts.length === 3 && method === 'GET') {
         const row = findById(second, third as string);
         if (row === undefined) return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -818,7 +971,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       body: {
         access_token: token,
         instance_url: url,
-        id: `${url}/id/00Dstandin000001AAA/005standin000001AAA`,
+        id: `${url}/id/${organization.id}/005standin000001AAA`,
         token_type: 'Bearer',
         issued_at: String(Date.now()),
         scope: 'api',
@@ -961,6 +1114,12 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     jitter: options.jitter,
     beforeRequest: undefined,
     requests,
+    get organization() {
+      return organization;
+    },
+    setOrganization(changes) {
+      organization = { ...organization, ...changes };
+    },
     records(sobject) {
       return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
     },
@@ -1019,14 +1178,6 @@ interface ParsedQuery {
 
 function noSuchColumn(field: string, sobject: string): string {
   return `No such column '${field}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`;
-}
-
-function requireQueryObject(sobject: string): ObjectSpec {
-  const spec = objectSpec(sobject);
-  if (spec === undefined) {
-    throw new RequestFailure(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
-  }
-  return spec;
 }
 
 /** Splits on commas that are not inside parentheses or quotes. */
