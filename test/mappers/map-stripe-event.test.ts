@@ -459,10 +459,10 @@ describe('checkout.session.*', () => {
     const subscription = only(effect, 'Stripe_Subscription__c');
     expect(subscription.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_SUBSCRIPTION_ID });
     expect(subscription.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID });
-    expect(subscription.guard).toBe(`Stripe_Subscription__c:${SAMPLE_SUBSCRIPTION_ID}#checkout`);
+    expect(subscription.version).toBeUndefined();
     const invoice = only(effect, 'Stripe_Invoice__c');
     expect(invoice.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID, Order__c: SAMPLE_ORDER_ID });
-    expect(invoice.guard).toBe(`Stripe_Invoice__c:${SAMPLE_INVOICE_ID}#checkout`);
+    expect(invoice.version).toBeUndefined();
     expect(invoice.optionalReferences).toEqual(['Opportunity__c', 'Order__c']);
   });
 

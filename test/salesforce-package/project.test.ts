@@ -16,7 +16,6 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   platformEventChannelMember: 'PlatformEventChannelMember',
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
-  validationRule: 'ValidationRule',
 };
 
 const files = metadataFiles();
