@@ -16,6 +16,8 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   platformEventChannelMember: 'PlatformEventChannelMember',
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
+  customPermission: 'CustomPermission',
+  listView: 'ListView',
 };
 
 const files = metadataFiles();
@@ -48,8 +50,8 @@ describe('SFDX project', () => {
     (path) => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
-      // Fields and validation rules live under their object: objects/<Object>/<fields|validationRules>/.
-      const expected = ['field', 'object', 'validationRule'].includes(suffix) ? 'objects' : `${suffix}s`;
+      // Fields, validation rules and list views live under their object: objects/<Object>/<kind>/.
+      const expected = ['field', 'object', 'validationRule', 'listView'].includes(suffix) ? 'objects' : `${suffix}s`;
       expect(folder).toBe(expected);
     },
   );
