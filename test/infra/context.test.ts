@@ -26,7 +26,7 @@ describe('bridge settings from CDK context', () => {
       stage: 'dev',
       batchSize: 10,
       maxConcurrency: 5,
-      maxBatchingWindowSeconds: 5,
+      maxBatchingWindowSeconds: 1,
     });
   });
 

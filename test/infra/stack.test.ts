@@ -233,7 +233,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         FunctionName: { Ref: ids.consumerFn },
         BatchSize: 10,
-        MaximumBatchingWindowInSeconds: 5,
+        MaximumBatchingWindowInSeconds: 1,
         ScalingConfig: { MaximumConcurrency: 5 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });
