@@ -10,6 +10,7 @@ import { guardOf } from '../contracts/salesforce-mutation.js';
 import { RANK } from '../contracts/precedence.js';
 import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { toMajorUnits } from '../money.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { sameOrg } from '../salesforce/org-profile.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
@@ -155,6 +156,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     invoiceUrl: result.invoiceUrl,
     paymentLinkId: result.paymentLinkId,
     paymentLinkUrl: result.paymentLinkUrl,
+    amountBilled: toMajorUnits(plan.total, plan.currency),
     paymentStatus,
     syncError:
       result.sendFailure === undefined

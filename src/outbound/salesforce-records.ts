@@ -14,6 +14,8 @@ export interface BilledFields {
   readonly paymentLinkId?: string | undefined;
   readonly paymentLinkUrl?: string | undefined;
   /** Undefined leaves the status as it is (a webhook already settled it). */
+  /** What the bill asks for, in major units of the Opportunity's currency (Stripe_Amount_Billed__c). */
+  readonly amountBilled?: number | undefined;
   readonly paymentStatus: OpportunityPaymentStatus | undefined;
   /** Undefined clears an earlier error. */
   readonly syncError: string | undefined;
@@ -78,6 +80,7 @@ export function salesforceOpportunityRecords(
         ...(fields.paymentLinkUrl === undefined
           ? {}
           : { Stripe_Payment_Link_Id__c: fields.paymentLinkId ?? null, Stripe_Payment_Link_Url__c: fields.paymentLinkUrl }),
+        ...(fields.amountBilled === undefined ? {} : { Stripe_Amount_Billed__c: fields.amountBilled }),
         ...(fields.paymentStatus === undefined ? {} : { Stripe_Payment_Status__c: fields.paymentStatus }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),

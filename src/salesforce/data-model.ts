@@ -91,6 +91,9 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Invoice_Url__c: { type: 'url' },
     Stripe_Payment_Link_Id__c: text,
     Stripe_Payment_Link_Url__c: { type: 'url' },
+    /** What the bridge billed and what Stripe received for that bill, in major units of the Opportunity's currency. */
+    Stripe_Amount_Billed__c: amount,
+    Stripe_Amount_Paid__c: amount,
     Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
     Stripe_Last_Synced_At__c: when,
   },
