@@ -5,14 +5,18 @@ export const STACK_OUTPUT = {
   inboundQueueArn: 'InboundQueueArn',
   inboundDlqUrl: 'InboundDlqUrl',
   inboundDlqArn: 'InboundDlqArn',
+  outboundQueueUrl: 'OutboundQueueUrl',
+  outboundQueueArn: 'OutboundQueueArn',
   outboundDlqUrl: 'OutboundDlqUrl',
   outboundDlqArn: 'OutboundDlqArn',
   outboundFunctionName: 'OutboundFunctionName',
   dedupTableName: 'DedupTableName',
   stripeWebhookSecretArn: 'StripeWebhookSecretArn',
   stripeApiKeySecretArn: 'StripeApiKeySecretArn',
+  stripeReadKeySecretArn: 'StripeReadKeySecretArn',
   salesforceCredentialsSecretArn: 'SalesforceCredentialsSecretArn',
   eventRelaySetup: 'SalesforceEventRelaySetup',
+  alarmTopicArn: 'AlarmTopicArn',
 } as const;
 
 /** Default stack name (`cdk deploy` creates `StripeSalesforceBridge-<stage>`). */

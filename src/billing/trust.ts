@@ -13,9 +13,9 @@
  * | is anything else, or the Opportunity was never billed by the bridge | keeps its status; `Stripe_Sync_Error__c` says which payment named it and why it was not believed |
  *
  * The payment's own record (Stripe_Payment__c, Stripe_Invoice__c) is written and linked as
- * before: the money is real, only its meaning for the Opportunity is not. An Order follows the
- * verdict for the Opportunity the same event names (the bridge bills Opportunities); alone, it is
- * not changed. Pure: the caller loads the records and the payment link a PaymentIntent came from.
+ * before: the money is real, only its meaning for the Opportunity is not. An Order is judged by its
+ * own bill, or else by the bill of the Opportunity the same event names. Pure: the caller loads
+ * the records and the payment link a PaymentIntent came from.
  */
 import type { SalesforceFieldValue, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { MapResult } from '../mappers/mutation.js';
@@ -122,30 +122,27 @@ export function applyTrust(result: MapResult, input: TrustInput): { readonly res
       continue;
     }
     const status = mutation.fields['Stripe_Payment_Status__c'];
-    // The bridge bills Opportunities: an Order is judged by the bill of the Opportunity named with it.
+    // An Order billed by the Opportunity named with it (no bill of its own) is judged by that bill.
     const record = input.billings.get(billingKey(named.sobject, named.recordId)) ?? (named.sobject === 'Order' ? opportunityRecord : undefined);
     const verdict = verdictFor(input, record, status);
     notes.push({ ...named, verdict: verdict.kind, ...(verdict.kind === 'foreign' ? { reason: verdict.reason } : {}) });
     if (verdict.kind === 'ours') {
-      const paid = status === 'Paid' && input.facts.received !== undefined && named.sobject === 'Opportunity';
+      const paid = status === 'Paid' && input.facts.received !== undefined;
       mutations.push(paid ? { ...mutation, fields: { ...mutation.fields, Stripe_Amount_Paid__c: major(input.facts.received as Money) } } : mutation);
     } else if (verdict.kind === 'short') {
       const sameCurrency = verdict.received.currency === verdict.billed.currency;
-      const amounts: Record<string, SalesforceFieldValue> =
-        named.sobject === 'Opportunity'
-          ? {
-              Stripe_Amount_Billed__c: major(verdict.billed),
-              Stripe_Amount_Paid__c: sameCurrency ? major(verdict.received) : 0,
-              ...(sameCurrency
-                ? {}
-                : { Stripe_Sync_Error__c: `Stripe received ${formatMoney(verdict.received)} for a bill of ${formatMoney(verdict.billed)}: another currency, so the bill is not paid in full.` }),
-            }
-          : {};
+      const amounts: Record<string, SalesforceFieldValue> = {
+        Stripe_Amount_Billed__c: major(verdict.billed),
+        Stripe_Amount_Paid__c: sameCurrency ? major(verdict.received) : 0,
+        ...(sameCurrency
+          ? {}
+          : { Stripe_Sync_Error__c: `Stripe received ${formatMoney(verdict.received)} for a bill of ${formatMoney(verdict.billed)}: another currency, so the bill is not paid in full.` }),
+      };
       mutations.push({ ...mutation, fields: { ...mutation.fields, Stripe_Payment_Status__c: 'Partially Paid', ...amounts } });
-    } else if (verdict.kind === 'foreign' && named.sobject === 'Opportunity') {
+    } else if (verdict.kind === 'foreign') {
       mutations.push(syncErrorOnly(mutation, verdict.reason));
     }
-    // An earlier billing's object, or an Order nobody billed: no write.
+    // An earlier billing's object: no write.
   }
   if (mutations.length === 0) return { result: { outcome: 'skipped', reason: 'names only records whose bill it is not' }, notes };
   return { result: { outcome: 'mapped', effect: { ...result.effect, mutations } }, notes };

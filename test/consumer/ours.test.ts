@@ -153,7 +153,7 @@ describe('trust only what is ours', () => {
     expect(h.salesforce.records('Stripe_Invoice__c').find((r) => r['Stripe_Id__c'] === old)).toMatchObject({ Status__c: 'Void' });
   });
 
-  it('moves an Order named with the Opportunity as the Opportunity moves; an Order alone is not changed', async () => {
+  it('moves an Order named with the Opportunity as the Opportunity moves; an Order nobody billed keeps its status and says why', async () => {
     const opportunityId = newOpportunity(49.99);
     const orderId = h.salesforce.insert('Order', { OpportunityId: opportunityId });
     const lonelyOrder = h.salesforce.insert('Order', {});
@@ -168,6 +168,7 @@ describe('trust only what is ours', () => {
     const orders = h.salesforce.records('Order');
     expect(orders.find((o) => o['Id'] === orderId)).toMatchObject({ Stripe_Payment_Status__c: 'Paid', Stripe_Invoice_Id__c: invoice });
     expect(orders.find((o) => o['Id'] === lonelyOrder)?.['Stripe_Payment_Status__c']).toBeUndefined();
+    expect(String(orders.find((o) => o['Id'] === lonelyOrder)?.['Stripe_Sync_Error__c'])).toMatch('the bridge has not billed it');
   });
 
   it('reads the billing records of a whole batch with one DynamoDB request, and none for a batch that names no record', async () => {

@@ -19,9 +19,12 @@ import {
   findOpportunityPaymentLinks,
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
-import type { BillingRecordsPort } from './billing-claim.js';
-import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
-import { salesforceOpportunityRecords, type OpportunityRecords } from './salesforce-records.js';
+import type { BillingRecordsPort } from '../outbound/billing-claim.js';
+import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
+import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
+import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
+import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
 export interface OutboundAppDeps {
   readonly config: OutboundConfig;
@@ -39,11 +42,13 @@ export interface OutboundAppDeps {
   /** Wraps the billing records (fault-injection tests). */
   readonly wrapBillings?: (billings: BillingRecordsPort) => BillingRecordsPort;
   readonly now?: () => number;
+  /** Circuit breakers: Salesforce and Stripe calls are refused while their circuit is open. */
+  readonly guards?: { readonly salesforce: DependencyGuard; readonly stripe: DependencyGuard };
 }
 
 export interface OutboundApp {
   /** Takes the EventBridge event exactly as Lambda receives it. */
-  handle(event: unknown): Promise<OutboundResult>;
+  handle(event: unknown): Promise<CommandResult>;
   readonly session: SalesforceSession;
 }
 
@@ -81,15 +86,25 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
-  const ports: OutboundPorts = {
+  let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
+  let billing = stripeBilling(config, deps);
+  if (deps.guards !== undefined) {
+    // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
+    // successes prove nothing about availability.
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
+    billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
+  }
+  const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
+  const ports: DispatcherPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: (deps.wrapRecords ?? ((r) => r))(salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now })),
-    billing: stripeBilling(config, deps),
+    records: wrapped,
+    permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
+    billing,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,
   };
-  return { handle: (event) => processPaymentRequest(event, ports), session };
+  return { handle: (event) => dispatchCommand(event, ports), session };
 }
