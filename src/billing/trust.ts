@@ -99,9 +99,13 @@ export function verdictFor(input: TrustInput, record: BillingRecord | undefined,
   };
 }
 
-/** The same write, without its state: a sync error is no news about the payment status. */
+/**
+ * The same write, without its state: a sync error is no news about the payment status, so it
+ * carries no precedence key (contracts/precedence) and can neither win nor lose against one.
+ */
 function syncErrorOnly(mutation: SalesforceMutation, message: string): SalesforceMutation {
-  return { ...mutation, fields: { Stripe_Sync_Error__c: message }, guard: `${mutation.guard}#sync-error` };
+  const { version: _stateKey, ...write } = mutation;
+  return { ...write, fields: { Stripe_Sync_Error__c: message } };
 }
 
 function major(value: Money): number {
