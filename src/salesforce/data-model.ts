@@ -3,6 +3,11 @@
  * The SFDX package in salesforce/ must define every custom field listed here with a compatible
  * type (a test checks it), and the Salesforce stand-in in test/support accepts exactly these.
  * Add fields freely; never rename the ones in ARCHITECTURE.md.
+ *
+ * It is also the catalogue of what the integration user may touch: `integration` on each field
+ * (and INTEGRATION_OBJECTS in integration-access.ts for objects) generates the permission set
+ * Stripe_Bridge_Integration. After adding or changing a field: give it `integration`, run
+ * `npm run sf:permissions`, commit the regenerated salesforce/…/permissionsets/*.xml.
  */
 export type FieldType =
   | 'id'
@@ -30,7 +35,23 @@ export interface FieldSpec {
   /** Standard fields Salesforce sets itself (Id, Name of line items, TotalPrice…). */
   readonly readOnly?: boolean;
   readonly length?: number;
+  /**
+   * What the bridge's integration user does with the field: `read` (SOQL) or `edit` (writes,
+   * which includes reading). Absent: the bridge never touches it, and the integration user
+   * (Minimum Access – API Only Integrations profile) cannot see it.
+   */
+  readonly integration?: FieldAccess;
+  /**
+   * How Salesforce secures the field when it is not by its own field-level security:
+   * `object` — no FLS exists (Id, name fields, universally required fields such as
+   * Opportunity.StageName, CurrencyIsoCode): object access decides, and a permission set must
+   * not list it (deploying FLS on a required field fails); `{ compound }` — a component of a
+   * compound field, secured as that field (Account.BillingCity → BillingAddress).
+   */
+  readonly fls?: 'object' | { readonly compound: string };
 }
+
+export type FieldAccess = 'read' | 'edit';
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
@@ -78,7 +99,7 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
 
-const id: FieldSpec = { type: 'id', readOnly: true };
+const id: FieldSpec = { type: 'id', readOnly: true, fls: 'object', integration: 'read' };
 const stripeId: FieldSpec = { type: 'string', externalId: true, length: 255 };
 const text: FieldSpec = { type: 'string', length: 255 };
 const account: FieldSpec = { type: 'reference', referenceTo: 'Account', relationshipName: 'Account__r' };
@@ -87,68 +108,82 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+/** The Name field of a custom object: required, so secured by object access only. */
+const recordName: FieldSpec = { type: 'string', length: 80, fls: 'object' };
+/** CurrencyIsoCode exists in multi-currency orgs only and has no field-level security. */
+const currencyIsoCode: FieldSpec = { type: 'picklist', fls: 'object' };
+/** A component of the Account's compound billing address. */
+const billingAddress: FieldSpec = { ...text, fls: { compound: 'BillingAddress' }, integration: 'read' };
+
+const read = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'read' });
+const edit = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'edit' });
+/** An object the bridge owns: the integration user writes every field (Id stays read-only). */
+const ownedByBridge = (fields: ObjectSpec): ObjectSpec =>
+  Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.integration === undefined ? edit(spec) : spec]));
 
 export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
     Id: id,
-    Name: text,
-    Stripe_Customer_Id__c: stripeId,
-    Stripe_Billing_Email__c: { type: 'email' },
-    BillingStreet: { type: 'textarea' },
-    BillingCity: text,
-    BillingState: text,
-    BillingPostalCode: text,
-    BillingCountry: text,
+    Name: read({ ...text, fls: 'object' }),
+    Stripe_Customer_Id__c: edit(stripeId),
+    Stripe_Billing_Email__c: read({ type: 'email' }),
+    BillingStreet: { ...billingAddress, type: 'textarea' },
+    BillingCity: billingAddress,
+    BillingState: billingAddress,
+    BillingPostalCode: billingAddress,
+    BillingCountry: billingAddress,
   },
   Opportunity: {
     Id: id,
-    Name: text,
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    Amount: { type: 'currency' },
-    CurrencyIsoCode: { type: 'picklist' },
-    StageName: { type: 'picklist' },
-    CloseDate: { type: 'date' },
-    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
-    Stripe_Payment_Mode__c: { type: 'picklist', values: PAYMENT_MODES },
-    Stripe_Invoice_Id__c: text,
-    Stripe_Invoice_Url__c: { type: 'url' },
-    Stripe_Payment_Link_Id__c: text,
-    Stripe_Payment_Link_Url__c: { type: 'url' },
-    Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
-    Stripe_Last_Synced_At__c: when,
+    Name: read({ ...text, fls: 'object' }),
+    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Amount: read({ type: 'currency' }),
+    CurrencyIsoCode: read(currencyIsoCode),
+    StageName: { type: 'picklist', fls: 'object' },
+    CloseDate: { type: 'date', fls: 'object' },
+    Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
+    Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
+    Stripe_Invoice_Id__c: edit(text),
+    Stripe_Invoice_Url__c: edit({ type: 'url' }),
+    Stripe_Payment_Link_Id__c: edit(text),
+    Stripe_Payment_Link_Url__c: edit({ type: 'url' }),
+    Stripe_Sync_Error__c: edit({ type: 'textarea', length: 32768 }),
+    Stripe_Last_Synced_At__c: edit(when),
   },
   OpportunityLineItem: {
     Id: id,
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Name: { type: 'string', readOnly: true },
-    Description: text,
-    Quantity: { type: 'double' },
-    UnitPrice: { type: 'currency' },
+    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity', fls: 'object' },
+    // The product's name; Salesforce sets it and does not put it under field-level security.
+    Name: read({ type: 'string', readOnly: true, fls: 'object' }),
+    Description: read(text),
+    Quantity: read({ type: 'double', fls: 'object' }),
+    UnitPrice: read({ type: 'currency', fls: 'object' }),
     TotalPrice: { type: 'currency', readOnly: true },
-    CurrencyIsoCode: { type: 'picklist' },
+    CurrencyIsoCode: read(currencyIsoCode),
   },
   Order: {
     Id: id,
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account', fls: 'object' },
     OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
-    Stripe_Invoice_Id__c: text,
+    Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
+    Stripe_Invoice_Id__c: edit(text),
   },
   Case: {
     Id: id,
-    Subject: text,
-    Description: { type: 'textarea', length: 32000 },
-    Status: { type: 'picklist' },
+    Subject: edit(text),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    // Status is required (its default applies); Origin and Priority are left to the org.
+    Status: { type: 'picklist', fls: 'object' },
     Origin: { type: 'picklist' },
     Priority: { type: 'picklist' },
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    Opportunity__c: opportunity,
-    Stripe_Event_Id__c: stripeId,
-    Stripe_Object_Id__c: text,
+    AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Opportunity__c: edit(opportunity),
+    Stripe_Event_Id__c: edit(stripeId),
+    Stripe_Object_Id__c: edit(text),
   },
-  Stripe_Payment__c: {
+  Stripe_Payment__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: PAYMENT_STATUSES },
     Amount__c: amount,
@@ -166,10 +201,10 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Checkout_Session_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
-  },
-  Stripe_Invoice__c: {
+  }),
+  Stripe_Invoice__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: INVOICE_STATUSES },
     Number__c: text,
@@ -187,10 +222,10 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Subscription_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
-  },
-  Stripe_Subscription__c: {
+  }),
+  Stripe_Subscription__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: SUBSCRIPTION_STATUSES },
     Current_Period_End__c: when,
@@ -201,5 +236,5 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
-  },
+  }),
 };

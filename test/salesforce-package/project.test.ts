@@ -10,6 +10,7 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   field: 'CustomField',
   layout: 'Layout',
   permissionset: 'PermissionSet',
+  customPermission: 'CustomPermission',
   flow: 'Flow',
   platformEventChannel: 'PlatformEventChannel',
   platformEventChannelMember: 'PlatformEventChannelMember',

@@ -113,7 +113,7 @@ describe('Salesforce stand-in', () => {
       conn.request({
         method: 'POST',
         url: `/services/data/v${API_VERSION}/sobjects/OpportunityLineItem`,
-        body: JSON.stringify({ OpportunityId: opportunityId, TotalPrice: 5 }),
+        body: JSON.stringify({ OpportunityId: opportunityId, Name: 'Seats' }),
         headers: { 'content-type': 'application/json' },
       }),
     );

@@ -2,6 +2,14 @@
  * A local Salesforce that answers (and rejects) the way Salesforce REST does, so that jsforce runs
  * its real code path in tests, in the local stack and in the benchmark. Its schema is DATA_MODEL.
  *
+ * Every API caller is the bridge's integration user of a real org: Minimum Access – API Only
+ * Integrations profile plus the package's permission set Stripe_Bridge_Integration, read from
+ * salesforce/ at start (salesforce-access.ts). A field that permission set does not grant is not
+ * there for the caller: SOQL and writes answer INVALID_FIELD "No such column…", which Salesforce
+ * uses for both a missing field and one hidden by field-level security
+ * (https://salesforcedictionary.com/errors/invalid-field-no-such-column); a field granted read
+ * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. `insert` and `records` are the admin's view.
+ *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
  * (upsert by external id, create, update by Id), single-record sObject rows, and the SOQL subset
  * the outbound flow needs (parent fields, one child subquery, `=` / `IN` conditions).
@@ -11,6 +19,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../src/salesforce/data-model.js';
+import { integrationUserAccess } from './salesforce-access.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -39,6 +48,11 @@ export interface SalesforceStandInOptions {
   /** PEM public key for JWT bearer assertions; without it the signature is not checked. */
   readonly jwtPublicKey?: string;
   readonly latencyMs?: number;
+  /**
+   * The integration user's permission set as Metadata API XML (default: the package's
+   * Stripe_Bridge_Integration), e.g. to prove that a missing grant fails like in a real org.
+   */
+  readonly permissionSetXml?: string;
 }
 
 export const STANDIN_CLIENT_ID = 'standin_client_id_fake';
@@ -132,16 +146,9 @@ function toEighteen(id15: string): string {
 
 const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
-function objectSpec(sobject: string): ObjectSpec | undefined {
+/** The org's schema, as an admin sees it. */
+function schemaOf(sobject: string): ObjectSpec | undefined {
   return Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : undefined;
-}
-
-function requireObject(sobject: string): ObjectSpec {
-  const spec = objectSpec(sobject);
-  if (spec === undefined) {
-    fail(404, 'NOT_FOUND', `The requested resource does not exist`);
-  }
-  return spec as ObjectSpec;
 }
 
 /** Relationship name → reference field, e.g. `Account__r` → `Account__c` on custom objects. */
@@ -171,6 +178,41 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   let apiCalls = 0;
   let logins = 0;
   let url = '';
+  const access = integrationUserAccess(options.permissionSetXml);
+  const userSpecs = new Map<string, ObjectSpec | undefined>();
+
+  /** The object as the integration user sees it: undefined when hidden, hidden fields left out. */
+  const userSpec = (sobject: string): ObjectSpec | undefined => {
+    if (!userSpecs.has(sobject)) {
+      const schema = schemaOf(sobject);
+      userSpecs.set(
+        sobject,
+        schema === undefined || !access.objectReadable(sobject)
+          ? undefined
+          : Object.fromEntries(Object.entries(schema).filter(([field]) => access.fieldReadable(sobject, field))),
+      );
+    }
+    return userSpecs.get(sobject);
+  };
+
+  const requireObject = (sobject: string): ObjectSpec => {
+    const spec = userSpec(sobject);
+    if (spec === undefined) fail(404, 'NOT_FOUND', `The requested resource does not exist`);
+    return spec as ObjectSpec;
+  };
+
+  const requireQueryObject = (sobject: string): ObjectSpec => {
+    const spec = userSpec(sobject);
+    if (spec === undefined) fail(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
+    return spec as ObjectSpec;
+  };
+
+  const cannotWrite = (name: string, forInsert: boolean): SaveError =>
+    saveError(
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      [name],
+    );
 
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
@@ -274,6 +316,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       const name = canonicalField(spec, key);
       if (name === undefined) {
         const [lookupName, lookup] = relationshipField(spec, key) as [string, FieldSpec];
+        if (!access.fieldEditable(sobject, lookupName)) {
+          errors.push(cannotWrite(lookupName, forInsert));
+          continue;
+        }
         const target = lookup.referenceTo as string;
         const targetSpec = requireObject(target);
         const ref = value as Record<string, unknown>;
@@ -296,14 +342,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         continue;
       }
       const field = spec[name] as FieldSpec;
-      if (field.readOnly === true) {
-        errors.push(
-          saveError(
-            'INVALID_FIELD_FOR_INSERT_UPDATE',
-            `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-            [name],
-          ),
-        );
+      if (field.readOnly === true || !access.fieldEditable(sobject, name)) {
+        errors.push(cannotWrite(name, forInsert));
         continue;
       }
       if (value === null) continue;
@@ -863,7 +903,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
     },
     insert(sobject, fields) {
-      requireObject(sobject);
+      if (schemaOf(sobject) === undefined) throw new Error(`${sobject} is not in DATA_MODEL`);
       // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
       const given = fields.Id;
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
@@ -913,14 +953,6 @@ interface ParsedQuery {
 
 function noSuchColumn(field: string, sobject: string): string {
   return `No such column '${field}' on entity '${sobject}'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.`;
-}
-
-function requireQueryObject(sobject: string): ObjectSpec {
-  const spec = objectSpec(sobject);
-  if (spec === undefined) {
-    throw new RequestFailure(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
-  }
-  return spec;
 }
 
 /** Splits on commas that are not inside parentheses or quotes. */
