@@ -8,8 +8,8 @@ import { createConsumerApp } from '../src/inbound/consumer-app.js';
 import { createLogger } from '../src/logging.js';
 import { SAMPLE_CUSTOMER_ID, sampleEvent } from '../src/local/sample-events.js';
 import { inboundRecord } from '../test/support/consumer-harness.js';
-import { startDynalite } from '../test/support/dynalite.js';
-import { startSalesforceStandIn } from '../test/support/salesforce-standin.js';
+import { startDynalite } from '../src/local/standins/dynalite.js';
+import { startSalesforceStandIn } from '../src/local/standins/salesforce-standin.js';
 import { nullStream, rate, type Row } from './report.js';
 
 const CLIENT = { clientId: 'bench-client-id-fake', clientSecret: 'bench-client-secret-fake' };

@@ -19,7 +19,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { TransientError } from '../errors.js';
-import { SETTLED_RANK } from '../mappers/ranks.js';
+import { RANK } from '../contracts/precedence.js';
+
+const SETTLED_RANK = RANK.SETTLED;
 
 export type ClaimResult =
   | { readonly status: 'claimed'; readonly token: string }

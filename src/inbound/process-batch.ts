@@ -11,7 +11,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import { errorCode, errorReason, isPermanent, PermanentError, type BridgeError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
-import type { SalesforceMutation } from '../mappers/mutation.js';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WrittenRecordRef } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';

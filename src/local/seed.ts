@@ -2,8 +2,8 @@
  * The records a newcomer's first events link to: the Account and the Closed Won Opportunity whose
  * ids the sample events carry in their metadata, and the Stripe customer they name.
  */
-import type { SalesforceStandIn } from '../../test/support/salesforce-standin.js';
-import type { StripeStandIn } from '../../test/support/stripe-standin.js';
+import type { SalesforceStandIn } from './standins/salesforce-standin.js';
+import type { StripeStandIn } from './standins/stripe-standin.js';
 import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
 
 export interface SeededSalesforce {

@@ -2,7 +2,7 @@
  * checkout.session.* → Stripe_Payment__c (keyed by the session's PaymentIntent, when it has
  * one), Opportunity/Order, and a Case when an asynchronous payment failed.
  */
-import type { OpportunityPaymentStatus, PaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
 import type { StripeCheckoutSession, StripeEventOf } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';

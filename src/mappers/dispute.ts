@@ -3,7 +3,7 @@
  * Opportunity/Order when a link is known. A dispute carries its own (usually empty) metadata;
  * the payment's links come from the charge only when the consumer expanded it.
  */
-import type { OpportunityPaymentStatus, PaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
 import type { StripeEventOf } from '../stripe/event-schemas.js';
 import { customRecordLinks, idOf, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';

@@ -1,5 +1,5 @@
 /** invoice.* → Stripe_Invoice__c (keyed by the invoice id), Opportunity/Order, Case. */
-import type { InvoiceStatus, OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { InvoiceStatus, OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';

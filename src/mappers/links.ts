@@ -2,21 +2,13 @@
  * How a Stripe object points at Salesforce records: metadata the bridge (or an integrator)
  * set on it, or else its customer, which an Account carries as `Stripe_Customer_Id__c`.
  */
-import type { SalesforceFieldValue } from './mutation.js';
+import { METADATA_KEYS } from '../contracts/metadata.js';
+import type { SalesforceFieldValue } from '../contracts/salesforce-mutation.js';
+
+export { METADATA_KEYS };
 
 /** Record ids are 15 (case-sensitive) or 18 (case-insensitive) alphanumerics. */
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
-
-export const METADATA_KEYS = {
-  opportunity: 'salesforce_opportunity_id',
-  account: 'salesforce_account_id',
-  order: 'salesforce_order_id',
-  /**
-   * `invoice` or `payment_link` on a PaymentIntent the bridge's outbound flow caused (through
-   * `payment_intent_data.metadata`): its failures are reported by the invoice or checkout events.
-   */
-  paymentMode: 'salesforce_payment_mode',
-} as const;
 
 export interface SalesforceLinks {
   readonly opportunityId?: string;

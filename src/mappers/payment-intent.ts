@@ -1,5 +1,5 @@
 /** payment_intent.* → Stripe_Payment__c (keyed by the PaymentIntent id), Opportunity/Order, Case. */
-import type { OpportunityPaymentStatus, PaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
 import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { cardFields } from './card.js';

@@ -1,6 +1,6 @@
 /** Building blocks shared by the per-object mappers: records, amounts, effects. */
 import { minorUnitDigits, toMajorUnits } from '../money.js';
-import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { compact, type SalesforceLinks } from './links.js';
 import {
   guardOf,

@@ -1,5 +1,5 @@
 /** customer.subscription.* → Stripe_Subscription__c (keyed by the subscription id). */
-import type { SubscriptionStatus } from '../salesforce/data-model.js';
+import type { SubscriptionStatus } from '../contracts/statuses.js';
 import type { StripeEventOf } from '../stripe/event-schemas.js';
 import { customRecordLinks, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';

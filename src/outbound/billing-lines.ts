@@ -4,17 +4,10 @@
  */
 import { isPermanent, PermanentError } from '../errors.js';
 import { toMinorUnits } from '../money.js';
+import type { BillingLine } from '../contracts/billing-plan.js';
 import type { BillableOpportunity } from './opportunity.js';
 
-export interface BillingLine {
-  /** The OpportunityLineItem id, or `amount` for the single line of an Opportunity without items. */
-  readonly lineId: string;
-  readonly description: string;
-  /** A whole quantity; a fractional one is folded into a single line of quantity 1. */
-  readonly quantity: number;
-  /** Minor units per unit; negative for a discount line. */
-  readonly unitAmount: number;
-}
+export type { BillingLine } from '../contracts/billing-plan.js';
 
 /** Stripe shows descriptions on invoices and checkout pages; keep them well inside its limits. */
 const MAX_DESCRIPTION = 250;

@@ -7,10 +7,12 @@
  * byte-for-byte the same requests and Stripe replays its first answers instead of creating twins.
  */
 import type Stripe from 'stripe';
+import type { BillingLine, BillingPlan, FoundInvoice, StripeStep } from '../contracts/billing-plan.js';
+import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js';
+import { isSettled } from '../contracts/precedence.js';
+import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { isBridgeError } from '../errors.js';
-import { METADATA_KEYS } from '../mappers/links.js';
-import { PAYMENT_MODES, type PaymentMode } from '../salesforce/data-model.js';
-import { billingLines, CannotBillError, totalOf, type BillingLine } from './billing-lines.js';
+import { billingLines, CannotBillError, totalOf } from './billing-lines.js';
 import type { BillableAccount, BillableOpportunity } from './opportunity.js';
 
 export interface PlanSettings {
@@ -25,88 +27,13 @@ export interface PlanRequest {
   readonly daysUntilDue: number | undefined;
 }
 
-export type StripeStep =
-  | { readonly kind: 'create_customer'; readonly idempotencyKey: string; readonly params: Stripe.CustomerCreateParams }
-  | {
-      readonly kind: 'create_invoice';
-      readonly idempotencyKey: string;
-      /** `customer` is filled in from the Account or the customer step. */
-      readonly params: Omit<Stripe.InvoiceCreateParams, 'customer'>;
-    }
-  | {
-      readonly kind: 'create_invoice_item';
-      readonly idempotencyKey: string;
-      readonly line: BillingLine;
-      readonly currency: string;
-      readonly metadata: Readonly<Record<string, string>>;
-    }
-  | { readonly kind: 'finalize_invoice'; readonly idempotencyKey: string }
-  | { readonly kind: 'send_invoice'; readonly idempotencyKey: string }
-  | { readonly kind: 'create_price'; readonly idempotencyKey: string; readonly lineId: string; readonly params: Stripe.PriceCreateParams }
-  | {
-      readonly kind: 'create_payment_link';
-      readonly idempotencyKey: string;
-      /** `line_items` are the prices created by the price steps, in this order and quantity. */
-      readonly lines: ReadonlyArray<{ readonly lineId: string; readonly quantity: number }>;
-      readonly params: Omit<Stripe.PaymentLinkCreateParams, 'line_items'>;
-    };
-
-/**
- * An invoice an earlier run created for this Opportunity, as the lookup on the Account's Stripe
- * customer found it (`metadata.salesforce_opportunity_id`). Plain data: the planner stays pure.
- */
-export interface FoundInvoice {
-  readonly id: string;
-  readonly status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
-  readonly currency: string;
-  readonly hostedInvoiceUrl: string | undefined;
-  /** Seconds since the epoch; undefined while the invoice is a draft. */
-  readonly finalizedAt: number | undefined;
-  /** The invoice items on a draft (empty for finalized invoices: they are never touched). */
-  readonly items: ReadonlyArray<FoundInvoiceItem>;
-}
-
-export interface FoundInvoiceItem {
-  /** `metadata.salesforce_line_item_id`; undefined for an item the bridge did not create. */
-  readonly lineId: string | undefined;
-  readonly quantity: number;
-  /** Minor units, quantity × unit amount. */
-  readonly amount: number;
-}
-
-/** The invoice a plan continues instead of creating one. */
-export interface ResumedInvoice {
-  readonly id: string;
-  readonly status: FoundInvoice['status'];
-  readonly hostedInvoiceUrl: string | undefined;
-}
-
-export type BillingPlan =
-  | {
-      readonly kind: 'bill';
-      readonly mode: PaymentMode;
-      readonly opportunityId: string;
-      readonly accountId: string;
-      readonly currency: string;
-      /** Minor units. */
-      readonly total: number;
-      /** The Account's Stripe customer when it already has one (invoice mode). */
-      readonly existingCustomerId: string | undefined;
-      /** Set when an earlier run's invoice was found in Stripe: the steps continue it. */
-      readonly resumedInvoice?: ResumedInvoice | undefined;
-      /** Told to the rep in `Stripe_Sync_Error__c` although billing succeeded. */
-      readonly notice?: string | undefined;
-      readonly steps: readonly StripeStep[];
-    }
-  | { readonly kind: 'already_billed'; readonly mode: PaymentMode; readonly invoiceId: string | undefined; readonly paymentLinkUrl: string | undefined }
-  | { readonly kind: 'cannot_bill'; readonly mode: string; readonly code: string; readonly reason: string };
-
 /** Stripe allows at most 250 invoice items per invoice and 20 line items per payment link. */
 const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20 };
 const MAX_DAYS_UNTIL_DUE = 999;
 
-/** Marks each invoice item and price with its OpportunityLineItem, so a resumed draft can be compared. */
-export const LINE_ITEM_METADATA_KEY = 'salesforce_line_item_id';
+// The plan's types live in contracts (the Stripe adapter executes them); re-exported for callers.
+export type { BillingPlan, FoundInvoice, FoundInvoiceItem, ResumedInvoice, StripeStep } from '../contracts/billing-plan.js';
+export { LINE_ITEM_METADATA_KEY } from '../contracts/metadata.js';
 
 export function idempotencyKey(recordId: string, step: string): string {
   return `sfbridge:${recordId}:${step}`;
@@ -230,25 +157,18 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
   ];
 }
 
-/** Opportunity payment statuses that mean the money arrived (webhooks set them; never undone). */
-export const SETTLED_PAYMENT_STATUSES: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
-
-export function isSettledPaymentStatus(status: string | undefined): boolean {
-  return status !== undefined && SETTLED_PAYMENT_STATUSES.has(status);
-}
-
 export function planBilling(opportunity: BillableOpportunity, request: PlanRequest, settings: PlanSettings): BillingPlan {
   const mode = resolveMode(request, opportunity);
   if (!isPaymentMode(mode)) {
     return { kind: 'cannot_bill', mode, code: 'MODE_UNSUPPORTED', reason: `Payment mode "${mode}" is not one of ${PAYMENT_MODES.join(', ')}` };
   }
   // Stripe's idempotency keys expire after 24 hours; the Opportunity's own fields never do.
-  // A settled status means the customer already paid some other way (a Checkout of their own):
-  // billing again would charge twice.
+  // A settled status (contracts/precedence: the money arrived) means the customer already paid
+  // some other way (a Checkout of their own): billing again would charge twice.
   if (
     opportunity.stripeInvoiceId !== undefined ||
     opportunity.stripePaymentLinkUrl !== undefined ||
-    isSettledPaymentStatus(opportunity.stripePaymentStatus)
+    isSettled('Opportunity', opportunity.stripePaymentStatus)
   ) {
     return { kind: 'already_billed', mode, invoiceId: opportunity.stripeInvoiceId, paymentLinkUrl: opportunity.stripePaymentLinkUrl };
   }

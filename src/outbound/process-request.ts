@@ -6,11 +6,11 @@
  * ends in the outbound DLQ with its reason.
  */
 import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
-import { guardOf } from '../mappers/mutation.js';
-import { RANK } from '../mappers/ranks.js';
+import { guardOf } from '../contracts/salesforce-mutation.js';
+import { RANK } from '../contracts/precedence.js';
 import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
 import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';

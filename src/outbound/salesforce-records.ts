@@ -2,7 +2,7 @@
  * The outbound flow's Salesforce reads and writes, through one cached session (`withSession`
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
-import type { OpportunityPaymentStatus } from '../salesforce/data-model.js';
+import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import { opportunityQuery, toBillableOpportunity, type BillableOpportunity } from './opportunity.js';
 

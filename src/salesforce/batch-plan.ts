@@ -4,7 +4,7 @@
  * referenced objects are written first, and pack ≤ 5 collections into one Composite request.
  * Pure: no I/O, no knowledge of Stripe.
  */
-import type { SalesforceFieldValue, SalesforceMutation, SObjectName } from '../mappers/mutation.js';
+import type { SalesforceFieldValue, SalesforceMutation, SObjectName } from '../contracts/salesforce-mutation.js';
 import { DATA_MODEL } from './data-model.js';
 
 /** sObject Collections take at most 200 records per request. */

@@ -1,7 +1,7 @@
 /**
  * The Salesforce data model the bridge reads and writes: the contract admins build reports on.
  * The SFDX package in salesforce/ must define every custom field listed here with a compatible
- * type (a test checks it), and the Salesforce stand-in in test/support accepts exactly these.
+ * type (a test checks it), and the Salesforce stand-in in src/local/standins accepts exactly these.
  * Add fields freely; never rename the ones in ARCHITECTURE.md.
  *
  * It is also the catalogue of what the integration user may touch: `integration` on each field
@@ -9,6 +9,14 @@
  * Stripe_Bridge_Integration. After adding or changing a field: give it `integration`, run
  * `npm run sf:permissions`, commit the regenerated salesforce/…/permissionsets/*.xml.
  */
+import {
+  INVOICE_STATUSES,
+  OPPORTUNITY_PAYMENT_STATUSES,
+  PAYMENT_MODES,
+  PAYMENT_STATUSES,
+  SUBSCRIPTION_STATUSES,
+} from '../contracts/statuses.js';
+
 export type FieldType =
   | 'id'
   | 'string'
@@ -55,49 +63,18 @@ export type FieldAccess = 'read' | 'edit';
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
-export const OPPORTUNITY_PAYMENT_STATUSES = [
-  'Awaiting Payment',
-  'Paid',
-  'Payment Failed',
-  'Partially Refunded',
-  'Refunded',
-  'Disputed',
-  'Canceled',
-] as const;
-export type OpportunityPaymentStatus = (typeof OPPORTUNITY_PAYMENT_STATUSES)[number];
-
-export const PAYMENT_STATUSES = [
-  'Requires Payment Method',
-  'Requires Action',
-  'Processing',
-  'Succeeded',
-  'Failed',
-  'Canceled',
-  'Partially Refunded',
-  'Refunded',
-  'Disputed',
-  'Dispute Won',
-  'Dispute Lost',
-] as const;
-export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
-
-export const INVOICE_STATUSES = ['Draft', 'Open', 'Paid', 'Uncollectible', 'Void'] as const;
-export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
-
-export const SUBSCRIPTION_STATUSES = [
-  'Incomplete',
-  'Incomplete Expired',
-  'Trialing',
-  'Active',
-  'Past Due',
-  'Canceled',
-  'Unpaid',
-  'Paused',
-] as const;
-export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
-
-export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
-export type PaymentMode = (typeof PAYMENT_MODES)[number];
+export {
+  INVOICE_STATUSES,
+  OPPORTUNITY_PAYMENT_STATUSES,
+  PAYMENT_MODES,
+  PAYMENT_STATUSES,
+  SUBSCRIPTION_STATUSES,
+  type InvoiceStatus,
+  type OpportunityPaymentStatus,
+  type PaymentMode,
+  type PaymentStatus,
+  type SubscriptionStatus,
+} from '../contracts/statuses.js';
 
 const id: FieldSpec = { type: 'id', readOnly: true, fls: 'object', integration: 'read' };
 const stripeId: FieldSpec = { type: 'string', externalId: true, length: 255 };

@@ -10,7 +10,7 @@
 import type { Connection } from 'jsforce/core';
 import type { BridgeError, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { SalesforceMutation } from '../mappers/mutation.js';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import {
   mergeMutations,
   packComposites,

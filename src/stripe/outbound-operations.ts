@@ -7,8 +7,8 @@
  */
 import Stripe from 'stripe';
 import { errorReason, isPermanent } from '../errors.js';
-import { METADATA_KEYS } from '../mappers/links.js';
-import { LINE_ITEM_METADATA_KEY, type BillingPlan, type FoundInvoice, type StripeStep } from '../outbound/plan.js';
+import type { BillingPlan, FoundInvoice, StripeStep } from '../contracts/billing-plan.js';
+import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js';
 import { classifyStripeError } from './client.js';
 
 export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;

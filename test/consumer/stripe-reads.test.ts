@@ -12,10 +12,10 @@ import { inboundRecord } from '../support/consumer-harness.js';
 import type Stripe from 'stripe';
 import { SAMPLE_CHARGE_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { createLogger } from '../../src/logging.js';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 let dynamo: LocalDynamo;
 let salesforce: SalesforceStandIn;

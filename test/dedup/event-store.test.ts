@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../src/dedup/event-store.js';
 import { RANK } from '../../src/mappers/ranks.js';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 
 let dynamo: LocalDynamo;
 let nowMs = 1_700_000_000_000;

@@ -10,8 +10,8 @@ import { closedWonEvent } from '../../src/local/platform-event.js';
 import { SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 const WEBHOOK_SECRET = 'whsec_test_fake_local_real_services';
 let org: SalesforceStandIn;

@@ -7,10 +7,10 @@ import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { createOutboundApp, type OutboundApp } from '../../src/outbound/app.js';
 import type { OutboundStore } from '../../src/outbound/process-request.js';
-import { startDynalite, type LocalDynamo } from '../support/dynalite.js';
+import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 export const CLIENT_ID = 'outbound-fake-client-id';
 export const CLIENT_SECRET = 'outbound-fake-client-secret';

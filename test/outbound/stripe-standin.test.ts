@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { classifyStripeError, createStripeClient } from '../../src/stripe/client.js';
-import { parseStripeForm, startStripeStandIn, type StripeStandIn } from '../support/stripe-standin.js';
+import { parseStripeForm, startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 let standIn: StripeStandIn;
 let stripe: Stripe;

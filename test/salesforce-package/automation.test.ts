@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { DATA_MODEL, PAYMENT_MODES } from '../../src/salesforce/data-model.js';
 import { BYPASS_AUTOMATION_PERMISSION } from '../../src/salesforce/permission-sets.js';
 import { loadPackage, METADATA_NAMESPACE, metadataFiles, PROJECT_ROOT, readProject } from './sfdx-package.js';
-import { childNamed, childrenNamed, parseXml, textOf } from './xml.js';
-import type { XmlElement } from './xml.js';
+import { childNamed, childrenNamed, parseXml, textOf } from '../../src/local/standins/xml.js';
+import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
 const EVENT = 'Stripe_Payment_Request__e';

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SAMPLE_ORDER_ID, type SampleEventOptions } from '../../src/local/sample-events.js';
+import { INTEGRATION_PERMISSION_SET_FILE, integrationUserAccess, type UserAccess } from '../../src/local/standins/salesforce-access.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import { salesforceOpportunityRecords } from '../../src/outbound/salesforce-records.js';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
@@ -15,14 +17,7 @@ import { createSalesforceSession } from '../../src/salesforce/session.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
 import { mapSample } from '../mappers/helpers.js';
 import { settingsFor } from '../salesforce/helpers.js';
-import {
-  INTEGRATION_PERMISSION_SET_FILE,
-  integrationUserAccess,
-  readOnlyGrant,
-  withoutGrant,
-  type UserAccess,
-} from '../support/salesforce-access.js';
-import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { readOnlyGrant, withoutGrant } from '../support/permission-set-edits.js';
 
 const PACKAGE_XML = readFileSync(INTEGRATION_PERMISSION_SET_FILE, 'utf8');
 

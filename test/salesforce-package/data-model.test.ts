@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
 import type { FieldSpec } from '../../src/salesforce/data-model.js';
 import { loadPackage, picklistValues } from './sfdx-package.js';
-import { childNamed, textOf } from './xml.js';
-import type { XmlElement } from './xml.js';
+import { childNamed, textOf } from '../../src/local/standins/xml.js';
+import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
 

@@ -15,8 +15,8 @@ import { fieldPermissionName, INTEGRATION_OBJECTS } from '../../src/salesforce/i
 import { BYPASS_AUTOMATION_PERMISSION, packagePermissionSets, permissionSetPath, renderPermissionSet } from '../../src/salesforce/permission-sets.js';
 import { fieldPermissions, loadPackage, objectPermissions, PROJECT_ROOT } from './sfdx-package.js';
 import type { FieldPermission, ObjectPermission } from './sfdx-package.js';
-import { childNamed, childrenNamed, textOf } from './xml.js';
-import type { XmlElement } from './xml.js';
+import { childNamed, childrenNamed, textOf } from '../../src/local/standins/xml.js';
+import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
 const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'];

@@ -35,3 +35,13 @@ export function account(customerId: string, fields: SalesforceMutation['fields']
     guard: `Account:${customerId}`,
   };
 }
+
+/** The error a Salesforce call rejects with (`{}` when it succeeds). */
+export async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
+  try {
+    await promise;
+    return {};
+  } catch (e) {
+    return e as { errorCode?: string; message?: string };
+  }
+}

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AuthenticationError, ConfigError, TransientError } from '../../src/errors.js';
 import type { SecretFetcher } from '../../src/secrets.js';
 import { createSalesforceSession, withSession } from '../../src/salesforce/session.js';
-import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { API_VERSION, settingsFor } from './helpers.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

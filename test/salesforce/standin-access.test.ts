@@ -10,20 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { Connection } from 'jsforce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { INTEGRATION_PERMISSION_SET_FILE, readOnlyGrant, withoutGrant } from '../support/salesforce-access.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { API_VERSION } from './helpers.js';
+import { INTEGRATION_PERMISSION_SET_FILE } from '../../src/local/standins/salesforce-access.js';
+import { readOnlyGrant, withoutGrant } from '../support/permission-set-edits.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { API_VERSION, requestError } from './helpers.js';
 
 const PACKAGE_XML = readFileSync(INTEGRATION_PERMISSION_SET_FILE, 'utf8');
-
-async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
-  try {
-    await promise;
-    return {};
-  } catch (e) {
-    return e as { errorCode?: string; message?: string };
-  }
-}
 
 const standIns: SalesforceStandIn[] = [];
 async function connect(permissionSetXml?: string): Promise<{ sf: SalesforceStandIn; conn: Connection; opportunityId: string }> {

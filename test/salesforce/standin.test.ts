@@ -1,8 +1,8 @@
 /** The stand-in answers like Salesforce REST does; jsforce is the client, as in production. */
 import { Connection } from 'jsforce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../support/salesforce-standin.js';
-import { API_VERSION } from './helpers.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { API_VERSION, requestError } from './helpers.js';
 
 let sf: SalesforceStandIn;
 let conn: Connection;
@@ -20,15 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sf.close();
 });
-
-async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
-  try {
-    await promise;
-    return {};
-  } catch (e) {
-    return e as { errorCode?: string; message?: string };
-  }
-}
 
 function patch(url: string, body: unknown): Promise<unknown> {
   return conn.request({ method: 'PATCH', url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });

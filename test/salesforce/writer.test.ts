@@ -3,7 +3,7 @@ import { PermanentError, TransientError } from '../../src/errors.js';
 import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import { createSalesforceSession, type SalesforceSession } from '../../src/salesforce/session.js';
 import { SalesforceWriter, type ItemOutcome, type WriteItem } from '../../src/salesforce/writer.js';
-import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../support/salesforce-standin.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { account, API_VERSION, payment, settingsFor } from './helpers.js';
 
 let sf: SalesforceStandIn;

@@ -9,8 +9,8 @@ import { createConsumerApp, type ConsumerApp } from '../../src/inbound/consumer-
 import type { DeadLetterFailure, EventStorePort, InboundRecord } from '../../src/inbound/ports.js';
 import { createLogger } from '../../src/logging.js';
 import { SAMPLE_CUSTOMER_ID } from '../../src/local/sample-events.js';
-import { startDynalite, type LocalDynamo } from './dynalite.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from './salesforce-standin.js';
+import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
+import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { LogCapture } from './log-capture.js';
 
 export const CLIENT_ID = 'fake-client-id';

@@ -7,13 +7,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { DATA_MODEL, type FieldSpec } from '../../src/salesforce/data-model.js';
-import { fieldPermissionName, INTEGRATION_OBJECTS } from '../../src/salesforce/integration-access.js';
-import { permissionSetPath } from '../../src/salesforce/permission-sets.js';
-import { childrenNamed, parseXml, textOf, type XmlElement } from '../salesforce-package/xml.js';
+import { DATA_MODEL, type FieldSpec } from '../../salesforce/data-model.js';
+import { fieldPermissionName, INTEGRATION_OBJECTS } from '../../salesforce/integration-access.js';
+import { permissionSetPath, type FieldPermission, type ObjectPermission } from '../../salesforce/permission-sets.js';
+import { childrenNamed, parseXml, textOf, type XmlElement } from './xml.js';
 
 export const INTEGRATION_PERMISSION_SET_FILE = fileURLToPath(
-  new URL(`../../salesforce/${permissionSetPath('Stripe_Bridge_Integration')}`, import.meta.url),
+  new URL(`../../../salesforce/${permissionSetPath('Stripe_Bridge_Integration')}`, import.meta.url),
 );
 
 export interface UserAccess {
@@ -33,17 +33,33 @@ interface Grants {
 
 const flag = (element: XmlElement, name: string): boolean => textOf(element, name) === 'true';
 
+export function fieldPermissions(permissionSet: XmlElement): FieldPermission[] {
+  return childrenNamed(permissionSet, 'fieldPermissions').map((p) => ({
+    field: textOf(p, 'field') ?? '',
+    readable: flag(p, 'readable'),
+    editable: flag(p, 'editable'),
+  }));
+}
+
+export function objectPermissions(permissionSet: XmlElement): ObjectPermission[] {
+  return childrenNamed(permissionSet, 'objectPermissions').map((p) => ({
+    object: textOf(p, 'object') ?? '',
+    allowRead: flag(p, 'allowRead'),
+    allowCreate: flag(p, 'allowCreate'),
+    allowEdit: flag(p, 'allowEdit'),
+    allowDelete: flag(p, 'allowDelete'),
+    viewAllRecords: flag(p, 'viewAllRecords'),
+    modifyAllRecords: flag(p, 'modifyAllRecords'),
+  }));
+}
+
 /** The object and field permissions of a PermissionSet document. */
 export function readPermissionSet(xml: string): Grants {
   const root = parseXml(xml);
   if (root.name !== 'PermissionSet') throw new Error(`expected a PermissionSet, found <${root.name}>`);
   return {
-    objects: new Map(
-      childrenNamed(root, 'objectPermissions').map((p) => [textOf(p, 'object') ?? '', { read: flag(p, 'allowRead'), edit: flag(p, 'allowEdit') }]),
-    ),
-    fields: new Map(
-      childrenNamed(root, 'fieldPermissions').map((p) => [textOf(p, 'field') ?? '', { read: flag(p, 'readable'), edit: flag(p, 'editable') }]),
-    ),
+    objects: new Map(objectPermissions(root).map((p) => [p.object, { read: p.allowRead, edit: p.allowEdit }])),
+    fields: new Map(fieldPermissions(root).map((p) => [p.field, { read: p.readable, edit: p.editable }])),
   };
 }
 
@@ -80,19 +96,4 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
     fieldReadable: (sobject, field) => fieldGrant(sobject, field).read,
     fieldEditable: (sobject, field) => fieldGrant(sobject, field).edit,
   };
-}
-
-/** The package's permission set without the entry of one field (or object). */
-export function withoutGrant(xml: string, tag: 'fieldPermissions' | 'objectPermissions', name: string): string {
-  const inner = tag === 'fieldPermissions' ? 'field' : 'object';
-  const block = new RegExp(`\\s*<${tag}>(?:(?!</${tag}>)[\\s\\S])*<${inner}>${name}</${inner}>[\\s\\S]*?</${tag}>`);
-  if (!block.test(xml)) throw new Error(`${name} is not granted by this permission set`);
-  return xml.replace(block, '');
-}
-
-/** The package's permission set with one field readable only. */
-export function readOnlyGrant(xml: string, field: string): string {
-  const block = new RegExp(`<editable>true</editable>(\\s*<field>${field}</field>)`);
-  if (!block.test(xml)) throw new Error(`${field} is not editable in this permission set`);
-  return xml.replace(block, '<editable>false</editable>$1');
 }

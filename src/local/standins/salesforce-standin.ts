@@ -18,7 +18,7 @@ import { createHash, randomBytes, verify as verifySignature } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../src/salesforce/data-model.js';
+import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../salesforce/data-model.js';
 import { integrationUserAccess } from './salesforce-access.js';
 
 export interface SalesforceStandIn {

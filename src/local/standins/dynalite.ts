@@ -5,7 +5,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import type { AddressInfo } from 'node:net';
-import { createDedupTable } from '../../src/dedup/table.js';
+import { createDedupTable } from '../../dedup/table.js';
 
 export interface LocalDynamo {
   readonly client: DynamoDBClient;

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
-import { STRIPE_API_VERSION } from '../../src/stripe/event-schemas.js';
+import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 
 type Json = Record<string, any>;
 

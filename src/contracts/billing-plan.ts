@@ -1,0 +1,93 @@
+/**
+ * A billing plan as data: the Stripe requests the outbound planner decides on and the Stripe
+ * adapter executes, and what an earlier run left in Stripe. Shared by both sides so neither
+ * imports the other. Depends on nothing but Stripe's parameter types.
+ */
+import type Stripe from 'stripe';
+import type { PaymentMode } from './statuses.js';
+
+export interface BillingLine {
+  /** The OpportunityLineItem id, or `amount` for the single line of an Opportunity without items. */
+  readonly lineId: string;
+  readonly description: string;
+  /** A whole quantity; a fractional one is folded into a single line of quantity 1. */
+  readonly quantity: number;
+  /** Minor units per unit; negative for a discount line. */
+  readonly unitAmount: number;
+}
+
+export type StripeStep =
+  | { readonly kind: 'create_customer'; readonly idempotencyKey: string; readonly params: Stripe.CustomerCreateParams }
+  | {
+      readonly kind: 'create_invoice';
+      readonly idempotencyKey: string;
+      /** `customer` is filled in from the Account or the customer step. */
+      readonly params: Omit<Stripe.InvoiceCreateParams, 'customer'>;
+    }
+  | {
+      readonly kind: 'create_invoice_item';
+      readonly idempotencyKey: string;
+      readonly line: BillingLine;
+      readonly currency: string;
+      readonly metadata: Readonly<Record<string, string>>;
+    }
+  | { readonly kind: 'finalize_invoice'; readonly idempotencyKey: string }
+  | { readonly kind: 'send_invoice'; readonly idempotencyKey: string }
+  | { readonly kind: 'create_price'; readonly idempotencyKey: string; readonly lineId: string; readonly params: Stripe.PriceCreateParams }
+  | {
+      readonly kind: 'create_payment_link';
+      readonly idempotencyKey: string;
+      /** `line_items` are the prices created by the price steps, in this order and quantity. */
+      readonly lines: ReadonlyArray<{ readonly lineId: string; readonly quantity: number }>;
+      readonly params: Omit<Stripe.PaymentLinkCreateParams, 'line_items'>;
+    };
+
+/**
+ * An invoice an earlier run created for this Opportunity, as the lookup on the Account's Stripe
+ * customer found it (`metadata.salesforce_opportunity_id`). Plain data: the planner stays pure.
+ */
+export interface FoundInvoice {
+  readonly id: string;
+  readonly status: 'draft' | 'open' | 'paid' | 'uncollectible' | 'void';
+  readonly currency: string;
+  readonly hostedInvoiceUrl: string | undefined;
+  /** Seconds since the epoch; undefined while the invoice is a draft. */
+  readonly finalizedAt: number | undefined;
+  /** The invoice items on a draft (empty for finalized invoices: they are never touched). */
+  readonly items: ReadonlyArray<FoundInvoiceItem>;
+}
+
+export interface FoundInvoiceItem {
+  /** `metadata.salesforce_line_item_id`; undefined for an item the bridge did not create. */
+  readonly lineId: string | undefined;
+  readonly quantity: number;
+  /** Minor units, quantity × unit amount. */
+  readonly amount: number;
+}
+
+/** The invoice a plan continues instead of creating one. */
+export interface ResumedInvoice {
+  readonly id: string;
+  readonly status: FoundInvoice['status'];
+  readonly hostedInvoiceUrl: string | undefined;
+}
+
+export type BillingPlan =
+  | {
+      readonly kind: 'bill';
+      readonly mode: PaymentMode;
+      readonly opportunityId: string;
+      readonly accountId: string;
+      readonly currency: string;
+      /** Minor units. */
+      readonly total: number;
+      /** The Account's Stripe customer when it already has one (invoice mode). */
+      readonly existingCustomerId: string | undefined;
+      /** Set when an earlier run's invoice was found in Stripe: the steps continue it. */
+      readonly resumedInvoice?: ResumedInvoice | undefined;
+      /** Told to the rep in `Stripe_Sync_Error__c` although billing succeeded. */
+      readonly notice?: string | undefined;
+      readonly steps: readonly StripeStep[];
+    }
+  | { readonly kind: 'already_billed'; readonly mode: PaymentMode; readonly invoiceId: string | undefined; readonly paymentLinkUrl: string | undefined }
+  | { readonly kind: 'cannot_bill'; readonly mode: string; readonly code: string; readonly reason: string };

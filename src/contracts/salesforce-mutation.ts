@@ -1,0 +1,54 @@
+/**
+ * A Salesforce write as pure data: what the mappers produce and the Salesforce writer sends.
+ * Depends on nothing, so neither side imports the other.
+ */
+
+/** A reference to another record by an external id, e.g. `{ Stripe_Customer_Id__c: 'cus_123' }`. */
+export interface ExternalIdReference {
+  readonly [externalIdField: string]: string;
+}
+
+export type SalesforceFieldValue = string | number | boolean | null | ExternalIdReference;
+
+export type SObjectName =
+  | 'Account'
+  | 'Opportunity'
+  | 'Order'
+  | 'Case'
+  | 'Stripe_Payment__c'
+  | 'Stripe_Invoice__c'
+  | 'Stripe_Subscription__c';
+
+export interface SalesforceMutation {
+  readonly sobject: SObjectName;
+  /**
+   * How the record is found: an external id field (upsert, creates when missing) or `Id`
+   * (update of an existing standard record such as an Opportunity).
+   */
+  readonly key: { readonly field: string; readonly value: string };
+  /** Field API name → value. A relationship (`Account__r`, or `Account` on a standard object) holds an ExternalIdReference. */
+  readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
+  /**
+   * Ordering key: all mutations of one event that share a guard are applied or skipped together.
+   * An event older than the last applied one for the same guard is skipped ("never older over
+   * newer"). By convention `${sobject}:${key.value}`; a Case uses the guard of the record whose
+   * failure it reports, so a stale failure opens no Case.
+   */
+  readonly guard: string;
+  /**
+   * Relationship fields (e.g. `Account__r`, or `Account` for a standard lookup) and lookup id
+   * fields (`Opportunity__c`) that may be dropped when the referenced record does not exist
+   * in Salesforce (e.g. a customer with no Account yet); the rest of the record is still written.
+   */
+  readonly optionalReferences?: readonly string[];
+  /**
+   * For updates by `Id` of records the bridge never creates (an Opportunity named in metadata):
+   * when that record does not exist (deleted, or an id from another org), skip this mutation with
+   * a warning instead of failing the event, so the payment itself is still recorded.
+   */
+  readonly skipIfMissing?: boolean;
+}
+
+export function guardOf(sobject: SObjectName, keyValue: string): string {
+  return `${sobject}:${keyValue}`;
+}

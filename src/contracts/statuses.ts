@@ -1,0 +1,48 @@
+/**
+ * The picklist values the bridge writes: the vocabulary Salesforce admins build reports and Flows
+ * on. Shared by the mappers (what an event means), the outbound planner (what an Opportunity
+ * already shows), the precedence table and the Salesforce data model. Depends on nothing.
+ */
+export const OPPORTUNITY_PAYMENT_STATUSES = [
+  'Awaiting Payment',
+  'Paid',
+  'Payment Failed',
+  'Partially Refunded',
+  'Refunded',
+  'Disputed',
+  'Canceled',
+] as const;
+export type OpportunityPaymentStatus = (typeof OPPORTUNITY_PAYMENT_STATUSES)[number];
+
+export const PAYMENT_STATUSES = [
+  'Requires Payment Method',
+  'Requires Action',
+  'Processing',
+  'Succeeded',
+  'Failed',
+  'Canceled',
+  'Partially Refunded',
+  'Refunded',
+  'Disputed',
+  'Dispute Won',
+  'Dispute Lost',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+export const INVOICE_STATUSES = ['Draft', 'Open', 'Paid', 'Uncollectible', 'Void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+
+export const SUBSCRIPTION_STATUSES = [
+  'Incomplete',
+  'Incomplete Expired',
+  'Trialing',
+  'Active',
+  'Past Due',
+  'Canceled',
+  'Unpaid',
+  'Paused',
+] as const;
+export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
+
+export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
+export type PaymentMode = (typeof PAYMENT_MODES)[number];
