@@ -7,7 +7,7 @@ import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUT } from '../src/stack-outputs.js';
-import { salesforceEventSourceName, type BridgeSettings } from './context.js';
+import { retryPolicyOf, salesforceEventSourceName, type BridgeSettings } from './context.js';
 import { DedupTable } from './constructs/dedup-table.js';
 import { InboundPipeline } from './constructs/inbound-pipeline.js';
 import { Ingress } from './constructs/ingress.js';
@@ -56,6 +56,7 @@ export class BridgeStack extends Stack {
       maxConcurrency: s.maxConcurrency,
       logLevel: s.logLevel,
       logRetention,
+      retryPolicy: retryPolicyOf(s),
     });
 
     this.ingress = new Ingress(this, 'Ingress', {

@@ -3,6 +3,8 @@
  * once so a typo fails the synth with every offending key named, not a half-built stack.
  */
 import * as z from 'zod';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/resilience/retry-schedule.js';
+import { consumerVisibilitySeconds, redriveMaxReceiveCount } from './constructs/inbound-pipeline.js';
 
 /** Values given with `-c` arrive as strings; blank means "not set". */
 const optionalText = z
@@ -52,18 +54,25 @@ const contextSchema = z
       .regex(/^\d{2,3}\.0$/, 'must look like 64.0')
       .default('64.0'),
     stripeDaysUntilDue: intIn(1, 365, 30),
-    /** Currency of Opportunities in single-currency orgs (multi-currency orgs use CurrencyIsoCode). */
+    /**
+     * Overrides only: the outbound function reads the org's currencies from Salesforce (describe of
+     * Opportunity, Organization.DefaultCurrencyIsoCode). Unset (the default) passes nothing.
+     */
     stripeDefaultCurrency: z
       .string()
       .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')
-      .default('usd')
-      .transform((v) => v.toLowerCase()),
+      .transform((v) => v.toLowerCase())
+      .optional(),
     salesforceMultiCurrency: z
       .union([z.boolean(), z.enum(['true', 'false'])])
-      .default(false)
-      .transform((v) => v === true || v === 'true'),
+      .transform((v) => v === true || v === 'true')
+      .optional(),
     webhookRateLimit: intIn(1, 10_000, 50),
     webhookBurstLimit: intIn(1, 5_000, 100),
+    /** Transient failures are retried with backoff for this long, then dead-lettered. */
+    retryHorizonHours: intIn(1, 72, DEFAULT_RETRY_POLICY.horizonSeconds / 3600),
+    /** The longest backoff between two attempts (SQS allows 12 hours). */
+    retryMaxDelaySeconds: intIn(60, 43_200, DEFAULT_RETRY_POLICY.maxDelaySeconds),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,
@@ -76,6 +85,8 @@ const contextSchema = z
         message: 'set salesforceOrgId and salesforceEventChannelId together (or neither)',
       });
     }
+    const redrive = redriveMaxReceiveCount(retryPolicyOf(v), consumerVisibilitySeconds(v.maxBatchingWindowSeconds));
+    if ('problem' in redrive) ctx.addIssue({ code: 'custom', path: ['retryHorizonHours'], message: redrive.problem });
     // Lambda accepts more than 10 messages per batch only with a batching window.
     if (v.batchSize > 10 && v.maxBatchingWindowSeconds === 0) {
       ctx.addIssue({
@@ -103,4 +114,13 @@ export function readBridgeSettings(tryGetContext: (key: string) => unknown): Bri
 /** The EventBridge partner event source Salesforce Event Relay creates for this org and relay. */
 export function salesforceEventSourceName(orgId: string, channelId: string): string {
   return `aws.partner/salesforce.com/${orgId}/${channelId}`;
+}
+
+/** The consumers' retry policy from the context's horizon and longest delay. */
+export function retryPolicyOf(settings: Pick<BridgeSettings, 'retryHorizonHours' | 'retryMaxDelaySeconds'>): RetryPolicy {
+  return {
+    baseDelaySeconds: DEFAULT_RETRY_POLICY.baseDelaySeconds,
+    maxDelaySeconds: settings.retryMaxDelaySeconds,
+    horizonSeconds: settings.retryHorizonHours * 3600,
+  };
 }

@@ -6,6 +6,8 @@
 // zod/mini: the same validation at a fraction of full zod's cold-start cost (the ingress budget).
 import * as z from 'zod/mini';
 import { ConfigError } from './errors.js';
+import type { RetrySettings } from './resilience/retry-later.js';
+import { DEFAULT_RETRY_POLICY, maxReceivesWithin, retryPolicyProblems, type RetryPolicy } from './resilience/retry-schedule.js';
 import { HANDLED_EVENT_TYPES } from './stripe/event-types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -99,13 +101,24 @@ const dedupShape = {
   ),
 };
 
+/** Per-message backoff and the retry horizon (src/resilience/retry-schedule.ts). */
+const retryShape = {
+  RETRY_BASE_DELAY_SECONDS: positiveInt(DEFAULT_RETRY_POLICY.baseDelaySeconds),
+  RETRY_MAX_DELAY_SECONDS: positiveInt(DEFAULT_RETRY_POLICY.maxDelaySeconds),
+  RETRY_HORIZON_HOURS: positiveInt(DEFAULT_RETRY_POLICY.horizonSeconds / 3600),
+  /** The queue's redrive maxReceiveCount; unset: the most receives the horizon can hold. */
+  MAX_RECEIVE_COUNT: z.optional(z.pipe(z.coerce.number(), z.int().check(z.positive()))),
+};
+
 const consumerSchema = z.object({
   LOG_LEVEL: logLevel,
   ...dedupShape,
   ...salesforceShape,
   ...stripeApiShape,
+  ...retryShape,
+  /** The queue the consumer reads: retried messages are delayed there (ChangeMessageVisibility). */
+  INBOUND_QUEUE_URL: optionalUrl(),
   INBOUND_DLQ_URL: optionalUrl(),
-  MAX_RECEIVE_COUNT: positiveInt(5),
 });
 
 const outboundSchema = z.object({
@@ -114,14 +127,18 @@ const outboundSchema = z.object({
   ...salesforceShape,
   ...stripeApiShape,
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
-  /** Currency of Opportunities in orgs without multi-currency (no CurrencyIsoCode field). */
+  /**
+   * Override only: the corporate currency is read from Salesforce (Organization.DefaultCurrencyIsoCode).
+   * Set it to bill single-currency orgs in another currency than Salesforce reports.
+   */
   STRIPE_DEFAULT_CURRENCY: z.pipe(
-    z._default(z.string().check(z.trim(), z.regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 code such as usd')), 'usd'),
-    z.transform((v: string) => v.toLowerCase()),
-  ),
+    optionalText,
+    z.transform((v: string | undefined) => v?.toLowerCase()),
+  ).check(z.refine((v) => v === undefined || /^[a-z]{3}$/.test(v), 'must be an ISO 4217 code such as usd')),
+  /** Override only: multi-currency is detected from Opportunity's describe (CurrencyIsoCode). */
   SALESFORCE_MULTI_CURRENCY: z.pipe(
-    z._default(z.enum(['true', 'false', '']), 'false'),
-    z.transform((v: 'true' | 'false' | '') => v === 'true'),
+    z.optional(z.enum(['true', 'false', ''])),
+    z.transform((v: 'true' | 'false' | '' | undefined) => (v === undefined || v === '' ? undefined : v === 'true')),
   ),
 });
 
@@ -172,8 +189,10 @@ export interface ConsumerConfig {
   readonly dedup: DedupSettings;
   readonly salesforce: SalesforceSettings;
   readonly stripe: StripeApiSettings;
+  readonly queueUrl: string | undefined;
   readonly dlqUrl: string | undefined;
   readonly maxReceiveCount: number;
+  readonly retry: RetrySettings;
 }
 
 export interface OutboundConfig {
@@ -182,9 +201,15 @@ export interface OutboundConfig {
   readonly salesforce: SalesforceSettings;
   readonly stripe: StripeApiSettings;
   readonly daysUntilDue: number;
-  readonly defaultCurrency: string;
-  /** When true, Opportunity and line item currencies come from CurrencyIsoCode. */
-  readonly multiCurrency: boolean;
+  /** What the deployment says instead of asking Salesforce; undefined (the default) asks Salesforce. */
+  readonly currencyOverrides: CurrencyOverrides;
+}
+
+export interface CurrencyOverrides {
+  /** Lower-case ISO code used as the org's corporate currency (STRIPE_DEFAULT_CURRENCY). */
+  readonly defaultCurrency: string | undefined;
+  /** Whether records carry CurrencyIsoCode (SALESFORCE_MULTI_CURRENCY). */
+  readonly multiCurrency: boolean | undefined;
 }
 
 function parse<T extends z.ZodMiniType>(
@@ -252,15 +277,51 @@ export function loadIngressConfig(env: Env = process.env): IngressConfig {
 }
 
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
-  const v = parse(consumerSchema, env, 'consumer');
+  const v = parse(consumerSchema, env, 'consumer', retryRules);
+  const retry = retrySettings(v);
   return {
     logLevel: v.LOG_LEVEL,
     dedup: dedupSettings(v),
     salesforce: salesforceSettings(v),
     stripe: stripeSettings(v),
+    queueUrl: v.INBOUND_QUEUE_URL,
     dlqUrl: v.INBOUND_DLQ_URL,
-    maxReceiveCount: v.MAX_RECEIVE_COUNT,
+    maxReceiveCount: retry.maxReceiveCount,
+    retry,
   };
+}
+
+interface RetryValues {
+  readonly RETRY_BASE_DELAY_SECONDS: number;
+  readonly RETRY_MAX_DELAY_SECONDS: number;
+  readonly RETRY_HORIZON_HOURS: number;
+  readonly MAX_RECEIVE_COUNT?: number | undefined;
+}
+
+function retryPolicyOf(v: RetryValues): RetryPolicy {
+  return { baseDelaySeconds: v.RETRY_BASE_DELAY_SECONDS, maxDelaySeconds: v.RETRY_MAX_DELAY_SECONDS, horizonSeconds: v.RETRY_HORIZON_HOURS * 3600 };
+}
+
+function retrySettings(v: RetryValues): RetrySettings {
+  const policy = retryPolicyOf(v);
+  return { policy, maxReceiveCount: v.MAX_RECEIVE_COUNT ?? maxReceivesWithin(policy) };
+}
+
+/** The policy's numbers must fit SQS's limits and each other; checked with the other variables. */
+function retryRules(env: Env): Array<[string, string]> {
+  const number = (name: string, fallback: number): number => {
+    const raw = env[name]?.trim();
+    return raw === undefined || raw === '' ? fallback : Number(raw);
+  };
+  const values = {
+    RETRY_BASE_DELAY_SECONDS: number('RETRY_BASE_DELAY_SECONDS', DEFAULT_RETRY_POLICY.baseDelaySeconds),
+    RETRY_MAX_DELAY_SECONDS: number('RETRY_MAX_DELAY_SECONDS', DEFAULT_RETRY_POLICY.maxDelaySeconds),
+    RETRY_HORIZON_HOURS: number('RETRY_HORIZON_HOURS', DEFAULT_RETRY_POLICY.horizonSeconds / 3600),
+  };
+  // Malformed numbers are reported by the schema; only consistent ones are checked together.
+  if (Object.values(values).some((n) => !Number.isInteger(n) || n <= 0)) return [];
+  const variable = { baseDelaySeconds: 'RETRY_BASE_DELAY_SECONDS', maxDelaySeconds: 'RETRY_MAX_DELAY_SECONDS', horizonSeconds: 'RETRY_HORIZON_HOURS' };
+  return retryPolicyProblems(retryPolicyOf(values)).map((p): [string, string] => [variable[p.field], p.message]);
 }
 
 export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
@@ -271,7 +332,6 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     salesforce: salesforceSettings(v),
     stripe: stripeSettings(v),
     daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
-    defaultCurrency: v.STRIPE_DEFAULT_CURRENCY,
-    multiCurrency: v.SALESFORCE_MULTI_CURRENCY,
+    currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
   };
 }

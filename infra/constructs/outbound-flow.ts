@@ -38,8 +38,9 @@ export interface OutboundFlowProps {
   readonly salesforceLoginUrl: string;
   readonly salesforceApiVersion: string;
   readonly stripeDaysUntilDue: number;
-  readonly stripeDefaultCurrency: string;
-  readonly salesforceMultiCurrency: boolean;
+  /** Overrides of what Salesforce reports; undefined leaves the variable unset. */
+  readonly stripeDefaultCurrency?: string | undefined;
+  readonly salesforceMultiCurrency?: boolean | undefined;
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
   /** `aws.partner/salesforce.com/<orgId>/<channelId>`; without it no bus or rule is created yet. */
@@ -76,8 +77,8 @@ export class OutboundFlow extends Construct {
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
         STRIPE_DAYS_UNTIL_DUE: String(props.stripeDaysUntilDue),
-        STRIPE_DEFAULT_CURRENCY: props.stripeDefaultCurrency,
-        SALESFORCE_MULTI_CURRENCY: String(props.salesforceMultiCurrency),
+        ...(props.stripeDefaultCurrency === undefined ? {} : { STRIPE_DEFAULT_CURRENCY: props.stripeDefaultCurrency }),
+        ...(props.salesforceMultiCurrency === undefined ? {} : { SALESFORCE_MULTI_CURRENCY: String(props.salesforceMultiCurrency) }),
       },
     });
     props.dedup.grantDedup(this.handler.function);

@@ -17,8 +17,13 @@ import { SalesforceWriter } from '../salesforce/writer.js';
 import { CachedSecret } from '../secrets.js';
 import { classifyStripeError, createStripeClient } from '../stripe/client.js';
 import { parseStripeEvent, STRIPE_API_VERSION } from '../stripe/event-schemas.js';
+import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
+import { DependencyGuard } from '../resilience/dependency-guard.js';
+import { outageOf } from '../resilience/outage.js';
+import { BatchRetries, oldestAgeSeconds, sqsChangeVisibility, type ChangeVisibility } from '../resilience/retry-later.js';
+import { deferBatch } from './defer-batch.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
-import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, InterpretedEvent } from './ports.js';
+import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, InterpretedEvent, SalesforceWritePort } from './ports.js';
 
 export interface ConsumerAppDeps {
   readonly config: ConsumerConfig;
@@ -34,11 +39,19 @@ export interface ConsumerAppDeps {
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: EventStorePort) => EventStorePort;
   readonly now?: () => number;
+  /** Delays retried messages; default: SQS ChangeMessageVisibilityBatch on INBOUND_QUEUE_URL. */
+  readonly changeVisibility?: ChangeVisibility;
+  /** The backoff's jitter, a number in [0, 1) (tests fix it). */
+  readonly random?: () => number;
+  readonly breakerOptions?: CircuitBreakerOptions;
 }
 
 export interface ConsumerApp {
   handle(records: readonly InboundRecord[]): Promise<BatchSummary>;
   readonly session: SalesforceSession;
+  /** The circuit breakers of this cold start. */
+  readonly salesforce: DependencyGuard;
+  readonly stripe: DependencyGuard;
 }
 
 export function interpretStripeEvent(json: unknown): InterpretedEvent {
@@ -61,28 +74,91 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger });
   const reads = stripeReads(config);
   const hasStripeKey = config.stripe.secretKey !== undefined || config.stripe.secretKeyArn !== undefined;
-  const ports: ConsumerPorts = {
+  const salesforce = new DependencyGuard('salesforce', logger, now, deps.breakerOptions);
+  const stripe = new DependencyGuard('stripe', logger, now, deps.breakerOptions);
+  const fetchEvent = deps.fetchEvent ?? ((eventId: string) => reads.retrieveEvent(eventId));
+  const retrieveCharge = deps.retrieveCharge ?? (hasStripeKey ? (chargeId: string) => reads.retrieveCharge(chargeId) : undefined);
+  const ports: Omit<ConsumerPorts, 'retry'> = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
     interpret: interpretStripeEvent,
-    fetchEvent: deps.fetchEvent ?? ((eventId) => reads.retrieveEvent(eventId)),
-    expand: disputeChargeExpander(deps.retrieveCharge ?? (hasStripeKey ? (chargeId) => reads.retrieveCharge(chargeId) : undefined), logger),
+    fetchEvent: (eventId) => stripe.run(() => fetchEvent(eventId)),
+    expand: disputeChargeExpander(retrieveCharge === undefined ? undefined : (chargeId) => stripe.run(() => retrieveCharge(chargeId)), logger),
     deadLetter: deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl),
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,
     pinnedApiVersion: STRIPE_API_VERSION,
   };
-  return { handle: (records) => processBatch(records, ports), session };
+  const changeVisibility =
+    deps.changeVisibility ?? (deps.sqs !== undefined && config.queueUrl !== undefined ? sqsChangeVisibility(deps.sqs, config.queueUrl, logger) : undefined);
+
+  const handle = async (records: readonly InboundRecord[]): Promise<BatchSummary> => {
+    const retry = new BatchRetries(config.retry, now, deps.random);
+    // The oldest age of what was received, retried messages included (SQS's own age metric
+    // stops counting a message after its third receive): the backlog-age alarm reads this.
+    const oldest = oldestAgeSeconds(records, now());
+    if (oldest !== undefined) logger.info({ batchSize: records.length, oldestMessageAgeSeconds: oldest }, 'batch received');
+    const admission = salesforce.admit(records.length);
+    try {
+      if (admission === 'reject') return await deferBatch(records, salesforce.unreachable(), { ...ports, retry });
+      // A probe risks one message; the rest of the batch waits for its verdict in the queue.
+      const [tried, waiting] = admission === 'probe' ? [records.slice(0, 1), records.slice(1)] : [records, []];
+      const writes = { count: 0 };
+      try {
+        const summary = await processBatch(tried, { ...ports, retry, writer: reportingWriter(ports.writer, salesforce, writes) });
+        return waiting.length === 0 ? summary : mergeSummaries(summary, await deferBatch(waiting, salesforce.unreachable(), { ...ports, retry }));
+      } finally {
+        if (writes.count === 0) salesforce.release(admission);
+      }
+    } finally {
+      await retry.flush(changeVisibility, logger);
+    }
+  };
+  return { handle, session, salesforce, stripe };
+}
+
+function mergeSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
+  return {
+    response: { batchItemFailures: [...a.response.batchItemFailures, ...b.response.batchItemFailures] },
+    outcomes: new Map([...a.outcomes, ...b.outcomes]),
+    salesforceApiCalls: a.salesforceApiCalls + b.salesforceApiCalls,
+  };
+}
+
+/**
+ * Tells Salesforce's breaker how each write went: reachable when any record was written or
+ * refused on its merits, an outage when every failure says the org is down or unreachable.
+ */
+function reportingWriter(writer: SalesforceWritePort, guard: DependencyGuard, writes: { count: number }): SalesforceWritePort {
+  return {
+    async write(items) {
+      writes.count += 1;
+      let result: Awaited<ReturnType<SalesforceWritePort['write']>>;
+      try {
+        result = await writer.write(items);
+      } catch (err) {
+        guard.report(outageOf(err) === 'salesforce' ? 'outage' : 'reachable');
+        throw err;
+      }
+      const outcomes = [...result.outcomes.values()];
+      const answered = outcomes.some((o) => o.ok || outageOf(o.error) !== 'salesforce');
+      guard.report(outcomes.length > 0 && !answered ? 'outage' : 'reachable');
+      return result;
+    },
+  };
 }
 
 /** Lambda's SQS record → the core's record. */
 export function toInboundRecord(record: SQSRecord): InboundRecord {
+  const sentAt = Number(record.attributes.SentTimestamp);
   return {
     messageId: record.messageId,
     body: record.body,
     receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
     messageAttributes: record.messageAttributes,
+    ...(Number.isFinite(sentAt) && sentAt > 0 ? { sentAt } : {}),
+    receiptHandle: record.receiptHandle,
   };
 }
 

@@ -7,6 +7,7 @@ import type { BridgeError } from '../errors.js';
 import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
 import type { MapResult, SalesforceMutation } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
+import type { RetryPort } from '../resilience/retry-later.js';
 
 /** One SQS message as the consumer sees it (from the Lambda event or the local queue). */
 export interface InboundRecord {
@@ -15,6 +16,10 @@ export interface InboundRecord {
   /** ApproximateReceiveCount: 1 on the first delivery. */
   readonly receiveCount: number;
   readonly messageAttributes: Readonly<Record<string, ReceivedAttribute | undefined>>;
+  /** SQS SentTimestamp (ms since the epoch): the retry horizon counts from here. */
+  readonly sentAt?: number | undefined;
+  /** Lets a retry be delayed (ChangeMessageVisibility); absent in tests that need no backoff. */
+  readonly receiptHandle?: string | undefined;
 }
 
 /** The envelope facts the core needs, after schema validation. */
@@ -78,6 +83,8 @@ export interface ConsumerPorts {
   /** Milliseconds since the epoch. */
   readonly now: () => number;
   readonly maxReceiveCount: number;
+  /** Retry with backoff until the horizon, or dead-letter (src/resilience/retry-schedule.ts). */
+  readonly retry: RetryPort;
   /** The Stripe API version the schemas are written for. */
   readonly pinnedApiVersion: string;
 }

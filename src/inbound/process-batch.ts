@@ -263,9 +263,10 @@ async function fail(
     }
   }
   const permanent = isPermanent(error);
-  const lastReceive = record.receiveCount >= ports.maxReceiveCount;
+  // Transient failures are retried with backoff until the retry horizon (not a receive count).
+  const decision = ports.retry.decide(record, permanent);
   const details = { errorCode: errorCode(error), reason: errorReason(error), permanent };
-  if (permanent || lastReceive) {
+  if (decision.kind === 'dead_letter') {
     try {
       await ports.deadLetter(record, {
         code: details.errorCode,
@@ -273,7 +274,7 @@ async function fail(
         failedAt: new Date(ports.now()),
         receiveCount: record.receiveCount,
       });
-      log(ports, record, envelope, 'dead_lettered', started, details, 'error');
+      log(ports, record, envelope, 'dead_lettered', started, { ...details, deadLetterCause: decision.cause }, 'error');
       return { record, outcome: 'dead_lettered' };
     } catch (err) {
       // Not acknowledged: SQS redelivers it, and its redrive policy moves it to the DLQ in the end.
@@ -281,7 +282,8 @@ async function fail(
       return { record, outcome: 'retry' };
     }
   }
-  log(ports, record, envelope, 'retry', started, details, 'warn');
+  ports.retry.later(record, decision.delaySeconds);
+  log(ports, record, envelope, 'retry', started, { ...details, retryInSeconds: decision.delaySeconds }, 'warn');
   return { record, outcome: 'retry' };
 }
 

@@ -22,13 +22,14 @@ export function renderBanner(stack: Pick<LocalStack, 'url' | 'port' | 'webhookSe
     `  Salesforce     ${describe(services.salesforce.mode, services.salesforce.url, 'stand-in')}`,
     ...(stack.seeded === undefined
       ? []
-      : [`                 seeded: Account ${stack.seeded.accountId}, Opportunity ${stack.seeded.opportunityId} (Closed Won, 2 products)`]),
+      : [`                 seeded: Account ${stack.seeded.accountId}, Opportunity ${stack.seeded.opportunityId} (Closed Won, 2 products, USD), ${stack.seeded.jpyOpportunityId} (JPY)`]),
     `  Stripe API     ${describe(services.stripe.mode, services.stripe.url, 'stand-in')}`,
     `  DynamoDB       embedded dynalite (in memory) at ${services.dynamo.url}, table ${services.dynamo.table}`,
     `  Queue          in-process, SQS semantics: batch ${plan.queue.batchSize}, visibility ${plan.queue.visibilityTimeoutMs / 1000} s, DLQ after ${plan.queue.maxReceiveCount} receives`,
     '',
     'Try it (in another terminal):',
     '  npm run send-event -- closed-won                 # the Opportunity billed by a Stripe invoice',
+    '  npm run send-event -- closed-won-jpy             # the JPY Opportunity, invoiced in JPY',
     '  npm run send-event -- payment_intent.succeeded   # a Stripe Payment record, Opportunity "Paid"',
     '  npm run send-event -- --list                     # every sample event type',
     '',

@@ -16,10 +16,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { MessageAttributeValue, SendMessageCommand, SendMessageCommandOutput } from '@aws-sdk/client-sqs';
 import type { MessageSender } from '../ingress/enqueue.js';
 import type { InboundRecord } from '../inbound/ports.js';
+import { DEFAULT_RETRY_POLICY, maxReceivesWithin } from '../resilience/retry-schedule.js';
 
 export const DEFAULT_BATCH_SIZE = 10;
 export const DEFAULT_VISIBILITY_TIMEOUT_MS = 30_000;
-export const DEFAULT_MAX_RECEIVE_COUNT = 5;
+/** As in AWS: high enough that the consumer's retry horizon, not a receive count, ends retries. */
+export const DEFAULT_MAX_RECEIVE_COUNT = maxReceivesWithin(DEFAULT_RETRY_POLICY);
 
 export interface LocalQueueOptions {
   readonly batchSize?: number;
@@ -132,6 +134,7 @@ export class LocalQueue implements MessageSender {
         body: message.body,
         receiveCount: message.receiveCount,
         receiptHandle: message.receiptHandle,
+        sentAt: message.sentAt,
         // As the Lambda SQS event carries them (lower-case keys), which the consumer reads.
         messageAttributes: Object.fromEntries(
           Object.entries(message.messageAttributes).map(([name, value]) => [
@@ -150,6 +153,14 @@ export class LocalQueue implements MessageSender {
     const message = this.messages.get(messageId);
     if (message === undefined || message.receiptHandle !== receiptHandle) return false;
     this.messages.delete(messageId);
+    return true;
+  }
+
+  /** ChangeMessageVisibility: the message reappears `seconds` from now; false for a stale handle. */
+  changeVisibility(receiptHandle: string, seconds: number): boolean {
+    const message = this.messages.get(receiptHandle.slice(0, receiptHandle.lastIndexOf(':')));
+    if (message === undefined || message.receiptHandle !== receiptHandle) return false;
+    message.visibleAt = this.now() + seconds * 1000;
     return true;
   }
 

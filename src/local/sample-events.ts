@@ -10,6 +10,11 @@ import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../stripe/event-schemas.js';
 
 export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
+/**
+ * A JPY Opportunity of the same Account: the embedded org is multi-currency (corporate USD).
+ * Its first 15 characters differ from the other sample's: Salesforce compares ids on those.
+ */
+export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_CUSTOMER_ID = 'cus_test_sample0001';

@@ -4,11 +4,13 @@
  */
 import type { SalesforceStandIn } from './standins/salesforce-standin.js';
 import type { StripeStandIn } from './standins/stripe-standin.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
 
 export interface SeededSalesforce {
   readonly accountId: string;
   readonly opportunityId: string;
+  /** Billed in JPY: the embedded org is multi-currency, so the currency comes from the record. */
+  readonly jpyOpportunityId: string;
   readonly lineItemIds: readonly string[];
 }
 
@@ -35,6 +37,7 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     StageName: 'Closed Won',
     CloseDate: '2026-11-01',
     Amount: 49.99,
+    CurrencyIsoCode: 'USD',
     Stripe_Payment_Mode__c: 'invoice',
   });
   const lineItemIds = [
@@ -45,6 +48,7 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
       Quantity: 1,
       UnitPrice: 39.99,
       TotalPrice: 39.99,
+      CurrencyIsoCode: 'USD',
     }),
     salesforce.insert('OpportunityLineItem', {
       OpportunityId: opportunityId,
@@ -53,9 +57,29 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
       Quantity: 1,
       UnitPrice: 10,
       TotalPrice: 10,
+      CurrencyIsoCode: 'USD',
     }),
   ];
-  return { accountId, opportunityId, lineItemIds };
+  const jpyOpportunityId = salesforce.insert('Opportunity', {
+    Id: SAMPLE_JPY_OPPORTUNITY_ID,
+    Name: 'Sample Customer Ltd — Tokyo office',
+    AccountId: accountId,
+    StageName: 'Closed Won',
+    CloseDate: '2026-11-01',
+    Amount: 15000,
+    CurrencyIsoCode: 'JPY',
+    Stripe_Payment_Mode__c: 'invoice',
+  });
+  salesforce.insert('OpportunityLineItem', {
+    OpportunityId: jpyOpportunityId,
+    Name: 'Annual plan',
+    Description: 'Annual plan, 3 seats',
+    Quantity: 3,
+    UnitPrice: 5000,
+    TotalPrice: 15000,
+    CurrencyIsoCode: 'JPY',
+  });
+  return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
 }
 
 /** The customer the sample events and the sample Account name. */

@@ -13,10 +13,12 @@ import type { Env } from '../config.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
 import { closedWonEvent } from './platform-event.js';
-import { sampleEvent, SAMPLE_EVENT_TYPES } from './sample-events.js';
+import { sampleEvent, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID } from './sample-events.js';
 import { readStateFile, stateFilePath } from './state-file.js';
 
 export const CLOSED_WON = 'closed-won';
+/** Closed Won for the seeded JPY Opportunity: billed in JPY, no variable set. */
+export const CLOSED_WON_JPY = 'closed-won-jpy';
 
 export interface SendEventIo {
   readonly env: Env;
@@ -35,6 +37,7 @@ const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON}> [option
 
   <event type>     a Stripe event type the bridge handles, e.g. payment_intent.succeeded
   ${CLOSED_WON}       a Closed Won Stripe_Payment_Request__e for the sample Opportunity
+  ${CLOSED_WON_JPY}   the same for the sample JPY Opportunity (billed in JPY)
 
 Options:
   --url <url>            the local stack (default http://127.0.0.1:$PORT, PORT default 8787)
@@ -75,7 +78,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     return 0;
   }
   if (values.list === true) {
-    io.out(`${[...SAMPLE_EVENT_TYPES, `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`].join('\n')}\n`);
+    io.out(`${[...SAMPLE_EVENT_TYPES, `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`, `${CLOSED_WON_JPY}   (the same, JPY Opportunity)`].join('\n')}\n`);
     return 0;
   }
   const type = positionals[0];
@@ -83,8 +86,8 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     io.err(USAGE);
     return 2;
   }
-  if (type !== CLOSED_WON && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
-    io.err(`No sample for "${type}". Known types (npm run send-event -- --list):\n  ${SAMPLE_EVENT_TYPES.join('\n  ')}\n  ${CLOSED_WON}\n`);
+  if (type !== CLOSED_WON && type !== CLOSED_WON_JPY && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
+    io.err(`No sample for "${type}". Known types (npm run send-event -- --list):\n  ${SAMPLE_EVENT_TYPES.join('\n  ')}\n  ${CLOSED_WON}\n  ${CLOSED_WON_JPY}\n`);
     return 2;
   }
 
@@ -100,8 +103,9 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     }
   };
 
-  if (type === CLOSED_WON) {
-    const event = closedWonEvent({ opportunityId: values.opportunity, mode: values.mode, now: new Date((io.now ?? Date.now)()) });
+  if (type === CLOSED_WON || type === CLOSED_WON_JPY) {
+    const opportunityId = values.opportunity ?? (type === CLOSED_WON_JPY ? SAMPLE_JPY_OPPORTUNITY_ID : undefined);
+    const event = closedWonEvent({ opportunityId, mode: values.mode, now: new Date((io.now ?? Date.now)()) });
     const reply = await post('/salesforce/events', JSON.stringify(event), {});
     if (reply === undefined) return 1;
     io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} for Opportunity ${event.detail.payload.Opportunity_Id__c}) → ${reply.status}\n${reply.text.trim()}\n`);

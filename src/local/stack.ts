@@ -95,7 +95,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const dynamo: LocalDynamo = await startDynalite(env['DEDUP_TABLE_NAME']?.trim() || LOCAL_DEDUP_TABLE);
     closers.push(() => dynamo.close());
-    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn() : undefined;
+    // A multi-currency org (corporate USD) with a USD and a JPY Opportunity: the currency comes from the record.
+    const salesforce = plan.salesforce === 'embedded' ? await startSalesforceStandIn({ organization: { multiCurrency: true, defaultCurrencyIsoCode: 'USD' } }) : undefined;
     if (salesforce !== undefined) closers.push(() => salesforce.close());
     const stripe = plan.stripe === 'embedded' ? await startStripeStandIn() : undefined;
     if (stripe !== undefined) closers.push(() => stripe.close());
@@ -124,6 +125,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       salesforceSession: session,
       deadLetter: async (record, failure) => {
         queue.deadLetter(record, failure, { attributes: deadLetterAttributes(record.messageAttributes, failure) });
+      },
+      // The same backoff as in AWS: a retried message waits in the queue, not in a tight loop.
+      changeVisibility: async (changes) => {
+        for (const change of changes) queue.changeVisibility(change.receiptHandle, change.delaySeconds);
       },
     });
     const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });

@@ -55,6 +55,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     }
   };
   return {
+    isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
   };
@@ -67,9 +68,9 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
   const ports: OutboundPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: salesforceOpportunityRecords(session, { multiCurrency: config.multiCurrency, now }),
+    records: salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now }),
     billing: stripeBilling(config, deps),
-    settings: { daysUntilDue: config.daysUntilDue, defaultCurrency: config.defaultCurrency, multiCurrency: config.multiCurrency },
+    settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,
   };

@@ -17,8 +17,10 @@ import type { BillableAccount, BillableOpportunity } from './opportunity.js';
 
 export interface PlanSettings {
   readonly daysUntilDue: number;
-  readonly defaultCurrency: string;
+  /** Records carry CurrencyIsoCode: each Opportunity is billed in its own currency. */
   readonly multiCurrency: boolean;
+  /** Lower-case ISO code: the currency of every record of a single-currency org. */
+  readonly corporateCurrency: string;
 }
 
 export interface PlanRequest {
@@ -47,8 +49,13 @@ function resolveMode(request: PlanRequest, opportunity: BillableOpportunity): st
   return request.mode ?? opportunity.paymentMode ?? 'invoice';
 }
 
+/**
+ * An Opportunity is billed in its own currency: `CurrencyIsoCode` in a multi-currency org, the
+ * corporate currency otherwise. Whether Stripe supports it is Stripe's to say (its refusal
+ * reaches the rep as a sync error).
+ */
 function resolveCurrency(opportunity: BillableOpportunity, settings: PlanSettings): string {
-  const code = (settings.multiCurrency ? (opportunity.currencyIsoCode ?? settings.defaultCurrency) : settings.defaultCurrency).toLowerCase();
+  const code = (settings.multiCurrency ? (opportunity.currencyIsoCode ?? settings.corporateCurrency) : settings.corporateCurrency).toLowerCase();
   if (!/^[a-z]{3}$/.test(code)) {
     throw new CannotBillError(`Currency ${code.toUpperCase()} is not an ISO 4217 code Stripe can charge`, { code: 'CURRENCY_UNSUPPORTED' });
   }
@@ -58,7 +65,7 @@ function resolveCurrency(opportunity: BillableOpportunity, settings: PlanSetting
 function resolveDaysUntilDue(request: PlanRequest, settings: PlanSettings): number {
   const days = request.daysUntilDue ?? settings.daysUntilDue;
   if (!Number.isInteger(days) || days < 1 || days > MAX_DAYS_UNTIL_DUE) {
-    throw new CannotBillError(`Days until due must be a whole number from 1 to ${MAX_DAYS_UNTIL_DUE}, got ${days}`, {
+    throw new CannotBillError(`Days until due must be a whole number from 1 to ${MAX_DAYS_UNTIL_DUE}, got ${Number.isNaN(days) ? 'a value that is not a number' : days}`, {
       code: 'DAYS_UNTIL_DUE_INVALID',
     });
   }

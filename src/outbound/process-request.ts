@@ -11,6 +11,7 @@ import { RANK } from '../contracts/precedence.js';
 import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { sameOrg } from '../salesforce/org-profile.js';
 import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
 import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
@@ -47,10 +48,13 @@ export interface OutboundPorts {
   readonly records: OpportunityRecords;
   readonly billing: {
     execute(plan: BillPlan, hooks: ExecuteHooks): Promise<BillingResult>;
+    /** The key is a live-mode key (`sk_live_`, `rk_live_`). */
+    isLiveMode(): Promise<boolean>;
     /** Invoices of the customer carrying this Opportunity's id, newest first (drafts with their items). */
     findInvoices(customerId: string, opportunityId: string): Promise<FoundInvoice[]>;
   };
-  readonly settings: PlanSettings;
+  /** What the deployment configures; the currencies come from the org. */
+  readonly settings: Pick<PlanSettings, 'daysUntilDue'>;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -78,9 +82,24 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     return { ...base, outcome: 'rejected', mode, code, reason };
   };
 
+  // Known once per cold start: which org this deployment serves, and its currencies.
+  const org = await ports.records.orgProfile();
+  if (request.sourceOrgId !== undefined && !sameOrg(request.sourceOrgId, org.organizationId)) {
+    // Another org's event (a misrouted relay, or a sandbox's relay pointed at production's bus):
+    // its ids mean nothing here and nothing is written. Not retried: retrying cannot change the org.
+    ports.logger.error({ eventId: request.eventId, sourceOrgId: request.sourceOrgId, organizationId: org.organizationId }, 'payment request from another Salesforce org refused');
+    return { ...base, outcome: 'rejected', mode: request.mode, code: 'FOREIGN_ORG', reason: `The event comes from org ${request.sourceOrgId}; this deployment serves ${org.organizationId}` };
+  }
+  if (org.isSandbox && (await ports.billing.isLiveMode())) {
+    // A sandbox refreshed from production keeps production's settings: it must never charge real customers.
+    ports.logger.error({ eventId: request.eventId, opportunityId: request.opportunityId, organizationId: org.organizationId }, 'sandbox org with a live Stripe key: billing refused');
+    return reject(request.mode, 'SANDBOX_LIVE_KEY', 'This Salesforce org is a sandbox and the bridge holds a live Stripe key; a sandbox bills only in Stripe test mode (sk_test_/rk_test_)');
+  }
+  const settings: PlanSettings = { ...ports.settings, multiCurrency: org.multiCurrency, corporateCurrency: org.corporateCurrency };
+
   let opportunity;
   try {
-    opportunity = await ports.records.read(request.opportunityId);
+    opportunity = await ports.records.read(request.opportunityId, { multiCurrency: org.multiCurrency });
   } catch (err) {
     // A record we can read but not bill (e.g. too many products) is the rep's to fix.
     if (isPermanent(err) && !errorCode(err).startsWith('SALESFORCE_')) return reject(request.mode, errorCode(err), errorReason(err));
@@ -92,7 +111,7 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     });
   }
 
-  const firstPlan = planBilling(opportunity, request, ports.settings);
+  const firstPlan = planBilling(opportunity, request, settings);
   if (firstPlan.kind === 'already_billed') {
     return { ...base, outcome: 'duplicate', mode: firstPlan.mode, invoiceId: firstPlan.invoiceId, paymentLinkUrl: firstPlan.paymentLinkUrl };
   }

@@ -2,7 +2,9 @@
  * The outbound flow's Salesforce reads and writes, through one cached session (`withSession`
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
+import type { CurrencyOverrides } from '../config.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import { opportunityQuery, toBillableOpportunity, type BillableOpportunity } from './opportunity.js';
 
@@ -18,8 +20,13 @@ export interface BilledFields {
 }
 
 export interface OpportunityRecords {
-  /** Undefined when no Opportunity has that id (deleted, or not visible to the integration user). */
-  read(opportunityId: string): Promise<BillableOpportunity | undefined>;
+  /** The org the bridge serves, read once per cold start (see org-profile.ts). */
+  orgProfile(): Promise<OrgProfile>;
+  /**
+   * Undefined when no Opportunity has that id (deleted, or not visible to the integration user).
+   * `CurrencyIsoCode` is read only in multi-currency orgs: elsewhere the field does not exist.
+   */
+  read(opportunityId: string, options: { readonly multiCurrency: boolean }): Promise<BillableOpportunity | undefined>;
   saveCustomerId(accountId: string, customerId: string): Promise<void>;
   recordBilled(opportunityId: string, fields: BilledFields): Promise<void>;
   recordSyncError(opportunityId: string, message: string): Promise<void>;
@@ -32,9 +39,14 @@ const MAX_SYNC_ERROR = 32_768;
 
 export function salesforceOpportunityRecords(
   session: SalesforceSession,
-  options: { readonly multiCurrency: boolean; readonly now: () => number },
+  options: { readonly currencyOverrides: CurrencyOverrides; readonly now: () => number },
 ): OpportunityRecords {
   let apiCalls = 0;
+  const orgProfile = cachedOrgProfile(() =>
+    readOrgProfile(session, options.currencyOverrides, () => {
+      apiCalls += 1;
+    }),
+  );
   const update = async (sobject: string, record: Record<string, unknown>): Promise<void> => {
     await withSession(session, async (connection) => {
       apiCalls += 1;
@@ -46,8 +58,9 @@ export function salesforceOpportunityRecords(
     get apiCalls() {
       return apiCalls;
     },
-    async read(opportunityId) {
-      const soql = opportunityQuery(opportunityId, { multiCurrency: options.multiCurrency });
+    orgProfile,
+    async read(opportunityId, { multiCurrency }) {
+      const soql = opportunityQuery(opportunityId, { multiCurrency });
       const result = await withSession(session, async (connection) => {
         apiCalls += 1;
         return connection.query<Record<string, unknown>>(soql);

@@ -38,6 +38,9 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },
+  // The corporate currency of single-currency orgs (DefaultCurrencyIsoCode). Every user can read
+  // the Organization; no permission set can grant it.
+  Organization: { access: 'read', grantedThrough: 'every user' },
 };
 
 const RANK: Readonly<Record<ObjectAccessLevel, number>> = { read: 0, edit: 1, create: 2 };

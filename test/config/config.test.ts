@@ -52,4 +52,31 @@ describe('configuration', () => {
     expect(config.salesforce).toMatchObject({ loginUrl: 'https://login.salesforce.com', apiVersion: '64.0' });
     expect(config.dedup).toEqual({ tableName: 't', leaseSeconds: 120, ttlDays: 35 });
   });
+
+  it('reads the retry policy, derives maxReceiveCount from it, and refuses policies SQS cannot run', () => {
+    const config = loadConsumerConfig({ DEDUP_TABLE_NAME: 't' });
+    expect(config.retry.policy).toEqual({ baseDelaySeconds: 10, maxDelaySeconds: 900, horizonSeconds: 48 * 3600 });
+    expect(config.maxReceiveCount).toBe(config.retry.maxReceiveCount);
+    expect(config.maxReceiveCount).toBeGreaterThan(300);
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't', MAX_RECEIVE_COUNT: '480' }).maxReceiveCount).toBe(480);
+
+    expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RETRY_MAX_DELAY_SECONDS: '50000' })).variables).toEqual(['RETRY_MAX_DELAY_SECONDS']);
+    expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RETRY_MAX_DELAY_SECONDS: '60' })).variables).toEqual(['RETRY_HORIZON_HOURS']);
+  });
+
+  it('asks Salesforce for the currencies unless STRIPE_DEFAULT_CURRENCY or SALESFORCE_MULTI_CURRENCY override them', () => {
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't' }).currencyOverrides).toEqual({ defaultCurrency: undefined, multiCurrency: undefined });
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: '', SALESFORCE_MULTI_CURRENCY: '' }).currencyOverrides).toEqual({
+      defaultCurrency: undefined,
+      multiCurrency: undefined,
+    });
+    expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: 'JPY', SALESFORCE_MULTI_CURRENCY: 'false' }).currencyOverrides).toEqual({
+      defaultCurrency: 'jpy',
+      multiCurrency: false,
+    });
+    expect(configError(() => loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: 'euro', SALESFORCE_MULTI_CURRENCY: 'yes' })).variables.toSorted()).toEqual([
+      'SALESFORCE_MULTI_CURRENCY',
+      'STRIPE_DEFAULT_CURRENCY',
+    ]);
+  });
 });

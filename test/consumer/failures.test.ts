@@ -52,13 +52,18 @@ describe('failure handling', () => {
     expect(payment(bad)).toBeDefined();
   });
 
-  it('dead-letters a transient failure on its last receive, with the reason', async () => {
+  it('retries a transient failure on its 5th receive, and dead-letters it with the reason once past the retry horizon', async () => {
     const pi = id('pi');
     h.salesforce.failRecord('Stripe_Payment__c', pi, 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record');
-    const summary = await h.app.handle([inboundRecord(succeeded(pi), { receiveCount: 5 })]);
-    expect(summary.response.batchItemFailures).toEqual([]);
+    const young = await h.app.handle([inboundRecord(succeeded(pi), { receiveCount: 5, sentAt: h.nowMs - 3600_000 })]);
+    expect(young.response.batchItemFailures).toHaveLength(1);
+    expect(h.deadLetters).toHaveLength(0);
+
+    const old = await h.app.handle([inboundRecord(succeeded(pi), { receiveCount: 6, sentAt: h.nowMs - 48 * 3600_000 })]);
+    expect(old.response.batchItemFailures).toEqual([]);
     expect(h.deadLetters).toHaveLength(1);
-    expect(h.deadLetters[0]!.failure).toMatchObject({ code: 'SALESFORCE_UNABLE_TO_LOCK_ROW', receiveCount: 5 });
+    expect(h.deadLetters[0]!.failure).toMatchObject({ code: 'SALESFORCE_UNABLE_TO_LOCK_ROW', receiveCount: 6 });
+    expect(h.logs.withOutcome('dead_lettered')[0]).toMatchObject({ deadLetterCause: 'horizon' });
     h.salesforce.clearFailures();
   });
 

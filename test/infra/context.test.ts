@@ -35,8 +35,9 @@ describe('bridge settings from CDK context', () => {
     expect(s).toMatchObject({ batchSize: 100, maxBatchingWindowSeconds: 20, maxConcurrency: 2, alarmEmail: 'ops@example.com' });
   });
 
-  it('configures the currency for single- and multi-currency orgs', () => {
-    expect(read({})).toMatchObject({ stripeDefaultCurrency: 'usd', salesforceMultiCurrency: false });
+  it('passes currency overrides only when given (the org is asked otherwise)', () => {
+    expect(read({}).stripeDefaultCurrency).toBeUndefined();
+    expect(read({}).salesforceMultiCurrency).toBeUndefined();
     expect(read({ stripeDefaultCurrency: 'EUR', salesforceMultiCurrency: 'true' })).toMatchObject({
       stripeDefaultCurrency: 'eur',
       salesforceMultiCurrency: true,
@@ -77,5 +78,13 @@ describe('bridge settings from CDK context', () => {
 
   it('builds the partner event source name Salesforce Event Relay creates', () => {
     expect(salesforceEventSourceName('00D5g000004ABCDEAZ', '0YLabc')).toBe('aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YLabc');
+  });
+
+  it('reads the retry horizon and refuses one the inbound queue cannot hold', () => {
+    expect(read({})).toMatchObject({ retryHorizonHours: 48, retryMaxDelaySeconds: 900 });
+    expect(read({ retryHorizonHours: '24', retryMaxDelaySeconds: '600' })).toMatchObject({ retryHorizonHours: 24, retryMaxDelaySeconds: 600 });
+    expect(() => read({ retryHorizonHours: '96' })).toThrow(/retryHorizonHours/);
+    // 72 hours of one-minute delays need more receives than SQS's maxReceiveCount allows.
+    expect(() => read({ retryHorizonHours: '72', retryMaxDelaySeconds: '60' })).toThrow(/retryHorizonHours: needs \d+ receives/);
   });
 });

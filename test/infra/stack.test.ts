@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_ENTRIES, esbuildOptions, REPO_ROOT } from '../../infra/bundling.js';
 import { DEDUP_ACTIONS } from '../../infra/constructs/dedup-table.js';
 import { OUTCOME_METRICS } from '../../infra/constructs/operations.js';
+import { DEFAULT_RETRY_POLICY, maxReceivesWithin } from '../../src/resilience/retry-schedule.js';
 import { STACK_OUTPUT, stackName } from '../../src/stack-outputs.js';
 import {
   describeNagContract,
@@ -144,7 +145,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(env(ids.consumerFn)).toMatchObject({
         DEDUP_TABLE_NAME: { Ref: ids.table },
         INBOUND_DLQ_URL: { Ref: ids.dlq },
-        MAX_RECEIVE_COUNT: '5',
+        INBOUND_QUEUE_URL: { Ref: ids.queue },
+        MAX_RECEIVE_COUNT: String(synth.stack.inbound.maxReceiveCount),
+        RETRY_MAX_DELAY_SECONDS: '900',
+        RETRY_HORIZON_HOURS: '48',
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
         SALESFORCE_API_VERSION: '64.0',
@@ -156,9 +160,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeKeySecret },
         STRIPE_DAYS_UNTIL_DUE: '30',
-        STRIPE_DEFAULT_CURRENCY: 'usd',
-        SALESFORCE_MULTI_CURRENCY: 'false',
       });
+      // The currencies come from the org; the variables are overrides, unset unless configured.
+      expect(env(ids.outboundFn)).not.toHaveProperty('STRIPE_DEFAULT_CURRENCY');
+      expect(env(ids.outboundFn)).not.toHaveProperty('SALESFORCE_MULTI_CURRENCY');
       expect(env(ids.outboundFn)).not.toHaveProperty('STRIPE_WEBHOOK_SECRET_ARN');
     });
 
@@ -171,13 +176,20 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('inbound queue and consumer', () => {
-    it('encrypts the queue, redrives after 5 receives to a 14-day, retained DLQ', () => {
+    it('encrypts the queue and redrives to a 14-day, retained DLQ only after every receive the 48-hour retry horizon holds', () => {
+      const maxReceiveCount = synth.stack.inbound.maxReceiveCount;
       synth.template.hasResource('AWS::SQS::Queue', {
         Properties: {
           SqsManagedSseEnabled: true,
-          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] }, maxReceiveCount: 5 },
+          RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] }, maxReceiveCount },
         },
       });
+      const queue = synth.json.Resources[ids.queue].Properties;
+      // Every delay at its shortest (or a redelivery after the visibility timeout) still fits.
+      expect(maxReceiveCount).toBe(maxReceivesWithin(DEFAULT_RETRY_POLICY, queue.VisibilityTimeout));
+      expect(maxReceiveCount).toBeLessThanOrEqual(1000);
+      // A message that crashes the consumer every time reaches the DLQ before SQS would expire it.
+      expect(maxReceiveCount * queue.VisibilityTimeout).toBeLessThan(queue.MessageRetentionPeriod);
       const dlq = synth.json.Resources[ids.dlq];
       expect(dlq.Properties).toMatchObject({ SqsManagedSseEnabled: true, MessageRetentionPeriod: 14 * 24 * 3600 });
       expect(dlq.DeletionPolicy).toBe('Retain');

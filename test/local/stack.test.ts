@@ -12,7 +12,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { closedWonEvent } from '../../src/local/platform-event.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { stateFilePath, writeStateFile } from '../../src/local/state-file.js';
@@ -85,6 +85,22 @@ describe('the local stack with no configuration', () => {
     });
   });
 
+  it('bills the JPY Opportunity in JPY through `send-event -- closed-won-jpy`, with no variable set', async () => {
+    const out: string[] = [];
+    const code = await runSendEvent(['closed-won-jpy', '--url', stack.url], { env: {}, out: (text) => out.push(text), err: (text) => out.push(text) });
+
+    expect(code).toBe(0);
+    expect(out.join('')).toContain(`for Opportunity ${SAMPLE_JPY_OPPORTUNITY_ID}`);
+    const jpyOpportunityId = stack.seeded?.jpyOpportunityId as string;
+    const invoices = (stack.stripe?.invoices() ?? []).filter((i) => i.metadata.salesforce_opportunity_id === jpyOpportunityId);
+    // 3 × 5,000 JPY: a zero-decimal currency, so 15000 minor units.
+    expect(invoices.map((i) => [i.currency, i.amount_due, i.status])).toEqual([['jpy', 15000, 'open']]);
+    expect(stack.salesforce?.records('Opportunity').find((o) => o.Id === jpyOpportunityId)).toMatchObject({
+      Stripe_Invoice_Id__c: invoices[0]?.id,
+      Stripe_Payment_Status__c: 'Awaiting Payment',
+    });
+  });
+
   it('answers 400 to a platform event that is not a payment request and dead-letters it', async () => {
     const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
     expect(response.status).toBe(400);
@@ -144,13 +160,33 @@ describe('the local stack with no configuration', () => {
     expect(String(entry?.reason)).not.toBe('');
   });
 
+  it('rides out Salesforce downtime as in AWS: the event waits out a backoff in the queue, nothing is dead-lettered', async () => {
+    const deadBefore = stack.queue.stats().deadLettered;
+    stack.salesforce?.failNextRequests(1000, 503, 'SERVER_UNAVAILABLE');
+    try {
+      const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_outage01', objectId: 'pi_local_test_outage01' });
+      const { payload, signature } = signed(event);
+      expect((await postWebhook(payload, signature)).status).toBe(200);
+      await stack.idle();
+
+      expect(stack.activity.get(event.id)).toMatchObject({ status: 'retry', receiveCount: 1 });
+      expect(stack.queue.stats()).toMatchObject({ visible: 0, inFlight: 1, deadLettered: deadBefore });
+      // The first backoff (5–10 s), not the local visibility timeout (30 s), decides when it returns.
+      const returnsIn = (stack.queue.nextVisibleAt() ?? 0) - Date.now();
+      expect(returnsIn).toBeGreaterThan(0);
+      expect(returnsIn).toBeLessThanOrEqual(10_000);
+    } finally {
+      stack.salesforce?.clearFailures();
+    }
+  });
+
   it('serves the records, events and an escaped HTML home page', async () => {
     stack.salesforce?.insert('Account', { Name: '<script>alert("x")</script>' });
     const records = await fetch(`${stack.url}/salesforce/records`);
     expect(records.status).toBe(200);
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
     expect(body.objects.Stripe_Payment__c).toHaveLength(1);
-    expect(body.objects.Opportunity).toHaveLength(1);
+    expect(body.objects.Opportunity).toHaveLength(2);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
     expect(events.events.length).toBeGreaterThanOrEqual(3);

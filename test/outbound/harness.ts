@@ -133,10 +133,12 @@ export function paymentRequestEvent(opportunityId: string, options: { mode?: str
         Days_Until_Due__c: options.daysUntilDue ?? null,
         Requested_By__c: '005Ab0000000001AAA',
         CreatedById: '005Ab0000000001AAA',
-        CreatedDate: '2026-11-01T00:00:00.000Z',
+        // Epoch milliseconds, as Event Relay renders a platform event's system date fields.
+        CreatedDate: Date.parse('2026-11-01T00:00:00.000Z'),
         EventUuid: eventUuid,
       },
       schemaId: 'fake_schema_id_0001',
+      replayId: '1',
       id: eventUuid,
     },
   };

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
+import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
 let h: OutboundHarness;
@@ -11,6 +12,7 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(() => {
+  h.salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
   h.coldStart();
   h.logs.clear();
 });
@@ -98,8 +100,10 @@ describe('invoice mode', () => {
     expect(invoicesOf(opportunityId)[0]).toMatchObject({ customer: existing.id, amount_due: 120000 });
   });
 
-  it('bills JPY and KWD Opportunities in their own minor units', async () => {
-    h.coldStart({ SALESFORCE_MULTI_CURRENCY: 'true' });
+  it('bills JPY and KWD Opportunities of a multi-currency org in their own currency, without any variable set', async () => {
+    h.salesforce.setOrganization({ multiCurrency: true, defaultCurrencyIsoCode: 'USD' });
+    h.coldStart();
+    const describesBefore = h.salesforce.requests.filter((r) => r.path.endsWith('/sobjects/Opportunity/describe')).length;
     const jpy = seedOpportunity(h.salesforce, { opportunity: { CurrencyIsoCode: 'JPY', Amount: 4500 }, lines: [{ Name: 'Widget', Quantity: 3, UnitPrice: 1500 }] });
     const kwd = seedOpportunity(h.salesforce, { opportunity: { CurrencyIsoCode: 'KWD', Amount: 12.345 } });
 
@@ -108,6 +112,35 @@ describe('invoice mode', () => {
 
     expect(invoicesOf(jpy.opportunityId).map((i) => [i.currency, i.amount_due])).toEqual([['jpy', 4500]]);
     expect(invoicesOf(kwd.opportunityId).map((i) => [i.currency, i.amount_due])).toEqual([['kwd', 12345]]);
+    expect(h.salesforce.requests.filter((r) => r.path.endsWith('/sobjects/Opportunity/describe')).length - describesBefore).toBe(1);
+  });
+
+  it('bills a single-currency JPY org in JPY, asking Salesforce once per cold start', async () => {
+    h.salesforce.setOrganization({ multiCurrency: false, defaultCurrencyIsoCode: 'JPY' });
+    h.coldStart();
+    const describesBefore = h.salesforce.requests.filter((r) => r.path.endsWith('/describe')).length;
+    const first = seedOpportunity(h.salesforce, { opportunity: { Amount: 150000 } });
+    const second = seedOpportunity(h.salesforce, { lines: [{ Name: 'Widget', Quantity: 2, UnitPrice: 1500 }] });
+
+    await h.app.handle(paymentRequestEvent(first.opportunityId));
+    await h.app.handle(paymentRequestEvent(second.opportunityId));
+
+    expect(invoicesOf(first.opportunityId).map((i) => [i.currency, i.amount_due])).toEqual([['jpy', 150000]]);
+    expect(invoicesOf(second.opportunityId).map((i) => [i.currency, i.amount_due])).toEqual([['jpy', 3000]]);
+    // One describe and one Organization query for the cold start, not per request.
+    expect(h.salesforce.requests.filter((r) => r.path.endsWith('/describe')).length - describesBefore).toBe(1);
+  });
+
+  it('takes STRIPE_DEFAULT_CURRENCY and SALESFORCE_MULTI_CURRENCY as explicit overrides of what the org says', async () => {
+    h.salesforce.setOrganization({ multiCurrency: false, defaultCurrencyIsoCode: 'JPY' });
+    h.coldStart({ STRIPE_DEFAULT_CURRENCY: 'EUR', SALESFORCE_MULTI_CURRENCY: 'false' });
+    const describesBefore = h.salesforce.requests.filter((r) => r.path.endsWith('/describe')).length;
+    const { opportunityId } = seedOpportunity(h.salesforce, { opportunity: { Amount: 99.5 } });
+
+    await h.app.handle(paymentRequestEvent(opportunityId));
+
+    expect(invoicesOf(opportunityId).map((i) => [i.currency, i.amount_due])).toEqual([['eur', 9950]]);
+    expect(h.salesforce.requests.filter((r) => r.path.endsWith('/describe')).length).toBe(describesBefore);
   });
 
   it('leaves the invoice open with its URL and tells the rep when Stripe cannot email it', async () => {
@@ -247,7 +280,8 @@ describe('errors', () => {
   });
 
   it('writes a currency Stripe refuses to the Opportunity', async () => {
-    h.coldStart({ SALESFORCE_MULTI_CURRENCY: 'true' });
+    h.salesforce.setOrganization({ multiCurrency: true });
+    h.coldStart();
     const { opportunityId } = seedOpportunity(h.salesforce, { opportunity: { CurrencyIsoCode: 'XAU' } });
     const result = await h.app.handle(paymentRequestEvent(opportunityId));
     expect(result).toMatchObject({ outcome: 'rejected', code: 'STRIPE_INVALID_REQUEST' });

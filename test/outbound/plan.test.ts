@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPayloadError } from '../../src/errors.js';
 import type { BillableOpportunity } from '../../src/outbound/opportunity.js';
-import { parsePaymentRequest } from '../../src/outbound/payment-request.js';
 import { planBilling, resumeBilling, SEND_KEY_REPLAYABLE_SECONDS, type BillingPlan, type FoundInvoice, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
-import { paymentRequestEvent } from './harness.js';
 
 const OPP = '006Ab00000PlanT01A';
 const ACC = '001Ab00000PlanT01A';
-const settings: PlanSettings = { daysUntilDue: 30, defaultCurrency: 'usd', multiCurrency: false };
+const settings: PlanSettings = { daysUntilDue: 30, multiCurrency: false, corporateCurrency: 'usd' };
 
 function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOpportunity {
   return {
@@ -104,9 +101,22 @@ describe('planBilling: invoice mode', () => {
     expect([kwd.currency, kwd.total]).toEqual(['kwd', 12345]);
   });
 
-  it('ignores CurrencyIsoCode unless the org is multi-currency', () => {
-    const plan = billed(planBilling(opportunity({ currencyIsoCode: 'EUR' }), { mode: 'invoice', daysUntilDue: undefined }, { ...settings, defaultCurrency: 'gbp' }));
+  it('bills a single-currency org in its corporate currency, whatever CurrencyIsoCode says', () => {
+    const plan = billed(planBilling(opportunity({ currencyIsoCode: 'EUR' }), { mode: 'invoice', daysUntilDue: undefined }, { ...settings, corporateCurrency: 'gbp' }));
     expect(plan.currency).toBe('gbp');
+  });
+
+  it('bills a multi-currency record without CurrencyIsoCode in the corporate currency', () => {
+    const plan = billed(planBilling(opportunity(), { mode: 'invoice', daysUntilDue: undefined }, { ...settings, multiCurrency: true, corporateCurrency: 'jpy', }));
+    expect(plan.currency).toBe('jpy');
+  });
+
+  it('tells the rep when Days_Until_Due__c was not a number', () => {
+    expect(planBilling(opportunity(), { mode: 'invoice', daysUntilDue: Number.NaN }, settings)).toMatchObject({
+      kind: 'cannot_bill',
+      code: 'DAYS_UNTIL_DUE_INVALID',
+      reason: expect.stringMatching(/not a number/),
+    });
   });
 
   it('folds a fractional quantity into one line for the exact total', () => {
@@ -182,34 +192,6 @@ describe('planBilling: what the rep has to fix', () => {
         kind: 'bill',
       });
     }
-  });
-});
-
-describe('parsePaymentRequest', () => {
-  it('takes the dedup identity from EventUuid and the fields from detail.payload', () => {
-    const event = paymentRequestEvent('006Ab00000PlanT01A', { mode: 'payment_link', eventUuid: 'uuid-1', daysUntilDue: 10 });
-    expect(parsePaymentRequest(event)).toEqual({
-      eventId: 'sf:uuid-1',
-      detailType: 'Stripe_Payment_Request__e',
-      opportunityId: '006Ab00000PlanT01A',
-      mode: 'payment_link',
-      daysUntilDue: 10,
-      requestedAt: Date.parse('2026-11-01T00:00:00.000Z') / 1000,
-    });
-  });
-
-  it('falls back to the EventBridge id and treats a blank mode as unset', () => {
-    const event = paymentRequestEvent('006Ab00000PlanT01A', { mode: '' });
-    const { EventUuid: _uuid, ...payload } = event.detail.payload;
-    const parsed = parsePaymentRequest({ ...event, detail: { payload } });
-    expect(parsed.eventId).toBe(`sf:${event.id}`);
-    expect(parsed.mode).toBeUndefined();
-  });
-
-  it('rejects an event without an Opportunity id or of another type', () => {
-    const event = paymentRequestEvent('001Ab00000NotAnOpp1');
-    expect(() => parsePaymentRequest(event)).toThrow(InvalidPayloadError);
-    expect(() => parsePaymentRequest({ ...paymentRequestEvent('006Ab00000PlanT01A'), 'detail-type': 'Other__e' })).toThrow(/Unexpected detail-type/);
   });
 });
 

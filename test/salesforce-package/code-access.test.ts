@@ -92,7 +92,7 @@ describe('the outbound flow as the integration user', () => {
   let accountId = '';
 
   async function recordsFor(permissionSetXml: string | undefined, multiCurrency: boolean) {
-    const sf = await startSalesforceStandIn(permissionSetXml === undefined ? {} : { permissionSetXml });
+    const sf = await startSalesforceStandIn({ organization: { multiCurrency }, ...(permissionSetXml === undefined ? {} : { permissionSetXml }) });
     standIns.push(sf);
     accountId = sf.insert('Account', {
       Name: 'Acme',
@@ -112,16 +112,19 @@ describe('the outbound flow as the integration user', () => {
     });
     sf.insert('OpportunityLineItem', { OpportunityId: opportunityId, Name: 'Seats', Quantity: 3, UnitPrice: 100, Description: 'Annual seats' });
     const session = createSalesforceSession(settingsFor(sf.url, { clientId: STANDIN_CLIENT_ID, clientSecret: STANDIN_CLIENT_SECRET }));
-    return { sf, records: salesforceOpportunityRecords(session, { multiCurrency, now: () => Date.UTC(2026, 10, 1) }) };
+    const currencyOverrides = { defaultCurrency: undefined, multiCurrency: undefined };
+    return { sf, records: salesforceOpportunityRecords(session, { currencyOverrides, now: () => Date.UTC(2026, 10, 1) }) };
   }
 
   afterAll(async () => {
     await Promise.all(standIns.map((s) => s.close()));
   });
 
-  it.each([false, true])('reads the Opportunity, its Account and line items (multi-currency: %s)', async (multiCurrency) => {
+  it.each([false, true])('reads the org, the Opportunity, its Account and line items (multi-currency: %s)', async (multiCurrency) => {
     const { records } = await recordsFor(undefined, multiCurrency);
-    const opportunity = await records.read(opportunityId);
+    // Organization and the Opportunity describe, as the integration user sees them.
+    expect(await records.orgProfile()).toMatchObject({ multiCurrency, corporateCurrency: 'usd' });
+    const opportunity = await records.read(opportunityId, { multiCurrency });
     expect(opportunity).toMatchObject({
       amount: 300,
       accountId,
@@ -155,7 +158,7 @@ describe('the outbound flow as the integration user', () => {
 
   it('fails to read when the permission set lacks a standard field the query selects', async () => {
     const { records } = await recordsFor(withoutGrant(PACKAGE_XML, 'fieldPermissions', 'Opportunity.Amount'), false);
-    await expect(records.read(opportunityId)).rejects.toMatchObject({
+    await expect(records.read(opportunityId, { multiCurrency: false })).rejects.toMatchObject({
       code: 'SALESFORCE_INVALID_FIELD',
       message: expect.stringContaining("No such column 'Amount' on entity 'Opportunity'"),
     });

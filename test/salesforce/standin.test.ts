@@ -160,3 +160,41 @@ describe('Salesforce stand-in', () => {
     expect(sf.records('Account').some((a) => a.Stripe_Customer_Id__c === 'cus_rollback')).toBe(false);
   });
 });
+
+/**
+ * The org's own facts, as Salesforce answers them:
+ * - `Organization` is one queryable row with Id, DefaultCurrencyIsoCode, IsSandbox
+ *   (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm);
+ * - `GET /sobjects/Opportunity/describe` lists the fields the org has
+ *   (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm);
+ *   `CurrencyIsoCode` exists only once multi-currency is enabled (Object Reference, Opportunity).
+ */
+describe('Salesforce stand-in: the org', () => {
+  it('plays a single-currency org by default: no CurrencyIsoCode in the describe, INVALID_FIELD in a query', async () => {
+    const describe = await conn.sobject('Opportunity').describe();
+    expect(describe.fields.map((f) => f.name)).toContain('Amount');
+    expect(describe.fields.map((f) => f.name)).not.toContain('CurrencyIsoCode');
+    expect(describe.fields.find((f) => f.name === 'Stripe_Payment_Status__c')).toMatchObject({ type: 'picklist', restrictedPicklist: true, custom: true });
+    expect(await requestError(conn.query('SELECT Id, CurrencyIsoCode FROM Opportunity'))).toMatchObject({ errorCode: 'INVALID_FIELD' });
+    const org = await conn.query<Record<string, unknown>>('SELECT Id, DefaultCurrencyIsoCode, IsSandbox FROM Organization LIMIT 1');
+    expect(org.records).toEqual([
+      { attributes: { type: 'Organization', url: expect.stringContaining('/sobjects/Organization/00D') }, Id: '00DAb0000000001EAA', DefaultCurrencyIsoCode: 'USD', IsSandbox: false },
+    ]);
+  });
+
+  it('plays a multi-currency sandbox when told to', async () => {
+    const other = await startSalesforceStandIn({ organization: { multiCurrency: true, isSandbox: true, defaultCurrencyIsoCode: 'JPY' } });
+    try {
+      const c = new Connection({ instanceUrl: other.url, accessToken: other.issueToken(), version: API_VERSION });
+      const id = other.insert('Opportunity', { Name: 'Yen deal', CurrencyIsoCode: 'JPY', Amount: 1500 });
+      expect((await c.sobject('Opportunity').describe()).fields.map((f) => f.name)).toContain('CurrencyIsoCode');
+      expect((await c.query<Record<string, unknown>>(`SELECT CurrencyIsoCode FROM Opportunity WHERE Id = '${id}'`)).records[0]).toMatchObject({ CurrencyIsoCode: 'JPY' });
+      expect((await c.query<Record<string, unknown>>('SELECT DefaultCurrencyIsoCode, IsSandbox FROM Organization')).records[0]).toMatchObject({
+        DefaultCurrencyIsoCode: 'JPY',
+        IsSandbox: true,
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -39,7 +39,7 @@ let messageCounter = 0;
 /** An SQS record carrying the event the way the ingress enqueues it. */
 export function inboundRecord(
   event: Stripe.Event,
-  options: { receiveCount?: number; messageId?: string; asReference?: boolean } = {},
+  options: { receiveCount?: number; messageId?: string; asReference?: boolean; sentAt?: number; receiptHandle?: string } = {},
 ): InboundRecord {
   const json = JSON.stringify(event);
   const message = buildInboundMessage(
@@ -56,6 +56,8 @@ export function inboundRecord(
     body: message.MessageBody,
     receiveCount: options.receiveCount ?? 1,
     messageAttributes,
+    ...(options.sentAt === undefined ? {} : { sentAt: options.sentAt }),
+    ...(options.receiptHandle === undefined ? {} : { receiptHandle: options.receiptHandle }),
   };
 }
 

@@ -80,8 +80,10 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
   };
   const spec = (sobject: string, field: string): FieldSpec | undefined => DATA_MODEL[sobject]?.[field];
   const fieldGrant = (sobject: string, field: string): { read: boolean; edit: boolean } => {
-    const fieldSpec = spec(sobject, field);
     const object = objectGrant(sobject);
+    // Objects every user reads (Organization) are not in the catalogue and have no FLS of ours.
+    if (INTEGRATION_OBJECTS[sobject]?.grantedThrough === 'every user') return object;
+    const fieldSpec = spec(sobject, field);
     if (fieldSpec === undefined || !object.read) return { read: false, edit: false };
     const name = fieldPermissionName(sobject, field, fieldSpec);
     // No field-level security (Id, required and name fields): the object decides.

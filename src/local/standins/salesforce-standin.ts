@@ -39,6 +39,9 @@ export interface SalesforceStandIn {
   clearFailures(): void;
   latencyMs: number;
   readonly requests: Array<{ method: string; path: string }>;
+  /** The org it plays; change it with setOrganization (the bridge reads it once per cold start). */
+  readonly organization: StandInOrganization;
+  setOrganization(changes: Partial<StandInOrganization>): void;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,8 @@ export interface SalesforceStandInOptions {
    * Stripe_Bridge_Integration), e.g. to prove that a missing grant fails like in a real org.
    */
   readonly permissionSetXml?: string;
+  /** The org it plays (default: DEFAULT_STANDIN_ORGANIZATION, a single-currency USD production org). */
+  readonly organization?: Partial<StandInOrganization>;
 }
 
 export const STANDIN_CLIENT_ID = 'standin_client_id_fake';
@@ -146,9 +151,66 @@ function toEighteen(id15: string): string {
 
 const ID_PATTERN = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
 
-/** The org's schema, as an admin sees it. */
-function schemaOf(sobject: string): ObjectSpec | undefined {
-  return Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : undefined;
+/**
+ * Objects every org has that are not part of the bridge's data model. Organization: one row,
+ * queryable by any API user (Object Reference, Organization:
+ * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm).
+ */
+const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
+  Organization: {
+    Id: { type: 'id', readOnly: true },
+    Name: { type: 'string', readOnly: true },
+    DefaultCurrencyIsoCode: { type: 'picklist', readOnly: true },
+    IsSandbox: { type: 'boolean', readOnly: true },
+    OrganizationType: { type: 'string', readOnly: true },
+  },
+};
+
+/** The org the stand-in plays. */
+export interface StandInOrganization {
+  /** 18-character Organization id (`00D…`). */
+  readonly id: string;
+  readonly name: string;
+  readonly isSandbox: boolean;
+  /**
+   * Multi-currency enabled: records carry `CurrencyIsoCode`. Without it the field does not exist
+   * at all ("available only for organizations with the multicurrency feature enabled", Object
+   * Reference, Opportunity): a query or write naming it is INVALID_FIELD, the describe lacks it.
+   */
+  readonly multiCurrency: boolean;
+  /** Upper-case ISO code, as Salesforce stores it. */
+  readonly defaultCurrencyIsoCode: string;
+}
+
+export const DEFAULT_STANDIN_ORGANIZATION: StandInOrganization = {
+  id: '00DAb0000000001EAA',
+  name: 'Stand-in Org',
+  isSandbox: false,
+  multiCurrency: false,
+  defaultCurrencyIsoCode: 'USD',
+};
+
+/**
+ * Field types as the describe names them (our FieldType uses Salesforce's names). `editable`:
+ * whether the caller may write it (field-level security), which the describe reports as
+ * createable/updateable.
+ */
+function describeField(name: string, field: FieldSpec, editable: boolean): Record<string, unknown> {
+  return {
+    name,
+    label: name.replace(/__c$/, '').replace(/_/g, ' '),
+    type: field.type,
+    length: field.length ?? 0,
+    nillable: field.type !== 'id' && field.type !== 'boolean',
+    createable: field.readOnly !== true && editable,
+    updateable: field.readOnly !== true && editable,
+    externalIdField: field.externalId === true,
+    referenceTo: field.referenceTo === undefined ? [] : [field.referenceTo],
+    relationshipName: field.relationshipName ?? null,
+    picklistValues: (field.values ?? []).map((value) => ({ active: true, defaultValue: false, label: value, value })),
+    restrictedPicklist: field.values !== undefined,
+    custom: name.endsWith('__c'),
+  };
 }
 
 /** Relationship name → reference field, e.g. `Account__r` → `Account__c` on custom objects. */
@@ -178,13 +240,22 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   let apiCalls = 0;
   let logins = 0;
   let url = '';
+  let organization: StandInOrganization = { ...DEFAULT_STANDIN_ORGANIZATION, ...options.organization };
   const access = integrationUserAccess(options.permissionSetXml);
   const userSpecs = new Map<string, ObjectSpec | undefined>();
+
+  /** The object as this org has it: without CurrencyIsoCode unless multi-currency is enabled. */
+  const objectSpec = (sobject: string): ObjectSpec | undefined => {
+    const spec = Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : Object.hasOwn(SYSTEM_OBJECTS, sobject) ? SYSTEM_OBJECTS[sobject] : undefined;
+    if (spec === undefined || organization.multiCurrency || !('CurrencyIsoCode' in spec)) return spec;
+    const { CurrencyIsoCode: _absent, ...rest } = spec;
+    return rest;
+  };
 
   /** The object as the integration user sees it: undefined when hidden, hidden fields left out. */
   const userSpec = (sobject: string): ObjectSpec | undefined => {
     if (!userSpecs.has(sobject)) {
-      const schema = schemaOf(sobject);
+      const schema = objectSpec(sobject);
       userSpecs.set(
         sobject,
         schema === undefined || !access.objectReadable(sobject)
@@ -213,6 +284,15 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
       [name],
     );
+
+  /** The Organization row, as queries see it. */
+  const organizationRow = (): Row => ({
+    Id: organization.id,
+    Name: organization.name,
+    DefaultCurrencyIsoCode: organization.defaultCurrencyIsoCode,
+    IsSandbox: organization.isSandbox,
+    OrganizationType: organization.isSandbox ? 'Developer Edition' : 'Enterprise Edition',
+  });
 
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
@@ -570,7 +650,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   const query = (soql: string, version: string): Reply => {
     const parsed = parseSoql(soql);
     const spec = requireQueryObject(parsed.from);
-    const rows = [...(store.get(parsed.from)?.values() ?? [])].filter((row) =>
+    const source = parsed.from === 'Organization' ? [organizationRow()] : [...(store.get(parsed.from)?.values() ?? [])];
+    const rows = source.filter((row) =>
       parsed.where.every((c) => {
         const field = canonicalField(spec, c.field);
         if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
@@ -670,6 +751,23 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         checkShape(second, spec, record);
         return singleResult(createOne({ ...record, attributes: { type: second } }), 201);
       }
+      if (parts.length === 3 && method === 'GET' && third === 'describe') {
+        // sObject Describe: https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
+        return {
+          status: 200,
+          body: {
+            name: second,
+            label: second,
+            custom: second.endsWith('__c'),
+            queryable: true,
+            createable: !Object.hasOwn(SYSTEM_OBJECTS, second),
+            updateable: !Object.hasOwn(SYSTEM_OBJECTS, second),
+            keyPrefix: KEY_PREFIX[second] ?? null,
+            fields: Object.entries(spec).map(([name, field]) => describeField(name, field, access.fieldEditable(second, name))),
+            urls: { sobject: `/services/data/v${version}/sobjects/${second}`, describe: `/services/data/v${version}/sobjects/${second}/describe` },
+          },
+        };
+      }
       if (parts.length === 3 && method === 'GET') {
         const row = findById(second, third as string);
         if (row === undefined) return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
@@ -764,7 +862,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       body: {
         access_token: token,
         instance_url: url,
-        id: `${url}/id/00Dstandin000001AAA/005standin000001AAA`,
+        id: `${url}/id/${organization.id}/005standin000001AAA`,
         token_type: 'Bearer',
         issued_at: String(Date.now()),
         scope: 'api',
@@ -899,11 +997,18 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     },
     latencyMs: options.latencyMs ?? 0,
     requests,
+    get organization() {
+      return organization;
+    },
+    setOrganization(changes) {
+      organization = { ...organization, ...changes };
+      userSpecs.clear();
+    },
     records(sobject) {
       return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
     },
     insert(sobject, fields) {
-      if (schemaOf(sobject) === undefined) throw new Error(`${sobject} is not in DATA_MODEL`);
+      if (objectSpec(sobject) === undefined) throw new Error(`${sobject} is not in DATA_MODEL`);
       // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
       const given = fields.Id;
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
