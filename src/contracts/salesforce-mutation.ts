@@ -47,6 +47,12 @@ export interface SalesforceMutation {
    * a warning instead of failing the event, so the payment itself is still recorded.
    */
   readonly skipIfMissing?: boolean;
+  /**
+   * A refusal Salesforce gives by design for this mutation (the Account validation rule that keeps
+   * a Stripe customer id once set): when the record fails with this error code on this field, it
+   * is skipped with a warning instead of failing the event.
+   */
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
 
 export function guardOf(sobject: SObjectName, keyValue: string): string {

@@ -8,22 +8,26 @@ import type { SQSRecord } from 'aws-lambda';
 import type Stripe from 'stripe';
 import type { ConsumerConfig } from '../config.js';
 import { EventStore } from '../dedup/event-store.js';
-import { AuthenticationError, errorCode, isPermanent, PermanentError, TransientError } from '../errors.js';
+import { AuthenticationError, PermanentError, TransientError } from '../errors.js';
 import { ATTR, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { Logger } from '../logging.js';
-import { mapStripeEvent } from '../mappers/index.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
-import { CachedSecret } from '../secrets.js';
+import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { classifyStripeError, createStripeClient } from '../stripe/client.js';
-import { parseStripeEvent, STRIPE_API_VERSION } from '../stripe/event-schemas.js';
+import { STRIPE_API_VERSION } from '../stripe/event-schemas.js';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
 import { outageOf } from '../resilience/outage.js';
 import { BatchRetries, oldestAgeSeconds, sqsChangeVisibility, type ChangeVisibility } from '../resilience/retry-later.js';
 import { deferBatch } from './defer-batch.js';
+import { DeploymentMode } from './deployment-mode.js';
+import { createEventExpander, type StripeObjectReads } from './expand-event.js';
+import { createInterpreter } from './interpret.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
-import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, InterpretedEvent, SalesforceWritePort } from './ports.js';
+import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
+
+export { interpretStripeEvent } from './interpret.js';
 
 export interface ConsumerAppDeps {
   readonly config: ConsumerConfig;
@@ -34,8 +38,10 @@ export interface ConsumerAppDeps {
   readonly salesforceSession?: SalesforceSession;
   readonly deadLetter?: ConsumerPorts['deadLetter'];
   readonly fetchEvent?: ConsumerPorts['fetchEvent'];
-  /** Replaces the Stripe read of a disputed charge (by default: Stripe's API, when a key is set). */
-  readonly retrieveCharge?: (chargeId: string) => Promise<unknown>;
+  /** Replace the Stripe reads that complete events (by default: Stripe's API, when a key is set). */
+  readonly stripeObjectReads?: StripeObjectReads;
+  /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
+  readonly secretFetcher?: SecretFetcher;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: EventStorePort) => EventStorePort;
   readonly now?: () => number;
@@ -54,36 +60,24 @@ export interface ConsumerApp {
   readonly stripe: DependencyGuard;
 }
 
-export function interpretStripeEvent(json: unknown): InterpretedEvent {
-  const event = parseStripeEvent(json);
-  return {
-    envelope: {
-      id: event.id,
-      type: event.type,
-      created: event.created,
-      livemode: event.livemode,
-      apiVersion: event.api_version,
-    },
-    result: mapStripeEvent(event),
-  };
-}
-
 export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger });
-  const reads = stripeReads(config);
-  const hasStripeKey = config.stripe.secretKey !== undefined || config.stripe.secretKeyArn !== undefined;
+  const key = stripeKeyOf(config, deps.secretFetcher);
+  const reads = stripeReads(config, key);
+  // The deployment's mode follows its Stripe key; without a key both modes are applied.
+  const mode = new DeploymentMode(key, logger);
   const salesforce = new DependencyGuard('salesforce', logger, now, deps.breakerOptions);
   const stripe = new DependencyGuard('stripe', logger, now, deps.breakerOptions);
   const fetchEvent = deps.fetchEvent ?? ((eventId: string) => reads.retrieveEvent(eventId));
-  const retrieveCharge = deps.retrieveCharge ?? (hasStripeKey ? (chargeId: string) => reads.retrieveCharge(chargeId) : undefined);
+  const objectReads = guardedReads(deps.stripeObjectReads ?? (key === undefined ? {} : reads), stripe);
   const ports: Omit<ConsumerPorts, 'retry'> = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
-    interpret: interpretStripeEvent,
+    interpret: createInterpreter({ logger, mode: () => mode.current() }),
     fetchEvent: (eventId) => stripe.run(() => fetchEvent(eventId)),
-    expand: disputeChargeExpander(retrieveCharge === undefined ? undefined : (chargeId) => stripe.run(() => retrieveCharge(chargeId)), logger),
+    expand: createEventExpander(objectReads, logger),
     deadLetter: deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl),
     logger,
     now,
@@ -94,6 +88,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     deps.changeVisibility ?? (deps.sqs !== undefined && config.queueUrl !== undefined ? sqsChangeVisibility(deps.sqs, config.queueUrl, logger) : undefined);
 
   const handle = async (records: readonly InboundRecord[]): Promise<BatchSummary> => {
+    await mode.resolve();
     const retry = new BatchRetries(config.retry, now, deps.random);
     // The oldest age of what was received, retried messages included (SQS's own age metric
     // stops counting a message after its third receive): the backlog-age alarm reads this.
@@ -116,6 +111,21 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     }
   };
   return { handle, session, salesforce, stripe };
+}
+
+/** The consumer's Stripe API key, when one is configured (directly or as a Secrets Manager ARN). */
+function stripeKeyOf(config: ConsumerConfig, fetcher: SecretFetcher | undefined): CachedSecret | undefined {
+  const { secretKey, secretKeyArn } = config.stripe;
+  if ((secretKey ?? '') === '' && (secretKeyArn ?? '') === '') return undefined;
+  return new CachedSecret({ value: secretKey, arn: secretKeyArn }, fetcher, 'STRIPE_SECRET_KEY');
+}
+
+/** Every Stripe read that completes an event goes through Stripe's circuit breaker. */
+function guardedReads(reads: StripeObjectReads, stripe: DependencyGuard): StripeObjectReads {
+  const guard = (read: ((id: string) => Promise<unknown>) | undefined) => (read === undefined ? undefined : (id: string) => stripe.run(() => read(id)));
+  const retrieveCharge = guard(reads.retrieveCharge);
+  const retrieveInvoiceWithPayments = guard(reads.retrieveInvoiceWithPayments);
+  return { ...(retrieveCharge ? { retrieveCharge } : {}), ...(retrieveInvoiceWithPayments ? { retrieveInvoiceWithPayments } : {}) };
 }
 
 function mergeSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
@@ -163,19 +173,19 @@ export function toInboundRecord(record: SQSRecord): InboundRecord {
 }
 
 /** What the consumer reads from Stripe's API. */
-export interface StripeReads {
+export interface StripeReads extends Required<StripeObjectReads> {
   /** An event that travelled as a reference (too large for SQS), as JSON text. */
   retrieveEvent(eventId: string): Promise<string>;
-  /** A charge, as JSON; undefined when Stripe does not know it. */
-  retrieveCharge(chargeId: string): Promise<unknown>;
 }
 
 /**
- * Stripe reads with the configured key (a restricted key with Events and Charges read is
- * enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
+ * Stripe reads with the configured key (a restricted key with Events, Charges and Invoices read
+ * is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
  */
-export function stripeReads(config: ConsumerConfig): StripeReads {
-  const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, undefined, 'STRIPE_SECRET_KEY');
+export function stripeReads(
+  config: ConsumerConfig,
+  key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, undefined, 'STRIPE_SECRET_KEY'),
+): StripeReads {
   let client: { key: string; stripe: Stripe } | undefined;
   const call = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T> => {
     const attempt = async (): Promise<T> => {
@@ -195,49 +205,21 @@ export function stripeReads(config: ConsumerConfig): StripeReads {
       return attempt();
     }
   };
+  /** Missing objects are undefined, not errors: the event is then applied as it came. */
+  const retrieve = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await call(action, op);
+    } catch (err) {
+      if (err instanceof PermanentError && err.details['stripeCode'] === 'resource_missing') return undefined;
+      throw err;
+    }
+  };
   return {
     retrieveEvent: (eventId) => call(`events.retrieve(${eventId})`, async (stripe) => JSON.stringify(await stripe.events.retrieve(eventId))),
-    retrieveCharge: async (chargeId) => {
-      try {
-        return await call(`charges.retrieve(${chargeId})`, (stripe) => stripe.charges.retrieve(chargeId));
-      } catch (err) {
-        if (err instanceof PermanentError && err.details['stripeCode'] === 'resource_missing') return undefined;
-        throw err;
-      }
-    },
-  };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * A dispute names only its charge; the charge carries the Salesforce links (Stripe copies the
- * PaymentIntent's metadata onto it). Expanding it, as `expand[]=charge` would, lets the pure
- * mapper mark the Opportunity Disputed. Best effort: a charge Stripe does not give us (unknown,
- * or the key may not read charges) leaves the event as it is; an outage retries the event.
- */
-export function disputeChargeExpander(
-  retrieveCharge: ((chargeId: string) => Promise<unknown>) | undefined,
-  logger: Logger,
-): ConsumerPorts['expand'] {
-  return async (json) => {
-    if (retrieveCharge === undefined || !isRecord(json) || typeof json['type'] !== 'string') return json;
-    if (!json['type'].startsWith('charge.dispute.')) return json;
-    const data = json['data'];
-    const dispute = isRecord(data) ? data['object'] : undefined;
-    if (!isRecord(data) || !isRecord(dispute) || typeof dispute['charge'] !== 'string') return json;
-    let charge: unknown;
-    try {
-      charge = await retrieveCharge(dispute['charge']);
-    } catch (err) {
-      if (!isPermanent(err)) throw err;
-      logger.warn({ eventId: json['id'], errorCode: errorCode(err) }, 'could not expand the disputed charge; Opportunity not updated');
-      return json;
-    }
-    if (!isRecord(charge)) return json;
-    return { ...json, data: { ...data, object: { ...dispute, charge } } };
+    retrieveCharge: (chargeId) => retrieve(`charges.retrieve(${chargeId})`, (stripe) => stripe.charges.retrieve(chargeId)),
+    // `payments` is includable only: without expand it is left out of the invoice.
+    retrieveInvoiceWithPayments: (invoiceId) =>
+      retrieve(`invoices.retrieve(${invoiceId})`, (stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['payments'] })),
   };
 }
 

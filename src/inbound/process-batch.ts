@@ -86,8 +86,6 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   };
 }
 
-const warnedApiVersions = new Set<string>();
-
 async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Prepared> {
   let envelope: EventEnvelope | undefined;
   try {
@@ -100,8 +98,8 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
       throw new PermanentError('Message body is not JSON', { code: 'EVENT_NOT_JSON', cause: err });
     }
     const interpreted = ports.interpret(await ports.expand(parsed));
+    // The interpreter logs each event API version once per cold start (src/inbound/interpret.ts).
     envelope = interpreted.envelope;
-    warnOnApiVersion(envelope, ports);
 
     const claim = await ports.store.claim(envelope.id, envelope.type);
     if (claim.status === 'completed') {
@@ -128,16 +126,6 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
   } catch (error) {
     return { kind: 'failed', record, ...(envelope ? { envelope } : {}), error };
   }
-}
-
-function warnOnApiVersion(envelope: EventEnvelope, ports: ConsumerPorts): void {
-  const version = envelope.apiVersion;
-  if (version === null || version === ports.pinnedApiVersion || warnedApiVersions.has(version)) return;
-  warnedApiVersions.add(version);
-  ports.logger.warn(
-    { eventId: envelope.id, eventApiVersion: version, pinnedApiVersion: ports.pinnedApiVersion },
-    'event API version differs from the pinned version: set the webhook endpoint to the pinned version',
-  );
 }
 
 interface GuardedClaim {

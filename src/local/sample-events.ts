@@ -43,7 +43,7 @@ export interface SampleEventOptions {
   readonly customer?: string | null;
   /** The PaymentIntent a charge, dispute or session refers to (default SAMPLE_PAYMENT_INTENT_ID). */
   readonly paymentIntent?: string | null;
-  /** charge.refunded: the amount refunded so far (default: all of it). */
+  /** charge.refunded: the amount refunded so far (default: all of it; charge.succeeded: none). */
   readonly amountRefunded?: number;
   /** checkout.session.*: the payment link the session came from (default none). */
   readonly paymentLink?: string | null;
@@ -78,6 +78,7 @@ export type SampleEventType =
   | 'payment_intent.payment_failed'
   | 'payment_intent.processing'
   | 'payment_intent.canceled'
+  | 'charge.succeeded'
   | 'charge.refunded'
   | 'charge.dispute.created'
   | 'charge.dispute.closed'
@@ -723,6 +724,7 @@ const BUILDERS: Builders = {
   'payment_intent.payment_failed': (ctx) => samplePaymentIntent(ctx, 'payment_failed'),
   'payment_intent.processing': (ctx) => samplePaymentIntent(ctx, 'processing'),
   'payment_intent.canceled': (ctx) => samplePaymentIntent(ctx, 'canceled'),
+  'charge.succeeded': (ctx) => sampleCharge(ctx, { amountRefunded: 0 }),
   'charge.refunded': (ctx) => sampleCharge(ctx, { amountRefunded: ctx.options.amountRefunded ?? ctx.amount }),
   'charge.dispute.created': (ctx) => sampleDispute(ctx, 'needs_response'),
   'charge.dispute.closed': (ctx) => sampleDispute(ctx, 'won'),

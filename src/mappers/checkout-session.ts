@@ -1,14 +1,16 @@
 /**
- * checkout.session.* → Stripe_Payment__c (keyed by the session's PaymentIntent, when it has
- * one), Opportunity/Order, and a Case when an asynchronous payment failed.
+ * checkout.session.* → Stripe_Payment__c (keyed by the session's PaymentIntent, when one is
+ * known), Opportunity/Order, the links of a subscription-mode session's subscription and first
+ * invoice, and a Case when an asynchronous payment failed.
  */
 import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
+import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import type { StripeCheckoutSession, StripeEventOf } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
 import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, money, opportunityAndOrder, stripeRecordFields, upsert, type Fields } from './records.js';
+import { effect, factsUpsert, money, opportunityAndOrder, stripeRecordFields, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
 
 export type CheckoutSessionEventType =
@@ -29,11 +31,18 @@ const PAID: Outcome = { payment: 'Succeeded', opportunity: 'Paid', rank: RANK.SE
 /** Completed, but an asynchronous method (bank debit, voucher) has not settled yet. */
 const PENDING: Outcome = { payment: 'Processing', opportunity: 'Awaiting Payment', rank: RANK.OPEN };
 const FAILED: Outcome = { payment: 'Failed', opportunity: 'Payment Failed', rank: RANK.FAILED };
+/**
+ * Completed without a payment (`no_payment_required`: a free trial, a 100 % discount): nothing was
+ * paid and nothing failed, so the Opportunity keeps its status; the links are still written.
+ */
+const NOTHING_PAID: Outcome = { payment: undefined, opportunity: undefined, rank: RANK.OPEN };
 
 function outcomeOf(type: CheckoutSessionEventType, session: StripeCheckoutSession): Outcome {
   switch (type) {
     case 'checkout.session.completed':
-      return session.payment_status === 'unpaid' ? PENDING : PAID;
+      if (session.payment_status === 'paid') return PAID;
+      if (session.payment_status === 'unpaid') return PENDING;
+      return NOTHING_PAID;
     case 'checkout.session.async_payment_succeeded':
       return PAID;
     case 'checkout.session.async_payment_failed':
@@ -42,10 +51,20 @@ function outcomeOf(type: CheckoutSessionEventType, session: StripeCheckoutSessio
       // A payment link stays payable: a new session opens on the next visit.
       return {
         payment: undefined,
-        opportunity: session.payment_link === null ? 'Canceled' : undefined,
+        opportunity: idOf(session.payment_link) === undefined ? 'Canceled' : undefined,
         rank: RANK.OPEN,
       };
   }
+}
+
+/**
+ * The session's PaymentIntent: its own in payment mode; in subscription mode the one that paid
+ * its first invoice, known only when the consumer expanded the invoice (webhooks name it by id).
+ */
+function paymentIntentOf(session: StripeCheckoutSession): string | undefined {
+  const own = idOf(session.payment_intent);
+  if (own !== undefined) return own;
+  return typeof session.invoice === 'object' && session.invoice !== null ? invoicePaymentIntentId(session.invoice) : undefined;
 }
 
 export function mapCheckoutSessionEvent(event: StripeEventOf<CheckoutSessionEventType>): MapResult {
@@ -53,7 +72,7 @@ export function mapCheckoutSessionEvent(event: StripeEventOf<CheckoutSessionEven
   if (session.mode === 'setup') return { outcome: 'skipped', reason: 'setup-mode session carries no payment' };
   const outcome = outcomeOf(event.type, session);
   const links = linksFrom(session.customer, session.metadata);
-  const paymentIntentId = idOf(session.payment_intent);
+  const paymentIntentId = paymentIntentOf(session);
   const invoiceId = idOf(session.invoice);
 
   const mutations: SalesforceMutation[] = [];
@@ -61,11 +80,34 @@ export function mapCheckoutSessionEvent(event: StripeEventOf<CheckoutSessionEven
     mutations.push(paymentRecord(event, session, paymentIntentId, outcome.payment, links));
   }
   mutations.push(...opportunityAndOrder(links, outcome.opportunity, { id: invoiceId }));
+  if (event.type !== 'checkout.session.expired') mutations.push(...subscriptionLinks(session, links, invoiceId));
   if (event.type === 'checkout.session.async_payment_failed') {
     const failureCase = sessionFailureCase(event.id, session, links, paymentIntentId, invoiceId);
     if (failureCase !== undefined) mutations.push(failureCase);
   }
-  return effect(event, outcome.rank, mutations, 'session names no payment and no Salesforce record');
+  return effect(event, outcome.rank, mutations, 'session names no payment and no Salesforce record', links);
+}
+
+/**
+ * A subscription-mode session names the Opportunity (and Order) it sells; the subscription it
+ * created and its first invoice usually do not (their metadata is the subscription's own). The
+ * session links both records to them, as facts next to their state, so that neither a later
+ * subscription update nor an earlier invoice event can undo or block the link.
+ */
+function subscriptionLinks(session: StripeCheckoutSession, links: SalesforceLinks, invoiceId: string | undefined): SalesforceMutation[] {
+  const mutations: SalesforceMutation[] = [];
+  const subscriptionId = idOf(session.subscription);
+  if (subscriptionId !== undefined && links.opportunityId !== undefined) {
+    mutations.push(
+      factsUpsert('Stripe_Subscription__c', { field: 'Stripe_Id__c', value: subscriptionId }, 'checkout', { Opportunity__c: links.opportunityId }, ['Opportunity__c']),
+    );
+  }
+  if (invoiceId !== undefined && (links.opportunityId !== undefined || links.orderId !== undefined)) {
+    const fields: Fields = { Opportunity__c: links.opportunityId, Order__c: links.orderId };
+    const references = Object.keys(fields).filter((name) => fields[name] !== undefined);
+    mutations.push(factsUpsert('Stripe_Invoice__c', { field: 'Stripe_Id__c', value: invoiceId }, 'checkout', fields, references));
+  }
+  return mutations;
 }
 
 function paymentRecord(
@@ -84,7 +126,7 @@ function paymentRecord(
     Stripe_Customer_Id__c: links.customerId,
     ...recordLinks.fields,
   };
-  if (session.amount_total !== null && session.currency !== null) {
+  if (typeof session.amount_total === 'number' && typeof session.currency === 'string') {
     const { amount, Currency_Code__c } = money(session.amount_total, session.currency);
     fields.Amount__c = amount;
     fields.Currency_Code__c = Currency_Code__c;
@@ -112,7 +154,7 @@ function sessionFailureCase(
     eventId,
     what: 'checkout payment',
     amount:
-      session.amount_total !== null && session.currency !== null
+      typeof session.amount_total === 'number' && typeof session.currency === 'string'
         ? { minor: session.amount_total, currency: session.currency }
         : undefined,
     objectId: session.id,

@@ -29,6 +29,7 @@ export function mapDisputeEvent(event: StripeEventOf<'charge.dispute.created' | 
   const dispute = event.data.object;
   const closed = event.type === 'charge.dispute.closed';
   const outcome = closed ? CLOSED[dispute.status] : CREATED;
+  // A charge the consumer expanded (as `expand[]=charge` would) names the payment's links.
   if (outcome === undefined) return { outcome: 'skipped', reason: `dispute closed with unknown status ${dispute.status}` };
 
   const charge = typeof dispute.charge === 'object' ? dispute.charge : undefined;
@@ -46,6 +47,7 @@ export function mapDisputeEvent(event: StripeEventOf<'charge.dispute.created' | 
       Status__c: outcome.payment,
       Card_Brand__c: brand ? brand.slice(0, 40) : undefined,
       Stripe_Customer_Id__c: links.customerId,
+      Stripe_Invoice_Id__c: idOf(charge?.invoice),
       ...recordLinks.fields,
     },
     recordLinks.optionalReferences,
@@ -55,5 +57,6 @@ export function mapDisputeEvent(event: StripeEventOf<'charge.dispute.created' | 
     closed ? RANK.DISPUTE_CLOSED : RANK.DISPUTED,
     [payment, ...opportunityAndOrder(links, outcome.opportunity)],
     'nothing to write',
+    links,
   );
 }

@@ -1,8 +1,9 @@
 /** invoice.* → Stripe_Invoice__c (keyed by the invoice id), Opportunity/Order, Case. */
 import type { InvoiceStatus, OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { invoiceSubscription } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
-import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
+import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
 import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
@@ -20,9 +21,11 @@ interface Outcome {
   readonly rank: number;
 }
 
+const PAID: Outcome = { opportunity: 'Paid', rank: RANK.SETTLED };
+
 const OUTCOMES: Readonly<Record<InvoiceEventType, Outcome>> = {
   'invoice.finalized': { opportunity: 'Awaiting Payment', rank: RANK.OPEN },
-  'invoice.paid': { opportunity: 'Paid', rank: RANK.SETTLED },
+  'invoice.paid': PAID,
   'invoice.payment_failed': { opportunity: 'Payment Failed', rank: RANK.FAILED },
   'invoice.voided': { opportunity: 'Canceled', rank: RANK.SETTLED },
   // Written off, yet still owed and payable: a failure, not a settlement.
@@ -37,15 +40,34 @@ const STATUSES: Readonly<Record<string, InvoiceStatus>> = {
   void: 'Void',
 };
 
+/**
+ * An invoice finalized already paid (paid in full from the customer's credit balance, so nothing
+ * was due) is Paid, not Awaiting Payment: the event reports the invoice as it is.
+ */
+function outcomeOf(type: InvoiceEventType, invoice: StripeInvoice): Outcome {
+  if (type === 'invoice.finalized' && invoice.status === 'paid') return PAID;
+  return OUTCOMES[type];
+}
+
+/**
+ * An invoice that billed nothing (a trial's first invoice, a 100 % discount) says nothing about
+ * what the Opportunity's customer owes or paid: it leaves the Opportunity and Order alone.
+ */
+function billsNothing(invoice: StripeInvoice): boolean {
+  return invoice.total === 0;
+}
+
 export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResult {
   const invoice = event.data.object;
-  const outcome = OUTCOMES[event.type];
-  const subscription = invoice.parent?.subscription_details;
+  const outcome = outcomeOf(event.type, invoice);
+  const subscription = invoiceSubscription(invoice);
   // The invoice's own metadata first; a subscription's invoices inherit the subscription's.
-  const links = linksFrom(invoice.customer, invoice.metadata, subscription?.metadata);
+  const links = linksFrom(invoice.customer, invoice.metadata, subscription.metadata);
   const mutations: SalesforceMutation[] = [
-    invoiceRecord(event, invoice, links, idOf(subscription?.subscription)),
-    ...opportunityAndOrder(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url }),
+    invoiceRecord(event, invoice, links, subscription.id),
+    ...(billsNothing(invoice)
+      ? []
+      : opportunityAndOrder(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url })),
   ];
   if (event.type === 'invoice.payment_failed' && invoice.status !== 'paid' && invoice.amount_remaining > 0) {
     mutations.push(
@@ -58,7 +80,7 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
           Invoice: invoice.id,
           'Invoice number': invoice.number ?? undefined,
           Customer: links.customerId,
-          Subscription: idOf(subscription?.subscription),
+          Subscription: subscription.id,
         },
         hostedInvoiceUrl: invoice.hosted_invoice_url,
         links,
@@ -66,7 +88,7 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
       }),
     );
   }
-  return effect(event, outcome.rank, mutations, 'nothing to write');
+  return effect(event, outcome.rank, mutations, 'nothing to write', links);
 }
 
 function invoiceRecord(
@@ -77,20 +99,20 @@ function invoiceRecord(
 ): SalesforceMutation {
   const recordLinks = customRecordLinks(links, { order: true });
   const amountOf = (minor: number) => money(minor, invoice.currency).amount;
-  const paidAt = invoice.status_transitions.paid_at;
+  const paidAt = invoice.status_transitions?.paid_at;
   return upsert(
     'Stripe_Invoice__c',
     { field: 'Stripe_Id__c', value: invoice.id },
     {
       ...stripeRecordFields(event, invoice.number ?? invoice.id),
-      Status__c: invoice.status === null ? undefined : STATUSES[invoice.status],
+      Status__c: typeof invoice.status === 'string' ? STATUSES[invoice.status] : undefined,
       Number__c: invoice.number ?? undefined,
       Amount_Due__c: amountOf(invoice.amount_due),
       Amount_Paid__c: amountOf(invoice.amount_paid),
       Amount_Remaining__c: amountOf(invoice.amount_remaining),
       Currency_Code__c: invoice.currency.toUpperCase(),
-      Due_Date__c: invoice.due_date === null ? null : isoDate(invoice.due_date),
-      Paid_At__c: paidAt === null ? undefined : isoDateTime(paidAt),
+      Due_Date__c: typeof invoice.due_date === 'number' ? isoDate(invoice.due_date) : null,
+      Paid_At__c: typeof paidAt === 'number' ? isoDateTime(paidAt) : undefined,
       Hosted_Invoice_Url__c: invoice.hosted_invoice_url ?? undefined,
       Stripe_Customer_Id__c: links.customerId,
       Stripe_Subscription_Id__c: subscriptionId,

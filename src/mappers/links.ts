@@ -1,14 +1,31 @@
 /**
  * How a Stripe object points at Salesforce records: metadata the bridge (or an integrator)
  * set on it, or else its customer, which an Account carries as `Stripe_Customer_Id__c`.
+ * Metadata is free text anyone with access to the Stripe account can edit: an id is used only
+ * when it has the shape and key prefix of the record type its key names.
  */
 import { METADATA_KEYS } from '../contracts/metadata.js';
 import type { SalesforceFieldValue } from '../contracts/salesforce-mutation.js';
+import { idOf } from '../stripe/api-versions.js';
 
 export { METADATA_KEYS };
 
+export { idOf };
+
 /** Record ids are 15 (case-sensitive) or 18 (case-insensitive) alphanumerics. */
 const SALESFORCE_ID = /^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/;
+
+/**
+ * The key prefix of each record type a metadata key may name: the first three characters of a
+ * Salesforce id identify its object (standard objects have fixed prefixes in every org).
+ */
+export const RECORD_TYPES = {
+  opportunity: { key: METADATA_KEYS.opportunity, sobject: 'Opportunity', prefix: '006' },
+  account: { key: METADATA_KEYS.account, sobject: 'Account', prefix: '001' },
+  order: { key: METADATA_KEYS.order, sobject: 'Order', prefix: '801' },
+} as const;
+
+export type LinkedRecordType = keyof typeof RECORD_TYPES;
 
 export interface SalesforceLinks {
   readonly opportunityId?: string;
@@ -16,35 +33,62 @@ export interface SalesforceLinks {
   readonly orderId?: string;
   /** The Stripe customer, for linking through `Stripe_Customer_Id__c` when no Account id is known. */
   readonly customerId?: string;
+  /**
+   * Metadata values that were not used, with the reason (never the value: metadata is free text).
+   * The Stripe record is still written; the consumer logs these.
+   */
+  readonly ignored?: readonly string[];
 }
 
 type Metadata = Readonly<Record<string, string>> | null | undefined;
 type Expandable = string | { readonly id: string } | null | undefined;
 
-export function idOf(value: Expandable): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return typeof value === 'string' ? value : value.id;
-}
+export type IdCheck = { readonly id: string } | { readonly id?: undefined; readonly reason?: string };
 
-export function salesforceId(value: string | undefined): string | undefined {
+/**
+ * Checks a metadata value before it is used as a record id: 15 or 18 alphanumerics with the key
+ * prefix of the expected object. Blank means "not set" (no reason); anything else that fails is
+ * ignored with a reason that names the key and, for a well-formed id, the prefix it has.
+ */
+export function checkSalesforceId(value: string | undefined, type: LinkedRecordType): IdCheck {
   const trimmed = value?.trim();
-  return trimmed !== undefined && SALESFORCE_ID.test(trimmed) ? trimmed : undefined;
+  if (trimmed === undefined || trimmed === '') return {};
+  const expected = RECORD_TYPES[type];
+  if (!SALESFORCE_ID.test(trimmed)) return { reason: `${expected.key} is not a Salesforce record id; ignored` };
+  if (trimmed.slice(0, 3) !== expected.prefix) {
+    return {
+      reason: `${expected.key} names a record with key prefix ${trimmed.slice(0, 3)}, not an ${expected.sobject} (${expected.prefix}); ignored`,
+    };
+  }
+  return { id: trimmed };
 }
 
-/** The first valid id for each link across the metadata sources, most specific source first. */
+/** A valid id of the expected object, or undefined. */
+export function salesforceId(value: string | undefined, type: LinkedRecordType): string | undefined {
+  return checkSalesforceId(value, type).id;
+}
+
+/**
+ * The first valid id for each link across the metadata sources, most specific source first. An
+ * invalid value (wrong shape, or an id of another object) is passed over with a reason, so a less
+ * specific source can still supply the link.
+ */
 export function linksFrom(customer: Expandable, ...sources: readonly Metadata[]): SalesforceLinks {
-  const pick = (key: string): string | undefined => {
+  const ignored: string[] = [];
+  const pick = (type: LinkedRecordType): string | undefined => {
     for (const metadata of sources) {
-      const id = salesforceId(metadata?.[key]);
-      if (id !== undefined) return id;
+      const check = checkSalesforceId(metadata?.[RECORD_TYPES[type].key], type);
+      if (check.id !== undefined) return check.id;
+      if (check.reason !== undefined && !ignored.includes(check.reason)) ignored.push(check.reason);
     }
     return undefined;
   };
   return compact({
-    opportunityId: pick(METADATA_KEYS.opportunity),
-    accountId: pick(METADATA_KEYS.account),
-    orderId: pick(METADATA_KEYS.order),
+    opportunityId: pick('opportunity'),
+    accountId: pick('account'),
+    orderId: pick('order'),
     customerId: idOf(customer),
+    ignored: ignored.length > 0 ? ignored : undefined,
   });
 }
 

@@ -3,7 +3,7 @@
  * Stripe object; this module only dispatches. No I/O, no clock.
  */
 import type { HandledStripeEvent, MappedEventType, ParsedStripeEvent, StripeEventOf } from '../stripe/event-schemas.js';
-import { mapChargeRefunded } from './charge.js';
+import { mapChargeRefunded, mapChargeSucceeded } from './charge.js';
 import { mapCheckoutSessionEvent } from './checkout-session.js';
 import { mapCustomerEvent } from './customer.js';
 import { mapDisputeEvent } from './dispute.js';
@@ -23,6 +23,7 @@ const MAPPERS: Mappers = {
   'payment_intent.payment_failed': mapPaymentIntentEvent,
   'payment_intent.processing': mapPaymentIntentEvent,
   'payment_intent.canceled': mapPaymentIntentEvent,
+  'charge.succeeded': mapChargeSucceeded,
   'charge.refunded': mapChargeRefunded,
   'charge.dispute.created': mapDisputeEvent,
   'charge.dispute.closed': mapDisputeEvent,

@@ -24,6 +24,8 @@ export interface EventEffect {
    */
   readonly rank: number;
   readonly mutations: readonly SalesforceMutation[];
+  /** What the mapper passed over and why (e.g. a metadata id of the wrong object): logged, not fatal. */
+  readonly warnings?: readonly string[];
 }
 
 export type MapResult =

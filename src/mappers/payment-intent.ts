@@ -1,5 +1,6 @@
 /** payment_intent.* → Stripe_Payment__c (keyed by the PaymentIntent id), Opportunity/Order, Case. */
 import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statuses.js';
+import { paymentIntentCharge } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { cardFields } from './card.js';
@@ -29,31 +30,43 @@ const OUTCOMES: Readonly<Record<PaymentIntentEventType, Outcome>> = {
 };
 
 /**
- * Since API 2025-03-31 a PaymentIntent no longer names its invoice. Stripe describes the ones
- * it creates for invoices this way, and cancels them with these reasons; their failures are
- * reported (and Cased) by `invoice.payment_failed` instead.
+ * Before API 2025-03-31 a PaymentIntent names its invoice (`invoice`); since then it no longer
+ * does, but Stripe describes the ones it creates for invoices this way, and cancels them with
+ * these reasons. Their failures are reported (and Cased) by `invoice.payment_failed` instead.
  */
 const INVOICE_DESCRIPTION = /^(?:Subscription (?:creation|update|cycle)|Payment for Invoice)\b/;
 const INVOICE_CANCELLATION = new Set(['failed_invoice', 'void_invoice']);
 
 export function isInvoicePayment(pi: StripePaymentIntent): boolean {
   return (
+    idOf(pi.invoice) !== undefined ||
     INVOICE_DESCRIPTION.test(pi.description ?? '') ||
-    (pi.cancellation_reason !== null && INVOICE_CANCELLATION.has(pi.cancellation_reason))
+    (typeof pi.cancellation_reason === 'string' && INVOICE_CANCELLATION.has(pi.cancellation_reason))
   );
 }
 
 /** Paid through an invoice or a payment link (Checkout): those events report its failures. */
 function reportedElsewhere(pi: StripePaymentIntent): boolean {
-  return isInvoicePayment(pi) || pi.metadata[METADATA_KEYS.paymentMode] !== undefined;
+  return isInvoicePayment(pi) || pi.metadata?.[METADATA_KEYS.paymentMode] !== undefined;
+}
+
+/**
+ * What the payment record shows as its amount: what was received once it succeeded (less than
+ * requested after a partial capture), what is requested before.
+ */
+function recordedAmount(type: PaymentIntentEventType, pi: StripePaymentIntent): number {
+  if (type === 'payment_intent.succeeded' && typeof pi.amount_received === 'number') return pi.amount_received;
+  return pi.amount;
 }
 
 export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventType>): MapResult {
   const pi = event.data.object;
   const outcome = OUTCOMES[event.type];
   const links = linksFrom(pi.customer, pi.metadata);
-  const charge = typeof pi.latest_charge === 'object' ? pi.latest_charge : null;
-  const { amount, Currency_Code__c } = money(pi.amount, pi.currency);
+  // Card details ride along only where the payload embeds the charge (before 2022-11-15, or an
+  // expanded latest_charge); otherwise `charge.succeeded` writes them.
+  const charge = paymentIntentCharge(pi);
+  const { amount, Currency_Code__c } = money(recordedAmount(event.type, pi), pi.currency);
   const recordLinks = customRecordLinks(links, { order: true });
 
   const fields: Fields = {
@@ -62,10 +75,13 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
     Amount__c: amount,
     Currency_Code__c,
     Stripe_Customer_Id__c: links.customerId,
+    Stripe_Invoice_Id__c: idOf(pi.invoice),
     ...recordLinks.fields,
     ...cardFields(charge?.payment_method_details),
   };
-  if (charge !== null) fields.Amount_Refunded__c = money(charge.amount_refunded, charge.currency).amount;
+  if (typeof charge?.amount_refunded === 'number') {
+    fields.Amount_Refunded__c = money(charge.amount_refunded, charge.currency ?? pi.currency).amount;
+  }
   if (event.type === 'payment_intent.succeeded') {
     fields.Paid_At__c = isoDateTime(charge?.created ?? event.created);
     fields.Failure_Message__c = null;
@@ -96,7 +112,7 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
       }),
     );
   }
-  return effect(event, outcome.rank, mutations, 'nothing to write');
+  return effect(event, outcome.rank, mutations, 'nothing to write', links);
 }
 
 /**

@@ -95,15 +95,43 @@ export function opportunityAndOrder(
   return mutations;
 }
 
+/**
+ * Write-once facts about a record (card brand and last 4, the Opportunity a checkout named) from
+ * an event that says nothing about the record's state. They get their own ordering guard, next to
+ * the record's state guard: facts never change, so no state event may make them stale, and they
+ * never make a state event stale either. No `Name` or `Last_Stripe_Event_At__c`: those belong to
+ * the state events.
+ */
+export function factsUpsert(
+  sobject: SObjectName,
+  key: { readonly field: string; readonly value: string },
+  facet: string,
+  fields: Fields,
+  optionalReferences: readonly string[] = [],
+): SalesforceMutation {
+  return { ...upsert(sobject, key, fields, optionalReferences), guard: `${guardOf(sobject, key.value)}#${facet}` };
+}
+
 export function effect(
   event: EventFacts,
   rank: number,
   mutations: readonly SalesforceMutation[],
   reasonWhenEmpty: string,
+  links?: SalesforceLinks,
 ): MapResult {
-  if (mutations.length === 0) return { outcome: 'skipped', reason: reasonWhenEmpty };
+  const warnings = links?.ignored ?? [];
+  if (mutations.length === 0) {
+    return { outcome: 'skipped', reason: [reasonWhenEmpty, ...warnings].join('; ') };
+  }
   return {
     outcome: 'mapped',
-    effect: { eventId: event.id, eventType: event.type, created: event.created, rank, mutations },
+    effect: {
+      eventId: event.id,
+      eventType: event.type,
+      created: event.created,
+      rank,
+      mutations,
+      ...(warnings.length > 0 ? { warnings } : {}),
+    },
   };
 }

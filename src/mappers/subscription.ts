@@ -1,5 +1,6 @@
 /** customer.subscription.* → Stripe_Subscription__c (keyed by the subscription id). */
 import type { SubscriptionStatus } from '../contracts/statuses.js';
+import { subscriptionPeriodEnd } from '../stripe/api-versions.js';
 import type { StripeEventOf } from '../stripe/event-schemas.js';
 import { customRecordLinks, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';
@@ -34,21 +35,21 @@ export function mapSubscriptionEvent(event: StripeEventOf<SubscriptionEventType>
   const subscription = event.data.object;
   const links = linksFrom(subscription.customer, subscription.metadata);
   const recordLinks = customRecordLinks(links, { order: false });
-  // Since API 2025-03-31 each item has its own period; the subscription's ends with the last.
-  const periodEnds = subscription.items.data.map((item) => item.current_period_end);
+  // Before API 2025-03-31 the period is the subscription's; since then each item has its own.
+  const periodEnd = subscriptionPeriodEnd(subscription);
   const record = upsert(
     'Stripe_Subscription__c',
     { field: 'Stripe_Id__c', value: subscription.id },
     {
       ...stripeRecordFields(event, subscription.id),
       Status__c: STATUSES[subscription.status],
-      Current_Period_End__c: periodEnds.length === 0 ? undefined : isoDateTime(Math.max(...periodEnds)),
-      Cancel_At_Period_End__c: subscription.cancel_at_period_end,
+      Current_Period_End__c: periodEnd === undefined ? undefined : isoDateTime(periodEnd),
+      Cancel_At_Period_End__c: subscription.cancel_at_period_end ?? undefined,
       Canceled_At__c: isoDateTimeOrNull(subscription.canceled_at),
       Stripe_Customer_Id__c: links.customerId,
       ...recordLinks.fields,
     },
     recordLinks.optionalReferences,
   );
-  return effect(event, RANKS[event.type], [record], 'nothing to write');
+  return effect(event, RANKS[event.type], [record], 'nothing to write', links);
 }

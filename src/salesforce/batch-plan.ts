@@ -24,6 +24,8 @@ export interface MergedRecord {
   readonly contributors: readonly string[];
   /** Every contributing mutation allowed a missing record to be skipped (updates by Id). */
   readonly skipIfMissing: boolean;
+  /** The refusal every contributing mutation declared as expected (see SalesforceMutation). */
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
 
 export interface MergeInput {
@@ -52,6 +54,7 @@ export function mergeMutations(items: readonly MergeInput[]): MergedRecord[] {
       required: Set<string>;
       contributors: string[];
       skipIfMissing: boolean;
+      skipIfRefused: SalesforceMutation['skipIfRefused'] | null;
     }
   >();
   for (const item of items) {
@@ -68,11 +71,13 @@ export function mergeMutations(items: readonly MergeInput[]): MergedRecord[] {
           required: new Set(),
           contributors: [],
           skipIfMissing: true,
+          skipIfRefused: mutation.skipIfRefused ?? null,
         };
         merged.set(key, record);
       }
       Object.assign(record.fields, mutation.fields);
       record.skipIfMissing &&= mutation.skipIfMissing === true;
+      if (!sameRefusal(record.skipIfRefused, mutation.skipIfRefused)) record.skipIfRefused = null;
       const optional = new Set(mutation.optionalReferences ?? []);
       for (const field of Object.keys(mutation.fields)) {
         if (optional.has(field)) record.optional.add(field);
@@ -90,7 +95,12 @@ export function mergeMutations(items: readonly MergeInput[]): MergedRecord[] {
     optionalReferences: new Set([...r.optional].filter((f) => !r.required.has(f))),
     contributors: r.contributors,
     skipIfMissing: r.skipIfMissing,
+    ...(r.skipIfRefused ? { skipIfRefused: r.skipIfRefused } : {}),
   }));
+}
+
+function sameRefusal(a: SalesforceMutation['skipIfRefused'] | null, b: SalesforceMutation['skipIfRefused']): boolean {
+  return a != null && b !== undefined && a.errorCode === b.errorCode && a.field === b.field;
 }
 
 export type CollectionRequest =

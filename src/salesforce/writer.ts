@@ -236,6 +236,7 @@ export class SalesforceWriter {
    * mutations all allowed it: the record is skipped, with a warning, instead of failing the items.
    */
   private skipMissingRecords(states: ReadonlyMap<string, RecordState>): void {
+    this.skipRefusedRecords(states);
     for (const state of states.values()) {
       if (!state.record.skipIfMissing || state.record.keyField !== 'Id' || state.error === undefined) continue;
       const code = (state.error as { errorCode?: string }).errorCode;
@@ -248,6 +249,26 @@ export class SalesforceWriter {
       this.options.logger?.warn(
         { sobject: state.record.sobject, recordId: state.record.keyValue, errorCode: code },
         'salesforce: record named in Stripe metadata does not exist; skipped',
+      );
+      state.error = undefined;
+      state.skipped = true;
+    }
+  }
+
+  /**
+   * A record whose mutations all declared this refusal as expected (e.g. the Account validation
+   * rule that keeps a Stripe customer id once set): skipped with a warning, not a failure.
+   */
+  private skipRefusedRecords(states: ReadonlyMap<string, RecordState>): void {
+    for (const state of states.values()) {
+      const expected = state.record.skipIfRefused;
+      if (expected === undefined || state.error === undefined) continue;
+      const code = (state.error as { errorCode?: string }).errorCode;
+      const fields = (state.error as { fields?: readonly string[] }).fields ?? [];
+      if (code !== expected.errorCode || !fields.includes(expected.field)) continue;
+      this.options.logger?.warn(
+        { sobject: state.record.sobject, recordId: state.record.keyValue, errorCode: code, field: expected.field },
+        'salesforce: record refused by a rule the bridge expects; skipped',
       );
       state.error = undefined;
       state.skipped = true;

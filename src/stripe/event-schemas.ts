@@ -1,8 +1,14 @@
 /**
- * zod schemas for the Stripe events the consumer maps (webhook endpoint API version
- * `2026-10-28.endive`). Each object schema lists ONLY the fields a mapper reads: `z.object`
- * strips everything else, so unknown fields never fail an event and personal data the bridge
- * does not need (emails, addresses, names) never travels past this point.
+ * zod schemas for the Stripe events the consumer maps. Each object schema lists ONLY the fields a
+ * mapper reads: `z.object` strips everything else, so unknown fields never fail an event and
+ * personal data the bridge does not need (emails, addresses, names) never travels past this point.
+ *
+ * Every API version since 2022-08-01 is accepted: a field that moved between versions is listed
+ * in both places, and only what the logic cannot do without is required (ids, amounts, currency,
+ * statuses). `src/stripe/api-versions.ts` reads the moved fields wherever the event's version put
+ * them. Enrichments the logic can do without (card details, an embedded charge list, invoice
+ * payments) fall back to "absent" when their shape is unexpected (`.catch`), so an unusual
+ * rendering costs a detail, never the event.
  *
  * Enumerations Stripe may extend (statuses, reasons) are plain strings here: a new status must
  * not send events to the DLQ; the mappers' tables decide what they understand.
@@ -12,13 +18,19 @@ import * as z from 'zod';
 import { InvalidPayloadError } from '../errors.js';
 
 /**
- * The API version the `stripe` package is pinned to and webhook endpoints are created with.
- * A literal (loading the whole `stripe` package at runtime for one string would cost cold
- * start), checked against the package's own type at compile time and its value in a test.
+ * The API version the `stripe` package is pinned to: what the bridge's own Stripe calls are
+ * rendered at, and the version new webhook endpoints are created with. A literal (loading the
+ * whole `stripe` package at runtime for one string would cost cold start), checked against the
+ * package's own type at compile time and its value in a test.
  */
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const satisfies Stripe.LatestApiVersion;
 
+/** The oldest webhook API version the schemas and mappers are written and tested for. */
+export const OLDEST_SUPPORTED_API_VERSION = '2022-08-01';
+
 const metadata = z.record(z.string(), z.string());
+/** Metadata as Stripe renders it; absent or null reads as "none". */
+const optionalMetadata = metadata.nullish();
 const amount = z.number().int();
 const timestamp = z.number().int();
 /** An expandable reference: the id, or the expanded object (of which only the id is read). */
@@ -28,44 +40,85 @@ const cardDetails = z.object({
   brand: z.string().nullish(),
   last4: z.string().nullish(),
 });
+/** Only the card is read; anything else about the method is not the bridge's business. */
+const paymentMethodDetails = z
+  .object({ card: cardDetails.nullish() })
+  .nullish()
+  .catch(() => undefined);
+
+/**
+ * A charge embedded in another object (a PaymentIntent's `charges` list before 2022-11-15, an
+ * expanded `latest_charge`, a disputed charge the consumer fetched): every field but the id is an
+ * enrichment.
+ */
+const embeddedChargeSchema = z.object({
+  id: z.string(),
+  object: z.literal('charge').optional(),
+  amount_refunded: amount.nullish(),
+  created: timestamp.nullish(),
+  currency: z.string().nullish(),
+  customer: expandableId.nullish(),
+  /** Before 2025-03-31 (basil) only: the invoice the charge paid. */
+  invoice: expandableId.nullish(),
+  metadata: optionalMetadata,
+  payment_intent: expandableId.nullish(),
+  payment_method_details: paymentMethodDetails,
+  status: z.string().nullish(),
+});
 
 export const chargeSchema = z.object({
   id: z.string(),
   object: z.literal('charge'),
   amount,
+  /** Less than `amount` after a partial capture (absent on very old renderings). */
+  amount_captured: amount.nullish(),
   amount_refunded: amount,
+  /** False while an authorization waits for capture (`charge.succeeded` fires on authorization). */
+  captured: z.boolean().nullish(),
   created: timestamp,
   currency: z.string(),
-  customer: expandableId.nullable(),
-  metadata,
-  payment_intent: expandableId.nullable(),
-  payment_method_details: z.object({ card: cardDetails.nullish() }).nullable(),
+  customer: expandableId.nullish(),
+  /** Before 2025-03-31 (basil) only: the invoice the charge paid. */
+  invoice: expandableId.nullish(),
+  metadata: optionalMetadata,
+  payment_intent: expandableId.nullish(),
+  payment_method_details: paymentMethodDetails,
   refunded: z.boolean(),
-  failure_code: z.string().nullable(),
-  failure_message: z.string().nullable(),
+  status: z.string().nullish(),
 });
 
 export const paymentIntentSchema = z.object({
   id: z.string(),
   object: z.literal('payment_intent'),
   amount,
-  amount_received: amount,
-  cancellation_reason: z.string().nullable(),
+  /** What was actually captured: less than `amount` after a partial capture. */
+  amount_received: amount.nullish(),
+  cancellation_reason: z.string().nullish(),
   created: timestamp,
   currency: z.string(),
-  customer: expandableId.nullable(),
-  description: z.string().nullable(),
+  customer: expandableId.nullish(),
+  description: z.string().nullish(),
+  /** Before 2025-03-31 (basil) only: the invoice this PaymentIntent pays. */
+  invoice: expandableId.nullish(),
   last_payment_error: z
     .object({
       code: z.string().nullish(),
       decline_code: z.string().nullish(),
       message: z.string().nullish(),
-      type: z.string(),
+      type: z.string().nullish(),
     })
-    .nullable(),
-  /** Only an expanded charge carries card details; an id is ignored. */
-  latest_charge: z.union([z.string(), chargeSchema]).nullable(),
-  metadata,
+    .nullish(),
+  /**
+   * An id in webhooks (2022-11-15 and later); an object only when someone expanded it. Card
+   * details come from `charge.succeeded` instead (see src/mappers/charge.ts).
+   */
+  latest_charge: z.union([z.string(), embeddedChargeSchema]).nullish().catch(() => undefined),
+  /** Before 2022-11-15 only: the PaymentIntent's charges, newest first, with card details. */
+  charges: z
+    .object({ data: z.array(embeddedChargeSchema) })
+    .nullish()
+    .catch(() => undefined),
+  metadata: optionalMetadata,
   status: z.string(),
 });
 
@@ -74,14 +127,30 @@ export const disputeSchema = z.object({
   object: z.literal('dispute'),
   amount,
   /** Expanded only when the consumer fetched it so; then its metadata links the payment. */
-  charge: z.union([z.string(), chargeSchema]),
+  charge: z.union([z.string(), embeddedChargeSchema]),
   currency: z.string(),
-  metadata,
-  payment_intent: expandableId.nullable(),
-  payment_method_details: z.object({ card: z.object({ brand: z.string().nullish() }).nullish() }).optional(),
-  reason: z.string(),
+  metadata: optionalMetadata,
+  payment_intent: expandableId.nullish(),
+  payment_method_details: z
+    .object({ card: z.object({ brand: z.string().nullish() }).nullish() })
+    .nullish()
+    .catch(() => undefined),
+  reason: z.string().nullish(),
   status: z.string(),
 });
+
+/** How an invoice names the payments that paid it, from 2025-03-31 (basil): includable only. */
+const invoicePayments = z
+  .object({
+    data: z.array(
+      z.object({
+        status: z.string().nullish(),
+        payment: z.object({ payment_intent: expandableId.nullish(), charge: expandableId.nullish() }).nullish(),
+      }),
+    ),
+  })
+  .nullish()
+  .catch(() => undefined);
 
 export const invoiceSchema = z.object({
   id: z.string(),
@@ -89,65 +158,82 @@ export const invoiceSchema = z.object({
   amount_due: amount,
   amount_paid: amount,
   amount_remaining: amount,
+  /** What was billed after discounts and credit notes; 0 for a trial's invoice. */
+  total: amount.nullish(),
   currency: z.string(),
-  customer: expandableId.nullable(),
-  due_date: timestamp.nullable(),
+  customer: expandableId.nullish(),
+  due_date: timestamp.nullish(),
   hosted_invoice_url: z.string().nullish(),
-  metadata: metadata.nullable(),
-  number: z.string().nullable(),
+  metadata: optionalMetadata,
+  number: z.string().nullish(),
+  /** 2025-03-31 (basil) and later: what generated the invoice (a subscription, a quote…). */
   parent: z
     .object({
       subscription_details: z
         .object({
-          metadata: metadata.nullable(),
-          subscription: expandableId,
+          metadata: optionalMetadata,
+          subscription: expandableId.nullish(),
         })
         .nullish(),
     })
-    .nullable(),
-  status: z.string().nullable(),
-  status_transitions: z.object({
-    finalized_at: timestamp.nullable(),
-    marked_uncollectible_at: timestamp.nullable(),
-    paid_at: timestamp.nullable(),
-    voided_at: timestamp.nullable(),
-  }),
+    .nullish(),
+  /** Before basil: the subscription at top level, with its metadata in `subscription_details`. */
+  subscription: expandableId.nullish(),
+  subscription_details: z.object({ metadata: optionalMetadata }).nullish(),
+  /** Before basil: the invoice's PaymentIntent and charge at top level. */
+  payment_intent: expandableId.nullish(),
+  charge: expandableId.nullish(),
+  payments: invoicePayments,
+  status: z.string().nullish(),
+  status_transitions: z.object({ paid_at: timestamp.nullish() }).nullish(),
 });
 
 export const subscriptionSchema = z.object({
   id: z.string(),
   object: z.literal('subscription'),
-  cancel_at_period_end: z.boolean(),
-  canceled_at: timestamp.nullable(),
+  cancel_at_period_end: z.boolean().nullish(),
+  canceled_at: timestamp.nullish(),
   customer: expandableId,
-  /** Since API 2025-03-31 the billing period lives on each item, not on the subscription. */
-  items: z.object({
-    data: z.array(z.object({ id: z.string(), current_period_end: timestamp })),
-  }),
-  metadata,
+  /** Before 2025-03-31 (basil): the billing period on the subscription. */
+  current_period_end: timestamp.nullish(),
+  /** From basil on, each item has its own billing period. */
+  items: z
+    .object({ data: z.array(z.object({ current_period_end: timestamp.nullish() })) })
+    .nullish(),
+  metadata: optionalMetadata,
   status: z.string(),
+});
+
+/** An invoice a checkout session names, as the consumer expands it (with `payments`). */
+const expandedInvoiceSchema = z.object({
+  id: z.string(),
+  payment_intent: expandableId.nullish(),
+  payments: invoicePayments,
 });
 
 export const checkoutSessionSchema = z.object({
   id: z.string(),
   object: z.literal('checkout.session'),
-  amount_total: amount.nullable(),
-  currency: z.string().nullable(),
-  customer: expandableId.nullable(),
-  invoice: expandableId.nullable(),
-  metadata: metadata.nullable(),
+  amount_total: amount.nullish(),
+  currency: z.string().nullish(),
+  customer: expandableId.nullish(),
+  /** The first invoice of a subscription-mode session (or of invoice creation); an id in webhooks. */
+  invoice: z.union([z.string(), expandedInvoiceSchema]).nullish(),
+  metadata: optionalMetadata,
   mode: z.string(),
-  payment_intent: expandableId.nullable(),
-  payment_link: expandableId.nullable(),
+  /** Payment mode only; since 2022-08-01 created when the customer pays, not with the session. */
+  payment_intent: expandableId.nullish(),
+  payment_link: expandableId.nullish(),
+  /** `paid`, `unpaid` (an asynchronous method), or `no_payment_required` (a trial, a 100 % discount). */
   payment_status: z.string(),
-  status: z.string().nullable(),
-  subscription: expandableId.nullable(),
+  status: z.string().nullish(),
+  subscription: expandableId.nullish(),
 });
 
 export const customerSchema = z.object({
   id: z.string(),
   object: z.literal('customer'),
-  metadata,
+  metadata: optionalMetadata,
 });
 
 /** Which object schema validates `data.object` of each handled event type. */
@@ -160,6 +246,7 @@ const OBJECT_SCHEMAS = {
   'payment_intent.payment_failed': paymentIntentSchema,
   'payment_intent.processing': paymentIntentSchema,
   'payment_intent.canceled': paymentIntentSchema,
+  'charge.succeeded': chargeSchema,
   'charge.refunded': chargeSchema,
   'charge.dispute.created': disputeSchema,
   'charge.dispute.closed': disputeSchema,
@@ -179,6 +266,7 @@ export type MappedEventType = keyof typeof OBJECT_SCHEMAS;
 export const MAPPED_EVENT_TYPES = Object.keys(OBJECT_SCHEMAS) as readonly MappedEventType[];
 
 export type StripeCharge = z.infer<typeof chargeSchema>;
+export type StripeEmbeddedCharge = z.infer<typeof embeddedChargeSchema>;
 export type StripePaymentIntent = z.infer<typeof paymentIntentSchema>;
 export type StripeDispute = z.infer<typeof disputeSchema>;
 export type StripeInvoice = z.infer<typeof invoiceSchema>;
@@ -192,15 +280,19 @@ const envelopeSchema = z.object({
   type: z.string().min(1),
   created: timestamp,
   livemode: z.boolean(),
-  api_version: z.string().nullable(),
+  api_version: z.string().nullish(),
+  /** Connect: the connected account an event comes from; absent on the platform's own events. */
+  account: z.string().nullish(),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
-interface EnvelopeFields {
+export interface EnvelopeFields {
   readonly id: string;
   readonly created: number;
   readonly livemode: boolean;
   readonly api_version: string | null;
+  /** Set on events of a Connect platform's connected accounts (`event.account`). */
+  readonly account?: string;
 }
 
 /** A validated event of a type the bridge maps, narrowed by `type`. */
@@ -251,31 +343,73 @@ function invalid(
   });
 }
 
+/** A well-formed envelope whose object has not been looked at yet. */
+export type StripeEnvelope = EnvelopeFields & {
+  readonly type: string;
+  readonly data: { readonly object: Readonly<Record<string, unknown>> };
+};
+
 /**
- * Validates a Stripe event (already JSON-parsed). Handled types come back with their object
- * validated and narrowed; other types come back as `handled: false` for the caller to skip.
+ * Validates only the envelope of a Stripe event (already JSON-parsed): enough to decide whether
+ * the event is this deployment's at all (its mode, its account) before its object is judged.
  * Throws InvalidPayloadError (`EVENT_SCHEMA_INVALID`) naming every offending path.
  */
-export function parseStripeEvent(json: unknown): ParsedStripeEvent {
+export function parseStripeEnvelope(json: unknown): StripeEnvelope {
   const envelope = envelopeSchema.safeParse(json);
   if (!envelope.success) throw invalid(envelope.error.issues, [], envelope.error);
-  const { id, type, created, livemode, api_version: apiVersion } = envelope.data;
-  const base: EnvelopeFields = { id, created, livemode, api_version: apiVersion };
-  if (!isMappedEventType(type)) {
-    return { ...base, handled: false, type, data: { object: envelope.data.data.object } };
-  }
-  const object = OBJECT_SCHEMAS[type].safeParse(envelope.data.data.object);
-  if (!object.success) throw invalid(object.error.issues, ['data', 'object'], object.error, { id, type });
+  const { id, type, created, livemode, api_version: apiVersion, account, data } = envelope.data;
+  return {
+    id,
+    type,
+    created,
+    livemode,
+    api_version: apiVersion ?? null,
+    ...(account !== undefined && account !== null && account !== '' ? { account } : {}),
+    data,
+  };
+}
+
+/**
+ * Validates a Stripe event (already JSON-parsed, or an envelope from parseStripeEnvelope).
+ * Handled types come back with their object validated and narrowed; other types come back as
+ * `handled: false` for the caller to skip. Throws InvalidPayloadError (`EVENT_SCHEMA_INVALID`)
+ * naming every offending path.
+ */
+export function parseStripeEvent(json: unknown): ParsedStripeEvent {
+  return parseStripeObject(parseStripeEnvelope(json));
+}
+
+export function parseStripeObject(envelope: StripeEnvelope): ParsedStripeEvent {
+  const { type, data, ...base } = envelope;
+  if (!isMappedEventType(type)) return { ...base, handled: false, type, data };
+  const object = OBJECT_SCHEMAS[type].safeParse(data.object);
+  if (!object.success) throw invalid(object.error.issues, ['data', 'object'], object.error, { id: base.id, type });
   // The table ties each type to its schema; TypeScript cannot follow that through the lookup.
   return { ...base, handled: true, type, data: { object: object.data } } as HandledStripeEvent;
 }
 
 /**
- * True when the event was rendered with another API version than the one the schemas were
- * written for (the webhook endpoint was created or upgraded separately). Such events still
- * parse when the fields we read are unchanged; the caller logs the mismatch. Events without a
- * version (`null`) have nothing to compare.
+ * True when the event was rendered with another API version than the pinned one (the webhook
+ * endpoint was created or upgraded separately). Events without a version (`null`) have nothing
+ * to compare.
  */
 export function hasForeignApiVersion(event: { readonly api_version: string | null }): boolean {
   return event.api_version !== null && event.api_version !== STRIPE_API_VERSION;
+}
+
+/**
+ * How the bridge stands to an event's API version: `pinned`; `supported` (2022-08-01 up to the
+ * pinned release, both shapes read); `older` than 2022-08-01 (processed, but fields may sit where
+ * the mappers do not look); `newer` than the pinned release (processed; a later release may have
+ * moved a field); `unknown` (no version, or not a dated version).
+ */
+export type ApiVersionSupport = 'pinned' | 'supported' | 'older' | 'newer' | 'unknown';
+
+export function apiVersionSupport(version: string | null): ApiVersionSupport {
+  if (version === null) return 'unknown';
+  if (version === STRIPE_API_VERSION) return 'pinned';
+  const date = /^(\d{4}-\d{2}-\d{2})(?:\.[a-z]+)?$/.exec(version)?.[1];
+  if (date === undefined) return 'unknown';
+  if (date < OLDEST_SUPPORTED_API_VERSION) return 'older';
+  return date > STRIPE_API_VERSION.slice(0, 10) ? 'newer' : 'supported';
 }

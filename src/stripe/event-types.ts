@@ -8,6 +8,7 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'payment_intent.payment_failed',
   'payment_intent.processing',
   'payment_intent.canceled',
+  'charge.succeeded',
   'charge.refunded',
   'charge.dispute.created',
   'charge.dispute.closed',

@@ -1,7 +1,8 @@
 /**
  * What the consumer reads from Stripe's API (stripe-node over HTTP against the Stripe stand-in):
- * events too large for SQS, which travel as a reference, and the charge of a dispute, whose
- * metadata links the dispute to the Opportunity.
+ * events too large for SQS, which travel as a reference; the charge of a dispute, whose metadata
+ * links the dispute to the Opportunity; the first invoice of a paid subscription-mode checkout,
+ * with its payments, which name the PaymentIntent the session does not.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../src/config.js';
@@ -11,6 +12,7 @@ import { ATTR } from '../../src/ingress/inbound-message.js';
 import { inboundRecord } from '../support/consumer-harness.js';
 import type Stripe from 'stripe';
 import { SAMPLE_CHARGE_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { atApiVersion } from '../support/stripe-api-versions.js';
 import { createLogger } from '../../src/logging.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -125,5 +127,77 @@ describe('disputes', () => {
     stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/charges\// });
     const summary = await app.handle([inboundRecord(disputed('evt_test_dispute_3', 'pi_test_disputed_3'), { messageId: 'm-dsp-3' })]);
     expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-dsp-3' }]);
+  });
+});
+
+describe('disputes at an older API version', () => {
+  it('2023-10-16: the charge read at the pinned version names the Opportunity', async () => {
+    const opportunityId = salesforce.insert('Opportunity', { Name: 'Old disputed deal', StageName: 'Closed Won', Amount: 49.99 });
+    const pi = 'pi_test_disputed_old';
+    const chargeId = 'ch_test_disputed_old';
+    const charge = sampleEvent('charge.succeeded', { objectId: chargeId, paymentIntent: pi, metadata: { salesforce_opportunity_id: opportunityId } })
+      .data.object as Stripe.Charge;
+    stripe.registerCharge(charge);
+    const event = atApiVersion(sampleEvent('charge.dispute.created', { id: 'evt_test_dispute_old', paymentIntent: pi, metadata: {} }), '2023-10-16');
+    event['data'].object.charge = chargeId;
+    const summary = await app.handle([inboundRecord(event as Stripe.Event, { messageId: 'm-dsp-old' })]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    expect(salesforce.records('Opportunity').find((o) => o['Id'] === opportunityId)).toMatchObject({ Stripe_Payment_Status__c: 'Disputed' });
+  });
+});
+
+describe('subscription-mode checkout', () => {
+  const session = (eventId: string, opportunityId: string, invoiceId: string, version: string) => {
+    const event = atApiVersion(
+      sampleEvent('checkout.session.completed', { id: eventId, paymentIntent: null, metadata: { salesforce_opportunity_id: opportunityId } }),
+      version,
+    );
+    Object.assign(event['data'].object, { mode: 'subscription', subscription: `sub_${eventId}`, invoice: invoiceId });
+    return event as Stripe.Event;
+  };
+
+  it.each(['2023-10-16', '2026-10-28.endive'])(
+    '%s: reads the first invoice with its payments and writes the payment record for the Opportunity',
+    async (version) => {
+      const opportunityId = salesforce.insert('Opportunity', { Name: `Subscription deal ${version}`, StageName: 'Closed Won', Amount: 49.99 });
+      const pi = `pi_test_subscription_${version.slice(0, 4)}`;
+      // An Invoice Payment as documented (https://docs.stripe.com/api/invoice-payment/object).
+      const invoice = stripe.seedInvoice({
+        status: 'paid',
+        payments: { object: 'list', data: [{ id: 'inpay_test_1', object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: pi } }], has_more: false },
+      });
+      const before = stripe.requests.length;
+      const summary = await app.handle([inboundRecord(session(`evt_test_sub_${version.slice(0, 4)}`, opportunityId, invoice.id, version), { messageId: `m-sub-${version}` })]);
+      expect([...summary.outcomes.values()]).toEqual(['applied']);
+      const reads = stripe.requests.slice(before);
+      expect(reads).toHaveLength(1);
+      expect(reads[0]).toMatchObject({ method: 'GET', path: `/v1/invoices/${invoice.id}` });
+      expect(Object.values(reads[0]!.params)).toContain('payments');
+      expect(salesforce.records('Stripe_Payment__c').find((r) => r['Stripe_Id__c'] === pi)).toMatchObject({
+        Status__c: 'Succeeded',
+        Opportunity__c: opportunityId,
+        Stripe_Invoice_Id__c: invoice.id,
+      });
+      expect(salesforce.records('Opportunity').find((o) => o['Id'] === opportunityId)).toMatchObject({
+        Stripe_Payment_Status__c: 'Paid',
+        Stripe_Invoice_Id__c: invoice.id,
+      });
+      expect(salesforce.records('Stripe_Invoice__c').find((r) => r['Stripe_Id__c'] === invoice.id)).toMatchObject({ Opportunity__c: opportunityId });
+    },
+  );
+
+  it('an invoice Stripe does not know: the Opportunity is still Paid and linked, without a payment record', async () => {
+    const opportunityId = salesforce.insert('Opportunity', { Name: 'Subscription deal, invoice gone', StageName: 'Closed Won', Amount: 49.99 });
+    const summary = await app.handle([inboundRecord(session('evt_test_sub_gone', opportunityId, 'in_test_unknown', '2026-10-28.endive'), { messageId: 'm-sub-gone' })]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    expect(deadLetters).toHaveLength(0);
+    expect(salesforce.records('Opportunity').find((o) => o['Id'] === opportunityId)).toMatchObject({ Stripe_Payment_Status__c: 'Paid' });
+  });
+
+  it('retries the session while Stripe is unavailable', async () => {
+    const invoice = stripe.seedInvoice({ status: 'paid' });
+    stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/invoices\// });
+    const summary = await app.handle([inboundRecord(session('evt_test_sub_retry', '006Ab00000Retry001', invoice.id, '2026-10-28.endive'), { messageId: 'm-sub-retry' })]);
+    expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-sub-retry' }]);
   });
 });

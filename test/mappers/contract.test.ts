@@ -17,6 +17,11 @@ const VARIANTS: readonly SampleEventOptions[] = [
   { amount: 5000, currency: 'jpy' },
   { amount: 12345, currency: 'kwd' },
   { amountRefunded: 100, subscription: 'sub_test_sample0001', paymentLink: 'plink_test_sample0001' },
+  // A subscription-mode checkout; on other objects the same fields read as their pre-2025 shapes.
+  {
+    metadata: { salesforce_opportunity_id: '006Ab00000Sample01', salesforce_order_id: SAMPLE_ORDER_ID },
+    objectOverrides: { mode: 'subscription', subscription: 'sub_test_sample0001', invoice: 'in_test_sample0001', payment_intent: null },
+  },
 ];
 
 function allMutations(): SalesforceMutation[] {
@@ -87,11 +92,23 @@ describe('mapper output contract', () => {
     }
   });
 
-  it('guards every record by its own key, and a Case by the record it reports on', () => {
+  it('guards every record by its own key (write-once facts by a facet of it), and a Case by the record it reports on', () => {
+    const facets = new Set<string>();
     for (const m of mutations) {
-      if (m.sobject === 'Case') expect(m.guard).toMatch(/^Stripe_(Payment|Invoice)__c:(pi|in|ch)_/);
-      else expect(m.guard).toBe(`${m.sobject}:${m.key.value}`);
+      if (m.sobject === 'Case') {
+        expect(m.guard).toMatch(/^Stripe_(Payment|Invoice)__c:(pi|in|ch)_/);
+        continue;
+      }
+      const [own, facet, ...rest] = m.guard.split('#');
+      expect(own).toBe(`${m.sobject}:${m.key.value}`);
+      expect(rest).toEqual([]);
+      if (facet !== undefined) {
+        facets.add(facet);
+        // Facts never carry the state fields that the record's own guard orders.
+        for (const stateField of ['Status__c', 'Name', 'Last_Stripe_Event_At__c', 'Amount__c']) expect(m.fields).not.toHaveProperty(stateField);
+      }
     }
+    expect([...facets].sort()).toEqual(['charge', 'checkout']);
   });
 
   it('carries no email, card number or raw payload', () => {

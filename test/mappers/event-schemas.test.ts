@@ -2,12 +2,15 @@ import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { InvalidPayloadError, isPermanent } from '../../src/errors.js';
 import { SAMPLE_EVENT_TYPES, sampleEvent } from '../../src/local/sample-events.js';
+import { interpretStripeEvent } from '../../src/inbound/interpret.js';
 import {
   hasForeignApiVersion,
   MAPPED_EVENT_TYPES,
+  parseStripeEnvelope,
   parseStripeEvent,
   STRIPE_API_VERSION,
 } from '../../src/stripe/event-schemas.js';
+import { outOfScope, stripeKeyMode } from '../../src/stripe/event-scope.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
 
 const wire = (event: unknown): Record<string, any> => JSON.parse(JSON.stringify(event));
@@ -109,5 +112,45 @@ describe('parseStripeEvent', () => {
     expect(event.handled && event.type === 'checkout.session.completed' && event.data.object.payment_intent).toEqual({
       id: 'pi_test_expanded1',
     });
+  });
+});
+
+describe('event scope (src/stripe/event-scope.ts)', () => {
+  it.each([
+    ['sk_test_fake123', 'test'],
+    ['rk_test_fake123', 'test'],
+    ['sk_live_fake123', 'live'],
+    ['rk_live_fake123', 'live'],
+    ['pk_test_fake123', undefined],
+    ['whsec_fake123', undefined],
+  ] as const)('the key %s is a %s key', (key, mode) => {
+    expect(stripeKeyMode(key)).toBe(mode);
+  });
+
+  it('skips the other mode and Connect events; applies both modes when the mode is unknown', () => {
+    expect(outOfScope({ livemode: true }, 'test')).toContain('live-mode event in a test-mode deployment');
+    expect(outOfScope({ livemode: false }, 'live')).toContain('test-mode event in a live-mode deployment');
+    expect(outOfScope({ livemode: false }, 'test')).toBeUndefined();
+    expect(outOfScope({ livemode: true }, undefined)).toBeUndefined();
+    expect(outOfScope({ livemode: false, account: 'acct_test_1' }, 'test')).toContain('Connect event');
+    expect(outOfScope({ livemode: false, account: 'acct_test_1' }, undefined)).toContain('Connect event');
+  });
+
+  it('reads the Connect account from the envelope, and nothing when it is absent', () => {
+    const json = wire(sampleEvent('customer.updated'));
+    expect(parseStripeEnvelope(json)).not.toHaveProperty('account');
+    expect(parseStripeEnvelope({ ...json, account: 'acct_test_1' }).account).toBe('acct_test_1');
+    expect(parseStripeEnvelope({ ...json, account: null })).not.toHaveProperty('account');
+  });
+
+  it('a foreign event is skipped before its object is looked at', () => {
+    const json = wire(sampleEvent('payment_intent.succeeded'));
+    json.livemode = true;
+    delete json.data.object.amount;
+    expect(interpretStripeEvent(json, 'test').result).toEqual({
+      outcome: 'skipped',
+      reason: 'live-mode event in a test-mode deployment (mode of STRIPE_SECRET_KEY)',
+    });
+    expect(() => interpretStripeEvent(json, 'live')).toThrow(InvalidPayloadError);
   });
 });

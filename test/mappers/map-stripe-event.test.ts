@@ -448,9 +448,18 @@ describe('checkout.session.*', () => {
         objectOverrides: { mode: 'subscription', invoice: SAMPLE_INVOICE_ID, subscription: SAMPLE_SUBSCRIPTION_ID },
       }),
     );
-    expect(sobjects(effect)).toEqual(['Opportunity', 'Order']);
+    expect(sobjects(effect)).toEqual(['Opportunity', 'Order', 'Stripe_Invoice__c', 'Stripe_Subscription__c']);
     expect(only(effect, 'Opportunity').fields).toEqual({ Stripe_Payment_Status__c: 'Paid', Stripe_Invoice_Id__c: SAMPLE_INVOICE_ID });
     expect(only(effect, 'Order').fields).toEqual({ Stripe_Payment_Status__c: 'Paid', Stripe_Invoice_Id__c: SAMPLE_INVOICE_ID });
+    // The subscription and its first invoice learn the Opportunity (and Order) the session sold.
+    const subscription = only(effect, 'Stripe_Subscription__c');
+    expect(subscription.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_SUBSCRIPTION_ID });
+    expect(subscription.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID });
+    expect(subscription.guard).toBe(`Stripe_Subscription__c:${SAMPLE_SUBSCRIPTION_ID}#checkout`);
+    const invoice = only(effect, 'Stripe_Invoice__c');
+    expect(invoice.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID, Order__c: SAMPLE_ORDER_ID });
+    expect(invoice.guard).toBe(`Stripe_Invoice__c:${SAMPLE_INVOICE_ID}#checkout`);
+    expect(invoice.optionalReferences).toEqual(['Opportunity__c', 'Order__c']);
   });
 
   it('a setup-mode session is skipped', () => {

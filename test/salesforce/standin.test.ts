@@ -121,6 +121,25 @@ describe('Salesforce stand-in', () => {
     expect(err.errorCode).toBe('INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
   });
 
+  it("runs the package's validation rules on save: a Stripe customer id is set once (cleared and set again explicitly)", async () => {
+    const accountId = sf.insert('Account', { Name: 'Set once' });
+    const update = (value: string | null) =>
+      patch(`/services/data/v${API_VERSION}/composite/sobjects`, {
+        allOrNone: false,
+        records: [{ attributes: { type: 'Account' }, Id: accountId, Stripe_Customer_Id__c: value }],
+      }) as Promise<Array<{ success: boolean; errors: Array<{ statusCode: string; fields: string[] }> }>>;
+    expect((await update('cus_first'))[0]?.success).toBe(true);
+    expect((await update('cus_first'))[0]?.success).toBe(true);
+    const moved = (await update('cus_second'))[0];
+    expect(moved?.success).toBe(false);
+    expect(moved?.errors[0]).toMatchObject({ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', fields: ['Stripe_Customer_Id__c'] });
+    expect(sf.records('Account').find((a) => a.Id === accountId)?.Stripe_Customer_Id__c).toBe('cus_first');
+    const single = await requestError(conn.sobject('Account').update({ Id: accountId, Stripe_Customer_Id__c: 'cus_second' }));
+    expect(single.errorCode).toBe('FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect((await update(null))[0]?.success).toBe(true);
+    expect((await update('cus_second'))[0]?.success).toBe(true);
+  });
+
   it('enforces the Composite limit of 5 Collections subrequests and counts a Composite as one call', async () => {
     const sub = (i: number) => ({
       method: 'PATCH',

@@ -246,6 +246,23 @@ describe('SalesforceWriter', () => {
     expect(sf.requests.at(-1)?.path).toBe(`/services/data/v${API_VERSION}/composite`);
   });
 
+  it('skips a record Salesforce refuses in the way its mutations declared expected, and fails it otherwise', async () => {
+    const linked = sf.insert('Account', { Name: 'Linked', Stripe_Customer_Id__c: 'cus_owner' });
+    const link = (customerId: string, expected: boolean): SalesforceMutation => ({
+      sobject: 'Account',
+      key: { field: 'Id', value: linked },
+      fields: { Stripe_Customer_Id__c: customerId },
+      guard: `Account:${linked}`,
+      ...(expected ? { skipIfRefused: { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', field: 'Stripe_Customer_Id__c' } } : {}),
+    });
+    const skipped = await writer.write([item('declared', link('cus_other', true))]);
+    expect(outcome(skipped.outcomes, 'declared').ok).toBe(true);
+    // Merged with a mutation that did not declare it, the refusal is a failure again.
+    const mixed = await writer.write([item('x', link('cus_other', true)), item('y', link('cus_other', false))]);
+    expect(failure(outcome(mixed.outcomes, 'x')).code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect(sf.records('Account').find((a) => a.Id === linked)?.Stripe_Customer_Id__c).toBe('cus_owner');
+  });
+
   it('answers items without mutations as ok without calling Salesforce', async () => {
     const result = await writer.write([item('empty')]);
     expect(result).toEqual({ outcomes: new Map([['empty', { ok: true, records: [] }]]), apiCalls: 0 });

@@ -130,6 +130,44 @@ const saveError = (statusCode: string, message: string, fields: readonly string[
   fields,
 });
 
+const isBlank = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+interface ValidationRule {
+  readonly sobject: string;
+  /** Salesforce's `errorConditionFormula`, evaluated on the prior record (undefined on insert) and the new values. */
+  readonly violated: (prior: Readonly<Record<string, unknown>> | undefined, next: Readonly<Record<string, unknown>>) => boolean;
+  readonly errorDisplayField: string;
+  readonly errorMessage: string;
+}
+
+/**
+ * The validation rules of the bridge's Salesforce package, as Salesforce runs them on every save:
+ * a violated rule fails the record with FIELD_CUSTOM_VALIDATION_EXCEPTION naming its error display
+ * field ("Validation Rules", Salesforce Help; SaveResult `statusCode`/`fields`). Modeled on
+ * salesforce/force-app/main/default/objects/<Object>/validationRules/; a package test keeps the
+ * names in step.
+ */
+export const STANDIN_VALIDATION_RULES: Readonly<Record<string, ValidationRule>> = {
+  // AND(NOT(ISNEW()), ISCHANGED(f), NOT(ISBLANK(PRIORVALUE(f))), NOT(ISBLANK(f)))
+  Stripe_Customer_Id_Set_Once: {
+    sobject: 'Account',
+    violated: (prior, next) =>
+      prior !== undefined &&
+      'Stripe_Customer_Id__c' in next &&
+      !isBlank(prior.Stripe_Customer_Id__c) &&
+      !isBlank(next.Stripe_Customer_Id__c) &&
+      next.Stripe_Customer_Id__c !== prior.Stripe_Customer_Id__c,
+    errorDisplayField: 'Stripe_Customer_Id__c',
+    errorMessage: 'This Account is already linked to another Stripe customer. Clear Stripe Customer Id first to link it to a different one.',
+  },
+};
+
+function validationErrors(sobject: string, prior: Readonly<Record<string, unknown>> | undefined, next: Readonly<Record<string, unknown>>): SaveError[] {
+  return Object.values(STANDIN_VALIDATION_RULES)
+    .filter((rule) => rule.sobject === sobject && rule.violated(prior, next))
+    .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.errorMessage, [rule.errorDisplayField]));
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -557,6 +595,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const values = storedValues(spec, record);
     const existing = matches[0];
+    const refused = validationErrors(sobject, existing, values);
+    if (refused.length > 0) return { success: false, errors: refused };
     if (existing !== undefined) {
       Object.assign(existing, values);
       return { id: existing.Id, success: true, errors: [], created: false };
@@ -612,7 +652,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const injected = errors.length === 0 ? takeInjectedFailure(sobject, existing.Id) ?? takeInjectedFailure(sobject, existing.Id.slice(0, 15)) : undefined;
     if (injected !== undefined) errors.push(injected);
     if (errors.length > 0) return { id: existing.Id, success: false, errors };
-    Object.assign(existing, storedValues(spec, record));
+    const values = storedValues(spec, record);
+    const refused = validationErrors(sobject, existing, values);
+    if (refused.length > 0) return { id: existing.Id, success: false, errors: refused };
+    Object.assign(existing, values);
     return { id: existing.Id, success: true, errors: [] };
   };
 
@@ -624,8 +667,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
+    const values = storedValues(spec, record);
+    const refused = validationErrors(sobject, undefined, values);
+    if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
-    table(sobject).set(id, { ...storedValues(spec, record), Id: id });
+    table(sobject).set(id, { ...values, Id: id });
     return { id, success: true, errors: [] };
   };
 

@@ -5,7 +5,10 @@
  *
  * Covered: customers, invoices (create, finalize, send, void, delete a draft, retrieve, list by
  * customer), invoice items (create, list by invoice or customer), prices with product_data,
- * payment links, and GET /v1/events/:id and /v1/charges/:id for objects a test registers. Lists page like Stripe's
+ * payment links, and GET /v1/events/:id and /v1/charges/:id for objects a test registers. An
+ * invoice's `payments` list is includable only, as in Stripe's API ("When retrieving an invoice,
+ * there is an includable payments property", List all payments for an invoice,
+ * docs.stripe.com/api/invoice-payment/list): GET /v1/invoices/:id shows it with `expand[]=payments`. Lists page like Stripe's
  * (`limit`, `starting_after`, newest first, `{ object: 'list', data, has_more, url }`).
  * Idempotency as Stripe does it: the same key with the same params replays the stored answer
  * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`;
@@ -47,6 +50,8 @@ export interface StripeStandIn {
   paymentLinks(): Json[];
   /** Adds an object as if created earlier (e.g. an existing customer). */
   seedCustomer(fields: Json): Json;
+  /** Adds an invoice as if created earlier; `payments` (a list) is shown only when expanded. */
+  seedInvoice(fields: Json): Json;
   /**
    * Answers the next `count` requests (those whose path matches `path`, when given) with this status
    * and error. Like a rate limit, the failure is not stored for idempotency.
@@ -399,7 +404,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     }
     if (method === 'GET') {
       if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
-      if (resource === 'invoices' && objectId !== undefined && action === undefined) return ok(requireFound(invoices, objectId, 'invoice'));
+      if (resource === 'invoices' && objectId !== undefined && action === undefined) {
+        const { payments, ...invoice } = requireFound(invoices, objectId, 'invoice');
+        const expand = [...query.entries()].filter(([name]) => name === 'expand' || name.startsWith('expand[')).map(([, value]) => value);
+        return ok(expand.includes('payments') ? { ...invoice, payments: payments ?? { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${objectId}` } } : invoice);
+      }
       if (resource === 'invoices' && objectId === undefined) {
         const customer = query.get('customer');
         const status = query.get('status');
@@ -547,6 +556,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       customers.delete(customer.id);
       customers.set(customer.id as string, customer);
       return structuredClone(customer);
+    },
+    seedInvoice(fields) {
+      const invoice: Json = { id: id('in'), object: 'invoice', created: now(), livemode: false, status: 'draft', metadata: {}, parent: null, ...fields };
+      invoices.set(invoice.id as string, invoice);
+      return structuredClone(invoice);
     },
     failNextRequests(count, status, error = {}) {
       const type = error.type ?? (status === 429 ? 'rate_limit_error' : status >= 500 ? 'api_error' : 'invalid_request_error');
