@@ -13,7 +13,10 @@ export interface ActivityEntry {
   /** `queued`, then the consumer's outcome (`applied`, `retry`, `dead_lettered`…); or the outbound outcome. */
   readonly status: string;
   readonly receiveCount?: number | undefined;
+  /** Why it ended so (stale, skipped, rejected, dead-lettered…), in words; ids and codes only. */
   readonly note?: string | undefined;
+  /** The Salesforce records the consumer wrote for it (`Stripe_Payment__c:a01…`). */
+  readonly records?: readonly string[] | undefined;
   /** Milliseconds since the epoch. */
   readonly firstSeenAt: number;
   readonly updatedAt: number;
@@ -41,7 +44,17 @@ export class ActivityLog {
     private readonly now: () => number = Date.now,
   ) {}
 
-  record(id: string, update: { source: ActivitySource; type: string; status: string; receiveCount?: number; note?: string | undefined }): void {
+  record(
+    id: string,
+    update: {
+      source: ActivitySource;
+      type: string;
+      status: string;
+      receiveCount?: number;
+      note?: string | undefined;
+      records?: readonly string[] | undefined;
+    },
+  ): void {
     const previous = this.entries.get(id);
     const at = this.now();
     this.entries.delete(id);
@@ -52,6 +65,7 @@ export class ActivityLog {
       status: update.status,
       receiveCount: update.receiveCount ?? previous?.receiveCount,
       note: update.note,
+      records: update.records ?? previous?.records,
       firstSeenAt: previous?.firstSeenAt ?? at,
       updatedAt: at,
     });

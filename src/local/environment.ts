@@ -12,10 +12,18 @@ import { ConfigError } from '../errors.js';
 import { resolveAuthFlow } from '../salesforce/auth.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_MAX_RECEIVE_COUNT } from './local-queue.js';
 
-/** Never dialled: the ingress only needs a queue URL to name in its SendMessageCommand. */
-export const LOCAL_QUEUE_URL = 'http://127.0.0.1/local/inbound-queue';
-export const LOCAL_DLQ_URL = 'http://127.0.0.1/local/inbound-dlq';
+/** The local queues' names; their URLs are the stack's own (`http://127.0.0.1:<port>/000000000000/<name>`). */
+export const LOCAL_QUEUE_NAMES = {
+  inbound: 'stripe-sf-bridge-local-inbound',
+  inboundDlq: 'stripe-sf-bridge-local-inbound-dlq',
+  outboundDlq: 'stripe-sf-bridge-local-outbound-dlq',
+} as const;
+/** The outbound function's name for Lambda's Invoke API on the stack (outbound DLQ replays). */
+export const LOCAL_OUTBOUND_FUNCTION = 'stripe-sf-bridge-local-outbound';
 export const LOCAL_DEDUP_TABLE = 'local-dedup';
+export const DEFAULT_PORT = 8787;
+/** The stack's maxConcurrency default (infra/context.ts): that many consumer batches at once. */
+export const DEFAULT_CONSUMER_CONCURRENCY = 5;
 /** The embedded Stripe accepts any `sk_test_` key; this one is obviously not a real key. */
 export const EMBEDDED_STRIPE_KEY = 'sk_test_fake_local_stack';
 
@@ -45,11 +53,20 @@ export interface LocalPlan {
   readonly salesforceLoginUrl: string | undefined;
   readonly salesforceInstanceUrl: string | undefined;
   readonly logLevel: string;
-  readonly queue: { readonly batchSize: number; readonly visibilityTimeoutMs: number; readonly maxReceiveCount: number };
+  readonly port: number;
+  readonly queue: {
+    readonly batchSize: number;
+    readonly visibilityTimeoutMs: number;
+    readonly maxReceiveCount: number;
+    /** Consumer batches handled at once (LOCAL_CONSUMER_CONCURRENCY). */
+    readonly concurrency: number;
+  };
 }
 
 /** Where the embedded services listen, once started. */
 export interface EmbeddedEndpoints {
+  /** The stack's own URL once it listens: the local queues' URLs are under it. */
+  readonly stackUrl?: string | undefined;
   readonly salesforceUrl?: string | undefined;
   readonly salesforceClientId?: string | undefined;
   readonly salesforceClientSecret?: string | undefined;
@@ -72,12 +89,22 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     .max(max, { error: `must be at most ${max}` })
     .default(fallback);
 
-/** The local queue's knobs; SQS's limits (batch 10,000, visibility 12 hours) bound them. */
+/**
+ * The local stack's knobs; SQS's limits (batch 10,000, visibility 12 hours) and the event source
+ * mapping's maxConcurrency (2–1000; 1 is allowed here, to debug without races) bound them.
+ */
 const localSchema = z.object({
+  PORT: wholeNumber(0, 65_535, DEFAULT_PORT),
   LOCAL_BATCH_SIZE: wholeNumber(1, 10_000, DEFAULT_BATCH_SIZE),
   LOCAL_VISIBILITY_TIMEOUT_SECONDS: wholeNumber(1, 43_200, 30),
+  LOCAL_CONSUMER_CONCURRENCY: wholeNumber(1, 1000, DEFAULT_CONSUMER_CONCURRENCY),
   MAX_RECEIVE_COUNT: wholeNumber(1, 1000, DEFAULT_MAX_RECEIVE_COUNT),
 });
+
+/** Where a local queue lives once the stack listens (a placeholder while validating). */
+export function localQueueUrl(stackUrl: string | undefined, name: string): string {
+  return `${stackUrl ?? PLACEHOLDER_URL}/000000000000/${name}`;
+}
 
 export function generateWebhookSecret(): string {
   return `whsec_local_${randomBytes(24).toString('hex')}`;
@@ -111,8 +138,16 @@ export function componentEnvs(env: Env, plan: LocalPlan, endpoints: EmbeddedEndp
         ? { STRIPE_SECRET_KEY: EMBEDDED_STRIPE_KEY }
         : {};
   return {
-    ingress: { ...env, STRIPE_WEBHOOK_SECRET: plan.webhookSecrets.join(','), INBOUND_QUEUE_URL: LOCAL_QUEUE_URL },
-    consumer: { ...env, ...dedup, ...salesforce, ...stripe, INBOUND_DLQ_URL: LOCAL_DLQ_URL, MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount) },
+    ingress: { ...env, STRIPE_WEBHOOK_SECRET: plan.webhookSecrets.join(','), INBOUND_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inbound) },
+    consumer: {
+      ...env,
+      ...dedup,
+      ...salesforce,
+      ...stripe,
+      INBOUND_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inbound),
+      INBOUND_DLQ_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inboundDlq),
+      MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount),
+    },
     outbound: { ...env, ...dedup, ...salesforce, ...stripe },
   };
 }
@@ -158,6 +193,7 @@ export async function planLocalStack(env: Env, generateSecret: () => string = ge
     batchSize: local.success ? local.data.LOCAL_BATCH_SIZE : DEFAULT_BATCH_SIZE,
     visibilityTimeoutMs: (local.success ? local.data.LOCAL_VISIBILITY_TIMEOUT_SECONDS : 30) * 1000,
     maxReceiveCount: local.success ? local.data.MAX_RECEIVE_COUNT : DEFAULT_MAX_RECEIVE_COUNT,
+    concurrency: local.success ? local.data.LOCAL_CONSUMER_CONCURRENCY : DEFAULT_CONSUMER_CONCURRENCY,
   };
   const draft: LocalPlan = {
     webhookSecrets,
@@ -168,6 +204,7 @@ export async function planLocalStack(env: Env, generateSecret: () => string = ge
     salesforceLoginUrl: undefined,
     salesforceInstanceUrl: undefined,
     logLevel: 'info',
+    port: local.success ? local.data.PORT : DEFAULT_PORT,
     queue,
   };
   const envs = componentEnvs(env, draft, {});

@@ -1,6 +1,7 @@
 /**
  * An in-process queue with the SQS semantics the bridge relies on, so the local stack runs the
- * real ingress and consumer cores unchanged:
+ * real ingress and consumer cores unchanged, and the SQS endpoint (sqs-endpoint.ts) serves it to
+ * the AWS SDK and the operator CLI:
  * - `send` takes the ingress's `SendMessageCommand` (body + message attributes) and answers with a
  *   MessageId, so it stands in for the SQS client (`MessageSender`);
  * - `receive` hands out up to `batchSize` visible messages and hides them for the visibility
@@ -8,8 +9,10 @@
  * - `settle` acknowledges a batch the way the Lambda event source does with
  *   `reportBatchItemFailures`: every message NOT listed as failed is deleted, failed ones reappear
  *   when their visibility timeout ends;
- * - a message already received `maxReceiveCount` times is moved to the dead-letter list on its
- *   next receive, like a redrive policy.
+ * - `changeVisibility`, `purge` and `moveTo` are SQS's ChangeMessageVisibility, PurgeQueue and a
+ *   message move task;
+ * - with a dead-letter target, a message already received `maxReceiveCount` times is moved there
+ *   on its next receive, like a redrive policy (body, attributes and sent time kept, as SQS does).
  * Time comes from an injected clock, so the semantics are tested without sleeping.
  */
 import { createHash, randomUUID } from 'node:crypto';
@@ -26,8 +29,10 @@ export const DEFAULT_MAX_RECEIVE_COUNT = maxReceivesWithin(DEFAULT_RETRY_POLICY)
 export interface LocalQueueOptions {
   readonly batchSize?: number;
   readonly visibilityTimeoutMs?: number;
-  /** Receives before the redrive policy moves a message to the dead-letter list. */
+  /** Receives before the redrive policy moves a message to `deadLetterQueue`. */
   readonly maxReceiveCount?: number;
+  /** The redrive policy's target; without one, messages are redelivered for ever. */
+  readonly deadLetterQueue?: LocalQueue;
   /** Milliseconds since the epoch. */
   readonly now?: () => number;
 }
@@ -35,31 +40,33 @@ export interface LocalQueueOptions {
 export interface ReceivedMessage extends InboundRecord {
   /** Valid until the message is received again: a stale handle deletes nothing (as in SQS). */
   readonly receiptHandle: string;
+  /** When the message was first sent (ms): SQS's SentTimestamp, kept by a redrive. */
+  readonly sentAt: number;
+  /** When it was first received (ms): ApproximateFirstReceiveTimestamp. */
+  readonly firstReceivedAt: number;
+  /** The attributes as they were sent (SQS API casing), for the SQS endpoint. */
+  readonly sentAttributes: Readonly<Record<string, MessageAttributeValue>>;
 }
 
-export interface DeadLetterReason {
-  readonly code: string;
-  readonly reason: string;
-}
-
-export interface DeadLetteredMessage {
+/** A message as stored, for the views (nothing is received, nothing changes). */
+export interface QueuedMessage {
   readonly messageId: string;
   readonly body: string;
   readonly messageAttributes: Readonly<Record<string, MessageAttributeValue>>;
+  readonly sentAt: number;
   readonly receiveCount: number;
-  /** Milliseconds since the epoch. */
-  readonly deadLetteredAt: number;
-  /** `consumer`: the consumer dead-lettered it with a reason; `redrive`: too many receives. */
-  readonly source: 'consumer' | 'redrive' | 'outbound';
-  readonly code: string;
-  readonly reason: string;
+  readonly visible: boolean;
 }
+
+/** What a receipt handle still refers to. */
+export type HandleState = 'current' | 'stale' | 'invalid';
 
 interface StoredMessage {
   readonly messageId: string;
   readonly body: string;
   readonly messageAttributes: Record<string, MessageAttributeValue>;
   readonly sentAt: number;
+  firstReceivedAt: number | undefined;
   receiveCount: number;
   visibleAt: number;
   receiptHandle: string | undefined;
@@ -69,16 +76,17 @@ export class LocalQueue implements MessageSender {
   readonly batchSize: number;
   readonly visibilityTimeoutMs: number;
   readonly maxReceiveCount: number;
+  readonly deadLetterQueue: LocalQueue | undefined;
   private readonly now: () => number;
   /** Insertion order is send order: receive hands out the oldest visible messages first. */
   private readonly messages = new Map<string, StoredMessage>();
-  private readonly dead: DeadLetteredMessage[] = [];
   private readonly listeners = new Set<() => void>();
 
   constructor(options: LocalQueueOptions = {}) {
     this.batchSize = positive(options.batchSize ?? DEFAULT_BATCH_SIZE, 'batchSize');
     this.visibilityTimeoutMs = positive(options.visibilityTimeoutMs ?? DEFAULT_VISIBILITY_TIMEOUT_MS, 'visibilityTimeoutMs');
     this.maxReceiveCount = positive(options.maxReceiveCount ?? DEFAULT_MAX_RECEIVE_COUNT, 'maxReceiveCount');
+    this.deadLetterQueue = options.deadLetterQueue;
     this.now = options.now ?? Date.now;
   }
 
@@ -93,48 +101,56 @@ export class LocalQueue implements MessageSender {
     };
   }
 
-  enqueue(body: string, messageAttributes: Record<string, MessageAttributeValue> = {}): string {
-    const messageId = randomUUID();
+  enqueue(
+    body: string,
+    messageAttributes: Record<string, MessageAttributeValue> = {},
+    options: { readonly messageId?: string; readonly sentAt?: number; readonly delayMs?: number } = {},
+  ): string {
+    const messageId = options.messageId ?? randomUUID();
     const now = this.now();
     this.messages.set(messageId, {
       messageId,
       body,
       messageAttributes: { ...messageAttributes },
-      sentAt: now,
+      sentAt: options.sentAt ?? now,
+      firstReceivedAt: undefined,
       receiveCount: 0,
-      visibleAt: now,
+      visibleAt: now + (options.delayMs ?? 0),
       receiptHandle: undefined,
     });
-    for (const listener of this.listeners) listener();
+    this.notify();
     return messageId;
   }
 
-  /** Called after every send: the poller wakes up instead of polling on a timer. */
+  /** Called after every send and whenever a message becomes visible early: wakes pollers. */
   onMessage(listener: () => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Up to `max` visible messages, now invisible for the visibility timeout. */
-  receive(max: number = this.batchSize): ReceivedMessage[] {
+  /** Up to `max` visible messages, now invisible for the visibility timeout (or `visibilityTimeoutMs`). */
+  receive(max: number = this.batchSize, options: { readonly visibilityTimeoutMs?: number } = {}): ReceivedMessage[] {
     const now = this.now();
     const batch: ReceivedMessage[] = [];
     for (const message of this.messages.values()) {
       if (batch.length >= max) break;
       if (message.visibleAt > now) continue;
-      if (message.receiveCount >= this.maxReceiveCount) {
-        this.redrive(message, now);
+      if (this.deadLetterQueue !== undefined && message.receiveCount >= this.maxReceiveCount) {
+        this.redrive(message, this.deadLetterQueue);
         continue;
       }
       message.receiveCount += 1;
-      message.visibleAt = now + this.visibilityTimeoutMs;
-      message.receiptHandle = `${message.messageId}:${message.receiveCount}`;
+      message.firstReceivedAt ??= now;
+      message.visibleAt = now + (options.visibilityTimeoutMs ?? this.visibilityTimeoutMs);
+      message.receiptHandle = `${message.messageId}:${message.receiveCount}:${randomUUID().slice(0, 8)}`;
       batch.push({
         messageId: message.messageId,
         body: message.body,
         receiveCount: message.receiveCount,
         receiptHandle: message.receiptHandle,
         sentAt: message.sentAt,
+        firstReceivedAt: message.firstReceivedAt,
+        sentAttributes: message.messageAttributes,
         // As the Lambda SQS event carries them (lower-case keys), which the consumer reads.
         messageAttributes: Object.fromEntries(
           Object.entries(message.messageAttributes).map(([name, value]) => [
@@ -147,21 +163,34 @@ export class LocalQueue implements MessageSender {
     return batch;
   }
 
+  /** Whether a receipt handle names the message's latest receive, an earlier one, or nothing here. */
+  handleState(receiptHandle: string): HandleState {
+    const message = this.messages.get(messageIdOf(receiptHandle));
+    if (message === undefined) return /^[0-9a-f-]{36}:\d+:[0-9a-f]{8}$/.test(receiptHandle) ? 'stale' : 'invalid';
+    return message.receiptHandle === receiptHandle ? 'current' : 'stale';
+  }
+
   /** DeleteMessage: false when the handle is stale (the message was received again) or gone. */
   delete(receiptHandle: string): boolean {
-    const messageId = receiptHandle.slice(0, receiptHandle.lastIndexOf(':'));
-    const message = this.messages.get(messageId);
-    if (message === undefined || message.receiptHandle !== receiptHandle) return false;
-    this.messages.delete(messageId);
+    if (this.handleState(receiptHandle) !== 'current') return false;
+    this.messages.delete(messageIdOf(receiptHandle));
     return true;
   }
 
-  /** ChangeMessageVisibility: the message reappears `seconds` from now; false for a stale handle. */
-  changeVisibility(receiptHandle: string, seconds: number): boolean {
-    const message = this.messages.get(receiptHandle.slice(0, receiptHandle.lastIndexOf(':')));
-    if (message === undefined || message.receiptHandle !== receiptHandle) return false;
-    message.visibleAt = this.now() + seconds * 1000;
-    return true;
+  /**
+   * ChangeMessageVisibility: the message becomes visible `seconds` from now (0: at once). Only a
+   * message in flight under its latest receipt handle can be changed, as in SQS.
+   */
+  changeVisibility(receiptHandle: string, seconds: number): 'changed' | 'not_in_flight' | 'invalid' {
+    const timeoutMs = seconds * 1000;
+    const state = this.handleState(receiptHandle);
+    if (state === 'invalid') return 'invalid';
+    const message = this.messages.get(messageIdOf(receiptHandle));
+    const now = this.now();
+    if (state === 'stale' || message === undefined || message.visibleAt <= now) return 'not_in_flight';
+    message.visibleAt = now + Math.max(0, timeoutMs);
+    if (timeoutMs <= 0) this.notify();
+    return 'changed';
   }
 
   /**
@@ -179,27 +208,40 @@ export class LocalQueue implements MessageSender {
     return { deleted, failed: batch.filter((m) => failed.has(m.messageId)).length };
   }
 
-  /** The dead-letter queue's SendMessage, for the consumer's own dead-lettering (with a reason). */
-  deadLetter(
-    record: InboundRecord,
-    reason: DeadLetterReason,
-    options: { readonly source?: DeadLetteredMessage['source']; readonly attributes?: Record<string, MessageAttributeValue> } = {},
-  ): void {
-    this.dead.push({
-      messageId: record.messageId,
-      body: record.body,
-      messageAttributes: options.attributes ?? toSendAttributes(record.messageAttributes),
-      receiveCount: record.receiveCount,
-      deadLetteredAt: this.now(),
-      source: options.source ?? 'consumer',
-      code: reason.code,
-      reason: reason.reason,
-    });
+  /** PurgeQueue: every message, visible or in flight, is gone. Returns how many. */
+  purge(): number {
+    const count = this.messages.size;
+    this.messages.clear();
+    return count;
   }
 
-  /** Messages in the dead-letter list, oldest first. */
-  deadLetters(): readonly DeadLetteredMessage[] {
-    return [...this.dead];
+  /**
+   * A message move task: every visible message goes to `target` with its body and attributes, as
+   * newly sent there (SQS resets the receive count). Returns how many moved.
+   */
+  moveVisibleTo(target: LocalQueue): number {
+    const now = this.now();
+    let moved = 0;
+    for (const message of [...this.messages.values()]) {
+      if (message.visibleAt > now) continue;
+      this.messages.delete(message.messageId);
+      target.enqueue(message.body, message.messageAttributes, { messageId: message.messageId });
+      moved += 1;
+    }
+    return moved;
+  }
+
+  /** Every stored message, oldest first, without receiving anything (for the views). */
+  peek(): QueuedMessage[] {
+    const now = this.now();
+    return [...this.messages.values()].map((m) => ({
+      messageId: m.messageId,
+      body: m.body,
+      messageAttributes: m.messageAttributes,
+      sentAt: m.sentAt,
+      receiveCount: m.receiveCount,
+      visible: m.visibleAt <= now,
+    }));
   }
 
   /** When the next invisible message becomes visible (ms since the epoch), if any is waiting. */
@@ -212,38 +254,29 @@ export class LocalQueue implements MessageSender {
   }
 
   /** Counts as SQS reports them: ApproximateNumberOfMessages(Visible|NotVisible). */
-  stats(): { visible: number; inFlight: number; deadLettered: number } {
+  stats(): { visible: number; inFlight: number } {
     const now = this.now();
     let visible = 0;
     for (const message of this.messages.values()) if (message.visibleAt <= now) visible += 1;
-    return { visible, inFlight: this.messages.size - visible, deadLettered: this.dead.length };
+    return { visible, inFlight: this.messages.size - visible };
   }
 
-  private redrive(message: StoredMessage, now: number): void {
-    this.messages.delete(message.messageId);
-    this.dead.push({
-      messageId: message.messageId,
-      body: message.body,
-      messageAttributes: message.messageAttributes,
-      receiveCount: message.receiveCount,
-      deadLetteredAt: now,
-      source: 'redrive',
-      code: 'MAX_RECEIVE_COUNT_EXCEEDED',
-      reason: `Received ${message.receiveCount} times without being deleted (maxReceiveCount ${this.maxReceiveCount})`,
-    });
+  private notify(): void {
+    for (const listener of this.listeners) listener();
   }
+
+  private redrive(message: StoredMessage, target: LocalQueue): void {
+    this.messages.delete(message.messageId);
+    // SQS keeps the message id, body, attributes and original enqueue time when it redrives.
+    target.enqueue(message.body, message.messageAttributes, { messageId: message.messageId, sentAt: message.sentAt });
+  }
+}
+
+function messageIdOf(receiptHandle: string): string {
+  return receiptHandle.split(':')[0] ?? '';
 }
 
 function positive(value: number, name: string): number {
   if (!Number.isInteger(value) || value <= 0) throw new RangeError(`${name} must be a positive integer`);
   return value;
-}
-
-function toSendAttributes(attributes: InboundRecord['messageAttributes']): Record<string, MessageAttributeValue> {
-  const out: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(attributes)) {
-    const stringValue = value?.stringValue ?? value?.StringValue;
-    if (stringValue !== undefined) out[name] = { DataType: value?.dataType ?? value?.DataType ?? 'String', StringValue: stringValue };
-  }
-  return out;
 }

@@ -5,21 +5,13 @@
 import { ConfigError } from '../errors.js';
 import { renderBanner } from './banner.js';
 import { startLocalStack, type LocalStack } from './stack.js';
-import { removeStateFile, stateFilePath, writeStateFile } from './state-file.js';
-
-function portFrom(value: string | undefined): number {
-  if (value === undefined || value.trim() === '') return 8787;
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ConfigError(`Invalid local stack configuration:\n  PORT: must be a port number (0-65535), got "${value}"`, ['PORT']);
-  }
-  return port;
-}
+import { removeStateFile, stateFilePath, stateOf, writeStateFile } from './state-file.js';
 
 async function main(): Promise<void> {
   let stack: LocalStack;
   try {
-    stack = await startLocalStack({ env: process.env, port: portFrom(process.env['PORT']) });
+    // PORT is validated with every other variable, so all errors are reported at once.
+    stack = await startLocalStack({ env: process.env });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`\n${err.message}\n\nThe local stack did not start. See docs/local.md for every variable.\n`);
@@ -27,7 +19,7 @@ async function main(): Promise<void> {
   }
 
   const stateFile = stateFilePath(stack.port);
-  await writeStateFile(stateFile, { url: stack.url, port: stack.port, webhookSecret: stack.webhookSecret, pid: process.pid });
+  await writeStateFile(stateFile, stateOf(stack, process.pid));
   process.stdout.write(renderBanner(stack));
 
   let stopping = false;

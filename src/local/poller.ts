@@ -1,6 +1,7 @@
 /**
- * Plays the Lambda event source mapping for the local queue: receives batches, hands them to the
- * consumer and settles them with its partial-batch response. It does not poll on a timer: a send
+ * Plays the Lambda event source mapping for the local queue: receives batches, hands up to
+ * `concurrency` of them to the consumer at once (Lambda's maxConcurrency) and settles each with
+ * its partial-batch response. It does not poll on a timer: a send
  * wakes it at once, and when failed messages wait out their visibility timeout a single unref'd
  * timer wakes it when the first becomes visible again.
  */
@@ -23,15 +24,23 @@ export interface QueuePoller {
   stop(): Promise<void>;
 }
 
-export function startPoller(queue: LocalQueue, handle: BatchHandler, options: { readonly logger: Logger; readonly now?: () => number }): QueuePoller {
+export interface PollerOptions {
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** Batches handled at once, as Lambda's maxConcurrency (default 1). */
+  readonly concurrency?: number;
+}
+
+export function startPoller(queue: LocalQueue, handle: BatchHandler, options: PollerOptions): QueuePoller {
   const now = options.now ?? Date.now;
+  const concurrency = Math.max(1, options.concurrency ?? 1);
   let timer: NodeJS.Timeout | undefined;
   let timerAt = Number.POSITIVE_INFINITY;
-  let running: Promise<void> | undefined;
+  const running = new Set<Promise<void>>();
   let stopped = false;
   const waiters: Array<() => void> = [];
 
-  const isIdle = (): boolean => stopped || (running === undefined && queue.stats().visible === 0);
+  const isIdle = (): boolean => stopped || (running.size === 0 && queue.stats().visible === 0);
   const notifyIfIdle = (): void => {
     if (!isIdle()) return;
     for (const resolve of waiters.splice(0)) resolve();
@@ -62,20 +71,25 @@ export function startPoller(queue: LocalQueue, handle: BatchHandler, options: { 
     queue.settle(batch, failed);
   };
 
+  /**
+   * Starts batches until `concurrency` run at once or nothing is visible; each finished batch
+   * pumps again. Like the event source mapping, a batch does not wait for a full batch size.
+   */
   const pump = (): void => {
-    if (stopped || running !== undefined) return;
-    running = (async () => {
-      for (let batch = queue.receive(); batch.length > 0 && !stopped; batch = stopped ? [] : queue.receive()) {
-        await deliver(batch);
-      }
-    })().finally(() => {
-      running = undefined;
-      if (!stopped) {
-        const next = queue.nextVisibleAt();
-        if (next !== undefined) wakeAt(next);
-      }
-      notifyIfIdle();
-    });
+    while (!stopped && running.size < concurrency) {
+      const batch = queue.receive();
+      if (batch.length === 0) break;
+      const run: Promise<void> = deliver(batch).finally(() => {
+        running.delete(run);
+        pump();
+        if (!stopped && running.size === 0) {
+          const next = queue.nextVisibleAt();
+          if (next !== undefined) wakeAt(next);
+        }
+        notifyIfIdle();
+      });
+      running.add(run);
+    }
   };
 
   const unsubscribe = queue.onMessage(() => wakeAt(now()));
@@ -93,7 +107,7 @@ export function startPoller(queue: LocalQueue, handle: BatchHandler, options: { 
       unsubscribe();
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      await running;
+      await Promise.allSettled([...running]);
       notifyIfIdle();
     },
   };

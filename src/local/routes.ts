@@ -1,7 +1,13 @@
 /**
  * The local stack's HTTP surface: Stripe's webhook and Event Relay's platform events in, as API
- * Gateway and EventBridge would hand them to the Lambdas, plus read-only views. HTTP plumbing
- * only; what each route does is the stack's (`LocalApi`).
+ * Gateway and EventBridge would hand them to the Lambdas; SQS's JSON protocol and Lambda's Invoke
+ * API for the AWS SDK and the operator CLI; the views and the page's replay button. HTTP
+ * plumbing only; what each route does is the stack's (`LocalApi`).
+ *
+ * The stack has no login, so it answers only requests addressed to itself: the Host header must
+ * name this machine's loopback at the stack's port (a page on another site that resolves its own
+ * name to 127.0.0.1, DNS rebinding, is refused), and a request a browser sends from another
+ * origin (Origin header) is refused before anything runs.
  */
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
@@ -15,15 +21,33 @@ export interface JsonReply {
   readonly body: unknown;
 }
 
+export interface RawReply {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: string;
+}
+
 export interface LocalApi {
   webhook(request: WebhookRequest, rawBody: Buffer): Promise<WebhookResponse>;
   platformEvent(event: unknown): Promise<JsonReply>;
+  /** SQS's JSON protocol; `baseUrl` is how the caller reached the stack. */
+  sqs(target: string | undefined, body: string, baseUrl: string): Promise<RawReply>;
+  /** Lambda's Invoke API. */
+  lambda(path: string, invocationType: string | undefined, body: string): Promise<RawReply>;
+  /**
+   * Makes the embedded Salesforce reject the next write of one record with `code` (a validation
+   * rule, say), so a newcomer can watch an event fail, land in the DLQ and be replayed.
+   */
+  rejectNextWrite(request: unknown): JsonReply;
+  /** The page's replay button: the CLI's selective replay of one DLQ entry; answers where to go next. */
+  replay(queue: string, eventId: string): Promise<{ readonly location: string }>;
   health(): unknown;
   events(): unknown;
   event(id: string): unknown;
   records(): JsonReply;
   deadLetters(): unknown;
-  home(): string;
+  /** The page; `notice` says what the last action (a replay) did. */
+  home(notice?: string): string;
 }
 
 /** Larger than any webhook the ingress accepts (it answers 413 itself above its own limit). */
@@ -61,21 +85,80 @@ function sendHtml(res: ServerResponse, html: string): void {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // The page has no scripts and loads nothing; say so to the browser too.
-      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'",
+      'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
     })
     .end(html);
 }
 
-export function createRequestListener(api: LocalApi, logger: Logger): RequestListener {
+/** The Host values that name this stack: loopback names at its port. */
+export function allowedHosts(port: number): ReadonlySet<string> {
+  return new Set(['127.0.0.1', 'localhost', '[::1]'].map((host) => `${host}:${port}`));
+}
+
+function sendRaw(res: ServerResponse, reply: RawReply): void {
+  res.writeHead(reply.status, { 'cache-control': 'no-store', ...reply.headers }).end(reply.body);
+}
+
+export function createRequestListener(api: LocalApi, logger: Logger, options: { readonly port: () => number }): RequestListener {
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const path = new URL(req.url ?? '/', 'http://local.invalid').pathname.replace(/\/+$/, '') || '/';
     const only = (allowed: string): boolean => {
       if (method === allowed || (allowed === 'GET' && method === 'HEAD')) return true;
       sendJson(res, 405, { error: 'Method not allowed' }, { allow: allowed });
       return false;
     };
+    const hosts = allowedHosts(options.port());
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      sendJson(res, 421, { error: `This local stack answers only requests to ${[...hosts][0]} (or localhost); Host "${host}" is not it` });
+      return;
+    }
+    const origin = req.headers.origin;
+    if (origin !== undefined && origin !== 'null' && !hosts.has(origin.replace(/^https?:\/\//, '').toLowerCase())) {
+      sendJson(res, 403, { error: 'Cross-origin requests are refused: the local stack has no login' });
+      return;
+    }
+    const baseUrl = `http://${host}`;
+    const url = new URL(req.url ?? '/', baseUrl);
+    const path = url.pathname.replace(/\/+$/, '') || '/';
 
+    const amzTarget = req.headers['x-amz-target'];
+    if (method === 'POST' && path === '/' && typeof amzTarget === 'string') {
+      const raw = await readBody(req);
+      sendRaw(res, await api.sqs(amzTarget, raw.toString('utf8'), baseUrl));
+      return;
+    }
+    if (method === 'POST' && path.startsWith('/2015-03-31/functions/')) {
+      const raw = await readBody(req);
+      const type = req.headers['x-amz-invocation-type'];
+      sendRaw(res, await api.lambda(path, typeof type === 'string' ? type : undefined, raw.toString('utf8')));
+      return;
+    }
+    if (path === '/local/salesforce/reject-next-write') {
+      if (!only('POST')) return;
+      let request: unknown;
+      try {
+        request = JSON.parse((await readBody(req)).toString('utf8'));
+      } catch {
+        sendJson(res, 400, { error: 'Body is not JSON' });
+        return;
+      }
+      const reply = api.rejectNextWrite(request);
+      sendJson(res, reply.status, reply.body);
+      return;
+    }
+    if (path === '/dlq/replay') {
+      if (!only('POST')) return;
+      // Only the page's own form: a browser always sends Origin with a form POST.
+      if (origin === undefined || origin === 'null') {
+        sendJson(res, 403, { error: 'Replay from the page, or with the CLI: npx stripe-sf-bridge dlq replay --local --event-id …' });
+        return;
+      }
+      const form = new URLSearchParams((await readBody(req)).toString('utf8'));
+      const next = await api.replay(form.get('queue') ?? 'inbound', form.get('event') ?? '');
+      res.writeHead(303, { location: next.location, 'cache-control': 'no-store' }).end();
+      return;
+    }
     if (path === '/stripe/webhook') {
       // Method checks are the ingress's own (it answers 405 as in AWS).
       const raw = await readBody(req);
@@ -118,8 +201,15 @@ export function createRequestListener(api: LocalApi, logger: Logger): RequestLis
       return sendJson(res, reply.status, reply.body);
     }
     if (path === '/dlq') return sendJson(res, 200, api.deadLetters());
-    if (path === '/') return sendHtml(res, api.home());
-    sendJson(res, 404, { error: 'Not found', routes: ['GET /', 'GET /healthz', 'POST /stripe/webhook', 'POST /salesforce/events', 'GET /events', 'GET /salesforce/records', 'GET /dlq'] });
+    if (path === '/') {
+      const replayed = url.searchParams.get('replayed');
+      const outcome = url.searchParams.get('outcome');
+      return sendHtml(res, api.home(replayed === null ? undefined : `Replay of ${replayed}: ${outcome ?? 'done'}`));
+    }
+    sendJson(res, 404, {
+      error: 'Not found',
+      routes: ['GET /', 'GET /healthz', 'POST /stripe/webhook', 'POST /salesforce/events', 'GET /events', 'GET /salesforce/records', 'GET /dlq', 'POST / (SQS JSON protocol)'],
+    });
   };
 
   return (req, res) => {

@@ -10,6 +10,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import type { Env } from '../config.js';
+import { mapStripeEvent } from '../mappers/index.js';
+import { parseStripeEvent } from '../stripe/event-schemas.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
 import { closedWonEvent } from './platform-event.js';
@@ -45,9 +47,16 @@ Options:
                          the running npm start generated)
   --opportunity <id>     ${CLOSED_WON}: the Opportunity to bill (default the sample one)
   --mode <mode>          ${CLOSED_WON}: invoice or payment_link (default: the Opportunity's)
+  --fail-salesforce <CODE>
+                         the embedded Salesforce rejects the event's first record once with
+                         CODE (e.g. FIELD_CUSTOM_VALIDATION_EXCEPTION): watch it reach the DLQ,
+                         then replay it (npx stripe-sf-bridge dlq replay --local --event-id …)
   --no-wait              do not follow the event until the consumer is done
   --list                 print the event types and exit
 `;
+
+/** Outcomes that mean the event did not get where it was going: send-event exits 1. */
+const FAILED_STATUSES: ReadonlySet<string> = new Set(['dead_lettered', 'rejected', 'failed']);
 
 const WAIT_MS = 15_000;
 const POLL_MS = 250;
@@ -64,6 +73,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
         opportunity: { type: 'string' },
         mode: { type: 'string' },
         'no-wait': { type: 'boolean' },
+        'fail-salesforce': { type: 'string' },
         list: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -124,6 +134,21 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
 
   const nowSeconds = Math.floor((io.now ?? Date.now)() / 1000);
   const event = sampleEvent(type, { created: nowSeconds, id: `evt_local_${randomBytes(12).toString('hex')}` });
+  const failCode = values['fail-salesforce'];
+  if (failCode !== undefined) {
+    const target = firstRecordOf(event);
+    if (target === undefined) {
+      io.err(`A ${type} event writes nothing to Salesforce: nothing to reject.\n`);
+      return 2;
+    }
+    const armed = await post('/local/salesforce/reject-next-write', JSON.stringify({ ...target, code: failCode }), {});
+    if (armed === undefined) return 1;
+    if (armed.status >= 300) {
+      io.err(`Could not make Salesforce reject it: ${armed.status} ${armed.text.trim()}\n`);
+      return 1;
+    }
+    io.out(`The embedded Salesforce will reject ${target.sobject} ${target.key} once with ${failCode}.\n`);
+  }
   const payload = JSON.stringify(event);
   const signature = `t=${nowSeconds},v1=${computeSignature(payload, nowSeconds, secret)}`;
   const reply = await post('/stripe/webhook', payload, { 'stripe-signature': signature });
@@ -134,16 +159,28 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
   }
   if (reply.status >= 300) return 1;
 
+  let failed = false;
   if (values['no-wait'] !== true) {
     const entry = await follow(event.id, baseUrl, http, io);
     if (entry === undefined) {
       io.out('The consumer has not finished with it yet; watch the views.\n');
     } else {
       io.out(`Consumer: ${entry.status}${entry.receiveCount === undefined ? '' : ` (receive ${entry.receiveCount})`}${entry.note ? ` — ${entry.note}` : ''}\n`);
+      failed = FAILED_STATUSES.has(entry.status);
+      if (entry.status === 'dead_lettered') {
+        io.out(`In the DLQ with its reason: npx stripe-sf-bridge dlq peek --local; replay it: npx stripe-sf-bridge dlq replay --local --event-id ${event.id}\n`);
+      }
     }
   }
   io.out(`\nOpen ${viewsUrl(baseUrl)} to see the records, recent events and the dead-letter queue.\n`);
-  return 0;
+  return failed ? 1 : 0;
+}
+
+/** The first record the bridge writes for the event (pure mappers: the same as the consumer's). */
+function firstRecordOf(event: unknown): { sobject: string; key: string } | undefined {
+  const mapped = mapStripeEvent(parseStripeEvent(event));
+  const mutation = mapped.outcome === 'mapped' ? mapped.effect.mutations[0] : undefined;
+  return mutation === undefined ? undefined : { sobject: mutation.sobject, key: mutation.key.value };
 }
 
 function firstSecret(value: string | undefined): string | undefined {

@@ -7,38 +7,47 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DestinationStream } from 'pino';
 import type Stripe from 'stripe';
-import { startDynalite, type LocalDynamo } from './standins/dynalite.js';
-import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from './standins/salesforce-standin.js';
-import { startStripeStandIn, type StripeStandIn } from './standins/stripe-standin.js';
 import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig, type Env } from '../config.js';
 import { ConfigError, errorCode } from '../errors.js';
-import { createConsumerApp, deadLetterAttributes } from '../inbound/consumer-app.js';
+import { createConsumerApp } from '../inbound/consumer-app.js';
 import type { MessageSender } from '../ingress/enqueue.js';
 import { ATTR, attributeValue } from '../ingress/inbound-message.js';
 import { createIngress } from '../ingress/ingress.js';
 import { WebhookSecrets } from '../ingress/webhook-secrets.js';
 import { createLogger, type Logger } from '../logging.js';
 import { createOutboundApp } from '../outbound/app.js';
+import { describeInbound, describeOutbound, type DlqEntry } from '../ops/dlq-message.js';
+import { replaySelected } from '../ops/replay.js';
+import { systemClock } from '../ops/clock.js';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { createSalesforceSession } from '../salesforce/session.js';
 import { CachedSecret } from '../secrets.js';
 import { ActivityLog } from './activity.js';
-import { componentEnvs, LOCAL_DEDUP_TABLE, planLocalStack, type LocalPlan } from './environment.js';
-import { LocalQueue } from './local-queue.js';
+import { componentEnvs, LOCAL_DEDUP_TABLE, LOCAL_OUTBOUND_FUNCTION, LOCAL_QUEUE_NAMES, localQueueUrl, planLocalStack, type LocalPlan } from './environment.js';
+import { explainOutcome } from './explain.js';
+import { createLambdaEndpoint } from './lambda-endpoint.js';
+import { localAwsConfig } from '../ops/local-aws.js';
+import { LocalQueue, type QueuedMessage } from './local-queue.js';
+import { observingDestination, type OutcomeLine } from './outcome-observer.js';
 import { startPoller, type QueuePoller } from './poller.js';
-import { handlePlatformEvent } from './platform-event-route.js';
+import { createOutboundRunner } from './platform-event-route.js';
 import { createRequestListener, type JsonReply, type LocalApi } from './routes.js';
 import { seedSalesforce, seedStripe, type SeededSalesforce } from './seed.js';
-import { renderHomePage, type ServiceLine } from './views.js';
+import { createSqsEndpoint } from './sqs-endpoint.js';
+import { startDynalite, type LocalDynamo } from './standins/dynalite.js';
+import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from './standins/salesforce-standin.js';
+import { startStripeStandIn, type StripeStandIn } from './standins/stripe-standin.js';
+import { redactRecord } from './redact.js';
+import { renderHomePage, type DeadLetterRow, type ServiceLine } from './views.js';
 
 export interface LocalStackOptions {
   /** The variables of the configuration contract (process.env for `npm start`). */
   readonly env?: Env;
-  /** 0 picks a free port. Default 8787. */
+  /** 0 picks a free port. Default: PORT, else 8787. */
   readonly port?: number;
-  /** Default 127.0.0.1: the views have no login, so they stay on this machine. */
-  readonly host?: string;
   /** Where the JSON log lines go (default stdout). */
   readonly logDestination?: DestinationStream;
   /** Seconds between reloads of the home page; 0 turns it off. Default 3. */
@@ -49,6 +58,12 @@ export interface ServiceInfo {
   readonly mode: 'real' | 'embedded';
   /** The API base the bridge calls (for real Stripe without STRIPE_API_URL: api.stripe.com). */
   readonly url: string;
+}
+
+export interface LocalQueueInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly arn: string;
 }
 
 export interface LocalStack {
@@ -67,7 +82,13 @@ export interface LocalStack {
   readonly salesforce: SalesforceStandIn | undefined;
   readonly stripe: StripeStandIn | undefined;
   readonly seeded: SeededSalesforce | undefined;
+  /** The inbound queue, its DLQ and the outbound DLQ, also served over SQS's protocol at `url`. */
   readonly queue: LocalQueue;
+  readonly inboundDlq: LocalQueue;
+  readonly outboundDlq: LocalQueue;
+  readonly queues: { readonly inbound: LocalQueueInfo; readonly inboundDlq: LocalQueueInfo; readonly outboundDlq: LocalQueueInfo };
+  /** The outbound function's name for Lambda's Invoke API at `url`. */
+  readonly outboundFunctionName: string;
   readonly activity: ActivityLog;
   /** Resolves when every event sent so far was handled (or waits out a visibility timeout). */
   idle(): Promise<void>;
@@ -81,8 +102,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const env = options.env ?? {};
   // Validation first: a bad variable fails before anything listens.
   const plan = await planLocalStack(env);
-  const loggerFor = (service: string): Logger =>
-    createLogger({ service, level: plan.logLevel, destination: options.logDestination ?? process.stdout });
+  const destination = options.logDestination ?? process.stdout;
+  const loggerFor = (service: string, observe?: (line: OutcomeLine) => void): Logger =>
+    createLogger({ service, level: plan.logLevel, destination: observe === undefined ? destination : observingDestination(destination, observe) });
   const localLogger = loggerFor('local');
 
   const closers: Array<() => Promise<void>> = [];
@@ -93,6 +115,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
 
   try {
+    // Listening first: the queues' URLs (which the consumer and the CLI use) are the stack's own.
+    // Filled in once everything behind the routes runs; until then the stack answers 503.
+    const ready: { api?: LocalApi } = {};
+    const host = '127.0.0.1';
+    let port = 0;
+    const server = createServer((req, res) => {
+      if (ready.api === undefined) {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"The local stack is starting"}\n');
+        return;
+      }
+      listener(req, res);
+    });
+    const listener = createRequestListener(
+      {
+        webhook: (...args) => (ready.api as LocalApi).webhook(...args),
+        platformEvent: (event) => (ready.api as LocalApi).platformEvent(event),
+        sqs: (...args) => (ready.api as LocalApi).sqs(...args),
+        lambda: (...args) => (ready.api as LocalApi).lambda(...args),
+        replay: (...args) => (ready.api as LocalApi).replay(...args),
+        rejectNextWrite: (request) => (ready.api as LocalApi).rejectNextWrite(request),
+        health: () => (ready.api as LocalApi).health(),
+        events: () => (ready.api as LocalApi).events(),
+        event: (id) => (ready.api as LocalApi).event(id),
+        records: () => (ready.api as LocalApi).records(),
+        deadLetters: () => (ready.api as LocalApi).deadLetters(),
+        home: (notice) => (ready.api as LocalApi).home(notice),
+      },
+      localLogger,
+      { port: () => port },
+    );
+    await listen(server, options.port ?? plan.port, host);
+    closers.push(
+      () =>
+        new Promise<void>((resolve, reject) => {
+          server.closeAllConnections();
+          server.close((err) => (err ? reject(err) : resolve()));
+        }),
+    );
+    port = (server.address() as AddressInfo).port;
+    const url = `http://${host}:${port}`;
+
     const dynamo: LocalDynamo = await startDynalite(env['DEDUP_TABLE_NAME']?.trim() || LOCAL_DEDUP_TABLE);
     closers.push(() => dynamo.close());
     // A multi-currency org (corporate USD) with a USD and a JPY Opportunity: the currency comes from the record.
@@ -104,6 +167,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const seeded = salesforce === undefined ? undefined : seedSalesforce(salesforce, { linkedCustomer: stripe !== undefined });
 
     const envs = componentEnvs(env, plan, {
+      stackUrl: url,
       salesforceUrl: salesforce?.url,
       salesforceClientId: STANDIN_CLIENT_ID,
       salesforceClientSecret: STANDIN_CLIENT_SECRET,
@@ -113,25 +177,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const consumerConfig = loadConsumerConfig(envs.consumer);
     const outboundConfig = loadOutboundConfig(envs.outbound);
 
-    const queue = new LocalQueue(plan.queue);
+    const inboundDlq = new LocalQueue({ visibilityTimeoutMs: plan.queue.visibilityTimeoutMs });
+    const outboundDlq = new LocalQueue({ visibilityTimeoutMs: plan.queue.visibilityTimeoutMs });
+    const queue = new LocalQueue({ ...plan.queue, deadLetterQueue: inboundDlq });
+    const sqsEndpoint = createSqsEndpoint({
+      queues: [
+        { name: LOCAL_QUEUE_NAMES.inbound, queue },
+        { name: LOCAL_QUEUE_NAMES.inboundDlq, queue: inboundDlq },
+        { name: LOCAL_QUEUE_NAMES.outboundDlq, queue: outboundDlq },
+      ],
+    });
+    closers.push(async () => sqsEndpoint.close());
+    const queueInfo = (name: string): LocalQueueInfo => ({ name, url: localQueueUrl(url, name), arn: sqsEndpoint.queueArn(name) });
+    const queues = {
+      inbound: queueInfo(LOCAL_QUEUE_NAMES.inbound),
+      inboundDlq: queueInfo(LOCAL_QUEUE_NAMES.inboundDlq),
+      outboundDlq: queueInfo(LOCAL_QUEUE_NAMES.outboundDlq),
+    };
+    // The consumer dead-letters through the SDK over SQS's protocol, exactly as in Lambda.
+    const sqs = new SQSClient(localAwsConfig(url));
+    closers.push(async () => sqs.destroy());
     const activity = new ActivityLog();
+
+    // What the cores log per outcome, kept until the batch or request that produced it is recorded.
+    const consumerLines = new Map<string, OutcomeLine>();
+    const ingressLines = new Map<string, OutcomeLine>();
 
     // One Salesforce session for both flows, as one login would serve them in one process.
     const session = createSalesforceSession(consumerConfig.salesforce, { logger: loggerFor('salesforce') });
     const consumer = createConsumerApp({
       config: consumerConfig,
-      logger: loggerFor('consumer'),
+      logger: loggerFor('consumer', (line) => {
+        if (line.messageId !== undefined) consumerLines.set(line.messageId, line);
+      }),
       dynamo: dynamo.client,
       salesforceSession: session,
-      deadLetter: async (record, failure) => {
-        queue.deadLetter(record, failure, { attributes: deadLetterAttributes(record.messageAttributes, failure) });
-      },
-      // The same backoff as in AWS: a retried message waits in the queue, not in a tight loop.
-      changeVisibility: async (changes) => {
-        for (const change of changes) queue.changeVisibility(change.receiptHandle, change.delaySeconds);
-      },
+      // Dead letters and the retry backoff (ChangeMessageVisibilityBatch) go through the SDK over
+      // SQS's protocol to this stack's queues, exactly as in Lambda.
+      sqs,
     });
     const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });
+    const outboundRunner = createOutboundRunner({ outbound, activity, outboundDlq });
+    const lambdaEndpoint = createLambdaEndpoint([{ name: LOCAL_OUTBOUND_FUNCTION, invoke: (event) => outboundRunner.run(event, { asynchronous: true }) }]);
 
     // The ingress sends through this, so the views know an event was queued and as what.
     const sender: MessageSender = {
@@ -153,7 +240,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs: sender,
       secrets: new WebhookSecrets({ secret: webhookSecret, now: Date.now }),
       now: Date.now,
-      logger: loggerFor('ingress'),
+      logger: loggerFor('ingress', (line) => {
+        if (line.requestId !== undefined) ingressLines.set(line.requestId, line);
+      }),
     });
 
     const poller: QueuePoller = startPoller(
@@ -162,16 +251,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const summary = await consumer.handle(batch);
         for (const message of batch) {
           const id = attributeValue(message.messageAttributes, ATTR.eventId) ?? message.messageId;
+          const line = consumerLines.get(message.messageId);
+          consumerLines.delete(message.messageId);
+          const status = summary.outcomes.get(message.messageId) ?? 'retry';
           activity.record(id, {
             source: 'stripe',
             type: attributeValue(message.messageAttributes, ATTR.eventType) ?? '',
-            status: summary.outcomes.get(message.messageId) ?? 'retry',
+            status,
             receiveCount: message.receiveCount,
+            note: line === undefined ? undefined : explainOutcome({ ...line, outcome: status }),
+            records: line?.records,
           });
         }
         return summary.response.batchItemFailures.map((f) => f.itemIdentifier);
       },
-      { logger: localLogger },
+      { logger: localLogger, concurrency: plan.queue.concurrency },
     );
     closers.push(() => poller.stop());
 
@@ -184,15 +278,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       dynamo: { url: dynamo.endpoint, table: consumerConfig.dedup.tableName },
     };
 
-    const api: LocalApi = {
+    const deadLetterRows = (): DeadLetterRow[] => [
+      ...inboundDlq.peek().map((m) => ({ queue: 'inbound' as const, entry: describeInbound(asSqsMessage(m)) })),
+      ...outboundDlq.peek().map((m) => ({ queue: 'outbound' as const, entry: describeOutbound(asSqsMessage(m)) })),
+    ];
+    const queueStats = () => ({ ...queue.stats(), deadLettered: inboundDlq.stats().visible + inboundDlq.stats().inFlight, outboundDeadLettered: outboundDlq.peek().length });
+
+    ready.api = {
       async webhook(request, rawBody) {
         const response = await ingress(request);
+        const requestId = request.requestContext.requestId ?? randomUUID();
+        const line = ingressLines.get(requestId);
+        ingressLines.delete(requestId);
         if (response.statusCode >= 300) {
-          activity.record(`webhook:${request.requestContext.requestId ?? randomUUID()}`, {
+          activity.record(`webhook:${requestId}`, {
             source: 'stripe',
             type: 'webhook',
             status: 'rejected',
-            note: `${response.statusCode} ${safeError(response.body)}`,
+            note: `${response.statusCode} ${safeError(response.body)}${line === undefined ? '' : ` — ${explainOutcome(line) ?? ''}`}`.replace(/ — $/, ''),
           });
           return response;
         }
@@ -200,21 +303,48 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         const event = parseEvent(rawBody);
         if (event !== undefined) {
           if (activity.get(event.id) === undefined) {
-            activity.record(event.id, { source: 'stripe', type: event.type, status: 'ignored', note: 'type not handled' });
+            activity.record(event.id, { source: 'stripe', type: event.type, status: 'ignored', note: 'not an event type the bridge handles' });
           }
           // Lets the consumer fetch an event that travelled as a reference, as from Stripe's API.
           stripe?.registerEvent(event.raw as Stripe.Event);
         }
         return response;
       },
-      async platformEvent(event) {
-        return handlePlatformEvent(event, { outbound, activity, queue });
+      platformEvent: (event) => outboundRunner.route(event),
+      sqs: (target, body, baseUrl) => sqsEndpoint.handle(target, body, baseUrl),
+      lambda: (path, type, body) => lambdaEndpoint.handle(path, type, body),
+      rejectNextWrite(request) {
+        if (salesforce === undefined) return { status: 404, body: { error: 'Salesforce is real: break something in your org instead' } };
+        const { sobject, key, code, message } = (request ?? {}) as Record<string, unknown>;
+        if (typeof sobject !== 'string' || typeof key !== 'string' || typeof code !== 'string' || !/^[A-Z_]+$/.test(code)) {
+          return { status: 400, body: { error: 'Expected {"sobject": "Stripe_Payment__c", "key": "pi_…", "code": "FIELD_CUSTOM_VALIDATION_EXCEPTION"}' } };
+        }
+        salesforce.failRecord(sobject, key, code, typeof message === 'string' ? message : `Rejected on purpose (${code})`, 1);
+        return { status: 200, body: { sobject, key, code, times: 1 } };
+      },
+      async replay(queueName, eventId) {
+        const kind = queueName === 'outbound' ? 'outbound' : 'inbound';
+        // The CLI's own selective replay, through the SDK against this stack: the same code path.
+        const lambda = new LambdaClient(localAwsConfig(url));
+        try {
+          const summary = await replaySelected(
+            { sqs, lambda, clock: systemClock },
+            kind === 'inbound'
+              ? { kind, dlqUrl: queues.inboundDlq.url, queueUrl: queues.inbound.url }
+              : { kind, dlqUrl: queues.outboundDlq.url, functionName: LOCAL_OUTBOUND_FUNCTION },
+            { filter: { all: false, eventIds: new Set([eventId]), type: undefined, since: undefined }, dryRun: false, waitTimeSeconds: 0 },
+          );
+          const outcome = summary.outcomes[0];
+          return { location: `/?replayed=${encodeURIComponent(eventId)}&outcome=${encodeURIComponent(outcome?.outcome ?? 'not-found')}#dlq` };
+        } finally {
+          lambda.destroy();
+        }
       },
       health: () => ({
         status: 'ok',
         salesforce: services.salesforce.mode,
         stripe: services.stripe.mode,
-        queue: queue.stats(),
+        queue: queueStats(),
       }),
       events: () => ({ events: activity.list() }),
       event: (id) => activity.get(id),
@@ -223,44 +353,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           ? { status: 404, body: { error: 'Salesforce is real: its records are in your org, not in the local stack' } }
           : { status: 200, body: { salesforce: 'embedded', objects: recordsOf(salesforce) } },
       deadLetters: () => {
-        const messages = queue.deadLetters().map((d) => ({
-          messageId: d.messageId,
-          source: d.source,
-          eventId: d.messageAttributes[ATTR.eventId]?.StringValue,
-          eventType: d.messageAttributes[ATTR.eventType]?.StringValue,
-          receiveCount: d.receiveCount,
-          code: d.code,
-          reason: d.reason,
-          deadLetteredAt: new Date(d.deadLetteredAt).toISOString(),
-          messageAttributes: d.messageAttributes,
-          body: d.body,
-        }));
+        // What `dlq peek` shows: ids, types, receive counts and reasons, never bodies.
+        const messages = deadLetterRows().map(({ queue: kind, entry }) => dlqJson(kind, entry));
         return { count: messages.length, messages };
       },
-      home: () =>
+      home: (notice) =>
         renderHomePage({
           services: serviceLines(services, plan),
-          queue: queue.stats(),
+          queue: queueStats(),
           activity: activity.list(),
           records: salesforce === undefined ? undefined : recordsOf(salesforce),
-          deadLetters: queue.deadLetters(),
+          deadLetters: deadLetterRows(),
           refreshSeconds: options.refreshSeconds ?? 3,
+          notice,
         }),
     };
-
-    const server = createServer(createRequestListener(api, localLogger));
-    const host = options.host ?? '127.0.0.1';
-    const requestedPort = options.port ?? 8787;
-    await listen(server, requestedPort, host);
-    closers.push(
-      () =>
-        new Promise<void>((resolve, reject) => {
-          server.closeAllConnections();
-          server.close((err) => (err ? reject(err) : resolve()));
-        }),
-    );
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     localLogger.info({ url, salesforce: plan.salesforce, stripe: plan.stripe }, 'local stack ready');
 
     let closing: Promise<void> | undefined;
@@ -275,14 +382,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stripe,
       seeded,
       queue,
+      inboundDlq,
+      outboundDlq,
+      queues,
+      outboundFunctionName: LOCAL_OUTBOUND_FUNCTION,
       activity,
-      idle: () => poller.idle(),
+      idle: async () => {
+        await lambdaEndpoint.idle();
+        await poller.idle();
+      },
       close: () => (closing ??= closeAll()),
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** A stored message as SQS's ReceiveMessage renders it, for the CLI's own describers. */
+function asSqsMessage(message: QueuedMessage) {
+  return {
+    MessageId: message.messageId,
+    ReceiptHandle: '',
+    Body: message.body,
+    Attributes: { SentTimestamp: String(message.sentAt), ApproximateReceiveCount: String(message.receiveCount) },
+    MessageAttributes: message.messageAttributes,
+  };
+}
+
+function dlqJson(queue: 'inbound' | 'outbound', entry: DlqEntry) {
+  return {
+    queue,
+    messageId: entry.messageId,
+    eventId: entry.eventId,
+    eventType: entry.eventType,
+    receiveCount: entry.receiveCount,
+    code: entry.failureCode,
+    reason: entry.failureReason,
+    failedAt: entry.failedAt === undefined ? undefined : new Date(entry.failedAt).toISOString(),
+    ...(entry.opportunityId === undefined ? {} : { opportunityId: entry.opportunityId }),
+  };
 }
 
 async function listen(server: Server, port: number, host: string): Promise<void> {
@@ -303,7 +442,7 @@ async function listen(server: Server, port: number, host: string): Promise<void>
 }
 
 function recordsOf(salesforce: SalesforceStandIn): Record<string, Array<Record<string, unknown>>> {
-  return Object.fromEntries(VIEW_OBJECTS.map((sobject) => [sobject, salesforce.records(sobject)]));
+  return Object.fromEntries(VIEW_OBJECTS.map((sobject) => [sobject, salesforce.records(sobject).map((r) => redactRecord(sobject, r))]));
 }
 
 function serviceLines(services: LocalStack['services'], plan: LocalPlan): ServiceLine[] {

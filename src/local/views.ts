@@ -3,8 +3,14 @@
  * records per object, and the dead-letter list with reasons. One self-contained HTML page (no
  * scripts, no external assets) that reloads itself; every value is escaped.
  */
+import type { DlqEntry } from '../ops/dlq-message.js';
 import type { ActivityEntry } from './activity.js';
-import type { DeadLetteredMessage } from './local-queue.js';
+
+/** One dead-lettered message as `dlq peek` describes it, and which DLQ holds it. */
+export interface DeadLetterRow {
+  readonly queue: 'inbound' | 'outbound';
+  readonly entry: DlqEntry;
+}
 
 export interface ServiceLine {
   readonly name: string;
@@ -15,13 +21,15 @@ export interface ServiceLine {
 
 export interface HomePage {
   readonly services: readonly ServiceLine[];
-  readonly queue: { readonly visible: number; readonly inFlight: number; readonly deadLettered: number };
+  readonly queue: { readonly visible: number; readonly inFlight: number; readonly deadLettered: number; readonly outboundDeadLettered: number };
   readonly activity: readonly ActivityEntry[];
   /** Undefined when Salesforce is real: its records live in the org. */
   readonly records: Readonly<Record<string, ReadonlyArray<Record<string, unknown>>>> | undefined;
-  readonly deadLetters: readonly DeadLetteredMessage[];
+  readonly deadLetters: readonly DeadLetterRow[];
   /** How often the page reloads itself; 0 turns it off. */
   readonly refreshSeconds: number;
+  /** What the last action did (a replay), shown once at the top. */
+  readonly notice?: string | undefined;
 }
 
 const ESCAPES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -79,22 +87,28 @@ function recordsSection(records: HomePage['records']): string {
     .join('\n');
 }
 
-function deadLetterSection(deadLetters: readonly DeadLetteredMessage[]): string {
-  return table(
-    ['Dead-lettered', 'From', 'Event', 'Type', 'Receives', 'Code', 'Reason'],
-    [...deadLetters]
-      .reverse()
-      .map((d) => [
-        time(d.deadLetteredAt),
-        d.source,
-        d.messageAttributes['stripe_event_id']?.StringValue ?? d.messageId,
-        d.messageAttributes['stripe_event_type']?.StringValue ?? '',
-        d.receiveCount,
-        d.code,
-        d.reason,
-      ]),
-    'The dead-letter queue is empty.',
+/** A replay button per entry: the page posts to /dlq/replay, which runs the CLI's selective replay. */
+function replayButton(row: DeadLetterRow): string {
+  if (row.entry.eventId === undefined) return '';
+  return (
+    `<form method="post" action="/dlq/replay" class="inline"><input type="hidden" name="queue" value="${escapeHtml(row.queue)}">` +
+    `<input type="hidden" name="event" value="${escapeHtml(row.entry.eventId)}"><button type="submit">Replay</button></form>`
   );
+}
+
+function deadLetterSection(deadLetters: readonly DeadLetterRow[]): string {
+  if (deadLetters.length === 0) return '<p class="empty">The dead-letter queues are empty.</p>';
+  const rows = [...deadLetters]
+    .reverse()
+    .map(
+      (row) =>
+        `<tr><td>${escapeHtml(row.entry.failedAt === undefined ? '' : time(row.entry.failedAt))}</td><td>${escapeHtml(row.queue)}</td>` +
+        `<td><code>${escapeHtml(row.entry.eventId ?? row.entry.messageId)}</code></td><td>${escapeHtml(row.entry.eventType ?? '')}</td>` +
+        `<td>${escapeHtml(row.entry.receiveCount ?? '')}</td><td>${escapeHtml(row.entry.failureCode ?? '')}</td><td>${escapeHtml(row.entry.failureReason)}</td>` +
+        `<td>${replayButton(row)}</td></tr>`,
+    )
+    .join('\n');
+  return `<table id="dlq-table"><thead><tr><th>Failed</th><th>DLQ</th><th>Event</th><th>Type</th><th>Receives</th><th>Code</th><th>Reason</th><th></th></tr></thead><tbody>\n${rows}\n</tbody></table>`;
 }
 
 export function renderHomePage(page: HomePage): string {
@@ -112,16 +126,17 @@ table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;paddin
 th{background:#f4f4f4}.ok{color:#0a6b2b}.warn{color:#8a5a00}.bad{color:#b00020;font-weight:600}.empty{color:#666}code{font-size:12px}
 </style></head><body>
 <h1>Stripe ⇄ Salesforce bridge — local stack</h1>
+${page.notice === undefined ? '' : `<p class="notice" role="status">${escapeHtml(page.notice)}</p>`}
 <ul>
 ${services}
-<li><b>Queue</b>: ${page.queue.visible} waiting, ${page.queue.inFlight} in flight, ${page.queue.deadLettered} dead-lettered</li>
+<li><b>Queue</b>: ${page.queue.visible} waiting, ${page.queue.inFlight} in flight, ${page.queue.deadLettered} in the inbound DLQ, ${page.queue.outboundDeadLettered} in the outbound DLQ</li>
 </ul>
 <p>JSON: <a href="/events">/events</a> · <a href="/salesforce/records">/salesforce/records</a> · <a href="/dlq">/dlq</a> · <a href="/healthz">/healthz</a></p>
 <h2>Recent events</h2>
 ${activitySection(page.activity)}
 <h2>Salesforce records</h2>
 ${recordsSection(page.records)}
-<h2>Dead-letter queue</h2>
+<h2 id="dlq">Dead-letter queues</h2>
 ${deadLetterSection(page.deadLetters)}
 </body></html>
 `;

@@ -5,6 +5,10 @@ import { isEmptyFilter, parseSince, type ReplayFilter } from './filter.js';
 import type { DlqKind, TargetOptions } from './targets.js';
 
 export interface CommonOptions {
+  /** Target the running local stack (`npm start`): its queues, function and embedded Stripe. */
+  readonly local: boolean;
+  /** An SQS/Lambda-compatible endpoint instead of AWS's (the local stack's URL, for instance). */
+  readonly endpointUrl: string | undefined;
   readonly region: string | undefined;
   readonly profile: string | undefined;
   readonly targets: TargetOptions;
@@ -40,7 +44,9 @@ const COMMON_HELP = `Where (one of):
   --dlq-url URL          the DLQ of --queue (overrides the stack)
   --queue-url URL        the inbound queue (replay target; overrides the stack)
   --function-name NAME   the outbound function (outbound replay; overrides the stack)
+  --local                the running local stack (npm start; PORT picks one of several)
 AWS:
+  --endpoint-url URL     send SQS and Lambda calls to URL instead of AWS (e.g. the local stack)
   --region REGION        default: AWS_REGION / your AWS config
   --profile NAME         a profile from ~/.aws/config (default credential chain otherwise)
 Output:
@@ -117,7 +123,8 @@ Fetches each event from Stripe's API and enqueues it to the inbound queue exactl
 ingress would (events too large for SQS travel as a reference). Use it when a webhook never
 arrived. Stripe's API keeps events for 30 days.
 Environment: STRIPE_SECRET_KEY (a restricted key with read access to events is enough);
-STRIPE_API_URL (optional, a Stripe-compatible stand-in).
+STRIPE_API_URL (optional, a Stripe-compatible stand-in). With --local and the embedded Stripe,
+both default to the local stack's.
 
   --dry-run                  fetch and show, do not enqueue
 
@@ -125,6 +132,8 @@ ${COMMON_HELP}`,
 } as const;
 
 const COMMON_OPTIONS = {
+  local: { type: 'boolean', default: false },
+  'endpoint-url': { type: 'string' },
   region: { type: 'string' },
   profile: { type: 'string' },
   stack: { type: 'string' },
@@ -172,7 +181,15 @@ function queueKind(values: Values): DlqKind | undefined {
 }
 
 function common(values: Values, dlqKind: DlqKind): CommonOptions {
+  const local = flag(values, 'local');
+  const endpointUrl = str(values, 'endpoint-url');
+  if (local && (str(values, 'stack') !== undefined || str(values, 'stage') !== undefined)) {
+    throw new UsageError('--local targets the local stack; drop --stack/--stage');
+  }
+  if (endpointUrl !== undefined && !URL.canParse(endpointUrl)) throw new UsageError(`--endpoint-url ${endpointUrl}: not a URL`);
   return {
+    local,
+    endpointUrl,
     region: str(values, 'region'),
     profile: str(values, 'profile'),
     json: flag(values, 'json'),
@@ -283,7 +300,8 @@ function parseReplayEvent(args: readonly string[]): Command {
   const { values, positionals } = parse(args, { 'dry-run': { type: 'boolean', default: false } }, true);
   if (flag(values, 'help')) return { name: 'help', text: HELP.replayEvent, exitCode: 0 };
   if (positionals.length === 0) throw new UsageError('Name the event(s) to replay: replay-event evt_…');
-  const notEvents = positionals.filter((id) => !/^evt_[A-Za-z0-9]+$/.test(id));
+  // Stripe's ids are evt_ and letters/digits; the local stack's are evt_local_… (underscores).
+  const notEvents = positionals.filter((id) => !/^evt_[A-Za-z0-9_]+$/.test(id));
   if (notEvents.length > 0) throw new UsageError(`Not a Stripe event id: ${notEvents.join(', ')} (expected evt_…)`);
   return { name: 'replay-event', common: common(values, 'inbound'), eventIds: [...new Set(positionals)], dryRun: flag(values, 'dry-run') };
 }

@@ -28,6 +28,8 @@ import { replaySelected } from './replay.js';
 import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
 import { dlqStats, type DlqStats } from './stats.js';
 import { dlqUrlFor, inboundQueueUrlOf, outboundFunctionOf, queueArnOf, resolveTargets, type Targets } from './targets.js';
+import { resolveLocalTarget } from './local-target.js';
+import type { LocalStackState } from './local-state.js';
 
 export interface CliDeps {
   readonly env: Env;
@@ -35,6 +37,8 @@ export interface CliDeps {
   readonly stdout: (line: string) => void;
   /** Progress and errors: keeps stdout clean for --json. */
   readonly stderr: (line: string) => void;
+  /** Where `--local` looks for the running stack's state file (default the OS temp directory). */
+  readonly localStateDirectory?: string;
 }
 
 const defaultDeps = (): CliDeps => ({
@@ -48,13 +52,19 @@ interface AwsClients {
   readonly sqs: SQSClient;
   readonly lambda: () => LambdaClient;
   readonly targets: () => Promise<Targets>;
+  /** The local stack's state with --local (its embedded Stripe, for replay-event). */
+  readonly local: LocalStackState | undefined;
+  destroy(): void;
 }
 
-function awsClients(common: CommonOptions): AwsClients {
+async function awsClients(common: CommonOptions, deps: CliDeps): Promise<AwsClients> {
+  const local = common.local ? await resolveLocalTarget(deps.env, common.targets, deps.localStateDirectory) : undefined;
   // `profile` on the client selects the shared-config profile, as AWS_PROFILE would.
   const config = {
     ...(common.region === undefined ? {} : { region: common.region }),
     ...(common.profile === undefined ? {} : { profile: common.profile }),
+    ...(local === undefined ? {} : local.aws),
+    ...(common.endpointUrl === undefined ? {} : { endpoint: common.endpointUrl }),
   };
   const sqs = new SQSClient(config);
   let lambda: LambdaClient | undefined;
@@ -62,14 +72,27 @@ function awsClients(common: CommonOptions): AwsClients {
   return {
     sqs,
     lambda: () => (lambda ??= new LambdaClient(config)),
-    targets: () => (targets ??= resolveTargets(new CloudFormationClient(config), common.targets)),
+    targets: () => (targets ??= local === undefined ? resolveTargets(new CloudFormationClient(config), common.targets) : Promise.resolve(local.targets)),
+    local: local?.state,
+    destroy() {
+      sqs.destroy();
+      lambda?.destroy();
+    },
   };
 }
 
 type Printer = (result: unknown, human: () => readonly string[]) => void;
 
 async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDeps, print: Printer): Promise<number> {
-  const aws = awsClients(command.common);
+  const aws = await awsClients(command.common, deps);
+  try {
+    return await executeWith(aws, command, deps, print);
+  } finally {
+    aws.destroy();
+  }
+}
+
+async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'help' }>, deps: CliDeps, print: Printer): Promise<number> {
   const sqs = aws.sqs;
   const clock = deps.clock;
   switch (command.name) {
@@ -130,11 +153,13 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
       return 0;
     }
     case 'replay-event': {
-      const secretKey = deps.env.STRIPE_SECRET_KEY;
-      if (secretKey === undefined || secretKey.trim() === '') {
+      // With --local and the embedded Stripe, the stack's Stripe is the one that knows its events.
+      const embedded = aws.local?.embeddedStripe;
+      const secretKey = nonBlank(deps.env.STRIPE_SECRET_KEY) ?? embedded?.secretKey;
+      if (secretKey === undefined) {
         throw new UsageError('Set STRIPE_SECRET_KEY (a restricted key with read access to events is enough)');
       }
-      const apiUrl = deps.env.STRIPE_API_URL;
+      const apiUrl = nonBlank(deps.env.STRIPE_API_URL) ?? (nonBlank(deps.env.STRIPE_SECRET_KEY) === undefined ? embedded?.apiUrl : undefined);
       if (apiUrl !== undefined && !URL.canParse(apiUrl)) throw new UsageError(`STRIPE_API_URL is not a URL: ${apiUrl}`);
       const queueUrl = inboundQueueUrlOf(await aws.targets());
       const stripe = createStripeClient(secretKey, { apiUrl });
@@ -147,6 +172,8 @@ async function execute(command: Exclude<Command, { name: 'help' }>, deps: CliDep
     }
   }
 }
+
+const nonBlank = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value.trim());
 
 function errorLines(err: unknown, debug: boolean): string[] {
   if (debug) {

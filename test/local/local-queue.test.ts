@@ -11,8 +11,9 @@ import { LogCapture } from '../support/log-capture.js';
 
 function clockedQueue(options: { batchSize?: number; visibilityTimeoutMs?: number; maxReceiveCount?: number } = {}) {
   const clock = { ms: 1_793_491_200_000 };
-  const queue = new LocalQueue({ visibilityTimeoutMs: 30_000, ...options, now: () => clock.ms });
-  return { queue, clock };
+  const dlq = new LocalQueue({ now: () => clock.ms });
+  const queue = new LocalQueue({ visibilityTimeoutMs: 30_000, ...options, deadLetterQueue: dlq, now: () => clock.ms });
+  return { queue, dlq, clock };
 }
 
 describe('LocalQueue', () => {
@@ -53,7 +54,7 @@ describe('LocalQueue', () => {
     const { queue, clock } = clockedQueue();
     queue.enqueue('payload');
     const [first] = queue.receive();
-    expect(queue.stats()).toEqual({ visible: 0, inFlight: 1, deadLettered: 0 });
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 1 });
     clock.ms += 29_999;
     expect(queue.receive()).toEqual([]);
     expect(queue.nextVisibleAt()).toBe(clock.ms + 1);
@@ -64,11 +65,11 @@ describe('LocalQueue', () => {
     // The first receipt handle is stale now: deleting with it deletes nothing, as in SQS.
     expect(queue.delete(first?.receiptHandle as string)).toBe(false);
     expect(queue.delete(second?.receiptHandle as string)).toBe(true);
-    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 0 });
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0 });
   });
 
-  it('moves a message received maxReceiveCount times to the dead-letter list on the next receive', () => {
-    const { queue, clock } = clockedQueue({ maxReceiveCount: 5 });
+  it('moves a message received maxReceiveCount times to its dead-letter queue on the next receive, as a redrive policy does', () => {
+    const { queue, dlq, clock } = clockedQueue({ maxReceiveCount: 5 });
     const id = queue.enqueue('never succeeds', { stripe_event_id: { DataType: 'String', StringValue: 'evt_poison' } });
     for (let receive = 1; receive <= 5; receive++) {
       const batch = queue.receive();
@@ -77,17 +78,17 @@ describe('LocalQueue', () => {
       clock.ms += 30_000;
     }
     expect(queue.receive()).toEqual([]);
-    expect(queue.deadLetters()).toEqual([
+    // SQS keeps the message id, body, attributes and first enqueue time when it redrives.
+    expect(dlq.peek()).toEqual([
       expect.objectContaining({
         messageId: id,
         body: 'never succeeds',
-        receiveCount: 5,
-        source: 'redrive',
-        code: 'MAX_RECEIVE_COUNT_EXCEEDED',
+        receiveCount: 0,
+        sentAt: 1_793_491_200_000,
         messageAttributes: { stripe_event_id: { DataType: 'String', StringValue: 'evt_poison' } },
       }),
     ]);
-    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 1 });
+    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('settles a batch like a partial-batch response: only the failed messages come back', () => {
@@ -102,16 +103,30 @@ describe('LocalQueue', () => {
     expect(again.map((m) => m.messageId)).not.toContain(c);
   });
 
-  it('keeps what the consumer dead-letters itself, with its reason', () => {
-    const { queue } = clockedQueue();
-    queue.enqueue('bad shape');
-    const [message] = queue.receive();
-    queue.deadLetter(message!, { code: 'EVENT_INVALID', reason: 'data.object.amount is not a number' });
-    queue.settle([message!], []);
-    expect(queue.deadLetters()).toEqual([
-      expect.objectContaining({ source: 'consumer', code: 'EVENT_INVALID', reason: 'data.object.amount is not a number', receiveCount: 1 }),
-    ]);
-    expect(queue.stats()).toEqual({ visible: 0, inFlight: 0, deadLettered: 1 });
+  it("changes a message's visibility only under its latest receipt handle, as ChangeMessageVisibility does", () => {
+    const { queue, clock } = clockedQueue();
+    queue.enqueue('payload');
+    const [first] = queue.receive();
+    expect(queue.changeVisibility(first!.receiptHandle, 120)).toBe('changed');
+    clock.ms += 60_000;
+    expect(queue.receive()).toEqual([]);
+    expect(queue.changeVisibility(first!.receiptHandle, 0)).toBe('changed');
+    const [second] = queue.receive();
+    expect(second?.receiveCount).toBe(2);
+    expect(queue.changeVisibility(first!.receiptHandle, 0)).toBe('not_in_flight');
+    expect(queue.changeVisibility('not-a-handle', 0)).toBe('invalid');
+  });
+
+  it('purges every message and moves visible ones to another queue (a message move task)', () => {
+    const { queue, dlq } = clockedQueue();
+    dlq.enqueue('a', { stripe_event_id: { DataType: 'String', StringValue: 'evt_a' } });
+    dlq.enqueue('b');
+    const [held] = dlq.receive(1);
+    expect(dlq.moveVisibleTo(queue)).toBe(1);
+    expect(queue.peek()).toEqual([expect.objectContaining({ body: 'b', receiveCount: 0 })]);
+    expect(dlq.peek().map((m) => m.messageId)).toEqual([held!.messageId]);
+    expect(dlq.purge()).toBe(1);
+    expect(dlq.stats()).toEqual({ visible: 0, inFlight: 0 });
   });
 
   it('rejects a batch size that is not a positive integer', () => {
@@ -120,6 +135,36 @@ describe('LocalQueue', () => {
 });
 
 describe('startPoller', () => {
+  it("runs up to `concurrency` batches at once, as Lambda's maxConcurrency does", async () => {
+    const { queue } = clockedQueue({ batchSize: 1 });
+    let running = 0;
+    let most = 0;
+    const started: Array<() => void> = [];
+    const poller = startPoller(
+      queue,
+      async () => {
+        running += 1;
+        most = Math.max(most, running);
+        // Each batch waits until three have started: only concurrent batches get past this.
+        await new Promise<void>((resolve) => {
+          started.push(resolve);
+          if (started.length === 3) for (const go of started.splice(0)) go();
+        });
+        running -= 1;
+        return [];
+      },
+      { logger: createLogger({ service: 'test', destination: new LogCapture() }), concurrency: 3 },
+    );
+    try {
+      for (const body of ['a', 'b', 'c', 'd', 'e', 'f']) queue.enqueue(body);
+      await poller.idle();
+      expect(most).toBe(3);
+      expect(queue.stats()).toEqual({ visible: 0, inFlight: 0 });
+    } finally {
+      await poller.stop();
+    }
+  });
+
   it('delivers promptly after a send, settles with the failures and reports idle', async () => {
     const { queue } = clockedQueue({ batchSize: 2 });
     const seen: string[][] = [];
@@ -136,7 +181,7 @@ describe('startPoller', () => {
       await poller.idle();
       expect(seen).toEqual([['ok-1', 'fails'], ['ok-2']]);
       // The failed one waits out its visibility timeout; the others are deleted.
-      expect(queue.stats()).toEqual({ visible: 0, inFlight: 1, deadLettered: 0 });
+      expect(queue.stats()).toEqual({ visible: 0, inFlight: 1 });
     } finally {
       await poller.stop();
     }
@@ -156,7 +201,7 @@ describe('startPoller', () => {
       queue.enqueue('x');
       queue.enqueue('y');
       await poller.idle();
-      expect(queue.stats()).toEqual({ visible: 0, inFlight: 2, deadLettered: 0 });
+      expect(queue.stats()).toEqual({ visible: 0, inFlight: 2 });
       expect(logs.lines.some((l) => l['message'] === 'consumer batch failed')).toBe(true);
     } finally {
       await poller.stop();

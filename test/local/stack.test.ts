@@ -105,7 +105,7 @@ describe('the local stack with no configuration', () => {
     const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 'PAYMENT_REQUEST_INVALID' });
-    expect(stack.queue.deadLetters().filter((d) => d.source === 'outbound')).toHaveLength(1);
+    expect(stack.outboundDlq.peek()).toHaveLength(1);
   });
 
   it('turns a signed payment_intent.succeeded into a Stripe Payment record and a Paid Opportunity', async () => {
@@ -139,7 +139,9 @@ describe('the local stack with no configuration', () => {
     expect(response.status).toBe(400);
     expect(await response.json()).toEqual({ error: 'Invalid signature' });
     expect(stack.activity.get(event.id)).toBeUndefined();
-    expect(stack.activity.list()[0]).toMatchObject({ type: 'webhook', status: 'rejected', note: '400 Invalid signature' });
+    // Stripe hears only "Invalid signature"; the local views say which check failed.
+    expect(stack.activity.list()[0]).toMatchObject({ type: 'webhook', status: 'rejected' });
+    expect(stack.activity.list()[0]?.note).toBe('400 Invalid signature — signed with another secret than the one the stack verifies with');
   });
 
   it('dead-letters an event that can never succeed, with its reason, and shows it in /dlq', async () => {
@@ -155,13 +157,17 @@ describe('the local stack with no configuration', () => {
     expect(stack.activity.get(event.id)?.status).toBe('dead_lettered');
     const dlq = (await (await fetch(`${stack.url}/dlq`)).json()) as { messages: Array<Record<string, unknown>> };
     const entry = dlq.messages.find((m) => m.eventId === event.id);
-    expect(entry).toMatchObject({ source: 'consumer', eventType: 'payment_intent.succeeded', receiveCount: 1 });
+    expect(entry).toMatchObject({ queue: 'inbound', eventType: 'payment_intent.succeeded', receiveCount: 1 });
     expect(String(entry?.code)).not.toBe('');
     expect(String(entry?.reason)).not.toBe('');
+    // Ids, types and reasons only: never the event's body (it holds the customer's email).
+    expect(JSON.stringify(dlq)).not.toContain('@example.com');
+    expect(entry).not.toHaveProperty('body');
+    expect(stack.activity.get(event.id)?.note).toContain(String(entry?.code));
   });
 
   it('rides out Salesforce downtime as in AWS: the event waits out a backoff in the queue, nothing is dead-lettered', async () => {
-    const deadBefore = stack.queue.stats().deadLettered;
+    const deadBefore = stack.inboundDlq.peek().length;
     stack.salesforce?.failNextRequests(1000, 503, 'SERVER_UNAVAILABLE');
     try {
       const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_outage01', objectId: 'pi_local_test_outage01' });
@@ -170,7 +176,8 @@ describe('the local stack with no configuration', () => {
       await stack.idle();
 
       expect(stack.activity.get(event.id)).toMatchObject({ status: 'retry', receiveCount: 1 });
-      expect(stack.queue.stats()).toMatchObject({ visible: 0, inFlight: 1, deadLettered: deadBefore });
+      expect(stack.queue.stats()).toMatchObject({ visible: 0, inFlight: 1 });
+      expect(stack.inboundDlq.peek()).toHaveLength(deadBefore);
       // The first backoff (5–10 s), not the local visibility timeout (30 s), decides when it returns.
       const returnsIn = (stack.queue.nextVisibleAt() ?? 0) - Date.now();
       expect(returnsIn).toBeGreaterThan(0);
@@ -181,7 +188,7 @@ describe('the local stack with no configuration', () => {
   });
 
   it('serves the records, events and an escaped HTML home page', async () => {
-    stack.salesforce?.insert('Account', { Name: '<script>alert("x")</script>' });
+    stack.salesforce?.insert('Account', { Name: 'Someone Private', Stripe_Customer_Id__c: '<script>alert("x")</script>' });
     const records = await fetch(`${stack.url}/salesforce/records`);
     expect(records.status).toBe(200);
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
@@ -200,6 +207,13 @@ describe('the local stack with no configuration', () => {
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
     expect(html).not.toContain('<script>');
     expect(html).not.toContain(stack.webhookSecret as string);
+    // No names, emails or addresses on any view (ids, statuses, amounts and reasons only).
+    for (const text of [html, JSON.stringify(body), JSON.stringify(events)]) {
+      expect(text).not.toContain('Someone Private');
+      expect(text).not.toContain('Sample Customer Ltd');
+      expect(text).not.toContain('@example.com');
+      expect(text).not.toContain('Market St');
+    }
 
     expect((await fetch(`${stack.url}/nowhere`)).status).toBe(404);
     expect((await fetch(`${stack.url}/stripe/webhook`)).status).toBe(405);
