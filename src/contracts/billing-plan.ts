@@ -85,9 +85,13 @@ export type BillingPlan =
       readonly existingCustomerId: string | undefined;
       /** Set when an earlier run's invoice was found in Stripe: the steps continue it. */
       readonly resumedInvoice?: ResumedInvoice | undefined;
+      /**
+       * Set when the billing record already holds the payment link an earlier run created for
+       * this billing: it is read back from Stripe, never created a second time.
+       */
+      readonly resumedPaymentLink?: string | undefined;
       /** Told to the rep in `Stripe_Sync_Error__c` although billing succeeded. */
       readonly notice?: string | undefined;
       readonly steps: readonly StripeStep[];
     }
-  | { readonly kind: 'already_billed'; readonly mode: PaymentMode; readonly invoiceId: string | undefined; readonly paymentLinkUrl: string | undefined }
   | { readonly kind: 'cannot_bill'; readonly mode: string; readonly code: string; readonly reason: string };

@@ -5,15 +5,23 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
+import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
-import { executeBillingPlan, findOpportunityInvoices } from '../stripe/outbound-operations.js';
+import {
+  deactivatePaymentLink,
+  executeBillingPlan,
+  findOpportunityInvoices,
+  findOpportunityPaymentLinks,
+  inspectBillingObject,
+} from '../stripe/outbound-operations.js';
+import type { BillingRecordsPort } from './billing-claim.js';
 import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
-import { salesforceOpportunityRecords } from './salesforce-records.js';
+import { salesforceOpportunityRecords, type OpportunityRecords } from './salesforce-records.js';
 
 export interface OutboundAppDeps {
   readonly config: OutboundConfig;
@@ -26,6 +34,10 @@ export interface OutboundAppDeps {
   readonly stripeOptions?: Omit<StripeClientOptions, 'apiUrl'>;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: OutboundStore) => OutboundStore;
+  /** Wraps the Salesforce reads and writes (fault-injection tests). */
+  readonly wrapRecords?: (records: OpportunityRecords) => OpportunityRecords;
+  /** Wraps the billing records (fault-injection tests). */
+  readonly wrapBillings?: (billings: BillingRecordsPort) => BillingRecordsPort;
   readonly now?: () => number;
 }
 
@@ -58,6 +70,9 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
+    inspect: (stripeObjectId) => withStripe((client) => inspectBillingObject(client, stripeObjectId)),
+    findPaymentLinks: (opportunityId) => withStripe((client) => findOpportunityPaymentLinks(client, opportunityId)),
+    deactivatePaymentLink: (id, key) => withStripe((client) => deactivatePaymentLink(client, id, key)),
   };
 }
 
@@ -68,8 +83,10 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
   const ports: OutboundPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now }),
+    records: (deps.wrapRecords ?? ((r) => r))(salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now })),
     billing: stripeBilling(config, deps),
+    billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+    leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,

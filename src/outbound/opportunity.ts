@@ -39,6 +39,7 @@ export interface BillableOpportunity {
   readonly currencyIsoCode: string | undefined;
   readonly paymentMode: string | undefined;
   readonly stripeInvoiceId: string | undefined;
+  readonly stripePaymentLinkId: string | undefined;
   readonly stripePaymentLinkUrl: string | undefined;
   /** Set by Stripe webhooks; a settled status is never overwritten by the write-back. */
   readonly stripePaymentStatus: string | undefined;
@@ -74,6 +75,7 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
     ...(options.multiCurrency ? ['CurrencyIsoCode'] : []),
     'Stripe_Payment_Mode__c',
     'Stripe_Invoice_Id__c',
+    'Stripe_Payment_Link_Id__c',
     'Stripe_Payment_Link_Url__c',
     'Stripe_Payment_Status__c',
     ...ACCOUNT_FIELDS.map((f) => `Account.${f}`),
@@ -119,6 +121,7 @@ const opportunitySchema = z.object({
   CurrencyIsoCode: text,
   Stripe_Payment_Mode__c: text,
   Stripe_Invoice_Id__c: text,
+  Stripe_Payment_Link_Id__c: text,
   Stripe_Payment_Link_Url__c: text,
   Stripe_Payment_Status__c: text,
   Account: accountSchema.nullish(),
@@ -161,6 +164,7 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
     currencyIsoCode: o.CurrencyIsoCode,
     paymentMode: o.Stripe_Payment_Mode__c,
     stripeInvoiceId: o.Stripe_Invoice_Id__c,
+    stripePaymentLinkId: o.Stripe_Payment_Link_Id__c,
     stripePaymentLinkUrl: o.Stripe_Payment_Link_Url__c,
     stripePaymentStatus: o.Stripe_Payment_Status__c,
     account,

@@ -1,7 +1,8 @@
 /**
  * The pure core of the outbound flow: an Opportunity (with its Account and line items), the
  * requested mode and the settings → the Stripe requests to make, each with its params and a
- * deterministic idempotency key; or why the Opportunity is already billed or cannot be billed.
+ * deterministic idempotency key; or why the Opportunity cannot be billed. Whether it is billed
+ * already is the billing record's to say (src/billing, outbound/billing-claim.ts).
  *
  * Keys depend only on record ids and the step, so a retried or duplicated payment request sends
  * byte-for-byte the same requests and Stripe replays its first answers instead of creating twins.
@@ -39,6 +40,24 @@ export { LINE_ITEM_METADATA_KEY } from '../contracts/metadata.js';
 
 export function idempotencyKey(recordId: string, step: string): string {
   return `sfbridge:${recordId}:${step}`;
+}
+
+type BillPlanOf = Extract<BillingPlan, { kind: 'bill' }>;
+
+/**
+ * The keys of a billing that follows `generation` released ones (billing record `previous`): a
+ * re-bill must create new objects, not have Stripe replay the voided invoice or the deactivated
+ * link for 24 hours. The first billing keeps the plain keys. The customer key is the Account's.
+ */
+export function forBillingGeneration(plan: BillPlanOf, generation: number): BillPlanOf {
+  if (generation === 0) return plan;
+  const prefix = idempotencyKey(plan.opportunityId, '');
+  return {
+    ...plan,
+    steps: plan.steps.map((step) =>
+      step.idempotencyKey.startsWith(prefix) ? { ...step, idempotencyKey: `${prefix}b${generation}:${step.idempotencyKey.slice(prefix.length)}` } : step,
+    ),
+  };
 }
 
 function isPaymentMode(value: string): value is PaymentMode {
@@ -159,25 +178,40 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
       lines: lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
       // Checkout Sessions copy the link's metadata; PaymentIntents need their own copy. The mode
       // marks them as ours: a declined card the payer retries on the page opens no Case.
-      params: { metadata, payment_intent_data: { metadata: { ...metadata, [METADATA_KEYS.paymentMode]: 'payment_link' } } },
+      // Single use: once one Checkout Session completed, Stripe accepts no other through this
+      // link (restrictions.completed_sessions.limit), so one link can never be paid twice.
+      params: {
+        metadata,
+        payment_intent_data: { metadata: { ...metadata, [METADATA_KEYS.paymentMode]: 'payment_link' } },
+        restrictions: { completed_sessions: { limit: 1 } },
+      },
     },
   ];
+}
+
+/** What the Opportunity itself shows of a billing: its Stripe ids, or a status saying the money arrived. */
+export interface ShownBilling {
+  /** The invoice or payment link id the Opportunity shows (an invoice first). */
+  readonly stripeObjectId: string | undefined;
+  /** Set when the status says the money arrived (contracts/precedence), e.g. through a Checkout of the customer's own. */
+  readonly settledStatus: string | undefined;
+}
+
+/**
+ * The billing an Opportunity shows in its own fields. Before billing records existed these were
+ * the only memory of a bill; an Opportunity billed then is adopted from them (billing-claim.ts).
+ */
+export function shownBilling(opportunity: BillableOpportunity): ShownBilling | undefined {
+  const stripeObjectId = opportunity.stripeInvoiceId ?? opportunity.stripePaymentLinkId;
+  const settledStatus = isSettled('Opportunity', opportunity.stripePaymentStatus) ? opportunity.stripePaymentStatus : undefined;
+  if (stripeObjectId === undefined && settledStatus === undefined && opportunity.stripePaymentLinkUrl === undefined) return undefined;
+  return { stripeObjectId, settledStatus };
 }
 
 export function planBilling(opportunity: BillableOpportunity, request: PlanRequest, settings: PlanSettings): BillingPlan {
   const mode = resolveMode(request, opportunity);
   if (!isPaymentMode(mode)) {
     return { kind: 'cannot_bill', mode, code: 'MODE_UNSUPPORTED', reason: `Payment mode "${mode}" is not one of ${PAYMENT_MODES.join(', ')}` };
-  }
-  // Stripe's idempotency keys expire after 24 hours; the Opportunity's own fields never do.
-  // A settled status (contracts/precedence: the money arrived) means the customer already paid
-  // some other way (a Checkout of their own): billing again would charge twice.
-  if (
-    opportunity.stripeInvoiceId !== undefined ||
-    opportunity.stripePaymentLinkUrl !== undefined ||
-    isSettled('Opportunity', opportunity.stripePaymentStatus)
-  ) {
-    return { kind: 'already_billed', mode, invoiceId: opportunity.stripeInvoiceId, paymentLinkUrl: opportunity.stripePaymentLinkUrl };
   }
   try {
     const account = opportunity.account;
@@ -224,7 +258,6 @@ export const SEND_KEY_REPLAYABLE_SECONDS = 23 * 3600;
 
 const FINALIZED: ReadonlySet<FoundInvoice['status']> = new Set(['open', 'paid', 'uncollectible']);
 
-type BillPlanOf = Extract<BillingPlan, { kind: 'bill' }>;
 type CannotBill = Extract<BillingPlan, { kind: 'cannot_bill' }>;
 
 function draftMismatch(plan: BillPlanOf, draft: FoundInvoice): string | undefined {

@@ -12,9 +12,11 @@ import { errorCode, errorReason, isPermanent, PermanentError, TransientError } f
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { sameOrg } from '../salesforce/org-profile.js';
-import type { BillingResult, BillPlan, ExecuteHooks } from '../stripe/outbound-operations.js';
+import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import { parsePaymentRequest, type PaymentRequest } from './payment-request.js';
-import { planBilling, resumeBilling, type FoundInvoice, type PlanSettings } from './plan.js';
+import { billOnce } from './bill-once.js';
+import type { BillingRecordsPort } from './billing-claim.js';
+import { planBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'duplicate' | 'rejected' | 'retry';
@@ -52,7 +54,16 @@ export interface OutboundPorts {
     isLiveMode(): Promise<boolean>;
     /** Invoices of the customer carrying this Opportunity's id, newest first (drafts with their items). */
     findInvoices(customerId: string, opportunityId: string): Promise<FoundInvoice[]>;
+    /** Where a recorded invoice or payment link stands (may the Opportunity be billed again?). */
+    inspect(stripeObjectId: string): Promise<BillingObjectState>;
+    /** Active payment links carrying this Opportunity's id, newest first, with their totals. */
+    findPaymentLinks(opportunityId: string): Promise<FoundPaymentLink[]>;
+    deactivatePaymentLink(id: string, idempotencyKey: string): Promise<void>;
   };
+  /** The Opportunities' billing records (src/billing). */
+  readonly billings: BillingRecordsPort;
+  /** Milliseconds a pending billing stays this request's (EVENT_LEASE_SECONDS). */
+  readonly leaseMs: number;
   /** What the deployment configures; the currencies come from the org. */
   readonly settings: Pick<PlanSettings, 'daysUntilDue'>;
   readonly logger: Logger;
@@ -111,38 +122,24 @@ async function bill(request: PaymentRequest, ports: OutboundPorts): Promise<Outb
     });
   }
 
-  const firstPlan = planBilling(opportunity, request, settings);
-  if (firstPlan.kind === 'already_billed') {
-    return { ...base, outcome: 'duplicate', mode: firstPlan.mode, invoiceId: firstPlan.invoiceId, paymentLinkUrl: firstPlan.paymentLinkUrl };
-  }
-  if (firstPlan.kind === 'cannot_bill') return reject(firstPlan.mode, firstPlan.code, firstPlan.reason);
+  const requested = planBilling(opportunity, request, settings);
+  if (requested.kind === 'cannot_bill') return reject(requested.mode, requested.code, requested.reason);
 
-  // No invoice id on the Opportunity does not mean Stripe has none: an earlier run may have died
-  // before the write-back, and its idempotency keys may have expired since (a late DLQ replay).
-  // An Account without a customer cannot have one: the customer id is saved before any invoice.
-  let plan: BillPlan = firstPlan;
-  if (firstPlan.mode === 'invoice' && firstPlan.existingCustomerId !== undefined) {
-    let found: FoundInvoice[];
-    try {
-      found = await ports.billing.findInvoices(firstPlan.existingCustomerId, firstPlan.opportunityId);
-    } catch (err) {
-      if (isPermanent(err)) return reject(firstPlan.mode, errorCode(err), errorReason(err));
-      throw err;
-    }
-    const resumed = resumeBilling(firstPlan, found, Math.floor(ports.now() / 1000));
-    if (resumed.kind === 'cannot_bill') return reject(resumed.mode, resumed.code, resumed.reason);
-    plan = resumed;
+  // One billing per Opportunity, whatever the requests (billing-claim.ts, bill-once.ts).
+  const billed = await billOnce(request, opportunity, requested, settings, {
+    billings: ports.billings,
+    stripe: ports.billing,
+    saveCustomerId: (accountId, customerId) => ports.records.saveCustomerId(accountId, customerId),
+    logger: ports.logger,
+    now: ports.now,
+    leaseMs: ports.leaseMs,
+  });
+  if (billed.kind === 'not_billed') {
+    if (billed.outcome === 'rejected') return reject(billed.mode, billed.code, billed.reason);
+    await ports.records.recordSyncError(request.opportunityId, billed.reason);
+    return { ...base, outcome: 'duplicate', mode: billed.mode, code: billed.code, reason: billed.reason };
   }
-
-  let result: BillingResult;
-  try {
-    result = await ports.billing.execute(plan, {
-      onCustomerCreated: (customerId) => ports.records.saveCustomerId(plan.accountId, customerId),
-    });
-  } catch (err) {
-    if (isPermanent(err)) return reject(plan.mode, errorCode(err), errorReason(err));
-    throw err;
-  }
+  const { plan, result } = billed;
 
   // The write-back's status passes the same ordering guard as the webhooks' Opportunity updates:
   // a payment that landed meanwhile (this write-back retried after an outage) is never undone.

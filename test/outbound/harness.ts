@@ -5,8 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
-import { createOutboundApp, type OutboundApp } from '../../src/outbound/app.js';
-import type { OutboundStore } from '../../src/outbound/process-request.js';
+import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/outbound/app.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
@@ -23,9 +22,12 @@ export interface OutboundHarness {
   app: OutboundApp;
   nowMs: number;
   /** A fresh execution environment with these extra variables (same services). */
-  coldStart(env?: Env, options?: { wrapStore?: (store: OutboundStore) => OutboundStore }): OutboundApp;
+  coldStart(env?: Env, options?: ColdStartOptions): OutboundApp;
   close(): Promise<void>;
 }
+
+/** Fault-injection seams of the app (see OutboundAppDeps). */
+export type ColdStartOptions = Pick<OutboundAppDeps, 'wrapStore' | 'wrapRecords' | 'wrapBillings'>;
 
 export interface HarnessServices {
   /** Reuse the consumer's services (closed loop); otherwise the harness starts and closes its own. */
@@ -68,7 +70,7 @@ export async function startOutboundHarness(services: HarnessServices = {}): Prom
         // No backoff sleeps in tests: a failed Stripe call surfaces at once.
         stripeOptions: { maxNetworkRetries: 0 },
         now: () => harness.nowMs,
-        ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
+        ...options,
       });
       return harness.app;
     },
