@@ -88,6 +88,8 @@ export class BridgeStack extends Stack {
       logLevel: s.logLevel,
       logRetention,
       eventSourceName,
+      retryPolicy: retryPolicyOf(s),
+      maxConcurrency: s.outboundMaxConcurrency,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -126,9 +128,11 @@ export class BridgeStack extends Stack {
     output(STACK_OUTPUT.inboundQueueArn, this.inbound.queue.queueArn, 'Inbound queue ARN');
     output(STACK_OUTPUT.inboundDlqUrl, this.inbound.deadLetterQueue.queueUrl, 'Inbound DLQ (dlq CLI: inspect, replay, purge)');
     output(STACK_OUTPUT.inboundDlqArn, this.inbound.deadLetterQueue.queueArn, 'Inbound DLQ ARN');
+    output(STACK_OUTPUT.outboundQueueUrl, this.outbound.queue.queueUrl, 'Outbound queue (Salesforce payment requests waiting for the outbound function)');
+    output(STACK_OUTPUT.outboundQueueArn, this.outbound.queue.queueArn, 'Outbound queue ARN');
     output(STACK_OUTPUT.outboundDlqUrl, this.outbound.deadLetterQueue.queueUrl, 'Outbound DLQ (failed Salesforce payment requests)');
     output(STACK_OUTPUT.outboundDlqArn, this.outbound.deadLetterQueue.queueArn, 'Outbound DLQ ARN');
-    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (replays from the outbound DLQ invoke it)');
+    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (its log group holds every payment request outcome)');
     output(STACK_OUTPUT.dedupTableName, this.dedup.table.tableName, 'Dedup table (event claims and ordering watermarks)');
     output(
       STACK_OUTPUT.stripeWebhookSecretArn,

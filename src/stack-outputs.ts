@@ -5,6 +5,8 @@ export const STACK_OUTPUT = {
   inboundQueueArn: 'InboundQueueArn',
   inboundDlqUrl: 'InboundDlqUrl',
   inboundDlqArn: 'InboundDlqArn',
+  outboundQueueUrl: 'OutboundQueueUrl',
+  outboundQueueArn: 'OutboundQueueArn',
   outboundDlqUrl: 'OutboundDlqUrl',
   outboundDlqArn: 'OutboundDlqArn',
   outboundFunctionName: 'OutboundFunctionName',

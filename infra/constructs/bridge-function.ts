@@ -10,7 +10,6 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaBundling, REPO_ROOT } from '../bundling.js';
 
@@ -24,12 +23,6 @@ export interface BridgeFunctionProps {
   readonly logRetention: RetentionDays;
   /** Caps this function's share of the account's concurrency; unset leaves it uncapped. */
   readonly reservedConcurrentExecutions?: number;
-  /** Asynchronous invocations only: where events go after the retries are spent. */
-  readonly deadLetterQueue?: IQueue;
-  /** Asynchronous invocations only: Lambda's own retries after a failed invocation. */
-  readonly retryAttempts?: number;
-  /** Asynchronous invocations only: events older than this are not retried. */
-  readonly maxEventAge?: Duration;
 }
 
 export class BridgeFunction extends Construct {
@@ -75,9 +68,6 @@ export class BridgeFunction extends Construct {
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      ...(props.deadLetterQueue === undefined ? {} : { deadLetterQueue: props.deadLetterQueue }),
-      ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
-      ...(props.maxEventAge === undefined ? {} : { maxEventAge: props.maxEventAge }),
     });
 
     Validations.of(this.role).acknowledge({

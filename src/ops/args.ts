@@ -42,8 +42,9 @@ const COMMON_HELP = `Where (one of):
   --stage STAGE          read queues and function from stack StripeSalesforceBridge-STAGE
   --stack NAME           read them from the named CloudFormation stack
   --dlq-url URL          the DLQ of --queue (overrides the stack)
-  --queue-url URL        the inbound queue (replay target; overrides the stack)
-  --function-name NAME   the outbound function (outbound replay; overrides the stack)
+  --queue-url URL        the source queue of --queue (replay target; overrides the stack)
+  --function-name NAME   the outbound function (outbound replay where there is no outbound
+                         queue: the local stack, or a stack deployed before it had one)
   --local                the running local stack (npm start; PORT picks one of several)
 AWS:
   --endpoint-url URL     send SQS and Lambda calls to URL instead of AWS (e.g. the local stack)
@@ -92,12 +93,13 @@ received with a short visibility timeout and made visible again at once: nothing
 ${COMMON_HELP}`,
   replay: `Usage: stripe-sf-bridge dlq replay (--all | --event-id ID… | --type T | --since TIME) [options]
 
-Inbound: --all starts an SQS redrive (message move task) of the whole DLQ back to the inbound
-queue and follows it to the end. Selective replay sends each matching message to the inbound
-queue with its original attributes, then deletes it from the DLQ; outbound replay invokes the
-outbound function asynchronously with the event instead. A message is deleted only after its
-send succeeded; non-matching and failed messages are made visible again. Replays are safe to
-repeat: the consumer dedups by event id and upserts by external id.
+--all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound or
+outbound) and follows it to the end. Selective replay sends each matching message back to its
+queue (inbound: with its original attributes; outbound: the EventBridge event), then deletes it
+from the DLQ; where there is no outbound queue (the local stack, older stacks) outbound replay
+invokes the outbound function asynchronously with the event instead. A message is deleted only
+after its send succeeded; non-matching and failed messages are made visible again. Replays are
+safe to repeat: both flows dedup by event id, and the outbound flow bills an Opportunity once.
 
   --queue inbound|outbound   default inbound
   --all                      every message
@@ -285,7 +287,7 @@ function parseReplay(args: readonly string[], now: number): Command {
   if (filter.all && (eventIds.size > 0 || filter.type !== undefined || filter.since !== undefined)) {
     throw new UsageError('--all replays every message; drop --event-id/--type/--since, or drop --all');
   }
-  const maxRate = filter.all && queue === 'inbound' ? 500 : undefined;
+  const maxRate = filter.all ? 500 : undefined;
   return {
     name: 'dlq replay',
     common: common(values, queue),

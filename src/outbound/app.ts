@@ -20,6 +20,7 @@ import {
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
 import type { BillingRecordsPort } from './billing-claim.js';
+import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
 import { salesforceOpportunityRecords, type OpportunityRecords } from './salesforce-records.js';
 
@@ -39,6 +40,8 @@ export interface OutboundAppDeps {
   /** Wraps the billing records (fault-injection tests). */
   readonly wrapBillings?: (billings: BillingRecordsPort) => BillingRecordsPort;
   readonly now?: () => number;
+  /** Circuit breakers: Salesforce and Stripe calls are refused while their circuit is open. */
+  readonly guards?: { readonly salesforce: DependencyGuard; readonly stripe: DependencyGuard };
 }
 
 export interface OutboundApp {
@@ -81,10 +84,18 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
+  let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
+  let billing = stripeBilling(config, deps);
+  if (deps.guards !== undefined) {
+    // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
+    // successes prove nothing about availability.
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError'], ['orgProfile']);
+    billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
+  }
   const ports: OutboundPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: (deps.wrapRecords ?? ((r) => r))(salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now })),
-    billing: stripeBilling(config, deps),
+    records: (deps.wrapRecords ?? ((r) => r))(records),
+    billing,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },

@@ -15,6 +15,9 @@ import { InvalidPayloadError } from '../errors.js';
 
 export const PAYMENT_REQUEST_EVENT = 'Stripe_Payment_Request__e';
 
+/** The platform events (EventBridge detail-types) the outbound function handles; the rule matches these. */
+export const HANDLED_DETAIL_TYPES: readonly string[] = [PAYMENT_REQUEST_EVENT];
+
 /** Record ids are 15 (case-sensitive) or 18 (case-insensitive) alphanumerics; Opportunities start 006. */
 const OPPORTUNITY_ID = /^006[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;
 /** `aws.partner/salesforce.com/<orgId>/<channelId>` (Salesforce, EventRelayFeedback.RemoteResource). */

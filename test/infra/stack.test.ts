@@ -40,6 +40,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     | 'outboundRole'
     | 'queue'
     | 'dlq'
+    | 'outboundQueue'
     | 'outboundDlq'
     | 'table'
     | 'webhookSecret'
@@ -61,6 +62,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       outboundRole: logicalId(s, s.outbound.handler.role),
       queue: logicalId(s, s.inbound.queue),
       dlq: logicalId(s, s.inbound.deadLetterQueue),
+      outboundQueue: logicalId(s, s.outbound.queue),
       outboundDlq: logicalId(s, s.outbound.deadLetterQueue),
       table: logicalId(s, s.dedup.table),
       webhookSecret: logicalId(s, s.secrets.stripeWebhookSecret as any),
@@ -196,6 +198,19 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(dlq.DeletionPolicy).toBe('Retain');
     });
 
+    it('lets only its own source queue use each DLQ (redrive allow policy), naming it by ARN to avoid a cycle', () => {
+      const arnOf = (role: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'AWS::StackName' }, `-${role}`]],
+      });
+      for (const [dlq, queue, role] of [
+        [ids.dlq, ids.queue, 'inbound'],
+        [ids.outboundDlq, ids.outboundQueue, 'outbound'],
+      ] as const) {
+        expect(synth.json.Resources[dlq].Properties.RedriveAllowPolicy).toEqual({ redrivePermission: 'byQueue', sourceQueueArns: [arnOf(role)] });
+        expect(synth.json.Resources[queue].Properties.QueueName).toEqual({ 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${role}`]] });
+      }
+    });
+
     it('keeps the visibility timeout at least 6 times the consumer timeout', () => {
       const visibility = synth.json.Resources[ids.queue].Properties.VisibilityTimeout;
       const timeout = synth.json.Resources[ids.consumerFn].Properties.Timeout;
@@ -203,7 +218,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
 
     it('feeds the consumer in batches with partial failures and capped concurrency', () => {
-      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         FunctionName: { Ref: ids.consumerFn },
@@ -215,7 +230,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
 
     it('refuses plain-HTTP access to every queue', () => {
-      for (const queue of [ids.queue, ids.dlq, ids.outboundDlq]) {
+      for (const queue of [ids.queue, ids.dlq, ids.outboundQueue, ids.outboundDlq]) {
         synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: queue }],
           PolicyDocument: {
@@ -294,11 +309,15 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(resourcesFor(statements, 'secretsmanager:')).not.toContainEqual({ Ref: ids.webhookSecret });
     });
 
-    it('outbound: dedup items, its DLQ, Salesforce and Stripe secrets; no queue reads, no webhook secret', () => {
+    it('outbound: dedup items, consume its queue, send to its DLQ, Salesforce and Stripe secrets; no webhook secret', () => {
       const statements = roleStatements(synth.json, ids.outboundRole);
       const actions = actionsOf(statements);
-      expect([...actions].filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
-      expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
+      expect(actions).toContain('sqs:ReceiveMessage');
+      expect(actions).toContain('sqs:ChangeMessageVisibility');
+      const consume = statements.filter((s) => actionsOf([s]).has('sqs:ReceiveMessage'));
+      expect(consume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }]);
+      const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
+      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
       expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
         expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
       );
@@ -321,15 +340,34 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('outbound before Salesforce is connected', () => {
-    it('deploys the function with async retries and its DLQ, but no bus or rule', () => {
+    it('deploys the outbound queue, its DLQ and the function draining it, but no bus or rule', () => {
       synth.template.resourceCountIs('AWS::Events::EventBus', 0);
       synth.template.resourceCountIs('AWS::Events::Rule', 0);
-      synth.template.hasResourceProperties('AWS::Lambda::Function', {
-        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] } },
+      // Not invoked asynchronously: no Lambda retries or async DLQ that would give up in minutes.
+      synth.template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+      expect(synth.json.Resources[ids.outboundFn].Properties.DeadLetterConfig).toBeUndefined();
+      const queue = synth.json.Resources[ids.outboundQueue].Properties;
+      expect(queue).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 4 * 24 * 3600,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }, maxReceiveCount: synth.stack.outbound.maxReceiveCount },
       });
-      synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      expect(synth.stack.outbound.maxReceiveCount).toBe(maxReceivesWithin(DEFAULT_RETRY_POLICY, queue.VisibilityTimeout));
+      expect(synth.stack.outbound.maxReceiveCount * queue.VisibilityTimeout).toBeLessThan(queue.MessageRetentionPeriod);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * synth.json.Resources[ids.outboundFn].Properties.Timeout);
+      // One request per invocation, at most 2 at once: paced for Stripe's rate limits.
+      synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] },
         FunctionName: { Ref: ids.outboundFn },
-        MaximumRetryAttempts: 2,
+        BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(synth.json.Resources[ids.outboundFn].Properties.Environment.Variables).toMatchObject({
+        OUTBOUND_QUEUE_URL: { Ref: ids.outboundQueue },
+        OUTBOUND_DLQ_URL: { Ref: ids.outboundDlq },
+        MAX_RECEIVE_COUNT: String(synth.stack.outbound.maxReceiveCount),
+        RETRY_HORIZON_HOURS: '48',
       });
       const outboundDlq = synth.json.Resources[ids.outboundDlq];
       expect(outboundDlq.Properties.SqsManagedSseEnabled).toBe(true);
@@ -475,41 +513,44 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(synth.json.Outputs[STACK_OUTPUT.eventRelaySetup].Value).toContain(name);
   });
 
-  it('routes Stripe_Payment_Request__e to the outbound function with retries, max age and a DLQ', () => {
+  it('queues only this org and channel\'s Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
     const s = synth.stack;
-    const outboundFn = logicalId(s, s.outbound.handler.function);
+    const outboundQueue = logicalId(s, s.outbound.queue);
     const outboundDlq = logicalId(s, s.outbound.deadLetterQueue);
     const rule = logicalId(s, s.outbound.rule!);
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(s, s.outbound.eventBus!) },
-      EventPattern: { 'detail-type': ['Stripe_Payment_Request__e'] },
+      // The partner source names the org and the channel: another org's relay on this bus does not match.
+      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Payment_Request__e'] },
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [outboundFn, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [outboundQueue, 'Arn'] },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [outboundDlq, 'Arn'] } },
-          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 24 * 3600 },
         },
       ],
     });
-    synth.template.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [outboundFn, 'Arn'] },
-      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
-    });
-    // EventBridge may send failed deliveries of this rule, and only this rule, to the DLQ.
-    synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: outboundDlq }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
-          }),
-        ]),
-      },
-    });
+    // No function permission at all: the function is reachable only through its queue.
+    expect(resourcesOfType(synth.json, 'AWS::Lambda::Permission').map(([, p]) => p.Properties.Principal)).toEqual(['apigateway.amazonaws.com']);
+    // EventBridge may send this rule's events, and only this rule's, to the queue; its failed deliveries to the DLQ.
+    for (const [queue, action] of [
+      [outboundQueue, Match.arrayWith(['sqs:SendMessage'])],
+      [outboundDlq, 'sqs:SendMessage'],
+    ] as const) {
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: action,
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+    }
   });
 
   it('emails every alarm through a TLS-only SNS topic', () => {

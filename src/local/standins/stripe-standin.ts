@@ -74,6 +74,8 @@ export interface StripeStandIn {
     status: number,
     error?: { type?: string; code?: string; message?: string; path?: RegExp; idempotencyKey?: RegExp; afterExecuting?: boolean },
   ): void;
+  /** Forgets every failure injected with failNextRequests that has not happened yet (an outage ends). */
+  clearFailures(): void;
   /** Forgets every stored idempotency key, as Stripe does 24 hours after a key's first use. */
   expireIdempotencyKeys(): void;
   /** Makes GET /v1/events/:id answer with this event and adds it to the event log (GET /v1/events). */
@@ -713,6 +715,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
           afterExecuting: error.afterExecuting === true,
         });
       }
+    },
+    clearFailures() {
+      injected.length = 0;
     },
     expireIdempotencyKeys() {
       idempotency.clear();
