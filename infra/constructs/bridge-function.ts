@@ -1,7 +1,9 @@
 /**
  * Every bridge Lambda is built here, so the secure defaults live in one place: Node.js 24 on
- * arm64, bundled and minified with source maps (infra/bundling.ts), X-Ray active, its own log
- * group with retention, and a role that starts with nothing but writing to that log group.
+ * arm64, bundled and minified with a source map next to the bundle (infra/bundling.ts), X-Ray
+ * active, its own log group with retention, and a role that starts with nothing but writing to
+ * that log group. No `--enable-source-maps`: it decodes the whole map at every cold start, where
+ * src/stack-traces.ts maps a stack only when one is printed.
  */
 import { join } from 'node:path';
 import type { Duration} from 'aws-cdk-lib';
@@ -60,11 +62,7 @@ export class BridgeFunction extends Construct {
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
       bundling: lambdaBundling(),
-      environment: {
-        ...props.environment,
-        // The bundle ships an external .map; Node applies it only with this flag.
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: { ...props.environment },
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),

@@ -4,6 +4,8 @@
  * to the Opportunity. Reports exactly the requests to retry (`reportBatchItemFailures`); those
  * wait out their backoff in the queue, failures for good go to the outbound DLQ with their reason.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
