@@ -4,6 +4,7 @@
  * reading only. A shared machine drifts: compare figures within one run, not across runs.
  */
 import { cpus, loadavg } from 'node:os';
+import { benchBackfill } from './backfill.js';
 import { benchColdLoads, bundleSizeRows } from './bundles.js';
 import { benchConsumer } from './consumer.js';
 import { synthesizeDeployed } from './deployed.js';
@@ -22,6 +23,7 @@ async function main(): Promise<void> {
   } finally {
     deployed.dispose();
   }
+  printTable('Backfill: 10,000 Stripe objects → Salesforce (stand-ins, 20 ms per Salesforce call), dynalite guards', await benchBackfill());
   console.log(`\nload average ${loadavg()[0]?.toFixed(1)} at the end`);
 }
 

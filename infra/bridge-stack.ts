@@ -4,7 +4,6 @@
  * outbound → Stripe) and the operations around them. Outputs use the names the ops CLI reads.
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUT } from '../src/stack-outputs.js';
@@ -15,7 +14,8 @@ import { Ingress } from './constructs/ingress.js';
 import { Operations } from './constructs/operations.js';
 import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
 import { Reconciler } from './constructs/reconciler.js';
-import { BridgeSecrets } from './constructs/secrets.js';
+import { BridgeSecrets, STRIPE_READ_KEY_PERMISSIONS } from './constructs/secrets.js';
+import { TRACING_CONTEXT } from './constructs/bridge-function.js';
 
 export interface BridgeStackProps extends StackProps {
   readonly settings: BridgeSettings;
@@ -34,6 +34,8 @@ export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
     const s = props.settings;
+    // Read by every BridgeFunction below (set before any child exists).
+    this.node.setContext(TRACING_CONTEXT, s.tracing);
     const logRetention = s.logRetentionDays as RetentionDays;
 
     Tags.of(this).add('Application', 'stripe-salesforce-bridge');
@@ -43,6 +45,7 @@ export class BridgeStack extends Stack {
       stage: s.stage,
       stripeWebhookSecretArn: s.stripeWebhookSecretArn,
       stripeApiKeySecretArn: s.stripeApiKeySecretArn,
+      stripeReadKeySecretArn: s.stripeReadKeySecretArn,
       salesforceCredentialsSecretArn: s.salesforceCredentialsSecretArn,
     });
 
@@ -53,7 +56,8 @@ export class BridgeStack extends Stack {
     this.inbound = new InboundPipeline(this, 'Inbound', {
       dedup: this.dedup,
       salesforceCredentials: this.secrets.salesforceCredentials,
-      stripeApiKey: this.secrets.stripeApiKey,
+      // Reads only (events too large for SQS, disputed charges, invoices): the read-only key.
+      stripeApiKey: this.secrets.stripeReadKey,
       ...salesforce,
       batchSize: s.batchSize,
       maxBatchingWindow: Duration.seconds(s.maxBatchingWindowSeconds),
@@ -98,6 +102,11 @@ export class BridgeStack extends Stack {
       inbound: this.inbound,
       outbound: this.outbound,
       alarmEmail: s.alarmEmail,
+      backlogAlarmMinutes: s.backlogAlarmMinutes,
+      webhookRejectionAlarmThreshold: s.webhookRejectionAlarmThreshold,
+      stripeSilenceHours: s.stripeSilenceHours,
+      eventRelaySilenceHours: s.eventRelaySilenceHours,
+      dashboard: s.dashboard,
     });
 
     if (s.reconcileSchedule !== 'off') {
@@ -105,14 +114,15 @@ export class BridgeStack extends Stack {
         stage: s.stage,
         dedup: this.dedup,
         inboundQueue: this.inbound.queue,
-        stripeApiKey: this.secrets.stripeApiKey,
+        // Lists events only: the read-only key.
+        stripeApiKey: this.secrets.stripeReadKey,
         schedule: s.reconcileSchedule,
         settleSeconds: s.reconcileSettleSeconds,
         logLevel: s.logLevel,
         logRetention,
       });
-      const topic = this.operations.alarmTopic;
-      this.reconciler.attach({ alarmAction: topic === undefined ? undefined : new SnsAction(topic), dashboard: this.operations.dashboard });
+      this.operations.adopt(this.reconciler.alarms);
+      if (this.operations.dashboard !== undefined) this.reconciler.addWidgets(this.operations.dashboard);
     }
 
     this.addOutputs(eventSourceName);
@@ -139,11 +149,21 @@ export class BridgeStack extends Stack {
       this.secrets.stripeWebhookSecret.secretArn,
       'Put the Stripe webhook signing secret (whsec_…) here',
     );
-    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key here');
+    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key that bills (outbound) here');
+    output(
+      STACK_OUTPUT.stripeReadKeySecretArn,
+      this.secrets.stripeReadKey.secretArn,
+      `Put a read-only Stripe restricted key here (${STRIPE_READ_KEY_PERMISSIONS.join(', ')})`,
+    );
     output(
       STACK_OUTPUT.salesforceCredentialsSecretArn,
       this.secrets.salesforceCredentials.secretArn,
       'Put the Salesforce credentials JSON here',
+    );
+    output(
+      STACK_OUTPUT.alarmTopicArn,
+      this.operations.alarmTopic.topicArn,
+      'Every alarm and its recovery are published here: subscribe email, chat or paging to it (alarmEmail subscribes one address)',
     );
     output(
       STACK_OUTPUT.eventRelaySetup,

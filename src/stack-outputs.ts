@@ -13,8 +13,10 @@ export const STACK_OUTPUT = {
   dedupTableName: 'DedupTableName',
   stripeWebhookSecretArn: 'StripeWebhookSecretArn',
   stripeApiKeySecretArn: 'StripeApiKeySecretArn',
+  stripeReadKeySecretArn: 'StripeReadKeySecretArn',
   salesforceCredentialsSecretArn: 'SalesforceCredentialsSecretArn',
   eventRelaySetup: 'SalesforceEventRelaySetup',
+  alarmTopicArn: 'AlarmTopicArn',
 } as const;
 
 /** Default stack name (`cdk deploy` creates `StripeSalesforceBridge-<stage>`). */

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UsageError } from './errors.js';
 import { isEmptyFilter, parseSince, type ReplayFilter } from './filter.js';
+import { parseReconcileCommand, type ReconcileCommand } from './reconcile-args.js';
 import type { DlqKind, TargetOptions } from './targets.js';
 
 export interface CommonOptions {
@@ -36,9 +37,10 @@ export type Command =
       readonly rate: number | undefined;
     }
   | { readonly name: 'dlq purge'; readonly common: CommonOptions; readonly queue: DlqKind }
-  | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean };
+  | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean }
+  | ReconcileCommand;
 
-const COMMON_HELP = `Where (one of):
+export const COMMON_HELP = `Where (one of):
   --stage STAGE          read queues and function from stack StripeSalesforceBridge-STAGE
   --stack NAME           read them from the named CloudFormation stack
   --dlq-url URL          the DLQ of --queue (overrides the stack)
@@ -64,6 +66,9 @@ Commands:
   dlq replay             send dead-lettered events back for processing (send first, then delete)
   dlq purge --yes        delete every message in a DLQ
   replay-event evt_…     fetch events from Stripe's API and enqueue them (a webhook never arrived)
+  backfill --since DATE  load Stripe's history into Salesforce (resumable, rate-limited)
+  reconcile --since 7d   report where Stripe and Salesforce disagree; --fix re-applies Stripe's side
+  retry evt_…            re-fetch a dead-lettered event from Stripe, enqueue it, drop its DLQ copy
 
 Run \`stripe-sf-bridge <command> --help\` for its options.
 Exit status: 0 ok, 1 something failed, 2 usage error.`,
@@ -148,9 +153,9 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPositionals: boolean): { values: Values; positionals: string[] } {
+export function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPositionals: boolean): { values: Values; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
     return { values: parsed.values as Values, positionals: parsed.positionals };
@@ -160,13 +165,13 @@ function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPo
   }
 }
 
-const str = (values: Values, name: string): string | undefined => {
+export const str = (values: Values, name: string): string | undefined => {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 };
-const flag = (values: Values, name: string): boolean => values[name] === true;
+export const flag = (values: Values, name: string): boolean => values[name] === true;
 
-function positiveInt(values: Values, name: string, fallback: number | undefined, max?: number): number | undefined {
+export function positiveInt(values: Values, name: string, fallback: number | undefined, max?: number): number | undefined {
   const raw = str(values, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -182,7 +187,7 @@ function queueKind(values: Values): DlqKind | undefined {
   throw new UsageError(`--queue ${raw}: expected inbound or outbound`);
 }
 
-function common(values: Values, dlqKind: DlqKind): CommonOptions {
+export function common(values: Values, dlqKind: DlqKind): CommonOptions {
   const local = flag(values, 'local');
   const endpointUrl = str(values, 'endpoint-url');
   if (local && (str(values, 'stack') !== undefined || str(values, 'stage') !== undefined)) {
@@ -315,6 +320,10 @@ export function parseCommand(argv: readonly string[], now: number): Command {
       return parseDlq(second, rest, now);
     case 'replay-event':
       return parseReplayEvent(argv.slice(1));
+    case 'backfill':
+    case 'reconcile':
+    case 'retry':
+      return parseReconcileCommand(first, argv.slice(1), now);
     case undefined:
       return { name: 'help', text: HELP.main, exitCode: 2 };
     case 'help':

@@ -30,6 +30,7 @@ import { dlqStats, type DlqStats } from './stats.js';
 import { dlqUrlFor, outboundFunctionOf, queueArnFor, queueArnOf, queueUrlFor, resolveTargets, type Targets } from './targets.js';
 import { resolveLocalTarget } from './local-target.js';
 import type { LocalStackState } from './local-state.js';
+import { executeReconcileCommand, type ProgressSink } from './reconcile-commands.js';
 
 export interface CliDeps {
   readonly env: Env;
@@ -37,6 +38,10 @@ export interface CliDeps {
   readonly stdout: (line: string) => void;
   /** Progress and errors: keeps stdout clean for --json. */
   readonly stderr: (line: string) => void;
+  /** A progress line rewritten in place when stderr is a terminal (backfill). */
+  readonly progress?: ProgressSink;
+  /** Registers a Ctrl-C handler (backfill stops after its batch); returns its removal. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
   /** Where `--local` looks for the running stack's state file (default the OS temp directory). */
   readonly localStateDirectory?: string;
 }
@@ -46,6 +51,11 @@ const defaultDeps = (): CliDeps => ({
   clock: systemClock,
   stdout: (line) => void process.stdout.write(`${line}\n`),
   stderr: (line) => void process.stderr.write(`${line}\n`),
+  progress: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+  onInterrupt: (handler) => {
+    process.on('SIGINT', handler);
+    return () => void process.off('SIGINT', handler);
+  },
 });
 
 interface AwsClients {
@@ -172,6 +182,26 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
       );
       print(results, () => formatReplayEvents(results));
       return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    }
+    case 'backfill':
+    case 'reconcile':
+    case 'retry': {
+      const defaults = defaultDeps();
+      return executeReconcileCommand(
+        command,
+        {
+          env: deps.env,
+          clock,
+          stdout: deps.stdout,
+          stderr: deps.stderr,
+          progress: deps.progress ?? { write: (text) => deps.stderr(text.replace(/\n$/, '')), isTTY: false },
+          onInterrupt: deps.onInterrupt ?? (defaults.onInterrupt as NonNullable<CliDeps['onInterrupt']>),
+          local: aws.local,
+          sqs,
+          targets: aws.targets,
+        },
+        print,
+      );
     }
   }
 }

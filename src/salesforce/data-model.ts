@@ -15,6 +15,7 @@ import {
   PAYMENT_MODES,
   PAYMENT_STATUSES,
   SUBSCRIPTION_STATUSES,
+  SYNC_LOG_STATUSES,
 } from '../contracts/statuses.js';
 
 export type FieldType =
@@ -61,6 +62,7 @@ export interface FieldSpec {
 
 export type FieldAccess = 'read' | 'edit';
 
+
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
 export {
@@ -85,12 +87,16 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+/** Stripe's hosted Checkout URLs run past 255 characters (the URL field's maximum). */
+const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
 /** The Name field of a custom object: required, so secured by object access only. */
 const recordName: FieldSpec = { type: 'string', length: 80, fls: 'object' };
 /** CurrencyIsoCode exists in multi-currency orgs only and has no field-level security. */
-const currencyIsoCode: FieldSpec = { type: 'picklist', fls: 'object' };
+const currencyIsoCode: FieldSpec = { type: 'picklist', fls: 'object', integration: 'read' };
 /** A component of the Account's compound billing address. */
 const billingAddress: FieldSpec = { ...text, fls: { compound: 'BillingAddress' }, integration: 'read' };
+/** Required, name-like or system fields (Name, StageName, Status, OrderNumber…): no field-level security. */
+const required = (spec: FieldSpec): FieldSpec => ({ ...spec, fls: 'object' });
 
 const read = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'read' });
 const edit = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'edit' });
@@ -98,10 +104,42 @@ const edit = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'edit' });
 const ownedByBridge = (fields: ObjectSpec): ObjectSpec =>
   Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.integration === undefined ? edit(spec) : spec]));
 
+/**
+ * What a billing command writes back on the record it billed (Opportunity, Quote, Order,
+ * Contract): the same API names on every revenue object, so Flows and reports read them alike.
+ */
+const BILLING_WRITE_BACK: ObjectSpec = {
+  Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
+  Stripe_Invoice_Id__c: edit(text),
+  Stripe_Invoice_Url__c: edit({ type: 'url' }),
+  Stripe_Payment_Link_Id__c: edit(text),
+  Stripe_Payment_Link_Url__c: edit({ type: 'url' }),
+  Stripe_Checkout_Session_Id__c: edit(text),
+  Stripe_Checkout_Url__c: edit(longUrl),
+  Stripe_Checkout_Expires_At__c: edit(when),
+  Stripe_Sync_Error__c: edit({ type: 'textarea', length: 32768 }),
+  Stripe_Last_Synced_At__c: edit(when),
+};
+
+/**
+ * A product line of a Quote or Order: the product's name comes through Product2. The parent
+ * (master-detail), product, quantity and price are required, so they follow the object's access.
+ */
+const productLine = (parentField: string, parent: string): ObjectSpec => ({
+  Id: id,
+  [parentField]: required({ type: 'reference', referenceTo: parent, relationshipName: parent }),
+  Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' })),
+  Description: read(text),
+  Quantity: read(required({ type: 'double' })),
+  UnitPrice: read(required({ type: 'currency' })),
+  TotalPrice: { type: 'currency', readOnly: true },
+  CurrencyIsoCode: currencyIsoCode,
+});
+
 export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
     Id: id,
-    Name: read({ ...text, fls: 'object' }),
+    Name: read(required(text)),
     Stripe_Customer_Id__c: edit(stripeId),
     Stripe_Billing_Email__c: read({ type: 'email' }),
     BillingStreet: { ...billingAddress, type: 'textarea' },
@@ -112,45 +150,45 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   },
   Opportunity: {
     Id: id,
-    Name: read({ ...text, fls: 'object' }),
+    Name: read(required(text)),
     AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
     Amount: read({ type: 'currency' }),
-    CurrencyIsoCode: read(currencyIsoCode),
-    StageName: { type: 'picklist', fls: 'object' },
-    CloseDate: { type: 'date', fls: 'object' },
-    Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
+    CurrencyIsoCode: currencyIsoCode,
+    StageName: required({ type: 'picklist' }),
+    CloseDate: required({ type: 'date' }),
     Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
-    Stripe_Invoice_Id__c: edit(text),
-    Stripe_Invoice_Url__c: edit({ type: 'url' }),
-    Stripe_Payment_Link_Id__c: edit(text),
-    Stripe_Payment_Link_Url__c: edit({ type: 'url' }),
-    Stripe_Sync_Error__c: edit({ type: 'textarea', length: 32768 }),
-    Stripe_Last_Synced_At__c: edit(when),
+    ...BILLING_WRITE_BACK,
   },
   OpportunityLineItem: {
     Id: id,
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity', fls: 'object' },
+    OpportunityId: required({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' }),
     // The product's name; Salesforce sets it and does not put it under field-level security.
-    Name: read({ type: 'string', readOnly: true, fls: 'object' }),
+    Name: read(required({ type: 'string', readOnly: true })),
     Description: read(text),
-    Quantity: read({ type: 'double', fls: 'object' }),
-    UnitPrice: read({ type: 'currency', fls: 'object' }),
+    Quantity: read(required({ type: 'double' })),
+    UnitPrice: read(required({ type: 'currency' })),
     TotalPrice: { type: 'currency', readOnly: true },
-    CurrencyIsoCode: read(currencyIsoCode),
+    CurrencyIsoCode: currencyIsoCode,
   },
   Order: {
     Id: id,
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account', fls: 'object' },
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
-    Stripe_Invoice_Id__c: edit(text),
+    AccountId: read(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' })),
+    OpportunityId: read({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' }),
+    Name: read(text),
+    OrderNumber: read(required({ type: 'string', readOnly: true })),
+    ContractId: read(required({ type: 'reference', referenceTo: 'Contract', relationshipName: 'Contract' })),
+    Status: required({ type: 'picklist' }),
+    StatusCode: read(required({ type: 'picklist', readOnly: true })),
+    TotalAmount: { type: 'currency', readOnly: true },
+    CurrencyIsoCode: currencyIsoCode,
+    ...BILLING_WRITE_BACK,
   },
   Case: {
     Id: id,
     Subject: edit(text),
     Description: edit({ type: 'textarea', length: 32000 }),
     // Status is required (its default applies); Origin and Priority are left to the org.
-    Status: { type: 'picklist', fls: 'object' },
+    Status: required({ type: 'picklist' }),
     Origin: { type: 'picklist' },
     Priority: { type: 'picklist' },
     AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
@@ -213,5 +251,59 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+  }),
+  OrderItem: productLine('OrderId', 'Order'),
+  Product2: {
+    Id: id,
+    Name: read(required(text)),
+  },
+  Quote: {
+    Id: id,
+    Name: read(required(text)),
+    OpportunityId: read(required({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' })),
+    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account', readOnly: true }),
+    ContactId: { type: 'reference', referenceTo: 'Contact', relationshipName: 'Contact' },
+    Email: { type: 'email' },
+    Status: required({ type: 'picklist' }),
+    Subtotal: { type: 'currency', readOnly: true },
+    TotalPrice: read({ type: 'currency', readOnly: true }),
+    Discount: { type: 'double', readOnly: true },
+    Tax: read({ type: 'currency' }),
+    ShippingHandling: read({ type: 'currency' }),
+    GrandTotal: read({ type: 'currency', readOnly: true }),
+    CurrencyIsoCode: currencyIsoCode,
+    ...BILLING_WRITE_BACK,
+  },
+  QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: { type: 'double' } },
+  Contract: {
+    Id: id,
+    ContractNumber: read(required({ type: 'string', readOnly: true })),
+    AccountId: read(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' })),
+    Status: required({ type: 'picklist' }),
+    StatusCode: read(required({ type: 'picklist', readOnly: true })),
+    CurrencyIsoCode: currencyIsoCode,
+    ...BILLING_WRITE_BACK,
+  },
+  /**
+   * One row per command (and per dead-lettered inbound event): who asked what, and what Stripe
+   * answered. Upserted on Event_Id__c, so a retried command updates its one log.
+   */
+  Stripe_Sync_Log__c: ownedByBridge({
+    Id: id,
+    // An auto-number (SSL-000123): Salesforce sets it.
+    Name: read(required({ type: 'string', readOnly: true })),
+    Event_Id__c: stripeId,
+    Event_Type__c: text,
+    Command__c: text,
+    Record_Id__c: { type: 'string', length: 18 },
+    Stripe_Object_Id__c: text,
+    Stripe_Url__c: longUrl,
+    Status__c: { type: 'picklist', values: SYNC_LOG_STATUSES },
+    Message__c: { type: 'textarea', length: 32768 },
+    Requested_By__c: { type: 'reference', referenceTo: 'User', relationshipName: 'Requested_By__r' },
+    Requested_At__c: when,
+    Completed_At__c: when,
+    // A formula for list views ("My Stripe requests"): read only by nature.
+    Is_Mine__c: read({ type: 'boolean', readOnly: true }),
   }),
 };

@@ -18,11 +18,12 @@ export interface ObjectAccess {
    */
   readonly viewAll?: boolean;
   /**
-   * Access that no permission set grants because Salesforce derives it: from the parent object
-   * (OpportunityLineItem follows Opportunity) or for every user. The permission set must not
-   * name these objects.
+   * Access that no object permission grants because Salesforce derives it: from the parent
+   * object (OpportunityLineItem follows Opportunity), for every user, or from a user permission
+   * (setup objects need View Setup and Configuration). The permission set must not name these
+   * objects; a user permission named here is granted instead.
    */
-  readonly grantedThrough?: { readonly parent: string } | 'every user';
+  readonly grantedThrough?: { readonly parent: string } | { readonly userPermission: string } | 'every user';
 }
 
 export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
@@ -31,17 +32,39 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },
-  // The line items the outbound flow reads are named after their products.
+  // The line items the bridge reads are named after their products.
   Product2: { access: 'read' },
   Order: { access: 'edit', viewAll: true },
+  OrderItem: { access: 'read', grantedThrough: { parent: 'Order' } },
+  Quote: { access: 'edit', viewAll: true },
+  QuoteLineItem: { access: 'read', grantedThrough: { parent: 'Quote' } },
+  Contract: { access: 'edit', viewAll: true },
   Case: { access: 'create' },
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },
+  Stripe_Sync_Log__c: { access: 'create' },
   // The corporate currency of single-currency orgs (DefaultCurrencyIsoCode). Every user can read
   // the Organization; no permission set can grant it.
   Organization: { access: 'read', grantedThrough: 'every user' },
+  // A Sync Log names the user who asked (Requested_By__c).
+  User: { access: 'read', grantedThrough: 'every user' },
+  // Who holds a custom permission (src/commands/permissions.ts): CustomPermission,
+  // SetupEntityAccess and PermissionSetAssignment need View Setup and Configuration since
+  // Summer '20 (Object Reference, CustomPermission, Special Access Rules).
+  CustomPermission: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
+  SetupEntityAccess: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
+  PermissionSetAssignment: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
+  PermissionSet: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
 };
+
+/** The user permissions the integration user needs (those some object's access comes through). */
+export function integrationUserPermissions(): string[] {
+  const names = Object.values(INTEGRATION_OBJECTS).flatMap((o) =>
+    typeof o.grantedThrough === 'object' && 'userPermission' in o.grantedThrough ? [o.grantedThrough.userPermission] : [],
+  );
+  return [...new Set(names)].sort(compareNames);
+}
 
 const RANK: Readonly<Record<ObjectAccessLevel, number>> = { read: 0, edit: 1, create: 2 };
 

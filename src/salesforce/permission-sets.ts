@@ -9,10 +9,12 @@
  * allowEdit/allowRead/modifyAllRecords/object/viewAllRecords; customPermissions: enabled/name).
  */
 import { DATA_MODEL } from './data-model.js';
-import { allows, compareNames, fieldPermissionName, INTEGRATION_OBJECTS, integrationFieldGrants } from './integration-access.js';
+import { allows, compareNames, fieldPermissionName, INTEGRATION_OBJECTS, integrationFieldGrants, integrationUserPermissions } from './integration-access.js';
 
 /** The custom permission that makes the Closed Won Flow skip a user's changes (data loads). */
 export const BYPASS_AUTOMATION_PERMISSION = 'Stripe_Bridge_Bypass_Automation';
+/** The custom permission the command channel checks before it bills (src/commands/permissions.ts). */
+export const REQUEST_PAYMENT_PERMISSION = 'Stripe_Request_Payment';
 
 export interface FieldPermission {
   readonly field: string;
@@ -39,6 +41,8 @@ export interface PermissionSetSpec {
   readonly fieldPermissions: readonly FieldPermission[];
   readonly objectPermissions: readonly ObjectPermission[];
   readonly customPermissions: readonly string[];
+  /** System permissions, e.g. ViewSetup. */
+  readonly userPermissions: readonly string[];
 }
 
 function integration(): PermissionSetSpec {
@@ -63,6 +67,7 @@ function integration(): PermissionSetSpec {
     fieldPermissions: integrationFieldGrants().map((g) => ({ field: g.field, readable: true, editable: g.access === 'edit' })),
     objectPermissions: sortBy(objectPermissions, (p) => p.object),
     customPermissions: [],
+    userPermissions: integrationUserPermissions(),
   };
 }
 
@@ -91,6 +96,7 @@ function readOnly(): PermissionSetSpec {
       viewAllRecords: false,
     })),
     customPermissions: [],
+    userPermissions: [],
   };
 }
 
@@ -99,10 +105,22 @@ function sales(): PermissionSetSpec {
     name: 'Stripe_Bridge_Sales',
     label: 'Stripe Bridge Sales',
     description:
-      'For sales users who choose how a won Opportunity is paid: edit Stripe Payment Mode (invoice or payment link). Assign together with Stripe Bridge Read Only.',
+      'For sales users who bill through Stripe: may request payments (custom permission Stripe Request Payment, checked by the bridge), publish Stripe commands, choose the payment mode. Assign with Stripe Bridge Read Only.',
     fieldPermissions: [{ field: 'Opportunity.Stripe_Payment_Mode__c', readable: true, editable: true }],
-    objectPermissions: [],
-    customPermissions: [],
+    // Publishing a platform event needs Create on it (a Flow or Apex running as the user).
+    objectPermissions: [
+      {
+        object: 'Stripe_Command__e',
+        allowCreate: true,
+        allowDelete: false,
+        allowEdit: false,
+        allowRead: true,
+        modifyAllRecords: false,
+        viewAllRecords: false,
+      },
+    ],
+    customPermissions: [REQUEST_PAYMENT_PERMISSION],
+    userPermissions: [],
   };
 }
 
@@ -115,6 +133,7 @@ function bypassAutomation(): PermissionSetSpec {
     fieldPermissions: [],
     objectPermissions: [],
     customPermissions: [BYPASS_AUTOMATION_PERMISSION],
+    userPermissions: [],
   };
 }
 
@@ -162,6 +181,7 @@ export function renderPermissionSet(spec: PermissionSetSpec): string {
         ['viewAllRecords', p.viewAllRecords],
       ]),
     ),
+    ...spec.userPermissions.flatMap((name) => element('userPermissions', [['enabled', true], ['name', name]])),
     '</PermissionSet>',
   ];
   return `${lines.join('\n')}\n`;

@@ -124,7 +124,7 @@ describe('the outbound flow as the integration user', () => {
     const { records } = await recordsFor(undefined, multiCurrency);
     // Organization and the Opportunity describe, as the integration user sees them.
     expect(await records.orgProfile()).toMatchObject({ multiCurrency, corporateCurrency: 'usd' });
-    const opportunity = await records.read(opportunityId, { multiCurrency });
+    const opportunity = await records.read('Opportunity', opportunityId, { multiCurrency });
     expect(opportunity).toMatchObject({
       amount: 300,
       accountId,
@@ -138,7 +138,7 @@ describe('the outbound flow as the integration user', () => {
   it('writes the customer id, the invoice, the payment status and sync errors back', async () => {
     const { sf, records } = await recordsFor(undefined, false);
     await records.saveCustomerId(accountId, 'cus_test_acme');
-    await records.recordBilled(opportunityId, {
+    await records.recordBilled('Opportunity', opportunityId, {
       invoiceId: 'in_test_1',
       invoiceUrl: 'https://invoice.stripe.com/i/test',
       paymentLinkId: 'plink_test_1',
@@ -146,7 +146,7 @@ describe('the outbound flow as the integration user', () => {
       paymentStatus: 'Awaiting Payment',
       syncError: undefined,
     });
-    await records.recordSyncError(opportunityId, 'Stripe said no');
+    await records.recordSyncError('Opportunity', opportunityId, 'Stripe said no');
     expect(sf.records('Account')[0]?.Stripe_Customer_Id__c).toBe('cus_test_acme');
     expect(sf.records('Opportunity')[0]).toMatchObject({
       Stripe_Invoice_Id__c: 'in_test_1',
@@ -158,7 +158,7 @@ describe('the outbound flow as the integration user', () => {
 
   it('fails to read when the permission set lacks a standard field the query selects', async () => {
     const { records } = await recordsFor(withoutGrant(PACKAGE_XML, 'fieldPermissions', 'Opportunity.Amount'), false);
-    await expect(records.read(opportunityId, { multiCurrency: false })).rejects.toMatchObject({
+    await expect(records.read('Opportunity', opportunityId, { multiCurrency: false })).rejects.toMatchObject({
       code: 'SALESFORCE_INVALID_FIELD',
       message: expect.stringContaining("No such column 'Amount' on entity 'Opportunity'"),
     });
@@ -166,6 +166,6 @@ describe('the outbound flow as the integration user', () => {
 
   it('fails to write back when a field it writes is granted read only', async () => {
     const { records } = await recordsFor(readOnlyGrant(PACKAGE_XML, 'Opportunity.Stripe_Sync_Error__c'), false);
-    await expect(records.recordSyncError(opportunityId, 'x')).rejects.toMatchObject({ code: 'SALESFORCE_INVALID_FIELD_FOR_INSERT_UPDATE' });
+    await expect(records.recordSyncError('Opportunity', opportunityId, 'x')).rejects.toMatchObject({ code: 'SALESFORCE_INVALID_FIELD_FOR_INSERT_UPDATE' });
   });
 });

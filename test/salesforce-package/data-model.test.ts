@@ -64,7 +64,8 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
     if (missing.length > 0) problems.push(`picklist lacks ${missing.join(', ')}`);
     if (extra.length > 0) problems.push(`picklist has values the code never writes: ${extra.join(', ')}`);
   }
-  if (spec.type === 'boolean' && textOf(field, 'defaultValue') !== 'false') problems.push('checkbox must default to false');
+  // A formula checkbox (read-only) has no default.
+  if (spec.type === 'boolean' && spec.readOnly !== true && textOf(field, 'defaultValue') !== 'false') problems.push('checkbox must default to false');
   if (spec.type === 'reference') {
     if (textOf(field, 'referenceTo') !== spec.referenceTo) problems.push(`looks up ${textOf(field, 'referenceTo')}, not ${spec.referenceTo}`);
     // The code addresses the parent as `<Field>__r`, which Salesforce derives from the field name.
@@ -84,7 +85,7 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
 describe('data model coverage', () => {
   it('covers custom fields on every object the bridge touches', () => {
     expect(new Set(customFields.map(([object]) => object))).toEqual(
-      new Set(['Account', 'Opportunity', 'Order', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c']),
+      new Set(['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c']),
     );
   });
 
@@ -113,7 +114,7 @@ describe('data model coverage', () => {
 });
 
 describe('custom objects', () => {
-  it.each(customObjects)('%s is a reportable, searchable object with a text Name', (object) => {
+  it.each(customObjects)('%s is a reportable, searchable object with a text (or, for the log, auto-number) Name', (object) => {
     const definition = pkg.objects.get(object);
     expect(definition).toBeDefined();
     if (definition === undefined) return;
@@ -122,7 +123,8 @@ describe('custom objects', () => {
     expect(textOf(definition, 'enableReports')).toBe('true');
     expect(textOf(definition, 'enableSearch')).toBe('true');
     const nameField = childNamed(definition, 'nameField');
-    expect(nameField && textOf(nameField, 'type')).toBe('Text');
+    // A log entry is numbered (SSL-000123); the records mirrored from Stripe are named by the bridge.
+    expect(nameField && textOf(nameField, 'type')).toBe(object === 'Stripe_Sync_Log__c' ? 'AutoNumber' : 'Text');
     expect(textOf(definition, 'label')).toMatch(/^Stripe /);
   });
 

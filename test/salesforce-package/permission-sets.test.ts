@@ -19,7 +19,7 @@ import { childNamed, childrenNamed, textOf } from '../../src/local/standins/xml.
 import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
-const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'];
+const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c'];
 
 /** Every custom field of the package on a record object (platform event fields have no FLS). */
 const packageFields = [...pkg.fields]
@@ -159,7 +159,7 @@ describe('Stripe_Bridge_Integration', () => {
 
   it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and reads products', () => {
     expect(objects.get('Case')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false });
-    for (const object of ['Account', 'Opportunity', 'Order']) {
+    for (const object of ['Account', 'Opportunity', 'Order', 'Quote', 'Contract']) {
       expect(objects.get(object), object).toMatchObject({
         allowRead: true,
         allowCreate: false,
@@ -177,14 +177,16 @@ describe('Stripe_Bridge_Integration', () => {
     for (const p of fieldPermissions(set)) {
       const object = p.field.split('.')[0] ?? '';
       const parent = INTEGRATION_OBJECTS[object]?.grantedThrough;
-      const grantor = typeof parent === 'object' ? parent.parent : object;
+      const grantor = typeof parent === 'object' && 'parent' in parent ? parent.parent : object;
       expect(objects.get(grantor)?.allowRead, p.field).toBe(true);
       if (p.editable) expect(objects.get(grantor)?.allowEdit, p.field).toBe(true);
     }
   });
 
-  it('grants no user permissions (API Enabled comes with the integration user license and profile)', () => {
-    expect(childrenNamed(set, 'userPermissions')).toEqual([]);
+  it('grants View Setup and Configuration only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment (API Enabled comes with the integration user license and profile)', () => {
+    // CustomPermission, "Special Access Rules": View Setup and Configuration since Summer '20
+    // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_custompermission.htm).
+    expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([['ViewSetup', 'true']]);
     expect(childrenNamed(set, 'customPermissions')).toEqual([]);
   });
 });
@@ -207,10 +209,13 @@ describe('Stripe_Bridge_Read_Only', () => {
 });
 
 describe('Stripe_Bridge_Sales', () => {
-  it('lets sales choose the payment mode and nothing else', () => {
+  it('lets sales request payments, publish commands and choose the payment mode, and nothing else', () => {
     const set = permissionSet('Stripe_Bridge_Sales');
     expect(fieldPermissions(set)).toEqual([{ field: 'Opportunity.Stripe_Payment_Mode__c', readable: true, editable: true }]);
-    expect(objectPermissions(set)).toEqual([]);
+    expect(objectPermissions(set)).toEqual([
+      expect.objectContaining({ object: 'Stripe_Command__e', allowCreate: true, allowRead: true, allowEdit: false, allowDelete: false }),
+    ]);
+    expect(childrenNamed(set, 'customPermissions').map((p) => textOf(p, 'name'))).toEqual(['Stripe_Request_Payment']);
   });
 });
 

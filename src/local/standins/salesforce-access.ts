@@ -29,6 +29,8 @@ export interface UserAccess {
 interface Grants {
   readonly objects: ReadonlyMap<string, { readonly read: boolean; readonly edit: boolean }>;
   readonly fields: ReadonlyMap<string, { readonly read: boolean; readonly edit: boolean }>;
+  /** Enabled system permissions (ViewSetup…). */
+  readonly userPermissions: ReadonlySet<string>;
 }
 
 const flag = (element: XmlElement, name: string): boolean => textOf(element, name) === 'true';
@@ -60,6 +62,11 @@ export function readPermissionSet(xml: string): Grants {
   return {
     objects: new Map(objectPermissions(root).map((p) => [p.object, { read: p.allowRead, edit: p.allowEdit }])),
     fields: new Map(fieldPermissions(root).map((p) => [p.field, { read: p.readable, edit: p.editable }])),
+    userPermissions: new Set(
+      childrenNamed(root, 'userPermissions')
+        .filter((p) => flag(p, 'enabled'))
+        .map((p) => textOf(p, 'name') ?? ''),
+    ),
   };
 }
 
@@ -75,14 +82,15 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
   const objectGrant = (sobject: string): { read: boolean; edit: boolean } => {
     const derived = INTEGRATION_OBJECTS[sobject]?.grantedThrough;
     if (derived === 'every user') return { read: true, edit: false };
+    if (derived !== undefined && 'userPermission' in derived) return { read: grants.userPermissions.has(derived.userPermission), edit: false };
     if (derived !== undefined) return objectGrant(derived.parent);
     return grants.objects.get(sobject) ?? { read: false, edit: false };
   };
   const spec = (sobject: string, field: string): FieldSpec | undefined => DATA_MODEL[sobject]?.[field];
   const fieldGrant = (sobject: string, field: string): { read: boolean; edit: boolean } => {
     const object = objectGrant(sobject);
-    // Objects every user reads (Organization) are not in the catalogue and have no FLS of ours.
-    if (INTEGRATION_OBJECTS[sobject]?.grantedThrough === 'every user') return object;
+    // System objects (Organization, User, setup objects) are not in the catalogue and have no FLS of ours.
+    if (DATA_MODEL[sobject] === undefined && INTEGRATION_OBJECTS[sobject]?.grantedThrough !== undefined) return object;
     const fieldSpec = spec(sobject, field);
     if (fieldSpec === undefined || !object.read) return { read: false, edit: false };
     const name = fieldPermissionName(sobject, field, fieldSpec);
