@@ -26,6 +26,7 @@ export type FieldType =
   | 'email'
   | 'url'
   | 'double'
+  | 'integer'
   | 'currency'
   | 'boolean'
   | 'date'
@@ -58,10 +59,46 @@ export interface FieldSpec {
    * compound field, secured as that field (Account.BillingCity → BillingAddress).
    */
   readonly fls?: 'object' | { readonly compound: string };
+  /**
+   * A lookup that forbids deleting its target (deleteConstraint Restrict) instead of clearing
+   * itself. Salesforce then locks the target while a record pointing at it is saved, which
+   * serializes that save with the target's own saves (see the Case's lookups below).
+   */
+  readonly restrictDelete?: boolean;
 }
 
 export type FieldAccess = 'read' | 'edit';
 
+/**
+ * The precedence key (src/contracts/precedence.ts) a versioned record keeps, Number(18,0): the
+ * writer sets it with every write of the record's state, and a validation rule rejects a write
+ * whose key is lower than the record's.
+ */
+export const VERSION_FIELD = 'Stripe_Event_Order__c';
+
+export interface ValidationRuleSpec {
+  readonly fullName: string;
+  /** Where Salesforce reports the error: the record error's `fields` names it. */
+  readonly errorDisplayField: string;
+  readonly errorMessage: string;
+}
+
+/** On every versioned object: an older event's write is rejected, atomically under the row lock. */
+export const OLDER_EVENT_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Older_Event',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: a newer Stripe event already updated this record, so this older one is not applied.',
+};
+
+/** On Case: no Case for a failure whose payment or invoice already shows a newer state. */
+export const SUPERSEDED_FAILURE_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Superseded_Failure',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: the payment or invoice of this failure already shows a newer state, so no Case is opened.',
+};
+
+/** The Case Status the bridge sets when the money a Case was opened for arrived. */
+export const CLOSED_CASE_STATUS = 'Closed';
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
@@ -87,6 +124,7 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+const eventOrder: FieldSpec = { type: 'integer' };
 /** Stripe's hosted Checkout URLs run past 255 characters (the URL field's maximum). */
 const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
 /** The Name field of a custom object: required, so secured by object access only. */
@@ -158,6 +196,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     CloseDate: required({ type: 'date' }),
     Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
     ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   OpportunityLineItem: {
     Id: id,
@@ -182,19 +221,35 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     TotalAmount: { type: 'currency', readOnly: true },
     CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   Case: {
     Id: id,
     Subject: edit(text),
     Description: edit({ type: 'textarea', length: 32000 }),
-    // Status is required (its default applies); Origin and Priority are left to the org.
-    Status: required({ type: 'picklist' }),
+    // Status is required: new Cases get the org's default; the bridge closes a Case once paid.
+    Status: edit(required({ type: 'picklist' })),
     Origin: { type: 'picklist' },
     Priority: { type: 'picklist' },
     AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
     Opportunity__c: edit(opportunity),
     Stripe_Event_Id__c: edit(stripeId),
     Stripe_Object_Id__c: edit(text),
+    // The failing record, through lookups that lock it while the Case is saved: a Case and a
+    // newer write of that record are serialized, so the Case rule sees the newest state.
+    Stripe_Payment__c: edit({ type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true }),
+    Stripe_Invoice__c: edit({ type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true }),
+    Stripe_Event_Order__c: edit(eventOrder),
+    // Derived from Status; no field-level security.
+    IsClosed: read(required({ type: 'boolean', readOnly: true })),
+  },
+  // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
+  // Its access follows the Case; its fields have no field-level security of their own.
+  CaseComment: {
+    Id: id,
+    ParentId: edit(required({ type: 'reference', referenceTo: 'Case', relationshipName: 'Parent' })),
+    CommentBody: edit(required({ type: 'textarea', length: 4000 })),
+    IsPublished: edit(required({ type: 'boolean' })),
   },
   Stripe_Payment__c: ownedByBridge({
     Id: id,
@@ -216,6 +271,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Checkout_Session_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   }),
   Stripe_Invoice__c: ownedByBridge({
     Id: id,
@@ -237,6 +293,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Subscription_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   }),
   Stripe_Subscription__c: ownedByBridge({
     Id: id,
@@ -251,6 +308,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   }),
   OrderItem: productLine('OrderId', 'Order'),
   Product2: {

@@ -40,6 +40,8 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   QuoteLineItem: { access: 'read', grantedThrough: { parent: 'Quote' } },
   Contract: { access: 'edit', viewAll: true },
   Case: { access: 'create' },
+  // The bridge comments on the Cases it opened; comments follow their Case.
+  CaseComment: { access: 'create', grantedThrough: { parent: 'Case' } },
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },

@@ -143,7 +143,7 @@ describe('the outbound flow as the integration user', () => {
       invoiceUrl: 'https://invoice.stripe.com/i/test',
       paymentLinkId: 'plink_test_1',
       paymentLinkUrl: 'https://buy.stripe.com/test',
-      paymentStatus: 'Awaiting Payment',
+      paymentStatus: { status: 'Awaiting Payment', version: 1 },
       syncError: undefined,
     });
     await records.recordSyncError('Opportunity', opportunityId, 'Stripe said no');
