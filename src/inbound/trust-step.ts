@@ -30,6 +30,19 @@ export function batchedBillings(store: Pick<BillingStore, 'getMany'>): LoadBilli
   return coalescingLoader((keys) => store.getMany(keys));
 }
 
+/** A PaymentIntent's origin never changes: remembered for the life of the execution environment. */
+export function cachedLookup(lookup: (id: string) => Promise<string | null>, capacity = 1000): (id: string) => Promise<string | null> {
+  const known = new Map<string, string | null>();
+  return async (id) => {
+    const cached = known.get(id);
+    if (cached !== undefined) return cached;
+    const found = await lookup(id);
+    if (known.size >= capacity) known.delete(known.keys().next().value as string);
+    known.set(id, found);
+    return found;
+  };
+}
+
 export function withTrust(
   ports: Pick<ConsumerPorts, 'expand' | 'interpret'>,
   deps: TrustStepDeps,
