@@ -23,6 +23,11 @@ export interface TrustStepDeps {
    */
   readonly paymentLinkOfIntent: ((paymentIntentId: string) => Promise<string | null>) | undefined;
   readonly logger: Logger;
+  /**
+   * How loud a record the event was not believed for is logged: `warn` live (someone may be
+   * forging metadata), `debug` for a backfill of history (the records say it already).
+   */
+  readonly noteLevel?: 'warn' | 'debug';
 }
 
 /** The billing records of a DynamoDB store, read per batch. */
@@ -73,7 +78,7 @@ export function withTrust(
         : undefined;
     const { result, notes } = applyTrust(interpreted.result, { facts, billings, paymentLinkOfIntent });
     for (const note of notes.filter((n) => n.verdict !== 'ours')) {
-      deps.logger.warn(
+      deps.logger[deps.noteLevel ?? 'warn'](
         { eventId: interpreted.envelope.id, eventType: interpreted.envelope.type, sobject: note.sobject, recordId: note.recordId, verdict: note.verdict, stripeObjectId: facts.objectId },
         note.verdict === 'foreign' ? 'payment not believed for a record it is not the bill of' : note.verdict === 'short' ? 'bill paid short' : 'event of an earlier, released bill ignored',
       );

@@ -43,6 +43,7 @@ export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { re
       loadBillings: batchedBillings(new BillingStore(deps.dynamo, { tableName: deps.tableName, now: deps.now })),
       paymentLinkOfIntent: cachedLookup((id) => deps.stripe('checkout.sessions.list', (stripe) => paymentLinkOfIntent(stripe, id))),
       logger: deps.logger,
+      noteLevel: 'debug',
     },
   );
   const interpret = trusted.interpret;
