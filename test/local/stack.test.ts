@@ -266,6 +266,25 @@ describe('send-event', () => {
 });
 
 describe('a bad variable', () => {
+  it('reports every configuration error at once, PORT and key shapes included, and never starts against Stripe with a made-up key', async () => {
+    const start = startLocalStack({
+      env: { PORT: 'eighty', STRIPE_SECRET_KEY: 'foo', STRIPE_WEBHOOK_SECRET: 'whsec_', SALESFORCE_API_VERSION: '50.0', LOCAL_CONSUMER_CONCURRENCY: '0' },
+      logDestination: new LogCapture(),
+    });
+    const error = (await start.catch((err: unknown) => err)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.variables).toEqual(
+      expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SALESFORCE_API_VERSION', 'LOCAL_CONSUMER_CONCURRENCY']),
+    );
+    expect(error.message).toMatch(/STRIPE_SECRET_KEY: must be a Stripe secret or restricted key/);
+    expect(error.message).toMatch(/STRIPE_WEBHOOK_SECRET: a bare whsec_ is not a secret/);
+  });
+
+  it('refuses a webhook secret shorter than the ones Stripe hands out', async () => {
+    const start = startLocalStack({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_test_fake_short' }, port: 0, logDestination: new LogCapture() });
+    await expect(start).rejects.toThrow(/STRIPE_WEBHOOK_SECRET: shorter than Stripe's signing secrets/);
+  });
+
   it('fails the start with a ConfigError naming it', async () => {
     const start = startLocalStack({ env: { SALESFORCE_API_VERSION: '50.0' }, port: 0, logDestination: new LogCapture() });
     await expect(start).rejects.toBeInstanceOf(ConfigError);
