@@ -39,6 +39,8 @@ export interface LocalApi {
    * rule, say), so a newcomer can watch an event fail, land in the DLQ and be replayed.
    */
   rejectNextWrite(request: unknown): JsonReply;
+  /** Plays a story (stories.ts) against the embedded services and answers what happened. */
+  story(name: string): Promise<JsonReply>;
   /** The page's replay button: the CLI's selective replay of one DLQ entry; answers where to go next. */
   replay(queue: string, eventId: string): Promise<{ readonly location: string }>;
   health(): unknown;
@@ -144,6 +146,13 @@ export function createRequestListener(api: LocalApi, logger: Logger, options: { 
         return;
       }
       const reply = api.rejectNextWrite(request);
+      sendJson(res, reply.status, reply.body);
+      return;
+    }
+    if (path.startsWith('/stories/')) {
+      if (!only('POST')) return;
+      await readBody(req);
+      const reply = await api.story(decodeURIComponent(path.slice('/stories/'.length)));
       sendJson(res, reply.status, reply.body);
       return;
     }

@@ -3,8 +3,9 @@
  * ids the sample events carry in their metadata, and the Stripe customer they name.
  */
 import type { SalesforceStandIn } from './standins/salesforce-standin.js';
+import type Stripe from 'stripe';
 import type { StripeStandIn } from './standins/stripe-standin.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
+import { sampleEvent, SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
 
 export interface SeededSalesforce {
   readonly accountId: string;
@@ -82,7 +83,12 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
 }
 
-/** The customer the sample events and the sample Account name. */
+/**
+ * The objects the sample events name: the customer, and the sample payment's charge (a dispute
+ * names only its charge; the consumer reads it to find the Opportunity, as from Stripe's API).
+ */
 export function seedStripe(stripe: StripeStandIn): void {
   stripe.seedCustomer({ id: SAMPLE_CUSTOMER_ID, name: 'Sample Customer Ltd', email: 'billing@example.com' });
+  const charge = sampleEvent('charge.refunded', { amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
+  stripe.registerCharge(charge);
 }

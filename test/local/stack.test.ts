@@ -101,6 +101,15 @@ describe('the local stack with no configuration', () => {
     });
   });
 
+  it("serves the hosted invoice page it handed out (no API key, as Stripe's)", async () => {
+    const invoiceUrl = String(opportunity()?.Stripe_Invoice_Url__c);
+    const page = await fetch(invoiceUrl);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(String(stack.stripe?.invoices()[0]?.number));
+    expect(html).toContain('49.99 USD');
+  });
+
   it('answers 400 to a platform event that is not a payment request and dead-letters it', async () => {
     const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
     expect(response.status).toBe(400);
@@ -129,6 +138,15 @@ describe('the local stack with no configuration', () => {
 
     const followed = await fetch(`${stack.url}/events/${event.id}`);
     expect(await followed.json()).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'applied' });
+  });
+
+  it("knows the sample payment's charge, so a dispute on it reaches the Opportunity", async () => {
+    const event = sampleEvent('charge.dispute.created', { created: nowSeconds() + 1, id: 'evt_local_test_dispute01' });
+    const { payload, signature } = signed(event);
+    expect((await postWebhook(payload, signature)).status).toBe(200);
+    await stack.idle();
+    expect(stack.activity.get(event.id)?.status).toBe('applied');
+    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Disputed');
   });
 
   it('rejects a bad signature with 400 and queues nothing', async () => {
@@ -235,6 +253,41 @@ describe('the local stack with no configuration', () => {
       expect(id).toBeDefined();
       await stack.idle();
       expect(stack.activity.get(id as string)?.status).toBe('applied');
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('send-event against the running stack', () => {
+  const run = async (argv: string[], directory: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runSendEvent(argv, { env: {}, out: (t) => out.push(t), err: (t) => err.push(t), stateDirectory: directory });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+
+  it('finds the stack on its own port through its state file, plays a story and says what happened', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'local-stack-test-'));
+    try {
+      await writeStateFile(stateFilePath(stack.port, directory), { url: stack.url, port: stack.port, webhookSecret: stack.webhookSecret, pid: process.pid });
+      // No --url and no PORT: the state file of the one running stack says where it is.
+      const story = await run(['story', 'refund'], directory);
+      expect(story.err).toBe('');
+      expect(story.code).toBe(0);
+      expect(story.out).toContain('ok   Opportunity payment status is Refunded');
+      expect(story.out).toContain('The story ended as promised.');
+
+      const typo = await run(['payment_intent.suceeded'], directory);
+      expect(typo.code).toBe(2);
+      expect(typo.err).toContain('Did you mean payment_intent.succeeded?');
+      expect((await run(['story', 'refunds'], directory)).err).toContain('Did you mean refund?');
+      expect((await run(['invoice-paid'], directory)).err).toContain('Did you mean `story invoice-paid`?');
+
+      // A platform event that fails: exit 1, and no "see it written back".
+      const failed = await run(['closed-won', '--opportunity', '006Ab00000Missing1'], directory);
+      expect(failed.out).not.toContain('written back');
+      expect(failed.code).toBe(1);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
