@@ -4,6 +4,7 @@
  * outbound → Stripe) and the operations around them. Outputs use the names the ops CLI reads.
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUT } from '../src/stack-outputs.js';
@@ -13,6 +14,7 @@ import { InboundPipeline } from './constructs/inbound-pipeline.js';
 import { Ingress } from './constructs/ingress.js';
 import { Operations } from './constructs/operations.js';
 import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
+import { Reconciler } from './constructs/reconciler.js';
 import { BridgeSecrets } from './constructs/secrets.js';
 
 export interface BridgeStackProps extends StackProps {
@@ -26,6 +28,8 @@ export class BridgeStack extends Stack {
   public readonly ingress: Ingress;
   public readonly outbound: OutboundFlow;
   public readonly operations: Operations;
+  /** Absent with `-c reconcileSchedule=off`. */
+  public readonly reconciler?: Reconciler;
 
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
@@ -93,6 +97,21 @@ export class BridgeStack extends Stack {
       outbound: this.outbound,
       alarmEmail: s.alarmEmail,
     });
+
+    if (s.reconcileSchedule !== 'off') {
+      this.reconciler = new Reconciler(this, 'Reconciler', {
+        stage: s.stage,
+        dedup: this.dedup,
+        inboundQueue: this.inbound.queue,
+        stripeApiKey: this.secrets.stripeApiKey,
+        schedule: s.reconcileSchedule,
+        settleSeconds: s.reconcileSettleSeconds,
+        logLevel: s.logLevel,
+        logRetention,
+      });
+      const topic = this.operations.alarmTopic;
+      this.reconciler.attach({ alarmAction: topic === undefined ? undefined : new SnsAction(topic), dashboard: this.operations.dashboard });
+    }
 
     this.addOutputs(eventSourceName);
   }

@@ -15,6 +15,7 @@ export const BRIDGE_ENTRIES = {
   ingress: 'src/handlers/ingress.ts',
   consumer: 'src/handlers/consumer.ts',
   outbound: 'src/handlers/outbound.ts',
+  reconciler: 'src/handlers/reconciler.ts',
 } as const;
 
 export type BridgeEntryName = keyof typeof BRIDGE_ENTRIES;

@@ -81,6 +81,17 @@ const contextSchema = z
     retryHorizonHours: intIn(1, 72, DEFAULT_RETRY_POLICY.horizonSeconds / 3600),
     /** The longest backoff between two attempts (SQS allows 12 hours). */
     retryMaxDelaySeconds: intIn(60, 43_200, DEFAULT_RETRY_POLICY.maxDelaySeconds),
+    /** EventBridge Scheduler expression for the Events API catch-up, or `off`. */
+    reconcileSchedule: z
+      .string()
+      .trim()
+      .regex(
+        /^(?:off|rate\(\d+ (?:minute|minutes|hour|hours|day|days)\)|cron\(.+\))$/,
+        'must be off, rate(<n> minutes|hours|days) or cron(<6 fields>)',
+      )
+      .default('rate(15 minutes)'),
+    /** Events younger than this are left to the webhook. */
+    reconcileSettleSeconds: intIn(60, 86_400, 600),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,

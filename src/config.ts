@@ -245,7 +245,7 @@ function parse<T extends z.ZodMiniType>(
   );
 }
 
-function salesforceSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): SalesforceSettings {
+function salesforceSettings(v: Pick<z.output<typeof consumerSchema>, keyof typeof salesforceShape>): SalesforceSettings {
   return {
     loginUrl: v.SALESFORCE_LOGIN_URL,
     apiVersion: v.SALESFORCE_API_VERSION,
@@ -262,11 +262,11 @@ function salesforceSettings(v: z.output<typeof consumerSchema> | z.output<typeof
   };
 }
 
-function stripeSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): StripeApiSettings {
+function stripeSettings(v: Pick<z.output<typeof consumerSchema>, keyof typeof stripeApiShape>): StripeApiSettings {
   return { secretKey: v.STRIPE_SECRET_KEY, secretKeyArn: v.STRIPE_SECRET_KEY_ARN, apiUrl: v.STRIPE_API_URL };
 }
 
-function dedupSettings(v: z.output<typeof consumerSchema> | z.output<typeof outboundSchema>): DedupSettings {
+function dedupSettings(v: Pick<z.output<typeof consumerSchema>, keyof typeof dedupShape>): DedupSettings {
   return { tableName: v.DEDUP_TABLE_NAME, leaseSeconds: v.EVENT_LEASE_SECONDS, ttlDays: v.DEDUP_TTL_DAYS };
 }
 
@@ -341,5 +341,66 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     stripe: stripeSettings(v),
     daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
+  };
+}
+
+// ---- Reconciler (scheduled catch-up from Stripe's Events API, dead-letter log, relay check) ----
+
+const reconcilerSchema = z.object({
+  LOG_LEVEL: logLevel,
+  ...dedupShape,
+  ...salesforceShape,
+  ...stripeApiShape,
+  INBOUND_QUEUE_URL: z.url(),
+  INBOUND_DLQ_URL: optionalUrl(),
+  SQS_MAX_MESSAGE_BYTES: positiveInt(256 * 1024),
+  STRIPE_HANDLED_EVENT_TYPES: csv,
+  /** Events younger than this are left to the webhook. */
+  RECONCILE_SETTLE_SECONDS: positiveInt(600),
+  /** How far back the first run looks; Stripe keeps events 30 days. */
+  RECONCILE_INITIAL_LOOKBACK_HOURS: z._default(
+    z.pipe(z.coerce.number(), z.int().check(z.positive(), z.refine((h) => h <= 720, 'must be at most 720 (30 days)'))),
+    24,
+  ),
+  /** List calls per type group and run. */
+  RECONCILE_MAX_PAGES: positiveInt(50),
+});
+
+function reconcilerRules(env: Env): Array<[string, string]> {
+  const issues = ingressRules({ ...env, STRIPE_WEBHOOK_SECRET: 'whsec_not_used' }).filter(([name]) => name === 'STRIPE_HANDLED_EVENT_TYPES');
+  if ((env['STRIPE_SECRET_KEY'] ?? '').trim() === '' && (env['STRIPE_SECRET_KEY_ARN'] ?? '').trim() === '') {
+    issues.push(['STRIPE_SECRET_KEY', 'set STRIPE_SECRET_KEY or STRIPE_SECRET_KEY_ARN (a restricted key that reads events is enough)']);
+  }
+  return issues;
+}
+
+export interface ReconcilerConfig {
+  readonly logLevel: string;
+  readonly dedup: DedupSettings;
+  readonly salesforce: SalesforceSettings;
+  readonly stripe: StripeApiSettings;
+  readonly queueUrl: string;
+  readonly dlqUrl: string | undefined;
+  readonly maxMessageBytes: number;
+  readonly handledEventTypes: ReadonlySet<string>;
+  readonly settleSeconds: number;
+  readonly initialLookbackSeconds: number;
+  readonly maxPages: number;
+}
+
+export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
+  const v = parse(reconcilerSchema, env, 'reconciler', reconcilerRules);
+  return {
+    logLevel: v.LOG_LEVEL,
+    dedup: dedupSettings(v),
+    salesforce: salesforceSettings(v),
+    stripe: stripeSettings(v),
+    queueUrl: v.INBOUND_QUEUE_URL,
+    dlqUrl: v.INBOUND_DLQ_URL,
+    maxMessageBytes: v.SQS_MAX_MESSAGE_BYTES,
+    handledEventTypes: new Set(v.STRIPE_HANDLED_EVENT_TYPES.length > 0 ? v.STRIPE_HANDLED_EVENT_TYPES : HANDLED_EVENT_TYPES),
+    settleSeconds: v.RECONCILE_SETTLE_SECONDS,
+    initialLookbackSeconds: v.RECONCILE_INITIAL_LOOKBACK_HOURS * 3_600,
+    maxPages: v.RECONCILE_MAX_PAGES,
   };
 }

@@ -15,7 +15,6 @@ import { createSalesforceSession, type SalesforceSession } from '../salesforce/s
 import { SalesforceWriter } from '../salesforce/writer.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { classifyStripeError, createStripeClient } from '../stripe/client.js';
-import { STRIPE_API_VERSION } from '../stripe/event-schemas.js';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
 import { outageOf } from '../resilience/outage.js';
@@ -82,7 +81,6 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,
-    pinnedApiVersion: STRIPE_API_VERSION,
   };
   const changeVisibility =
     deps.changeVisibility ?? (deps.sqs !== undefined && config.queueUrl !== undefined ? sqsChangeVisibility(deps.sqs, config.queueUrl, logger) : undefined);

@@ -85,6 +85,4 @@ export interface ConsumerPorts {
   readonly maxReceiveCount: number;
   /** Retry with backoff until the horizon, or dead-letter (src/resilience/retry-schedule.ts). */
   readonly retry: RetryPort;
-  /** The Stripe API version the schemas are written for. */
-  readonly pinnedApiVersion: string;
 }

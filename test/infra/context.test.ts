@@ -121,3 +121,15 @@ describe('bridge settings from CDK context', () => {
     expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
+
+describe('reconciler settings from CDK context', () => {
+  it('runs every 15 minutes by default, can be rescheduled or turned off', () => {
+    expect(read({})).toMatchObject({ reconcileSchedule: 'rate(15 minutes)', reconcileSettleSeconds: 600 });
+    expect(read({ reconcileSchedule: 'rate(1 hour)', reconcileSettleSeconds: '900' })).toMatchObject({
+      reconcileSchedule: 'rate(1 hour)',
+      reconcileSettleSeconds: 900,
+    });
+    expect(read({ reconcileSchedule: 'off' }).reconcileSchedule).toBe('off');
+    expect(() => read({ reconcileSchedule: 'every 15 minutes' })).toThrow(/reconcileSchedule: must be off, rate/);
+  });
+});

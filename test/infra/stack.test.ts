@@ -115,7 +115,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   describe('functions', () => {
     it('run Node.js 24 on arm64 with X-Ray, source maps and their own log group', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
-      expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn].sort());
+      const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
+      expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn].sort());
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -130,7 +131,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
 
     it('set a retention on every log group', () => {
       const groups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
-      expect(groups).toHaveLength(4); // three functions and the API access log
+      expect(groups).toHaveLength(5); // four functions and the API access log
       for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
     });
 
@@ -351,7 +352,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   describe('operations', () => {
     it('alarms on both DLQs, the inbound backlog age, function errors and ingress 5xx', () => {
       const alarms = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-      expect(alarms).toHaveLength(6);
+      // Six here, three of the reconciler (test/infra/reconciler.test.ts).
+      expect(alarms).toHaveLength(6 + synth.stack.reconciler!.alarms.length);
       const on = (metric: string, dimension: unknown) =>
         alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)));
       for (const dlq of [ids.dlq, ids.outboundDlq]) {
@@ -521,7 +523,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
       },
     });
     const alarms = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6);
+    expect(alarms).toHaveLength(6 + synth.stack.reconciler!.alarms.length);
     for (const [, alarm] of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);

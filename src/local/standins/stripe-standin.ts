@@ -10,6 +10,13 @@
  * there is an includable payments property", List all payments for an invoice,
  * docs.stripe.com/api/invoice-payment/list): GET /v1/invoices/:id shows it with `expand[]=payments`. Lists page like Stripe's
  * (`limit`, `starting_after`, newest first, `{ object: 'list', data, has_more, url }`).
+ *
+ * The event log and the object lists the reconciler, backfill and drift report read (see
+ * stripe-standin-lists.ts): GET /v1/events with `created` ranges, `type`/`types[]` (at most 20)
+ * and `starting_after`/`ending_before` cursors, 30 days back; GET lists of customers, products,
+ * invoices, subscriptions, payment_intents, charges, refunds and disputes with `created` ranges and
+ * `expand[]=data.…`. Restricted keys (`rk_test_…`) carry per-resource read/write permissions and
+ * are refused with Stripe's 403 otherwise.
  * Idempotency as Stripe does it: the same key with the same params replays the stored answer
  * (`Idempotent-Replayed: true`); the same key with other params is a 400 `idempotency_error`;
  * `expireIdempotencyKeys()` plays Stripe's 24-hour expiry.
@@ -20,6 +27,7 @@ import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { invoicePage, paymentLinkPage } from './hosted-pages.js';
+import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
 
 type Json = Record<string, any>;
 
@@ -64,8 +72,15 @@ export interface StripeStandIn {
   ): void;
   /** Forgets every stored idempotency key, as Stripe does 24 hours after a key's first use. */
   expireIdempotencyKeys(): void;
-  /** Makes GET /v1/events/:id answer with this event. */
+  /** Makes GET /v1/events/:id answer with this event and adds it to the event log (GET /v1/events). */
   registerEvent(event: Stripe.Event): void;
+  /** Objects the list endpoints serve (seeded by tests) and the event log. */
+  readonly lists: ObjectLists;
+  /**
+   * A restricted key (`rk_test_…`) with these permissions, e.g. `{ event: 'read' }`: a request
+   * needing another one is refused with 403 as Stripe does (write implies read).
+   */
+  restrictedKey(permissions: Readonly<Record<string, Permission>>): string;
   /** Makes GET /v1/charges/:id answer with this charge (the consumer expands disputed charges). */
   registerCharge(charge: Stripe.Charge): void;
   /** Marks an open invoice paid and returns the `invoice.paid` event Stripe would send (registered). */
@@ -139,6 +154,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const paymentLinks = new Map<string, Json>();
   const events = new Map<string, Stripe.Event>();
   const charges = new Map<string, Stripe.Charge>();
+  const restrictedKeys = new Map<string, Readonly<Record<string, Permission>>>();
   const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
   const injected: Array<{
     status: number;
@@ -388,6 +404,19 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     return link;
   };
 
+  const lists = createObjectLists({
+    customers,
+    invoices,
+    charges,
+    events,
+    url: () => url,
+    invalid,
+    notFound: (kind, key) => {
+      throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    },
+    now,
+  });
+
   const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts[0] !== 'v1') throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
@@ -404,16 +433,13 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
     }
     if (method === 'GET') {
+      const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
+      if (listed !== undefined) return ok(listed);
       if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
       if (resource === 'invoices' && objectId !== undefined && action === undefined) {
         const { payments, ...invoice } = requireFound(invoices, objectId, 'invoice');
         const expand = [...query.entries()].filter(([name]) => name === 'expand' || name.startsWith('expand[')).map(([, value]) => value);
         return ok(expand.includes('payments') ? { ...invoice, payments: payments ?? { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${objectId}` } } : invoice);
-      }
-      if (resource === 'invoices' && objectId === undefined) {
-        const customer = query.get('customer');
-        const status = query.get('status');
-        return ok(page('/v1/invoices', [...invoices.values()].filter((i) => (customer === null || i.customer === customer) && (status === null || i.status === status)), query));
       }
       if (resource === 'invoiceitems' && objectId === undefined) {
         const invoice = query.get('invoice');
@@ -478,10 +504,29 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       return;
     }
     const auth = req.headers.authorization ?? '';
-    if (!/^Bearer sk_test_\S+$/.test(auth)) {
+    const restricted = /^Bearer (rk_test_\S+)$/.exec(auth)?.[1];
+    if (!/^Bearer sk_test_\S+$/.test(auth) && (restricted === undefined || !restrictedKeys.has(restricted))) {
       record(401);
       send(res, 401, errorBody({ type: 'invalid_request_error', message: 'Invalid API Key provided.' }));
       return;
+    }
+    if (restricted !== undefined) {
+      // Restricted keys: GET needs read, POST/DELETE write; write implies read (docs.stripe.com/keys).
+      const needed = requiredPermission(method, path);
+      const granted = restrictedKeys.get(restricted) ?? {};
+      const level = needed === undefined ? undefined : granted[needed.resource];
+      if (needed !== undefined && level !== 'write' && !(needed.access === 'read' && level === 'read')) {
+        record(403);
+        send(
+          res,
+          403,
+          errorBody({
+            type: 'invalid_request_error',
+            message: `The provided key '${restricted.slice(0, 8)}***' does not have the required permissions for this endpoint on account 'acct_standin'. Having the 'rak_${needed.resource}_${needed.access}' permission would allow this request to continue.`,
+          }),
+        );
+        return;
+      }
     }
     const failureAt = injected.findIndex(
       (f) => (f.path === undefined || f.path.test(path)) && (f.idempotencyKey === undefined || (idempotencyKey !== undefined && f.idempotencyKey.test(idempotencyKey))),
@@ -590,6 +635,13 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     },
     registerEvent(event) {
       events.set(event.id, structuredClone(event));
+      lists.logEvent(event);
+    },
+    lists,
+    restrictedKey(permissions) {
+      const key = `rk_test_${randomBytes(12).toString('hex')}`;
+      restrictedKeys.set(key, { ...permissions });
+      return key;
     },
     registerCharge(charge) {
       charges.set(charge.id, structuredClone(charge));
@@ -614,6 +666,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         data: { object: structuredClone(invoice) },
       } as unknown as Stripe.Event;
       events.set(event.id, event);
+      lists.logEvent(event);
       return structuredClone(event);
     },
     close() {

@@ -1,0 +1,172 @@
+/**
+ * The scheduled reconciler: an EventBridge Scheduler schedule invokes a function that reads
+ * Stripe's Events API since its checkpoint and enqueues, into the inbound queue, every handled
+ * event the dedup table does not know. One invocation at a time (reserved concurrency 1), so two
+ * runs never read the same page. Metrics come from its one log line per run: events recovered
+ * (an alarm when webhooks keep failing) and the checkpoint's lag.
+ */
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import {
+  Alarm,
+  ComparisonOperator,
+  GraphWidget,
+  TreatMissingData,
+  type Dashboard,
+  type IAlarmAction,
+  type Metric,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
+import { FilterPattern, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
+import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { BRIDGE_ENTRIES } from '../bundling.js';
+import { BridgeFunction } from './bridge-function.js';
+import type { DedupTable } from './dedup-table.js';
+
+export const RECONCILER_TIMEOUT = Duration.minutes(5);
+
+/** What the function does with the dedup table: read claims and markers, keep its checkpoint. */
+export const RECONCILER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+
+/** A run that recovered events in this many of the last evaluation periods raises the alarm. */
+const RECOVERED_PERIODS_TO_ALARM = 2;
+const ALARM_PERIOD = Duration.minutes(30);
+/** The checkpoint may trail by the settle delay and a missed run or two; beyond this it is stuck. */
+const MAX_LAG = Duration.hours(2);
+
+export interface ReconcilerProps {
+  readonly stage: string;
+  readonly dedup: DedupTable;
+  readonly inboundQueue: IQueue;
+  readonly stripeApiKey: ISecret;
+  /** `rate(15 minutes)`, `cron(…)`: an EventBridge Scheduler expression. */
+  readonly schedule: string;
+  readonly settleSeconds: number;
+  readonly logLevel: string;
+  readonly logRetention: RetentionDays;
+}
+
+export class Reconciler extends Construct {
+  public readonly handler: BridgeFunction;
+  public readonly schedule: Schedule;
+  public readonly alarms: Alarm[] = [];
+  public readonly eventsRecovered: Metric;
+  public readonly checkpointLag: Metric;
+
+  constructor(scope: Construct, id: string, props: ReconcilerProps) {
+    super(scope, id);
+
+    this.handler = new BridgeFunction(this, 'Handler', {
+      entry: BRIDGE_ENTRIES.reconciler,
+      description: 'Enqueues Stripe events the webhook did not deliver (Stripe Events API catch-up)',
+      timeout: RECONCILER_TIMEOUT,
+      memorySize: 256,
+      logRetention: props.logRetention,
+      // One run at a time: overlapping runs would read (and enqueue) the same pages.
+      reservedConcurrentExecutions: 1,
+      environment: {
+        LOG_LEVEL: props.logLevel,
+        DEDUP_TABLE_NAME: props.dedup.table.tableName,
+        INBOUND_QUEUE_URL: props.inboundQueue.queueUrl,
+        STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
+        RECONCILE_SETTLE_SECONDS: String(props.settleSeconds),
+      },
+    });
+    props.dedup.table.grant(this.handler.function, ...RECONCILER_TABLE_ACTIONS);
+    props.inboundQueue.grantSendMessages(this.handler.function);
+    props.stripeApiKey.grantRead(this.handler.function);
+
+    // Its own role (not the stack-wide one CDK would share) so that its one finding is acknowledged here.
+    const scheduleRole = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'EventBridge Scheduler invokes the reconciler',
+    });
+    const functionId = Stack.of(this).getLogicalId(this.handler.function.node.defaultChild as CfnFunction);
+    Validations.of(scheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
+      reason: 'lambda:InvokeFunction on the reconciler function and its versions (`<arn>:*`), as grantInvoke writes it; nothing else.',
+    });
+    this.schedule = new Schedule(this, 'Schedule', {
+      description: 'Runs the Stripe Events API catch-up',
+      schedule: ScheduleExpression.expression(props.schedule),
+      target: new LambdaInvoke(this.handler.function, {
+        role: scheduleRole,
+        input: ScheduleTargetInput.fromObject({ task: 'reconcile' }),
+        // A missed run is made up by the next one: the checkpoint remembers where to resume.
+        retryAttempts: 0,
+      }),
+    });
+
+    const logGroup = this.handler.logGroup;
+    const runs = FilterPattern.stringValue('$.outcome', '=', 'reconciled');
+    this.eventsRecovered = new MetricFilter(this, 'EventsRecoveredFilter', {
+      logGroup,
+      metricNamespace: 'StripeSalesforceBridge',
+      metricName: `EventsRecovered-${props.stage}`,
+      filterPattern: runs,
+      metricValue: '$.eventsRecovered',
+    }).metric({ statistic: 'Sum', period: ALARM_PERIOD, label: 'Events recovered by the reconciler' });
+    this.checkpointLag = new MetricFilter(this, 'CheckpointLagFilter', {
+      logGroup,
+      metricNamespace: 'StripeSalesforceBridge',
+      metricName: `ReconcilerCheckpointLag-${props.stage}`,
+      filterPattern: runs,
+      metricValue: '$.checkpointLagSeconds',
+    }).metric({ statistic: 'Maximum', period: ALARM_PERIOD, label: 'Reconciler checkpoint lag (s)' });
+
+    this.alarm(
+      'EventsRecoveredAlarm',
+      'The reconciler keeps finding Stripe events the webhook did not deliver: check the endpoint in the Stripe Dashboard (disabled? failing deliveries?) and the Ingress5xx alarm',
+      this.eventsRecovered,
+      0,
+      { evaluationPeriods: RECOVERED_PERIODS_TO_ALARM },
+    );
+    this.alarm(
+      'CheckpointLagAlarm',
+      `The reconciler has not read Stripe's event log to its end for more than ${MAX_LAG.toHours()} hours: its runs fail or cannot keep up (see its logs)`,
+      this.checkpointLag,
+      MAX_LAG.toSeconds(),
+    );
+    this.alarm(
+      'ErrorsAlarm',
+      'Reconciler runs failed twice in a row (Stripe or DynamoDB unavailable, or a bad key): the next run resumes from the checkpoint',
+      this.handler.function.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
+      0,
+      { evaluationPeriods: 2 },
+    );
+  }
+
+  /** Sends the alarms to the operators' topic (when there is one) and adds a dashboard row. */
+  attach(operations: { readonly alarmAction?: IAlarmAction | undefined; readonly dashboard: Dashboard }): void {
+    if (operations.alarmAction !== undefined) {
+      for (const alarm of this.alarms) {
+        alarm.addAlarmAction(operations.alarmAction);
+        alarm.addOkAction(operations.alarmAction);
+      }
+    }
+    operations.dashboard.addWidgets(
+      new GraphWidget({ title: 'Reconciler: events recovered', width: 12, left: [this.eventsRecovered] }),
+      new GraphWidget({ title: 'Reconciler: checkpoint lag (s)', width: 12, left: [this.checkpointLag] }),
+    );
+  }
+
+  private alarm(id: string, description: string, metric: Metric, threshold: number, options: { evaluationPeriods?: number } = {}): void {
+    const evaluationPeriods = options.evaluationPeriods ?? 1;
+    this.alarms.push(
+      new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods,
+        datapointsToAlarm: evaluationPeriods,
+        // No run logged (disabled, or between runs) is not a failure.
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+}
