@@ -47,7 +47,12 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
         source: 'salesforce',
         type: PAYMENT_REQUEST_EVENT,
         status: result.outcome,
-        note: result.reason ?? result.invoiceId ?? result.paymentLinkUrl,
+        note: result.reason,
+        digest: {
+          opportunityId: result.opportunityId,
+          objectId: result.invoiceId ?? result.paymentLinkId,
+          hostedUrl: result.invoiceUrl ?? result.paymentLinkUrl,
+        },
       });
       return result;
     } catch (err) {
@@ -58,6 +63,7 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
         type: PAYMENT_REQUEST_EVENT,
         status: dead ? 'dead_lettered' : 'retry',
         note: `${errorCode(err)}: ${errorReason(err, 200)}`,
+        digest: { opportunityId: opportunityIdOf(event) },
       });
       if (dead) deps.outboundDlq.enqueue(JSON.stringify(event), lambdaDlqAttributes(err, randomUUID()));
       throw err;
@@ -75,6 +81,11 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
       }
     },
   };
+}
+
+function opportunityIdOf(event: unknown): string | undefined {
+  const id = (event as { detail?: { payload?: { Opportunity_Id__c?: unknown } } } | null)?.detail?.payload?.Opportunity_Id__c;
+  return typeof id === 'string' && id !== '' ? id : undefined;
 }
 
 /** The id the outbound flow dedups on, read loosely: the event may be malformed. */

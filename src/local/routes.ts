@@ -48,8 +48,12 @@ export interface LocalApi {
   event(id: string): unknown;
   records(): JsonReply;
   deadLetters(): unknown;
-  /** The page; `notice` says what the last action (a replay) did. */
+  /** The story page; `notice` says what the last action (a replay) did. */
   home(notice?: string): string;
+  /** The raw tables: recent events, the embedded Salesforce's records, the DLQs. */
+  raw(): string;
+  /** One embedded Salesforce record's page (404 when unknown or Salesforce is real). */
+  record(sobject: string, id: string): { readonly status: number; readonly html: string };
 }
 
 /** Larger than any webhook the ingress accepts (it answers 413 itself above its own limit). */
@@ -81,9 +85,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(text);
 }
 
-function sendHtml(res: ServerResponse, html: string): void {
+function sendHtml(res: ServerResponse, html: string, status = 200): void {
   res
-    .writeHead(200, {
+    .writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // The page has no scripts and loads nothing; say so to the browser too.
@@ -210,6 +214,12 @@ export function createRequestListener(api: LocalApi, logger: Logger, options: { 
       return sendJson(res, reply.status, reply.body);
     }
     if (path === '/dlq') return sendJson(res, 200, api.deadLetters());
+    if (path === '/raw') return sendHtml(res, api.raw());
+    const recordPath = /^\/records\/([A-Za-z_]+)\/([A-Za-z0-9]+)$/.exec(path);
+    if (recordPath !== null) {
+      const reply = api.record(recordPath[1] as string, recordPath[2] as string);
+      return sendHtml(res, reply.html, reply.status);
+    }
     if (path === '/') {
       const replayed = url.searchParams.get('replayed');
       const outcome = url.searchParams.get('outcome');

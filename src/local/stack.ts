@@ -28,6 +28,7 @@ import { CachedSecret } from '../secrets.js';
 import { ActivityLog } from './activity.js';
 import { componentEnvs, LOCAL_DEDUP_TABLE, LOCAL_OUTBOUND_FUNCTION, LOCAL_QUEUE_NAMES, localQueueUrl, planLocalStack, type LocalPlan } from './environment.js';
 import { explainOutcome } from './explain.js';
+import { digestStripeEvent } from './event-digest.js';
 import { createLambdaEndpoint } from './lambda-endpoint.js';
 import { localAwsConfig } from '../ops/local-aws.js';
 import { LocalQueue, type QueuedMessage } from './local-queue.js';
@@ -44,6 +45,7 @@ import { redactRecord } from './redact.js';
 import { closest } from './did-you-mean.js';
 import { playStory, STORY_NAMES } from './stories.js';
 import { computeSignature } from '../stripe/signature.js';
+import { renderRecordPage, renderStoryPage } from './story-view.js';
 import { renderHomePage, type DeadLetterRow, type ServiceLine } from './views.js';
 
 export interface LocalStackOptions {
@@ -145,6 +147,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         records: () => (ready.api as LocalApi).records(),
         deadLetters: () => (ready.api as LocalApi).deadLetters(),
         home: (notice) => (ready.api as LocalApi).home(notice),
+        raw: () => (ready.api as LocalApi).raw(),
+        record: (sobject, id) => (ready.api as LocalApi).record(sobject, id),
       },
       localLogger,
       { port: () => port },
@@ -309,6 +313,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           if (activity.get(event.id) === undefined) {
             activity.record(event.id, { source: 'stripe', type: event.type, status: 'ignored', note: 'not an event type the bridge handles' });
           }
+          activity.annotate(event.id, digestStripeEvent(event.raw));
           // Lets the consumer fetch an event that travelled as a reference, as from Stripe's API.
           stripe?.registerEvent(event.raw as Stripe.Event);
         }
@@ -403,15 +408,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { count: messages.length, messages };
       },
       home: (notice) =>
+        renderStoryPage({
+          services: serviceLines(services, plan),
+          queue: queueStats(),
+          activity: activity.list(),
+          records: salesforce === undefined ? undefined : recordsOf(salesforce),
+          recordUrl: (sobject, id) =>
+            salesforce === undefined ? `${plan.salesforceInstanceUrl ?? services.salesforce.url}/lightning/r/${sobject}/${id}/view` : `/records/${sobject}/${id}`,
+          invoice: (id) => {
+            const found = stripe?.invoices().find((i) => i.id === id);
+            return found === undefined ? undefined : { number: found.number, amount: found.amount_due, currency: found.currency };
+          },
+          deadLetters: deadLetterRows(),
+          refreshSeconds: options.refreshSeconds ?? 3,
+          notice,
+        }),
+      raw: () =>
         renderHomePage({
           services: serviceLines(services, plan),
           queue: queueStats(),
           activity: activity.list(),
           records: salesforce === undefined ? undefined : recordsOf(salesforce),
           deadLetters: deadLetterRows(),
-          refreshSeconds: options.refreshSeconds ?? 3,
-          notice,
+          refreshSeconds: 0,
         }),
+      record(sobject, id) {
+        const found = salesforce === undefined || !VIEW_OBJECTS.includes(sobject) ? undefined : salesforce.records(sobject).find((r) => r.Id === id);
+        return { status: found === undefined ? 404 : 200, html: renderRecordPage(sobject, found === undefined ? undefined : redactRecord(sobject, found)) };
+      },
     };
     localLogger.info({ url, salesforce: plan.salesforce, stripe: plan.stripe }, 'local stack ready');
 

@@ -219,7 +219,20 @@ describe('the local stack with no configuration', () => {
     const home = await fetch(`${stack.url}/`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toContain('text/html');
-    const html = await home.text();
+    const story = await home.text();
+    // The story page tells it in words, with the amount in its currency and links to the records.
+    expect(story).toContain('Paid $49.99');
+    expect(story).toMatch(/Closed Won: <a href="[^"]+">Invoice [A-F0-9]+-\d{4}<\/a> for \$49\.99 sent/);
+    expect(story).toContain(`href="/records/Opportunity/${SAMPLE_OPPORTUNITY_ID}"`);
+    expect(story).toContain('failed, in the DLQ: EVENT_SCHEMA_INVALID');
+    const record = await fetch(`${stack.url}/records/Opportunity/${SAMPLE_OPPORTUNITY_ID}`);
+    expect(record.status).toBe(200);
+    expect(await record.text()).toContain('Stripe Payment Status');
+    expect((await fetch(`${stack.url}/records/Opportunity/006Ab00000Nowhere1`)).status).toBe(404);
+
+    // The raw tables, one click away.
+    const raw = await fetch(`${stack.url}/raw`);
+    const html = `${await raw.text()}${story}`;
     expect(html).toContain('Stripe_Payment__c');
     expect(html).toContain('evt_local_test_paid0001');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
