@@ -1,12 +1,27 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { unitTestFiles } from './test/test-kinds.js';
+
+const unit = unitTestFiles(fileURLToPath(new URL('.', import.meta.url)));
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
-    // Network stand-ins and dynalite bind to 127.0.0.1; CDK synth bundles with esbuild.
+    // Network stand-ins and dynalite bind to 127.0.0.1; one CDK synth bundles with esbuild.
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        // `npm run test:unit`: no server, child process, bundler or synth (test/test-kinds.ts).
+        // Pure code keeps no state between files, so one module graph per worker is enough.
+        extends: true,
+        test: { name: 'unit', include: unit, isolate: false },
+      },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: unit },
+      },
+    ],
   },
 });

@@ -1,34 +1,38 @@
 /**
- * Built Lambda bundles: size and cold `import` time in a fresh Node process, next to a bundle of
- * the bare SQS client built with the same esbuild settings (the cold-start budget's yardstick).
+ * The deployed Lambda bundles: size, what went in, and cold load as deployed — each bundle
+ * imported in a fresh Node process with its function's template environment and NODE_OPTIONS,
+ * next to a bundle of the bare SQS client built with the same esbuild settings (the cold-start
+ * budget's yardstick), loaded alternately so both see the same machine noise.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
-import { BRIDGE_ENTRIES, esbuildOptions, REPO_ROOT } from '../infra/bundling.js';
+import { esbuildOptions, REPO_ROOT } from '../infra/bundling.js';
+import { lambdaRuntimeEnvironment, type DeployedFunction, type DeployedStack } from './deployed.js';
 import { median, type Row } from './report.js';
 
-const RUNS = 21;
+/** Cold loads per bundle (and as many of the yardstick); BENCH_COLD_RUNS overrides. */
+const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
 
-/** What each handler reads at import time (config is loaded once per cold start). */
-const HANDLER_ENV: Record<string, string> = {
-  AWS_REGION: 'us-east-1',
-  AWS_ACCESS_KEY_ID: 'AKIDFAKE',
-  AWS_SECRET_ACCESS_KEY: 'fake',
-  LOG_LEVEL: 'silent',
-  STRIPE_WEBHOOK_SECRET: 'whsec_bench_fake',
-  INBOUND_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/inbound',
-  DEDUP_TABLE_NAME: 'bench',
-  SALESFORCE_INSTANCE_URL: 'https://example.invalid',
-  SALESFORCE_ACCESS_TOKEN: 'fake-token',
-  STRIPE_SECRET_KEY: 'sk_test_fake_bench',
-};
+/** Budgets from ARCHITECTURE.md, printed next to the ratios (never enforced). */
+const BUDGET: Readonly<Record<string, string>> = { ingress: '≤ 1.3' };
+const DEFAULT_BUDGET = '≤ 2';
+
+interface Metafile {
+  readonly outputs: Record<string, { readonly entryPoint?: string; readonly inputs: Record<string, { readonly bytesInOutput: number }> }>;
+}
+
+interface Load {
+  readonly ms: number;
+  readonly rssMiB: number;
+}
 
 async function bundleSqsOnly(outdir: string): Promise<string> {
-  await mkdir(outdir, { recursive: true });
+  mkdirSync(outdir, { recursive: true });
   const entry = join(outdir, 'sqs-only-entry.ts');
-  await writeFile(
+  writeFileSync(
     entry,
     "import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';\nexport const client = new SQSClient({});\nexport const command = SendMessageCommand;\n",
   );
@@ -36,65 +40,119 @@ async function bundleSqsOnly(outdir: string): Promise<string> {
   return join(outdir, 'index.mjs');
 }
 
-/** Milliseconds to import the module in a fresh process (measured inside the child). */
-function coldImportMs(file: string): number {
-  const script = `const t=performance.now();await import(${JSON.stringify(file)});console.log(performance.now()-t)`;
+/** Imports `file` in a fresh process with exactly `env` (plus PATH); time and RSS measured inside. */
+function coldLoad(file: string, env: Record<string, string>): Load {
+  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const ms=performance.now()-t;console.log(JSON.stringify({ms,rss:process.memoryUsage().rss}))`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
-    env: { ...process.env, ...HANDLER_ENV },
+    env: { PATH: process.env['PATH'] ?? '', ...env },
     encoding: 'utf8',
   });
-  return Number(out.trim().split('\n').pop());
+  const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
+  return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
 }
 
 /**
- * Median cold import of `file` and of the yardstick, measured alternately so both see the same
- * machine noise (a shared 2-core box drifts by tens of percent between runs).
+ * What the first printed stack costs after a cold load: src/stack-traces.ts reads and decodes the
+ * bundle's source map then (once per execution environment), instead of at every cold start.
  */
-function measureAgainst(file: string, yardstick: string): { ms: number; yardstickMs: number } {
-  coldImportMs(file); // first runs warm the OS file cache
-  coldImportMs(yardstick);
-  const own: number[] = [];
-  const reference: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    own.push(coldImportMs(file));
-    reference.push(coldImportMs(yardstick));
-  }
-  return { ms: median(own), yardstickMs: median(reference) };
+function firstStackCost(file: string, env: Record<string, string>): Load {
+  // A stack whose frames sit at the end of the bundle: the mapping is decoded to its last segment.
+  const url = pathToFileURL(file).href;
+  const script = `await import(${JSON.stringify(url)});
+const lines = (await import('node:fs')).readFileSync(${JSON.stringify(file)}, 'utf8').split('\\n');
+const site = (line) => ({ getFileName: () => ${JSON.stringify(url)}, getLineNumber: () => line, getColumnNumber: () => lines[line - 1].length, getFunctionName: () => 'f', isAsync: () => false, toString: () => 'f' });
+const last = lines.findLastIndex((l) => l !== '' && !l.startsWith('//#')) + 1;
+const sites = Array.from({ length: 10 }, () => site(last));
+const r = process.memoryUsage().rss;
+const t = performance.now();
+const stack = Error.prepareStackTrace(new Error('first'), sites);
+const ms = performance.now() - t;
+if (!stack.includes('.ts:') && !stack.includes('.js:')) throw new Error('stack not mapped: ' + stack);
+console.log(JSON.stringify({ ms, rss: process.memoryUsage().rss - r }));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
+  const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
+  return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
 }
 
-export async function benchBundles(): Promise<Row[]> {
-  execFileSync('npm', ['run', '--silent', 'build'], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+/** Bytes in the bundle per package (`(bridge)` for our own code). */
+export function packageBytes(bundleDir: string): Map<string, number> {
+  const meta = JSON.parse(readFileSync(join(bundleDir, 'index.meta.json'), 'utf8')) as Metafile;
+  const output = Object.values(meta.outputs).find((o) => o.entryPoint !== undefined);
+  const bytes = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const match = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+    let name = match?.[1] ?? '(bridge)';
+    if (name === 'zod') name = input.includes('zod/v4/mini') || input.includes('zod/mini') ? 'zod (mini)' : 'zod';
+    bytes.set(name, (bytes.get(name) ?? 0) + bytesInOutput);
+  }
+  return bytes;
+}
+
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+
+/** Size of each bundle and of its source map, and its largest parts. */
+export function bundleSizeRows(deployed: DeployedStack): Row[] {
+  return deployed.functions.map((fn) => {
+    const parts = [...packageBytes(fn.bundleDir).entries()].sort((a, b) => b[1] - a[1]);
+    return {
+      function: fn.name,
+      'index.mjs': kib(statSync(join(fn.bundleDir, 'index.mjs')).size),
+      'index.mjs.map': kib(statSync(join(fn.bundleDir, 'index.mjs.map')).size),
+      'largest parts': parts
+        .slice(0, 6)
+        .map(([name, bytes]) => `${name} ${kib(bytes)}`)
+        .join(', '),
+    };
+  });
+}
+
+function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; reference: Load; firstStack: Load } {
+  const runtime = lambdaRuntimeEnvironment(fn);
+  const deployedEnv = { ...runtime, ...fn.environment };
+  const file = join(fn.bundleDir, 'index.mjs');
+  coldLoad(file, deployedEnv); // the first runs warm the OS file cache
+  coldLoad(yardstick, runtime);
+  const own: Load[] = [];
+  const reference: Load[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    own.push(coldLoad(file, deployedEnv));
+    reference.push(coldLoad(yardstick, runtime));
+  }
+  const stacks = [0, 1, 2].map(() => firstStackCost(file, deployedEnv));
+  return {
+    own: { ms: median(own.map((l) => l.ms)), rssMiB: median(own.map((l) => l.rssMiB)) },
+    reference: { ms: median(reference.map((l) => l.ms)), rssMiB: median(reference.map((l) => l.rssMiB)) },
+    firstStack: { ms: median(stacks.map((l) => l.ms)), rssMiB: median(stacks.map((l) => l.rssMiB)) },
+  };
+}
+
+export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
   const sqsOnly = await bundleSqsOnly(join(REPO_ROOT, 'dist', 'bench-sqs-only'));
   const rows: Row[] = [];
-  const yardstickRuns: number[] = [];
-  for (const name of Object.keys(BRIDGE_ENTRIES)) {
-    const file = join(REPO_ROOT, 'dist', name, 'index.mjs');
-    const meta = JSON.parse(await readFile(join(REPO_ROOT, 'dist', name, 'meta.json'), 'utf8')) as { inputs: Record<string, unknown> };
-    const inputs = Object.keys(meta.inputs);
-    const has = (fragment: string) => inputs.some((i) => i.includes(fragment));
-    const { ms, yardstickMs } = measureAgainst(file, sqsOnly);
-    yardstickRuns.push(yardstickMs);
+  const references: Load[] = [];
+  for (const fn of deployed.functions) {
+    const { own, reference, firstStack } = measureAgainst(fn, sqsOnly);
+    references.push(reference);
     rows.push({
-      bundle: name,
-      size: `${((await stat(file)).size / 1024).toFixed(0)} KiB`,
-      'cold import ms (median)': ms.toFixed(1),
-      'ratio to SQS client': (ms / yardstickMs).toFixed(2),
-      notes: [
-        name === 'ingress' ? 'budget ≤ 1.3' : '',
-        has('node_modules/jsforce/') ? (has('node_modules/jsforce/lib/api/') ? 'full jsforce (!)' : 'jsforce/core') : 'no jsforce',
-        has('client-dynamodb') ? 'DynamoDB client' : 'no DynamoDB client',
-        has('node_modules/stripe/') ? 'stripe' : 'no stripe',
-      ]
-        .filter((n) => n !== '')
-        .join(', '),
+      function: fn.name,
+      NODE_OPTIONS: fn.environment['NODE_OPTIONS'] ?? '(none)',
+      'cold load ms (median)': own.ms.toFixed(1),
+      'SQS client ms (same run)': reference.ms.toFixed(1),
+      ratio: (own.ms / reference.ms).toFixed(2),
+      budget: BUDGET[fn.name] ?? DEFAULT_BUDGET,
+      'RSS after load': `${own.rssMiB.toFixed(0)} MiB`,
+      'first stack printed (source map read)': `${firstStack.ms.toFixed(0)} ms, +${firstStack.rssMiB.toFixed(0)} MiB`,
     });
   }
-  rows.unshift({
-    bundle: 'bare SQS client (yardstick)',
-    size: `${((await stat(sqsOnly)).size / 1024).toFixed(0)} KiB`,
-    'cold import ms (median)': median(yardstickRuns).toFixed(1),
-    'ratio to SQS client': '1.00',
-    notes: 'measured alternately with each bundle',
+  rows.push({
+    function: 'bare SQS client (yardstick)',
+    NODE_OPTIONS: '(none)',
+    'cold load ms (median)': median(references.map((r) => r.ms)).toFixed(1),
+    'SQS client ms (same run)': '',
+    ratio: '1.00',
+    budget: '',
+    'RSS after load': `${median(references.map((r) => r.rssMiB)).toFixed(0)} MiB`,
+    'first stack printed (source map read)': '',
   });
   return rows;
 }

@@ -15,7 +15,8 @@ import { Ingress } from './constructs/ingress.js';
 import { Operations } from './constructs/operations.js';
 import { OutboundFlow, PAYMENT_REQUEST_DETAIL_TYPE } from './constructs/outbound-flow.js';
 import { Reconciler } from './constructs/reconciler.js';
-import { BridgeSecrets } from './constructs/secrets.js';
+import { BridgeSecrets, STRIPE_READ_KEY_PERMISSIONS } from './constructs/secrets.js';
+import { TRACING_CONTEXT } from './constructs/bridge-function.js';
 
 export interface BridgeStackProps extends StackProps {
   readonly settings: BridgeSettings;
@@ -34,6 +35,8 @@ export class BridgeStack extends Stack {
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
     const s = props.settings;
+    // Read by every BridgeFunction below (set before any child exists).
+    this.node.setContext(TRACING_CONTEXT, s.tracing);
     const logRetention = s.logRetentionDays as RetentionDays;
 
     Tags.of(this).add('Application', 'stripe-salesforce-bridge');
@@ -43,6 +46,7 @@ export class BridgeStack extends Stack {
       stage: s.stage,
       stripeWebhookSecretArn: s.stripeWebhookSecretArn,
       stripeApiKeySecretArn: s.stripeApiKeySecretArn,
+      stripeReadKeySecretArn: s.stripeReadKeySecretArn,
       salesforceCredentialsSecretArn: s.salesforceCredentialsSecretArn,
     });
 
@@ -53,7 +57,8 @@ export class BridgeStack extends Stack {
     this.inbound = new InboundPipeline(this, 'Inbound', {
       dedup: this.dedup,
       salesforceCredentials: this.secrets.salesforceCredentials,
-      stripeApiKey: this.secrets.stripeApiKey,
+      // Reads only (events too large for SQS, disputed charges, invoices): the read-only key.
+      stripeApiKey: this.secrets.stripeReadKey,
       ...salesforce,
       batchSize: s.batchSize,
       maxBatchingWindow: Duration.seconds(s.maxBatchingWindowSeconds),
@@ -88,6 +93,8 @@ export class BridgeStack extends Stack {
       logLevel: s.logLevel,
       logRetention,
       eventSourceName,
+      retryPolicy: retryPolicyOf(s),
+      maxConcurrency: s.outboundMaxConcurrency,
     });
 
     this.operations = new Operations(this, 'Operations', {
@@ -103,7 +110,8 @@ export class BridgeStack extends Stack {
         stage: s.stage,
         dedup: this.dedup,
         inboundQueue: this.inbound.queue,
-        stripeApiKey: this.secrets.stripeApiKey,
+        // Lists events only: the read-only key.
+        stripeApiKey: this.secrets.stripeReadKey,
         schedule: s.reconcileSchedule,
         settleSeconds: s.reconcileSettleSeconds,
         logLevel: s.logLevel,
@@ -126,16 +134,23 @@ export class BridgeStack extends Stack {
     output(STACK_OUTPUT.inboundQueueArn, this.inbound.queue.queueArn, 'Inbound queue ARN');
     output(STACK_OUTPUT.inboundDlqUrl, this.inbound.deadLetterQueue.queueUrl, 'Inbound DLQ (dlq CLI: inspect, replay, purge)');
     output(STACK_OUTPUT.inboundDlqArn, this.inbound.deadLetterQueue.queueArn, 'Inbound DLQ ARN');
+    output(STACK_OUTPUT.outboundQueueUrl, this.outbound.queue.queueUrl, 'Outbound queue (Salesforce payment requests waiting for the outbound function)');
+    output(STACK_OUTPUT.outboundQueueArn, this.outbound.queue.queueArn, 'Outbound queue ARN');
     output(STACK_OUTPUT.outboundDlqUrl, this.outbound.deadLetterQueue.queueUrl, 'Outbound DLQ (failed Salesforce payment requests)');
     output(STACK_OUTPUT.outboundDlqArn, this.outbound.deadLetterQueue.queueArn, 'Outbound DLQ ARN');
-    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (replays from the outbound DLQ invoke it)');
+    output(STACK_OUTPUT.outboundFunctionName, this.outbound.handler.function.functionName, 'Outbound function (its log group holds every payment request outcome)');
     output(STACK_OUTPUT.dedupTableName, this.dedup.table.tableName, 'Dedup table (event claims and ordering watermarks)');
     output(
       STACK_OUTPUT.stripeWebhookSecretArn,
       this.secrets.stripeWebhookSecret.secretArn,
       'Put the Stripe webhook signing secret (whsec_…) here',
     );
-    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key here');
+    output(STACK_OUTPUT.stripeApiKeySecretArn, this.secrets.stripeApiKey.secretArn, 'Put the Stripe API key that bills (outbound) here');
+    output(
+      STACK_OUTPUT.stripeReadKeySecretArn,
+      this.secrets.stripeReadKey.secretArn,
+      `Put a read-only Stripe restricted key here (${STRIPE_READ_KEY_PERMISSIONS.join(', ')})`,
+    );
     output(
       STACK_OUTPUT.salesforceCredentialsSecretArn,
       this.secrets.salesforceCredentials.secretArn,

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { BuildOptions } from 'esbuild';
-import { OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, SourceMapMode, type BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 
 /** Repository root: entries, package-lock.json and tsconfig.json are resolved from here. */
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -41,8 +41,27 @@ export interface SharedBundleSettings {
   readonly sourcesContent: boolean;
   readonly mainFields: readonly string[];
   readonly external: readonly string[];
+  /** Package → file (relative to the repository root) that replaces it in the bundle. */
+  readonly alias: Readonly<Record<string, string>>;
   readonly bannerJs: string;
 }
+
+/**
+ * jsforce's dependencies for features the bridge never calls, replaced in the bundles: its HTTP
+ * stack by Node's own `fetch`, multipart, XML and CSV by stand-ins that keep what little jsforce
+ * touches on the REST path (src/salesforce/jsforce-bundle/ says why each is safe). About 1.1 MB of
+ * the consumer and outbound bundles. Paths are relative to the repository root, where both builds
+ * run esbuild.
+ */
+export const JSFORCE_REPLACEMENTS: Readonly<Record<string, string>> = {
+  undici: './src/salesforce/jsforce-bundle/undici.ts',
+  'form-data': './src/salesforce/jsforce-bundle/form-data.ts',
+  xml2js: './src/salesforce/jsforce-bundle/xml2js.ts',
+  'csv-parse': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-parse/sync': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-stringify': './src/salesforce/jsforce-bundle/csv.ts',
+  'csv-stringify/sync': './src/salesforce/jsforce-bundle/csv.ts',
+};
 
 export const SHARED_BUNDLE: SharedBundleSettings = {
   platform: 'node',
@@ -58,6 +77,7 @@ export const SHARED_BUNDLE: SharedBundleSettings = {
   mainFields: ['module', 'main'],
   // Nothing external: the AWS SDK is bundled so the deployed SDK is the one the tests ran.
   external: [],
+  alias: JSFORCE_REPLACEMENTS,
   bannerJs: ESM_REQUIRE_BANNER,
 };
 
@@ -73,9 +93,13 @@ export function lambdaBundling(shared: SharedBundleSettings = SHARED_BUNDLE): Bu
     sourcesContent: shared.sourcesContent,
     mainFields: [...shared.mainFields],
     externalModules: [...shared.external],
+    // NodejsFunction has no `alias` option; it passes these to the esbuild CLI as --alias:pkg=path.
+    esbuildArgs: { '--alias': Object.entries(shared.alias).map(([name, path]) => `${name}=${path}`) },
     banner: shared.bannerJs,
     // Written next to the bundle as index.meta.json: the infra tests read what went in.
     metafile: true,
+    // Warnings and errors only, as `npm run build`: no per-file size listing in synth or test output.
+    logLevel: LogLevel.WARNING,
   };
 }
 
@@ -95,6 +119,7 @@ export function esbuildOptions(
     sourcesContent: shared.sourcesContent,
     mainFields: [...shared.mainFields],
     external: [...shared.external],
+    alias: { ...shared.alias },
     banner: { js: shared.bannerJs },
     entryPoints: [entry],
     bundle: true,

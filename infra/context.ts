@@ -5,7 +5,9 @@
 import * as z from 'zod';
 import { ConfigError } from '../src/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/resilience/retry-schedule.js';
-import { consumerVisibilitySeconds, redriveMaxReceiveCount } from './constructs/inbound-pipeline.js';
+import { consumerVisibilitySeconds } from './constructs/inbound-pipeline.js';
+import { OUTBOUND_VISIBILITY_SECONDS } from './constructs/outbound-flow.js';
+import { redriveMaxReceiveCount } from './constructs/queues.js';
 
 /** Values given with `-c` arrive as strings; blank means "not set". */
 const optionalText = z
@@ -50,7 +52,14 @@ const contextSchema = z
     maxBatchingWindowSeconds: intIn(0, 300, 5),
     /** SQS event sources accept 2–1000. */
     maxConcurrency: intIn(2, 1000, 5),
+    /**
+     * Payment requests in flight at once. Each makes up to about 8 Stripe calls in a row, so 2 stay
+     * well inside Stripe's 25 (test mode) and 100 (live mode) requests per second.
+     */
+    outboundMaxConcurrency: intIn(2, 1000, 2),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** X-Ray for every function: off by default (cost), `active` while investigating (see bridge-function.ts). */
+    tracing: z.enum(['active', 'passThrough', 'disabled']).default('disabled'),
     logRetentionDays: z.coerce
       .number()
       .int()
@@ -94,6 +103,7 @@ const contextSchema = z
     reconcileSettleSeconds: intIn(60, 86_400, 600),
     stripeWebhookSecretArn: secretArn,
     stripeApiKeySecretArn: secretArn,
+    stripeReadKeySecretArn: secretArn,
     salesforceCredentialsSecretArn: secretArn,
   })
   .superRefine((v, ctx) => {
@@ -104,8 +114,11 @@ const contextSchema = z
         message: 'set salesforceOrgId and salesforceEventChannelId together (or neither)',
       });
     }
-    const redrive = redriveMaxReceiveCount(retryPolicyOf(v), consumerVisibilitySeconds(v.maxBatchingWindowSeconds));
-    if ('problem' in redrive) ctx.addIssue({ code: 'custom', path: ['retryHorizonHours'], message: redrive.problem });
+    // Both queues must hold every receive of the horizon (inbound and outbound visibility timeouts).
+    const problems = [consumerVisibilitySeconds(v.maxBatchingWindowSeconds), OUTBOUND_VISIBILITY_SECONDS]
+      .map((visibility) => redriveMaxReceiveCount(retryPolicyOf(v), visibility))
+      .filter((r): r is { readonly problem: string } => 'problem' in r);
+    if (problems[0] !== undefined) ctx.addIssue({ code: 'custom', path: ['retryHorizonHours'], message: problems[0].problem });
     // Lambda accepts more than 10 messages per batch only with a batching window.
     if (v.batchSize > 10 && v.maxBatchingWindowSeconds === 0) {
       ctx.addIssue({

@@ -134,6 +134,11 @@ const outboundSchema = z.object({
   ...dedupShape,
   ...salesforceShape,
   ...stripeApiShape,
+  ...retryShape,
+  /** The queue EventBridge delivers payment requests to: retried requests are delayed there. */
+  OUTBOUND_QUEUE_URL: optionalUrl(),
+  /** Where a payment request that failed for good goes, with its reason as message attributes. */
+  OUTBOUND_DLQ_URL: optionalUrl(),
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
   /**
    * Override only: the corporate currency is read from Salesforce (Organization.DefaultCurrencyIsoCode).
@@ -211,6 +216,9 @@ export interface OutboundConfig {
   readonly daysUntilDue: number;
   /** What the deployment says instead of asking Salesforce; undefined (the default) asks Salesforce. */
   readonly currencyOverrides: CurrencyOverrides;
+  readonly queueUrl: string | undefined;
+  readonly dlqUrl: string | undefined;
+  readonly retry: RetrySettings;
 }
 
 export interface CurrencyOverrides {
@@ -333,7 +341,7 @@ function retryRules(env: Env): Array<[string, string]> {
 }
 
 export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
-  const v = parse(outboundSchema, env, 'outbound');
+  const v = parse(outboundSchema, env, 'outbound', retryRules);
   return {
     logLevel: v.LOG_LEVEL,
     dedup: dedupSettings(v),
@@ -341,6 +349,9 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     stripe: stripeSettings(v),
     daysUntilDue: v.STRIPE_DAYS_UNTIL_DUE,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
+    queueUrl: v.OUTBOUND_QUEUE_URL,
+    dlqUrl: v.OUTBOUND_DLQ_URL,
+    retry: retrySettings(v),
   };
 }
 

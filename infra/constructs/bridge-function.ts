@@ -1,7 +1,9 @@
 /**
  * Every bridge Lambda is built here, so the secure defaults live in one place: Node.js 24 on
- * arm64, bundled and minified with source maps (infra/bundling.ts), X-Ray active, its own log
- * group with retention, and a role that starts with nothing but writing to that log group.
+ * arm64, bundled and minified with a source map next to the bundle (infra/bundling.ts), X-Ray
+ * tracing as the stack's `tracing` setting says, its own log group with retention, and a role that
+ * starts with nothing but writing to that log group. No `--enable-source-maps`: it decodes the
+ * whole map at every cold start, where src/stack-traces.ts maps a stack only when one is printed.
  */
 import { join } from 'node:path';
 import type { Duration} from 'aws-cdk-lib';
@@ -10,7 +12,6 @@ import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { lambdaBundling, REPO_ROOT } from '../bundling.js';
 
@@ -24,13 +25,23 @@ export interface BridgeFunctionProps {
   readonly logRetention: RetentionDays;
   /** Caps this function's share of the account's concurrency; unset leaves it uncapped. */
   readonly reservedConcurrentExecutions?: number;
-  /** Asynchronous invocations only: where events go after the retries are spent. */
-  readonly deadLetterQueue?: IQueue;
-  /** Asynchronous invocations only: Lambda's own retries after a failed invocation. */
-  readonly retryAttempts?: number;
-  /** Asynchronous invocations only: events older than this are not retried. */
-  readonly maxEventAge?: Duration;
 }
+
+/**
+ * Construct context key the stack sets from its `tracing` setting (every function of the stack
+ * follows it): `active` samples with Lambda's fixed rule (the first request each second and 5 %
+ * of the rest; Lambda does not apply X-Ray sampling rules), `passThrough` traces only requests an
+ * upstream service sampled, `disabled` (the default) records nothing and grants no X-Ray access.
+ */
+export const TRACING_CONTEXT = 'stripeSalesforceBridge:tracing';
+
+export type TracingSetting = 'active' | 'passThrough' | 'disabled';
+
+const TRACING: Record<TracingSetting, Tracing> = {
+  active: Tracing.ACTIVE,
+  passThrough: Tracing.PASS_THROUGH,
+  disabled: Tracing.DISABLED,
+};
 
 export class BridgeFunction extends Construct {
   public readonly function: NodejsFunction;
@@ -39,6 +50,7 @@ export class BridgeFunction extends Construct {
 
   constructor(scope: Construct, id: string, props: BridgeFunctionProps) {
     super(scope, id);
+    const tracing = (this.node.tryGetContext(TRACING_CONTEXT) as TracingSetting | undefined) ?? 'disabled';
 
     // Logs outlive the stack (they expire by retention); an audit after `cdk destroy` needs them.
     this.logGroup = new LogGroup(this, 'Logs', {
@@ -65,27 +77,22 @@ export class BridgeFunction extends Construct {
       memorySize: props.memorySize,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: Tracing.ACTIVE,
+      tracing: TRACING[tracing],
       bundling: lambdaBundling(),
-      environment: {
-        ...props.environment,
-        // The bundle ships an external .map; Node applies it only with this flag.
-        NODE_OPTIONS: '--enable-source-maps',
-      },
+      environment: { ...props.environment },
       ...(props.reservedConcurrentExecutions === undefined
         ? {}
         : { reservedConcurrentExecutions: props.reservedConcurrentExecutions }),
-      ...(props.deadLetterQueue === undefined ? {} : { deadLetterQueue: props.deadLetterQueue }),
-      ...(props.retryAttempts === undefined ? {} : { retryAttempts: props.retryAttempts }),
-      ...(props.maxEventAge === undefined ? {} : { maxEventAge: props.maxEventAge }),
     });
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource "*": ' +
-        'X-Ray does not support resource-level permissions for these actions.',
-    });
+    if (tracing !== 'disabled') {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'Only the X-Ray statement (xray:PutTraceSegments, xray:PutTelemetryRecords) uses Resource "*": ' +
+          'X-Ray does not support resource-level permissions for these actions.',
+      });
+    }
   }
 }
 

@@ -33,8 +33,10 @@ export class DedupTable extends Construct {
       timeToLiveAttribute: DEDUP_KEY.ttlAttribute,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: TableEncryption.AWS_MANAGED,
-      // Losing the markers would let a Stripe retry or a DLQ replay apply an event twice.
+      // Losing the markers would let a Stripe retry or a DLQ replay apply an event twice: retained
+      // by `cdk destroy` and protected from a stray delete-table (docs/deployment.md: removing it).
       removalPolicy: RemovalPolicy.RETAIN,
+      deletionProtection: true,
     });
   }
 

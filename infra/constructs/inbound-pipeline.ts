@@ -12,42 +12,15 @@ import { Construct } from 'constructs';
 import { BRIDGE_ENTRIES } from '../bundling.js';
 import { BridgeFunction } from './bridge-function.js';
 import type { DedupTable } from './dedup-table.js';
-import { maxReceivesWithin, SQS_MAX_RECEIVE_COUNT, type RetryPolicy } from '../../src/resilience/retry-schedule.js';
-import { deadLetterQueue, secureQueue } from './queues.js';
+import type { RetryPolicy } from '../../src/resilience/retry-schedule.js';
+import { deadLetterQueue, lambdaQueueVisibilitySeconds, QUEUE_RETENTION, redriveMaxReceiveCount, secureQueue, sourceQueueName } from './queues.js';
 
 /** Long enough for a Composite request and a token refresh; the queue timeout derives from it. */
 export const CONSUMER_TIMEOUT = Duration.seconds(60);
 
-/** The inbound queue keeps a message 4 days: Stripe's 3 days of retries plus a day. */
-export const INBOUND_RETENTION = Duration.days(4);
-
 /** The consumer's queue visibility timeout for a batching window (seconds). */
 export function consumerVisibilitySeconds(maxBatchingWindowSeconds: number): number {
-  // Lambda's guidance: at least six times the function timeout, plus the batching window, so a
-  // message is not redelivered while a throttled invocation still holds it.
-  return 6 * CONSUMER_TIMEOUT.toSeconds() + maxBatchingWindowSeconds;
-}
-
-/**
- * The redrive policy's maxReceiveCount for a queue whose consumer retries with `policy`: every
- * receive the retry horizon can hold (a redelivery after the visibility timeout counts too), so
- * the horizon, not a receive count, ends retries. A message that crashes the consumer on every
- * receive still reaches the DLQ, after maxReceiveCount × visibility timeout, which must stay
- * inside the queue's retention or SQS would delete it first. Returns a problem instead when the
- * numbers do not fit.
- */
-export function redriveMaxReceiveCount(
-  policy: RetryPolicy,
-  visibilitySeconds: number,
-  retentionSeconds: number = INBOUND_RETENTION.toSeconds(),
-): { readonly count: number } | { readonly problem: string } {
-  const count = maxReceivesWithin(policy, visibilitySeconds);
-  if (count <= SQS_MAX_RECEIVE_COUNT && count * visibilitySeconds < retentionSeconds) return { count };
-  return {
-    problem:
-      `needs ${count} receives at ${visibilitySeconds} s each, more than SQS holds (maxReceiveCount ≤ ${SQS_MAX_RECEIVE_COUNT}, ` +
-      `retention ${retentionSeconds / 86_400} days): shorten retryHorizonHours or raise retryMaxDelaySeconds`,
-  };
+  return lambdaQueueVisibilitySeconds(CONSUMER_TIMEOUT, maxBatchingWindowSeconds);
 }
 
 export interface InboundPipelineProps {
@@ -76,17 +49,19 @@ export class InboundPipeline extends Construct {
   constructor(scope: Construct, id: string, props: InboundPipelineProps) {
     super(scope, id);
 
-    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue');
+    const queueName = sourceQueueName('inbound');
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', queueName);
 
     const visibilityTimeout = Duration.seconds(consumerVisibilitySeconds(props.maxBatchingWindow.toSeconds()));
     const redrive = redriveMaxReceiveCount(props.retryPolicy, visibilityTimeout.toSeconds());
     if ('problem' in redrive) throw new Error(`The retry horizon ${redrive.problem}`);
     this.maxReceiveCount = redrive.count;
     this.queue = secureQueue(this, 'Queue', {
+      queueName,
       visibilityTimeout,
       // A message moved to the DLQ keeps its original enqueue time; 4 days here leaves at
       // least 10 of the DLQ's 14 days to inspect and replay it.
-      retentionPeriod: INBOUND_RETENTION,
+      retentionPeriod: QUEUE_RETENTION,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });
 

@@ -2,6 +2,8 @@
  * Consumer Lambda: SQS batch of verified Stripe events → Salesforce. Reports exactly the
  * messages to retry (`reportBatchItemFailures`); permanent failures go to the DLQ with a reason.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';

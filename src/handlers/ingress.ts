@@ -2,6 +2,8 @@
  * Lambda entry point for `POST /stripe/webhook` (API Gateway HTTP API, payload v2). Config,
  * clients and the secret cache live at module scope: created once per cold start.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadIngressConfig } from '../config.js';

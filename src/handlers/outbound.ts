@@ -1,18 +1,22 @@
 /**
- * Outbound Lambda: a `Stripe_Payment_Request__e` relayed by Salesforce Event Relay through
- * EventBridge → a Stripe invoice or payment link, written back to the Opportunity. A thrown error
- * makes Lambda retry the asynchronous invocation and finally send the event to the outbound DLQ.
+ * Outbound Lambda: `Stripe_Payment_Request__e` events relayed by Salesforce Event Relay, delivered
+ * by the EventBridge rule to the outbound queue → a Stripe invoice or payment link, written back
+ * to the Opportunity. Reports exactly the requests to retry (`reportBatchItemFailures`); those
+ * wait out their backoff in the queue, failures for good go to the outbound DLQ with their reason.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { EventBridgeEvent } from 'aws-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadOutboundConfig } from '../config.js';
 import { createLogger } from '../logging.js';
-import { createOutboundApp } from '../outbound/app.js';
-import type { OutboundResult } from '../outbound/process-request.js';
+import { createQueuedOutbound, toQueuedRequest } from '../commands/queue-app.js';
 
-// Created once per cold start and reused: config, clients, the Salesforce session, the Stripe key.
+// Created once per cold start and reused: config, clients, the Salesforce session, the Stripe key,
+// the circuit breakers.
 const config = loadOutboundConfig();
 const logger = createLogger({ service: 'outbound', level: config.logLevel });
-const app = createOutboundApp({ config, logger, dynamo: new DynamoDBClient({}) });
+const outbound = createQueuedOutbound({ config, logger, dynamo: new DynamoDBClient({}), sqs: new SQSClient({}) });
 
-export const handler = async (event: EventBridgeEvent<string, unknown>): Promise<OutboundResult> => app.handle(event);
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => outbound.handle(event.Records.map(toQueuedRequest));

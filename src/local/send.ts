@@ -14,8 +14,8 @@ import { mapStripeEvent } from '../mappers/index.js';
 import { parseStripeEvent } from '../stripe/event-schemas.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
-import { closedWonEvent } from './platform-event.js';
-import { sampleEvent, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID } from './sample-events.js';
+import { closedWonEvent, commandEvent } from './platform-event.js';
+import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID } from './sample-events.js';
 import { closest } from './did-you-mean.js';
 import { findRunningStacks, readStateFile, stateFilePath } from './state-file.js';
 import { STORY_NAMES, storyDescription, type StoryResult } from './stories.js';
@@ -24,6 +24,13 @@ export const CLOSED_WON = 'closed-won';
 export const STORY = 'story';
 /** Closed Won for the seeded JPY Opportunity: billed in JPY, no variable set. */
 export const CLOSED_WON_JPY = 'closed-won-jpy';
+
+/** Quote-to-cash samples: the Stripe_Command__e each shipped Flow publishes, on the seeded record. */
+export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string }>> = {
+  'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
+  'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
+  'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
+};
 
 export interface SendEventIo {
   readonly env: Env;
@@ -43,6 +50,7 @@ const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON} | story 
   <event type>     a Stripe event type the bridge handles, e.g. payment_intent.succeeded
   ${CLOSED_WON}       a Closed Won Stripe_Payment_Request__e for the sample Opportunity
   ${CLOSED_WON_JPY}   the same for the sample JPY Opportunity (billed in JPY)
+${Object.entries(COMMAND_SAMPLES).map(([name, s]) => `  ${name.padEnd(18)} a Stripe_Command__e: ${s.what}`).join('\n')}
   story <name>     a coherent sequence on an Opportunity of its own (embedded services only):
                    ${STORY_NAMES.join(', ')}
 
@@ -93,7 +101,14 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     return 0;
   }
   if (values.list === true) {
-    io.out(`${[...SAMPLE_EVENT_TYPES, `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`, `${CLOSED_WON_JPY}   (the same, JPY Opportunity)`].join('\n')}\n`);
+    io.out(
+      `${[
+        ...SAMPLE_EVENT_TYPES,
+        `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`,
+        `${CLOSED_WON_JPY}   (the same, JPY Opportunity)`,
+        ...Object.entries(COMMAND_SAMPLES).map(([name, s]) => `${name}   (Stripe_Command__e: ${s.what})`),
+      ].join('\n')}\n`,
+    );
     io.out(`\nStories (npm run send-event -- story <name>):\n${STORY_NAMES.map((n) => `  ${n.padEnd(24)} ${storyDescription(n) ?? ''}`).join('\n')}\n`);
     return 0;
   }
@@ -103,7 +118,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     io.err(isStory ? `Name a story: ${STORY_NAMES.join(', ')}\n` : USAGE);
     return 2;
   }
-  const known = [...SAMPLE_EVENT_TYPES, CLOSED_WON, CLOSED_WON_JPY];
+  const known = [...SAMPLE_EVENT_TYPES, CLOSED_WON, CLOSED_WON_JPY, ...Object.keys(COMMAND_SAMPLES)];
   if (!isStory && !known.includes(type)) {
     const guess = STORY_NAMES.includes(type) ? type : closest(type, [...known, ...STORY_NAMES]);
     const hint = guess === undefined ? '' : STORY_NAMES.includes(guess) ? ` Did you mean \`story ${guess}\`?` : ` Did you mean ${guess}?`;
@@ -149,6 +164,16 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     for (const promise of result.promises) io.out(`  ${promise.ok ? 'ok  ' : 'FAIL'} ${promise.promise}${promise.ok ? '' : ` — is ${promise.actual}`}\n`);
     io.out(`\n${result.ok ? 'The story ended as promised.' : 'The story did NOT end as promised.'} Open ${viewsUrl(baseUrl)}${result.opportunityId === undefined ? '' : `#opportunity-${result.opportunityId}`} to read it.\n`);
     return result.ok ? 0 : 1;
+  }
+
+  const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
+  if (sample !== undefined) {
+    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()) });
+    const reply = await post('/salesforce/events', JSON.stringify(event), {});
+    if (reply === undefined) return 1;
+    io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} ${sample.command} on ${sample.recordId}) → ${reply.status}\n${reply.text.trim()}\n`);
+    io.out(`\nOpen ${viewsUrl(baseUrl)} to see the record written back and its Stripe_Sync_Log__c.\n`);
+    return reply.status < 300 ? 0 : 1;
   }
 
   if (type === CLOSED_WON || type === CLOSED_WON_JPY) {

@@ -1,5 +1,6 @@
 /** What `npm start` writes to its state file (format and lookup: ops/local-state.ts). */
 import { EMBEDDED_STRIPE_KEY } from './environment.js';
+import { STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET } from './standins/salesforce-standin.js';
 import type { LocalStack } from './stack.js';
 import type { LocalStackState } from '../ops/local-state.js';
 
@@ -15,6 +16,10 @@ export function stateOf(stack: LocalStack, pid: number): LocalStackState {
     queues: { inbound: queue(stack.queues.inbound), inboundDlq: queue(stack.queues.inboundDlq), outboundDlq: queue(stack.queues.outboundDlq) },
     outboundFunctionName: stack.outboundFunctionName,
     ...(stack.stripe === undefined ? {} : { embeddedStripe: { apiUrl: stack.stripe.url, secretKey: EMBEDDED_STRIPE_KEY } }),
+    ...(stack.salesforce === undefined
+      ? {}
+      : { embeddedSalesforce: { url: stack.salesforce.url, clientId: STANDIN_CLIENT_ID, clientSecret: STANDIN_CLIENT_SECRET } }),
+    dynamo: { endpoint: stack.services.dynamo.url, table: stack.services.dynamo.table },
   };
 }
 

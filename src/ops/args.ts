@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
 import { UsageError } from './errors.js';
 import { isEmptyFilter, parseSince, type ReplayFilter } from './filter.js';
+import { parseReconcileCommand, type ReconcileCommand } from './reconcile-args.js';
 import type { DlqKind, TargetOptions } from './targets.js';
 
 export interface CommonOptions {
@@ -36,14 +37,16 @@ export type Command =
       readonly rate: number | undefined;
     }
   | { readonly name: 'dlq purge'; readonly common: CommonOptions; readonly queue: DlqKind }
-  | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean };
+  | { readonly name: 'replay-event'; readonly common: CommonOptions; readonly eventIds: readonly string[]; readonly dryRun: boolean }
+  | ReconcileCommand;
 
-const COMMON_HELP = `Where (one of):
+export const COMMON_HELP = `Where (one of):
   --stage STAGE          read queues and function from stack StripeSalesforceBridge-STAGE
   --stack NAME           read them from the named CloudFormation stack
   --dlq-url URL          the DLQ of --queue (overrides the stack)
-  --queue-url URL        the inbound queue (replay target; overrides the stack)
-  --function-name NAME   the outbound function (outbound replay; overrides the stack)
+  --queue-url URL        the source queue of --queue (replay target; overrides the stack)
+  --function-name NAME   the outbound function (outbound replay where there is no outbound
+                         queue: the local stack, or a stack deployed before it had one)
   --local                the running local stack (npm start; PORT picks one of several)
 AWS:
   --endpoint-url URL     send SQS and Lambda calls to URL instead of AWS (e.g. the local stack)
@@ -63,6 +66,9 @@ Commands:
   dlq replay             send dead-lettered events back for processing (send first, then delete)
   dlq purge --yes        delete every message in a DLQ
   replay-event evt_…     fetch events from Stripe's API and enqueue them (a webhook never arrived)
+  backfill --since DATE  load Stripe's history into Salesforce (resumable, rate-limited)
+  reconcile --since 7d   report where Stripe and Salesforce disagree; --fix re-applies Stripe's side
+  retry evt_…            re-fetch a dead-lettered event from Stripe, enqueue it, drop its DLQ copy
 
 Run \`stripe-sf-bridge <command> --help\` for its options.
 Exit status: 0 ok, 1 something failed, 2 usage error.`,
@@ -92,12 +98,13 @@ received with a short visibility timeout and made visible again at once: nothing
 ${COMMON_HELP}`,
   replay: `Usage: stripe-sf-bridge dlq replay (--all | --event-id ID… | --type T | --since TIME) [options]
 
-Inbound: --all starts an SQS redrive (message move task) of the whole DLQ back to the inbound
-queue and follows it to the end. Selective replay sends each matching message to the inbound
-queue with its original attributes, then deletes it from the DLQ; outbound replay invokes the
-outbound function asynchronously with the event instead. A message is deleted only after its
-send succeeded; non-matching and failed messages are made visible again. Replays are safe to
-repeat: the consumer dedups by event id and upserts by external id.
+--all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound or
+outbound) and follows it to the end. Selective replay sends each matching message back to its
+queue (inbound: with its original attributes; outbound: the EventBridge event), then deletes it
+from the DLQ; where there is no outbound queue (the local stack, older stacks) outbound replay
+invokes the outbound function asynchronously with the event instead. A message is deleted only
+after its send succeeded; non-matching and failed messages are made visible again. Replays are
+safe to repeat: both flows dedup by event id, and the outbound flow bills an Opportunity once.
 
   --queue inbound|outbound   default inbound
   --all                      every message
@@ -146,9 +153,9 @@ const COMMON_OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
 } as const satisfies ParseArgsOptionsConfig;
 
-type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+export type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
-function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPositionals: boolean): { values: Values; positionals: string[] } {
+export function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPositionals: boolean): { values: Values; positionals: string[] } {
   try {
     const parsed = parseArgs({ args: [...args], options: { ...COMMON_OPTIONS, ...options }, allowPositionals, strict: true });
     return { values: parsed.values as Values, positionals: parsed.positionals };
@@ -158,13 +165,13 @@ function parse(args: readonly string[], options: ParseArgsOptionsConfig, allowPo
   }
 }
 
-const str = (values: Values, name: string): string | undefined => {
+export const str = (values: Values, name: string): string | undefined => {
   const value = values[name];
   return typeof value === 'string' ? value : undefined;
 };
-const flag = (values: Values, name: string): boolean => values[name] === true;
+export const flag = (values: Values, name: string): boolean => values[name] === true;
 
-function positiveInt(values: Values, name: string, fallback: number | undefined, max?: number): number | undefined {
+export function positiveInt(values: Values, name: string, fallback: number | undefined, max?: number): number | undefined {
   const raw = str(values, name);
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -180,7 +187,7 @@ function queueKind(values: Values): DlqKind | undefined {
   throw new UsageError(`--queue ${raw}: expected inbound or outbound`);
 }
 
-function common(values: Values, dlqKind: DlqKind): CommonOptions {
+export function common(values: Values, dlqKind: DlqKind): CommonOptions {
   const local = flag(values, 'local');
   const endpointUrl = str(values, 'endpoint-url');
   if (local && (str(values, 'stack') !== undefined || str(values, 'stage') !== undefined)) {
@@ -285,7 +292,7 @@ function parseReplay(args: readonly string[], now: number): Command {
   if (filter.all && (eventIds.size > 0 || filter.type !== undefined || filter.since !== undefined)) {
     throw new UsageError('--all replays every message; drop --event-id/--type/--since, or drop --all');
   }
-  const maxRate = filter.all && queue === 'inbound' ? 500 : undefined;
+  const maxRate = filter.all ? 500 : undefined;
   return {
     name: 'dlq replay',
     common: common(values, queue),
@@ -313,6 +320,10 @@ export function parseCommand(argv: readonly string[], now: number): Command {
       return parseDlq(second, rest, now);
     case 'replay-event':
       return parseReplayEvent(argv.slice(1));
+    case 'backfill':
+    case 'reconcile':
+    case 'retry':
+      return parseReconcileCommand(first, argv.slice(1), now);
     case undefined:
       return { name: 'help', text: HELP.main, exitCode: 2 };
     case 'help':

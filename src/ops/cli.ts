@@ -24,12 +24,13 @@ import {
 import { sampleDlq } from './peek.js';
 import { purgeDlq } from './purge.js';
 import { redriveAll } from './redrive.js';
-import { replaySelected } from './replay.js';
+import { replaySelected, type ReplayTarget } from './replay.js';
 import { replayStripeEvents, stripeEventFetcher } from './replay-event.js';
 import { dlqStats, type DlqStats } from './stats.js';
-import { dlqUrlFor, inboundQueueUrlOf, outboundFunctionOf, queueArnOf, resolveTargets, type Targets } from './targets.js';
+import { dlqUrlFor, outboundFunctionOf, queueArnFor, queueArnOf, queueUrlFor, resolveTargets, type Targets } from './targets.js';
 import { resolveLocalTarget } from './local-target.js';
 import type { LocalStackState } from './local-state.js';
+import { executeReconcileCommand, type ProgressSink } from './reconcile-commands.js';
 
 export interface CliDeps {
   readonly env: Env;
@@ -37,6 +38,10 @@ export interface CliDeps {
   readonly stdout: (line: string) => void;
   /** Progress and errors: keeps stdout clean for --json. */
   readonly stderr: (line: string) => void;
+  /** A progress line rewritten in place when stderr is a terminal (backfill). */
+  readonly progress?: ProgressSink;
+  /** Registers a Ctrl-C handler (backfill stops after its batch); returns its removal. */
+  readonly onInterrupt?: (handler: () => void) => () => void;
   /** Where `--local` looks for the running stack's state file (default the OS temp directory). */
   readonly localStateDirectory?: string;
 }
@@ -46,6 +51,11 @@ const defaultDeps = (): CliDeps => ({
   clock: systemClock,
   stdout: (line) => void process.stdout.write(`${line}\n`),
   stderr: (line) => void process.stderr.write(`${line}\n`),
+  progress: { write: (text) => void process.stderr.write(text), isTTY: process.stderr.isTTY === true },
+  onInterrupt: (handler) => {
+    process.on('SIGINT', handler);
+    return () => void process.off('SIGINT', handler);
+  },
 });
 
 interface AwsClients {
@@ -115,14 +125,18 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
     case 'dlq replay': {
       const targets = await aws.targets();
       const dlqUrl = dlqUrlFor(targets, command.queue);
-      if (command.queue === 'inbound' && command.filter.all) {
-        const queueUrl = inboundQueueUrlOf(targets);
+      // The outbound DLQ goes back to the outbound queue; without one (the local stack, a stack
+      // deployed before the outbound queue existed) its events go to the function itself.
+      const viaFunction = command.queue === 'outbound' && targets.outboundQueueUrl === undefined;
+      if (command.filter.all && !viaFunction) {
+        const queueUrl = queueUrlFor(targets, command.queue);
+        const arns = queueArnFor(targets, command.queue);
         const result = await redriveAll(
           { sqs, clock, onProgress: (p) => deps.stderr(formatRedriveProgress(p)) },
           {
             dlqUrl,
-            dlqArn: await queueArnOf(sqs, dlqUrl, targets.inboundDlqArn),
-            destinationArn: await queueArnOf(sqs, queueUrl, targets.inboundQueueArn),
+            dlqArn: await queueArnOf(sqs, dlqUrl, arns.dlq),
+            destinationArn: await queueArnOf(sqs, queueUrl, arns.queue),
             ratePerSecond: command.rate,
             dryRun: command.dryRun,
           },
@@ -130,14 +144,13 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
         print(result, () => formatRedrive(result));
         return result.dryRun || result.status === 'COMPLETED' ? 0 : 1;
       }
-      const target =
-        command.queue === 'inbound'
-          ? { kind: 'inbound' as const, dlqUrl, queueUrl: inboundQueueUrlOf(targets) }
-          : { kind: 'outbound' as const, dlqUrl, functionName: outboundFunctionOf(targets) };
+      const target: ReplayTarget = viaFunction
+        ? { kind: 'outbound', dlqUrl, functionName: outboundFunctionOf(targets) }
+        : { kind: command.queue, dlqUrl, queueUrl: queueUrlFor(targets, command.queue) };
       const summary = await replaySelected(
         {
           sqs,
-          lambda: target.kind === 'outbound' ? aws.lambda() : undefined,
+          lambda: 'functionName' in target ? aws.lambda() : undefined,
           clock,
           onProgress: (p) => deps.stderr(formatProgress(p)),
         },
@@ -161,7 +174,7 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
       }
       const apiUrl = nonBlank(deps.env.STRIPE_API_URL) ?? (nonBlank(deps.env.STRIPE_SECRET_KEY) === undefined ? embedded?.apiUrl : undefined);
       if (apiUrl !== undefined && !URL.canParse(apiUrl)) throw new UsageError(`STRIPE_API_URL is not a URL: ${apiUrl}`);
-      const queueUrl = inboundQueueUrlOf(await aws.targets());
+      const queueUrl = queueUrlFor(await aws.targets(), 'inbound');
       const stripe = createStripeClient(secretKey, { apiUrl });
       const results = await replayStripeEvents(
         { sqs, fetchEvent: stripeEventFetcher(stripe) },
@@ -169,6 +182,26 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
       );
       print(results, () => formatReplayEvents(results));
       return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+    }
+    case 'backfill':
+    case 'reconcile':
+    case 'retry': {
+      const defaults = defaultDeps();
+      return executeReconcileCommand(
+        command,
+        {
+          env: deps.env,
+          clock,
+          stdout: deps.stdout,
+          stderr: deps.stderr,
+          progress: deps.progress ?? { write: (text) => deps.stderr(text.replace(/\n$/, '')), isTTY: false },
+          onInterrupt: deps.onInterrupt ?? (defaults.onInterrupt as NonNullable<CliDeps['onInterrupt']>),
+          local: aws.local,
+          sqs,
+          targets: aws.targets,
+        },
+        print,
+      );
     }
   }
 }

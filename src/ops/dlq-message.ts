@@ -33,7 +33,20 @@ export const RECEIVE_ATTRIBUTES: { MessageSystemAttributeNames: MessageSystemAtt
   MessageAttributeNames: ['All'],
 };
 
-const FAILURE_ATTRIBUTES: ReadonlySet<string> = new Set([ATTR.failureCode, ATTR.failureReason, ATTR.failedAt, ATTR.receiveCount]);
+/**
+ * What a failure added to a message: the bridge's own attributes, and those EventBridge writes on
+ * an event it could not deliver to its target (ERROR_CODE, ERROR_MESSAGE, RULE_ARN, TARGET_ARN).
+ */
+const FAILURE_ATTRIBUTES: ReadonlySet<string> = new Set([
+  ATTR.failureCode,
+  ATTR.failureReason,
+  ATTR.failedAt,
+  ATTR.receiveCount,
+  'ERROR_CODE',
+  'ERROR_MESSAGE',
+  'RULE_ARN',
+  'TARGET_ARN',
+]);
 
 function numberOrUndefined(text: string | undefined): number | undefined {
   if (text === undefined || text.trim() === '') return undefined;
@@ -104,23 +117,25 @@ export function describeInbound(message: Message): DlqEntry {
 }
 
 /**
- * Outbound DLQ: EventBridge events that the rule target (ERROR_CODE/ERROR_MESSAGE) or the
- * function's async invocation (ErrorCode/ErrorMessage) gave up on. Either queue sends it fresh,
- * so SentTimestamp is the failure time.
+ * Outbound DLQ: EventBridge events the outbound function dead-lettered with its reason (the
+ * bridge's failure attributes), that the rule could not deliver to the outbound queue
+ * (ERROR_CODE/ERROR_MESSAGE), or that older versions' asynchronous invocations gave up on
+ * (ErrorCode/ErrorMessage); or moved by the redrive policy without a reason.
  */
 export function describeOutbound(message: Message): DlqEntry {
   const { approximateReceiveCount, ...common } = base(message);
   const attributes = message.MessageAttributes;
   const event = parseJsonObject(message.Body);
   const detail = event?.detail as { payload?: Record<string, unknown> } | undefined;
-  const failureCode = attributeValue(attributes, 'ERROR_CODE') ?? attributeValue(attributes, 'ErrorCode');
-  const failureMessage = attributeValue(attributes, 'ERROR_MESSAGE') ?? attributeValue(attributes, 'ErrorMessage');
+  const failureCode = attributeValue(attributes, ATTR.failureCode) ?? attributeValue(attributes, 'ERROR_CODE') ?? attributeValue(attributes, 'ErrorCode');
+  const failureMessage =
+    attributeValue(attributes, ATTR.failureReason) ?? attributeValue(attributes, 'ERROR_MESSAGE') ?? attributeValue(attributes, 'ErrorMessage');
   return {
     ...common,
     eventId: text(event?.id),
     eventType: text(event?.['detail-type']),
-    failedAt: common.sentAt,
-    receiveCount: approximateReceiveCount,
+    failedAt: timeOrUndefined(attributeValue(attributes, ATTR.failedAt)) ?? common.sentAt,
+    receiveCount: numberOrUndefined(attributeValue(attributes, ATTR.receiveCount)) ?? approximateReceiveCount,
     failureCode,
     failureReason: failureMessage ?? failureCode ?? NO_REASON_OUTBOUND,
     opportunityId: text(detail?.payload?.Opportunity_Id__c),

@@ -22,6 +22,10 @@ export interface LocalStackState {
   readonly outboundFunctionName?: string;
   /** Only when Stripe is the embedded stand-in: its base URL and the fake key it accepts. */
   readonly embeddedStripe?: { readonly apiUrl: string; readonly secretKey: string };
+  /** Only when Salesforce is the embedded stand-in: its URL and the fake client credentials it accepts. */
+  readonly embeddedSalesforce?: { readonly url: string; readonly clientId: string; readonly clientSecret: string };
+  /** The stack's DynamoDB (dynalite, fake credentials) and dedup table: backfill and drift read its guards. */
+  readonly dynamo?: { readonly endpoint: string; readonly table: string };
 }
 
 const PREFIX = 'stripe-sf-bridge-local-';

@@ -40,6 +40,9 @@ export function localTargets(state: LocalStackState, options: TargetOptions): Ta
     inboundQueueArn: options.queueUrl === undefined ? queues.inbound.arn : undefined,
     inboundDlqUrl: explicitDlq('inbound') ?? queues.inboundDlq.url,
     inboundDlqArn: explicitDlq('inbound') === undefined ? queues.inboundDlq.arn : undefined,
+    // The local stack runs the outbound function directly (no outbound queue): replay invokes it.
+    outboundQueueUrl: undefined,
+    outboundQueueArn: undefined,
     outboundDlqUrl: explicitDlq('outbound') ?? queues.outboundDlq.url,
     outboundDlqArn: explicitDlq('outbound') === undefined ? queues.outboundDlq.arn : undefined,
     outboundFunctionName: options.functionName ?? state.outboundFunctionName,

@@ -1,6 +1,7 @@
 /**
- * Whole-queue redrive of the inbound DLQ with SQS's own message move task: SQS moves every
- * message (attributes kept) back to the inbound queue, server-side, at an optional rate.
+ * Whole-queue redrive of a DLQ with SQS's own message move task: SQS moves every message
+ * (attributes kept) back to its source queue (inbound or outbound), server-side, at an optional
+ * rate.
  */
 import {
   GetQueueAttributesCommand,

@@ -11,10 +11,15 @@ import { createPacer, type Clock } from './clock.js';
 import { describe, originalAttributes, type DlqEntry } from './dlq-message.js';
 import { matchesFilter, type ReplayFilter } from './filter.js';
 import { receiveBatch, releaseMessages, type HeldMessage } from './receive.js';
+import type { DlqKind } from './targets.js';
 
-/** Where a message goes back to: the inbound queue, or the outbound function (invoked asynchronously). */
+/**
+ * Where a message goes back to: the DLQ's source queue (inbound, or outbound); or, where there is
+ * no outbound queue (the local stack, a stack deployed before it had one), the outbound function,
+ * invoked asynchronously.
+ */
 export type ReplayTarget =
-  | { readonly kind: 'inbound'; readonly dlqUrl: string; readonly queueUrl: string }
+  | { readonly kind: DlqKind; readonly dlqUrl: string; readonly queueUrl: string }
   | { readonly kind: 'outbound'; readonly dlqUrl: string; readonly functionName: string };
 
 export interface ReplayOptions {
@@ -63,12 +68,11 @@ export interface ReplayDeps {
 /** After this many receives in a row bring nothing new, the DLQ holds only messages already handled. */
 const IDLE_RECEIVES_TO_STOP = 3;
 
+/** The message as it first entered its queue: the same body, without the failure's attributes. */
 async function sendBack(deps: ReplayDeps, target: ReplayTarget, message: Message): Promise<void> {
   const body = message.Body ?? '';
-  if (target.kind === 'inbound') {
-    await deps.sqs.send(
-      new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body, MessageAttributes: originalAttributes(message) }),
-    );
+  if ('queueUrl' in target) {
+    await deps.sqs.send(new SendMessageCommand({ QueueUrl: target.queueUrl, MessageBody: body, MessageAttributes: originalAttributes(message) }));
     return;
   }
   if (deps.lambda === undefined) throw new PermanentError('Outbound replay needs a Lambda client', { code: 'NO_LAMBDA_CLIENT' });
@@ -77,7 +81,7 @@ async function sendBack(deps: ReplayDeps, target: ReplayTarget, message: Message
   } catch (err) {
     throw new InvalidPayloadError('DLQ message body is not a JSON event', { code: 'MESSAGE_INVALID', cause: err });
   }
-  // The outbound function takes the EventBridge event; an async invoke queues it like EventBridge does.
+  // The function takes the EventBridge event; an async invoke queues it like EventBridge did.
   const response = await deps.lambda.send(
     new InvokeCommand({ FunctionName: target.functionName, InvocationType: 'Event', Payload: new TextEncoder().encode(body) }),
   );

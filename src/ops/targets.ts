@@ -1,5 +1,5 @@
 /**
- * Where the commands act: queue URLs/ARNs and the outbound function, read from the bridge
+ * Where the commands act: queue and DLQ URLs/ARNs and the outbound function, read from the bridge
  * stack's outputs (`--stack`/`--stage`) and overridden by explicit flags.
  */
 import { DescribeStacksCommand, type CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -15,8 +15,9 @@ export interface TargetOptions {
   /** The DLQ of the queue kind the command works on. */
   readonly dlqUrl?: string | undefined;
   readonly dlqKind?: DlqKind | undefined;
-  /** The inbound (source) queue: replay and replay-event send here. */
+  /** The source queue of the kind the command works on: replay (and replay-event, inbound) send here. */
   readonly queueUrl?: string | undefined;
+  /** The outbound function, for outbound replay where there is no outbound queue. */
   readonly functionName?: string | undefined;
 }
 
@@ -26,6 +27,8 @@ export interface Targets {
   readonly inboundQueueArn: string | undefined;
   readonly inboundDlqUrl: string | undefined;
   readonly inboundDlqArn: string | undefined;
+  readonly outboundQueueUrl: string | undefined;
+  readonly outboundQueueArn: string | undefined;
   readonly outboundDlqUrl: string | undefined;
   readonly outboundDlqArn: string | undefined;
   readonly outboundFunctionName: string | undefined;
@@ -56,12 +59,17 @@ export async function resolveTargets(cfn: CloudFormationClient, options: TargetO
     explicit === undefined ? outputs.get(key) : undefined;
   const inboundDlq = explicitDlq('inbound');
   const outboundDlq = explicitDlq('outbound');
+  const explicitQueue = (kind: DlqKind): string | undefined => (dlqKind === kind ? options.queueUrl : undefined);
+  const inboundQueue = explicitQueue('inbound');
+  const outboundQueue = explicitQueue('outbound');
   return {
     stackName: name,
-    inboundQueueUrl: options.queueUrl ?? outputs.get(STACK_OUTPUT.inboundQueueUrl),
-    inboundQueueArn: arnUnlessOverridden(options.queueUrl, STACK_OUTPUT.inboundQueueArn),
+    inboundQueueUrl: inboundQueue ?? outputs.get(STACK_OUTPUT.inboundQueueUrl),
+    inboundQueueArn: arnUnlessOverridden(inboundQueue, STACK_OUTPUT.inboundQueueArn),
     inboundDlqUrl: inboundDlq ?? outputs.get(STACK_OUTPUT.inboundDlqUrl),
     inboundDlqArn: arnUnlessOverridden(inboundDlq, STACK_OUTPUT.inboundDlqArn),
+    outboundQueueUrl: outboundQueue ?? outputs.get(STACK_OUTPUT.outboundQueueUrl),
+    outboundQueueArn: arnUnlessOverridden(outboundQueue, STACK_OUTPUT.outboundQueueArn),
     outboundDlqUrl: outboundDlq ?? outputs.get(STACK_OUTPUT.outboundDlqUrl),
     outboundDlqArn: arnUnlessOverridden(outboundDlq, STACK_OUTPUT.outboundDlqArn),
     outboundFunctionName: options.functionName ?? outputs.get(STACK_OUTPUT.outboundFunctionName),
@@ -76,16 +84,24 @@ export function dlqUrlFor(targets: Targets, kind: DlqKind): string {
   return url;
 }
 
-export function inboundQueueUrlOf(targets: Targets): string {
-  if (targets.inboundQueueUrl === undefined) throw new UsageError(`No inbound queue URL: ${HOW_TO_NAME}, or --queue-url`);
-  return targets.inboundQueueUrl;
+/** The queue a DLQ's messages go back to (its source queue). */
+export function queueUrlFor(targets: Targets, kind: DlqKind): string {
+  const url = kind === 'inbound' ? targets.inboundQueueUrl : targets.outboundQueueUrl;
+  if (url === undefined) throw new UsageError(`No ${kind} queue URL: ${HOW_TO_NAME}, or --queue-url with --queue ${kind}`);
+  return url;
 }
 
 export function outboundFunctionOf(targets: Targets): string {
   if (targets.outboundFunctionName === undefined) {
-    throw new UsageError(`No outbound function name: ${HOW_TO_NAME}, or --function-name`);
+    throw new UsageError(`No outbound queue or function: ${HOW_TO_NAME}, or --queue-url (or --function-name) with --queue outbound`);
   }
   return targets.outboundFunctionName;
+}
+
+export function queueArnFor(targets: Targets, kind: DlqKind): { readonly queue: string | undefined; readonly dlq: string | undefined } {
+  return kind === 'inbound'
+    ? { queue: targets.inboundQueueArn, dlq: targets.inboundDlqArn }
+    : { queue: targets.outboundQueueArn, dlq: targets.outboundDlqArn };
 }
 
 /** The ARN from the stack outputs, else asked of SQS (explicit URLs come without one). */

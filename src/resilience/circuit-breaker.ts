@@ -63,6 +63,14 @@ export class CircuitBreaker {
     return this.openState?.unreachableSince;
   }
 
+  /** Whether `admit` would let a call through now, without taking the probe slot. */
+  wouldAdmit(now: number): boolean {
+    const open = this.openState;
+    if (open === undefined) return true;
+    if (open.probeStartedAt !== undefined && now - open.probeStartedAt < this.options.probeTimeoutMs) return false;
+    return now >= open.nextProbeAt;
+  }
+
   admit(now: number): Admission {
     const open = this.openState;
     if (open === undefined) return 'call';

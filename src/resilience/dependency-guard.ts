@@ -37,6 +37,19 @@ export class DependencyGuard {
     return admission;
   }
 
+  /**
+   * True (and logged, like a refusal) when a call would be refused now; takes no probe slot. For
+   * work that needs this service somewhere along the way: skip it before spending anything else.
+   */
+  refuses(deferred = 1): boolean {
+    if (this.breaker.wouldAdmit(this.now())) return false;
+    this.logger.warn(
+      { dependency: this.dependency, circuit: 'open', unreachableSince: this.since(), deferred },
+      `${NAMES[this.dependency]} unreachable: not called, retried later`,
+    );
+    return true;
+  }
+
   /** The error a refused caller fails with. */
   unreachable(): DependencyUnreachableError {
     return new DependencyUnreachableError(this.dependency, this.breaker.unreachableSince ?? this.now());
@@ -69,6 +82,25 @@ export class DependencyGuard {
     }
   }
 
+  /**
+   * A call that may be answered from a cache (the org profile): refused while the circuit is open,
+   * its outage failures count, but a success proves nothing about the service, so it is not
+   * reported; an admitted probe slot is handed back for the next call to use.
+   */
+  async runCached<T>(call: () => Promise<T>): Promise<T> {
+    const admission = this.admit();
+    if (admission === 'reject') throw this.unreachable();
+    try {
+      const result = await call();
+      this.release(admission);
+      return result;
+    } catch (err) {
+      if (outageOf(err) === this.dependency) this.report('outage');
+      else this.release(admission);
+      throw err;
+    }
+  }
+
   private since(): string | undefined {
     const since = this.breaker.unreachableSince;
     return since === undefined ? undefined : new Date(since).toISOString();
@@ -93,4 +125,27 @@ export class DependencyGuard {
       );
     }
   }
+}
+
+type AsyncMethodKeys<T> = { [K in keyof T]: T[K] extends (...args: never[]) => Promise<unknown> ? K : never }[keyof T];
+
+/**
+ * The same port with the named methods run through `guard` (see `run`), and the `cached` ones
+ * through `runCached`: a method that may answer from a cache would otherwise tell the breaker the
+ * service is up when nobody asked it. Everything else, getters included, is the target's own.
+ */
+export function guardMethods<T extends object>(
+  target: T,
+  guard: DependencyGuard,
+  names: readonly AsyncMethodKeys<T>[],
+  cached: readonly AsyncMethodKeys<T>[] = [],
+): T {
+  const wrapped = Object.create(target) as T;
+  const wrap = (name: AsyncMethodKeys<T>, run: (call: () => Promise<unknown>) => Promise<unknown>): void => {
+    const method = target[name] as unknown as (...args: unknown[]) => Promise<unknown>;
+    Object.defineProperty(wrapped, name, { value: (...args: unknown[]) => run(() => method.apply(target, args)) });
+  };
+  for (const name of names) wrap(name, (call) => guard.run(call));
+  for (const name of cached) wrap(name, (call) => guard.runCached(call));
+  return wrapped;
 }

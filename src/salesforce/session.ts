@@ -3,6 +3,7 @@
  * Connection across invocations, and log in again only when Salesforce says the session is gone.
  */
 import { Connection } from 'jsforce/core';
+import { setDefaults as setJsforceRequestDefaults } from 'jsforce/lib/request.js';
 import type { SalesforceSettings } from '../config.js';
 import type { Logger } from '../logging.js';
 import { CachedSecret, secretsManagerFetcher, type SecretFetcher } from '../secrets.js';
@@ -32,6 +33,11 @@ export interface SalesforceSessionDeps {
 }
 
 const DEFAULT_LOGIN_TIMEOUT_MS = 10_000;
+
+// One retry policy: the queue's per-message backoff and the circuit breakers. jsforce would
+// otherwise sleep and resend every GET up to 5 times on a 5xx (15.5 s inside one invocation, per
+// call, all through an outage) before the bridge even learns that Salesforce is down.
+setJsforceRequestDefaults({ retry: { maxRetries: 0 } });
 
 class CachedSalesforceSession implements SalesforceSession {
   private pending: Promise<Connection> | undefined;

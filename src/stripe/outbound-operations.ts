@@ -6,7 +6,7 @@
  * (the planner's `resumeBilling` decides what to do with it).
  */
 import Stripe from 'stripe';
-import { errorReason, isPermanent } from '../errors.js';
+import { errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { BillingPlan, FoundInvoice, StripeStep } from '../contracts/billing-plan.js';
 import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js';
 import { classifyStripeError } from './client.js';
@@ -22,6 +22,10 @@ export interface BillingResult {
   readonly invoiceStatus: string | undefined;
   readonly paymentLinkId: string | undefined;
   readonly paymentLinkUrl: string | undefined;
+  readonly checkoutSessionId?: string | undefined;
+  readonly checkoutUrl?: string | undefined;
+  /** Seconds since the epoch. */
+  readonly checkoutExpiresAt?: number | undefined;
   /** The invoice is open but Stripe would not email it (e.g. the customer has no email). */
   readonly sendFailure: string | undefined;
 }
@@ -29,6 +33,12 @@ export interface BillingResult {
 export interface ExecuteHooks {
   /** Called as soon as a customer exists, so its id reaches the Account before anything else can fail. */
   readonly onCustomerCreated?: (customerId: string) => Promise<void>;
+  /**
+   * Called with the invoice or payment link that bills the record the moment Stripe returns it
+   * (or when the run continues one), before it is finalized, sent or handed to anyone: the
+   * billing record holds it before a payment can exist.
+   */
+  readonly onBillingObject?: (stripeObjectId: string) => Promise<void>;
 }
 
 /** What the run needs of the invoice: Stripe's answer, or the invoice an earlier run left. */
@@ -44,6 +54,8 @@ interface Progress {
   invoice: InvoiceState | undefined;
   priceIds: Map<string, string>;
   paymentLink: Stripe.PaymentLink | undefined;
+  couponId: string | undefined;
+  checkoutSession: Stripe.Checkout.Session | undefined;
   sendFailure: string | undefined;
 }
 
@@ -76,7 +88,9 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     }
     case 'create_invoice': {
       const customer = required(progress.customerId, 'the customer');
-      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options)));
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, ...discounts, customer }, options)));
+      await hooks.onBillingObject?.(progress.invoice.id);
       return;
     }
     case 'create_invoice_item': {
@@ -126,6 +140,28 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     case 'create_payment_link': {
       const lineItems = step.lines.map((l) => ({ price: required(progress.priceIds.get(l.lineId), `the price of ${l.lineId}`), quantity: l.quantity }));
       progress.paymentLink = await call('paymentLinks.create', () => stripe.paymentLinks.create({ ...step.params, line_items: lineItems }, options));
+      await hooks.onBillingObject?.(progress.paymentLink.id);
+      return;
+    }
+    case 'create_coupon': {
+      progress.couponId = (await call('coupons.create', () => stripe.coupons.create(step.params, options))).id;
+      return;
+    }
+    case 'expire_checkout_session': {
+      try {
+        await call('checkout.sessions.expire', () => stripe.checkout.sessions.expire(step.sessionId, {}, options));
+      } catch (err) {
+        // Already expired or completed (Stripe refuses to expire a session that is not open), or
+        // gone: either way it can no longer be paid twice. A completed one means the record is
+        // paid; its webhook settles the status and the next request is refused as billed.
+        if (!isPermanent(err)) throw err;
+      }
+      return;
+    }
+    case 'create_checkout_session': {
+      const customer = required(progress.customerId, 'the customer');
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.checkoutSession = await call('checkout.sessions.create', () => stripe.checkout.sessions.create({ ...step.params, ...discounts, customer }, options));
       return;
     }
     default: {
@@ -145,9 +181,16 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
         ? undefined
         : { id: plan.resumedInvoice.id, hostedInvoiceUrl: plan.resumedInvoice.hostedInvoiceUrl, status: plan.resumedInvoice.status },
     priceIds: new Map(),
-    paymentLink: undefined,
+    paymentLink:
+      plan.resumedPaymentLink === undefined
+        ? undefined
+        : await call('paymentLinks.retrieve', () => stripe.paymentLinks.retrieve(plan.resumedPaymentLink as string)),
+    couponId: undefined,
+    checkoutSession: undefined,
     sendFailure: undefined,
   };
+  // A continued invoice reaches the billing record before it is finalized or sent.
+  if (progress.invoice !== undefined) await hooks.onBillingObject?.(progress.invoice.id);
   for (const step of plan.steps) await runStep(stripe, step, progress, hooks);
   return {
     customerId: progress.customerId,
@@ -157,6 +200,9 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
     invoiceStatus: progress.invoice?.status,
     paymentLinkId: progress.paymentLink?.id,
     paymentLinkUrl: progress.paymentLink?.url,
+    checkoutSessionId: progress.checkoutSession?.id,
+    checkoutUrl: progress.checkoutSession?.url ?? undefined,
+    checkoutExpiresAt: progress.checkoutSession?.expires_at,
     sendFailure: progress.sendFailure,
   };
 }
@@ -206,4 +252,94 @@ async function draftItems(stripe: Stripe, invoiceId: string): Promise<FoundInvoi
     }),
   );
   return items;
+}
+
+/** Where a recorded invoice or payment link stands: can it still be paid, was it paid? */
+export type BillingObjectState =
+  | {
+      readonly kind: 'invoice';
+      readonly id: string;
+      /** `deleted` for a draft that was deleted. */
+      readonly status: FoundInvoice['status'] | 'deleted' | 'unknown';
+      readonly amount: number | undefined;
+      readonly currency: string | undefined;
+    }
+  | {
+      readonly kind: 'payment_link';
+      readonly id: string;
+      readonly active: boolean;
+      /** Checkout Sessions completed through the link. */
+      readonly completedSessions: number;
+    };
+
+/**
+ * Reads a recorded invoice or payment link. A link's completed sessions come from its
+ * `restrictions.completed_sessions.count` when it has the restriction (links the bridge creates),
+ * otherwise from the Checkout Sessions listed for it (`GET /v1/checkout/sessions?payment_link=`).
+ */
+export async function inspectBillingObject(stripe: Stripe, id: string): Promise<BillingObjectState> {
+  if (id.startsWith('plink_')) {
+    const link = await call('paymentLinks.retrieve', () => stripe.paymentLinks.retrieve(id));
+    const counted = link.restrictions?.completed_sessions.count;
+    const completedSessions =
+      counted ?? (await call('checkout.sessions.list', () => stripe.checkout.sessions.list({ payment_link: id, status: 'complete', limit: 1 }))).data.length;
+    return { kind: 'payment_link', id, active: link.active, completedSessions };
+  }
+  try {
+    const invoice = await call('invoices.retrieve', () => stripe.invoices.retrieve(id));
+    const status = invoice.status;
+    return { kind: 'invoice', id, status: isKnownStatus(status) ? status : 'unknown', amount: invoice.total, currency: invoice.currency };
+  } catch (err) {
+    // A deleted draft is gone: nothing of it can be paid.
+    if (err instanceof PermanentError && err.details['stripeCode'] === 'resource_missing') {
+      return { kind: 'invoice', id, status: 'deleted', amount: undefined, currency: undefined };
+    }
+    throw err;
+  }
+}
+
+/** A payment link of the Opportunity found in Stripe, with what it charges. */
+export interface FoundPaymentLink {
+  readonly id: string;
+  readonly url: string;
+  readonly currency: string;
+  /** Minor units: the sum of its line items. */
+  readonly total: number;
+}
+
+/** Pages of active payment links looked through (newest first) for one left by an interrupted run. */
+export const PAYMENT_LINK_LOOKUP_PAGES = 5;
+
+/**
+ * The active payment links carrying this Opportunity's id, newest first. Stripe cannot filter
+ * links by metadata, so this pages through the account's active links (`active=true`, newest
+ * first) for at most PAYMENT_LINK_LOOKUP_PAGES pages: it is only asked when a pending billing is
+ * continued, to find the link a run created but could not record.
+ */
+export async function findOpportunityPaymentLinks(stripe: Stripe, opportunityId: string): Promise<FoundPaymentLink[]> {
+  const links: Stripe.PaymentLink[] = [];
+  let seen = 0;
+  await call('paymentLinks.list', () =>
+    stripe.paymentLinks.list({ active: true, limit: PAGE }).autoPagingEach((link) => {
+      seen += 1;
+      if (link.metadata[METADATA_KEYS.opportunity] === opportunityId) links.push(link);
+      return seen < PAYMENT_LINK_LOOKUP_PAGES * PAGE;
+    }),
+  );
+  const found: FoundPaymentLink[] = [];
+  for (const link of links) {
+    let total = 0;
+    await call('paymentLinks.listLineItems', () =>
+      stripe.paymentLinks.listLineItems(link.id, { limit: PAGE }).autoPagingEach((item) => {
+        total += item.amount_total;
+      }),
+    );
+    found.push({ id: link.id, url: link.url, currency: link.currency, total });
+  }
+  return found;
+}
+
+/** Deactivates a payment link that another one supersedes: nobody can pay it any more. */
+export async function deactivatePaymentLink(stripe: Stripe, id: string, idempotencyKey: string): Promise<void> {
+  await call('paymentLinks.update', () => stripe.paymentLinks.update(id, { active: false }, { idempotencyKey }));
 }

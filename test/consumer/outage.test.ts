@@ -14,9 +14,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadConsumerConfig, type Env } from '../../src/config.js';
 import { createConsumerApp, type ConsumerApp } from '../../src/inbound/consumer-app.js';
 import { createLogger } from '../../src/logging.js';
-import { LocalQueue } from '../../src/local/local-queue.js';
+import type { LocalQueue } from '../../src/local/local-queue.js';
 import { sampleEvent } from '../../src/local/sample-events.js';
 import { CLIENT_ID, CLIENT_SECRET, inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
+import { drain, seededRandom, simulateSqs, visibilityDelays } from '../support/sqs-simulation.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound-dlq';
@@ -38,19 +39,10 @@ afterEach(() => {
   h.salesforce.clearFailures();
 });
 
-/** A small deterministic generator, so every run sees the same jitter. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
-    return state / 2 ** 32;
-  };
-}
-
 interface Simulation {
   readonly app: ConsumerApp;
   readonly queue: LocalQueue;
-  readonly deadLetters: unknown[];
+  readonly deadLetters: SendMessageCommand['input'][];
   /** Salesforce REST calls made while the outage lasted. */
   salesforceCallsDuringOutage: number;
   receivesDuringOutage: number;
@@ -68,50 +60,32 @@ function simulation(env: Env = {}): Simulation {
     LOG_LEVEL: 'info',
     ...env,
   });
-  const queue = new LocalQueue({ batchSize: 10, visibilityTimeoutMs: VISIBILITY_MS, maxReceiveCount: config.maxReceiveCount, now: () => h.nowMs });
-  const deadLetters: unknown[] = [];
-  sqsMock.on(ChangeMessageVisibilityBatchCommand).callsFake((input: ChangeMessageVisibilityBatchCommand['input']) => {
-    expect(input.QueueUrl).toBe(QUEUE_URL);
-    for (const entry of input.Entries ?? []) queue.changeVisibility(entry.ReceiptHandle!, entry.VisibilityTimeout!);
-    return { Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id })), Failed: [] };
-  });
-  sqsMock.on(SendMessageCommand).callsFake((input: SendMessageCommand['input']) => {
-    deadLetters.push(input);
-    return { MessageId: `dlq-${deadLetters.length}` };
-  });
+  const sqs = simulateSqs(sqsMock, { queueUrl: QUEUE_URL, dlqUrl: DLQ_URL, maxReceiveCount: config.maxReceiveCount, visibilityTimeoutMs: VISIBILITY_MS, now: () => h.nowMs });
   const app = createConsumerApp({
     config,
     logger: createLogger({ service: 'consumer', level: 'info', destination: h.logs }),
     dynamo: h.dynamo.client,
-    sqs: new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } }),
+    sqs: sqs.client,
     fetchEvent: async () => {
       throw new Error('no reference events here');
     },
     now: () => h.nowMs,
-    random: seeded(42),
+    random: seededRandom(42),
   });
-  return { app, queue, deadLetters, salesforceCallsDuringOutage: 0, receivesDuringOutage: 0 };
+  return { app, queue: sqs.queue, deadLetters: sqs.deadLetters, salesforceCallsDuringOutage: 0, receivesDuringOutage: 0 };
 }
 
 /** Plays the Lambda event source until `until` or until the queue is empty. */
 async function run(sim: Simulation, until: number, outage: boolean): Promise<void> {
-  while (h.nowMs < until) {
-    const batch = sim.queue.receive();
-    if (batch.length === 0) {
-      const next = sim.queue.nextVisibleAt();
-      if (next === undefined) return;
-      h.nowMs = Math.min(until, Math.max(h.nowMs + 1, next));
-      continue;
-    }
+  await drain(sim.queue, h, until, async (batch) => {
     const callsBefore = h.salesforce.apiCalls;
     const summary = await sim.app.handle(batch);
     if (outage) {
       sim.salesforceCallsDuringOutage += h.salesforce.apiCalls - callsBefore;
       sim.receivesDuringOutage += batch.length;
     }
-    sim.queue.settle(batch, summary.response.batchItemFailures.map((f) => f.itemIdentifier));
-    h.nowMs += 2000; // an invocation takes a moment
-  }
+    return summary.response.batchItemFailures.map((f) => f.itemIdentifier);
+  });
 }
 
 function enqueue(sim: Simulation, count: number): string[] {
@@ -164,7 +138,7 @@ describe('a 12-hour Salesforce outage', () => {
     expect(Number(closed?.['downSeconds'])).toBeGreaterThanOrEqual(12 * 3600);
 
     // Every retry went back through SQS with a backoff between 5 s and the 15-minute cap.
-    const delays = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []).map((e) => e.VisibilityTimeout!);
+    const delays = visibilityDelays(sqsMock);
     expect(delays.length).toBeGreaterThan(300);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(5);
     expect(Math.max(...delays)).toBe(900);
@@ -182,7 +156,7 @@ describe('a 12-hour Salesforce outage', () => {
 
     expect(applied(pis)).toEqual([]);
     expect(sim.deadLetters).toHaveLength(3);
-    for (const sent of sim.deadLetters as SendMessageCommand['input'][]) {
+    for (const sent of sim.deadLetters) {
       expect(sent.QueueUrl).toBe(DLQ_URL);
       expect(sent.MessageAttributes?.['failure_code']?.StringValue).toMatch(/^SALESFORCE_(UNREACHABLE|SERVER_UNAVAILABLE)$/);
     }
@@ -198,7 +172,7 @@ describe('transient failures that are not outages', () => {
     await run(sim, h.nowMs + HOUR, false);
     expect(applied([pi!])).toEqual([pi]);
     expect(sim.app.salesforce.breaker.snapshot().state).toBe('closed');
-    const delays = sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []).map((e) => e.VisibilityTimeout!);
+    const delays = visibilityDelays(sqsMock);
     expect(delays).toHaveLength(4);
     expect(Math.max(...delays)).toBeLessThanOrEqual(80);
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogLevel, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { BRIDGE_ENTRIES, esbuildOptions, lambdaBundling, SHARED_BUNDLE } from '../../infra/bundling.js';
 
 describe('one bundling definition for cdk deploy and npm run build', () => {
@@ -18,7 +18,13 @@ describe('one bundling definition for cdk deploy and npm run build', () => {
     expect(lambda.mainFields).toEqual(build.mainFields);
     expect(lambda.externalModules).toEqual(build.external);
     expect(lambda.banner).toBe(build.banner?.js);
+    // NodejsFunction has no alias option: the same replacements reach its esbuild CLI as --alias.
+    expect(lambda.esbuildArgs?.['--alias']).toEqual(Object.entries(build.alias ?? {}).map(([name, path]) => `${name}=${path}`));
+    expect(Object.keys(build.alias ?? {})).toEqual(expect.arrayContaining(['undici', 'form-data', 'xml2js', 'csv-parse']));
     expect(lambda.metafile).toBe(true);
+    // Quiet synth and test output: esbuild reports warnings and errors only, in both builds.
+    expect(lambda.logLevel).toBe(LogLevel.WARNING);
+    expect(build.logLevel).toBe('warning');
   });
 
   it('targets Node 24, minifies, keeps source maps and bundles everything including the AWS SDK', () => {

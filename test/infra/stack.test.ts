@@ -40,17 +40,19 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     | 'outboundRole'
     | 'queue'
     | 'dlq'
+    | 'outboundQueue'
     | 'outboundDlq'
     | 'table'
     | 'webhookSecret'
     | 'stripeKeySecret'
+    | 'stripeReadKeySecret'
     | 'salesforceSecret'
     | 'accessLogs',
     string
   >;
 
   beforeAll(() => {
-    synth = synthBridge();
+    synth = synthBridge({}, { bundle: true });
     const s = synth.stack;
     ids = {
       ingressFn: logicalId(s, s.ingress.handler.function),
@@ -61,10 +63,12 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       outboundRole: logicalId(s, s.outbound.handler.role),
       queue: logicalId(s, s.inbound.queue),
       dlq: logicalId(s, s.inbound.deadLetterQueue),
+      outboundQueue: logicalId(s, s.outbound.queue),
       outboundDlq: logicalId(s, s.outbound.deadLetterQueue),
       table: logicalId(s, s.dedup.table),
       webhookSecret: logicalId(s, s.secrets.stripeWebhookSecret as any),
       stripeKeySecret: logicalId(s, s.secrets.stripeApiKey as any),
+      stripeReadKeySecret: logicalId(s, s.secrets.stripeReadKey as any),
       salesforceSecret: logicalId(s, s.secrets.salesforceCredentials as any),
       accessLogs: logicalId(s, s.ingress.accessLogs),
     };
@@ -113,7 +117,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('functions', () => {
-    it('run Node.js 24 on arm64 with X-Ray, source maps and their own log group', () => {
+    it('run Node.js 24 on arm64 with their own log group, without --enable-source-maps; no X-Ray unless configured', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
       const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
       expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn].sort());
@@ -122,11 +126,15 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           Runtime: 'nodejs24.x',
           Architectures: ['arm64'],
           Handler: 'index.handler',
-          TracingConfig: { Mode: 'Active' },
-          Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
           LoggingConfig: { LogGroup: { Ref: expect.any(String) } },
         });
+        // The flag decodes the whole source map at cold start; src/stack-traces.ts maps lazily.
+        expect(fn.Properties.Environment.Variables.NODE_OPTIONS).toBeUndefined();
+        // Tracing costs per trace and Lambda samples at a fixed rate: off unless `-c tracing=active`.
+        expect(fn.Properties.TracingConfig).toBeUndefined();
       }
+      const xray = resourcesOfType(synth.json, 'AWS::IAM::Policy').flatMap(([, p]) => p.Properties.PolicyDocument.Statement).filter((st: any) => JSON.stringify(st.Action).includes('xray:'));
+      expect(xray).toEqual([]);
     });
 
     it('set a retention on every log group', () => {
@@ -141,7 +149,6 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         LOG_LEVEL: 'info',
         STRIPE_WEBHOOK_SECRET_ARN: { Ref: ids.webhookSecret },
         INBOUND_QUEUE_URL: { Ref: ids.queue },
-        NODE_OPTIONS: '--enable-source-maps',
       });
       expect(env(ids.consumerFn)).toMatchObject({
         DEDUP_TABLE_NAME: { Ref: ids.table },
@@ -153,7 +160,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
         SALESFORCE_API_VERSION: '64.0',
-        STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeKeySecret },
+        // The consumer only reads Stripe: the read-only key, not the one that bills.
+        STRIPE_SECRET_KEY_ARN: { Ref: ids.stripeReadKeySecret },
         EVENT_LEASE_SECONDS: '120',
       });
       expect(env(ids.outboundFn)).toMatchObject({
@@ -196,6 +204,19 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(dlq.DeletionPolicy).toBe('Retain');
     });
 
+    it('lets only its own source queue use each DLQ (redrive allow policy), naming it by ARN to avoid a cycle', () => {
+      const arnOf = (role: string) => ({
+        'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sqs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':', { Ref: 'AWS::StackName' }, `-${role}`]],
+      });
+      for (const [dlq, queue, role] of [
+        [ids.dlq, ids.queue, 'inbound'],
+        [ids.outboundDlq, ids.outboundQueue, 'outbound'],
+      ] as const) {
+        expect(synth.json.Resources[dlq].Properties.RedriveAllowPolicy).toEqual({ redrivePermission: 'byQueue', sourceQueueArns: [arnOf(role)] });
+        expect(synth.json.Resources[queue].Properties.QueueName).toEqual({ 'Fn::Join': ['', [{ Ref: 'AWS::StackName' }, `-${role}`]] });
+      }
+    });
+
     it('keeps the visibility timeout at least 6 times the consumer timeout', () => {
       const visibility = synth.json.Resources[ids.queue].Properties.VisibilityTimeout;
       const timeout = synth.json.Resources[ids.consumerFn].Properties.Timeout;
@@ -203,7 +224,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
 
     it('feeds the consumer in batches with partial failures and capped concurrency', () => {
-      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
       synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         FunctionName: { Ref: ids.consumerFn },
@@ -215,7 +236,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
 
     it('refuses plain-HTTP access to every queue', () => {
-      for (const queue of [ids.queue, ids.dlq, ids.outboundDlq]) {
+      for (const queue of [ids.queue, ids.dlq, ids.outboundQueue, ids.outboundDlq]) {
         synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: queue }],
           PolicyDocument: {
@@ -240,19 +261,23 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
           PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
           SSESpecification: { SSEEnabled: true },
+          DeletionProtectionEnabled: true,
         },
       });
     });
   });
 
   describe('secrets', () => {
-    it('creates three secrets without any value in the template', () => {
+    it('creates four secrets without any value in the template, retained by cdk destroy', () => {
       const secrets = resourcesOfType(synth.json, 'AWS::SecretsManager::Secret');
-      expect(secrets).toHaveLength(3);
+      expect(secrets).toHaveLength(4);
       for (const [, secret] of secrets) {
         expect(secret.Properties).not.toHaveProperty('SecretString');
         expect(secret.Properties).not.toHaveProperty('GenerateSecretString');
+        expect(secret).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
       }
+      expect(synth.json.Resources[ids.stripeReadKeySecret].Properties.Description).toMatch(/Events: Read, Charges: Read, Invoices: Read/);
+      expect(synth.json.Outputs[STACK_OUTPUT.stripeReadKeySecretArn].Value).toEqual({ Ref: ids.stripeReadKeySecret });
       const valueLike = /\b(whsec|sk_test|sk_live|rk_test|rk_live)_[A-Za-z0-9]{6,}/g;
       expect(JSON.stringify(synth.json).match(valueLike) ?? []).toEqual([]);
     });
@@ -270,8 +295,6 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           'sqs:GetQueueAttributes',
           'sqs:GetQueueUrl',
           'sqs:SendMessage',
-          'xray:PutTelemetryRecords',
-          'xray:PutTraceSegments',
         ].sort(),
       );
       expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
@@ -279,7 +302,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(JSON.stringify(statements)).not.toMatch(/dynamodb|salesforce|StripeApiKey/i);
     });
 
-    it('consumer: dedup items, consume the queue, send to its DLQ, Salesforce and Stripe secrets only', () => {
+    it('consumer: dedup items, consume the queue, send to its DLQ, the Salesforce secret and the read-only Stripe key only', () => {
       const statements = roleStatements(synth.json, ids.consumerRole);
       const dynamo = [...actionsOf(statements)].filter((a) => a.startsWith('dynamodb:')).sort();
       expect(dynamo).toEqual([...DEDUP_ACTIONS].sort());
@@ -288,22 +311,36 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(actionsOf(statements)).toContain('sqs:DeleteMessage');
       const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
       expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.dlq, 'Arn'] }]);
-      expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
-        expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
+      expect(new Set(resourcesFor(statements, 'secretsmanager:').map((r) => JSON.stringify(r)))).toEqual(
+        new Set([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeReadKeySecret }].map((r) => JSON.stringify(r))),
       );
-      expect(resourcesFor(statements, 'secretsmanager:')).not.toContainEqual({ Ref: ids.webhookSecret });
     });
 
-    it('outbound: dedup items, its DLQ, Salesforce and Stripe secrets; no queue reads, no webhook secret', () => {
+    it('outbound: dedup items, consume its queue, send to its DLQ, Salesforce and Stripe secrets; no webhook secret', () => {
       const statements = roleStatements(synth.json, ids.outboundRole);
       const actions = actionsOf(statements);
-      expect([...actions].filter((a) => a.startsWith('sqs:'))).toEqual(['sqs:SendMessage']);
-      expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
+      expect(actions).toContain('sqs:ReceiveMessage');
+      expect(actions).toContain('sqs:ChangeMessageVisibility');
+      const consume = statements.filter((s) => actionsOf([s]).has('sqs:ReceiveMessage'));
+      expect(consume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }]);
+      const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
+      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
       expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
         expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
       );
       expect(resourcesFor(statements, 'secretsmanager:')).not.toContainEqual({ Ref: ids.webhookSecret });
       expect([...actions].filter((a) => a.startsWith('dynamodb:')).sort()).toEqual([...DEDUP_ACTIONS].sort());
+    });
+
+    it('only the outbound function holds the Stripe key that bills; the consumer and the reconciler read with the read-only key', () => {
+      const readers = resourcesOfType(synth.json, 'AWS::IAM::Policy')
+        .filter(([, p]) => JSON.stringify(p.Properties.PolicyDocument).includes(`"Ref":"${ids.stripeKeySecret}"`))
+        .flatMap(([, p]) => p.Properties.Roles.map((r: { Ref: string }) => r.Ref));
+      expect(readers).toEqual([ids.outboundRole]);
+      const reconciler = synth.stack.reconciler!.handler.function;
+      expect(synth.json.Resources[logicalId(synth.stack, reconciler)].Properties.Environment.Variables.STRIPE_SECRET_KEY_ARN).toEqual({
+        Ref: ids.stripeReadKeySecret,
+      });
     });
 
     it('uses no managed policies and no wildcard actions', () => {
@@ -321,15 +358,34 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('outbound before Salesforce is connected', () => {
-    it('deploys the function with async retries and its DLQ, but no bus or rule', () => {
+    it('deploys the outbound queue, its DLQ and the function draining it, but no bus or rule', () => {
       synth.template.resourceCountIs('AWS::Events::EventBus', 0);
       synth.template.resourceCountIs('AWS::Events::Rule', 0);
-      synth.template.hasResourceProperties('AWS::Lambda::Function', {
-        DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] } },
+      // Not invoked asynchronously: no Lambda retries or async DLQ that would give up in minutes.
+      synth.template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 0);
+      expect(synth.json.Resources[ids.outboundFn].Properties.DeadLetterConfig).toBeUndefined();
+      const queue = synth.json.Resources[ids.outboundQueue].Properties;
+      expect(queue).toMatchObject({
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 4 * 24 * 3600,
+        RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }, maxReceiveCount: synth.stack.outbound.maxReceiveCount },
       });
-      synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      expect(synth.stack.outbound.maxReceiveCount).toBe(maxReceivesWithin(DEFAULT_RETRY_POLICY, queue.VisibilityTimeout));
+      expect(synth.stack.outbound.maxReceiveCount * queue.VisibilityTimeout).toBeLessThan(queue.MessageRetentionPeriod);
+      expect(queue.VisibilityTimeout).toBeGreaterThanOrEqual(6 * synth.json.Resources[ids.outboundFn].Properties.Timeout);
+      // One request per invocation, at most 2 at once: paced for Stripe's rate limits.
+      synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] },
         FunctionName: { Ref: ids.outboundFn },
-        MaximumRetryAttempts: 2,
+        BatchSize: 1,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      expect(synth.json.Resources[ids.outboundFn].Properties.Environment.Variables).toMatchObject({
+        OUTBOUND_QUEUE_URL: { Ref: ids.outboundQueue },
+        OUTBOUND_DLQ_URL: { Ref: ids.outboundDlq },
+        MAX_RECEIVE_COUNT: String(synth.stack.outbound.maxReceiveCount),
+        RETRY_HORIZON_HOURS: '48',
       });
       const outboundDlq = synth.json.Resources[ids.outboundDlq];
       expect(outboundDlq.Properties.SqsManagedSseEnabled).toBe(true);
@@ -450,7 +506,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   describeNagContract(() => synth.app);
 });
 
-describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching)', () => {
+describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching, tracing)', () => {
   let synth: SynthesizedBridge;
 
   beforeAll(() => {
@@ -463,10 +519,27 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
       batchSize: '50',
       maxBatchingWindowSeconds: '10',
       maxConcurrency: '3',
+      outboundMaxConcurrency: '4',
       stripeWebhookSecretArn: IMPORTED_WEBHOOK_SECRET,
+      tracing: 'active',
     });
   });
   afterAll(() => synth?.dispose());
+
+  it('traces every function when asked to, granting X-Ray writes only then', () => {
+    const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
+    expect(functions.length).toBeGreaterThanOrEqual(4);
+    for (const [, fn] of functions) expect(fn.Properties.TracingConfig).toEqual({ Mode: 'Active' });
+    const statements = roleStatements(synth.json, logicalId(synth.stack, synth.stack.ingress.handler.role));
+    expect(actionsOf(statements)).toContain('xray:PutTraceSegments');
+  });
+
+  it('paces the outbound function as configured', () => {
+    synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [logicalId(synth.stack, synth.stack.outbound.queue), 'Arn'] },
+      ScalingConfig: { MaximumConcurrency: 4 },
+    });
+  });
 
   it('associates a partner event bus with the Salesforce event source', () => {
     const name = `aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`;
@@ -475,41 +548,44 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(synth.json.Outputs[STACK_OUTPUT.eventRelaySetup].Value).toContain(name);
   });
 
-  it('routes Stripe_Payment_Request__e to the outbound function with retries, max age and a DLQ', () => {
+  it('queues only this org and channel\'s Stripe_Command__e and Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
     const s = synth.stack;
-    const outboundFn = logicalId(s, s.outbound.handler.function);
+    const outboundQueue = logicalId(s, s.outbound.queue);
     const outboundDlq = logicalId(s, s.outbound.deadLetterQueue);
     const rule = logicalId(s, s.outbound.rule!);
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(s, s.outbound.eventBus!) },
-      EventPattern: { 'detail-type': ['Stripe_Payment_Request__e'] },
+      // The partner source names the org and the channel: another org's relay on this bus does not match.
+      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Command__e', 'Stripe_Payment_Request__e'] },
       Targets: [
         {
-          Arn: { 'Fn::GetAtt': [outboundFn, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [outboundQueue, 'Arn'] },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [outboundDlq, 'Arn'] } },
-          RetryPolicy: { MaximumRetryAttempts: Match.anyValue(), MaximumEventAgeInSeconds: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 24 * 3600 },
         },
       ],
     });
-    synth.template.hasResourceProperties('AWS::Lambda::Permission', {
-      Principal: 'events.amazonaws.com',
-      FunctionName: { 'Fn::GetAtt': [outboundFn, 'Arn'] },
-      SourceArn: { 'Fn::GetAtt': [rule, 'Arn'] },
-    });
-    // EventBridge may send failed deliveries of this rule, and only this rule, to the DLQ.
-    synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-      Queues: [{ Ref: outboundDlq }],
-      PolicyDocument: {
-        Statement: Match.arrayWith([
-          Match.objectLike({
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
-          }),
-        ]),
-      },
-    });
+    // No function permission at all: the function is reachable only through its queue.
+    expect(resourcesOfType(synth.json, 'AWS::Lambda::Permission').map(([, p]) => p.Properties.Principal)).toEqual(['apigateway.amazonaws.com']);
+    // EventBridge may send this rule's events, and only this rule's, to the queue; its failed deliveries to the DLQ.
+    for (const [queue, action] of [
+      [outboundQueue, Match.arrayWith(['sqs:SendMessage'])],
+      [outboundDlq, 'sqs:SendMessage'],
+    ] as const) {
+      synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queue }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: action,
+              Condition: { ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [rule, 'Arn'] } } },
+            }),
+          ]),
+        },
+      });
+    }
   });
 
   it('emails every alarm through a TLS-only SNS topic', () => {
@@ -531,7 +607,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
   });
 
   it('imports the webhook secret by ARN and grants the ingress function exactly that ARN', () => {
-    expect(resourcesOfType(synth.json, 'AWS::SecretsManager::Secret')).toHaveLength(2);
+    expect(resourcesOfType(synth.json, 'AWS::SecretsManager::Secret')).toHaveLength(3);
     const statements = roleStatements(synth.json, logicalId(synth.stack, synth.stack.ingress.handler.role));
     expect(resourcesFor(statements, 'secretsmanager:')).toEqual([IMPORTED_WEBHOOK_SECRET]);
     expect(synth.json.Outputs[STACK_OUTPUT.stripeWebhookSecretArn].Value).toBe(IMPORTED_WEBHOOK_SECRET);

@@ -1,6 +1,9 @@
 /**
- * Synthesizes the bridge app the way `cdk synth` does (context from cdk.json plus overrides,
- * real esbuild bundling, the cdk-nag plugin registered) into a temporary cloud assembly.
+ * Synthesizes the bridge app the way `cdk synth` does (context from cdk.json plus overrides, the
+ * cdk-nag plugin registered) into a temporary cloud assembly. Bundling the three Lambdas is most
+ * of a synth's cost, so only tests that read the deployed bundles ask for it (`bundle: true`);
+ * the others get the same template with placeholder code assets, as `cdk synth --exclusively`
+ * does for stacks it does not bundle.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -28,11 +31,23 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
-export function synthBridge(context: Record<string, unknown> = {}): SynthesizedBridge {
+export interface SynthOptions {
+  /** Run the real esbuild bundling (what `deployedBundle` reads); off by default. */
+  readonly bundle?: boolean;
+}
+
+/** CDK's switch for the stacks whose assets are bundled (`cxapi.BUNDLING_STACKS`); none when empty. */
+const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
+
+export function synthBridge(context: Record<string, unknown> = {}, options: SynthOptions = {}): SynthesizedBridge {
   const outdir = mkdtempSync(join(tmpdir(), 'bridge-cdk-test-'));
-  const { app, stack } = createBridgeApp({ outdir, context: { ...cdkJsonContext(), ...context } });
-  // Synthesizes the app, which also runs the cdk-nag plugin: unacknowledged findings throw here.
-  const template = Template.fromStack(stack);
+  const bundling = options.bundle === true ? {} : { [BUNDLING_STACKS]: [] };
+  // Bundling runs while the stack is constructed; synthesizing also runs the cdk-nag plugin, so
+  // unacknowledged findings throw here.
+  const { app, stack, template } = withoutBundlingBanner(() => {
+    const bridge = createBridgeApp({ outdir, context: { ...cdkJsonContext(), ...bundling, ...context } });
+    return { ...bridge, template: Template.fromStack(bridge.stack) };
+  });
   return {
     app,
     stack,
@@ -41,6 +56,23 @@ export function synthBridge(context: Record<string, unknown> = {}): SynthesizedB
     assemblyDir: outdir,
     dispose: () => rmSync(outdir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * CDK writes "Bundling asset <path>..." to stderr for every bundled function, whatever the log
+ * level; in a test run that is noise between the results, so it is dropped (other output passes).
+ */
+function withoutBundlingBanner<T>(synthesize: () => T): T {
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: unknown, ...rest: unknown[]) =>
+    typeof chunk === 'string' && chunk.startsWith('Bundling asset ')
+      ? true
+      : (write as (...args: unknown[]) => boolean).call(process.stderr, chunk, ...rest)) as typeof process.stderr.write;
+  try {
+    return synthesize();
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 /** Logical id of a construct's CloudFormation resource in its stack. */

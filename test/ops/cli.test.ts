@@ -11,7 +11,7 @@ import {
   INBOUND_DLQ,
   INBOUND_QUEUE,
   OUTBOUND_DLQ,
-  OUTBOUND_FUNCTION,
+  OUTBOUND_QUEUE,
   REGION,
   cli,
   fakeClock,
@@ -36,9 +36,10 @@ function stackOutputs(stackName: string): void {
     [STACK_OUTPUT.inboundQueueArn]: queueArn(INBOUND_QUEUE),
     [STACK_OUTPUT.inboundDlqUrl]: queueUrl(INBOUND_DLQ),
     [STACK_OUTPUT.inboundDlqArn]: queueArn(INBOUND_DLQ),
+    [STACK_OUTPUT.outboundQueueUrl]: queueUrl(OUTBOUND_QUEUE),
+    [STACK_OUTPUT.outboundQueueArn]: queueArn(OUTBOUND_QUEUE),
     [STACK_OUTPUT.outboundDlqUrl]: queueUrl(OUTBOUND_DLQ),
     [STACK_OUTPUT.outboundDlqArn]: queueArn(OUTBOUND_DLQ),
-    [STACK_OUTPUT.outboundFunctionName]: OUTBOUND_FUNCTION,
   };
   aws.cfn.on(DescribeStacksCommand, { StackName: stackName }).resolves({
     Stacks: [
@@ -79,12 +80,15 @@ describe('stack output resolution', () => {
     expect(aws.log.filter((c) => c.command === 'GetQueueAttributes').map((c) => c.input.AttributeNames)).toEqual([['ApproximateNumberOfMessages']]);
   });
 
-  it('the stack names the outbound function for outbound replay', async () => {
+  it('the stack names the outbound queue for outbound replay', async () => {
     stackOutputs('StripeSalesforceBridge-staging');
-    aws.seed(queueUrl(OUTBOUND_DLQ), [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'rule' })]);
+    aws.seed(queueUrl(OUTBOUND_DLQ), [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' })]);
     const run = await cli(['dlq', 'replay', '--queue', 'outbound', '--all', '--stage', 'staging', '--region', REGION], clock);
     expect(run.code).toBe(0);
-    expect(aws.log.find((c) => c.command === 'Invoke')?.input.FunctionName).toBe(OUTBOUND_FUNCTION);
+    expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({
+      SourceArn: queueArn(OUTBOUND_DLQ),
+      DestinationArn: queueArn(OUTBOUND_QUEUE),
+    });
   });
 
   it('explicit URLs override the stack and their ARNs are asked of SQS', async () => {

@@ -61,8 +61,9 @@ describe('dlq peek', () => {
     expect(aws.commands()).not.toContain('DeleteMessage');
   });
 
-  it('shows the EventBridge event id, detail-type, Opportunity and error on the outbound DLQ', async () => {
+  it('shows the EventBridge event id, detail-type, Opportunity and error on the outbound DLQ, whoever dead-lettered it', async () => {
     aws.seed(OUT_DLQ, [
+      outboundMessage({ eventId: 'eb-0', opportunityId: '006xx000001CCCC', source: 'function' }),
       outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'rule' }),
       outboundMessage({ eventId: 'eb-2', opportunityId: '006xx000001BBBB', source: 'async' }),
     ]);
@@ -70,9 +71,10 @@ describe('dlq peek', () => {
     const run = await cli(['dlq', 'peek', ...OUTBOUND_ARGS], clock);
 
     expect(run.stdout[0]).toMatch(/^EVENT ID\s+TYPE\s+OPPORTUNITY\s+FAILED/);
-    expect(run.stdout[1]).toMatch(/^eb-1\s+Stripe_Payment_Request__e\s+006xx000001AAAA\s+10m ago\s+1\s+SDK_CLIENT_ERROR: Lambda function throttled$/);
-    expect(run.stdout[2]).toMatch(/^eb-2\s+Stripe_Payment_Request__e\s+006xx000001BBBB\s+10m ago\s+1\s+200: Opportunity has no Account$/);
-    expect(aws.visibleIds(OUT_DLQ)).toEqual(['msg-eb-1', 'msg-eb-2']);
+    expect(run.stdout[1]).toMatch(/^eb-0\s+Stripe_Payment_Request__e\s+006xx000001CCCC\s+5m ago\s+3\s+OPPORTUNITY_NOT_FOUND: Opportunity does not exist$/);
+    expect(run.stdout[2]).toMatch(/^eb-1\s+Stripe_Payment_Request__e\s+006xx000001AAAA\s+10m ago\s+1\s+SDK_CLIENT_ERROR: Queue unavailable$/);
+    expect(run.stdout[3]).toMatch(/^eb-2\s+Stripe_Payment_Request__e\s+006xx000001BBBB\s+10m ago\s+1\s+200: Opportunity has no Account$/);
+    expect(aws.visibleIds(OUT_DLQ)).toEqual(['msg-eb-0', 'msg-eb-1', 'msg-eb-2']);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   NOW,
   OUTBOUND_ARGS,
   OUTBOUND_DLQ,
-  OUTBOUND_FUNCTION,
+  OUTBOUND_QUEUE,
   cli,
   fakeClock,
   inboundMessage,
@@ -231,33 +231,34 @@ describe('dlq replay --all (inbound whole-queue redrive)', () => {
 
 describe('dlq replay --queue outbound', () => {
   const OUT_DLQ = queueUrl(OUTBOUND_DLQ);
+  const OUT_QUEUE = queueUrl(OUTBOUND_QUEUE);
 
-  it('invokes the outbound function asynchronously with the event, then deletes from the DLQ', async () => {
-    const message = outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'rule' });
-    aws.seed(OUT_DLQ, [message, outboundMessage({ eventId: 'eb-2', opportunityId: '006xx000001BBBB', source: 'async' })]);
+  it('sends the EventBridge event back to the outbound queue without the failure attributes, then deletes it from the DLQ', async () => {
+    const message = outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' });
+    aws.seed(OUT_DLQ, [message, outboundMessage({ eventId: 'eb-2', opportunityId: '006xx000001BBBB', source: 'rule' })]);
 
     const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], clock);
 
     expect(run.code).toBe(0);
-    const invoke = aws.log.find((c) => c.command === 'Invoke');
-    expect(invoke?.input.FunctionName).toBe(OUTBOUND_FUNCTION);
-    expect(invoke?.input.InvocationType).toBe('Event');
-    expect(new TextDecoder().decode(invoke?.input.Payload)).toBe(message.Body);
-    const order = aws.commands().filter((c) => c === 'Invoke' || c === 'DeleteMessage');
-    expect(order).toEqual(['Invoke', 'DeleteMessage']);
+    const send = aws.log.find((c) => c.command === 'SendMessage');
+    expect(send?.input).toEqual({ QueueUrl: OUT_QUEUE, MessageBody: message.Body, MessageAttributes: {} });
+    const order = aws.commands().filter((c) => c === 'SendMessage' || c === 'DeleteMessage');
+    expect(order).toEqual(['SendMessage', 'DeleteMessage']);
     expect(aws.ids(OUT_DLQ)).toEqual(['msg-eb-2']);
-    expect(aws.commands()).not.toContain('SendMessage');
+    expect(aws.ids(OUT_QUEUE)).toHaveLength(1);
   });
 
-  it('keeps the message when the invoke is not accepted', async () => {
-    aws.seed(OUT_DLQ, [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'async' })]);
-    aws.lambda.reset();
-    aws.lambda.rejects(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' }));
+  it('drops EventBridge\'s error attributes too, so the outbound function sees the event as the rule sent it', async () => {
+    aws.seed(OUT_DLQ, [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'rule' })]);
+    const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], clock);
+    expect(run.code).toBe(0);
+    expect(aws.log.find((c) => c.command === 'SendMessage')?.input.MessageAttributes).toEqual({});
+  });
 
+  it('--all moves the whole outbound DLQ back to the outbound queue with a message move task', async () => {
+    aws.seed(OUT_DLQ, [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' })]);
     const run = await cli(['dlq', 'replay', '--all', ...OUTBOUND_ARGS], clock);
-
-    expect(run.code).toBe(1);
-    expect(aws.commands()).not.toContain('DeleteMessage');
-    expect(aws.visibleIds(OUT_DLQ)).toEqual(['msg-eb-1']);
+    expect(run.code).toBe(0);
+    expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({ SourceArn: queueArn(OUTBOUND_DLQ), DestinationArn: queueArn(OUTBOUND_QUEUE) });
   });
 });

@@ -16,7 +16,6 @@ import {
   type Message,
   type MessageAttributeValue,
 } from '@aws-sdk/client-sqs';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ATTR, buildInboundMessage, failureAttributes } from '../../src/ingress/inbound-message.js';
@@ -31,8 +30,8 @@ export const queueArn = (name: string): string => `arn:aws:sqs:${REGION}:${ACCOU
 
 export const INBOUND_QUEUE = 'bridge-inbound';
 export const INBOUND_DLQ = 'bridge-inbound-dlq';
+export const OUTBOUND_QUEUE = 'bridge-outbound';
 export const OUTBOUND_DLQ = 'bridge-outbound-dlq';
-export const OUTBOUND_FUNCTION = 'bridge-outbound';
 
 export interface LoggedCall {
   readonly command: string;
@@ -68,7 +67,6 @@ export class FakeSqs {
   readonly log: LoggedCall[] = [];
   readonly queues = new Map<string, StoredMessage[]>();
   readonly sqs = mockClient(SQSClient);
-  readonly lambda = mockClient(LambdaClient);
   readonly cfn = mockClient(CloudFormationClient);
   moveTaskStatuses: string[] = ['RUNNING', 'COMPLETED'];
 
@@ -126,10 +124,6 @@ export class FakeSqs {
           },
         ],
       };
-    });
-    this.lambda.on(InvokeCommand).callsFake((input) => {
-      this.log.push({ command: 'Invoke', input });
-      return { StatusCode: 202 };
     });
   }
 
@@ -209,7 +203,6 @@ export class FakeSqs {
 
   restore(): void {
     this.sqs.restore();
-    this.lambda.restore();
     this.cfn.restore();
   }
 }
@@ -251,11 +244,12 @@ export function inboundMessage(seed: InboundSeed): Message {
 export interface OutboundSeed {
   readonly eventId: string;
   readonly opportunityId: string;
-  readonly source: 'rule' | 'async';
+  /** Who dead-lettered it: the outbound function (with the bridge's failure attributes), the rule, or an older version's async invocation. */
+  readonly source: 'function' | 'rule' | 'async';
   readonly sentAt?: number;
 }
 
-/** An outbound DLQ message as EventBridge's target DLQ or Lambda's async DLQ delivers it. */
+/** An outbound DLQ message as the outbound function, EventBridge's target DLQ or Lambda's async DLQ delivers it. */
 export function outboundMessage(seed: OutboundSeed): Message {
   const event = {
     version: '0',
@@ -270,14 +264,16 @@ export function outboundMessage(seed: OutboundSeed): Message {
   };
   const str = (v: string): MessageAttributeValue => ({ DataType: 'String', StringValue: v });
   const attributes: Record<string, MessageAttributeValue> =
-    seed.source === 'rule'
-      ? {
-          ERROR_CODE: str('SDK_CLIENT_ERROR'),
-          ERROR_MESSAGE: str('Lambda function throttled'),
-          RULE_ARN: str(`arn:aws:events:${REGION}:${ACCOUNT}:rule/bridge-payment-request`),
-          TARGET_ARN: str(`arn:aws:lambda:${REGION}:${ACCOUNT}:function:${OUTBOUND_FUNCTION}`),
-        }
-      : { ErrorCode: str('200'), ErrorMessage: str('Opportunity has no Account'), RequestID: str('req-1') };
+    seed.source === 'function'
+      ? failureAttributes({ code: 'OPPORTUNITY_NOT_FOUND', reason: 'Opportunity does not exist', failedAt: new Date(NOW - 300_000), receiveCount: 3 })
+      : seed.source === 'rule'
+        ? {
+            ERROR_CODE: str('SDK_CLIENT_ERROR'),
+            ERROR_MESSAGE: str('Queue unavailable'),
+            RULE_ARN: str(`arn:aws:events:${REGION}:${ACCOUNT}:rule/bridge-payment-request`),
+            TARGET_ARN: str(queueArn(OUTBOUND_QUEUE)),
+          }
+        : { ErrorCode: str('200'), ErrorMessage: str('Opportunity has no Account'), RequestID: str('req-1') };
   return {
     MessageId: `msg-${seed.eventId}`,
     Body: JSON.stringify(event),
@@ -306,6 +302,6 @@ export async function cli(args: readonly string[], clock: Clock, env: Record<str
 }
 
 export const INBOUND_ARGS = ['--region', REGION, '--dlq-url', queueUrl(INBOUND_DLQ), '--queue-url', queueUrl(INBOUND_QUEUE)];
-export const OUTBOUND_ARGS = ['--region', REGION, '--queue', 'outbound', '--dlq-url', queueUrl(OUTBOUND_DLQ), '--function-name', OUTBOUND_FUNCTION];
+export const OUTBOUND_ARGS = ['--region', REGION, '--queue', 'outbound', '--dlq-url', queueUrl(OUTBOUND_DLQ), '--queue-url', queueUrl(OUTBOUND_QUEUE)];
 
 export { ATTR, DescribeStacksCommand };

@@ -5,13 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
-import { createOutboundApp, type OutboundApp } from '../../src/outbound/app.js';
-import type { OutboundStore } from '../../src/outbound/process-request.js';
+import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/commands/app.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
+/** The user who requests payments in these tests (Requested_By__c). */
+export const SAMPLE_REP_ID = '005Ab0000000001AAA';
 export const CLIENT_ID = 'outbound-fake-client-id';
 export const CLIENT_SECRET = 'outbound-fake-client-secret';
 
@@ -23,9 +24,12 @@ export interface OutboundHarness {
   app: OutboundApp;
   nowMs: number;
   /** A fresh execution environment with these extra variables (same services). */
-  coldStart(env?: Env, options?: { wrapStore?: (store: OutboundStore) => OutboundStore }): OutboundApp;
+  coldStart(env?: Env, options?: ColdStartOptions): OutboundApp;
   close(): Promise<void>;
 }
+
+/** Fault-injection seams of the app (see OutboundAppDeps). */
+export type ColdStartOptions = Pick<OutboundAppDeps, 'wrapStore' | 'wrapRecords' | 'wrapBillings'>;
 
 export interface HarnessServices {
   /** Reuse the consumer's services (closed loop); otherwise the harness starts and closes its own. */
@@ -41,6 +45,8 @@ export async function startOutboundHarness(services: HarnessServices = {}): Prom
   if (services.dynamo === undefined) owned.push(dynamo);
   const salesforce = services.salesforce ?? (await startSalesforceStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }));
   if (services.salesforce === undefined) owned.push(salesforce);
+  // The rep the sample events name may request payments (permission set Stripe_Bridge_Sales).
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
   const harness: OutboundHarness = {
     dynamo,
     salesforce,
@@ -68,7 +74,7 @@ export async function startOutboundHarness(services: HarnessServices = {}): Prom
         // No backoff sleeps in tests: a failed Stripe call surfaces at once.
         stripeOptions: { maxNetworkRetries: 0 },
         now: () => harness.nowMs,
-        ...(options.wrapStore === undefined ? {} : { wrapStore: options.wrapStore }),
+        ...options,
       });
       return harness.app;
     },

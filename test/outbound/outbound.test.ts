@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/errors.js';
+import { TransientError } from '../../src/errors.js';
 import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
@@ -82,7 +82,7 @@ describe('invoice mode', () => {
     ]);
 
     const [line] = h.logs.withOutcome('invoiced');
-    expect(line).toMatchObject({ opportunityId, mode: 'invoice', invoiceId: invoice?.id, customerId: result.customerId, durationMs: expect.any(Number) });
+    expect(line).toMatchObject({ recordId: opportunityId, mode: 'invoice', invoiceId: invoice?.id, customerId: result.customerId, durationMs: expect.any(Number) });
     expect(h.logs.raw.join('\n')).not.toContain('billing@example.com');
     expect(h.logs.raw.join('\n')).not.toContain('Market St');
   });
@@ -176,7 +176,7 @@ describe('payment link mode', () => {
       Stripe_Payment_Link_Url__c: link?.url,
       Stripe_Payment_Status__c: 'Awaiting Payment',
     });
-    expect(h.logs.withOutcome('payment_link_created')[0]).toMatchObject({ opportunityId, paymentLinkId: link?.id });
+    expect(h.logs.withOutcome('payment_link_created')[0]).toMatchObject({ recordId: opportunityId, paymentLinkId: link?.id });
   });
 });
 
@@ -194,18 +194,6 @@ describe('exactly one invoice', () => {
     expect(h.stripe.requests.length).toBe(postsAfterFirst);
   });
 
-  it('answers a second request for an Opportunity already billed without calling Stripe', async () => {
-    const { opportunityId } = seedOpportunity(h.salesforce);
-    await h.app.handle(paymentRequestEvent(opportunityId));
-    const requestsBefore = h.stripe.requests.length;
-
-    const again = await h.app.handle(paymentRequestEvent(opportunityId));
-
-    expect(again.outcome).toBe('duplicate');
-    expect(h.stripe.requests.length).toBe(requestsBefore);
-    expect(invoicesOf(opportunityId)).toHaveLength(1);
-  });
-
   it('creates no second invoice when the write-back failed after the invoice was created', async () => {
     const { opportunityId } = seedOpportunity(h.salesforce);
     const event = paymentRequestEvent(opportunityId);
@@ -214,16 +202,17 @@ describe('exactly one invoice', () => {
     await expect(h.app.handle(event)).rejects.toBeInstanceOf(TransientError);
     expect(invoicesOf(opportunityId)).toHaveLength(1);
     expect(opportunity(opportunityId).Stripe_Invoice_Id__c).toBeUndefined();
-    expect(h.logs.withOutcome('retry')[0]).toMatchObject({ opportunityId, code: 'SALESFORCE_UNABLE_TO_LOCK_ROW' });
+    expect(h.logs.withOutcome('retry')[0]).toMatchObject({ recordId: opportunityId, code: 'SALESFORCE_UNABLE_TO_LOCK_ROW' });
 
     const retry = await h.app.handle(event);
 
     expect(retry.outcome).toBe('invoiced');
     expect(invoicesOf(opportunityId).map((i) => i.id)).toEqual([retry.invoiceId]);
     expect(opportunity(opportunityId).Stripe_Invoice_Id__c).toBe(retry.invoiceId);
-    // The retry finds the open invoice on the customer and only sends it again, with the same key.
-    const replays = stripePostsFor(opportunityId).filter((r) => r.replayed).map((r) => r.idempotencyKey?.split(':').slice(2).join(':'));
-    expect(replays).toEqual(['send']);
+    // The billing record says this request finished the Stripe side: the retry finds the open
+    // invoice on the customer and only writes it back (nothing posted, not even a replayed send).
+    expect(stripePostsFor(opportunityId).filter((r) => r.replayed)).toEqual([]);
+    expect(h.stripe.creations(`/v1/invoices/${retry.invoiceId}/send`)).toHaveLength(1);
   });
 
   it('recovers after a crash that kept the claim, once its lease runs out', async () => {
@@ -269,7 +258,7 @@ describe('errors', () => {
     expect(h.stripe.requests.length).toBe(requestsBefore);
     expect(String(opportunity(opportunityId).Stripe_Sync_Error__c)).toMatch(/no Amount and no products.*NOTHING_TO_BILL/);
     expect(opportunity(opportunityId).Stripe_Invoice_Id__c).toBeUndefined();
-    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ opportunityId, code: 'NOTHING_TO_BILL' });
+    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ recordId: opportunityId, code: 'NOTHING_TO_BILL' });
   });
 
   it('writes a missing Account to the Opportunity', async () => {
@@ -301,9 +290,14 @@ describe('errors', () => {
     expect(invoicesOf(opportunityId)).toHaveLength(1);
   });
 
-  it('sends an event for an Opportunity that does not exist to the DLQ (throws a permanent error)', async () => {
-    await expect(h.app.handle(paymentRequestEvent('006Ab000000Gone01A'))).rejects.toBeInstanceOf(PermanentError);
-    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ code: 'OPPORTUNITY_NOT_FOUND', deadLetter: true });
+  it('refuses an event for an Opportunity that does not exist, tells the requester in the Sync Log, and does not retry', async () => {
+    const event = paymentRequestEvent('006Ab000000Gone01A');
+    await expect(h.app.handle(event)).resolves.toMatchObject({ outcome: 'rejected', code: 'RECORD_NOT_FOUND' });
+    expect(h.salesforce.records('Stripe_Sync_Log__c').find((l) => l.Event_Id__c === `sf:${event.detail.payload.EventUuid}`)).toMatchObject({
+      Status__c: 'Failed',
+      Record_Id__c: '006Ab000000Gone01A',
+    });
+    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ code: 'RECORD_NOT_FOUND' });
   });
 
   it('throws on an event that is not a payment request', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BillableOpportunity } from '../../src/outbound/opportunity.js';
-import { planBilling, resumeBilling, SEND_KEY_REPLAYABLE_SECONDS, type BillingPlan, type FoundInvoice, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
+import { forBillingGeneration, planBilling, resumeBilling, SEND_KEY_REPLAYABLE_SECONDS, shownBilling, type BillingPlan, type FoundInvoice, type PlanSettings, type StripeStep } from '../../src/outbound/plan.js';
 
 const OPP = '006Ab00000PlanT01A';
 const ACC = '001Ab00000PlanT01A';
@@ -15,6 +15,7 @@ function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOppo
     currencyIsoCode: undefined,
     paymentMode: undefined,
     stripeInvoiceId: undefined,
+    stripePaymentLinkId: undefined,
     stripePaymentLinkUrl: undefined,
     stripePaymentStatus: undefined,
     account: {
@@ -26,6 +27,7 @@ function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOppo
     },
     lineItems: [],
     ...overrides,
+    sobject: 'Opportunity',
   };
 }
 
@@ -127,7 +129,7 @@ describe('planBilling: invoice mode', () => {
 });
 
 describe('planBilling: payment link mode', () => {
-  it('creates one price per line and a payment link with metadata on the link and its PaymentIntents', () => {
+  it('creates one price per line and a single-use payment link with metadata on the link and its PaymentIntents', () => {
     const plan = billed(
       planBilling(opportunity({ paymentMode: 'payment_link', lineItems: [line('00kAb00000Line01AA', 'Widget', 3, 19.99)] }), { mode: undefined, daysUntilDue: undefined }, settings),
     );
@@ -140,7 +142,12 @@ describe('planBilling: payment link mode', () => {
     expect(price?.kind === 'create_price' && price.params).toMatchObject({ currency: 'usd', unit_amount: 1999, product_data: { name: 'Widget' } });
     expect(link?.kind === 'create_payment_link' && link).toMatchObject({
       lines: [{ lineId: '00kAb00000Line01AA', quantity: 3 }],
-      params: { metadata: { salesforce_opportunity_id: OPP, salesforce_account_id: ACC }, payment_intent_data: { metadata: { salesforce_opportunity_id: OPP } } },
+      params: {
+        metadata: { salesforce_opportunity_id: OPP, salesforce_account_id: ACC },
+        payment_intent_data: { metadata: { salesforce_opportunity_id: OPP } },
+        // Single use: https://docs.stripe.com/api/payment-link/create (restrictions.completed_sessions.limit).
+        restrictions: { completed_sessions: { limit: 1 } },
+      },
     });
   });
 
@@ -172,25 +179,37 @@ describe('planBilling: what the rep has to fix', () => {
     });
   });
 
-  it('reports an Opportunity that is already billed instead of planning anything', () => {
-    expect(planBilling(opportunity({ stripeInvoiceId: 'in_123' }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toEqual({
-      kind: 'already_billed',
-      mode: 'invoice',
-      invoiceId: 'in_123',
-      paymentLinkUrl: undefined,
-    });
+  it('plans whatever the Opportunity shows: whether it is billed already is for the billing record to say', () => {
+    expect(planBilling(opportunity({ stripeInvoiceId: 'in_123', stripePaymentStatus: 'Paid' }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({ kind: 'bill' });
+  });
+});
+
+describe('forBillingGeneration: a re-bill gets keys of its own', () => {
+  it('keeps the first billing\'s keys and prefixes the Opportunity\'s keys of later ones, not the Account\'s customer key', () => {
+    const plan = billed(planBilling(opportunity(), { mode: 'invoice', daysUntilDue: undefined }, settings));
+    expect(forBillingGeneration(plan, 0)).toBe(plan);
+    expect(forBillingGeneration(plan, 2).steps.map((s) => s.idempotencyKey)).toEqual([
+      `sfbridge:${ACC}:customer`,
+      `sfbridge:${OPP}:b2:invoice`,
+      `sfbridge:${OPP}:b2:item:amount`,
+      `sfbridge:${OPP}:b2:finalize`,
+      `sfbridge:${OPP}:b2:send`,
+    ]);
+  });
+});
+
+describe('shownBilling: what an Opportunity billed before billing records shows', () => {
+  it('names its invoice, else its payment link', () => {
+    expect(shownBilling(opportunity({ stripeInvoiceId: 'in_123', stripePaymentLinkId: 'plink_1' }))).toEqual({ stripeObjectId: 'in_123', settledStatus: undefined });
+    expect(shownBilling(opportunity({ stripePaymentLinkId: 'plink_1', stripePaymentLinkUrl: 'https://buy.stripe.com/x' }))).toEqual({ stripeObjectId: 'plink_1', settledStatus: undefined });
   });
 
-  it('does not bill an Opportunity a webhook already marked paid some other way', () => {
+  it('says the money arrived when a webhook settled it some other way', () => {
     for (const status of ['Paid', 'Partially Refunded', 'Refunded', 'Disputed']) {
-      expect(planBilling(opportunity({ stripePaymentStatus: status }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({
-        kind: 'already_billed',
-      });
+      expect(shownBilling(opportunity({ stripePaymentStatus: status }))).toEqual({ stripeObjectId: undefined, settledStatus: status });
     }
-    for (const status of ['Awaiting Payment', 'Payment Failed', 'Canceled']) {
-      expect(planBilling(opportunity({ stripePaymentStatus: status }), { mode: 'invoice', daysUntilDue: undefined }, settings)).toMatchObject({
-        kind: 'bill',
-      });
+    for (const status of ['Awaiting Payment', 'Payment Failed', 'Canceled', undefined]) {
+      expect(shownBilling(opportunity({ stripePaymentStatus: status }))).toBeUndefined();
     }
   });
 });

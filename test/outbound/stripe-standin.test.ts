@@ -107,4 +107,42 @@ describe('Stripe stand-in', () => {
     expect(ok.id).toMatch(/^cus_/);
     expect(classifyStripeError(err, 'customers.create').kind).toBe('transient');
   });
+
+  it('keeps a payment link single use (restrictions[completed_sessions][limit]) and lists its sessions and line items', async () => {
+    // https://docs.stripe.com/api/payment-link/create: restrictions.completed_sessions.limit.
+    const price = await stripe.prices.create({ currency: 'usd', unit_amount: 1999, product_data: { name: 'Widget' } });
+    const link = await stripe.paymentLinks.create({ line_items: [{ price: price.id, quantity: 3 }], restrictions: { completed_sessions: { limit: 1 } }, metadata: { k: 'v' } });
+    expect(link.restrictions).toEqual({ completed_sessions: { limit: 1, count: 0 } });
+
+    const paid = standIn.completeCheckout(link.id);
+    expect(paid.session).toMatchObject({ payment_link: link.id, payment_intent: paid.paymentIntent.id, amount_total: 5997, payment_status: 'paid', metadata: { k: 'v' } });
+    expect(paid.sessionCompleted.type).toBe('checkout.session.completed');
+    expect(() => standIn.completeCheckout(link.id)).toThrow(/restriction/);
+    expect((await stripe.paymentLinks.retrieve(link.id)).restrictions?.completed_sessions.count).toBe(1);
+
+    const sessions = await stripe.checkout.sessions.list({ payment_link: link.id, status: 'complete' });
+    expect(sessions.data.map((cs) => cs.id)).toEqual([paid.session.id]);
+    expect((await stripe.checkout.sessions.list({ payment_intent: paid.paymentIntent.id as string })).data).toHaveLength(1);
+    const items = await stripe.paymentLinks.listLineItems(link.id);
+    expect(items.data.map((i) => [i.quantity, i.amount_total, i.currency])).toEqual([[3, 5997, 'usd']]);
+
+    const inactive = await stripe.paymentLinks.update(link.id, { active: false });
+    expect(inactive.active).toBe(false);
+    expect((await stripe.paymentLinks.list({ active: true, limit: 100 })).data.map((l) => l.id)).not.toContain(link.id);
+  });
+
+  it('carries out a request whose answer it then loses, and stores no result for a refused parameter', async () => {
+    standIn.failNextRequests(1, 500, { idempotencyKey: /^standin-test:lost$/, afterExecuting: true });
+    const lost = await stripe.customers.create({ name: 'Lost' }, { idempotencyKey: 'standin-test:lost' }).catch((e: unknown) => e);
+    expect(classifyStripeError(lost, 'customers.create').kind).toBe('transient');
+    const replay = await stripe.customers.create({ name: 'Lost' }, { idempotencyKey: 'standin-test:lost' });
+    expect(replay.lastResponse.headers['idempotent-replayed']).toBe('true');
+    expect(standIn.customers().filter((c) => c.name === 'Lost')).toHaveLength(1);
+
+    // "If incoming parameters failed validation […] no idempotent result is saved" (https://docs.stripe.com/api/idempotent_requests).
+    const refused = await stripe.prices.create({ currency: 'xau', unit_amount: 1, product_data: { name: 'Gold' } }, { idempotencyKey: 'standin-test:currency' }).catch((e: unknown) => e);
+    expect(classifyStripeError(refused, 'prices.create').kind).toBe('permanent');
+    const fixed = await stripe.prices.create({ currency: 'eur', unit_amount: 1, product_data: { name: 'Gold' } }, { idempotencyKey: 'standin-test:currency' });
+    expect(fixed.currency).toBe('eur');
+  });
 });

@@ -43,6 +43,7 @@ const PERMISSION_NAMES: Readonly<Record<string, string>> = {
   subscriptions: 'subscription',
   payment_intents: 'payment_intent',
   payment_links: 'payment_link',
+  checkout: 'checkout_session',
   charges: 'charge',
   refunds: 'refund',
   disputes: 'dispute',

@@ -5,7 +5,9 @@
  *
  * Covered: customers, invoices (create, finalize, send, void, delete a draft, retrieve, list by
  * customer), invoice items (create, list by invoice or customer), prices with product_data,
- * payment links, and GET /v1/events/:id and /v1/charges/:id for objects a test registers. An
+ * payment links (create with `restrictions[completed_sessions][limit]`, retrieve, update `active`),
+ * Checkout Sessions a payer completes through a link (`completeCheckout`; listed by payment_link,
+ * payment_intent, status), and GET /v1/events/:id and /v1/charges/:id for objects a test registers. An
  * invoice's `payments` list is includable only, as in Stripe's API ("When retrieving an invoice,
  * there is an includable payments property", List all payments for an invoice,
  * docs.stripe.com/api/invoice-payment/list): GET /v1/invoices/:id shows it with `expand[]=payments`. Lists page like Stripe's
@@ -38,6 +40,8 @@ export interface RecordedStripeRequest {
   readonly params: Json;
   readonly status: number;
   readonly replayed: boolean;
+  /** Carried out although answered with an error (an injected `afterExecuting` failure). */
+  readonly lostAnswer?: boolean;
 }
 
 export interface StripeStandInOptions {
@@ -63,13 +67,16 @@ export interface StripeStandIn {
   seedInvoice(fields: Json): Json;
   /**
    * Answers the next `count` requests (those whose path matches `path`, when given) with this status
-   * and error. Like a rate limit, the failure is not stored for idempotency.
+   * and error. Like a rate limit, the failure is not stored for idempotency. With `afterExecuting`
+   * the request is carried out first (and its answer stored for its key): only the answer is lost.
    */
   failNextRequests(
     count: number,
     status: number,
-    error?: { type?: string; code?: string; message?: string; path?: RegExp; idempotencyKey?: RegExp },
+    error?: { type?: string; code?: string; message?: string; path?: RegExp; idempotencyKey?: RegExp; afterExecuting?: boolean },
   ): void;
+  /** Forgets every failure injected with failNextRequests that has not happened yet (an outage ends). */
+  clearFailures(): void;
   /** Forgets every stored idempotency key, as Stripe does 24 hours after a key's first use. */
   expireIdempotencyKeys(): void;
   /** Makes GET /v1/events/:id answer with this event and adds it to the event log (GET /v1/events). */
@@ -85,6 +92,15 @@ export interface StripeStandIn {
   registerCharge(charge: Stripe.Charge): void;
   /** Marks an open invoice paid and returns the `invoice.paid` event Stripe would send (registered). */
   payInvoice(invoiceId: string): Stripe.Event;
+  /**
+   * A payer completes Checkout through a payment link: a complete, paid Checkout Session and its
+   * succeeded PaymentIntent (metadata copied from the link, as Stripe does), and the events
+   * Stripe would send. Refused like Stripe refuses it: an inactive link, or one whose
+   * `restrictions.completed_sessions.limit` is met.
+   */
+  completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
+  checkoutSessions(): Json[];
+  coupons(): Json[];
   close(): Promise<void>;
 }
 
@@ -97,10 +113,21 @@ class StripeFailure extends Error {
     message: string,
     readonly code?: string,
     readonly param?: string,
+    /** Refused while checking the parameters, before the endpoint ran (no idempotent result is saved). */
+    readonly validation = false,
   ) {
     super(message);
   }
 }
+
+/**
+ * A parameter Stripe refuses before running the endpoint: "If incoming parameters failed
+ * validation […] no idempotent result is saved because no API endpoint began execution"
+ * (https://docs.stripe.com/api/idempotent_requests).
+ */
+const invalidParameter = (message: string, param: string, code?: string): never => {
+  throw new StripeFailure(400, 'invalid_request_error', message, code, param, true);
+};
 
 const invalid = (message: string, param?: string, code?: string): never => {
   throw new StripeFailure(400, 'invalid_request_error', message, code, param);
@@ -140,7 +167,7 @@ function canonical(value: unknown): string {
 const id = (prefix: string): string => `${prefix}_${randomBytes(12).toString('base64url').replace(/[-_]/g, 'x')}`;
 
 function integer(value: unknown, param: string): number {
-  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) invalid(`Invalid integer: ${String(value)}`, param, 'parameter_invalid_integer');
+  if (typeof value !== 'string' || !/^-?\d+$/.test(value)) invalidParameter(`Invalid integer: ${String(value)}`, param, 'parameter_invalid_integer');
   return Number(value);
 }
 
@@ -154,6 +181,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const paymentLinks = new Map<string, Json>();
   const events = new Map<string, Stripe.Event>();
   const charges = new Map<string, Stripe.Charge>();
+  const checkoutSessions = new Map<string, Json>();
+  const coupons = new Map<string, Json>();
   const restrictedKeys = new Map<string, Readonly<Record<string, Permission>>>();
   const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
   const injected: Array<{
@@ -163,6 +192,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     message: string;
     path: RegExp | undefined;
     idempotencyKey: RegExp | undefined;
+    afterExecuting: boolean;
   }> = [];
   const requests: RecordedStripeRequest[] = [];
   let invoiceCounter = 0;
@@ -172,9 +202,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
 
   const currencyOf = (params: Json, param = 'currency'): string => {
     const currency = params[param];
-    if (typeof currency !== 'string' || currency === '') invalid('Missing required param: currency.', param, 'parameter_missing');
+    if (typeof currency !== 'string' || currency === '') invalidParameter('Missing required param: currency.', param, 'parameter_missing');
     const code = (currency as string).toLowerCase();
-    if (!currencies.has(code)) invalid(`Invalid currency: ${code}. Stripe currently supports these currencies: ${[...currencies].join(', ')}`, param);
+    if (!currencies.has(code)) invalidParameter(`Invalid currency: ${code}. Stripe currently supports these currencies: ${[...currencies].join(', ')}`, param);
     return code;
   };
 
@@ -184,12 +214,116 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     return found as T;
   };
 
+  /** The amount a coupon takes off a subtotal: `amount_off` (capped at the subtotal) or `percent_off`. */
+  const discountOf = (couponIds: readonly string[], subtotal: number): number =>
+    couponIds.reduce((sum, couponId) => {
+      const coupon = coupons.get(couponId);
+      if (coupon === undefined) return sum;
+      const off = coupon.amount_off !== null ? (coupon.amount_off as number) : Math.round((subtotal * (coupon.percent_off as number)) / 100);
+      return Math.min(subtotal, sum + off);
+    }, 0);
+
+  /** `discounts[n][coupon]` as Stripe takes it on invoices and Checkout Sessions; an unknown coupon is refused. */
+  const discountsOf = (params: Json): string[] =>
+    (Array.isArray(params.discounts) ? (params.discounts as Json[]) : []).map((d, i) => {
+      const coupon = d?.coupon;
+      if (typeof coupon !== 'string' || !coupons.has(coupon)) {
+        throw new StripeFailure(400, 'invalid_request_error', `No such coupon: '${String(coupon)}'`, 'resource_missing', `discounts[${i}][coupon]`);
+      }
+      return coupon;
+    });
+
   const refreshTotals = (invoice: Json): void => {
-    const total = (invoice.lines.data as Json[]).reduce((sum, line) => sum + (line.amount as number), 0);
-    invoice.subtotal = total;
+    const subtotal = (invoice.lines.data as Json[]).reduce((sum, line) => sum + (line.amount as number), 0);
+    const total = subtotal - discountOf((invoice.discounts as string[] | undefined) ?? [], subtotal);
+    invoice.subtotal = subtotal;
     invoice.total = total;
     invoice.amount_due = total;
     invoice.amount_remaining = total - (invoice.amount_paid as number);
+  };
+
+  /**
+   * POST /v1/coupons: `amount_off` needs `currency`; exactly one of `amount_off` / `percent_off`
+   * (API reference, "Create a coupon": https://docs.stripe.com/api/coupons/create).
+   */
+  const createCoupon = (params: Json): Json => {
+    const hasAmount = params.amount_off !== undefined;
+    if (hasAmount === (params.percent_off !== undefined)) invalid('You must pass exactly one of amount_off or percent_off.', 'amount_off');
+    const coupon: Json = {
+      id: randomBytes(6).toString('base64url'),
+      object: 'coupon',
+      amount_off: hasAmount ? integer(params.amount_off, 'amount_off') : null,
+      percent_off: hasAmount ? null : Number(params.percent_off),
+      currency: hasAmount ? currencyOf(params) : null,
+      duration: params.duration ?? 'once',
+      name: params.name ?? null,
+      metadata: metadataOf(params),
+      created: now(),
+      livemode: false,
+      valid: true,
+    };
+    coupons.set(coupon.id, coupon);
+    return coupon;
+  };
+
+  /**
+   * POST /v1/checkout/sessions (payment mode, `line_items[].price_data`). `expires_at` must be
+   * 30 minutes to 24 hours from creation (API reference, "Create a Checkout Session",
+   * expires_at: https://docs.stripe.com/api/checkout/sessions/create). Hosted Checkout URLs are
+   * long (a fragment follows the session id), longer than a 255-character URL field.
+   */
+  const createCheckoutSession = (params: Json): Json => {
+    if (params.mode !== 'payment') invalid('The stand-in creates payment-mode Checkout Sessions only.', 'mode');
+    const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
+    if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
+    const currency = currencyOf(lineItems[0]?.price_data ?? {});
+    const subtotal = lineItems.reduce((sum, item, i) => {
+      if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
+      return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
+    }, 0);
+    const created = now();
+    const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : integer(params.expires_at, 'expires_at');
+    if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+      invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
+    }
+    if (params.customer !== undefined) requireFound(customers, params.customer as string, 'customer');
+    const discounts = discountsOf(params);
+    const sessionId = id('cs_test');
+    const session: Json = {
+      id: sessionId,
+      object: 'checkout.session',
+      mode: 'payment',
+      created,
+      expires_at: expiresAt,
+      livemode: false,
+      status: 'open',
+      payment_status: 'unpaid',
+      payment_link: null,
+      payment_intent: null,
+      amount_subtotal: subtotal,
+      amount_total: subtotal - discountOf(discounts, subtotal),
+      currency,
+      customer: params.customer ?? null,
+      discounts: discounts.map((coupon) => ({ coupon })),
+      invoice: null,
+      subscription: null,
+      metadata: metadataOf(params),
+      payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
+      line_items: lineItems.map((item) => ({
+        quantity: integer(item.quantity ?? 1, 'quantity'),
+        price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
+      })),
+      url: `${url}/c/pay/${sessionId}#${randomBytes(180).toString('base64url')}`,
+    };
+    checkoutSessions.set(sessionId, session);
+    return session;
+  };
+
+  /** POST /v1/checkout/sessions/:id/expire: only an open session can be expired. */
+  const expireCheckoutSession = (session: Json): Json => {
+    if (session.status !== 'open') invalid('Only Checkout Sessions with a status in [open] can be expired.', 'session');
+    session.status = 'expired';
+    return session;
   };
 
   const createCustomer = (params: Json): Json => {
@@ -238,6 +372,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       subtotal: 0,
       total: 0,
       metadata: metadataOf(params),
+      discounts: discountsOf(params),
       parent: null,
       lines: { object: 'list', data: [], has_more: false, url: '' },
       status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
@@ -399,11 +534,42 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
       url: `${url}/pay/${randomBytes(9).toString('base64url')}`,
       line_items: resolved,
+      inactive_message: params.inactive_message ?? null,
+      // https://docs.stripe.com/api/payment-link/create: restrictions.completed_sessions.limit, "the
+      // maximum number of checkout sessions that can be completed"; `count` is Stripe's tally.
+      restrictions:
+        params.restrictions?.completed_sessions?.limit === undefined
+          ? null
+          : { completed_sessions: { limit: integer(params.restrictions.completed_sessions.limit, 'restrictions[completed_sessions][limit]'), count: 0 } },
     };
     paymentLinks.set(link.id, link);
     return link;
   };
 
+  /** POST /v1/payment_links/:id: `active` (deactivate / reactivate), metadata, the inactive message. */
+  const updatePaymentLink = (link: Json, params: Json): Json => {
+    if (params.active !== undefined) link.active = params.active === 'true';
+    if (params.metadata !== undefined) link.metadata = { ...link.metadata, ...metadataOf(params) };
+    if (params.inactive_message !== undefined) link.inactive_message = params.inactive_message === '' ? null : params.inactive_message;
+    return link;
+  };
+
+  const eventOf = (type: string, object: Json): Stripe.Event => {
+    const event = {
+      id: id('evt'),
+      object: 'event',
+      api_version: STRIPE_API_VERSION,
+      created: now(),
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+      data: { object: structuredClone(object) },
+    } as unknown as Stripe.Event;
+    events.set(event.id, event);
+    lists.logEvent(event);
+    return structuredClone(event);
+  };
   const lists = createObjectLists({
     customers,
     invoices,
@@ -431,6 +597,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'invoiceitems' && objectId === undefined) return ok(createInvoiceItem(params));
       if (resource === 'prices' && objectId === undefined) return ok(createPrice(params));
       if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
+      if (resource === 'coupons' && objectId === undefined) return ok(createCoupon(params));
+      if (resource === 'checkout' && objectId === 'sessions' && action === undefined) return ok(createCheckoutSession(params));
+      if (resource === 'checkout' && objectId === 'sessions' && action !== undefined && parts[4] === 'expire') {
+        return ok(expireCheckoutSession(requireFound(checkoutSessions, action, 'checkout session')));
+      }
+      if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(updatePaymentLink(requireFound(paymentLinks, objectId, 'payment link'), params));
     }
     if (method === 'GET') {
       const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
@@ -445,6 +617,30 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         const invoice = query.get('invoice');
         const customer = query.get('customer');
         return ok(page('/v1/invoiceitems', [...invoiceItems.values()].filter((i) => (invoice === null || i.invoice === invoice) && (customer === null || i.customer === customer)), query));
+      }
+      if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(requireFound(paymentLinks, objectId, 'payment link'));
+      if (resource === 'payment_links' && objectId === undefined) {
+        const active = query.get('active');
+        return ok(page('/v1/payment_links', [...paymentLinks.values()].filter((l) => active === null || String(l.active) === active), query));
+      }
+      if (resource === 'payment_links' && objectId !== undefined && action === 'line_items') {
+        // GET /v1/payment_links/:id/line_items: Checkout line items (amount_total = unit × quantity).
+        const link = requireFound(paymentLinks, objectId, 'payment link');
+        const items = (link.line_items as Array<{ price: string; quantity: number; currency: string; amount: number }>).map((l, i) => ({
+          id: `li_${link.id}_${i}`,
+          object: 'item',
+          amount_subtotal: l.amount * l.quantity,
+          amount_total: l.amount * l.quantity,
+          currency: l.currency,
+          quantity: l.quantity,
+          price: prices.get(l.price) ?? { id: l.price },
+        }));
+        return ok(page(`/v1/payment_links/${link.id}/line_items`, [...items].reverse(), query));
+      }
+      if (resource === 'checkout' && objectId === 'sessions' && action === undefined) {
+        // GET /v1/checkout/sessions filters on payment_link, payment_intent and status.
+        const filters = ['payment_link', 'payment_intent', 'status'].map((name) => [name, query.get(name)] as const);
+        return ok(page('/v1/checkout/sessions', [...checkoutSessions.values()].filter((cs) => filters.every(([name, value]) => value === null || cs[name] === value)), query));
       }
       if (resource === 'charges' && objectId !== undefined) {
         const charge = charges.get(objectId);
@@ -490,8 +686,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const keyHeader = req.headers['idempotency-key'];
     const idempotencyKey = typeof keyHeader === 'string' && keyHeader !== '' ? keyHeader : undefined;
     const params = method === 'POST' ? parseStripeForm(raw) : Object.fromEntries(target.searchParams);
-    const record = (status: number, replayed = false): void => {
-      requests.push({ method, path, idempotencyKey, params, status, replayed });
+    const record = (status: number, replayed = false, lostAnswer = false): void => {
+      requests.push({ method, path, idempotencyKey, params, status, replayed, ...(lostAnswer ? { lostAnswer } : {}) });
     };
 
     // The hosted pages the API hands out (hosted_invoice_url, a payment link's url) need no key.
@@ -532,8 +728,19 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       (f) => (f.path === undefined || f.path.test(path)) && (f.idempotencyKey === undefined || (idempotencyKey !== undefined && f.idempotencyKey.test(idempotencyKey))),
     );
     const failure = failureAt < 0 ? undefined : injected.splice(failureAt, 1)[0];
-    if (failure !== undefined) {
+    if (failure !== undefined && !failure.afterExecuting) {
       record(failure.status);
+      send(res, failure.status, errorBody(failure));
+      return;
+    }
+    if (failure !== undefined) {
+      // Stripe acted (and stored the answer for the key), but the caller never hears it: a
+      // connection cut or a process that died right after the request.
+      const acted = run(method, path, target.searchParams, params);
+      if (idempotencyKey !== undefined && method === 'POST' && !acted.validation) {
+        idempotency.set(idempotencyKey, { method, path, fingerprint: canonical(params), status: acted.status, body: structuredClone(acted.body) });
+      }
+      record(failure.status, false, acted.status < 300);
       send(res, failure.status, errorBody(failure));
       return;
     }
@@ -562,9 +769,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         send(res, stored.status, stored.body, { 'idempotent-replayed': 'true', 'original-request': id('req') });
         return;
       }
-      const { status, body } = run(method, path, target.searchParams, params);
+      const { status, body, validation } = run(method, path, target.searchParams, params);
       // Stripe stores the result once the endpoint started executing, errors included.
-      idempotency.set(idempotencyKey, { method, path, fingerprint, status, body: structuredClone(body) });
+      if (!validation) idempotency.set(idempotencyKey, { method, path, fingerprint, status, body: structuredClone(body) });
       record(status);
       send(res, status, body);
       return;
@@ -574,12 +781,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     send(res, status, body);
   };
 
-  const run = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
+  const run = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json; validation: boolean } => {
     try {
       const { status, body } = route(method, path, query, params);
-      return { status, body: structuredClone(body) };
+      return { status, body: structuredClone(body), validation: false };
     } catch (err) {
-      if (err instanceof StripeFailure) return { status: err.status, body: errorBody(err) };
+      if (err instanceof StripeFailure) return { status: err.status, body: errorBody(err), validation: err.validation };
       throw err;
     }
   };
@@ -627,8 +834,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
           message: error.message ?? `Injected HTTP ${status}`,
           path: error.path,
           idempotencyKey: error.idempotencyKey,
+          afterExecuting: error.afterExecuting === true,
         });
       }
+    },
+    clearFailures() {
+      injected.length = 0;
     },
     expireIdempotencyKeys() {
       idempotency.clear();
@@ -645,6 +856,57 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     },
     registerCharge(charge) {
       charges.set(charge.id, structuredClone(charge));
+    },
+    checkoutSessions: list(checkoutSessions),
+    coupons: list(coupons),
+    completeCheckout(paymentLinkId) {
+      const link = requireFound(paymentLinks, paymentLinkId, 'payment link');
+      if (link.active !== true) throw new Error(`Payment link ${paymentLinkId} is not active`);
+      const restriction = link.restrictions?.completed_sessions;
+      if (restriction !== undefined && restriction.count >= restriction.limit) {
+        throw new Error(`Payment link ${paymentLinkId} has met its completed_sessions restriction (${restriction.limit})`);
+      }
+      const amount = (link.line_items as Array<{ amount: number; quantity: number }>).reduce((sum, l) => sum + l.amount * l.quantity, 0);
+      const at = now();
+      const paymentIntent: Json = {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount,
+        amount_received: amount,
+        currency: link.currency,
+        created: at,
+        livemode: false,
+        status: 'succeeded',
+        customer: null,
+        latest_charge: null,
+        metadata: { ...(link.payment_intent_data?.metadata ?? {}) },
+      };
+      const session: Json = {
+        id: id('cs_test'),
+        object: 'checkout.session',
+        mode: 'payment',
+        created: at,
+        livemode: false,
+        status: 'complete',
+        payment_status: 'paid',
+        payment_link: link.id,
+        payment_intent: paymentIntent.id,
+        amount_subtotal: amount,
+        amount_total: amount,
+        currency: link.currency,
+        customer: null,
+        invoice: null,
+        subscription: null,
+        metadata: { ...link.metadata },
+      };
+      checkoutSessions.set(session.id, session);
+      if (restriction !== undefined) restriction.count += 1;
+      return {
+        session: structuredClone(session),
+        paymentIntent: structuredClone(paymentIntent),
+        sessionCompleted: eventOf('checkout.session.completed', session),
+        paymentIntentSucceeded: eventOf('payment_intent.succeeded', paymentIntent),
+      };
     },
     payInvoice(invoiceId) {
       const invoice = requireFound(invoices, invoiceId, 'invoice');

@@ -5,15 +5,26 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
+import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
-import { executeBillingPlan, findOpportunityInvoices } from '../stripe/outbound-operations.js';
-import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
-import { salesforceOpportunityRecords } from './salesforce-records.js';
+import {
+  deactivatePaymentLink,
+  executeBillingPlan,
+  findOpportunityInvoices,
+  findOpportunityPaymentLinks,
+  inspectBillingObject,
+} from '../stripe/outbound-operations.js';
+import type { BillingRecordsPort } from '../outbound/billing-claim.js';
+import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
+import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
+import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
+import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
 export interface OutboundAppDeps {
   readonly config: OutboundConfig;
@@ -26,12 +37,18 @@ export interface OutboundAppDeps {
   readonly stripeOptions?: Omit<StripeClientOptions, 'apiUrl'>;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: OutboundStore) => OutboundStore;
+  /** Wraps the Salesforce reads and writes (fault-injection tests). */
+  readonly wrapRecords?: (records: OpportunityRecords) => OpportunityRecords;
+  /** Wraps the billing records (fault-injection tests). */
+  readonly wrapBillings?: (billings: BillingRecordsPort) => BillingRecordsPort;
   readonly now?: () => number;
+  /** Circuit breakers: Salesforce and Stripe calls are refused while their circuit is open. */
+  readonly guards?: { readonly salesforce: DependencyGuard; readonly stripe: DependencyGuard };
 }
 
 export interface OutboundApp {
   /** Takes the EventBridge event exactly as Lambda receives it. */
-  handle(event: unknown): Promise<OutboundResult>;
+  handle(event: unknown): Promise<CommandResult>;
   readonly session: SalesforceSession;
 }
 
@@ -58,6 +75,9 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
+    inspect: (stripeObjectId) => withStripe((client) => inspectBillingObject(client, stripeObjectId)),
+    findPaymentLinks: (opportunityId) => withStripe((client) => findOpportunityPaymentLinks(client, opportunityId)),
+    deactivatePaymentLink: (id, key) => withStripe((client) => deactivatePaymentLink(client, id, key)),
   };
 }
 
@@ -66,13 +86,25 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
-  const ports: OutboundPorts = {
+  let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
+  let billing = stripeBilling(config, deps);
+  if (deps.guards !== undefined) {
+    // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
+    // successes prove nothing about availability.
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
+    billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
+  }
+  const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
+  const ports: DispatcherPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now }),
-    billing: stripeBilling(config, deps),
+    records: wrapped,
+    permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
+    billing,
+    billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+    leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
     now,
   };
-  return { handle: (event) => processPaymentRequest(event, ports), session };
+  return { handle: (event) => dispatchCommand(event, ports), session };
 }

@@ -1,0 +1,193 @@
+/**
+ * Billing records in DynamoDB (the dedup table, no TTL: a bill is remembered for good). Every
+ * write is conditional: `attribute_not_exists(pk)` to take a record, `version = :read` to change
+ * one; a lost race comes back as the record that won (ReturnValuesOnConditionCheckFailure, or a
+ * consistent read where an emulator does not return it). Reads for the consumer are batched:
+ * one BatchGetItem for every record a batch of events names.
+ */
+import {
+  BatchGetItemCommand,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  type AttributeValue,
+  type DynamoDBClient,
+} from '@aws-sdk/client-dynamodb';
+import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
+import { TransientError } from '../errors.js';
+import { billingKey, type BillableObject, type BillingRecord } from './record.js';
+
+export type BillingWrite = { readonly ok: true; readonly record: BillingRecord } | { readonly ok: false; readonly current: BillingRecord | undefined };
+
+/** What a new or changed record holds; version and time are the store's. */
+export type BillingFields = Omit<BillingRecord, 'version' | 'updatedAt'>;
+
+export interface BillingStoreOptions {
+  readonly tableName: string;
+  /** Milliseconds since the epoch. */
+  readonly now?: () => number;
+}
+
+/** DynamoDB allows 100 keys per BatchGetItem. */
+const BATCH_GET_LIMIT = 100;
+/** Unprocessed keys (throttling) are asked for again this many times before the batch is retried as a whole. */
+const BATCH_GET_ROUNDS = 3;
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+
+function toItem(record: BillingRecord): Record<string, AttributeValue> {
+  return {
+    pk: s(billingKey(record.sobject, record.recordId)),
+    sobject: s(record.sobject),
+    recordId: s(record.recordId),
+    state: s(record.state),
+    mode: s(record.mode),
+    amount: n(record.amount),
+    currency: s(record.currency),
+    requestId: s(record.requestId),
+    version: n(record.version),
+    updatedAt: n(record.updatedAt),
+    adopted: { BOOL: record.adopted },
+    ...(record.stripeObjectId === undefined ? {} : { stripeObjectId: s(record.stripeObjectId) }),
+    ...(record.leaseExpiresAt === undefined ? {} : { leaseExpiresAt: n(record.leaseExpiresAt) }),
+    ...(record.previous.length === 0 ? {} : { previous: { L: record.previous.map(s) } }),
+  };
+}
+
+function isMode(value: string | undefined): value is PaymentMode {
+  return value !== undefined && (PAYMENT_MODES as readonly string[]).includes(value);
+}
+
+/** An item this code cannot read is treated as a record: it must never be mistaken for "not billed". */
+function fromItem(item: Record<string, AttributeValue>): BillingRecord {
+  const text = (name: string): string | undefined => item[name]?.S;
+  const num = (name: string): number | undefined => (item[name]?.N === undefined ? undefined : Number(item[name]?.N));
+  const mode = text('mode');
+  const sobject = text('sobject');
+  return {
+    sobject: sobject === 'Order' || sobject === 'Quote' || sobject === 'Contract' ? sobject : 'Opportunity',
+    recordId: text('recordId') ?? '',
+    state: text('state') === 'pending' ? 'pending' : 'billed',
+    mode: isMode(mode) ? mode : 'invoice',
+    amount: num('amount') ?? 0,
+    currency: text('currency') ?? '',
+    stripeObjectId: text('stripeObjectId'),
+    requestId: text('requestId') ?? '',
+    leaseExpiresAt: num('leaseExpiresAt'),
+    previous: (item['previous']?.L ?? []).flatMap((v) => (v.S === undefined ? [] : [v.S])),
+    adopted: item['adopted']?.BOOL === true,
+    version: num('version') ?? 0,
+    updatedAt: num('updatedAt') ?? 0,
+  };
+}
+
+function failure(operation: string, err: unknown): TransientError {
+  const name = err instanceof Error ? err.name : 'Error';
+  return new TransientError(`DynamoDB ${operation} of a billing record failed: ${name}`, {
+    code: name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' ? 'DYNAMODB_THROTTLED' : 'DYNAMODB_UNAVAILABLE',
+    cause: err,
+  });
+}
+
+export class BillingStore {
+  private readonly now: () => number;
+
+  constructor(
+    private readonly client: DynamoDBClient,
+    private readonly options: BillingStoreOptions,
+  ) {
+    this.now = options.now ?? Date.now;
+  }
+
+  async get(sobject: BillableObject, recordId: string): Promise<BillingRecord | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetItemCommand({ TableName: this.options.tableName, Key: { pk: s(billingKey(sobject, recordId)) }, ConsistentRead: true }),
+      );
+      return out.Item === undefined ? undefined : fromItem(out.Item);
+    } catch (err) {
+      throw failure('read', err);
+    }
+  }
+
+  /** Takes the record for a first billing; fails with the record that exists when there is one. */
+  create(fields: BillingFields): Promise<BillingWrite> {
+    return this.put({ ...fields, version: 1, updatedAt: this.now() }, undefined);
+  }
+
+  /** Changes the record read as `current`; fails with the newer record when someone changed it meanwhile. */
+  update(current: BillingRecord, changes: Partial<BillingFields>): Promise<BillingWrite> {
+    return this.put({ ...current, ...changes, version: current.version + 1, updatedAt: this.now() }, current);
+  }
+
+  /** Deletes the record read as `current` (a billing that created nothing); false when it changed meanwhile. */
+  async remove(current: BillingRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new DeleteItemCommand({
+          TableName: this.options.tableName,
+          Key: { pk: s(billingKey(current.sobject, current.recordId)) },
+          ConditionExpression: 'version = :version',
+          ExpressionAttributeValues: { ':version': n(current.version) },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) return false;
+      throw failure('delete', err);
+    }
+  }
+
+  /**
+   * The records of many Salesforce records in as few requests as DynamoDB allows (one per 100
+   * keys; unprocessed keys are asked for again). Keyed by billingKey.
+   */
+  async getMany(keys: ReadonlyArray<{ readonly sobject: BillableObject; readonly recordId: string }>): Promise<Map<string, BillingRecord>> {
+    const wanted = [...new Set(keys.map((k) => billingKey(k.sobject, k.recordId)))];
+    const found = new Map<string, BillingRecord>();
+    for (let start = 0; start < wanted.length; start += BATCH_GET_LIMIT) {
+      let pending = wanted.slice(start, start + BATCH_GET_LIMIT).map((pk) => ({ pk: s(pk) }));
+      for (let round = 0; pending.length > 0; round++) {
+        if (round === BATCH_GET_ROUNDS) throw new TransientError('DynamoDB kept keys of a BatchGetItem unprocessed', { code: 'DYNAMODB_THROTTLED' });
+        let out;
+        try {
+          out = await this.client.send(
+            new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: pending, ConsistentRead: true } } }),
+          );
+        } catch (err) {
+          throw failure('batch read', err);
+        }
+        for (const item of out.Responses?.[this.options.tableName] ?? []) {
+          const pk = item['pk']?.S;
+          if (pk !== undefined) found.set(pk, fromItem(item));
+        }
+        pending = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []).flatMap((key) => (key['pk']?.S === undefined ? [] : [{ pk: s(key['pk'].S) }]));
+      }
+    }
+    return found;
+  }
+
+  private async put(next: BillingRecord, expected: BillingRecord | undefined): Promise<BillingWrite> {
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.options.tableName,
+          Item: toItem(next),
+          ...(expected === undefined
+            ? { ConditionExpression: 'attribute_not_exists(pk)' }
+            : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': n(expected.version) } }),
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { ok: true, record: next };
+    } catch (err) {
+      if (err instanceof ConditionalCheckFailedException) {
+        const current = err.Item === undefined ? await this.get(next.sobject, next.recordId) : fromItem(err.Item);
+        return { ok: false, current };
+      }
+      throw failure('write', err);
+    }
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Sorts the test files into the fast inner loop (`npm run test:unit`) and the rest, by what they
+ * import rather than by a list someone must keep up to date: a file is a unit test unless it, or a
+ * repository module it imports (transitively: helpers, stand-ins, the local stack), can reach a
+ * server, a child process, a bundler or a CDK synth. Packages are not followed: importing the AWS
+ * SDK or jsforce is fine, starting an HTTP server is not.
+ * Read by vitest.config.ts; test/test-kinds.test.ts checks the rule on known files.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+
+/** Import specifiers that mean "not a unit test" (network, processes, bundling, synth). */
+const SLOW_IMPORTS: readonly RegExp[] = [
+  /^(node:)?(http|https|http2|net|tls|dgram|child_process|worker_threads)$/,
+  /^esbuild$/,
+  /^aws-cdk-lib(\/|$)/,
+  /^dynalite$/,
+];
+
+const IMPORT = /^\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\s+from\s+)?['"]([^'"]+)['"]/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
+
+function specifiers(source: string): string[] {
+  const out: string[] = [];
+  for (const pattern of [IMPORT, DYNAMIC_IMPORT]) {
+    for (const match of source.matchAll(pattern)) {
+      // `import type` never runs anything.
+      if (/^\s*(import|export)\s+type\s/.test(match[0])) continue;
+      if (match[1] !== undefined) out.push(match[1]);
+    }
+  }
+  return out;
+}
+
+/** A relative `.js` import as the `.ts` file it names, when that file is under `root`. */
+function localFile(from: string, specifier: string, root: string): string | undefined {
+  if (!specifier.startsWith('.')) return undefined;
+  const file = resolve(dirname(from), specifier).replace(/\.js$/, '.ts');
+  return file.startsWith(root) && !file.includes('node_modules') && existsSync(file) ? file : undefined;
+}
+
+/** Each file's import specifiers, read once per process. */
+const importsOf = new Map<string, string[]>();
+
+function cachedSpecifiers(file: string): string[] {
+  let list = importsOf.get(file);
+  if (list === undefined) {
+    list = specifiers(readFileSync(file, 'utf8'));
+    importsOf.set(file, list);
+  }
+  return list;
+}
+
+/** True when the file or a module under `root` it imports (transitively) has a slow import. */
+export function reachesSlowImport(file: string, root: string, seen = new Set<string>()): boolean {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  return cachedSpecifiers(file).some((specifier) => {
+    if (SLOW_IMPORTS.some((pattern) => pattern.test(specifier))) return true;
+    const local = localFile(file, specifier, root);
+    return local !== undefined && reachesSlowImport(local, root, seen);
+  });
+}
+
+function testFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return testFiles(path);
+    return entry.name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+/** Test files (relative to `repoRoot`) that run no server, process, bundler or synth. */
+export function unitTestFiles(repoRoot: string): string[] {
+  return testFiles(join(repoRoot, 'test'))
+    .filter((file) => !reachesSlowImport(file, repoRoot))
+    .map((file) => relative(repoRoot, file).split('\\').join('/'))
+    .sort();
+}
