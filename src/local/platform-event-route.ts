@@ -49,9 +49,10 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
         status: result.outcome,
         note: result.reason,
         digest: {
-          opportunityId: result.opportunityId,
-          objectId: result.invoiceId ?? result.paymentLinkId,
-          hostedUrl: result.invoiceUrl ?? result.paymentLinkUrl,
+          // 006 is the Opportunity key prefix; commands may name a Quote, Order or Contract.
+          opportunityId: result.recordId.startsWith('006') ? result.recordId : undefined,
+          objectId: result.invoiceId ?? result.paymentLinkId ?? result.checkoutSessionId,
+          hostedUrl: result.invoiceUrl ?? result.paymentLinkUrl ?? result.checkoutUrl,
         },
       });
       return result;
@@ -84,8 +85,9 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
 }
 
 function opportunityIdOf(event: unknown): string | undefined {
-  const id = (event as { detail?: { payload?: { Opportunity_Id__c?: unknown } } } | null)?.detail?.payload?.Opportunity_Id__c;
-  return typeof id === 'string' && id !== '' ? id : undefined;
+  const payload = (event as { detail?: { payload?: { Opportunity_Id__c?: unknown; Record_Id__c?: unknown } } } | null)?.detail?.payload;
+  const id = payload?.Opportunity_Id__c ?? payload?.Record_Id__c;
+  return typeof id === 'string' && id.startsWith('006') ? id : undefined;
 }
 
 /** The id the outbound flow dedups on, read loosely: the event may be malformed. */

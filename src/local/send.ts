@@ -186,8 +186,13 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
       io.err(reply.status === 503 ? 'A transient failure: send it again (in AWS, Lambda would retry).\n' : 'Failed for good: it is in the outbound DLQ (npx stripe-sf-bridge dlq peek --local --queue outbound).\n');
       return 1;
     }
-    const outcome = (JSON.parse(reply.text) as { outcome?: string }).outcome;
-    io.out(`\nOutbound: ${outcome ?? 'done'}. Open ${viewsUrl(baseUrl)} to see the Opportunity written back.\n`);
+    const result = JSON.parse(reply.text) as { outcome?: string; code?: string; reason?: string };
+    if (result.outcome === 'rejected') {
+      // Refused for good (also written to the Opportunity's Stripe_Sync_Error__c): nothing was billed.
+      io.err(`Outbound: rejected — ${result.code ?? ''}${result.reason ? `: ${result.reason}` : ''}\n`);
+      return 1;
+    }
+    io.out(`\nOutbound: ${result.outcome ?? 'done'}. Open ${viewsUrl(baseUrl)} to see the Opportunity written back.\n`);
     return 0;
   }
 
