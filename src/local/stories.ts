@@ -154,6 +154,17 @@ async function payThroughLink(ctx: StoryContext, opportunity: Record<string, unk
 
 const status = (record: Record<string, unknown> | undefined, field: string): string => String(record?.[field] ?? '(none)');
 
+/** The Opportunity's payment status and its Stripe Payment record's status at the end. */
+function paymentPromises(ctx: StoryContext, opportunityId: string | undefined, opportunityStatus: string, paymentStatus: string): Array<[string, boolean, string]> {
+  const opportunity = ctx.record('Opportunity', (o) => o.Id === opportunityId);
+  const payment = ctx.record('Stripe_Payment__c', (p) => p.Opportunity__c === opportunityId);
+  const expected = opportunityStatus.split(' (')[0];
+  return [
+    [`Opportunity payment status is ${opportunityStatus}`, status(opportunity, 'Stripe_Payment_Status__c') === expected, status(opportunity, 'Stripe_Payment_Status__c')],
+    [`the Stripe Payment record is ${paymentStatus}`, status(payment, 'Status__c') === paymentStatus, status(payment, 'Status__c')],
+  ];
+}
+
 const STORIES: Readonly<Record<string, Story>> = {
   'invoice-paid': {
     description: 'Closed Won bills an invoice; Stripe finalizes it; the customer pays it. Ends Paid.',
@@ -207,14 +218,7 @@ const STORIES: Readonly<Record<string, Story>> = {
       );
       return opportunityId;
     },
-    promises(ctx, opportunityId) {
-      const opportunity = ctx.record('Opportunity', (o) => o.Id === opportunityId);
-      const payment = ctx.record('Stripe_Payment__c', (p) => p.Opportunity__c === opportunityId);
-      return [
-        ['Opportunity payment status is Refunded', status(opportunity, 'Stripe_Payment_Status__c') === 'Refunded', status(opportunity, 'Stripe_Payment_Status__c')],
-        ['the Stripe Payment record is Refunded', status(payment, 'Status__c') === 'Refunded', status(payment, 'Status__c')],
-      ];
-    },
+    promises: (ctx, opportunityId) => paymentPromises(ctx, opportunityId, 'Refunded', 'Refunded'),
   },
   'dispute-lost': {
     description: 'Closed Won creates a payment link; the customer pays; the cardholder disputes the charge and wins. Ends Refunded (dispute lost).',
@@ -227,14 +231,7 @@ const STORIES: Readonly<Record<string, Story>> = {
       await send(ctx, 'Dispute closed: lost', sampleEvent('charge.dispute.closed', { ...common, id: fresh('evt', ctx.suffix), created: ctx.tick(), objectOverrides: { charge, status: 'lost' } }));
       return opportunityId;
     },
-    promises(ctx, opportunityId) {
-      const opportunity = ctx.record('Opportunity', (o) => o.Id === opportunityId);
-      const payment = ctx.record('Stripe_Payment__c', (p) => p.Opportunity__c === opportunityId);
-      return [
-        ['Opportunity payment status is Refunded (the dispute took the money back)', status(opportunity, 'Stripe_Payment_Status__c') === 'Refunded', status(opportunity, 'Stripe_Payment_Status__c')],
-        ['the Stripe Payment record is Dispute Lost', status(payment, 'Status__c') === 'Dispute Lost', status(payment, 'Status__c')],
-      ];
-    },
+    promises: (ctx, opportunityId) => paymentPromises(ctx, opportunityId, 'Refunded (the dispute took the money back)', 'Dispute Lost'),
   },
   'subscription-renewal': {
     description: 'A subscription starts and its first invoice is paid; a month later it renews and the next invoice is paid. Ends Active, two invoices Paid.',
