@@ -3,6 +3,8 @@
  * enqueues what the webhook did not deliver. Its time budget is the invocation's, minus a margin
  * to save the checkpoint.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
