@@ -117,7 +117,7 @@ describe('the local stack with no configuration', () => {
     expect(stack.outboundDlq.peek()).toHaveLength(1);
   });
 
-  it('turns a signed payment_intent.succeeded into a Stripe Payment record and a Paid Opportunity', async () => {
+  it('records a signed payment_intent.succeeded that names the Opportunity but is not its bill: linked, the Opportunity keeps its status and says why', async () => {
     const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_paid0001' });
     const { payload, signature } = signed(event);
     const response = await postWebhook(payload, signature);
@@ -133,20 +133,38 @@ describe('the local stack with no configuration', () => {
       Opportunity__c: SAMPLE_OPPORTUNITY_ID,
       Account__c: SAMPLE_ACCOUNT_ID,
     });
-    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Paid');
+    // Billed by the invoice of the Closed Won above: a payment of its own names it, but is not it.
+    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Awaiting Payment');
+    expect(String(opportunity()?.Stripe_Sync_Error__c)).toMatch(`payment ${SAMPLE_PAYMENT_INTENT_ID} (49.99 USD) names this record but is not its bill`);
     expect(stack.activity.get(event.id)).toMatchObject({ status: 'applied', receiveCount: 1 });
 
     const followed = await fetch(`${stack.url}/events/${event.id}`);
     expect(await followed.json()).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'applied' });
   });
 
-  it("knows the sample payment's charge, so a dispute on it reaches the Opportunity", async () => {
+  it('marks the Opportunity Paid when its own invoice is paid (send-event invoice.paid --object <its invoice>)', async () => {
+    const invoiceId = opportunity()?.Stripe_Invoice_Id__c as string;
+    expect(invoiceId).toMatch(/^in_/);
+    const out: string[] = [];
+    const code = await runSendEvent(['invoice.paid', '--object', invoiceId, '--url', stack.url, '--secret', stack.webhookSecret as string], {
+      env: {},
+      out: (text) => out.push(text),
+      err: (text) => out.push(text),
+    });
+
+    expect(code).toBe(0);
+    expect(opportunity()).toMatchObject({ Stripe_Payment_Status__c: 'Paid', Stripe_Amount_Paid__c: 49.99, Stripe_Invoice_Id__c: invoiceId });
+
+  });
+
+  it("knows the sample payment's charge, so a dispute on it is applied to the payment", async () => {
     const event = sampleEvent('charge.dispute.created', { created: nowSeconds() + 1, id: 'evt_local_test_dispute01' });
     const { payload, signature } = signed(event);
     expect((await postWebhook(payload, signature)).status).toBe(200);
     await stack.idle();
     expect(stack.activity.get(event.id)?.status).toBe('applied');
-    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Disputed');
+    // The consumer read the charge from the embedded Stripe: the payment record shows the dispute.
+    expect(stack.salesforce?.records('Stripe_Payment__c').find((p) => p.Stripe_Id__c === SAMPLE_PAYMENT_INTENT_ID)?.Status__c).toBe('Disputed');
   });
 
   it('rejects a bad signature with 400 and queues nothing', async () => {
