@@ -144,7 +144,10 @@ async function payThroughLink(ctx: StoryContext, opportunity: Record<string, unk
   const paymentIntent = fresh('pi', ctx.suffix);
   const charge = fresh('ch', ctx.suffix);
   const common = { amount: AMOUNT, currency: CURRENCY, customer: SAMPLE_CUSTOMER_ID, paymentIntent, metadata: links(opportunityId) };
-  await send(ctx, 'Customer paid through the payment link', sampleEvent('checkout.session.completed', { ...common, id: fresh('evt', ctx.suffix), created: ctx.tick(), objectId: fresh('cs', ctx.suffix), paymentLink: linkId }));
+  const session = sampleEvent('checkout.session.completed', { ...common, id: fresh('evt', ctx.suffix), created: ctx.tick(), objectId: fresh('cs', ctx.suffix), paymentLink: linkId });
+  // Stripe keeps the completed session: the consumer asks it which link a PaymentIntent came from.
+  ctx.world.stripe.seedCheckoutSession(session.data.object as unknown as Record<string, unknown>);
+  await send(ctx, 'Customer paid through the payment link', session);
   await send(ctx, 'Card charged', sampleEvent('payment_intent.succeeded', { ...common, id: fresh('evt', ctx.suffix), created: ctx.tick(), objectId: paymentIntent, objectOverrides: { latest_charge: charge } }));
   // The charge as Stripe's API returns it (the consumer reads a disputed charge's links from it).
   const chargeObject = sampleEvent('charge.refunded', { ...common, objectId: charge, amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
