@@ -28,6 +28,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
+import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
 
 type Json = Record<string, any>;
@@ -99,6 +100,8 @@ export interface StripeStandIn {
    */
   completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   checkoutSessions(): Json[];
+  /** Adds a Checkout Session as if a payer had completed it earlier (e.g. through a payment link). */
+  seedCheckoutSession(fields: Json): Json;
   coupons(): Json[];
   close(): Promise<void>;
 }
@@ -689,6 +692,15 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       requests.push({ method, path, idempotencyKey, params, status, replayed, ...(lostAnswer ? { lostAnswer } : {}) });
     };
 
+    // The hosted pages the API hands out (hosted_invoice_url, a payment link's url) need no key.
+    if (method === 'GET' && /^\/(i|pay)\//.test(path)) {
+      const [, kind, key] = path.split('/');
+      const invoice = kind === 'i' ? invoices.get(key ?? '') : undefined;
+      const link = kind === 'pay' ? [...paymentLinks.values()].find((l) => l.url === `${url}${path}`) : undefined;
+      const html = invoice !== undefined ? invoicePage(invoice) : link !== undefined ? paymentLinkPage(link) : undefined;
+      res.writeHead(html === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' }).end(html ?? '<!doctype html><p>No such page.</p>');
+      return;
+    }
     const auth = req.headers.authorization ?? '';
     const restricted = /^Bearer (rk_test_\S+)$/.exec(auth)?.[1];
     if (!/^Bearer sk_test_\S+$/.test(auth) && (restricted === undefined || !restrictedKeys.has(restricted))) {
@@ -848,6 +860,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       charges.set(charge.id, structuredClone(charge));
     },
     checkoutSessions: list(checkoutSessions),
+    seedCheckoutSession(fields) {
+      const session: Json = { id: id('cs_test'), object: 'checkout.session', created: now(), livemode: false, status: 'complete', payment_status: 'paid', payment_link: null, payment_intent: null, metadata: {}, ...fields };
+      checkoutSessions.set(session.id as string, session);
+      return structuredClone(session);
+    },
     coupons: list(coupons),
     completeCheckout(paymentLinkId) {
       const link = requireFound(paymentLinks, paymentLinkId, 'payment link');
