@@ -18,7 +18,8 @@ import { startLocalStack, type LocalStack } from '../src/local/stack.js';
 import type { WorkerData, WorkerRequest } from './end-to-end-worker.js';
 import { median, rate, type Row } from './report.js';
 
-const WEBHOOK_SECRET = 'whsec_bench_fake_end_to_end';
+// Stripe's signing secrets are whsec_ and at least 32 characters; the local stack checks the shape.
+const WEBHOOK_SECRET = 'whsec_bench_fake_end_to_end_0123456789abcdef';
 const SALESFORCE_LATENCY_MS = 20;
 const CONSUMERS = 5;
 /**
