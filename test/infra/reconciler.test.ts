@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DedupTable } from '../../infra/constructs/dedup-table.js';
 import { Reconciler, RECONCILER_TABLE_ACTIONS } from '../../infra/constructs/reconciler.js';
-import { actionsOf, logicalId, roleStatements } from './support.js';
+import { actionsOf, logicalId, NO_BUNDLING, roleStatements } from './support.js';
 
 let outdir: string;
 let stack: Stack;
@@ -23,7 +23,8 @@ let json: any;
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'reconciler-cdk-test-'));
-  const app = new App({ outdir });
+  // No bundling: this test reads the template, not the function's code (a bundle costs seconds).
+  const app = new App({ outdir, context: NO_BUNDLING });
   stack = new Stack(app, 'ReconcilerTest', { env: { account: '111122223333', region: 'eu-west-1' } });
   const dedup = new DedupTable(stack, 'Dedup');
   const queue = new Queue(stack, 'Inbound');

@@ -40,9 +40,12 @@ export interface SynthOptions {
 /** CDK's switch for the stacks whose assets are bundled (`cxapi.BUNDLING_STACKS`); none when empty. */
 const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
 
+/** App context for tests that synthesize a construct on its own and read no bundle. */
+export const NO_BUNDLING: Record<string, unknown> = { [BUNDLING_STACKS]: [] };
+
 export function synthBridge(context: Record<string, unknown> = {}, options: SynthOptions = {}): SynthesizedBridge {
   const outdir = mkdtempSync(join(tmpdir(), 'bridge-cdk-test-'));
-  const bundling = options.bundle === true ? {} : { [BUNDLING_STACKS]: [] };
+  const bundling = options.bundle === true ? {} : NO_BUNDLING;
   // Bundling runs while the stack is constructed; synthesizing also runs the cdk-nag plugin, so
   // unacknowledged findings throw here.
   const { app, stack, template } = withoutBundlingBanner(() => {
