@@ -46,3 +46,7 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
+
+/** Stripe_Sync_Log__c: what became of a Stripe event (or a Salesforce → Stripe request). */
+export const SYNC_LOG_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'Pending'] as const;
+export type SyncLogStatus = (typeof SYNC_LOG_STATUSES)[number];

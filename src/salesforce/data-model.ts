@@ -10,6 +10,7 @@ import {
   PAYMENT_MODES,
   PAYMENT_STATUSES,
   SUBSCRIPTION_STATUSES,
+  SYNC_LOG_STATUSES,
 } from '../contracts/statuses.js';
 
 export type FieldType =
@@ -178,5 +179,24 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+  },
+  /**
+   * What the bridge did or could not do, and why: a Stripe event that ended in the DLQ (and its
+   * retry), and the requests of the Salesforce → Stripe command channel. Upserted on Event_Id__c.
+   */
+  Stripe_Sync_Log__c: {
+    Id: id,
+    Name: { type: 'string', length: 80 },
+    Event_Id__c: stripeId,
+    Event_Type__c: text,
+    Command__c: { type: 'string', length: 80 },
+    Record_Id__c: { type: 'string', length: 18 },
+    Stripe_Object_Id__c: text,
+    Stripe_Url__c: { type: 'url' },
+    Status__c: { type: 'picklist', values: SYNC_LOG_STATUSES },
+    Message__c: { type: 'textarea', length: 32768 },
+    Requested_By__c: { type: 'reference', referenceTo: 'User', relationshipName: 'Requested_By__r' },
+    Requested_At__c: when,
+    Completed_At__c: when,
   },
 };

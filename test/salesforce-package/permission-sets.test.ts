@@ -10,7 +10,7 @@ import { childrenNamed, textOf } from './xml.js';
 import type { XmlElement } from './xml.js';
 
 const pkg = loadPackage();
-const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'];
+const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c'];
 
 /** Every custom field of the package on a record object (platform event fields have no FLS). */
 const packageFields = [...pkg.fields]

@@ -16,6 +16,7 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
   validationRule: 'ValidationRule',
+  listView: 'ListView',
 };
 
 const files = metadataFiles();
@@ -48,7 +49,7 @@ describe('SFDX project', () => {
     (path) => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
-      const expected = ['field', 'object', 'validationRule'].includes(suffix) ? 'objects' : `${suffix}s`;
+      const expected = ['field', 'object', 'validationRule', 'listView'].includes(suffix) ? 'objects' : `${suffix}s`;
       expect(folder).toBe(expected);
     },
   );

@@ -64,6 +64,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Stripe_Payment__c: 'a01',
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
+  Stripe_Sync_Log__c: 'a04',
 };
 
 /** Child relationships by parent object (SOQL subqueries), as Salesforce names them. */
