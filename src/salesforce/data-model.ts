@@ -180,6 +180,16 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
   },
+  /** Read by the housekeeping run: the state of the Event Relay that carries Salesforce's requests. */
+  EventRelayFeedback: {
+    Id: id,
+    Status: { type: 'picklist', readOnly: true },
+    ErrorCode: { type: 'string', readOnly: true, length: 128 },
+    ErrorMessage: { type: 'textarea', readOnly: true, length: 1024 },
+    ErrorTime: { type: 'datetime', readOnly: true },
+    LastRelayedEventTime: { type: 'datetime', readOnly: true },
+    RemoteResource: { type: 'string', readOnly: true, length: 255 },
+  },
   /**
    * What the bridge did or could not do, and why: a Stripe event that ended in the DLQ (and its
    * retry), and the requests of the Salesforce → Stripe command channel. Upserted on Event_Id__c.
