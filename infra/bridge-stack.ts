@@ -4,7 +4,6 @@
  * outbound → Stripe) and the operations around them. Outputs use the names the ops CLI reads.
  */
 import { CfnOutput, Duration, Stack, Tags, type StackProps } from 'aws-cdk-lib';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { STACK_OUTPUT } from '../src/stack-outputs.js';
@@ -103,6 +102,11 @@ export class BridgeStack extends Stack {
       inbound: this.inbound,
       outbound: this.outbound,
       alarmEmail: s.alarmEmail,
+      backlogAlarmMinutes: s.backlogAlarmMinutes,
+      webhookRejectionAlarmThreshold: s.webhookRejectionAlarmThreshold,
+      stripeSilenceHours: s.stripeSilenceHours,
+      eventRelaySilenceHours: s.eventRelaySilenceHours,
+      dashboard: s.dashboard,
     });
 
     this.reconciler = new Reconciler(this, 'Reconciler', {
@@ -120,8 +124,8 @@ export class BridgeStack extends Stack {
       logLevel: s.logLevel,
       logRetention,
     });
-    const topic = this.operations.alarmTopic;
-    this.reconciler.attach({ alarmAction: topic === undefined ? undefined : new SnsAction(topic), dashboard: this.operations.dashboard });
+    this.operations.adopt(this.reconciler.alarms);
+    if (this.operations.dashboard !== undefined) this.reconciler.addWidgets(this.operations.dashboard);
 
     this.addOutputs(eventSourceName);
   }
@@ -157,6 +161,11 @@ export class BridgeStack extends Stack {
       STACK_OUTPUT.salesforceCredentialsSecretArn,
       this.secrets.salesforceCredentials.secretArn,
       'Put the Salesforce credentials JSON here',
+    );
+    output(
+      STACK_OUTPUT.alarmTopicArn,
+      this.operations.alarmTopic.topicArn,
+      'Every alarm and its recovery are published here: subscribe email, chat or paging to it (alarmEmail subscribes one address)',
     );
     output(
       STACK_OUTPUT.eventRelaySetup,

@@ -50,6 +50,19 @@ const contextSchema = z
      */
     outboundMaxConcurrency: intIn(2, 1000, 2),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    /** Alarm when the oldest inbound event or payment request has waited this long, retries included. */
+    backlogAlarmMinutes: intIn(1, 1440, 15),
+    /** Webhook rejections of one cause (bad signature, stale timestamp, oversized body) in 15 minutes that page. */
+    webhookRejectionAlarmThreshold: intIn(1, 10_000, 1),
+    /** Hours without any Stripe event before NoStripeEvents pages (0: never; CloudWatch allows 168). */
+    stripeSilenceHours: intIn(0, 168, 24),
+    /** Hours without a relayed payment request before EventRelaySilent pages (0: never). */
+    eventRelaySilenceHours: intIn(0, 168, 48),
+    /** The CloudWatch dashboard: 3 USD a month beyond an account's first 3 dashboards. */
+    dashboard: z
+      .union([z.boolean(), z.enum(['true', 'false'])])
+      .default(false)
+      .transform((v) => v === true || v === 'true'),
     /** X-Ray for every function: off by default (cost), `active` while investigating (see bridge-function.ts). */
     tracing: z.enum(['active', 'passThrough', 'disabled']).default('disabled'),
     logRetentionDays: z.coerce

@@ -16,6 +16,7 @@ export const STACK_OUTPUT = {
   stripeReadKeySecretArn: 'StripeReadKeySecretArn',
   salesforceCredentialsSecretArn: 'SalesforceCredentialsSecretArn',
   eventRelaySetup: 'SalesforceEventRelaySetup',
+  alarmTopicArn: 'AlarmTopicArn',
 } as const;
 
 /** Default stack name (`cdk deploy` creates `StripeSalesforceBridge-<stage>`). */

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import type { Duration} from 'aws-cdk-lib';
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -18,6 +18,11 @@ import { lambdaBundling, REPO_ROOT } from '../bundling.js';
 export interface BridgeFunctionProps {
   /** Entry file, relative to the repository root (see BRIDGE_ENTRIES). */
   readonly entry: string;
+  /**
+   * The function's role in the bridge (`ingress`, `consumer`, …): its log group is then named
+   * `/<stack name>/<role>`, so the runbook's and the alarms' commands can name it.
+   */
+  readonly role?: string;
   readonly description: string;
   readonly timeout: Duration;
   readonly memorySize: number;
@@ -43,6 +48,11 @@ const TRACING: Record<TracingSetting, Tracing> = {
   disabled: Tracing.DISABLED,
 };
 
+/** The log group of a bridge function with a role: `/StripeSalesforceBridge-prod/consumer`. */
+export function functionLogGroupName(stackName: string, role: string): string {
+  return `/${stackName}/${role}`;
+}
+
 export class BridgeFunction extends Construct {
   public readonly function: NodejsFunction;
   public readonly logGroup: LogGroup;
@@ -54,6 +64,7 @@ export class BridgeFunction extends Construct {
 
     // Logs outlive the stack (they expire by retention); an audit after `cdk destroy` needs them.
     this.logGroup = new LogGroup(this, 'Logs', {
+      ...(props.role === undefined ? {} : { logGroupName: functionLogGroupName(Stack.of(this).stackName, props.role) }),
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -66,6 +66,7 @@ export class InboundPipeline extends Construct {
     });
 
     this.consumer = new BridgeFunction(this, 'Consumer', {
+      role: 'consumer',
       entry: BRIDGE_ENTRIES.consumer,
       description: 'Applies queued Stripe events to Salesforce, exactly once',
       timeout: CONSUMER_TIMEOUT,

@@ -54,6 +54,7 @@ export class Ingress extends Construct {
     super(scope, id);
 
     this.handler = new BridgeFunction(this, 'Handler', {
+      role: 'ingress',
       entry: BRIDGE_ENTRIES.ingress,
       description: 'Verifies Stripe webhook signatures and enqueues the events',
       // Stripe waits a few seconds for the 2xx; a slow answer only causes a retry.

@@ -13,7 +13,7 @@
  * failed. The queue's event source also caps how many requests run at once (Stripe's rate limits).
  * The function has no public URL and no resource policy: only the rule can send to the queue.
  */
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -71,6 +71,9 @@ export class OutboundFlow extends Construct {
   /** Present once the Salesforce partner event source is configured. */
   public readonly eventBus?: EventBus;
   public readonly rule?: Rule;
+  /** The bus's and the rule's names, known at synth time (for commands in alarms and docs). */
+  public readonly eventBusName?: string;
+  public readonly ruleName?: string;
 
   constructor(scope: Construct, id: string, props: OutboundFlowProps) {
     super(scope, id);
@@ -88,6 +91,7 @@ export class OutboundFlow extends Construct {
     });
 
     this.handler = new BridgeFunction(this, 'Handler', {
+      role: 'outbound',
       entry: BRIDGE_ENTRIES.outbound,
       description: 'Turns Salesforce payment requests into Stripe invoices or payment links',
       timeout: OUTBOUND_TIMEOUT,
@@ -129,7 +133,10 @@ export class OutboundFlow extends Construct {
     if (props.eventSourceName !== undefined) {
       // A partner bus carries the partner event source's name; CloudFormation associates them.
       this.eventBus = new EventBus(this, 'PartnerBus', { eventSourceName: props.eventSourceName });
+      this.eventBusName = props.eventSourceName;
+      this.ruleName = `${Stack.of(this).stackName}-payment-requests`;
       this.rule = new Rule(this, 'PaymentRequestRule', {
+        ruleName: this.ruleName,
         eventBus: this.eventBus,
         description: `Queues each ${HANDLED_DETAIL_TYPES.join(', ')} relayed from this org and channel for the outbound function`,
         // Only this org's relay and only what the bridge handles: anything else on the bus is not ours.

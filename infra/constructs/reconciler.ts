@@ -10,15 +10,7 @@
  * (EventRelayFeedback) once Salesforce is connected, with an alarm when the relay is not running.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
-import {
-  Alarm,
-  ComparisonOperator,
-  GraphWidget,
-  TreatMissingData,
-  type Dashboard,
-  type IAlarmAction,
-  type Metric,
-} from 'aws-cdk-lib/aws-cloudwatch';
+import { GraphWidget, TreatMissingData, type Alarm, type Dashboard, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { CfnFunction } from 'aws-cdk-lib/aws-lambda';
 import { FilterPattern, MetricFilter, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -28,7 +20,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { BRIDGE_ENTRIES } from '../bundling.js';
-import { BridgeFunction } from './bridge-function.js';
+import { bridgeAlarm } from './alarms.js';
+import { BridgeFunction, functionLogGroupName } from './bridge-function.js';
 import type { DedupTable } from './dedup-table.js';
 
 export const RECONCILER_TIMEOUT = Duration.minutes(5);
@@ -79,6 +72,7 @@ export class Reconciler extends Construct {
     super(scope, id);
 
     this.handler = new BridgeFunction(this, 'Handler', {
+      role: 'reconciler',
       entry: BRIDGE_ENTRIES.reconciler,
       description: 'Enqueues Stripe events the webhook did not deliver (Stripe Events API catch-up)',
       timeout: RECONCILER_TIMEOUT,
@@ -152,67 +146,66 @@ export class Reconciler extends Construct {
       metricValue: '$.checkpointLagSeconds',
     }).metric({ statistic: 'Maximum', period: ALARM_PERIOD, label: 'Reconciler checkpoint lag (s)' });
 
+    const logs = `aws logs tail ${functionLogGroupName(Stack.of(this).stackName, 'reconciler')}`;
     this.alarm(
-      'EventsRecoveredAlarm',
-      'The reconciler keeps finding Stripe events the webhook did not deliver: check the endpoint in the Stripe Dashboard (disabled? failing deliveries?) and the Ingress5xx alarm',
+      'ReconcilerEventsRecovered',
+      'The reconciler keeps finding Stripe events the webhook did not deliver: check the endpoint in the Stripe Dashboard (disabled? failing deliveries?) and the Ingress5xx alarm.',
+      `${logs} --since 2h --filter-pattern '{ $.outcome = "recovered" }'`,
       this.eventsRecovered,
       0,
       { evaluationPeriods: RECOVERED_PERIODS_TO_ALARM },
     );
     this.alarm(
-      'CheckpointLagAlarm',
-      `The reconciler has not read Stripe's event log to its end for more than ${MAX_LAG.toHours()} hours: its runs fail or cannot keep up (see its logs)`,
+      'ReconcilerCheckpointLag',
+      `The reconciler has not read Stripe's event log to its end for more than ${MAX_LAG.toHours()} hours: its runs fail or cannot keep up.`,
+      `${logs} --since 3h --filter-pattern '{ $.outcome = "reconciled" }'`,
       this.checkpointLag,
       MAX_LAG.toSeconds(),
     );
     if (props.eventRelaySourceName !== undefined) {
-      const relayUnhealthy = new MetricFilter(this, 'RelayUnhealthyFilter', {
+      this.relayUnhealthy = new MetricFilter(this, 'RelayUnhealthyFilter', {
         logGroup,
         metricNamespace: 'StripeSalesforceBridge',
         metricName: `EventRelayUnhealthy-${props.stage}`,
         filterPattern: FilterPattern.stringValue('$.outcome', '=', 'relay_checked'),
         metricValue: '$.relayUnhealthy',
       }).metric({ statistic: 'Maximum', period: RELAY_ALARM_PERIOD, label: 'Event Relay not running (1)' });
-      this.relayUnhealthy = relayUnhealthy;
       this.alarm(
-        'EventRelayUnhealthyAlarm',
-        'Salesforce\'s Event Relay is stopped or erroring (EventRelayFeedback): payment requests and commands are not reaching AWS. It keeps events 3 days: restart it now (docs/runbook.md)',
-        relayUnhealthy,
+        'EventRelayUnhealthy',
+        "Salesforce's Event Relay is stopped or erroring (EventRelayFeedback): payment requests and commands are not reaching AWS, and it keeps events only 3 days.",
+        `${logs} --since 1h --filter-pattern '{ $.outcome = "relay_checked" }'`,
+        this.relayUnhealthy,
         0,
         { evaluationPeriods: 2 },
       );
     }
     this.alarm(
-      'ErrorsAlarm',
-      'Reconciler runs failed twice in a row (Stripe, Salesforce or DynamoDB unavailable, or a bad key): the next run resumes from the checkpoint',
+      'ReconcilerErrors',
+      'Reconciler runs failed twice in a row (Stripe, Salesforce or DynamoDB unavailable, or a bad key): the next run resumes from the checkpoint.',
+      `${logs} --since 2h --filter-pattern '{ $.level = "error" }'`,
       this.handler.function.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
       0,
       { evaluationPeriods: 2 },
     );
   }
 
-  /** Sends the alarms to the operators' topic (when there is one) and adds a dashboard row. */
-  attach(operations: { readonly alarmAction?: IAlarmAction | undefined; readonly dashboard: Dashboard }): void {
-    if (operations.alarmAction !== undefined) {
-      for (const alarm of this.alarms) {
-        alarm.addAlarmAction(operations.alarmAction);
-        alarm.addOkAction(operations.alarmAction);
-      }
-    }
-    operations.dashboard.addWidgets(
+  /** Adds the reconciler's row to the operations dashboard (its alarms are adopted by Operations). */
+  addWidgets(dashboard: Dashboard): void {
+    dashboard.addWidgets(
       new GraphWidget({ title: 'Reconciler: events recovered', width: 12, left: [this.eventsRecovered] }),
       new GraphWidget({ title: 'Reconciler: checkpoint lag (s)', width: 12, left: [this.checkpointLag] }),
     );
   }
 
-  private alarm(id: string, description: string, metric: Metric, threshold: number, options: { evaluationPeriods?: number } = {}): void {
+  private alarm(id: string, meaning: string, firstCommand: string, metric: Metric, threshold: number, options: { evaluationPeriods?: number } = {}): void {
     const evaluationPeriods = options.evaluationPeriods ?? 1;
     this.alarms.push(
-      new Alarm(this, id, {
-        alarmDescription: description,
+      bridgeAlarm(this, {
+        id,
+        meaning,
+        firstCommand,
         metric,
         threshold,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods,
         datapointsToAlarm: evaluationPeriods,
         // No run logged (disabled, or between runs) is not a failure.

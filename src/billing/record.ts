@@ -20,7 +20,7 @@
  */
 import type { PaymentMode } from '../contracts/statuses.js';
 
-export type BillableObject = 'Opportunity' | 'Order';
+export type BillableObject = 'Opportunity' | 'Quote' | 'Order' | 'Contract';
 
 export type BillingState = 'pending' | 'billed';
 

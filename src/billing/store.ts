@@ -67,7 +67,7 @@ function fromItem(item: Record<string, AttributeValue>): BillingRecord {
   const mode = text('mode');
   const sobject = text('sobject');
   return {
-    sobject: sobject === 'Order' ? 'Order' : 'Opportunity',
+    sobject: sobject === 'Order' || sobject === 'Quote' || sobject === 'Contract' ? sobject : 'Opportunity',
     recordId: text('recordId') ?? '',
     state: text('state') === 'pending' ? 'pending' : 'billed',
     mode: isMode(mode) ? mode : 'invoice',

@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import type { PaymentMode } from './statuses.js';
 
 export interface BillingLine {
-  /** The OpportunityLineItem id, or `amount` for the single line of an Opportunity without items. */
+  /** The line item id, `amount` for the single line of an Opportunity without items, `tax` or `shipping`. */
   readonly lineId: string;
   readonly description: string;
   /** A whole quantity; a fractional one is folded into a single line of quantity 1. */
@@ -34,6 +34,16 @@ export type StripeStep =
   | { readonly kind: 'finalize_invoice'; readonly idempotencyKey: string }
   | { readonly kind: 'send_invoice'; readonly idempotencyKey: string }
   | { readonly kind: 'create_price'; readonly idempotencyKey: string; readonly lineId: string; readonly params: Stripe.PriceCreateParams }
+  /** The record's discount as a one-off coupon; the invoice or Checkout Session applies it (`discounts[]`). */
+  | { readonly kind: 'create_coupon'; readonly idempotencyKey: string; readonly params: Stripe.CouponCreateParams }
+  /** A Checkout Session an earlier request issued for the record: expired so only one link can be paid. */
+  | { readonly kind: 'expire_checkout_session'; readonly idempotencyKey: string; readonly sessionId: string }
+  | {
+      readonly kind: 'create_checkout_session';
+      readonly idempotencyKey: string;
+      /** `customer` and `discounts` are filled in from the customer and coupon steps. */
+      readonly params: Omit<Stripe.Checkout.SessionCreateParams, 'customer' | 'discounts'>;
+    }
   | {
       readonly kind: 'create_payment_link';
       readonly idempotencyKey: string;
@@ -76,7 +86,9 @@ export type BillingPlan =
   | {
       readonly kind: 'bill';
       readonly mode: PaymentMode;
+      /** The billed record (any revenue object; the name is the Opportunity flow's). */
       readonly opportunityId: string;
+      readonly sobject?: string | undefined;
       readonly accountId: string;
       readonly currency: string;
       /** Minor units. */

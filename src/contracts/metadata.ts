@@ -6,8 +6,10 @@ export const METADATA_KEYS = {
   opportunity: 'salesforce_opportunity_id',
   account: 'salesforce_account_id',
   order: 'salesforce_order_id',
+  quote: 'salesforce_quote_id',
+  contract: 'salesforce_contract_id',
   /**
-   * `invoice` or `payment_link` on a PaymentIntent the bridge's outbound flow caused (through
+   * `invoice`, `payment_link` or `checkout` on a PaymentIntent the bridge's outbound flow caused (through
    * `payment_intent_data.metadata`): its failures are reported by the invoice or checkout events.
    */
   paymentMode: 'salesforce_payment_mode',

@@ -14,6 +14,8 @@ export type SObjectName =
   | 'Account'
   | 'Opportunity'
   | 'Order'
+  | 'Quote'
+  | 'Contract'
   | 'Case'
   | 'Stripe_Payment__c'
   | 'Stripe_Invoice__c'

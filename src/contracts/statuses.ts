@@ -44,9 +44,10 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
-export const PAYMENT_MODES = ['invoice', 'payment_link'] as const;
+/** How a revenue record is billed: an emailed invoice, a (single-use) payment link, or a Checkout Session link. */
+export const PAYMENT_MODES = ['invoice', 'payment_link', 'checkout'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
 
-/** Stripe_Sync_Log__c: what became of a Stripe event (or a Salesforce → Stripe request). */
+/** Stripe_Sync_Log__c.Status__c: a command's (or a dead-lettered event's) outcome. */
 export const SYNC_LOG_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'Pending'] as const;
 export type SyncLogStatus = (typeof SYNC_LOG_STATUSES)[number];

@@ -10,8 +10,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { loadOutboundConfig } from '../config.js';
+import { InvalidPayloadError } from '../errors.js';
 import { createLogger } from '../logging.js';
-import { createQueuedOutbound, toQueuedRequest } from '../outbound/queue-app.js';
+import { createQueuedOutbound, toQueuedRequest } from '../commands/queue-app.js';
 
 // Created once per cold start and reused: config, clients, the Salesforce session, the Stripe key,
 // the circuit breakers.
@@ -19,4 +20,13 @@ const config = loadOutboundConfig();
 const logger = createLogger({ service: 'outbound', level: config.logLevel });
 const outbound = createQueuedOutbound({ config, logger, dynamo: new DynamoDBClient({}), sqs: new SQSClient({}) });
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => outbound.handle(event.Records.map(toQueuedRequest));
+export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+  // Invoked with anything but an SQS batch (an EventBridge event sent to the function directly):
+  // say where payment requests go instead of failing obscurely.
+  if (!Array.isArray((event as Partial<SQSEvent>).Records)) {
+    throw new InvalidPayloadError('The outbound function drains the outbound queue: send payment requests there (`dlq replay --queue outbound` does)', {
+      code: 'NOT_AN_SQS_BATCH',
+    });
+  }
+  return outbound.handle(event.Records.map(toQueuedRequest));
+};

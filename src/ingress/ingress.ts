@@ -12,6 +12,7 @@ import { enqueueEvent, type MessageSender } from './enqueue.js';
 import { bodyByteLength, headerValue, rawBody, type WebhookRequest } from './request.js';
 import * as respond from './responses.js';
 import type { WebhookResponse } from './responses.js';
+import { rejectionCause } from './rejection-cause.js';
 import { parseStripeEvent } from './stripe-event.js';
 import type { WebhookSecrets } from './webhook-secrets.js';
 
@@ -55,6 +56,7 @@ export function createIngress(deps: IngressDeps): Ingress {
       requestId: request.requestContext.requestId,
       ...fields,
       outcome,
+      ...(outcome === 'rejected' ? { rejectionCause: rejectionCause(fields.reason ?? '') } : {}),
       statusCode: response.statusCode,
       durationMs: deps.now() - startedAt,
     };

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PAYMENT_REQUEST_EVENT } from '../outbound/payment-request.js';
-import { SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
+import { COMMAND_EVENT } from '../outbound/payment-request.js';
+import { SAMPLE_OPPORTUNITY_ID, SAMPLE_REP_ID } from './sample-events.js';
 
 export interface ClosedWonOptions {
   readonly opportunityId?: string;
@@ -34,11 +35,42 @@ export function closedWonEvent(options: ClosedWonOptions = {}) {
         Opportunity_Id__c: options.opportunityId ?? SAMPLE_OPPORTUNITY_ID,
         Mode__c: options.mode ?? null,
         Days_Until_Due__c: options.daysUntilDue ?? null,
-        CreatedById: '005Ab00000LocalAAA',
+        CreatedById: SAMPLE_REP_ID,
         CreatedDate: at,
         EventUuid: eventUuid,
       },
       schemaId: 'local_schema_id_0001',
+      id: eventUuid,
+    },
+  };
+}
+
+/** A `Stripe_Command__e` as Event Relay delivers it, published by the sample rep (the shipped Flows set Requested_By__c = $User.Id). */
+export function commandEvent(command: string, recordId: string, options: { readonly now?: Date; readonly eventUuid?: string } = {}) {
+  const eventUuid = options.eventUuid ?? randomUUID();
+  const at = (options.now ?? new Date()).toISOString();
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': COMMAND_EVENT,
+    source: 'aws.partner/salesforce.com/00DAb0000000LocalEAA/0YLAb0000000LocalGAA',
+    account: '000000000000',
+    time: at.replace(/\.\d+Z$/, 'Z'),
+    region: 'us-east-1',
+    resources: [],
+    detail: {
+      payload: {
+        Command__c: command,
+        Record_Id__c: recordId,
+        Amount__c: null,
+        Reason__c: null,
+        Options__c: null,
+        Requested_By__c: SAMPLE_REP_ID,
+        CreatedById: SAMPLE_REP_ID,
+        CreatedDate: at,
+        EventUuid: eventUuid,
+      },
+      schemaId: 'local_schema_id_0002',
       id: eventUuid,
     },
   };

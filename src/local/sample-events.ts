@@ -17,6 +17,10 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
+export const SAMPLE_QUOTE_ID = '0Q0Ab00000Sample01';
+export const SAMPLE_CONTRACT_ID = '800Ab00000Sample01';
+/** The rep the local platform events name (CreatedById); the seed gives them Stripe_Request_Payment. */
+export const SAMPLE_REP_ID = '005Ab00000LocalAAA';
 export const SAMPLE_CUSTOMER_ID = 'cus_test_sample0001';
 export const SAMPLE_PAYMENT_INTENT_ID = 'pi_test_sample0001';
 export const SAMPLE_CHARGE_ID = 'ch_test_sample0001';

@@ -4,7 +4,16 @@
  */
 import type { SalesforceStandIn } from './standins/salesforce-standin.js';
 import type { StripeStandIn } from './standins/stripe-standin.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID } from './sample-events.js';
+import {
+  SAMPLE_ACCOUNT_ID,
+  SAMPLE_CONTRACT_ID,
+  SAMPLE_CUSTOMER_ID,
+  SAMPLE_JPY_OPPORTUNITY_ID,
+  SAMPLE_OPPORTUNITY_ID,
+  SAMPLE_ORDER_ID,
+  SAMPLE_QUOTE_ID,
+  SAMPLE_REP_ID,
+} from './sample-events.js';
 
 export interface SeededSalesforce {
   readonly accountId: string;
@@ -79,7 +88,38 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     TotalPrice: 15000,
     CurrencyIsoCode: 'JPY',
   });
+  seedQuoteToCash(salesforce, accountId, opportunityId);
+  // The rep who publishes the sample commands holds the permission the bridge checks.
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
+}
+
+/**
+ * An accepted Quote (a discounted line, tax, shipping), an activated Order and an activated
+ * Contract with its Order: the records `quote-accepted`, `order-activated` and
+ * `contract-activated` bill.
+ */
+function seedQuoteToCash(salesforce: SalesforceStandIn, accountId: string, opportunityId: string): void {
+  const product = (name: string): string => salesforce.insert('Product2', { Name: name });
+  salesforce.insert('Quote', {
+    Id: SAMPLE_QUOTE_ID,
+    Name: 'Sample Customer Ltd — Q-0001',
+    OpportunityId: opportunityId,
+    AccountId: accountId,
+    Status: 'Accepted',
+    CurrencyIsoCode: 'USD',
+    Subtotal: 500,
+    TotalPrice: 450,
+    Tax: 36,
+    ShippingHandling: 15,
+    GrandTotal: 501,
+  });
+  salesforce.insert('QuoteLineItem', { QuoteId: SAMPLE_QUOTE_ID, Product2Id: product('Team plan'), Quantity: 5, UnitPrice: 100, Discount: 10, TotalPrice: 450, CurrencyIsoCode: 'USD' });
+  salesforce.insert('Contract', { Id: SAMPLE_CONTRACT_ID, AccountId: accountId, Status: 'Activated', StatusCode: 'Activated', ContractNumber: '00000001', CurrencyIsoCode: 'USD' });
+  salesforce.insert('Order', { Id: SAMPLE_ORDER_ID, Name: 'Sample order', AccountId: accountId, Status: 'Activated', StatusCode: 'Activated', CurrencyIsoCode: 'USD' });
+  salesforce.insert('OrderItem', { OrderId: SAMPLE_ORDER_ID, Product2Id: product('Hardware kit'), Quantity: 2, UnitPrice: 149.5, TotalPrice: 299, CurrencyIsoCode: 'USD' });
+  const contractOrder = salesforce.insert('Order', { Name: 'Contract order', AccountId: accountId, ContractId: SAMPLE_CONTRACT_ID, Status: 'Activated', StatusCode: 'Activated', CurrencyIsoCode: 'USD' });
+  salesforce.insert('OrderItem', { OrderId: contractOrder, Product2Id: product('Annual support'), Quantity: 1, UnitPrice: 1200, TotalPrice: 1200, CurrencyIsoCode: 'USD' });
 }
 
 /** The customer the sample events and the sample Account name. */

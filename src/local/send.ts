@@ -14,13 +14,20 @@ import { mapStripeEvent } from '../mappers/index.js';
 import { parseStripeEvent } from '../stripe/event-schemas.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
-import { closedWonEvent } from './platform-event.js';
-import { sampleEvent, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID } from './sample-events.js';
+import { closedWonEvent, commandEvent } from './platform-event.js';
+import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID } from './sample-events.js';
 import { readStateFile, stateFilePath } from './state-file.js';
 
 export const CLOSED_WON = 'closed-won';
 /** Closed Won for the seeded JPY Opportunity: billed in JPY, no variable set. */
 export const CLOSED_WON_JPY = 'closed-won-jpy';
+
+/** Quote-to-cash samples: the Stripe_Command__e each shipped Flow publishes, on the seeded record. */
+export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string }>> = {
+  'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
+  'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
+  'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
+};
 
 export interface SendEventIo {
   readonly env: Env;
@@ -40,6 +47,7 @@ const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON}> [option
   <event type>     a Stripe event type the bridge handles, e.g. payment_intent.succeeded
   ${CLOSED_WON}       a Closed Won Stripe_Payment_Request__e for the sample Opportunity
   ${CLOSED_WON_JPY}   the same for the sample JPY Opportunity (billed in JPY)
+${Object.entries(COMMAND_SAMPLES).map(([name, s]) => `  ${name.padEnd(18)} a Stripe_Command__e: ${s.what}`).join('\n')}
 
 Options:
   --url <url>            the local stack (default http://127.0.0.1:$PORT, PORT default 8787)
@@ -88,7 +96,14 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     return 0;
   }
   if (values.list === true) {
-    io.out(`${[...SAMPLE_EVENT_TYPES, `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`, `${CLOSED_WON_JPY}   (the same, JPY Opportunity)`].join('\n')}\n`);
+    io.out(
+      `${[
+        ...SAMPLE_EVENT_TYPES,
+        `${CLOSED_WON}   (Salesforce platform event → /salesforce/events)`,
+        `${CLOSED_WON_JPY}   (the same, JPY Opportunity)`,
+        ...Object.entries(COMMAND_SAMPLES).map(([name, s]) => `${name}   (Stripe_Command__e: ${s.what})`),
+      ].join('\n')}\n`,
+    );
     return 0;
   }
   const type = positionals[0];
@@ -96,7 +111,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     io.err(USAGE);
     return 2;
   }
-  if (type !== CLOSED_WON && type !== CLOSED_WON_JPY && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
+  if (type !== CLOSED_WON && type !== CLOSED_WON_JPY && !Object.hasOwn(COMMAND_SAMPLES, type) && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
     io.err(`No sample for "${type}". Known types (npm run send-event -- --list):\n  ${SAMPLE_EVENT_TYPES.join('\n  ')}\n  ${CLOSED_WON}\n  ${CLOSED_WON_JPY}\n`);
     return 2;
   }
@@ -112,6 +127,16 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
       return undefined;
     }
   };
+
+  const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
+  if (sample !== undefined) {
+    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()) });
+    const reply = await post('/salesforce/events', JSON.stringify(event), {});
+    if (reply === undefined) return 1;
+    io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} ${sample.command} on ${sample.recordId}) → ${reply.status}\n${reply.text.trim()}\n`);
+    io.out(`\nOpen ${viewsUrl(baseUrl)} to see the record written back and its Stripe_Sync_Log__c.\n`);
+    return reply.status < 300 ? 0 : 1;
+  }
 
   if (type === CLOSED_WON || type === CLOSED_WON_JPY) {
     const opportunityId = values.opportunity ?? (type === CLOSED_WON_JPY ? SAMPLE_JPY_OPPORTUNITY_ID : undefined);

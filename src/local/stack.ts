@@ -18,7 +18,7 @@ import { ATTR, attributeValue } from '../ingress/inbound-message.js';
 import { createIngress } from '../ingress/ingress.js';
 import { WebhookSecrets } from '../ingress/webhook-secrets.js';
 import { createLogger, type Logger } from '../logging.js';
-import { createOutboundApp } from '../outbound/app.js';
+import { createOutboundApp } from '../commands/app.js';
 import { describeInbound, describeOutbound, type DlqEntry } from '../ops/dlq-message.js';
 import { replaySelected } from '../ops/replay.js';
 import { systemClock } from '../ops/clock.js';

@@ -10,8 +10,9 @@ import { errorCode, errorReason, isPermanent, TransientError } from '../errors.j
 import type { Logger } from '../logging.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import { claimBilling, type BillingRecordsPort } from './billing-claim.js';
-import type { BillableOpportunity } from './opportunity.js';
-import type { PaymentRequest } from './payment-request.js';
+import type { BillableRecord } from './billable.js';
+import type { BillingRequest } from './process-request.js';
+import { planRequestOf } from './plan-request.js';
 import { forBillingGeneration, idempotencyKey, planBilling, resumeBilling, shownBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 
 export interface BillOncePorts {
@@ -40,8 +41,8 @@ export type BillOnce =
   | { readonly kind: 'not_billed'; readonly outcome: 'duplicate' | 'rejected'; readonly mode: string; readonly code: string; readonly reason: string };
 
 export async function billOnce(
-  request: PaymentRequest,
-  opportunity: BillableOpportunity,
+  request: BillingRequest,
+  opportunity: BillableRecord,
   requested: BillPlan,
   settings: PlanSettings,
   ports: BillOncePorts,
@@ -81,7 +82,7 @@ export async function billOnce(
   };
 
   // A billing already under way is finished in its own mode, whatever this request asked for.
-  const inMode = claim.mode === requested.mode ? requested : planBilling(opportunity, { mode: claim.mode, daysUntilDue: request.daysUntilDue }, settings);
+  const inMode = claim.mode === requested.mode ? requested : planBilling(opportunity, { ...planRequestOf(request, ports.now), mode: claim.mode }, settings);
   if (inMode.kind === 'cannot_bill') return fail(inMode.mode, inMode.code, inMode.reason);
   let plan: BillPlan = { ...forBillingGeneration(inMode, record.previous.length), notice: claim.notice };
 

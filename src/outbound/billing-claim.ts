@@ -18,7 +18,7 @@
  * before billing records existed is adopted from its own fields (its invoice or link id).
  */
 import type { BillingRecord } from '../billing/record.js';
-import { objectKind } from '../billing/record.js';
+import { objectKind, type BillableObject } from '../billing/record.js';
 import type { BillingFields, BillingWrite } from '../billing/store.js';
 import type { PaymentMode } from '../contracts/statuses.js';
 import { TransientError } from '../errors.js';
@@ -27,7 +27,7 @@ import type { BillingObjectState, BillPlan } from '../stripe/outbound-operations
 import type { ShownBilling } from './plan.js';
 
 export interface BillingRecordsPort {
-  get(sobject: 'Opportunity', recordId: string): Promise<BillingRecord | undefined>;
+  get(sobject: BillableObject, recordId: string): Promise<BillingRecord | undefined>;
   create(fields: BillingFields): Promise<BillingWrite>;
   update(current: BillingRecord, changes: Partial<BillingFields>): Promise<BillingWrite>;
   remove(current: BillingRecord): Promise<boolean>;
@@ -68,7 +68,7 @@ export const ADOPTED_REQUEST = 'adopted';
 /** A few lost races in a row mean heavy contention: let the caller retry later. */
 const MAX_ROUNDS = 4;
 
-const MODE_LABEL: Readonly<Record<PaymentMode, string>> = { invoice: 'an invoice', payment_link: 'a payment link' };
+const MODE_LABEL: Readonly<Record<PaymentMode, string>> = { invoice: 'an invoice', payment_link: 'a payment link', checkout: 'a Checkout link' };
 
 function money(minor: number, currency: string): string {
   return `${toMajorUnits(minor, currency).toFixed(minorUnitDigits(currency))} ${currency.toUpperCase()}`;
@@ -81,37 +81,38 @@ export function isReleased(state: BillingObjectState): boolean {
 }
 
 function billedReason(record: BillingRecord, state: BillingObjectState | undefined, requested: PaymentMode): string {
-  const asked = `This request for ${MODE_LABEL[requested]} was not acted on: an Opportunity is billed once.`;
+  const asked = `This request for ${MODE_LABEL[requested]} was not acted on: a record is billed once.`;
   const amount = record.adopted ? '' : `, ${money(record.amount, record.currency)}`;
-  if (state === undefined) return `Stripe billing refused: this Opportunity is already billed${amount}. ${asked}`;
+  if (state === undefined) return `Stripe billing refused: this record is already billed${amount}. ${asked}`;
   if (state.kind === 'invoice') {
-    if (state.status === 'paid') return `Stripe billing refused: this Opportunity is already billed by invoice ${state.id}${amount}, which is paid. ${asked}`;
+    if (state.status === 'paid') return `Stripe billing refused: this record is already billed by invoice ${state.id}${amount}, which is paid. ${asked}`;
     return (
-      `Stripe billing refused: this Opportunity is already billed by invoice ${state.id} (${state.status}${amount}). ${asked} ` +
+      `Stripe billing refused: this record is already billed by invoice ${state.id} (${state.status}${amount}). ${asked} ` +
       `To bill it again, void invoice ${state.id} in Stripe (or delete it while it is a draft), then request payment again.`
     );
   }
   if (state.completedSessions > 0) {
-    return `Stripe billing refused: this Opportunity is already billed by payment link ${state.id}${amount}, which was paid. ${asked}`;
+    return `Stripe billing refused: this record is already billed by payment link ${state.id}${amount}, which was paid. ${asked}`;
   }
   return (
-    `Stripe billing refused: this Opportunity is already billed by payment link ${state.id} (not paid yet${amount}). ${asked} ` +
+    `Stripe billing refused: this record is already billed by payment link ${state.id} (not paid yet${amount}). ${asked} ` +
     `To bill it again, deactivate payment link ${state.id} in Stripe, then request payment again.`
   );
 }
 
 function shownReason(shown: ShownBilling): string {
   if (shown.settledStatus !== undefined) {
-    return `Stripe billing refused: this Opportunity shows Stripe payment status "${shown.settledStatus}": the money arrived another way. Nothing was done.`;
+    return `Stripe billing refused: this record shows Stripe payment status "${shown.settledStatus}": the money arrived another way. Nothing was done.`;
   }
-  return 'Stripe billing refused: this Opportunity already shows a Stripe payment link. Nothing was done.';
+  return 'Stripe billing refused: this record already shows a Stripe payment link. Nothing was done.';
 }
 
 export async function claimBilling(input: ClaimInput, deps: ClaimDeps): Promise<Claim> {
   const { requestId, plan } = input;
   const lease = (): number => deps.now() + deps.leaseMs;
   const held = { requestId, leaseExpiresAt: lease() };
-  let current = await deps.records.get('Opportunity', plan.opportunityId);
+  const sobject: BillableObject = (plan.sobject as BillableObject | undefined) ?? 'Opportunity';
+  let current = await deps.records.get(sobject, plan.opportunityId);
   for (let round = 0; round < MAX_ROUNDS; round++) {
     let write: BillingWrite;
     if (current === undefined) {
@@ -121,7 +122,7 @@ export async function claimBilling(input: ClaimInput, deps: ClaimDeps): Promise<
         return { kind: 'billed', record: undefined, reason: shownReason(input.shown) };
       }
       write = await deps.records.create({
-        sobject: 'Opportunity',
+        sobject,
         recordId: plan.opportunityId,
         ...(legacyMode === undefined
           ? { state: 'pending', mode: plan.mode, stripeObjectId: undefined, ...held, adopted: false }
@@ -143,8 +144,13 @@ export async function claimBilling(input: ClaimInput, deps: ClaimDeps): Promise<
       const notice =
         current.mode === plan.mode
           ? undefined
-          : `A billing by ${MODE_LABEL[current.mode]} was under way for this Opportunity; it was completed and this request for ${MODE_LABEL[plan.mode]} was not acted on.`;
+          : `A billing by ${MODE_LABEL[current.mode]} was under way for this record; it was completed and this request for ${MODE_LABEL[plan.mode]} was not acted on.`;
       if (write.ok) return { kind: 'billing', record: write.record, mode: current.mode, resumed: true, notice };
+    } else if (current.mode === 'checkout' && plan.mode === 'checkout' && input.shown?.settledStatus === undefined) {
+      // A Checkout link is re-issued on request while the record is unpaid: the plan expires the
+      // previous session first, so only one link can ever be paid.
+      write = await deps.records.update(current, { state: 'pending', ...held, amount: plan.total, currency: plan.currency });
+      if (write.ok) return { kind: 'billing', record: write.record, mode: plan.mode, resumed: false };
     } else {
       const state = current.stripeObjectId === undefined ? undefined : await deps.inspect(current.stripeObjectId);
       if (state === undefined || !isReleased(state)) return { kind: 'billed', record: current, reason: billedReason(current, state, plan.mode) };

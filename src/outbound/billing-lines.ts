@@ -1,11 +1,12 @@
 /**
- * Opportunity line items (or the Opportunity amount) → the lines Stripe bills, in integer minor
- * units computed exactly: 19.99 × 3 is 5997, never 5996.999…
+ * A record's line items (or the Opportunity amount) → the lines Stripe bills, in integer minor
+ * units computed exactly: 19.99 × 3 is 5997, never 5996.999… A Quote adds what Salesforce
+ * computed on top of its lines: its discount (billed as a coupon), tax and shipping (lines).
  */
 import { isPermanent, PermanentError } from '../errors.js';
 import { toMinorUnits } from '../money.js';
 import type { BillingLine } from '../contracts/billing-plan.js';
-import type { BillableOpportunity } from './opportunity.js';
+import type { BillableRecord } from './billable.js';
 
 export type { BillingLine } from '../contracts/billing-plan.js';
 
@@ -16,8 +17,8 @@ export class CannotBillError extends PermanentError {
   override readonly name = 'CannotBillError';
 }
 
-function describe(opportunity: BillableOpportunity, name: string | undefined, detail: string | undefined): string {
-  const base = name ?? opportunity.name ?? `Opportunity ${opportunity.id}`;
+function describe(record: BillableRecord, name: string | undefined, detail: string | undefined): string {
+  const base = name ?? record.name ?? `${record.sobject} ${record.id}`;
   const text = detail === undefined || detail === name ? base : `${base} — ${detail}`;
   return text.length > MAX_DESCRIPTION ? `${text.slice(0, MAX_DESCRIPTION - 1)}…` : text;
 }
@@ -62,10 +63,13 @@ function exactTotal(unitAmount: number, quantity: number): number {
   return total;
 }
 
-export function billingLines(opportunity: BillableOpportunity, currency: string): BillingLine[] {
+export function billingLines(opportunity: BillableRecord, currency: string): BillingLine[] {
   if (opportunity.lineItems.length === 0) {
     if (opportunity.amount === undefined || opportunity.amount <= 0) {
-      throw new CannotBillError('The Opportunity has no Amount and no products to bill', { code: 'NOTHING_TO_BILL' });
+      throw new CannotBillError(
+        opportunity.sobject === 'Opportunity' ? 'The Opportunity has no Amount and no products to bill' : `The ${opportunity.sobject} has no products to bill`,
+        { code: 'NOTHING_TO_BILL' },
+      );
     }
     return [
       {
@@ -100,4 +104,46 @@ export function billingLines(opportunity: BillableOpportunity, currency: string)
 
 export function totalOf(lines: readonly BillingLine[]): number {
   return lines.reduce((sum, line) => sum + line.unitAmount * line.quantity, 0);
+}
+
+/** What a record bills: its lines (tax and shipping included as lines) and a discount off them, minor units. */
+export interface RecordBill {
+  readonly lines: readonly BillingLine[];
+  /** Billed as a one-off `amount_off` coupon: exact, whatever lines Stripe spreads it over. */
+  readonly discount: number;
+}
+
+/**
+ * The lines plus what the record computed on top of them. Tax and shipping are lines of their own
+ * with the exact amounts Salesforce shows (Stripe tax rates are percentages and would round
+ * differently); the discount is what the lines lose between Subtotal and TotalPrice (line discounts
+ * included). When the record names its grand total, the bill must come to it to the minor unit.
+ */
+export function recordBill(record: BillableRecord, currency: string): RecordBill {
+  const lines = billingLines(record, currency);
+  const adjustments = record.adjustments;
+  if (adjustments === undefined) return { lines, discount: 0 };
+  const subtotal = totalOf(lines);
+  const afterDiscount = adjustments.totalAfterDiscount === undefined ? subtotal : minor(adjustments.totalAfterDiscount, currency, 'Total Price');
+  const discount = subtotal - afterDiscount;
+  if (discount < 0) {
+    throw new CannotBillError(`The ${record.sobject}'s Total Price is more than its lines add up to`, { code: 'DISCOUNT_INVALID' });
+  }
+  const extra: BillingLine[] = [];
+  for (const [lineId, label, value] of [
+    ['tax', 'Tax', adjustments.tax],
+    ['shipping', 'Shipping and handling', adjustments.shipping],
+  ] as const) {
+    if (value === undefined || value === 0) continue;
+    const amount = minor(value, currency, label);
+    if (amount < 0) throw new CannotBillError(`${label} ${value} is negative`, { code: 'AMOUNT_INVALID' });
+    extra.push({ lineId, description: label, quantity: 1, unitAmount: amount });
+  }
+  const all = [...lines, ...extra];
+  if (adjustments.grandTotal !== undefined && totalOf(all) - discount !== minor(adjustments.grandTotal, currency, 'Grand Total')) {
+    throw new CannotBillError(`The ${record.sobject}'s lines, discount, tax and shipping do not add up to its Grand Total ${adjustments.grandTotal}`, {
+      code: 'TOTAL_MISMATCH',
+    });
+  }
+  return { lines: all, discount };
 }

@@ -4,33 +4,12 @@
  */
 import * as z from 'zod';
 import { PermanentError } from '../errors.js';
+import { ACCOUNT_FIELDS, accountSchema, decimal, text, toBillableAccount, type BillableLineItem, type BillableRecord } from './billable.js';
 
-export interface BillingAddress {
-  readonly street: string | undefined;
-  readonly city: string | undefined;
-  readonly state: string | undefined;
-  readonly postalCode: string | undefined;
-  readonly country: string | undefined;
-}
+export type { BillableAccount, BillableLineItem, BillingAddress } from './billable.js';
 
-export interface BillableAccount {
-  readonly id: string;
-  readonly name: string | undefined;
-  readonly stripeCustomerId: string | undefined;
-  readonly billingEmail: string | undefined;
-  readonly billingAddress: BillingAddress;
-}
-
-export interface BillableLineItem {
-  readonly id: string;
-  /** The product name Salesforce gives the line (read-only `Name`). */
-  readonly name: string | undefined;
-  readonly description: string | undefined;
-  readonly quantity: number | undefined;
-  readonly unitPrice: number | undefined;
-}
-
-export interface BillableOpportunity {
+export interface BillableOpportunity extends BillableRecord {
+  readonly sobject: 'Opportunity';
   readonly id: string;
   readonly name: string | undefined;
   readonly accountId: string | undefined;
@@ -44,20 +23,8 @@ export interface BillableOpportunity {
   /** Set by Stripe webhooks; a settled status is never overwritten by the write-back. */
   readonly stripePaymentStatus: string | undefined;
   /** Undefined when AccountId is blank or the Account is not visible to the integration user. */
-  readonly account: BillableAccount | undefined;
   readonly lineItems: readonly BillableLineItem[];
 }
-
-const ACCOUNT_FIELDS = [
-  'Name',
-  'Stripe_Customer_Id__c',
-  'Stripe_Billing_Email__c',
-  'BillingStreet',
-  'BillingCity',
-  'BillingState',
-  'BillingPostalCode',
-  'BillingCountry',
-] as const;
 
 const LINE_FIELDS = ['Id', 'Name', 'Description', 'Quantity', 'UnitPrice'] as const;
 
@@ -78,32 +45,12 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
     'Stripe_Payment_Link_Id__c',
     'Stripe_Payment_Link_Url__c',
     'Stripe_Payment_Status__c',
+    'Stripe_Checkout_Session_Id__c',
     ...ACCOUNT_FIELDS.map((f) => `Account.${f}`),
     `(SELECT ${LINE_FIELDS.join(', ')} FROM OpportunityLineItems)`,
   ];
   return `SELECT ${fields.join(', ')} FROM Opportunity WHERE Id = '${opportunityId}'`;
 }
-
-const text = z
-  .string()
-  .nullish()
-  .transform((v) => (v === null || v === undefined || v.trim() === '' ? undefined : v));
-/** Salesforce sends currency and double fields as JSON numbers; accept numeric strings too. */
-const decimal = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])
-  .nullish()
-  .transform((v) => v ?? undefined);
-
-const accountSchema = z.object({
-  Name: text,
-  Stripe_Customer_Id__c: text,
-  Stripe_Billing_Email__c: text,
-  BillingStreet: text,
-  BillingCity: text,
-  BillingState: text,
-  BillingPostalCode: text,
-  BillingCountry: text,
-});
 
 const lineSchema = z.object({
   Id: z.string(),
@@ -124,6 +71,7 @@ const opportunitySchema = z.object({
   Stripe_Payment_Link_Id__c: text,
   Stripe_Payment_Link_Url__c: text,
   Stripe_Payment_Status__c: text,
+  Stripe_Checkout_Session_Id__c: text,
   Account: accountSchema.nullish(),
   OpportunityLineItems: z.object({ done: z.boolean().optional(), records: z.array(lineSchema) }).nullish(),
 });
@@ -140,23 +88,8 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
     // Stripe takes at most 250 invoice items anyway; a paged subquery is far beyond that.
     throw new PermanentError('The Opportunity has more products than one query returns', { code: 'TOO_MANY_LINES' });
   }
-  const account =
-    o.AccountId === undefined || o.Account === null || o.Account === undefined
-      ? undefined
-      : {
-          id: o.AccountId,
-          name: o.Account.Name,
-          stripeCustomerId: o.Account.Stripe_Customer_Id__c,
-          billingEmail: o.Account.Stripe_Billing_Email__c,
-          billingAddress: {
-            street: o.Account.BillingStreet,
-            city: o.Account.BillingCity,
-            state: o.Account.BillingState,
-            postalCode: o.Account.BillingPostalCode,
-            country: o.Account.BillingCountry,
-          },
-        };
   return {
+    sobject: 'Opportunity',
     id: o.Id,
     name: o.Name,
     accountId: o.AccountId,
@@ -167,7 +100,8 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
     stripePaymentLinkId: o.Stripe_Payment_Link_Id__c,
     stripePaymentLinkUrl: o.Stripe_Payment_Link_Url__c,
     stripePaymentStatus: o.Stripe_Payment_Status__c,
-    account,
+    stripeCheckoutSessionId: o.Stripe_Checkout_Session_Id__c,
+    account: toBillableAccount(o.AccountId, o.Account),
     lineItems: (o.OpportunityLineItems?.records ?? []).map((l) => ({
       id: l.Id,
       name: l.Name,

@@ -16,25 +16,27 @@ import { InvalidPayloadError } from '../errors.js';
 export const PAYMENT_REQUEST_EVENT = 'Stripe_Payment_Request__e';
 
 /** The platform events (EventBridge detail-types) the outbound function handles; the rule matches these. */
-export const HANDLED_DETAIL_TYPES: readonly string[] = [PAYMENT_REQUEST_EVENT];
+/** The command channel's platform event (src/commands); the legacy payment request is the `invoice` / `payment_link` command. */
+export const COMMAND_EVENT = 'Stripe_Command__e';
+export const HANDLED_DETAIL_TYPES: readonly string[] = [COMMAND_EVENT, PAYMENT_REQUEST_EVENT];
 
 /** Record ids are 15 (case-sensitive) or 18 (case-insensitive) alphanumerics; Opportunities start 006. */
 const OPPORTUNITY_ID = /^006[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/;
 /** `aws.partner/salesforce.com/<orgId>/<channelId>` (Salesforce, EventRelayFeedback.RemoteResource). */
-const PARTNER_SOURCE = /^aws\.partner\/salesforce\.com\/(00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?)\/([^/]+)$/;
+export const PARTNER_SOURCE = /^aws\.partner\/salesforce\.com\/(00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?)\/([^/]+)$/;
 
 const blank = (value: unknown): boolean => value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 
 /** A value read leniently: anything unexpected is "absent", never a rejection. */
-const lenient = <T>(read: (value: unknown) => T | undefined) => z.unknown().optional().transform((value) => (blank(value) ? undefined : read(value)));
+export const lenient = <T>(read: (value: unknown) => T | undefined) => z.unknown().optional().transform((value) => (blank(value) ? undefined : read(value)));
 
-const text = lenient((v) => (typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined));
+export const text = lenient((v) => (typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined));
 
 /** A number, or a numeric string; anything else stays visible as NaN so the planner can explain it. */
-const numeric = lenient((v) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Number.NaN));
+export const numeric = lenient((v) => (typeof v === 'number' ? v : typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : Number.NaN));
 
 /** Epoch milliseconds (number or digits) or an ISO 8601 string → seconds; undefined when unreadable. */
-const instant = lenient((v) => {
+export const instant = lenient((v) => {
   const ms = typeof v === 'number' ? v : typeof v === 'string' && /^\d{10,}$/.test(v.trim()) ? Number(v) : typeof v === 'string' ? Date.parse(v) : Number.NaN;
   return Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : undefined;
 });
@@ -43,6 +45,10 @@ const payloadSchema = z.object({
   Opportunity_Id__c: z.string().trim().regex(OPPORTUNITY_ID, 'must be an Opportunity id (006…)'),
   Mode__c: text,
   Days_Until_Due__c: numeric,
+  /** The user the Flow acted for (`$User.Id`); older Flows leave it blank. */
+  Requested_By__c: text,
+  /** A system field of every platform event: the user whose transaction published it. */
+  CreatedById: text,
   /** A system field of every platform event (API 52.0+): the event's own identity. */
   EventUuid: text,
   /** A system field of every platform event: when the Flow published it. */
@@ -80,6 +86,8 @@ export interface PaymentRequest {
   readonly requestedAt: number | undefined;
   /** The org that published the event, from the partner event source; undefined when `source` is not one. */
   readonly sourceOrgId: string | undefined;
+  /** Whose request it is: `Requested_By__c`, else the publishing user (`CreatedById`). */
+  readonly requestedBy: string | undefined;
 }
 
 export function parsePaymentRequest(event: unknown): PaymentRequest {
@@ -111,5 +119,6 @@ export function parsePaymentRequest(event: unknown): PaymentRequest {
     daysUntilDue: detail.payload.Days_Until_Due__c,
     requestedAt: detail.payload.CreatedDate ?? result.data.time,
     sourceOrgId: PARTNER_SOURCE.exec(result.data.source ?? '')?.[1],
+    requestedBy: detail.payload.Requested_By__c ?? detail.payload.CreatedById,
   };
 }

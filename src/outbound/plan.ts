@@ -1,8 +1,9 @@
 /**
- * The pure core of the outbound flow: an Opportunity (with its Account and line items), the
- * requested mode and the settings → the Stripe requests to make, each with its params and a
- * deterministic idempotency key; or why the Opportunity cannot be billed. Whether it is billed
- * already is the billing record's to say (src/billing, outbound/billing-claim.ts).
+ * The pure core of the billing commands: a revenue record (Opportunity, Quote, Order, Contract,
+ * with its Account and line items), the requested mode and the settings → the Stripe requests to
+ * make, each with its params and a deterministic idempotency key; or why the record cannot be
+ * billed. Whether it is billed already is the billing record's to say (src/billing,
+ * outbound/billing-claim.ts).
  *
  * Keys depend only on record ids and the step, so a retried or duplicated payment request sends
  * byte-for-byte the same requests and Stripe replays its first answers instead of creating twins.
@@ -13,8 +14,8 @@ import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js'
 import { isSettled } from '../contracts/precedence.js';
 import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { isBridgeError } from '../errors.js';
-import { billingLines, CannotBillError, totalOf } from './billing-lines.js';
-import type { BillableAccount, BillableOpportunity } from './opportunity.js';
+import { CannotBillError, recordBill, totalOf } from './billing-lines.js';
+import type { BillableAccount, BillableObject, BillableRecord } from './billable.js';
 
 export interface PlanSettings {
   readonly daysUntilDue: number;
@@ -28,10 +29,30 @@ export interface PlanRequest {
   /** `Mode__c` of the platform event; blank falls back to the Opportunity, then `invoice`. */
   readonly mode: string | undefined;
   readonly daysUntilDue: number | undefined;
+  /** The request's identity: a Checkout Session is issued per request (re-issued on request). */
+  readonly requestId?: string | undefined;
+  /** Seconds since the epoch when Salesforce asked: a Checkout Session expires relative to it. */
+  readonly requestedAt?: number | undefined;
+  /** Hours a Checkout Session stays open (Stripe: 0.5 to 24). */
+  readonly checkoutHours?: number | undefined;
+  /** Seconds since the epoch now: a request too old to give its session 30 minutes is refused. */
+  readonly nowSeconds?: number | undefined;
 }
 
-/** Stripe allows at most 250 invoice items per invoice and 20 line items per payment link. */
-const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20 };
+/** Stripe allows at most 250 invoice items per invoice, 20 line items per payment link, 100 per Checkout Session. */
+const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20, checkout: 100 };
+
+/** Stripe: a Checkout Session's `expires_at` is 30 minutes to 24 hours after its creation. */
+export const CHECKOUT_MIN_SECONDS = 30 * 60;
+export const CHECKOUT_MAX_SECONDS = 24 * 3600;
+
+/** The metadata key that names each billed object on what Stripe creates for it. */
+const RECORD_METADATA_KEY: Readonly<Record<BillableObject, string>> = {
+  Opportunity: METADATA_KEYS.opportunity,
+  Quote: METADATA_KEYS.quote,
+  Order: METADATA_KEYS.order,
+  Contract: METADATA_KEYS.contract,
+};
 const MAX_DAYS_UNTIL_DUE = 999;
 
 // The plan's types live in contracts (the Stripe adapter executes them); re-exported for callers.
@@ -64,7 +85,7 @@ function isPaymentMode(value: string): value is PaymentMode {
   return (PAYMENT_MODES as readonly string[]).includes(value);
 }
 
-function resolveMode(request: PlanRequest, opportunity: BillableOpportunity): string {
+function resolveMode(request: PlanRequest, opportunity: BillableRecord): string {
   return request.mode ?? opportunity.paymentMode ?? 'invoice';
 }
 
@@ -73,7 +94,7 @@ function resolveMode(request: PlanRequest, opportunity: BillableOpportunity): st
  * corporate currency otherwise. Whether Stripe supports it is Stripe's to say (its refusal
  * reaches the rep as a sync error).
  */
-function resolveCurrency(opportunity: BillableOpportunity, settings: PlanSettings): string {
+function resolveCurrency(opportunity: BillableRecord, settings: PlanSettings): string {
   const code = (settings.multiCurrency ? (opportunity.currencyIsoCode ?? settings.corporateCurrency) : settings.corporateCurrency).toLowerCase();
   if (!/^[a-z]{3}$/.test(code)) {
     throw new CannotBillError(`Currency ${code.toUpperCase()} is not an ISO 4217 code Stripe can charge`, { code: 'CURRENCY_UNSUPPORTED' });
@@ -120,6 +141,18 @@ function customerStep(account: BillableAccount): StripeStep {
       metadata: { [METADATA_KEYS.account]: account.id },
     },
   };
+}
+
+function couponStep(recordId: string, discount: number, currency: string, label: string, metadata: Record<string, string>): StripeStep[] {
+  if (discount === 0) return [];
+  return [
+    {
+      kind: 'create_coupon',
+      // The amount is in the key: a record whose discount changed gets a coupon of its own.
+      idempotencyKey: idempotencyKey(recordId, `coupon:${discount}${currency}`),
+      params: { amount_off: discount, currency, duration: 'once', name: `Discount — ${label}`.slice(0, 40), metadata },
+    },
+  ];
 }
 
 function invoiceSteps(opportunityId: string, currency: string, daysUntilDue: number, lines: readonly BillingLine[], metadata: Record<string, string>): StripeStep[] {
@@ -189,7 +222,48 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
   ];
 }
 
-/** What the Opportunity itself shows of a billing: its Stripe ids, or a status saying the money arrived. */
+function checkoutSteps(
+  record: BillableRecord,
+  request: PlanRequest,
+  currency: string,
+  lines: readonly BillingLine[],
+  metadata: Record<string, string>,
+): StripeStep[] {
+  const requestedAt = request.requestedAt ?? request.nowSeconds ?? 0;
+  const hours = request.checkoutHours ?? 24;
+  const lifetime = Math.round(hours * 3600);
+  if (!Number.isFinite(hours) || lifetime < CHECKOUT_MIN_SECONDS || lifetime > CHECKOUT_MAX_SECONDS) {
+    throw new CannotBillError(`A Checkout link stays open 0.5 to 24 hours; ${String(hours)} was asked for`, { code: 'CHECKOUT_EXPIRY_INVALID' });
+  }
+  // Relative to the request, not the clock: a retry sends the same parameters under the same key.
+  const expiresAt = requestedAt + lifetime;
+  if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + 60) {
+    throw new CannotBillError('The request is too old to issue a Checkout link that stays open 30 minutes; request it again', { code: 'CHECKOUT_REQUEST_EXPIRED' });
+  }
+  const requestId = request.requestId ?? 'checkout';
+  return [
+    ...(record.stripeCheckoutSessionId === undefined
+      ? []
+      : [{ kind: 'expire_checkout_session', idempotencyKey: idempotencyKey(record.id, `expire:${record.stripeCheckoutSessionId}`), sessionId: record.stripeCheckoutSessionId } as const]),
+    {
+      kind: 'create_checkout_session',
+      // Per request: asking again issues a new link (the previous one is expired above).
+      idempotencyKey: idempotencyKey(record.id, `checkout:${requestId}`),
+      params: {
+        mode: 'payment',
+        line_items: lines.map((line) => ({
+          quantity: line.quantity,
+          price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.description, metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId } } },
+        })),
+        expires_at: expiresAt,
+        metadata,
+        payment_intent_data: { metadata: { ...metadata, [METADATA_KEYS.paymentMode]: 'checkout' } },
+      },
+    },
+  ];
+}
+
+/** What the record itself shows of a billing: its Stripe ids, or a status saying the money arrived. */
 export interface ShownBilling {
   /** The invoice or payment link id the Opportunity shows (an invoice first). */
   readonly stripeObjectId: string | undefined;
@@ -198,17 +272,17 @@ export interface ShownBilling {
 }
 
 /**
- * The billing an Opportunity shows in its own fields. Before billing records existed these were
+ * The billing a record shows in its own fields. Before billing records existed these were
  * the only memory of a bill; an Opportunity billed then is adopted from them (billing-claim.ts).
  */
-export function shownBilling(opportunity: BillableOpportunity): ShownBilling | undefined {
+export function shownBilling(opportunity: BillableRecord): ShownBilling | undefined {
   const stripeObjectId = opportunity.stripeInvoiceId ?? opportunity.stripePaymentLinkId;
   const settledStatus = isSettled('Opportunity', opportunity.stripePaymentStatus) ? opportunity.stripePaymentStatus : undefined;
   if (stripeObjectId === undefined && settledStatus === undefined && opportunity.stripePaymentLinkUrl === undefined) return undefined;
   return { stripeObjectId, settledStatus };
 }
 
-export function planBilling(opportunity: BillableOpportunity, request: PlanRequest, settings: PlanSettings): BillingPlan {
+export function planBilling(opportunity: BillableRecord, request: PlanRequest, settings: PlanSettings): BillingPlan {
   const mode = resolveMode(request, opportunity);
   if (!isPaymentMode(mode)) {
     return { kind: 'cannot_bill', mode, code: 'MODE_UNSUPPORTED', reason: `Payment mode "${mode}" is not one of ${PAYMENT_MODES.join(', ')}` };
@@ -216,31 +290,46 @@ export function planBilling(opportunity: BillableOpportunity, request: PlanReque
   try {
     const account = opportunity.account;
     if (account === undefined) {
-      throw new CannotBillError('The Opportunity has no Account to bill', { code: 'ACCOUNT_MISSING' });
+      throw new CannotBillError(`The ${opportunity.sobject} has no Account to bill`, { code: 'ACCOUNT_MISSING' });
     }
     const currency = resolveCurrency(opportunity, settings);
-    const lines = billingLines(opportunity, currency);
+    const { lines, discount } = recordBill(opportunity, currency);
     if (lines.length > MAX_LINES[mode]) {
-      throw new CannotBillError(`Stripe takes at most ${MAX_LINES[mode]} lines per ${mode.replace('_', ' ')}; this Opportunity has ${lines.length}`, {
+      throw new CannotBillError(`Stripe takes at most ${MAX_LINES[mode]} lines per ${mode.replace('_', ' ')}; this ${opportunity.sobject} has ${lines.length}`, {
         code: 'TOO_MANY_LINES',
       });
     }
-    const total = totalOf(lines);
+    const total = totalOf(lines) - discount;
     if (total <= 0) {
-      throw new CannotBillError('The Opportunity totals zero or less: nothing to bill', { code: 'NOTHING_TO_BILL' });
+      throw new CannotBillError(`The ${opportunity.sobject} totals zero or less: nothing to bill`, { code: 'NOTHING_TO_BILL' });
     }
-    const metadata = { [METADATA_KEYS.opportunity]: opportunity.id, [METADATA_KEYS.account]: account.id };
+    const metadata = { [RECORD_METADATA_KEY[opportunity.sobject]]: opportunity.id, [METADATA_KEYS.account]: account.id };
+    const label = opportunity.name ?? `${opportunity.sobject} ${opportunity.id}`;
+    const base = { kind: 'bill', mode, opportunityId: opportunity.id, sobject: opportunity.sobject, accountId: account.id, currency, total } as const;
+    if (mode === 'payment_link' && discount > 0) {
+      // Payment links take no coupons (only promotion codes the payer types in).
+      throw new CannotBillError(`A payment link cannot apply the ${opportunity.sobject}'s discount; use checkout or invoice`, { code: 'DISCOUNT_UNSUPPORTED' });
+    }
+    if (mode === 'checkout') {
+      const steps = [
+        ...(account.stripeCustomerId === undefined ? [customerStep(account)] : []),
+        ...couponStep(opportunity.id, discount, currency, label, metadata),
+        ...checkoutSteps(opportunity, request, currency, lines, metadata),
+      ];
+      return { ...base, existingCustomerId: account.stripeCustomerId, steps };
+    }
     if (mode === 'payment_link') {
       // A payment link cannot be bound to a customer: Checkout collects the payer's details.
       const steps = paymentLinkSteps(opportunity.id, currency, lines, metadata);
-      return { kind: 'bill', mode, opportunityId: opportunity.id, accountId: account.id, currency, total, existingCustomerId: undefined, steps };
+      return { ...base, existingCustomerId: undefined, steps };
     }
     const daysUntilDue = resolveDaysUntilDue(request, settings);
     const steps = [
       ...(account.stripeCustomerId === undefined ? [customerStep(account)] : []),
+      ...couponStep(opportunity.id, discount, currency, label, metadata),
       ...invoiceSteps(opportunity.id, currency, daysUntilDue, lines, metadata),
     ];
-    return { kind: 'bill', mode, opportunityId: opportunity.id, accountId: account.id, currency, total, existingCustomerId: account.stripeCustomerId, steps };
+    return { ...base, existingCustomerId: account.stripeCustomerId, steps };
   } catch (err) {
     if (err instanceof CannotBillError || (isBridgeError(err) && err.kind === 'permanent')) {
       return { kind: 'cannot_bill', mode, code: (err as CannotBillError).code, reason: (err as Error).message };

@@ -3,16 +3,25 @@
  * renews it once on INVALID_SESSION_ID; every failure comes out classified).
  */
 import type { CurrencyOverrides } from '../config.js';
+import { errorCode } from '../errors.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
-import { opportunityQuery, toBillableOpportunity, type BillableOpportunity } from './opportunity.js';
+import type { BillableObject, BillableRecord } from './billable.js';
+import { contractLinesQuery, contractQuery, toBillableContract } from './contract.js';
+import { opportunityQuery, toBillableOpportunity } from './opportunity.js';
+import { orderQuery, toBillableOrder } from './order.js';
+import { quoteQuery, toBillableQuote } from './quote.js';
 
 export interface BilledFields {
   readonly invoiceId?: string | undefined;
   readonly invoiceUrl?: string | undefined;
   readonly paymentLinkId?: string | undefined;
   readonly paymentLinkUrl?: string | undefined;
+  readonly checkoutSessionId?: string | undefined;
+  readonly checkoutUrl?: string | undefined;
+  /** Seconds since the epoch. */
+  readonly checkoutExpiresAt?: number | undefined;
   /** Undefined leaves the status as it is (a webhook already settled it). */
   readonly paymentStatus: OpportunityPaymentStatus | undefined;
   /** Undefined clears an earlier error. */
@@ -26,10 +35,14 @@ export interface OpportunityRecords {
    * Undefined when no Opportunity has that id (deleted, or not visible to the integration user).
    * `CurrencyIsoCode` is read only in multi-currency orgs: elsewhere the field does not exist.
    */
-  read(opportunityId: string, options: { readonly multiCurrency: boolean }): Promise<BillableOpportunity | undefined>;
+  read(sobject: BillableObject, recordId: string, options: { readonly multiCurrency: boolean }): Promise<BillableRecord | undefined>;
   saveCustomerId(accountId: string, customerId: string): Promise<void>;
-  recordBilled(opportunityId: string, fields: BilledFields): Promise<void>;
-  recordSyncError(opportunityId: string, message: string): Promise<void>;
+  recordBilled(sobject: BillableObject, recordId: string, fields: BilledFields): Promise<void>;
+  recordSyncError(sobject: BillableObject, recordId: string, message: string): Promise<void>;
+  /** Runs a query and answers its number of rows (the permission check). */
+  count(soql: string): Promise<number>;
+  /** Upserts one Stripe_Sync_Log__c on Event_Id__c. */
+  upsertSyncLog(fields: Readonly<Record<string, unknown>>): Promise<void>;
   /** API calls made so far (for the log line and budgets). */
   readonly apiCalls: number;
 }
@@ -53,39 +66,73 @@ export function salesforceOpportunityRecords(
       await connection.sobject(sobject).update(record as { Id: string });
     });
   };
+  const query = async (soql: string): Promise<Array<Record<string, unknown>>> =>
+    (
+      await withSession(session, async (connection) => {
+        apiCalls += 1;
+        return connection.query<Record<string, unknown>>(soql);
+      })
+    ).records;
   const syncedAt = (): string => new Date(options.now()).toISOString();
   return {
     get apiCalls() {
       return apiCalls;
     },
     orgProfile,
-    async read(opportunityId, { multiCurrency }) {
-      const soql = opportunityQuery(opportunityId, { multiCurrency });
-      const result = await withSession(session, async (connection) => {
-        apiCalls += 1;
-        return connection.query<Record<string, unknown>>(soql);
-      });
-      const record = result.records[0];
-      return record === undefined ? undefined : toBillableOpportunity(record);
+    async read(sobject, recordId, { multiCurrency }) {
+      const options = { multiCurrency };
+      if (sobject === 'Contract') {
+        const contract = (await query(contractQuery(recordId, options)))[0];
+        return contract === undefined ? undefined : toBillableContract(contract, await query(contractLinesQuery(recordId)));
+      }
+      const soql = sobject === 'Opportunity' ? opportunityQuery(recordId, options) : sobject === 'Quote' ? quoteQuery(recordId, options) : orderQuery(recordId, options);
+      const record = (await query(soql))[0];
+      if (record === undefined) return undefined;
+      return sobject === 'Opportunity' ? toBillableOpportunity(record) : sobject === 'Quote' ? toBillableQuote(record) : toBillableOrder(record);
+    },
+    async count(soql) {
+      return (await query(soql)).length;
+    },
+    async upsertSyncLog(fields) {
+      const upsert = (record: Readonly<Record<string, unknown>>): Promise<void> =>
+        withSession(session, async (connection) => {
+          apiCalls += 1;
+          const result = await connection.sobject('Stripe_Sync_Log__c').upsert(record as { Event_Id__c: string }, 'Event_Id__c');
+          if (!result.success) throw new Error('Stripe_Sync_Log__c upsert failed');
+        });
+      try {
+        await upsert(fields);
+      } catch (err) {
+        // A requester that is no user of this org (deleted, or a made-up id): log without the lookup.
+        if (fields['Requested_By__c'] === null || !errorCode(err).includes('INVALID_CROSS_REFERENCE_KEY')) throw err;
+        await upsert({ ...fields, Requested_By__c: null });
+      }
     },
     async saveCustomerId(accountId, customerId) {
       await update('Account', { Id: accountId, Stripe_Customer_Id__c: customerId });
     },
-    async recordBilled(opportunityId, fields) {
-      await update('Opportunity', {
-        Id: opportunityId,
+    async recordBilled(sobject, recordId, fields) {
+      await update(sobject, {
+        Id: recordId,
         ...(fields.invoiceId === undefined ? {} : { Stripe_Invoice_Id__c: fields.invoiceId, Stripe_Invoice_Url__c: fields.invoiceUrl ?? null }),
         ...(fields.paymentLinkUrl === undefined
           ? {}
           : { Stripe_Payment_Link_Id__c: fields.paymentLinkId ?? null, Stripe_Payment_Link_Url__c: fields.paymentLinkUrl }),
+        ...(fields.checkoutUrl === undefined
+          ? {}
+          : {
+              Stripe_Checkout_Session_Id__c: fields.checkoutSessionId ?? null,
+              Stripe_Checkout_Url__c: fields.checkoutUrl,
+              Stripe_Checkout_Expires_At__c: fields.checkoutExpiresAt === undefined ? null : new Date(fields.checkoutExpiresAt * 1000).toISOString(),
+            }),
         ...(fields.paymentStatus === undefined ? {} : { Stripe_Payment_Status__c: fields.paymentStatus }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
       });
     },
-    async recordSyncError(opportunityId, message) {
-      await update('Opportunity', {
-        Id: opportunityId,
+    async recordSyncError(sobject, recordId, message) {
+      await update(sobject, {
+        Id: recordId,
         Stripe_Sync_Error__c: message.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
       });

@@ -65,6 +65,37 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+/** Stripe's hosted Checkout URLs run past 255 characters (the URL field's maximum). */
+const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
+
+/**
+ * What a billing command writes back on the record it billed (Opportunity, Quote, Order,
+ * Contract): the same API names on every revenue object, so Flows and reports read them alike.
+ */
+const BILLING_WRITE_BACK: ObjectSpec = {
+  Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
+  Stripe_Invoice_Id__c: text,
+  Stripe_Invoice_Url__c: { type: 'url' },
+  Stripe_Payment_Link_Id__c: text,
+  Stripe_Payment_Link_Url__c: { type: 'url' },
+  Stripe_Checkout_Session_Id__c: text,
+  Stripe_Checkout_Url__c: longUrl,
+  Stripe_Checkout_Expires_At__c: when,
+  Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
+  Stripe_Last_Synced_At__c: when,
+};
+
+/** A product line of a Quote or Order: the product's name comes through Product2. */
+const productLine = (parentField: string, parent: string): ObjectSpec => ({
+  Id: id,
+  [parentField]: { type: 'reference', referenceTo: parent, relationshipName: parent },
+  Product2Id: { type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' },
+  Description: text,
+  Quantity: { type: 'double' },
+  UnitPrice: { type: 'currency' },
+  TotalPrice: { type: 'currency', readOnly: true },
+  CurrencyIsoCode: { type: 'picklist' },
+});
 
 export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
@@ -92,6 +123,9 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Invoice_Url__c: { type: 'url' },
     Stripe_Payment_Link_Id__c: text,
     Stripe_Payment_Link_Url__c: { type: 'url' },
+    Stripe_Checkout_Session_Id__c: text,
+    Stripe_Checkout_Url__c: longUrl,
+    Stripe_Checkout_Expires_At__c: when,
     Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
     Stripe_Last_Synced_At__c: when,
   },
@@ -109,8 +143,14 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Id: id,
     AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
     OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
-    Stripe_Invoice_Id__c: text,
+    Name: text,
+    OrderNumber: { type: 'string', readOnly: true },
+    ContractId: { type: 'reference', referenceTo: 'Contract', relationshipName: 'Contract' },
+    Status: { type: 'picklist' },
+    StatusCode: { type: 'picklist', readOnly: true },
+    TotalAmount: { type: 'currency', readOnly: true },
+    CurrencyIsoCode: { type: 'picklist' },
+    ...BILLING_WRITE_BACK,
   },
   Case: {
     Id: id,
@@ -180,7 +220,43 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
   },
-  /** Read by the housekeeping run: the state of the Event Relay that carries Salesforce's requests. */
+  OrderItem: productLine('OrderId', 'Order'),
+  Product2: {
+    Id: id,
+    Name: text,
+  },
+  Quote: {
+    Id: id,
+    Name: text,
+    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account', readOnly: true },
+    ContactId: { type: 'reference', referenceTo: 'Contact', relationshipName: 'Contact' },
+    Email: { type: 'email' },
+    Status: { type: 'picklist' },
+    Subtotal: { type: 'currency', readOnly: true },
+    TotalPrice: { type: 'currency', readOnly: true },
+    Discount: { type: 'double', readOnly: true },
+    Tax: { type: 'currency' },
+    ShippingHandling: { type: 'currency' },
+    GrandTotal: { type: 'currency', readOnly: true },
+    CurrencyIsoCode: { type: 'picklist' },
+    ...BILLING_WRITE_BACK,
+  },
+  QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: { type: 'double' } },
+  Contract: {
+    Id: id,
+    ContractNumber: { type: 'string', readOnly: true },
+    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
+    Status: { type: 'picklist' },
+    StatusCode: { type: 'picklist', readOnly: true },
+    CurrencyIsoCode: { type: 'picklist' },
+    ...BILLING_WRITE_BACK,
+  },
+  /**
+   * One row per command (and per dead-lettered inbound event): who asked what, and what Stripe
+   * answered. Upserted on Event_Id__c, so a retried command updates its one log.
+   */
+  /** Read by the reconciler's housekeeping: the state of the Event Relay that carries Salesforce's requests. */
   EventRelayFeedback: {
     Id: id,
     Status: { type: 'picklist', readOnly: true },
@@ -190,19 +266,15 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     LastRelayedEventTime: { type: 'datetime', readOnly: true },
     RemoteResource: { type: 'string', readOnly: true, length: 255 },
   },
-  /**
-   * What the bridge did or could not do, and why: a Stripe event that ended in the DLQ (and its
-   * retry), and the requests of the Salesforce → Stripe command channel. Upserted on Event_Id__c.
-   */
   Stripe_Sync_Log__c: {
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: { type: 'string', readOnly: true },
     Event_Id__c: stripeId,
     Event_Type__c: text,
-    Command__c: { type: 'string', length: 80 },
+    Command__c: text,
     Record_Id__c: { type: 'string', length: 18 },
     Stripe_Object_Id__c: text,
-    Stripe_Url__c: { type: 'url' },
+    Stripe_Url__c: longUrl,
     Status__c: { type: 'picklist', values: SYNC_LOG_STATUSES },
     Message__c: { type: 'textarea', length: 32768 },
     Requested_By__c: { type: 'reference', referenceTo: 'User', relationshipName: 'Requested_By__r' },

@@ -22,6 +22,10 @@ export interface BillingResult {
   readonly invoiceStatus: string | undefined;
   readonly paymentLinkId: string | undefined;
   readonly paymentLinkUrl: string | undefined;
+  readonly checkoutSessionId?: string | undefined;
+  readonly checkoutUrl?: string | undefined;
+  /** Seconds since the epoch. */
+  readonly checkoutExpiresAt?: number | undefined;
   /** The invoice is open but Stripe would not email it (e.g. the customer has no email). */
   readonly sendFailure: string | undefined;
 }
@@ -50,6 +54,8 @@ interface Progress {
   invoice: InvoiceState | undefined;
   priceIds: Map<string, string>;
   paymentLink: Stripe.PaymentLink | undefined;
+  couponId: string | undefined;
+  checkoutSession: Stripe.Checkout.Session | undefined;
   sendFailure: string | undefined;
 }
 
@@ -82,7 +88,8 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
     }
     case 'create_invoice': {
       const customer = required(progress.customerId, 'the customer');
-      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, customer }, options)));
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.invoice = stateOf(await call('invoices.create', () => stripe.invoices.create({ ...step.params, ...discounts, customer }, options)));
       await hooks.onBillingObject?.(progress.invoice.id);
       return;
     }
@@ -136,6 +143,27 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       await hooks.onBillingObject?.(progress.paymentLink.id);
       return;
     }
+    case 'create_coupon': {
+      progress.couponId = (await call('coupons.create', () => stripe.coupons.create(step.params, options))).id;
+      return;
+    }
+    case 'expire_checkout_session': {
+      try {
+        await call('checkout.sessions.expire', () => stripe.checkout.sessions.expire(step.sessionId, {}, options));
+      } catch (err) {
+        // Already expired or completed (Stripe refuses to expire a session that is not open), or
+        // gone: either way it can no longer be paid twice. A completed one means the record is
+        // paid; its webhook settles the status and the next request is refused as billed.
+        if (!isPermanent(err)) throw err;
+      }
+      return;
+    }
+    case 'create_checkout_session': {
+      const customer = required(progress.customerId, 'the customer');
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      progress.checkoutSession = await call('checkout.sessions.create', () => stripe.checkout.sessions.create({ ...step.params, ...discounts, customer }, options));
+      return;
+    }
     default: {
       const unknown: never = step;
       throw new Error(`Unknown billing step ${JSON.stringify(unknown)}`);
@@ -157,6 +185,8 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
       plan.resumedPaymentLink === undefined
         ? undefined
         : await call('paymentLinks.retrieve', () => stripe.paymentLinks.retrieve(plan.resumedPaymentLink as string)),
+    couponId: undefined,
+    checkoutSession: undefined,
     sendFailure: undefined,
   };
   // A continued invoice reaches the billing record before it is finalized or sent.
@@ -170,6 +200,9 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
     invoiceStatus: progress.invoice?.status,
     paymentLinkId: progress.paymentLink?.id,
     paymentLinkUrl: progress.paymentLink?.url,
+    checkoutSessionId: progress.checkoutSession?.id,
+    checkoutUrl: progress.checkoutSession?.url ?? undefined,
+    checkoutExpiresAt: progress.checkoutSession?.expires_at,
     sendFailure: progress.sendFailure,
   };
 }

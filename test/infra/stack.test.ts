@@ -7,7 +7,8 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BRIDGE_ENTRIES, esbuildOptions, REPO_ROOT } from '../../infra/bundling.js';
 import { DEDUP_ACTIONS } from '../../infra/constructs/dedup-table.js';
-import { OUTCOME_METRICS } from '../../infra/constructs/operations.js';
+import { parseAlarmDescription } from '../../infra/constructs/alarms.js';
+import { CLOUDWATCH_FREE_TIER, estimateFixedMonthlyCost, LIST_PRICES_US_EAST_1 } from '../../infra/cost.js';
 import { DEFAULT_RETRY_POLICY, maxReceivesWithin } from '../../src/resilience/retry-schedule.js';
 import { STACK_OUTPUT, stackName } from '../../src/stack-outputs.js';
 import {
@@ -19,6 +20,9 @@ import {
   roleStatements,
   synthBridge,
   type SynthesizedBridge,
+  ALARM_TABLE_END,
+  ALARM_TABLE_START,
+  renderAlarmTable,
 } from './support.js';
 
 const ORG_ID = '00D5g000004ABCDEAZ';
@@ -406,58 +410,211 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('operations', () => {
-    it('alarms on both DLQs, the inbound backlog age, function errors and ingress 5xx', () => {
-      const alarms = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([, a]) => a.Properties);
-      // Six here, three of the reconciler (test/infra/reconciler.test.ts).
-      expect(alarms).toHaveLength(6 + synth.stack.reconciler!.alarms.length);
-      const on = (metric: string, dimension: unknown) =>
-        alarms.filter((a) => a.MetricName === metric && JSON.stringify(a.Dimensions).includes(JSON.stringify(dimension)));
-      for (const dlq of [ids.dlq, ids.outboundDlq]) {
-        expect(on('ApproximateNumberOfMessagesVisible', { 'Fn::GetAtt': [dlq, 'QueueName'] })[0]).toMatchObject({
-          Threshold: 0,
-          ComparisonOperator: 'GreaterThanThreshold',
+    const alarmsById = () =>
+      new Map(
+        resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([, a]) => {
+          const parsed = parseAlarmDescription(synth.stack.stackName, a.Properties.AlarmName, a.Properties.AlarmDescription);
+          return [parsed.id, { ...a.Properties, parsed }] as const;
+        }),
+      );
+
+    it('builds the alarms an on-call engineer needs, each named, with its first command and runbook entry, notifying the topic', () => {
+      const alarms = alarmsById();
+      expect([...alarms.keys()].sort()).toEqual(
+        [
+          'WebhookSignatureRejected',
+          'WebhookToleranceRejected',
+          'WebhookSizeRejected',
+          'Ingress5xx',
+          'NoStripeEvents',
+          'InboundDlqNewMessages',
+          'InboundBacklogAge',
+          'OutboundDlqNewMessages',
+          'OutboundBacklogAge',
+          'ConsumerErrors',
+          'ConsumerThrottles',
+          'ConsumerNearTimeout',
+          'OutboundErrors',
+          'OutboundThrottles',
+          'OutboundNearTimeout',
+          'SalesforceUnreachable',
+          'StripeUnreachable',
+          'ReconcilerEventsRecovered',
+          'ReconcilerCheckpointLag',
+          'ReconcilerErrors',
+        ].sort(),
+      );
+      // No email configured: the topic exists anyway, so the alarms act and anyone can subscribe.
+      const topic = logicalId(synth.stack, synth.stack.operations.alarmTopic);
+      synth.template.resourceCountIs('AWS::SNS::Subscription', 0);
+      expect(synth.json.Outputs[STACK_OUTPUT.alarmTopicArn].Value).toEqual({ Ref: topic });
+      for (const [id, alarm] of alarms) {
+        expect(alarm.AlarmName).toBe(`StripeSalesforceBridge-dev-${id}`);
+        expect(alarm.AlarmActions).toEqual([{ Ref: topic }]);
+        expect(alarm.OKActions).toEqual([{ Ref: topic }]);
+        expect(alarm.parsed.runbook).toBe(`docs/runbook.md#${id.toLowerCase()}`);
+        expect(alarm.parsed.firstCommand.length).toBeGreaterThan(10);
+      }
+    });
+
+    it('lets CloudWatch alarms of this account, and nothing else, publish to the topic, over TLS only', () => {
+      const topic = logicalId(synth.stack, synth.stack.operations.alarmTopic);
+      const policies = resourcesOfType(synth.json, 'AWS::SNS::TopicPolicy');
+      expect(policies).toHaveLength(1);
+      const [, policy] = policies[0]!;
+      expect(policy.Properties.Topics).toEqual([{ Ref: topic }]);
+      const statements = policy.Properties.PolicyDocument.Statement;
+      const allow = statements.filter((st: any) => st.Effect === 'Allow');
+      // Without this Allow the TLS-only policy replaces SNS's default one and nothing may publish.
+      expect(allow).toEqual([
+        {
+          Sid: 'AllowCloudWatchAlarmsOfThisAccount',
+          Effect: 'Allow',
+          Principal: { Service: 'cloudwatch.amazonaws.com' },
+          Action: 'sns:Publish',
+          Resource: { Ref: topic },
+          Condition: {
+            StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+            ArnLike: {
+              'aws:SourceArn': {
+                'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':cloudwatch:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':alarm:*']],
+              },
+            },
+          },
+        },
+      ]);
+      expect(statements).toContainEqual(
+        expect.objectContaining({ Effect: 'Deny', Principal: '*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      );
+    });
+
+    it('pages on new dead letters, not on a DLQ that is merely not empty', () => {
+      const alarms = alarmsById();
+      for (const [id, dlq] of [
+        ['InboundDlqNewMessages', ids.dlq],
+        ['OutboundDlqNewMessages', ids.outboundDlq],
+      ] as const) {
+        const alarm = alarms.get(id)!;
+        expect(alarm).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', EvaluationPeriods: 2, DatapointsToAlarm: 1 });
+        const expression = alarm.Metrics.find((m: any) => m.Expression !== undefined);
+        expect(expression.Expression).toBe('FILL(sent, 0) + IF(DIFF(FILL(visible, 0)) > 0, DIFF(FILL(visible, 0)), 0)');
+        const stats = Object.fromEntries(alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => [m.Id, m.MetricStat]));
+        expect(stats.sent.Metric).toMatchObject({ MetricName: 'NumberOfMessagesSent', Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [dlq, 'QueueName'] } }] });
+        expect(stats.visible.Metric).toMatchObject({ MetricName: 'ApproximateNumberOfMessagesVisible' });
+        expect(stats.visible.Stat).toBe('Maximum');
+      }
+    });
+
+    it('counts retried messages in the backlog age: the older of SQS\'s age and what the function received', () => {
+      const alarm = alarmsById().get('InboundBacklogAge')!;
+      expect(alarm).toMatchObject({ Threshold: 15 * 60, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+      expect(alarm.Metrics.find((m: any) => m.Expression).Expression).toBe('MAX([FILL(queued, 0), FILL(received, 0)])');
+      const names = alarm.Metrics.filter((m: any) => m.MetricStat).map((m: any) => m.MetricStat.Metric.MetricName).sort();
+      expect(names).toEqual(['ApproximateAgeOfOldestMessage', 'OldestEventAge-dev']);
+      const filter = resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').find(([, f]) => f.Properties.MetricTransformations[0].MetricName === 'OldestEventAge-dev')![1];
+      expect(filter.Properties).toMatchObject({
+        LogGroupName: { Ref: logicalId(synth.stack, synth.stack.inbound.consumer.logGroup) },
+        FilterPattern: '{ $.oldestMessageAgeSeconds >= 0 }',
+        MetricTransformations: [{ MetricValue: '$.oldestMessageAgeSeconds' }],
+      });
+    });
+
+    it('pages on webhook rejections by cause, on no events for 24 hours, on throttles and on durations near the timeout', () => {
+      const alarms = alarmsById();
+      const filters = resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
+      for (const cause of ['signature', 'tolerance', 'size']) {
+        const metricName = `WebhooksRejected${cause.charAt(0).toUpperCase()}${cause.slice(1)}-dev`;
+        expect(filters.find((f) => f.MetricTransformations[0].MetricName === metricName)).toMatchObject({
+          LogGroupName: { Ref: logicalId(synth.stack, synth.stack.ingress.handler.logGroup) },
+          FilterPattern: `{ ($.outcome = "rejected") && ($.rejectionCause = "${cause}") }`,
+        });
+        expect(alarms.get(`Webhook${cause.charAt(0).toUpperCase()}${cause.slice(1)}Rejected`)).toMatchObject({
+          MetricName: metricName,
+          Statistic: 'Sum',
+          Period: 900,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         });
       }
-      expect(on('ApproximateAgeOfOldestMessage', { 'Fn::GetAtt': [ids.queue, 'QueueName'] })).toHaveLength(1);
-      expect(on('Errors', { Ref: ids.consumerFn })).toHaveLength(1);
-      expect(on('Errors', { Ref: ids.outboundFn })).toHaveLength(1);
-      expect(alarms.filter((a) => a.Namespace === 'AWS/ApiGateway' && a.MetricName === '5xx')).toHaveLength(1);
-      for (const a of alarms) expect(a.AlarmActions).toBeUndefined();
-      synth.template.resourceCountIs('AWS::SNS::Topic', 0);
+      expect(alarms.get('NoStripeEvents')).toMatchObject({
+        MetricName: 'NumberOfMessagesSent',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.queue, 'QueueName'] } }],
+        Period: 3600,
+        EvaluationPeriods: 24,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+      for (const [prefix, fn] of [
+        ['Consumer', ids.consumerFn],
+        ['Outbound', ids.outboundFn],
+      ] as const) {
+        expect(alarms.get(`${prefix}Throttles`)).toMatchObject({ MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }], Threshold: 0 });
+        expect(alarms.get(`${prefix}Errors`)).toMatchObject({ MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: { Ref: fn } }], Threshold: 0 });
+        // 80 % of the 60 s timeout.
+        expect(alarms.get(`${prefix}NearTimeout`)).toMatchObject({ MetricName: 'Duration', Statistic: 'Maximum', Threshold: 48_000 });
+      }
     });
 
-    it('counts every logged outcome with a metric filter on the right log group', () => {
+    it('says "Salesforce unreachable" (and Stripe) from the circuit breakers of both functions', () => {
+      const alarms = alarmsById();
       const filters = resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties);
-      const logGroupOf = {
-        ingress: { Ref: logicalId(synth.stack, synth.stack.ingress.handler.logGroup) },
-        consumer: { Ref: logicalId(synth.stack, synth.stack.inbound.consumer.logGroup) },
-        outbound: { Ref: logicalId(synth.stack, synth.stack.outbound.handler.logGroup) },
-      };
-      const covered = (fn: keyof typeof logGroupOf) =>
-        filters
-          .filter((f) => JSON.stringify(f.LogGroupName) === JSON.stringify(logGroupOf[fn]))
-          .flatMap((f) => [...String(f.FilterPattern).matchAll(/\$\.outcome = "([a-z_]+)"/g)].map((m) => m[1]))
-          .sort();
-      expect(covered('ingress')).toEqual(['enqueued', 'enqueued_reference', 'failed', 'ignored', 'rejected'].sort());
-      expect(covered('consumer')).toEqual(['applied', 'dead_lettered', 'duplicate', 'retry', 'skipped', 'stale'].sort());
-      expect(covered('outbound')).toEqual(['duplicate', 'invoiced', 'payment_link_created', 'rejected', 'retry'].sort());
-      for (const f of filters) {
-        expect(f.MetricTransformations).toEqual([
-          expect.objectContaining({ MetricNamespace: 'StripeSalesforceBridge', MetricName: expect.stringMatching(/-dev$/) }),
-        ]);
-        expect(f.MetricTransformations[0]).not.toHaveProperty('Dimensions');
+      for (const [dependency, name] of [
+        ['salesforce', 'SalesforceUnreachable'],
+        ['stripe', 'StripeUnreachable'],
+      ] as const) {
+        const publishing = filters.filter((f) => f.MetricTransformations[0].MetricName === `${name}-dev`);
+        expect(publishing.map((f) => f.LogGroupName).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual(
+          [
+            { Ref: logicalId(synth.stack, synth.stack.inbound.consumer.logGroup) },
+            { Ref: logicalId(synth.stack, synth.stack.outbound.handler.logGroup) },
+          ].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+        );
+        for (const f of publishing) expect(f.FilterPattern).toBe(`{ ($.dependency = "${dependency}") && ($.circuit = "open") }`);
+        expect(alarms.get(name)).toMatchObject({ MetricName: `${name}-dev`, Threshold: 0, EvaluationPeriods: 4, DatapointsToAlarm: 1 });
+        expect(alarms.get(name)!.parsed.firstCommand).toContain(`/StripeSalesforceBridge-dev/consumer`);
       }
     });
 
-    it('draws received / applied / skipped / failed on the dashboard', () => {
-      const [, dashboard] = resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard')[0]!;
-      expect(JSON.stringify(dashboard.Properties.DashboardName)).toContain('StripeSalesforceBridge-dev-');
-      const body = JSON.stringify(dashboard.Properties.DashboardBody);
-      for (const name of ['EventsReceived-dev', 'EventsApplied-dev', 'EventsSkipped-dev', 'EventsFailed-dev']) {
-        expect(body).toContain(name);
+    it('keeps custom metrics to what alarms need (no dimensions), and builds no dashboard unless asked', () => {
+      const names = new Set(resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties.MetricTransformations[0].MetricName));
+      expect([...names].sort()).toEqual(
+        [
+          'WebhooksRejectedSignature-dev',
+          'WebhooksRejectedTolerance-dev',
+          'WebhooksRejectedSize-dev',
+          'OldestEventAge-dev',
+          'OldestPaymentRequestAge-dev',
+          'SalesforceUnreachable-dev',
+          'StripeUnreachable-dev',
+          'EventsRecovered-dev',
+          'ReconcilerCheckpointLag-dev',
+        ].sort(),
+      );
+      for (const [, f] of resourcesOfType(synth.json, 'AWS::Logs::MetricFilter')) expect(f.Properties.MetricTransformations[0]).not.toHaveProperty('Dimensions');
+      synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    });
+
+    it('costs 6.70 USD a month at list prices before any event flows', () => {
+      const cost = estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1);
+      expect(Object.fromEntries(cost.lines.map((l) => [l.item, l.quantity]))).toEqual({
+        'custom metrics': 9,
+        'alarm metrics': 20 + 4,
+        dashboards: 0,
+        secrets: 4,
+      });
+      expect(cost.total).toBe(6.7);
+    });
+
+    it('names the functions\' log groups after the stack, as the alarms\' commands do', () => {
+      for (const [fn, role] of [
+        [synth.stack.ingress.handler, 'ingress'],
+        [synth.stack.inbound.consumer, 'consumer'],
+        [synth.stack.outbound.handler, 'outbound'],
+        [synth.stack.reconciler!.handler, 'reconciler'],
+      ] as const) {
+        expect(synth.json.Resources[logicalId(synth.stack, fn.logGroup)].Properties.LogGroupName).toBe(`/StripeSalesforceBridge-dev/${role}`);
       }
-      const allNames = Object.values(OUTCOME_METRICS).flatMap((ms) => ms.map((m) => `${m.name}-dev`));
-      for (const name of allNames) expect(body).toContain(name);
     });
   });
 
@@ -522,6 +679,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
       outboundMaxConcurrency: '4',
       stripeWebhookSecretArn: IMPORTED_WEBHOOK_SECRET,
       tracing: 'active',
+      dashboard: 'true',
     });
   });
   afterAll(() => synth?.dispose());
@@ -548,7 +706,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(synth.json.Outputs[STACK_OUTPUT.eventRelaySetup].Value).toContain(name);
   });
 
-  it('queues only this org and channel\'s Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
+  it('queues only this org and channel\'s Stripe_Command__e and Stripe_Payment_Request__e for the outbound function, with retries and a DLQ', () => {
     const s = synth.stack;
     const outboundQueue = logicalId(s, s.outbound.queue);
     const outboundDlq = logicalId(s, s.outbound.deadLetterQueue);
@@ -556,7 +714,7 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     synth.template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: { Ref: logicalId(s, s.outbound.eventBus!) },
       // The partner source names the org and the channel: another org's relay on this bus does not match.
-      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Payment_Request__e'] },
+      EventPattern: { source: [`aws.partner/salesforce.com/${ORG_ID}/${CHANNEL_ID}`], 'detail-type': ['Stripe_Command__e', 'Stripe_Payment_Request__e'] },
       Targets: [
         {
           Arn: { 'Fn::GetAtt': [outboundQueue, 'Arn'] },
@@ -588,22 +746,79 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     }
   });
 
-  it('emails every alarm through a TLS-only SNS topic', () => {
+  it('emails every alarm and its recovery through the TLS-only topic CloudWatch may publish to', () => {
     synth.template.resourceCountIs('AWS::SNS::Topic', 1);
     synth.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com' });
-    const topic = logicalId(synth.stack, synth.stack.operations.alarmTopic!);
+    const topic = logicalId(synth.stack, synth.stack.operations.alarmTopic);
     synth.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topic }],
       PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({ Effect: 'Allow', Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish' }),
+        ]),
       },
     });
-    const alarms = resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(6 + synth.stack.reconciler!.alarms.length);
-    for (const [, alarm] of alarms) {
+    for (const [, alarm] of resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
     }
+  });
+
+  it('pages when Event Relay deliveries fail or the relay goes quiet for 48 hours', () => {
+    const s = synth.stack;
+    const byName = new Map(resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm').map(([, a]) => [a.Properties.AlarmName, a.Properties]));
+    const dimensions = [
+      { Name: 'EventBusName', Value: { Ref: logicalId(s, s.outbound.eventBus!) } },
+      { Name: 'RuleName', Value: { Ref: logicalId(s, s.outbound.rule!) } },
+    ];
+    const sorted = (d: Array<{ Name: string }>) => [...d].sort((a, b) => a.Name.localeCompare(b.Name));
+    const failed = byName.get('StripeSalesforceBridge-prod-EventRelayDeliveryFailed');
+    expect(failed).toMatchObject({ Namespace: 'AWS/Events', MetricName: 'FailedInvocations', Threshold: 0 });
+    expect(sorted(failed.Dimensions)).toEqual(dimensions);
+    const silent = byName.get('StripeSalesforceBridge-prod-EventRelaySilent');
+    expect(silent).toMatchObject({ MetricName: 'MatchedEvents', Period: 3600, EvaluationPeriods: 48, ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    expect(sorted(silent.Dimensions)).toEqual(dimensions);
+  });
+
+  it('builds the dashboard on request, counting outcomes with Logs Insights rather than more custom metrics', () => {
+    const dashboards = resourcesOfType(synth.json, 'AWS::CloudWatch::Dashboard');
+    expect(dashboards).toHaveLength(1);
+    const body = JSON.stringify(dashboards[0]![1].Properties.DashboardBody);
+    expect(body).toContain('stats count(*) by outcome, bin(5m)');
+    expect(body).toContain(logicalId(synth.stack, synth.stack.inbound.consumer.logGroup));
+    const metrics = new Set(resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties.MetricTransformations[0].MetricName));
+    expect(metrics.size).toBe(9);
+  });
+
+  it('matches the runbook: its alarm table is this stack\'s alarms, and each has an entry', () => {
+    const runbook = readFileSync(join(REPO_ROOT, 'docs/runbook.md'), 'utf8');
+    const rendered = renderAlarmTable(synth.json, synth.stack.stackName, { [synth.stack.outbound.eventBusName!]: '<partner event source>' });
+    const start = runbook.indexOf(ALARM_TABLE_START);
+    const end = runbook.indexOf(ALARM_TABLE_END);
+    expect(start, 'docs/runbook.md needs the alarm table markers').toBeGreaterThanOrEqual(0);
+    // On a mismatch, paste the expected table between the markers of docs/runbook.md.
+    expect(runbook.slice(start + ALARM_TABLE_START.length, end).trim()).toBe(rendered);
+    for (const [, alarm] of resourcesOfType(synth.json, 'AWS::CloudWatch::Alarm')) {
+      const { id } = parseAlarmDescription(synth.stack.stackName, alarm.Properties.AlarmName, alarm.Properties.AlarmDescription);
+      expect(runbook, `a runbook entry for ${id}`).toContain(`<a id="${id.toLowerCase()}"></a>`);
+    }
+  });
+
+  it('reports the fixed monthly cost of both configurations from their templates', () => {
+    const connected = estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1);
+    const quantities = Object.fromEntries(connected.lines.map((l) => [l.item, l.quantity]));
+    expect(quantities).toEqual({
+      'custom metrics': 9,
+      // 22 alarms; the two DLQ and two backlog alarms read two metrics each.
+      'alarm metrics': 22 + 4,
+      dashboards: 1,
+      // The webhook secret is imported here: the owner pays for it elsewhere.
+      secrets: 3,
+    });
+    expect(connected.total).toBeCloseTo(9 * 0.3 + 26 * 0.1 + 3 + 3 * 0.4, 2);
+    // The free tier is the account's, shared: only subtracted when asked to.
+    expect(estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1, CLOUDWATCH_FREE_TIER).total).toBeCloseTo(0 + 16 * 0.1 + 0 + 3 * 0.4, 2);
   });
 
   it('imports the webhook secret by ARN and grants the ingress function exactly that ARN', () => {

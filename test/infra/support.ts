@@ -13,6 +13,7 @@ import { Validations, type App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createBridgeApp } from '../../infra/bridge-app.js';
+import { parseAlarmDescription } from '../../infra/constructs/alarms.js';
 import { REPO_ROOT } from '../../infra/bundling.js';
 import type { BridgeStack } from '../../infra/bridge-stack.js';
 
@@ -186,4 +187,24 @@ export function describeNagContract(app: () => App): void {
       }
     });
   });
+}
+
+/** docs/runbook.md holds the alarm table between these markers; a test renders it from the stack. */
+export const ALARM_TABLE_START = '<!-- alarm-table:start (rendered from the stack by test/infra/stack.test.ts; do not edit by hand) -->';
+export const ALARM_TABLE_END = '<!-- alarm-table:end -->';
+
+/**
+ * The runbook's alarm table: every alarm of the template, in the stack's order. `placeholders`
+ * replace deployment-specific text (the partner event source of the test's fake org).
+ */
+export function renderAlarmTable(json: any, stackName: string, placeholders: Readonly<Record<string, string>> = {}): string {
+  const cell = (text: string): string =>
+    Object.entries(placeholders)
+      .reduce((t, [value, placeholder]) => t.replaceAll(value, placeholder), text)
+      .replaceAll('|', '\\|');
+  const rows = Object.values<any>(json.Resources)
+    .filter((r) => r.Type === 'AWS::CloudWatch::Alarm')
+    .map((r) => parseAlarmDescription(stackName, r.Properties.AlarmName, r.Properties.AlarmDescription))
+    .map((a) => `| [\`${a.id}\`](#${a.id.toLowerCase()}) | ${cell(a.meaning)} | \`${cell(a.firstCommand)}\` |`);
+  return ['| Alarm | What it means | First command |', '|---|---|---|', ...rows].join('\n');
 }

@@ -213,7 +213,8 @@ describe('ingress: messages too large or unsafe for SQS', () => {
 });
 
 describe('ingress: rejected requests', () => {
-  async function expectRejected(request: ReturnType<typeof apiRequest>, reason: string) {
+  // `rejectionCause` is what the stack's WebhookRejected alarms count (one per paged cause).
+  async function expectRejected(request: ReturnType<typeof apiRequest>, reason: string, rejectionCause: string) {
     const response = await build()(request);
     expect(response).toEqual({
       statusCode: 400,
@@ -221,32 +222,32 @@ describe('ingress: rejected requests', () => {
       body: '{"error":"Invalid signature"}',
     });
     expect(sends()).toHaveLength(0);
-    expect(lastLog()).toMatchObject({ level: 'warn', outcome: 'rejected', reason, statusCode: 400 });
+    expect(lastLog()).toMatchObject({ level: 'warn', outcome: 'rejected', reason, rejectionCause, statusCode: 400 });
   }
 
   it('rejects a tampered body', async () => {
     const body = stripeBody();
-    await expectRejected(apiRequest({ body: body.replace('4200', '1'), headers: { 'stripe-signature': sign(body) } }), 'SIGNATURE_MISMATCH');
+    await expectRejected(apiRequest({ body: body.replace('4200', '1'), headers: { 'stripe-signature': sign(body) } }), 'SIGNATURE_MISMATCH', 'signature');
   });
 
   it('rejects a body signed with a secret we do not hold', async () => {
-    await expectRejected(signedRequest(stripeBody(), { secret: OTHER_SECRET }), 'SIGNATURE_MISMATCH');
+    await expectRejected(signedRequest(stripeBody(), { secret: OTHER_SECRET }), 'SIGNATURE_MISMATCH', 'signature');
   });
 
   it('rejects a stale timestamp', async () => {
-    await expectRejected(signedRequest(stripeBody(), { timestamp: NOW_S - 301 }), 'SIGNATURE_STALE');
+    await expectRejected(signedRequest(stripeBody(), { timestamp: NOW_S - 301 }), 'SIGNATURE_STALE', 'tolerance');
   });
 
   it('rejects a timestamp beyond the tolerance in the future', async () => {
-    await expectRejected(signedRequest(stripeBody(), { timestamp: NOW_S + 301 }), 'SIGNATURE_STALE');
+    await expectRejected(signedRequest(stripeBody(), { timestamp: NOW_S + 301 }), 'SIGNATURE_STALE', 'tolerance');
   });
 
   it('rejects a request without a signature header', async () => {
-    await expectRejected(apiRequest({ body: stripeBody() }), 'SIGNATURE_MISSING');
+    await expectRejected(apiRequest({ body: stripeBody() }), 'SIGNATURE_MISSING', 'malformed');
   });
 
   it('rejects a malformed signature header', async () => {
-    await expectRejected(apiRequest({ body: stripeBody(), headers: { 'stripe-signature': 't=soon,v1=abc' } }), 'SIGNATURE_MALFORMED');
+    await expectRejected(apiRequest({ body: stripeBody(), headers: { 'stripe-signature': 't=soon,v1=abc' } }), 'SIGNATURE_MALFORMED', 'malformed');
   });
 
   it('rejects a signed body that is not a Stripe event', async () => {
@@ -290,7 +291,10 @@ describe('ingress: rejected requests', () => {
     expect((await ingress(base64)).statusCode).toBe(413);
     expect(current).not.toHaveBeenCalled();
     expect(sends()).toHaveLength(0);
-    expect(logs.lines().map((l) => l.reason)).toEqual(['BODY_TOO_LARGE', 'BODY_TOO_LARGE']);
+    expect(logs.lines().map((l) => [l.reason, l.rejectionCause])).toEqual([
+      ['BODY_TOO_LARGE', 'size'],
+      ['BODY_TOO_LARGE', 'size'],
+    ]);
 
     // Exactly at the limit is fine, counted in bytes of the decoded body.
     expect((await build({ config: { maxBodyBytes: limit } })(base64)).statusCode).toBe(200);

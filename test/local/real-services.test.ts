@@ -3,6 +3,7 @@
  * and talks to whatever the variables name (here: stand-ins started by the test, playing the org
  * and Stripe test mode). The banner says which is which, with the URLs.
  */
+import { SAMPLE_REP_ID } from '../../src/local/sample-events.js';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { renderBanner } from '../../src/local/banner.js';
@@ -70,6 +71,8 @@ it('writes webhook events to the configured Salesforce, dropping links to record
 });
 
 it('bills through the configured Stripe API', async () => {
+  // The rep the sample event names holds the permission the bridge checks.
+  org.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
   const accountId = org.insert('Account', { Name: 'Billable', Stripe_Billing_Email__c: 'billing@example.com' });
   const opportunityId = org.insert('Opportunity', { Name: 'Deal', AccountId: accountId, StageName: 'Closed Won', Amount: 100 });
   const response = await fetch(`${stack.url}/salesforce/events`, {

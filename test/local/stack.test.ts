@@ -104,7 +104,7 @@ describe('the local stack with no configuration', () => {
   it('answers 400 to a platform event that is not a payment request and dead-letters it', async () => {
     const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ code: 'PAYMENT_REQUEST_INVALID' });
+    expect(await response.json()).toMatchObject({ code: 'COMMAND_INVALID' });
     expect(stack.outboundDlq.peek()).toHaveLength(1);
   });
 

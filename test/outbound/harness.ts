@@ -5,12 +5,14 @@
 import { randomUUID } from 'node:crypto';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
-import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/outbound/app.js';
+import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/commands/app.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
+/** The user who requests payments in these tests (Requested_By__c). */
+export const SAMPLE_REP_ID = '005Ab0000000001AAA';
 export const CLIENT_ID = 'outbound-fake-client-id';
 export const CLIENT_SECRET = 'outbound-fake-client-secret';
 
@@ -43,6 +45,8 @@ export async function startOutboundHarness(services: HarnessServices = {}): Prom
   if (services.dynamo === undefined) owned.push(dynamo);
   const salesforce = services.salesforce ?? (await startSalesforceStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }));
   if (services.salesforce === undefined) owned.push(salesforce);
+  // The rep the sample events name may request payments (permission set Stripe_Bridge_Sales).
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
   const harness: OutboundHarness = {
     dynamo,
     salesforce,

@@ -35,7 +35,7 @@ describe('the org the bridge serves', () => {
     expect(h.stripe.requests.length).toBe(stripeBefore);
     expect(opportunity(opportunityId).Stripe_Sync_Error__c).toBeUndefined();
     expect(h.salesforce.requests.some((r) => r.path.includes('/sobjects/Opportunity/') && r.path.endsWith(opportunityId))).toBe(false);
-    expect(h.logs.lines.find((l) => l.message === 'payment request from another Salesforce org refused')).toMatchObject({
+    expect(h.logs.lines.find((l) => l.message === 'command from another Salesforce org refused')).toMatchObject({
       sourceOrgId: '00DZz000000OtherAA',
       organizationId: DEFAULT_STANDIN_ORGANIZATION.id,
     });
@@ -61,7 +61,7 @@ describe('the org the bridge serves', () => {
     expect(result).toMatchObject({ outcome: 'rejected', code: 'SANDBOX_LIVE_KEY' });
     expect(h.stripe.requests.length).toBe(stripeBefore);
     expect(String(opportunity(opportunityId).Stripe_Sync_Error__c)).toMatch(/sandbox.*live Stripe key/);
-    expect(h.logs.lines.find((l) => l.message === 'sandbox org with a live Stripe key: billing refused')).toMatchObject({ opportunityId });
+    expect(h.logs.lines.find((l) => l.message === 'sandbox org with a live Stripe key: billing refused')).toMatchObject({ recordId: opportunityId });
     expect(h.logs.raw.join('\n')).not.toContain('rk_live_fake_not_a_real_key');
   });
 

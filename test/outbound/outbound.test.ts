@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError, TransientError } from '../../src/errors.js';
+import { TransientError } from '../../src/errors.js';
 import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
@@ -82,7 +82,7 @@ describe('invoice mode', () => {
     ]);
 
     const [line] = h.logs.withOutcome('invoiced');
-    expect(line).toMatchObject({ opportunityId, mode: 'invoice', invoiceId: invoice?.id, customerId: result.customerId, durationMs: expect.any(Number) });
+    expect(line).toMatchObject({ recordId: opportunityId, mode: 'invoice', invoiceId: invoice?.id, customerId: result.customerId, durationMs: expect.any(Number) });
     expect(h.logs.raw.join('\n')).not.toContain('billing@example.com');
     expect(h.logs.raw.join('\n')).not.toContain('Market St');
   });
@@ -176,7 +176,7 @@ describe('payment link mode', () => {
       Stripe_Payment_Link_Url__c: link?.url,
       Stripe_Payment_Status__c: 'Awaiting Payment',
     });
-    expect(h.logs.withOutcome('payment_link_created')[0]).toMatchObject({ opportunityId, paymentLinkId: link?.id });
+    expect(h.logs.withOutcome('payment_link_created')[0]).toMatchObject({ recordId: opportunityId, paymentLinkId: link?.id });
   });
 });
 
@@ -202,7 +202,7 @@ describe('exactly one invoice', () => {
     await expect(h.app.handle(event)).rejects.toBeInstanceOf(TransientError);
     expect(invoicesOf(opportunityId)).toHaveLength(1);
     expect(opportunity(opportunityId).Stripe_Invoice_Id__c).toBeUndefined();
-    expect(h.logs.withOutcome('retry')[0]).toMatchObject({ opportunityId, code: 'SALESFORCE_UNABLE_TO_LOCK_ROW' });
+    expect(h.logs.withOutcome('retry')[0]).toMatchObject({ recordId: opportunityId, code: 'SALESFORCE_UNABLE_TO_LOCK_ROW' });
 
     const retry = await h.app.handle(event);
 
@@ -258,7 +258,7 @@ describe('errors', () => {
     expect(h.stripe.requests.length).toBe(requestsBefore);
     expect(String(opportunity(opportunityId).Stripe_Sync_Error__c)).toMatch(/no Amount and no products.*NOTHING_TO_BILL/);
     expect(opportunity(opportunityId).Stripe_Invoice_Id__c).toBeUndefined();
-    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ opportunityId, code: 'NOTHING_TO_BILL' });
+    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ recordId: opportunityId, code: 'NOTHING_TO_BILL' });
   });
 
   it('writes a missing Account to the Opportunity', async () => {
@@ -290,9 +290,14 @@ describe('errors', () => {
     expect(invoicesOf(opportunityId)).toHaveLength(1);
   });
 
-  it('sends an event for an Opportunity that does not exist to the DLQ (throws a permanent error)', async () => {
-    await expect(h.app.handle(paymentRequestEvent('006Ab000000Gone01A'))).rejects.toBeInstanceOf(PermanentError);
-    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ code: 'OPPORTUNITY_NOT_FOUND', deadLetter: true });
+  it('refuses an event for an Opportunity that does not exist, tells the requester in the Sync Log, and does not retry', async () => {
+    const event = paymentRequestEvent('006Ab000000Gone01A');
+    await expect(h.app.handle(event)).resolves.toMatchObject({ outcome: 'rejected', code: 'RECORD_NOT_FOUND' });
+    expect(h.salesforce.records('Stripe_Sync_Log__c').find((l) => l.Event_Id__c === `sf:${event.detail.payload.EventUuid}`)).toMatchObject({
+      Status__c: 'Failed',
+      Record_Id__c: '006Ab000000Gone01A',
+    });
+    expect(h.logs.withOutcome('rejected')[0]).toMatchObject({ code: 'RECORD_NOT_FOUND' });
   });
 
   it('throws on an event that is not a payment request', async () => {

@@ -55,6 +55,7 @@ describe('parsePaymentRequest: the documented Event Relay envelope', () => {
       daysUntilDue: 14,
       requestedAt: 1_712_693_965,
       sourceOrgId: '00DRM000000Fxts2AC',
+      requestedBy: '0055f000005mc66AAA',
     });
   });
 

@@ -27,6 +27,7 @@ function opportunity(overrides: Partial<BillableOpportunity> = {}): BillableOppo
     },
     lineItems: [],
     ...overrides,
+    sobject: 'Opportunity',
   };
 }
 

@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { ATTR } from '../../src/ingress/inbound-message.js';
 import { createLogger } from '../../src/logging.js';
-import { createQueuedOutbound, toQueuedRequest, type QueuedOutbound } from '../../src/outbound/queue-app.js';
+import { createQueuedOutbound, toQueuedRequest, type QueuedOutbound } from '../../src/commands/queue-app.js';
 import { drain, seededRandom, simulateSqs, visibilityDelays, type SimulatedSqs } from '../support/sqs-simulation.js';
 import { CLIENT_ID, CLIENT_SECRET, paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
@@ -121,7 +121,8 @@ describe('a 12-hour outage on the outbound path', () => {
 describe('failures for good', () => {
   it('go to the outbound DLQ with code, reason, time and receive count, next to the untouched event', async () => {
     const q = queued();
-    const event = paymentRequestEvent('006Ab0000099999AAA');
+    // A payment request naming an Account instead of an Opportunity can never succeed.
+    const event = paymentRequestEvent('001Ab0000099999AAA');
     q.sqs.queue.enqueue(JSON.stringify(event));
     await run(q, h.nowMs + HOUR);
 
@@ -129,11 +130,11 @@ describe('failures for good', () => {
     const [sent] = q.sqs.deadLetters;
     expect(JSON.parse(sent!.MessageBody!)).toEqual(event);
     expect(sent!.MessageAttributes).toMatchObject({
-      [ATTR.failureCode]: { DataType: 'String', StringValue: 'OPPORTUNITY_NOT_FOUND' },
+      [ATTR.failureCode]: { DataType: 'String', StringValue: 'PAYMENT_REQUEST_INVALID' },
       [ATTR.failedAt]: { DataType: 'String', StringValue: new Date(h.nowMs - 2000).toISOString() },
       [ATTR.receiveCount]: { DataType: 'Number', StringValue: '1' },
     });
-    expect(sent!.MessageAttributes?.[ATTR.failureReason]?.StringValue).toContain('006Ab0000099999AAA');
+    expect(sent!.MessageAttributes?.[ATTR.failureReason]?.StringValue).toContain('Opportunity_Id__c');
     expect(q.sqs.queue.stats()).toMatchObject({ visible: 0, inFlight: 0 });
   });
 

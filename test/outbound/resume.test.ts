@@ -67,7 +67,7 @@ describe('replay after the idempotency keys expired', () => {
     // Stripe's invoice does not say whether it was emailed, but the billing record does: this
     // request finished the Stripe side (the email included) before the write-back failed.
     expect(record.Stripe_Sync_Error__c).toBeNull();
-    expect(h.logs.withOutcome('invoiced')[0]).toMatchObject({ opportunityId, invoiceId: first?.id, resumedInvoiceStatus: 'open' });
+    expect(h.logs.withOutcome('invoiced')[0]).toMatchObject({ recordId: opportunityId, invoiceId: first?.id, resumedInvoiceStatus: 'open' });
   });
 
   it('resumes a draft left with one of two items: the same invoice, exactly the two items, finalized and sent', async () => {

@@ -3,6 +3,8 @@
  * channel → Event Relay → the AWS account of the named credential.
  */
 import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../../src/commands/catalog.js';
+import { COMMAND_PAYLOAD_FIELDS } from '../../src/commands/command-request.js';
 import { DATA_MODEL, PAYMENT_MODES } from '../../src/salesforce/data-model.js';
 import { loadPackage, metadataFiles, readProject } from './sfdx-package.js';
 import { childNamed, childrenNamed, textOf } from './xml.js';
@@ -11,12 +13,47 @@ import type { XmlElement } from './xml.js';
 const pkg = loadPackage();
 const EVENT = 'Stripe_Payment_Request__e';
 const CHANNEL = 'Stripe_Bridge__chn';
+const COMMAND_EVENT = 'Stripe_Command__e';
 
 function only<T>(map: ReadonlyMap<string, T>, what: string): [string, T] {
   const entries = [...map];
   if (entries.length !== 1) throw new Error(`expected exactly one ${what}, found ${entries.length}`);
   return entries[0] as [string, T];
 }
+
+describe('platform event Stripe_Command__e', () => {
+  const event = pkg.objects.get(COMMAND_EVENT);
+  const fields = pkg.fields.get(COMMAND_EVENT) ?? new Map<string, XmlElement>();
+
+  it('is a high-volume event published when the transaction commits', () => {
+    expect(event && textOf(event, 'eventType')).toBe('HighVolume');
+    expect(event && textOf(event, 'publishBehavior')).toBe('PublishAfterCommit');
+  });
+
+  it('has exactly the fields the bridge reads (src/commands/command-request.ts)', () => {
+    const read = Object.keys(COMMAND_PAYLOAD_FIELDS).filter((f) => f.endsWith('__c'));
+    expect([...fields.keys()].sort()).toEqual(read.sort());
+  });
+
+  it.each([
+    ['Command__c', 'Text'],
+    ['Record_Id__c', 'Text'],
+    ['Amount__c', 'Number'],
+    ['Reason__c', 'Text'],
+    ['Options__c', 'LongTextArea'],
+    ['Requested_By__c', 'Text'],
+  ] as const)('has %s (%s)', (name, type) => {
+    expect(textOf(fields.get(name) ?? ({} as XmlElement), 'type')).toBe(type);
+  });
+
+  it('holds every command name and a full record id', () => {
+    const length = Number(textOf(fields.get('Command__c') ?? ({} as XmlElement), 'length'));
+    for (const name of COMMANDS.keys()) expect(name.length).toBeLessThanOrEqual(length);
+    expect(Number(textOf(fields.get('Record_Id__c') ?? ({} as XmlElement), 'length'))).toBe(18);
+    // Amounts in major units of 0-, 2- and 3-decimal currencies.
+    expect(Number(textOf(fields.get('Amount__c') ?? ({} as XmlElement), 'scale'))).toBe(3);
+  });
+});
 
 describe('platform event Stripe_Payment_Request__e', () => {
   const event = pkg.objects.get(EVENT);
@@ -132,11 +169,14 @@ describe('Event Relay', () => {
     const channel = pkg.members('platformEventChannel').get(CHANNEL);
     expect(channel).toBeDefined();
     expect(channel && textOf(channel, 'channelType')).toBe('event');
-    const [memberName, member] = only(pkg.members('platformEventChannelMember'), 'channel member');
-    expect(textOf(member, 'eventChannel')).toBe(CHANNEL);
-    expect(textOf(member, 'selectedEntity')).toBe(EVENT);
-    // Member names are Channel_Event with double underscores collapsed.
-    expect(memberName).toBe(`${CHANNEL}_${EVENT}`.replace(/__/g, '_'));
+    // The legacy payment request and the command channel ride the same channel.
+    const members = [...pkg.members('platformEventChannelMember')];
+    expect(members.map(([, m]) => textOf(m, 'selectedEntity')).sort()).toEqual([COMMAND_EVENT, EVENT].sort());
+    for (const [memberName, member] of members) {
+      expect(textOf(member, 'eventChannel')).toBe(CHANNEL);
+      // Member names are Channel_Event with double underscores collapsed.
+      expect(memberName).toBe(`${CHANNEL}_${textOf(member, 'selectedEntity') ?? ''}`.replace(/__/g, '_'));
+    }
   });
 
   it('relays the channel through the Stripe_Bridge_AWS named credential, created stopped', () => {

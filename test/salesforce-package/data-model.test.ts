@@ -84,7 +84,7 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
 describe('data model coverage', () => {
   it('covers custom fields on every object the bridge touches', () => {
     expect(new Set(customFields.map(([object]) => object))).toEqual(
-      new Set(['Account', 'Opportunity', 'Order', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c']),
+      new Set(['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c']),
     );
   });
 
@@ -113,7 +113,7 @@ describe('data model coverage', () => {
 });
 
 describe('custom objects', () => {
-  it.each(customObjects)('%s is a reportable, searchable object with a text Name', (object) => {
+  it.each(customObjects)('%s is a reportable, searchable object with a text (or, for the log, auto-number) Name', (object) => {
     const definition = pkg.objects.get(object);
     expect(definition).toBeDefined();
     if (definition === undefined) return;
@@ -122,7 +122,8 @@ describe('custom objects', () => {
     expect(textOf(definition, 'enableReports')).toBe('true');
     expect(textOf(definition, 'enableSearch')).toBe('true');
     const nameField = childNamed(definition, 'nameField');
-    expect(nameField && textOf(nameField, 'type')).toBe('Text');
+    // A log entry is numbered (SSL-000123); the records mirrored from Stripe are named by the bridge.
+    expect(nameField && textOf(nameField, 'type')).toBe(object === 'Stripe_Sync_Log__c' ? 'AutoNumber' : 'Text');
     expect(textOf(definition, 'label')).toMatch(/^Stripe /);
   });
 

@@ -11,6 +11,8 @@ import type { XmlElement } from './xml.js';
 
 const pkg = loadPackage();
 const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Sync_Log__c'];
+/** Formula fields are read-only by nature: field-level security grants them read only. */
+const FORMULA_FIELDS = new Set(['Stripe_Sync_Log__c.Is_Mine__c']);
 
 /** Every custom field of the package on a record object (platform event fields have no FLS). */
 const packageFields = [...pkg.fields]
@@ -62,7 +64,7 @@ describe('Stripe_Bridge_Integration', () => {
   const objects = byObject(set);
 
   it.each(packageFields)('can read and edit %s', (field) => {
-    expect(fields.get(field)).toEqual({ field, readable: true, editable: true });
+    expect(fields.get(field)).toEqual({ field, readable: true, editable: !FORMULA_FIELDS.has(field) });
   });
 
   it.each(CUSTOM_OBJECTS)('reads, creates and edits %s, never deletes', (object) => {
@@ -77,14 +79,16 @@ describe('Stripe_Bridge_Integration', () => {
 
   it('opens Cases and updates Accounts, Opportunities and Orders without creating or deleting them', () => {
     expect(objects.get('Case')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false });
-    for (const object of ['Account', 'Opportunity', 'Order']) {
+    for (const object of ['Account', 'Opportunity', 'Order', 'Quote', 'Contract']) {
       expect(objects.get(object), object).toMatchObject({ allowRead: true, allowCreate: false, allowEdit: true, allowDelete: false });
     }
     for (const p of objects.values()) expect(p.modifyAllRecords, p.object).toBe(false);
   });
 
-  it('grants no user permissions (API Enabled comes with the integration user license and profile)', () => {
-    expect(childrenNamed(set, 'userPermissions')).toEqual([]);
+  it('grants View Setup and Configuration only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment (API Enabled comes with the integration user license and profile)', () => {
+    // CustomPermission, "Special Access Rules": View Setup and Configuration since Summer '20
+    // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_custompermission.htm).
+    expect(childrenNamed(set, 'userPermissions').map((p) => textOf(p, 'name'))).toEqual(['ViewSetup']);
   });
 });
 
@@ -106,9 +110,12 @@ describe('Stripe_Bridge_Read_Only', () => {
 });
 
 describe('Stripe_Bridge_Sales', () => {
-  it('lets sales choose the payment mode and nothing else', () => {
+  it('lets sales request payments, publish commands and choose the payment mode, and nothing else', () => {
     const set = permissionSet('Stripe_Bridge_Sales');
     expect(fieldPermissions(set)).toEqual([{ field: 'Opportunity.Stripe_Payment_Mode__c', readable: true, editable: true }]);
-    expect(objectPermissions(set)).toEqual([]);
+    expect(objectPermissions(set)).toEqual([
+      expect.objectContaining({ object: 'Stripe_Command__e', allowCreate: true, allowRead: true, allowEdit: false, allowDelete: false }),
+    ]);
+    expect(childrenNamed(set, 'customPermissions').map((p) => textOf(p, 'name'))).toEqual(['Stripe_Request_Payment']);
   });
 });

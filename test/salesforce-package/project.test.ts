@@ -16,6 +16,7 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
   validationRule: 'ValidationRule',
+  customPermission: 'CustomPermission',
   listView: 'ListView',
 };
 

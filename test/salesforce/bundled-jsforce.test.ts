@@ -79,9 +79,9 @@ describe('jsforce over Node fetch, against the Salesforce stand-in', () => {
       now: () => Date.parse('2026-01-02T03:04:05Z'),
     });
 
-    expect((await records.read(opportunity, { multiCurrency: false }))?.id).toBe(opportunity);
+    expect((await records.read('Opportunity', opportunity, { multiCurrency: false }))?.id).toBe(opportunity);
     sf.expireSessions();
-    await records.recordSyncError(opportunity, 'bundled path');
+    await records.recordSyncError('Opportunity', opportunity, 'bundled path');
 
     expect(sf.logins).toBe(2);
     expect(sf.records('Opportunity')[0]).toMatchObject({ Id: opportunity, Stripe_Sync_Error__c: 'bundled path' });

@@ -23,6 +23,11 @@ export interface SalesforceStandIn {
   /** Adds a row as it is (no validation); `fields.Id`, when a record id, is kept instead of a new one. */
   insert(sobject: string, fields: Record<string, unknown>): string;
   issueToken(): string;
+  /**
+   * Gives `userId` the custom permission through a permission set (created when missing), as an
+   * admin would by assigning the package's permission set: the rows the bridge's permission query reads.
+   */
+  grantCustomPermission(userId: string, permission: string, permissionSet?: string): void;
   expireSessions(): void;
   failRecord(sobject: string, keyValue: string, errorCode: string, message?: string, times?: number): void;
   failNextRequests(count: number, status: number, errorCode: string): void;
@@ -65,11 +70,25 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
   Stripe_Sync_Log__c: 'a04',
+  Quote: '0Q0',
+  QuoteLineItem: '0QL',
+  Contract: '800',
+  OrderItem: '802',
+  Product2: '01t',
+  User: '005',
+  Contact: '003',
+  CustomPermission: '0CP',
+  PermissionSet: '0PS',
+  PermissionSetAssignment: '0Pa',
+  SetupEntityAccess: '0J0',
 };
 
 /** Child relationships by parent object (SOQL subqueries), as Salesforce names them. */
 const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sobject: string; field: string }>>>> = {
   Opportunity: { OpportunityLineItems: { sobject: 'OpportunityLineItem', field: 'OpportunityId' } },
+  Quote: { QuoteLineItems: { sobject: 'QuoteLineItem', field: 'QuoteId' } },
+  Order: { OrderItems: { sobject: 'OrderItem', field: 'OrderId' } },
+  Contract: { Orders: { sobject: 'Order', field: 'ContractId' } },
   Account: {
     Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
     Cases: { sobject: 'Case', field: 'AccountId' },
@@ -188,6 +207,27 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     DefaultCurrencyIsoCode: { type: 'picklist', readOnly: true },
     IsSandbox: { type: 'boolean', readOnly: true },
     OrganizationType: { type: 'string', readOnly: true },
+  },
+  User: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 } },
+  Contact: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 }, Email: { type: 'email' } },
+  /*
+   * The setup objects behind custom permissions (Object Reference: CustomPermission,
+   * SetupEntityAccess, PermissionSetAssignment): a SetupEntityAccess row grants a permission set
+   * (ParentId) the custom permission (SetupEntityId); a PermissionSetAssignment gives a user
+   * (AssigneeId) the permission set. Seed them with grantCustomPermission.
+   */
+  CustomPermission: { Id: { type: 'id', readOnly: true }, DeveloperName: { type: 'string', length: 80 }, NamespacePrefix: { type: 'string', length: 15 } },
+  PermissionSet: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 80 }, IsOwnedByProfile: { type: 'boolean' } },
+  PermissionSetAssignment: {
+    Id: { type: 'id', readOnly: true },
+    AssigneeId: { type: 'reference', referenceTo: 'User', relationshipName: 'Assignee' },
+    PermissionSetId: { type: 'reference', referenceTo: 'PermissionSet', relationshipName: 'PermissionSet' },
+  },
+  SetupEntityAccess: {
+    Id: { type: 'id', readOnly: true },
+    ParentId: { type: 'reference', referenceTo: 'PermissionSet', relationshipName: 'Parent' },
+    SetupEntityId: { type: 'id' },
+    SetupEntityType: { type: 'string', length: 40 },
   },
 };
 
@@ -659,18 +699,33 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
 
   // ---- SOQL ----------------------------------------------------------------------------------------
 
-  const query = (soql: string, version: string): Reply => {
-    const parsed = parseSoql(soql);
+  /** The rows of a query's FROM object that meet its WHERE; a semi-join's values come from its own query. */
+  const matchingRows = (parsed: ParsedQuery): { spec: ObjectSpec; rows: Row[] } => {
     const spec = requireQueryObject(parsed.from);
     const source = parsed.from === 'Organization' ? [organizationRow()] : [...(store.get(parsed.from)?.values() ?? [])];
-    const rows = source.filter((row) =>
-      parsed.where.every((c) => {
-        const field = canonicalField(spec, c.field);
-        if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
-        const value = row[field as string];
-        return c.values.some((v) => (field === 'Id' && typeof v === 'string' && typeof value === 'string' ? value.slice(0, 15) === v.slice(0, 15) : value === v));
-      }),
-    );
+    const conditions = parsed.where.map((c) => {
+      const field = canonicalField(spec, c.field);
+      if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
+      if (c.subquery === undefined) return { field: field as string, values: c.values };
+      // Semi-join (`Id IN (SELECT …)`): one selected field, ids compared on their first 15 characters.
+      const inner = matchingRows(c.subquery);
+      const [selected] = c.subquery.select;
+      if (c.subquery.select.length !== 1 || selected?.kind !== 'field' || selected.path.length !== 1) {
+        fail(400, 'MALFORMED_QUERY', 'Semi join sub-selects are only allowed to contain a single field');
+      }
+      const innerField = canonicalField(inner.spec, (selected as { path: readonly string[] }).path[0] as string);
+      if (innerField === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(String((selected as { path: readonly string[] }).path[0]), c.subquery.from));
+      return { field: field as string, values: inner.rows.map((r) => r[innerField as string]).map((v) => (typeof v === 'string' && ID_PATTERN.test(v) ? v.slice(0, 15) : v)) };
+    });
+    const same = (a: unknown, b: unknown): boolean =>
+      typeof a === 'string' && typeof b === 'string' && ID_PATTERN.test(a) && ID_PATTERN.test(b) ? a.slice(0, 15) === b.slice(0, 15) : a === b;
+    const rows = source.filter((row) => conditions.every((c) => c.values.some((v) => same(row[c.field], v))));
+    return { spec, rows };
+  };
+
+  const query = (soql: string, version: string): Reply => {
+    const parsed = parseSoql(soql);
+    const { spec, rows } = matchingRows(parsed);
     const limited = parsed.limit === undefined ? rows : rows.slice(0, parsed.limit);
     const records = limited.map((row) => projectRow(parsed.from, spec, row, parsed.select, version));
     return { status: 200, body: { totalSize: records.length, done: true, records } };
@@ -1027,6 +1082,15 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return id;
     },
     issueToken,
+    grantCustomPermission(userId, permission, permissionSet = 'Stripe_Bridge_Sales') {
+      const one = (sobject: string, match: (row: Row) => boolean, fields: Record<string, unknown>): string =>
+        [...(store.get(sobject)?.values() ?? [])].find(match)?.Id ?? standIn.insert(sobject, fields);
+      const user = one('User', (r) => r.Id.slice(0, 15) === userId.slice(0, 15), { Id: userId, Name: `User ${userId}` });
+      const custom = one('CustomPermission', (r) => r.DeveloperName === permission, { DeveloperName: permission, NamespacePrefix: null });
+      const set = one('PermissionSet', (r) => r.Name === permissionSet, { Name: permissionSet, IsOwnedByProfile: false });
+      one('SetupEntityAccess', (r) => r.ParentId === set && r.SetupEntityId === custom, { ParentId: set, SetupEntityId: custom, SetupEntityType: 'CustomPermission' });
+      one('PermissionSetAssignment', (r) => r.AssigneeId === user && r.PermissionSetId === set, { AssigneeId: user, PermissionSetId: set });
+    },
     expireSessions() {
       validTokens.clear();
     },
@@ -1063,7 +1127,7 @@ type SelectItem =
 interface ParsedQuery {
   readonly select: readonly SelectItem[];
   readonly from: string;
-  readonly where: ReadonlyArray<{ readonly field: string; readonly values: readonly unknown[] }>;
+  readonly where: ReadonlyArray<{ readonly field: string; readonly values: readonly unknown[]; readonly subquery?: ParsedQuery }>;
   readonly limit: number | undefined;
 }
 
@@ -1104,6 +1168,28 @@ function parseSelectList(text: string): SelectItem[] {
   });
 }
 
+/** Splits a WHERE clause on the ANDs outside parentheses and quotes (a semi-join has its own). */
+function splitTopLevelAnd(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    if (c === "'") quoted = !quoted;
+    if (quoted) continue;
+    if (c === '(') depth += 1;
+    if (c === ')') depth -= 1;
+    if (depth === 0 && /^\sAND\s/i.test(text.slice(i, i + 5))) {
+      parts.push(text.slice(start, i).trim());
+      start = i + 5;
+      i += 4;
+    }
+  }
+  parts.push(text.slice(start).trim());
+  return parts;
+}
+
 function parseLiteral(text: string): unknown {
   const t = text.trim();
   if (/^'.*'$/s.test(t)) return t.slice(1, -1).replace(/\\'/g, "'");
@@ -1132,10 +1218,13 @@ function parseSoql(soql: string): ParsedQuery {
   const select = parseSelectList(text.slice(head[0].length, fromAt));
   const tail = /^FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(text.slice(fromAt));
   if (tail === null) throw new RequestFailure(400, 'MALFORMED_QUERY', 'unexpected token after FROM');
-  const where = (tail[2] === undefined ? [] : tail[2].split(/\s+AND\s+/i)).map((condition) => {
+  const where = (tail[2] === undefined ? [] : splitTopLevelAnd(tail[2])).map((condition) => {
     const eq = /^(\w+)\s*=\s*(.+)$/s.exec(condition.trim());
     if (eq !== null) return { field: eq[1] as string, values: [parseLiteral(eq[2] as string)] };
     const inList = /^(\w+)\s+IN\s*\((.*)\)$/is.exec(condition.trim());
+    if (inList !== null && /^\s*SELECT\s/i.test(inList[2] as string)) {
+      return { field: inList[1] as string, values: [], subquery: parseSoql(inList[2] as string) };
+    }
     if (inList !== null) return { field: inList[1] as string, values: splitTopLevel(inList[2] as string).map(parseLiteral) };
     throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${condition.slice(0, 40)}`);
   });

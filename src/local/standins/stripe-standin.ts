@@ -99,6 +99,7 @@ export interface StripeStandIn {
    */
   completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   checkoutSessions(): Json[];
+  coupons(): Json[];
   close(): Promise<void>;
 }
 
@@ -180,6 +181,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const events = new Map<string, Stripe.Event>();
   const charges = new Map<string, Stripe.Charge>();
   const checkoutSessions = new Map<string, Json>();
+  const coupons = new Map<string, Json>();
   const restrictedKeys = new Map<string, Readonly<Record<string, Permission>>>();
   const idempotency = new Map<string, { method: string; path: string; fingerprint: string; status: number; body: Json }>();
   const injected: Array<{
@@ -211,12 +213,116 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     return found as T;
   };
 
+  /** The amount a coupon takes off a subtotal: `amount_off` (capped at the subtotal) or `percent_off`. */
+  const discountOf = (couponIds: readonly string[], subtotal: number): number =>
+    couponIds.reduce((sum, couponId) => {
+      const coupon = coupons.get(couponId);
+      if (coupon === undefined) return sum;
+      const off = coupon.amount_off !== null ? (coupon.amount_off as number) : Math.round((subtotal * (coupon.percent_off as number)) / 100);
+      return Math.min(subtotal, sum + off);
+    }, 0);
+
+  /** `discounts[n][coupon]` as Stripe takes it on invoices and Checkout Sessions; an unknown coupon is refused. */
+  const discountsOf = (params: Json): string[] =>
+    (Array.isArray(params.discounts) ? (params.discounts as Json[]) : []).map((d, i) => {
+      const coupon = d?.coupon;
+      if (typeof coupon !== 'string' || !coupons.has(coupon)) {
+        throw new StripeFailure(400, 'invalid_request_error', `No such coupon: '${String(coupon)}'`, 'resource_missing', `discounts[${i}][coupon]`);
+      }
+      return coupon;
+    });
+
   const refreshTotals = (invoice: Json): void => {
-    const total = (invoice.lines.data as Json[]).reduce((sum, line) => sum + (line.amount as number), 0);
-    invoice.subtotal = total;
+    const subtotal = (invoice.lines.data as Json[]).reduce((sum, line) => sum + (line.amount as number), 0);
+    const total = subtotal - discountOf((invoice.discounts as string[] | undefined) ?? [], subtotal);
+    invoice.subtotal = subtotal;
     invoice.total = total;
     invoice.amount_due = total;
     invoice.amount_remaining = total - (invoice.amount_paid as number);
+  };
+
+  /**
+   * POST /v1/coupons: `amount_off` needs `currency`; exactly one of `amount_off` / `percent_off`
+   * (API reference, "Create a coupon": https://docs.stripe.com/api/coupons/create).
+   */
+  const createCoupon = (params: Json): Json => {
+    const hasAmount = params.amount_off !== undefined;
+    if (hasAmount === (params.percent_off !== undefined)) invalid('You must pass exactly one of amount_off or percent_off.', 'amount_off');
+    const coupon: Json = {
+      id: randomBytes(6).toString('base64url'),
+      object: 'coupon',
+      amount_off: hasAmount ? integer(params.amount_off, 'amount_off') : null,
+      percent_off: hasAmount ? null : Number(params.percent_off),
+      currency: hasAmount ? currencyOf(params) : null,
+      duration: params.duration ?? 'once',
+      name: params.name ?? null,
+      metadata: metadataOf(params),
+      created: now(),
+      livemode: false,
+      valid: true,
+    };
+    coupons.set(coupon.id, coupon);
+    return coupon;
+  };
+
+  /**
+   * POST /v1/checkout/sessions (payment mode, `line_items[].price_data`). `expires_at` must be
+   * 30 minutes to 24 hours from creation (API reference, "Create a Checkout Session",
+   * expires_at: https://docs.stripe.com/api/checkout/sessions/create). Hosted Checkout URLs are
+   * long (a fragment follows the session id), longer than a 255-character URL field.
+   */
+  const createCheckoutSession = (params: Json): Json => {
+    if (params.mode !== 'payment') invalid('The stand-in creates payment-mode Checkout Sessions only.', 'mode');
+    const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
+    if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
+    const currency = currencyOf(lineItems[0]?.price_data ?? {});
+    const subtotal = lineItems.reduce((sum, item, i) => {
+      if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
+      return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
+    }, 0);
+    const created = now();
+    const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : integer(params.expires_at, 'expires_at');
+    if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+      invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
+    }
+    if (params.customer !== undefined) requireFound(customers, params.customer as string, 'customer');
+    const discounts = discountsOf(params);
+    const sessionId = id('cs_test');
+    const session: Json = {
+      id: sessionId,
+      object: 'checkout.session',
+      mode: 'payment',
+      created,
+      expires_at: expiresAt,
+      livemode: false,
+      status: 'open',
+      payment_status: 'unpaid',
+      payment_link: null,
+      payment_intent: null,
+      amount_subtotal: subtotal,
+      amount_total: subtotal - discountOf(discounts, subtotal),
+      currency,
+      customer: params.customer ?? null,
+      discounts: discounts.map((coupon) => ({ coupon })),
+      invoice: null,
+      subscription: null,
+      metadata: metadataOf(params),
+      payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
+      line_items: lineItems.map((item) => ({
+        quantity: integer(item.quantity ?? 1, 'quantity'),
+        price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
+      })),
+      url: `${url}/c/pay/${sessionId}#${randomBytes(180).toString('base64url')}`,
+    };
+    checkoutSessions.set(sessionId, session);
+    return session;
+  };
+
+  /** POST /v1/checkout/sessions/:id/expire: only an open session can be expired. */
+  const expireCheckoutSession = (session: Json): Json => {
+    if (session.status !== 'open') invalid('Only Checkout Sessions with a status in [open] can be expired.', 'session');
+    session.status = 'expired';
+    return session;
   };
 
   const createCustomer = (params: Json): Json => {
@@ -265,6 +371,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       subtotal: 0,
       total: 0,
       metadata: metadataOf(params),
+      discounts: discountsOf(params),
       parent: null,
       lines: { object: 'list', data: [], has_more: false, url: '' },
       status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
@@ -489,6 +596,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (resource === 'invoiceitems' && objectId === undefined) return ok(createInvoiceItem(params));
       if (resource === 'prices' && objectId === undefined) return ok(createPrice(params));
       if (resource === 'payment_links' && objectId === undefined) return ok(createPaymentLink(params));
+      if (resource === 'coupons' && objectId === undefined) return ok(createCoupon(params));
+      if (resource === 'checkout' && objectId === 'sessions' && action === undefined) return ok(createCheckoutSession(params));
+      if (resource === 'checkout' && objectId === 'sessions' && action !== undefined && parts[4] === 'expire') {
+        return ok(expireCheckoutSession(requireFound(checkoutSessions, action, 'checkout session')));
+      }
       if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(updatePaymentLink(requireFound(paymentLinks, objectId, 'payment link'), params));
     }
     if (method === 'GET') {
@@ -736,6 +848,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       charges.set(charge.id, structuredClone(charge));
     },
     checkoutSessions: list(checkoutSessions),
+    coupons: list(coupons),
     completeCheckout(paymentLinkId) {
       const link = requireFound(paymentLinks, paymentLinkId, 'payment link');
       if (link.active !== true) throw new Error(`Payment link ${paymentLinkId} is not active`);

@@ -11,7 +11,7 @@ import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
 import { sqsChangeVisibility, type ChangeVisibility } from '../resilience/retry-later.js';
 import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from './app.js';
-import { createOutboundQueueConsumer, type OutboundQueueDeps, type QueuedRequest } from './queue-consumer.js';
+import { createOutboundQueueConsumer, type OutboundQueueDeps, type QueuedRequest } from '../outbound/queue-consumer.js';
 
 export interface QueuedOutboundDeps extends Omit<OutboundAppDeps, 'guards'> {
   /** Sends to the outbound DLQ and delays retries (unless `deadLetter`/`changeVisibility` replace it). */

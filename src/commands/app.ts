@@ -19,10 +19,12 @@ import {
   findOpportunityPaymentLinks,
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
-import type { BillingRecordsPort } from './billing-claim.js';
+import type { BillingRecordsPort } from '../outbound/billing-claim.js';
 import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
-import { processPaymentRequest, type OutboundPorts, type OutboundResult, type OutboundStore } from './process-request.js';
-import { salesforceOpportunityRecords, type OpportunityRecords } from './salesforce-records.js';
+import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
+import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
+import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
 export interface OutboundAppDeps {
   readonly config: OutboundConfig;
@@ -46,7 +48,7 @@ export interface OutboundAppDeps {
 
 export interface OutboundApp {
   /** Takes the EventBridge event exactly as Lambda receives it. */
-  handle(event: unknown): Promise<OutboundResult>;
+  handle(event: unknown): Promise<CommandResult>;
   readonly session: SalesforceSession;
 }
 
@@ -89,12 +91,14 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   if (deps.guards !== undefined) {
     // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
     // successes prove nothing about availability.
-    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError'], ['orgProfile']);
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
     billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
   }
-  const ports: OutboundPorts = {
+  const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
+  const ports: DispatcherPorts = {
     store: (deps.wrapStore ?? ((s) => s))(store),
-    records: (deps.wrapRecords ?? ((r) => r))(records),
+    records: wrapped,
+    permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     leaseMs: config.dedup.leaseSeconds * 1000,
@@ -102,5 +106,5 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     logger,
     now,
   };
-  return { handle: (event) => processPaymentRequest(event, ports), session };
+  return { handle: (event) => dispatchCommand(event, ports), session };
 }

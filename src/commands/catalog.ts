@@ -1,0 +1,10 @@
+/** Every command the bridge knows, by `Command__c`. A new command is one file and one line here. */
+import { checkoutCommand } from './checkout.js';
+import type { CommandDefinition } from './command.js';
+import { invoiceCommand } from './invoice.js';
+import { paymentLinkCommand } from './payment-link.js';
+import { subscriptionCommand } from './subscription.js';
+
+export const COMMANDS: ReadonlyMap<string, CommandDefinition> = new Map(
+  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand].map((command) => [command.name, command]),
+);
