@@ -49,7 +49,6 @@ export function syncLogMutation(marker: DeadLetterMarker, status: SyncLogStatus,
         ? `Retry requested on ${iso(marker.retriedAt ?? marker.failedAt)}: the event was fetched again from Stripe and is being applied. It had failed: ${marker.message}${about}`
         : `${marker.message}${about}\n\nRetry: fix the cause, then ask for a retry (stripe-sf-bridge retry ${marker.eventId}).`;
   const fields: Record<string, string | null> = {
-    Name: `${marker.eventType || 'Stripe event'} ${marker.eventId}`.slice(0, 80),
     Event_Type__c: marker.eventType,
     Command__c: INBOUND_EVENT_COMMAND,
     Stripe_Url__c: stripeDashboardUrl(marker),

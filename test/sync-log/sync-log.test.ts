@@ -82,7 +82,6 @@ describe('Stripe_Sync_Log__c for dead-lettered events', () => {
 
     expect(result).toMatchObject({ open: 1, written: 1, resolved: 0 });
     expect(syncLog(event.id)).toMatchObject({
-      Name: `invoice.paid ${event.id}`,
       Event_Type__c: 'invoice.paid',
       Command__c: 'inbound_event',
       Status__c: 'Failed',
