@@ -26,6 +26,8 @@ interface Metafile {
 
 interface Load {
   readonly ms: number;
+  /** On-CPU time of the import (user + system): steadier than wall time on a busy machine. */
+  readonly cpuMs: number;
   readonly rssMiB: number;
 }
 
@@ -42,13 +44,13 @@ async function bundleSqsOnly(outdir: string): Promise<string> {
 
 /** Imports `file` in a fresh process with exactly `env` (plus PATH); time and RSS measured inside. */
 function coldLoad(file: string, env: Record<string, string>): Load {
-  const script = `const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const ms=performance.now()-t;console.log(JSON.stringify({ms,rss:process.memoryUsage().rss}))`;
+  const script = `const c=process.cpuUsage();const t=performance.now();await import(${JSON.stringify(pathToFileURL(file).href)});const ms=performance.now()-t;const u=process.cpuUsage(c);console.log(JSON.stringify({ms,cpu:(u.user+u.system)/1000,rss:process.memoryUsage().rss}))`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
     env: { PATH: process.env['PATH'] ?? '', ...env },
     encoding: 'utf8',
   });
-  const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
-  return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
+  const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; cpu: number; rss: number };
+  return { ms: last.ms, cpuMs: last.cpu, rssMiB: last.rss / 2 ** 20 };
 }
 
 /**
@@ -71,7 +73,7 @@ if (!stack.includes('.ts:') && !stack.includes('.js:')) throw new Error('stack n
 console.log(JSON.stringify({ ms, rss: process.memoryUsage().rss - r }));`;
   const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { env: { PATH: process.env['PATH'] ?? '', ...env }, encoding: 'utf8' });
   const last = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { ms: number; rss: number };
-  return { ms: last.ms, rssMiB: last.rss / 2 ** 20 };
+  return { ms: last.ms, cpuMs: Number.NaN, rssMiB: last.rss / 2 ** 20 };
 }
 
 /** Bytes in the bundle per package (`(bridge)` for our own code). */
@@ -119,11 +121,12 @@ function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; r
     reference.push(coldLoad(yardstick, runtime));
   }
   const stacks = [0, 1, 2].map(() => firstStackCost(file, deployedEnv));
-  return {
-    own: { ms: median(own.map((l) => l.ms)), rssMiB: median(own.map((l) => l.rssMiB)) },
-    reference: { ms: median(reference.map((l) => l.ms)), rssMiB: median(reference.map((l) => l.rssMiB)) },
-    firstStack: { ms: median(stacks.map((l) => l.ms)), rssMiB: median(stacks.map((l) => l.rssMiB)) },
-  };
+  const summary = (loads: readonly Load[]): Load => ({
+    ms: median(loads.map((l) => l.ms)),
+    cpuMs: median(loads.map((l) => l.cpuMs)),
+    rssMiB: median(loads.map((l) => l.rssMiB)),
+  });
+  return { own: summary(own), reference: summary(reference), firstStack: summary(stacks) };
 }
 
 export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
@@ -140,6 +143,7 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
       'SQS client ms (same run)': reference.ms.toFixed(1),
       ratio: (own.ms / reference.ms).toFixed(2),
       budget: BUDGET[fn.name] ?? DEFAULT_BUDGET,
+      'ratio of CPU time': (own.cpuMs / reference.cpuMs).toFixed(2),
       'RSS after load': `${own.rssMiB.toFixed(0)} MiB`,
       'first stack printed (source map read)': `${firstStack.ms.toFixed(0)} ms, +${firstStack.rssMiB.toFixed(0)} MiB`,
     });
@@ -151,6 +155,7 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
     'SQS client ms (same run)': '',
     ratio: '1.00',
     budget: '',
+    'ratio of CPU time': '1.00',
     'RSS after load': `${median(references.map((r) => r.rssMiB)).toFixed(0)} MiB`,
     'first stack printed (source map read)': '',
   });

@@ -92,6 +92,27 @@ export function errorCode(err: unknown): string {
 
 /** A short reason fit for a log line or a DLQ attribute: never a payload, never a secret. */
 export function errorReason(err: unknown, maxLength = 500): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
+  return redactMessage(err instanceof Error ? err.message : String(err), maxLength);
+}
+
+const EMAIL = /[^\s@'"<>()]+@[^\s@'"<>()]+\.[A-Za-z]{2,}/g;
+const QUOTED = /'[^']*'|"[^"]*"|“[^”]*”/g;
+/** Quoted API names (`'No_Such_Field__c'`) are kept: they name the schema, not the data. */
+const API_NAME = /^['"“][A-Za-z][A-Za-z0-9_.]*['"”]$/;
+/** Salesforce's message shapes that end in the offending value ("…picklist field: Foo"). */
+const TRAILING_VALUE = /\b(value not of required type|data value too large|restricted picklist field|invalid email address|id value of incorrect type|invalid id)\s*:\s*[^()\n]*?(?=\s*\(|$)/gi;
+const LONG_NUMBER = /\b\d[\d -]{7,}\d\b/g;
+
+/**
+ * A third party's error message (Salesforce, Stripe) bounded and stripped of what can quote
+ * record data: emails, quoted text, the value Salesforce echoes after a field error, long
+ * numbers. Ids, codes and field names stay: they are what an operator needs.
+ */
+export function redactMessage(text: string, maxLength = 300): string {
+  const redacted = text
+    .replace(EMAIL, '<email>')
+    .replace(QUOTED, (quoted) => (API_NAME.test(quoted) ? quoted : '<value>'))
+    .replace(TRAILING_VALUE, '$1: <value>')
+    .replace(LONG_NUMBER, '<number>');
+  return redacted.length > maxLength ? `${redacted.slice(0, maxLength - 1)}…` : redacted;
 }

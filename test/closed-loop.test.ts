@@ -57,27 +57,26 @@ it('never lets the write-back undo a payment that landed while it was in flight'
   const salesforce = consumer.salesforce;
   const { opportunityId } = seedOpportunity(salesforce);
   let paidFailures: unknown[] | undefined;
-  const app = outbound.coldStart({}, {
-    wrapStore: (store) => ({
-      claim: store.claim.bind(store),
-      complete: store.complete.bind(store),
-      release: store.release.bind(store),
-      advanceGuard: async (key, event) => {
-        // The customer pays the emailed invoice before the write-back reaches Salesforce.
-        const invoice = outbound.stripe.invoices().find((i) => (i.metadata as Record<string, string>).salesforce_opportunity_id === opportunityId);
-        const paid = await consumer.app.handle([inboundRecord(outbound.stripe.payInvoice(invoice?.id as string))]);
-        paidFailures = paid.response.batchItemFailures;
-        return store.advanceGuard(key, event);
-      },
-    }),
-  });
+  // The customer pays the emailed invoice before the write-back reaches Salesforce: the consumer
+  // applies invoice.paid just as the outbound flow's PATCH of the Opportunity arrives.
+  salesforce.beforeRequest = async ({ method, path }) => {
+    if (method !== 'PATCH' || !path.endsWith(`/sobjects/Opportunity/${opportunityId}`) || paidFailures !== undefined) return;
+    const invoice = outbound.stripe.invoices().find((i) => (i.metadata as Record<string, string>).salesforce_opportunity_id === opportunityId);
+    const paid = await consumer.app.handle([inboundRecord(outbound.stripe.payInvoice(invoice?.id as string))]);
+    paidFailures = paid.response.batchItemFailures;
+  };
+  try {
+    const billed = await outbound.app.handle(paymentRequestEvent(opportunityId));
 
-  const billed = await app.handle(paymentRequestEvent(opportunityId));
-
-  expect(billed.outcome).toBe('invoiced');
-  expect(paidFailures).toEqual([]);
-  expect(salesforce.records('Opportunity').find((o) => o.Id === opportunityId)).toMatchObject({
-    Stripe_Payment_Status__c: 'Paid',
-    Stripe_Invoice_Id__c: billed.invoiceId,
-  });
+    expect(billed.outcome).toBe('invoiced');
+    expect(paidFailures).toEqual([]);
+    // Salesforce rejected the older "Awaiting Payment"; the bill's id and URL were written without it.
+    expect(salesforce.records('Opportunity').find((o) => o.Id === opportunityId)).toMatchObject({
+      Stripe_Payment_Status__c: 'Paid',
+      Stripe_Invoice_Id__c: billed.invoiceId,
+      Stripe_Invoice_Url__c: expect.stringContaining(`/i/${billed.invoiceId}`),
+    });
+  } finally {
+    salesforce.beforeRequest = undefined;
+  }
 });

@@ -6,10 +6,13 @@
  * Stripe_Sync_Log__c → mark the event done.
  *
  * Refusals are outcomes, never retried, and reach the requester in the log before Stripe is
- * called. Transient failures throw with the claim released (Lambda retries the asynchronous
- * invocation, then the outbound DLQ). A retry re-runs the handler: every Stripe POST carries a
- * deterministic key and the log is an upsert on the event identity.
+ * called. The claim, the commit and the release are the shared idempotency lifecycle
+ * (dedup/run-once, the consumer's too): transient failures throw with the claim released (the
+ * outbound queue retries with backoff, then its DLQ), and a commit that fails after the command
+ * ran is a warning. A retry re-runs the handler: every Stripe POST carries a deterministic key and
+ * the log is an upsert on the event identity.
  */
+import { Idempotency, type RunOnceResult } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, TransientError } from '../errors.js';
 import type { OutboundPorts, OutboundResult } from '../outbound/process-request.js';
 import { sameOrg } from '../salesforce/org-profile.js';
@@ -122,40 +125,32 @@ export async function dispatchCommand(event: unknown, ports: DispatcherPorts): P
   }
   const ids = { eventId: request.eventId, command: request.command, recordId: request.recordId, detailType: request.detailType };
 
-  let claim;
+  const lifecycle = new Idempotency(ports.store, ports.logger);
+  let run: RunOnceResult<CommandResult>;
   try {
-    claim = await ports.store.claim(request.eventId, request.detailType);
-  } catch (err) {
-    log({ ...ids, outcome: 'retry', code: errorCode(err) }, 'warn');
-    throw err;
-  }
-  if (claim.status === 'completed') {
-    log({ ...ids, outcome: 'duplicate', previousOutcome: claim.outcome });
-    return { outcome: 'duplicate', eventId: request.eventId, recordId: request.recordId ?? '', command: request.command };
-  }
-  if (claim.status === 'in_progress') {
-    // Another attempt holds the lease (or crashed holding it): retry after it ends or expires.
-    log({ ...ids, outcome: 'retry', code: 'EVENT_IN_PROGRESS' }, 'warn');
-    throw new TransientError(`Command ${request.eventId} is being processed by another attempt`, {
-      code: 'EVENT_IN_PROGRESS',
-      details: { leaseExpiresAt: claim.leaseExpiresAt },
+    run = await lifecycle.runOnce(request.eventId, request.detailType, async () => {
+      const value = await execute(request, ports);
+      return { value, outcome: value.outcome };
     });
-  }
-
-  let result: CommandResult;
-  try {
-    result = await execute(request, ports);
   } catch (err) {
-    // Give the claim back so the retry (Lambda's, or a DLQ replay) can run at once.
-    await ports.store.release(request.eventId, claim.token).catch((releaseError: unknown) => {
-      ports.logger.warn({ ...ids, code: errorCode(releaseError) }, 'could not release the claim; it expires with its lease');
-    });
+    // The claim was given back, so the retry (the queue's, or a DLQ replay) can run at once.
     const permanent = isPermanent(err);
     log({ ...ids, outcome: permanent ? 'rejected' : 'retry', code: errorCode(err), reason: loggableReason(err), deadLetter: permanent }, permanent ? 'error' : 'warn');
     throw err;
   }
-
-  await ports.store.complete(request.eventId, claim.token, result.outcome);
+  if (run.status === 'duplicate') {
+    log({ ...ids, outcome: 'duplicate', previousOutcome: run.outcome });
+    return { outcome: 'duplicate', eventId: request.eventId, recordId: request.recordId ?? '', command: request.command };
+  }
+  if (run.status === 'in_progress') {
+    // Another attempt holds the lease (or crashed holding it): retry after it ends or expires.
+    log({ ...ids, outcome: 'retry', code: 'EVENT_IN_PROGRESS' }, 'warn');
+    throw new TransientError(`Command ${request.eventId} is being processed by another attempt`, {
+      code: 'EVENT_IN_PROGRESS',
+      details: { leaseExpiresAt: run.leaseExpiresAt },
+    });
+  }
+  const result = run.value;
   log({
     ...ids,
     sobject: result.sobject,

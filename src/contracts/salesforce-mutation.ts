@@ -32,12 +32,14 @@ export interface SalesforceMutation {
   /** Field API name → value. A relationship (`Account__r`, or `Account` on a standard object) holds an ExternalIdReference. */
   readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
   /**
-   * Ordering key: all mutations of one event that share a guard are applied or skipped together.
-   * An event older than the last applied one for the same guard is skipped ("never older over
-   * newer"). By convention `${sobject}:${key.value}`; a Case uses the guard of the record whose
-   * failure it reports, so a stale failure opens no Case.
+   * The write's precedence key (src/contracts/precedence.ts), or undefined for a write that
+   * carries no state (a link, an Account's customer id). Salesforce keeps it on the record and
+   * rejects a write whose key is lower than the record's ("never older over newer"); a Case
+   * carries the key of the failure it reports and is not opened when the failing record already
+   * shows a newer state. Within one request, mutations of the same record are merged in key
+   * order, so the highest key's fields win.
    */
-  readonly guard: string;
+  readonly version?: number;
   /**
    * Relationship fields (e.g. `Account__r`, or `Account` for a standard lookup) and lookup id
    * fields (`Opportunity__c`) that may be dropped when the referenced record does not exist
@@ -56,8 +58,4 @@ export interface SalesforceMutation {
    * is skipped with a warning instead of failing the event.
    */
   readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
-}
-
-export function guardOf(sobject: SObjectName, keyValue: string): string {
-  return `${sobject}:${keyValue}`;
 }

@@ -1,38 +1,33 @@
 /**
  * Dedup and ordering state in DynamoDB (one table, partition key `pk`, TTL on `expiresAt`).
  *
- * - `event#<id>`: the claim on a Stripe event. One conditional PutItem takes it when it is new,
- *   when its record expired, or when a previous attempt's lease ran out (that attempt crashed);
- *   the old item comes back on failure (ReturnValuesOnConditionCheckFailure), so there is no
- *   read-before-write. A completed marker turns later deliveries into acknowledged duplicates.
- * - `guard#<key>`: per record, the `created` time and rank of the last applied event, advanced
- *   with one conditional UpdateItem implementing `supersedes()` so older never overwrites newer.
+ * - `event#<id>`: the claim on a Stripe event (or platform event). One conditional PutItem takes
+ *   it when it is new, when its record expired, or when a previous attempt's lease ran out (that
+ *   attempt crashed); the old item comes back on failure (ReturnValuesOnConditionCheckFailure),
+ *   so there is no read-before-write. A completed marker, written in batches, turns later
+ *   deliveries into acknowledged duplicates.
+ *
+ * Ordering is not kept here: Salesforce checks each record's precedence key itself (a validation
+ * rule, atomic under the row lock), so a consumer needs no guard request per record.
  */
 import {
+  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
-  UpdateItemCommand,
   type AttributeValue,
   type DynamoDBClient,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { TransientError } from '../errors.js';
-import { RANK } from '../contracts/precedence.js';
-
-const SETTLED_RANK = RANK.SETTLED;
+import type { Completion, IdempotencyStore } from './run-once.js';
 
 export type ClaimResult =
   | { readonly status: 'claimed'; readonly token: string }
   | { readonly status: 'completed'; readonly outcome: string | undefined }
   | { readonly status: 'in_progress'; readonly leaseExpiresAt: number };
-
-export interface GuardResult {
-  readonly applied: boolean;
-  /** What the guard held when the event was found stale. */
-  readonly current?: { readonly created: number; readonly rank: number; readonly eventId: string | undefined };
-}
 
 export interface EventStoreOptions {
   readonly tableName: string;
@@ -44,11 +39,14 @@ export interface EventStoreOptions {
 
 const IN_PROGRESS = 'IN_PROGRESS';
 const COMPLETED = 'COMPLETED';
+/** BatchWriteItem takes at most 25 requests. */
+const MAX_BATCH_WRITE = 25;
+const MAX_UNPROCESSED_ROUNDS = 4;
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
 
-export class EventStore {
+export class EventStore implements IdempotencyStore {
   private readonly now: () => number;
 
   constructor(
@@ -115,33 +113,47 @@ export class EventStore {
     }
   }
 
-  /**
-   * Marks the event done. Returns false when the lease was taken over meanwhile (this attempt
-   * outlived its lease); the effect is idempotent, so the other attempt completes it.
+    /**
+   * Marks events done: one BatchWriteItem per 25 (DynamoDB's limit), so a batch of 10 events
+   * costs one request. The puts are unconditional (BatchWriteItem takes no conditions): a marker
+   * is only ever written after the event's effect was applied, so replacing another attempt's
+   * claim with it is correct — that attempt's effect is the same and idempotent.
    */
-  async complete(eventId: string, token: string, outcome: string): Promise<boolean> {
+  async commit(completions: readonly Completion[]): Promise<void> {
     const nowMs = this.now();
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: s(`event#${eventId}`) },
-          UpdateExpression: 'SET #status = :completed, outcome = :outcome, completedAt = :nowMs, expiresAt = :ttl REMOVE leaseExpiresAt',
-          ConditionExpression: '#token = :token',
-          ExpressionAttributeNames: { '#status': 'status', '#token': 'token' },
-          ExpressionAttributeValues: {
-            ':completed': s(COMPLETED),
-            ':outcome': s(outcome),
-            ':nowMs': n(nowMs),
-            ':ttl': n(this.ttl(nowMs)),
-            ':token': s(token),
+    for (let start = 0; start < completions.length; start += MAX_BATCH_WRITE) {
+      const chunk = completions.slice(start, start + MAX_BATCH_WRITE);
+      await this.batchWrite(
+        chunk.map((c) => ({
+          PutRequest: {
+            Item: {
+              pk: s(`event#${c.key}`),
+              status: s(COMPLETED),
+              eventType: s(c.kind),
+              outcome: s(c.outcome),
+              completedAt: n(nowMs),
+              expiresAt: n(this.ttl(nowMs)),
+            },
           },
-        }),
+        })),
       );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw dynamoFailure('complete', err);
+    }
+  }
+
+  /** Sends one BatchWriteItem, re-sending what DynamoDB left unprocessed (throttling) a few times. */
+  private async batchWrite(requests: WriteRequest[]): Promise<void> {
+    let pending = requests;
+    for (let attempt = 0; attempt < MAX_UNPROCESSED_ROUNDS && pending.length > 0; attempt++) {
+      let out;
+      try {
+        out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: pending } }));
+      } catch (err) {
+        throw dynamoFailure('commit', err);
+      }
+      pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
+    }
+    if (pending.length > 0) {
+      throw new TransientError(`DynamoDB left ${pending.length} writes unprocessed`, { code: 'DYNAMODB_THROTTLED' });
     }
   }
 
@@ -161,52 +173,6 @@ export class EventStore {
       // Someone else holds it now: nothing of ours to release.
       if (err instanceof ConditionalCheckFailedException) return;
       throw dynamoFailure('release', err);
-    }
-  }
-
-  /**
-   * Advances the ordering guard of one record to this event, unless the record already shows a
-   * newer (or settled) state. Re-advancing to the same event is allowed, so retries pass.
-   */
-  async advanceGuard(key: string, event: { readonly eventId: string; readonly created: number; readonly rank: number }): Promise<GuardResult> {
-    const nowMs = this.now();
-    // Same second: the higher (or equal) rank wins. Newer: wins unless it would unsettle a
-    // settled state (see ranks.ts). Written out per case because a DynamoDB condition cannot
-    // compare two literal values.
-    const newer =
-      event.rank >= SETTLED_RANK ? '#created < :created' : '(#created < :created AND #rank < :settled)';
-    try {
-      await this.client.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: s(`guard#${key}`) },
-          UpdateExpression: 'SET #created = :created, #rank = :rank, eventId = :eventId, expiresAt = :ttl',
-          ConditionExpression: `attribute_not_exists(pk) OR (#created = :created AND #rank <= :rank) OR ${newer}`,
-          ExpressionAttributeNames: { '#created': 'created', '#rank': 'rank' },
-          ExpressionAttributeValues: {
-            ':created': n(event.created),
-            ':rank': n(event.rank),
-            ':eventId': s(event.eventId),
-            ':ttl': n(this.ttl(nowMs)),
-            ...(event.rank >= SETTLED_RANK ? {} : { ':settled': n(SETTLED_RANK) }),
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { applied: true };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        const old = err.Item ?? (await this.read(`guard#${key}`));
-        return {
-          applied: false,
-          current: {
-            created: Number(old['created']?.N ?? 0),
-            rank: Number(old['rank']?.N ?? 0),
-            eventId: old['eventId']?.S,
-          },
-        };
-      }
-      throw dynamoFailure('advanceGuard', err);
     }
   }
 }

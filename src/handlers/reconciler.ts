@@ -5,6 +5,8 @@
  * - `housekeeping`: writes the Stripe_Sync_Log__c records of dead-lettered events and checks the
  *   Event Relay.
  */
+// First: readable stack traces for everything below, decoded only when a stack is printed.
+import '../stack-traces.js';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';

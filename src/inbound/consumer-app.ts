@@ -16,7 +16,6 @@ import { SalesforceWriter } from '../salesforce/writer.js';
 import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
 import { recordingDeadLetters } from '../sync-log/record-dead-letters.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
-import { classifyStripeError, createStripeClient } from '../stripe/client.js';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
 import { outageOf } from '../resilience/outage.js';
@@ -190,6 +189,9 @@ export function stripeReads(
   let client: { key: string; stripe: Stripe } | undefined;
   const call = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T> => {
     const attempt = async (): Promise<T> => {
+      // Loaded on the first Stripe read, not at cold start: most batches never read Stripe, and
+      // the SDK is a quarter of the bundle (the bundle evaluates it only when this runs).
+      const { classifyStripeError, createStripeClient } = await import('../stripe/client.js');
       const secret = await key.get();
       if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { apiUrl: config.stripe.apiUrl }) };
       try {

@@ -4,8 +4,9 @@
  */
 import type { Logger } from '../logging.js';
 import type { BridgeError } from '../errors.js';
-import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
-import type { MapResult, SalesforceMutation } from '../mappers/mutation.js';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { IdempotencyStore } from '../dedup/run-once.js';
+import type { MapResult } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { RetryPort } from '../resilience/retry-later.js';
 
@@ -36,16 +37,14 @@ export interface InterpretedEvent {
   readonly result: MapResult;
 }
 
-export interface EventStorePort {
-  claim(eventId: string, eventType: string): Promise<ClaimResult>;
-  complete(eventId: string, token: string, outcome: string): Promise<boolean>;
-  release(eventId: string, token: string): Promise<void>;
-  advanceGuard(key: string, event: { eventId: string; created: number; rank: number }): Promise<GuardResult>;
-}
+/** The idempotency store the consumer's lifecycle runs on (dedup/run-once.ts). */
+export type EventStorePort = IdempotencyStore;
 
 export interface WrittenRecordRef {
   readonly sobject: string;
   readonly id: string | undefined;
+  /** Not written: Salesforce holds a newer state for the record. */
+  readonly stale?: true;
 }
 
 export type WriteOutcome =

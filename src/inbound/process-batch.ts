@@ -1,18 +1,21 @@
 /**
  * The consumer core: one SQS batch in, exactly the messages that must be retried out.
  *
- * 1. read each message (fetch it from Stripe when it travelled as a reference), validate it,
- *    claim its event id (duplicates end here) and map it to Salesforce mutations;
- * 2. advance the ordering guards, oldest event first, dropping mutations of stale events;
- * 3. write every remaining mutation of the batch in as few Salesforce calls as possible;
- * 4. per message: mark completed and acknowledge, or dead-letter with the reason, or give the
- *    claim back and report it for retry.
+ * 1. read each message (fetch it from Stripe when it travelled as a reference) and validate it;
+ *    a second copy of an event already in this batch is acknowledged as a duplicate;
+ * 2. claim each event id (dedup/run-once lifecycle; completed ones are duplicates) and map it to
+ *    Salesforce mutations, each versioned record write carrying its precedence key;
+ * 3. write every mutation of the batch in as few Salesforce calls as possible: Salesforce keeps
+ *    the newest key per record and rejects older writes as stale (docs/consistency.md);
+ * 4. per message: commit and acknowledge (applied, stale, skipped), or dead-letter with the
+ *    reason, or release the claim and report it for retry. Commits go out in one batch request.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import { errorCode, errorReason, isPermanent, PermanentError, type BridgeError } from '../errors.js';
-import { readInboundMessage } from '../ingress/inbound-message.js';
 import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
-import type { ConsumerPorts, EventEnvelope, InboundRecord, WrittenRecordRef } from './ports.js';
+import { Idempotency, type Completion } from '../dedup/run-once.js';
+import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
+import { readInboundMessage } from '../ingress/inbound-message.js';
+import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';
 
@@ -20,16 +23,35 @@ interface Claimed {
   readonly record: InboundRecord;
   readonly envelope: EventEnvelope;
   readonly token: string;
-  readonly rank: number;
   readonly mutations: readonly SalesforceMutation[];
 }
 
-type Prepared =
-  | { readonly kind: 'settled'; readonly record: InboundRecord; readonly envelope?: EventEnvelope; readonly outcome: EventOutcome; readonly note?: string }
-  | { readonly kind: 'failed'; readonly record: InboundRecord; readonly envelope?: EventEnvelope; readonly error: unknown; readonly token?: string }
-  | ({ readonly kind: 'claimed' } & Claimed);
+/** A message whose fate is known before the Salesforce write. */
+interface Settled {
+  readonly kind: 'settled';
+  readonly record: InboundRecord;
+  readonly envelope?: EventEnvelope;
+  readonly outcome: EventOutcome;
+  readonly note?: string;
+  /** Set when the claim is to be committed with this outcome. */
+  readonly commit?: Completion;
+}
 
-type Unclaimed = Exclude<Prepared, { kind: 'claimed' }>;
+interface Failed {
+  readonly kind: 'failed';
+  readonly record: InboundRecord;
+  readonly envelope?: EventEnvelope;
+  readonly error: unknown;
+  readonly token?: string;
+}
+
+type Prepared = Settled | Failed | ({ readonly kind: 'claimed' } & Claimed);
+
+interface Finished {
+  readonly record: InboundRecord;
+  readonly outcome: EventOutcome;
+  readonly commit?: Completion;
+}
 
 export interface BatchSummary {
   readonly response: SQSBatchResponse;
@@ -39,54 +61,46 @@ export interface BatchSummary {
 
 export async function processBatch(records: readonly InboundRecord[], ports: ConsumerPorts): Promise<BatchSummary> {
   const batchStart = ports.now();
-  const prepared = await Promise.all(records.map((record) => prepare(record, ports)));
+  const lifecycle = new Idempotency(ports.store, ports.logger);
+  const read = await Promise.all(records.map((record) => readEvent(record, ports)));
+  const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
 
   const claimed = prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed');
-  const guarded = await applyGuards(claimed, ports);
+  const write = await writeAll(claimed, ports);
 
-  const items = guarded
-    .filter((g) => g.kept.length > 0 && g.error === undefined)
-    .map((g) => ({ correlationId: g.claim.record.messageId, mutations: g.kept }));
-  let writeOutcomes: Awaited<ReturnType<ConsumerPorts['writer']['write']>>['outcomes'] = new Map();
-  let apiCalls = 0;
-  let writeError: unknown;
-  if (items.length > 0) {
-    try {
-      const result = await ports.writer.write(items);
-      writeOutcomes = result.outcomes;
-      apiCalls = result.apiCalls;
-    } catch (err) {
-      writeError = err;
-    }
-  }
+  const finished = await Promise.all(
+    prepared.map((p): Promise<Finished> => {
+      const started = ports.now();
+      if (p.kind === 'settled') {
+        log(ports, p.record, p.envelope, p.outcome, started, { note: p.note });
+        return Promise.resolve({ record: p.record, outcome: p.outcome, ...(p.commit ? { commit: p.commit } : {}) });
+      }
+      if (p.kind === 'failed') return fail(p.record, p.envelope, p.error, p.token, lifecycle, ports, started);
+      return finish(p, write, lifecycle, ports, started);
+    }),
+  );
+  await lifecycle.commit(finished.flatMap((f) => (f.commit ? [f.commit] : [])));
 
-  const outcomes = new Map<string, EventOutcome>();
-  const failures: string[] = [];
-  const settle = async (p: Unclaimed | GuardedClaim): Promise<void> => {
-    const finished = await finish(p, { writeOutcomes, writeError }, ports);
-    outcomes.set(finished.record.messageId, finished.outcome);
-    if (finished.outcome === 'retry') failures.push(finished.record.messageId);
-  };
-  const unclaimed = prepared.filter((p): p is Unclaimed => p.kind !== 'claimed');
-  await Promise.all([...unclaimed.map(settle), ...guarded.map(settle)]);
-
+  const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
+  const failures = finished.filter((f) => f.outcome === 'retry').map((f) => f.record.messageId);
   ports.logger.info(
-    {
-      batchSize: records.length,
-      failed: failures.length,
-      salesforceApiCalls: apiCalls,
-      durationMs: ports.now() - batchStart,
-    },
+    { batchSize: records.length, failed: failures.length, salesforceApiCalls: write.apiCalls, durationMs: ports.now() - batchStart },
     'batch processed',
   );
   return {
     response: { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) },
     outcomes,
-    salesforceApiCalls: apiCalls,
+    salesforceApiCalls: write.apiCalls,
   };
 }
 
-async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Prepared> {
+interface ReadEvent {
+  readonly record: InboundRecord;
+  readonly envelope: EventEnvelope;
+  readonly result: ReturnType<ConsumerPorts['interpret']>['result'];
+}
+
+async function readEvent(record: InboundRecord, ports: ConsumerPorts): Promise<ReadEvent | Failed> {
   let envelope: EventEnvelope | undefined;
   try {
     const message = readInboundMessage(record.body, record.messageAttributes);
@@ -100,156 +114,103 @@ async function prepare(record: InboundRecord, ports: ConsumerPorts): Promise<Pre
     const interpreted = ports.interpret(await ports.expand(parsed));
     // The interpreter logs each event API version once per cold start (src/inbound/interpret.ts).
     envelope = interpreted.envelope;
-
-    const claim = await ports.store.claim(envelope.id, envelope.type);
-    if (claim.status === 'completed') {
-      return { kind: 'settled', record, envelope, outcome: 'duplicate', ...(claim.outcome ? { note: `first outcome: ${claim.outcome}` } : {}) };
-    }
-    if (claim.status === 'in_progress') {
-      // Another attempt holds the lease; if it crashed, the lease runs out before SQS redelivers.
-      return { kind: 'settled', record, envelope, outcome: 'retry', note: 'event in progress elsewhere' };
-    }
-    const result = interpreted.result;
-    if (result.outcome === 'skipped' || result.effect.mutations.length === 0) {
-      const reason = result.outcome === 'skipped' ? result.reason : 'nothing to write';
-      await ports.store.complete(envelope.id, claim.token, 'skipped');
-      return { kind: 'settled', record, envelope, outcome: 'skipped', note: reason };
-    }
-    return {
-      kind: 'claimed',
-      record,
-      envelope,
-      token: claim.token,
-      rank: result.effect.rank,
-      mutations: result.effect.mutations,
-    };
+    return { record, envelope, result: interpreted.result };
   } catch (error) {
     return { kind: 'failed', record, ...(envelope ? { envelope } : {}), error };
   }
 }
 
-interface GuardedClaim {
-  readonly kind: 'guarded';
-  readonly claim: Claimed;
-  readonly kept: readonly SalesforceMutation[];
-  readonly staleGuards: readonly string[];
-  readonly error: unknown;
-}
-
 /**
- * Advances each record's guard for the events of this batch in event order (oldest first), so
- * that within a batch, too, an older event never lands on top of a newer one. Guards of
- * different records advance in parallel.
+ * The same event twice in one batch (Stripe delivered it twice, or a replay met the original):
+ * the first copy goes on, the others are acknowledged as duplicates — the first carries the
+ * event whatever becomes of it.
  */
-async function applyGuards(claims: readonly Claimed[], ports: ConsumerPorts): Promise<GuardedClaim[]> {
-  const ordered = [...claims].sort((a, b) => a.envelope.created - b.envelope.created || a.rank - b.rank);
-  const byGuard = new Map<string, Claimed[]>();
-  for (const claim of ordered) {
-    for (const guard of new Set(claim.mutations.map((m) => m.guard))) {
-      const list = byGuard.get(guard) ?? [];
-      list.push(claim);
-      byGuard.set(guard, list);
+function firstCopies(read: readonly (ReadEvent | Failed)[]): (ReadEvent | Settled | Failed)[] {
+  const seen = new Set<string>();
+  return read.map((r) => {
+    if ('kind' in r) return r;
+    if (!seen.has(r.envelope.id)) {
+      seen.add(r.envelope.id);
+      return r;
     }
-  }
-  const stale = new Map<Claimed, string[]>();
-  const errors = new Map<Claimed, unknown>();
-  await Promise.all(
-    [...byGuard].map(async ([guard, events]) => {
-      for (const claim of events) {
-        try {
-          const result = await ports.store.advanceGuard(guard, {
-            eventId: claim.envelope.id,
-            created: claim.envelope.created,
-            rank: claim.rank,
-          });
-          if (!result.applied) stale.set(claim, [...(stale.get(claim) ?? []), guard]);
-        } catch (err) {
-          errors.set(claim, err);
-        }
-      }
-    }),
-  );
-  return ordered.map((claim) => {
-    const staleGuards = stale.get(claim) ?? [];
-    return {
-      kind: 'guarded' as const,
-      claim,
-      kept: claim.mutations.filter((m) => !staleGuards.includes(m.guard)),
-      staleGuards,
-      error: errors.get(claim),
-    };
+    return { kind: 'settled', record: r.record, envelope: r.envelope, outcome: 'duplicate', note: 'same event earlier in this batch' };
   });
 }
 
-interface Finished {
-  readonly record: InboundRecord;
-  readonly outcome: EventOutcome;
+async function prepare(record: InboundRecord, envelope: EventEnvelope, result: ReadEvent['result'], lifecycle: Idempotency): Promise<Prepared> {
+  let claim;
+  try {
+    claim = await lifecycle.claim(envelope.id, envelope.type);
+  } catch (error) {
+    return { kind: 'failed', record, envelope, error };
+  }
+  if (claim.status === 'completed') {
+    return { kind: 'settled', record, envelope, outcome: 'duplicate', ...(claim.outcome ? { note: `first outcome: ${claim.outcome}` } : {}) };
+  }
+  if (claim.status === 'in_progress') {
+    // Another attempt holds the lease; if it crashed, the lease runs out before SQS redelivers.
+    return { kind: 'settled', record, envelope, outcome: 'retry', note: 'event in progress elsewhere' };
+  }
+  if (result.outcome === 'skipped' || result.effect.mutations.length === 0) {
+    const reason = result.outcome === 'skipped' ? result.reason : 'nothing to write';
+    const commit = { key: envelope.id, kind: envelope.type, token: claim.token, outcome: 'skipped' };
+    return { kind: 'settled', record, envelope, outcome: 'skipped', note: reason, commit };
+  }
+  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations };
 }
 
-async function finish(
-  p: Unclaimed | GuardedClaim,
-  write: { readonly writeOutcomes: ReadonlyMap<string, { ok: boolean; error?: BridgeError; records: readonly WrittenRecordRef[] }>; readonly writeError: unknown },
-  ports: ConsumerPorts,
-): Promise<Finished> {
-  const started = ports.now();
-  if (p.kind === 'settled') {
-    log(ports, p.record, p.envelope, p.outcome, started, { note: p.note });
-    return { record: p.record, outcome: p.outcome };
+interface BatchWrite {
+  readonly outcomes: ReadonlyMap<string, WriteOutcome>;
+  readonly error: unknown;
+  readonly apiCalls: number;
+}
+
+/** One write for the whole batch; Salesforce orders each record by its precedence key. */
+async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts): Promise<BatchWrite> {
+  if (claimed.length === 0) return { outcomes: new Map(), error: undefined, apiCalls: 0 };
+  try {
+    const result = await ports.writer.write(claimed.map((c) => ({ correlationId: c.record.messageId, mutations: c.mutations })));
+    return { outcomes: result.outcomes, error: undefined, apiCalls: result.apiCalls };
+  } catch (error) {
+    return { outcomes: new Map(), error, apiCalls: 0 };
   }
-  if (p.kind === 'failed') {
-    return fail(p.record, p.envelope, p.error, p.token, ports, started);
-  }
-  const { claim } = p;
-  if (p.error !== undefined) return fail(claim.record, claim.envelope, p.error, claim.token, ports, started);
-  if (p.kept.length === 0) {
-    await completeOrWarn(claim, 'stale', ports);
-    log(ports, claim.record, claim.envelope, 'stale', started, { staleGuards: p.staleGuards });
-    return { record: claim.record, outcome: 'stale' };
-  }
-  if (write.writeError !== undefined) return fail(claim.record, claim.envelope, write.writeError, claim.token, ports, started);
-  const outcome = write.writeOutcomes.get(claim.record.messageId);
+}
+
+async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency, ports: ConsumerPorts, started: number): Promise<Finished> {
+  const { record, envelope, token } = claim;
+  if (write.error !== undefined) return fail(record, envelope, write.error, token, lifecycle, ports, started);
+  const outcome = write.outcomes.get(record.messageId);
   if (outcome === undefined) {
     const missing = new PermanentError('The Salesforce writer returned no result for this message', { code: 'WRITE_RESULT_MISSING' });
-    return fail(claim.record, claim.envelope, missing, claim.token, ports, started);
+    return fail(record, envelope, missing, token, lifecycle, ports, started);
   }
-  if (!outcome.ok) return fail(claim.record, claim.envelope, outcome.error, claim.token, ports, started);
-  await completeOrWarn(claim, 'applied', ports);
-  log(ports, claim.record, claim.envelope, 'applied', started, {
-    records: outcome.records.map((r) => `${r.sobject}:${r.id ?? '?'}`),
-    ...(p.staleGuards.length > 0 ? { staleGuards: p.staleGuards } : {}),
+  if (!outcome.ok) return fail(record, envelope, outcome.error, token, lifecycle, ports, started);
+  // Stale: every record already shows a newer event. Salesforce refused the write as a whole, so
+  // nothing of this event changed anything; it is done all the same.
+  const written = outcome.records.filter((r) => r.stale !== true);
+  const result: EventOutcome = written.length === 0 ? 'stale' : 'applied';
+  const stale = outcome.records.filter((r) => r.stale === true).map((r) => `${r.sobject}:${r.id ?? '?'}`);
+  log(ports, record, envelope, result, started, {
+    records: written.map((r) => `${r.sobject}:${r.id ?? '?'}`),
+    ...(stale.length > 0 ? { staleRecords: stale } : {}),
   });
-  return { record: claim.record, outcome: 'applied' };
+  return { record, outcome: result, commit: { key: envelope.id, kind: envelope.type, token, outcome: result } };
 }
 
 /**
- * Salesforce already holds the effect; a lost completed marker only means a later duplicate is
- * applied again, which the upserts make harmless. Acknowledge either way.
+ * A failed event: its claim is released, then it is either dead-lettered with its reason
+ * (permanent, or past the retry horizon) or reported for retry with backoff (`ports.retry`).
  */
-async function completeOrWarn(claim: Claimed, outcome: string, ports: ConsumerPorts): Promise<void> {
-  try {
-    const completed = await ports.store.complete(claim.envelope.id, claim.token, outcome);
-    if (!completed) ports.logger.warn({ eventId: claim.envelope.id }, 'lease was taken over before completion');
-  } catch (err) {
-    ports.logger.warn({ eventId: claim.envelope.id, errorCode: errorCode(err) }, 'could not record completion');
-  }
-}
-
 async function fail(
   record: InboundRecord,
   envelope: EventEnvelope | undefined,
   error: unknown,
   token: string | undefined,
+  lifecycle: Idempotency,
   ports: ConsumerPorts,
   started: number,
 ): Promise<Finished> {
-  if (token !== undefined && envelope !== undefined) {
-    try {
-      await ports.store.release(envelope.id, token);
-    } catch (err) {
-      // The lease expires by itself; the retry only waits for it.
-      ports.logger.warn({ eventId: envelope.id, errorCode: errorCode(err) }, 'could not release claim');
-    }
-  }
+  if (token !== undefined && envelope !== undefined) await lifecycle.release(envelope.id, token);
   const permanent = isPermanent(error);
   // Transient failures are retried with backoff until the retry horizon (not a receive count).
   const decision = ports.retry.decide(record, permanent);

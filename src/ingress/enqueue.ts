@@ -34,15 +34,17 @@ interface AwsErrorShape {
   readonly $retryable?: { readonly throttling?: boolean } | undefined;
 }
 
-async function send(target: EnqueueTarget, message: OutgoingInboundMessage): Promise<Enqueued> {
-  const out = await target.sqs.send(
-    new SendMessageCommand({
-      QueueUrl: target.queueUrl,
-      MessageBody: message.MessageBody,
-      MessageAttributes: message.MessageAttributes,
-    }),
-  );
-  return { kind: message.kind, messageId: out.MessageId };
+function send(target: EnqueueTarget, message: OutgoingInboundMessage): Promise<Enqueued> {
+  // Not an async function: one promise less per webhook.
+  return target.sqs
+    .send(
+      new SendMessageCommand({
+        QueueUrl: target.queueUrl,
+        MessageBody: message.MessageBody,
+        MessageAttributes: message.MessageAttributes,
+      }),
+    )
+    .then((out) => ({ kind: message.kind, messageId: out.MessageId }));
 }
 
 export async function enqueueEvent(target: EnqueueTarget, eventJson: string, event: StripeEventSummary): Promise<Enqueued> {

@@ -32,6 +32,17 @@ export function bodyByteLength(request: WebhookRequest): number {
   return Buffer.byteLength(body, request.isBase64Encoded === true ? 'base64' : 'utf8');
 }
 
+/**
+ * Whether the body is larger than `maxBytes`. Counting UTF-8 bytes walks the whole body, so the
+ * length decides first when it can: a UTF-16 code unit is at most 3 UTF-8 bytes, and base64 text
+ * decodes to fewer bytes than it has characters.
+ */
+export function bodyExceeds(request: WebhookRequest, maxBytes: number): boolean {
+  const length = request.body?.length ?? 0;
+  if (length * 3 <= maxBytes) return false;
+  return bodyByteLength(request) > maxBytes;
+}
+
 /** The signed bytes: base64-decoded when API Gateway encoded them, otherwise the text as is. */
 export function rawBody(request: WebhookRequest): Buffer | string {
   const body = request.body ?? '';

@@ -11,7 +11,9 @@ function json(statusCode: number, body: Record<string, unknown>, headers: Record
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) };
 }
 
-export const received = (): WebhookResponse => json(200, { received: true });
+const RECEIVED = JSON.stringify({ received: true });
+/** The answer to (almost) every webhook: its body is serialized once. */
+export const received = (): WebhookResponse => ({ statusCode: 200, headers: { 'content-type': 'application/json' }, body: RECEIVED });
 /** One message for missing, malformed, wrong and stale signatures; the reason goes to the log only. */
 export const invalidSignature = (): WebhookResponse => json(400, { error: 'Invalid signature' });
 export const notAStripeEvent = (): WebhookResponse => json(400, { error: 'Not a Stripe event' });

@@ -46,6 +46,11 @@ export class WebhookSecrets {
     this.minRefreshIntervalMs = options.minRefreshIntervalMs ?? DEFAULT_MIN_REFRESH_INTERVAL_MS;
   }
 
+  /** The secrets in memory, if read already: lets the per-request path skip a promise. */
+  cached(): readonly string[] | undefined {
+    return this.values;
+  }
+
   /** The secrets to verify with; read once, then served from memory. */
   async current(): Promise<readonly string[]> {
     if (this.values !== undefined) return this.values;

@@ -29,8 +29,8 @@ export function explainOutcome(line: OutcomeLine): string | undefined {
   const failure = line.errorCode === undefined ? undefined : `${line.errorCode}${line.reason ? `: ${line.reason}` : ''}`;
   switch (line.outcome) {
     case 'stale': {
-      const guards = (line.staleGuards ?? []).map(describeGuard);
-      return `older than the newest event already applied to ${guards.length > 0 ? guards.join(', ') : 'its record'}; nothing written`;
+      const records = (line.staleRecords ?? []).map(describeGuard);
+      return `older than the newest event already applied to ${records.length > 0 ? records.join(', ') : 'its record'}; nothing written`;
     }
     case 'duplicate':
       return `already processed${line.note ? ` (${line.note})` : ''}; nothing written again`;
@@ -45,7 +45,7 @@ export function explainOutcome(line: OutcomeLine): string | undefined {
     case 'ignored':
       return line.reason === undefined ? undefined : (REJECTIONS[line.reason] ?? line.reason);
     case 'applied':
-      return (line.staleGuards ?? []).length > 0 ? `partly: older than the newest event of ${(line.staleGuards ?? []).map(describeGuard).join(', ')}` : undefined;
+      return (line.staleRecords ?? []).length > 0 ? `partly: older than the newest event of ${(line.staleRecords ?? []).map(describeGuard).join(', ')}` : undefined;
     default:
       return failure;
   }

@@ -16,7 +16,7 @@ export interface OutcomeLine {
   readonly note?: string;
   readonly reason?: string;
   readonly errorCode?: string;
-  readonly staleGuards?: readonly string[];
+  readonly staleRecords?: readonly string[];
   readonly records?: readonly string[];
   readonly details?: Readonly<Record<string, unknown>>;
 }

@@ -1,7 +1,9 @@
 /**
  * The Case a still-unpaid payment failure opens, one per failure event (upsert on the event
- * id, so a redelivery updates the same Case). It carries the guard of the payment or invoice
- * whose failure it reports: once that record is settled, a late failure opens nothing.
+ * id, so a redelivery updates the same Case). It looks up the payment or invoice record whose
+ * failure it reports and carries the failure's precedence key: Salesforce opens no Case when that
+ * record already shows a newer state (paid in the same batch or earlier, or a newer attempt), and
+ * the consumer closes an open one when the record is later paid (docs/consistency.md).
  *
  * Subject and Description hold amounts, Stripe ids, the failure code and Stripe's message and
  * the hosted invoice URL; never emails, names, descriptions or card data.
@@ -24,9 +26,12 @@ export interface PaymentFailureCase {
   readonly failureMessage?: string | null | undefined;
   readonly hostedInvoiceUrl?: string | null | undefined;
   readonly links: SalesforceLinks;
-  /** The guard of the record whose failure this reports. */
-  readonly guard: string;
+  /** The payment or invoice record whose failure this reports. */
+  readonly reportsOn: { readonly sobject: 'Stripe_Payment__c' | 'Stripe_Invoice__c'; readonly stripeId: string };
 }
+
+/** The Case's lookup to the record it reports on (a relationship by the record's Stripe id). */
+const REPORTS_ON_RELATIONSHIP = { Stripe_Payment__c: 'Stripe_Payment__r', Stripe_Invoice__c: 'Stripe_Invoice__r' } as const;
 
 export function paymentFailureCase(input: PaymentFailureCase): SalesforceMutation {
   const amount = input.amount === undefined ? '' : `: ${formatMoney(input.amount.minor, input.amount.currency)}`;
@@ -42,6 +47,7 @@ export function paymentFailureCase(input: PaymentFailureCase): SalesforceMutatio
     }),
   ).map(([label, value]) => `${label}: ${value}`);
   const { fields: linkFields, optionalReferences } = caseLinks(input.links);
+  const reportsOn = REPORTS_ON_RELATIONSHIP[input.reportsOn.sobject];
   return {
     sobject: 'Case',
     key: { field: 'Stripe_Event_Id__c', value: input.eventId },
@@ -50,8 +56,9 @@ export function paymentFailureCase(input: PaymentFailureCase): SalesforceMutatio
       Description: lines.join('\n'),
       Stripe_Object_Id__c: input.objectId,
       ...linkFields,
+      [reportsOn]: { Stripe_Id__c: input.reportsOn.stripeId },
     },
-    guard: input.guard,
-    ...(optionalReferences.length > 0 ? { optionalReferences } : {}),
+    // The record is written in the same request; should it be missing, the Case is still opened.
+    optionalReferences: [...optionalReferences, reportsOn],
   };
 }

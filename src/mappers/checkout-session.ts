@@ -8,7 +8,7 @@ import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import type { StripeCheckoutSession, StripeEventOf } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
-import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
+import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, factsUpsert, money, opportunityAndOrder, stripeRecordFields, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
@@ -143,13 +143,13 @@ function sessionFailureCase(
   invoiceId: string | undefined,
 ): SalesforceMutation | undefined {
   // The Case follows the record whose failure it reports, so a settled payment opens none.
-  const guard =
+  const reportsOn =
     paymentIntentId !== undefined
-      ? guardOf('Stripe_Payment__c', paymentIntentId)
+      ? ({ sobject: 'Stripe_Payment__c', stripeId: paymentIntentId } as const)
       : invoiceId !== undefined
-        ? guardOf('Stripe_Invoice__c', invoiceId)
+        ? ({ sobject: 'Stripe_Invoice__c', stripeId: invoiceId } as const)
         : undefined;
-  if (guard === undefined || session.payment_status === 'paid') return undefined;
+  if (reportsOn === undefined || session.payment_status === 'paid') return undefined;
   return paymentFailureCase({
     eventId,
     what: 'checkout payment',
@@ -166,6 +166,6 @@ function sessionFailureCase(
       'Payment Link': idOf(session.payment_link),
     },
     links,
-    guard,
+    reportsOn,
   });
 }

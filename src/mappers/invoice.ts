@@ -4,7 +4,7 @@ import { invoiceSubscription } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
-import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
+import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
 import { isoDate, isoDateTime } from './time.js';
@@ -84,7 +84,7 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
         },
         hostedInvoiceUrl: invoice.hosted_invoice_url,
         links,
-        guard: guardOf('Stripe_Invoice__c', invoice.id),
+        reportsOn: { sobject: 'Stripe_Invoice__c', stripeId: invoice.id },
       }),
     );
   }

@@ -5,7 +5,6 @@
 import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 
 export {
-  guardOf,
   type ExternalIdReference,
   type SalesforceFieldValue,
   type SalesforceMutation,
@@ -19,8 +18,8 @@ export interface EventEffect {
   /** `event.created`, seconds since the epoch: the ordering clock. */
   readonly created: number;
   /**
-   * Tie-breaker between events of the same second for the same guard: the higher rank wins
-   * (e.g. a refund outranks a success, a payment outranks a failure).
+   * Tie-breaker between events of the same second on the same record: the higher rank wins
+   * (e.g. a refund outranks a success, a payment outranks a failure). See contracts/precedence.
    */
   readonly rank: number;
   readonly mutations: readonly SalesforceMutation[];

@@ -5,7 +5,7 @@ import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas
 import { paymentFailureCase } from './case.js';
 import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom, METADATA_KEYS } from './links.js';
-import { guardOf, type MapResult, type SalesforceMutation } from './mutation.js';
+import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, opportunityAndOrder, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
@@ -108,7 +108,7 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
         declineCode: pi.last_payment_error?.decline_code,
         failureMessage: pi.last_payment_error?.message,
         links,
-        guard: guardOf('Stripe_Payment__c', pi.id),
+        reportsOn: { sobject: 'Stripe_Payment__c', stripeId: pi.id },
       }),
     );
   }

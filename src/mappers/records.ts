@@ -1,14 +1,9 @@
 /** Building blocks shared by the per-object mappers: records, amounts, effects. */
-import { minorUnitDigits, toMajorUnits } from '../money.js';
+import { isVersionedObject, precedenceKey, precedenceOf, STATUS_FIELD } from '../contracts/precedence.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { minorUnitDigits, toMajorUnits } from '../money.js';
 import { compact, type SalesforceLinks } from './links.js';
-import {
-  guardOf,
-  type MapResult,
-  type SalesforceFieldValue,
-  type SalesforceMutation,
-  type SObjectName,
-} from './mutation.js';
+import type { MapResult, SalesforceFieldValue, SalesforceMutation, SObjectName } from './mutation.js';
 import { isoDateTime } from './time.js';
 
 export type Fields = Record<string, SalesforceFieldValue | undefined>;
@@ -21,7 +16,7 @@ export interface EventFacts {
   readonly livemode: boolean;
 }
 
-/** An upsert on an external id (or an update by `Id`), guarded by its own record. */
+/** An upsert on an external id (or an update by `Id`); `effect()` gives it its precedence key. */
 export function upsert(
   sobject: SObjectName,
   key: { readonly field: string; readonly value: string },
@@ -32,7 +27,6 @@ export function upsert(
     sobject,
     key,
     fields: compact(fields) as Record<string, SalesforceFieldValue>,
-    guard: guardOf(sobject, key.value),
     ...(optionalReferences.length > 0 ? { optionalReferences } : {}),
     // The bridge never creates standard records it updates by Id; one that is gone is skipped.
     ...(key.field === 'Id' ? { skipIfMissing: true } : {}),
@@ -97,19 +91,19 @@ export function opportunityAndOrder(
 
 /**
  * Write-once facts about a record (card brand and last 4, the Opportunity a checkout named) from
- * an event that says nothing about the record's state. They get their own ordering guard, next to
- * the record's state guard: facts never change, so no state event may make them stale, and they
- * never make a state event stale either. No `Name` or `Last_Stripe_Event_At__c`: those belong to
- * the state events.
+ * an event that says nothing about the record's state. They write no status, so they carry no
+ * precedence key: facts never change, so no state event may make them stale, and they never make
+ * a state event stale either. No `Name` or `Last_Stripe_Event_At__c`: those belong to the state
+ * events. (`facet` names the kind of fact for the reader.)
  */
 export function factsUpsert(
   sobject: SObjectName,
   key: { readonly field: string; readonly value: string },
-  facet: string,
+  _facet: string,
   fields: Fields,
   optionalReferences: readonly string[] = [],
 ): SalesforceMutation {
-  return { ...upsert(sobject, key, fields, optionalReferences), guard: `${guardOf(sobject, key.value)}#${facet}` };
+  return upsert(sobject, key, fields, optionalReferences);
 }
 
 export function effect(
@@ -130,8 +124,21 @@ export function effect(
       eventType: event.type,
       created: event.created,
       rank,
-      mutations,
+      mutations: mutations.map((m) => versioned(m, event, rank)),
       ...(warnings.length > 0 ? { warnings } : {}),
     },
   };
+}
+
+/**
+ * Gives a write its precedence key (contracts/precedence): a write of a record's state by the
+ * status it writes; a Case by the failure it reports (an unsettled state of that record, so the
+ * same key as the failure's own write). Writes that carry no state stay unversioned.
+ */
+function versioned(mutation: SalesforceMutation, event: EventFacts, rank: number): SalesforceMutation {
+  if (mutation.sobject === 'Case') return { ...mutation, version: precedenceKey({ settled: false, created: event.created, rank, eventId: event.id }) };
+  if (!isVersionedObject(mutation.sobject)) return mutation;
+  const status = mutation.fields[STATUS_FIELD[mutation.sobject]];
+  if (typeof status !== 'string') return mutation;
+  return { ...mutation, version: precedenceKey(precedenceOf(mutation.sobject, status, event, rank)) };
 }

@@ -1,6 +1,6 @@
 /**
  * The services the catch-up commands use besides SQS: Stripe (the operator's key, read-only is
- * enough), the dedup table (its ordering guards) and Salesforce. From the environment and the
+ * enough), the dedup table and Salesforce. From the environment and the
  * bridge stack's outputs (`--stage`/`--stack`), or from the running local stack (`--local`).
  */
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
@@ -22,7 +22,7 @@ import { readStackOutputs } from './targets.js';
 const DEFAULT_API_VERSION = '64.0';
 
 /**
- * A backfill batch advances hundreds of ordering guards at once; the SDK's default pool of 50
+ * Hundreds of DynamoDB requests at once would queue in the SDK's default pool of 50
  * sockets would queue them (and warn).
  */
 const DYNAMO_SOCKETS = { httpAgent: { maxSockets: 256 }, httpsAgent: { maxSockets: 256 } };

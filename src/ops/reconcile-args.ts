@@ -50,7 +50,7 @@ export function reconcileHelp(name: 'backfill' | 'reconcile' | 'retry'): string 
 Lists the Stripe objects created since DATE (newest first, 100 per call, paced), maps each
 through the mappers of the event its state stands for (an open invoice as invoice.finalized, a
 paid one as invoice.paid, …) and writes them in large batches (sObject Collections in Composite
-requests: up to 1,000 records per API call) through the ordering guards, so that newer state
+requests: up to 1,000 records per API call) with their precedence keys, so that newer state
 written by live events is never overwritten. Progress on stderr; a checkpoint after every batch:
 Ctrl-C and run the same command again to resume. Failures go to the failures file with reasons.
 
@@ -75,7 +75,7 @@ ${COMMON_HELP}`;
 Compares every payment, invoice and subscription created in Stripe since --since with the record
 Salesforce holds: missing, status, amounts. Prints a table of the differences (--json: JSON on
 stdout; --csv FILE: also as CSV). --fix enqueues Stripe's side for each difference as the
-ingress would, so the consumer applies it through the usual pipeline (ordering guards included).
+ingress would, so the consumer applies it through the usual pipeline (precedence keys included).
 
   --since TIME               look-back like 7d or an ISO date (default 7d)
   --objects LIST             comma-separated, default all: ${DRIFT_KINDS.join(',')}

@@ -3,12 +3,11 @@
  * Opportunity, Quote, Order or Contract): read the record → plan → Stripe → write back.
  * Outcomes: billed (`invoiced`, `payment_link_created`, `checkout_created`), `duplicate`
  * (already billed), `rejected` (a permanent problem, written to the record for the rep), or a
- * thrown error: transient ones so Lambda retries. The dispatcher (src/commands) claims the event
- * and logs the outcome.
+ * thrown error: transient ones so Lambda retries. The dispatcher (src/commands) runs it inside the
+ * shared idempotency lifecycle (dedup/run-once) and logs the outcome.
  */
-import type { ClaimResult, GuardResult } from '../dedup/event-store.js';
-import { guardOf } from '../contracts/salesforce-mutation.js';
-import { RANK } from '../contracts/precedence.js';
+import { isVersionedObject, precedenceKey, precedenceOf, RANK } from '../contracts/precedence.js';
+import type { IdempotencyStore } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
@@ -41,12 +40,8 @@ export interface OutboundResult {
   readonly reason?: string | undefined;
 }
 
-export interface OutboundStore {
-  claim(eventId: string, eventType: string): Promise<ClaimResult>;
-  advanceGuard(key: string, event: { eventId: string; created: number; rank: number }): Promise<GuardResult>;
-  complete(eventId: string, token: string, outcome: string): Promise<boolean>;
-  release(eventId: string, token: string): Promise<void>;
-}
+/** The idempotency store the outbound lifecycle runs on (the consumer's, dedup/run-once.ts). */
+export type OutboundStore = IdempotencyStore;
 
 export interface OutboundPorts {
   readonly store: OutboundStore;
@@ -161,15 +156,14 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
   }
   const { plan, result } = billed;
 
-  // The write-back's status passes the same ordering guard as the webhooks' Opportunity updates:
-  // a payment that landed meanwhile (this write-back retried after an outage) is never undone.
+  // The write-back's status carries a precedence key at the platform event's time on the records
+  // webhooks also write (Opportunity, Order): Salesforce rejects it when a newer state (a payment
+  // that landed meanwhile, this write-back retried after an outage) is already there, and the ids
+  // and URLs are then written without it (contracts/precedence, docs/consistency.md). Quotes and
+  // Contracts get their status from this write-back only.
   const { status, rank } = statusOf(result.invoiceStatus);
-  const guard = await ports.store.advanceGuard(guardOf(sobject, request.recordId), {
-    eventId: request.eventId,
-    created: request.requestedAt ?? Math.floor(ports.now() / 1000),
-    rank,
-  });
-  const paymentStatus: OpportunityPaymentStatus | undefined = guard.applied ? status : undefined;
+  const event = { id: request.eventId, created: request.requestedAt ?? Math.floor(ports.now() / 1000) };
+  const version = isVersionedObject(sobject) ? precedenceKey(precedenceOf(sobject, status, event, rank)) : undefined;
   await ports.records.recordBilled(sobject, request.recordId, {
     invoiceId: result.invoiceId,
     invoiceUrl: result.invoiceUrl,
@@ -178,7 +172,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
     checkoutExpiresAt: result.checkoutExpiresAt,
-    paymentStatus,
+    paymentStatus: { status, version },
     syncError:
       result.sendFailure === undefined
         ? plan.notice

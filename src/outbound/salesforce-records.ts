@@ -5,6 +5,8 @@
 import type { CurrencyOverrides } from '../config.js';
 import { errorCode } from '../errors.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { VERSION_FIELD } from '../salesforce/data-model.js';
+import { isStaleRejection, SalesforcePermanentError } from '../salesforce/errors.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import type { BillableObject, BillableRecord } from './billable.js';
@@ -22,8 +24,12 @@ export interface BilledFields {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
-  /** Undefined leaves the status as it is (a webhook already settled it). */
-  readonly paymentStatus: OpportunityPaymentStatus | undefined;
+  /**
+   * The status, with its precedence key on the records whose webhooks write a status too
+   * (contracts/precedence: Opportunity, Order); Salesforce then keeps it only if the record shows
+   * nothing newer. Undefined leaves the status as it is.
+   */
+  readonly paymentStatus: { readonly status: OpportunityPaymentStatus; readonly version: number | undefined } | undefined;
   /** Undefined clears an earlier error. */
   readonly syncError: string | undefined;
 }
@@ -37,7 +43,8 @@ export interface OpportunityRecords {
    */
   read(sobject: BillableObject, recordId: string, options: { readonly multiCurrency: boolean }): Promise<BillableRecord | undefined>;
   saveCustomerId(accountId: string, customerId: string): Promise<void>;
-  recordBilled(sobject: BillableObject, recordId: string, fields: BilledFields): Promise<void>;
+  /** `statusApplied` is false when the record already showed a newer status (it is kept). */
+  recordBilled(sobject: BillableObject, recordId: string, fields: BilledFields): Promise<{ readonly statusApplied: boolean }>;
   recordSyncError(sobject: BillableObject, recordId: string, message: string): Promise<void>;
   /** Runs a query and answers its number of rows (the permission check). */
   count(soql: string): Promise<number>;
@@ -45,6 +52,12 @@ export interface OpportunityRecords {
   upsertSyncLog(fields: Readonly<Record<string, unknown>>): Promise<void>;
   /** API calls made so far (for the log line and budgets). */
   readonly apiCalls: number;
+}
+
+/** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
+function rawMessage(err: Error): string | undefined {
+  const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
+  return typeof data?.message === 'string' ? data.message : undefined;
 }
 
 /** Stripe_Sync_Error__c is a long text area of 32,768 characters. */
@@ -112,7 +125,7 @@ export function salesforceOpportunityRecords(
       await update('Account', { Id: accountId, Stripe_Customer_Id__c: customerId });
     },
     async recordBilled(sobject, recordId, fields) {
-      await update(sobject, {
+      const billed = {
         Id: recordId,
         ...(fields.invoiceId === undefined ? {} : { Stripe_Invoice_Id__c: fields.invoiceId, Stripe_Invoice_Url__c: fields.invoiceUrl ?? null }),
         ...(fields.paymentLinkUrl === undefined
@@ -125,10 +138,23 @@ export function salesforceOpportunityRecords(
               Stripe_Checkout_Url__c: fields.checkoutUrl,
               Stripe_Checkout_Expires_At__c: fields.checkoutExpiresAt === undefined ? null : new Date(fields.checkoutExpiresAt * 1000).toISOString(),
             }),
-        ...(fields.paymentStatus === undefined ? {} : { Stripe_Payment_Status__c: fields.paymentStatus }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
-      });
+      };
+      const status = fields.paymentStatus;
+      if (status === undefined) {
+        await update(sobject, billed);
+        return { statusApplied: false };
+      }
+      try {
+        await update(sobject, { ...billed, Stripe_Payment_Status__c: status.status, ...(status.version === undefined ? {} : { [VERSION_FIELD]: status.version }) });
+        return { statusApplied: true };
+      } catch (err) {
+        if (!(err instanceof SalesforcePermanentError) || !isStaleRejection(err.errorCode, rawMessage(err), err.fields)) throw err;
+        // A newer state (a payment that landed meanwhile) stays; the bill's ids are still written.
+        await update(sobject, billed);
+        return { statusApplied: false };
+      }
     },
     async recordSyncError(sobject, recordId, message) {
       await update(sobject, {

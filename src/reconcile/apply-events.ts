@@ -1,13 +1,14 @@
 /**
  * Applies synthetic events (an object's current state, see stripe-objects.ts) through the
- * consumer's own core, `processBatch`: the same interpreter and mappers, the same ordering guards
- * in the dedup table, the same batched Salesforce writer. Only what is specific to a synthetic
- * event differs: it is not claimed (it has no delivery to deduplicate), a failure is reported to
- * the caller instead of a DLQ, and a transient failure is retried here a few times.
+ * consumer's own core, `processBatch`: the same interpreter and mappers, the same precedence keys
+ * checked by Salesforce (contracts/precedence, docs/consistency.md), the same batched Salesforce
+ * writer. Only what is specific to a synthetic event differs: it is not claimed (it has no
+ * delivery to deduplicate), a failure is reported to the caller instead of a DLQ, and a transient
+ * failure is retried here a few times.
  *
- * The guards are why a backfill never overwrites newer state: its events are stamped with the
- * backfill's start time, so a live event created after it wins, and one created before it loses
- * to the state the backfill read later.
+ * The precedence keys are why a backfill never overwrites newer state: its events are stamped
+ * with the backfill's start time, so a live event created after it wins, and one created before
+ * it loses to the state the backfill read later.
  */
 import { randomUUID } from 'node:crypto';
 import type { ClaimResult } from '../dedup/event-store.js';
@@ -39,8 +40,6 @@ export interface ApplyResult {
 }
 
 export interface ApplierDeps {
-  /** The dedup table's store: only its ordering guards are used. */
-  readonly guards: Pick<EventStorePort, 'advanceGuard'>;
   readonly writer: Pick<SalesforceWriter, 'write'>;
   readonly interpret: (json: unknown) => InterpretedEvent;
   readonly expand?: ConsumerPorts['expand'];
@@ -57,12 +56,11 @@ const DEFAULT_MAX_ATTEMPTS = 3;
 
 export function createEventApplier(deps: ApplierDeps): ApplyEvents {
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
-  // Synthetic events are not deliveries: nothing to claim, nothing to complete.
+  // Synthetic events are not deliveries: nothing to claim, nothing to commit.
   const store: EventStorePort = {
     claim: async (): Promise<ClaimResult> => ({ status: 'claimed', token: randomUUID() }),
-    complete: async () => true,
+    commit: async () => undefined,
     release: async () => undefined,
-    advanceGuard: (key, event) => deps.guards.advanceGuard(key, event),
   };
 
   return async (items) => {

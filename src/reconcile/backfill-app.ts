@@ -1,10 +1,9 @@
 /**
  * Wires the backfill core to real adapters: Stripe's lists (the key's read permissions are
- * enough), the dedup table's ordering guards, the Salesforce writer, the checkpoint and failure
+ * enough), the Salesforce writer (precedence keys checked by Salesforce), the checkpoint and failure
  * files. The CLI and the tests build it the same way.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventStore } from '../dedup/event-store.js';
 import { createInterpreter } from '../inbound/interpret.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceSession } from '../salesforce/session.js';
@@ -35,14 +34,12 @@ export interface BackfillAppDeps {
 
 export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { readonly clearFailures: () => Promise<void> } {
   const interpret = createInterpreter({ logger: deps.logger, mode: () => undefined });
-  const guards = new EventStore(deps.dynamo, { tableName: deps.tableName, leaseSeconds: 120, ttlDays: 35, now: deps.now });
   const failures = failureFile(deps.failuresPath);
   return {
     list: stripeObjectLister(deps.stripe, deps.pace),
     apply: deps.dryRun
       ? undefined
       : createEventApplier({
-          guards,
           writer: new SalesforceWriter(deps.salesforce, { apiVersion: deps.salesforceApiVersion, logger: deps.logger }),
           interpret,
           logger: deps.logger,

@@ -6,7 +6,7 @@
  *
  * `fix` re-applies the Stripe side through the normal pipeline: the same synthetic events,
  * stamped with the time of the report, enqueued for the consumer as the ingress would enqueue a
- * webhook; the ordering guards apply as for any event.
+ * webhook; the precedence keys apply as for any event.
  */
 import { comparePrecedence, isVersionedObject, precedenceOf, type Precedence } from '../contracts/precedence.js';
 import type { SalesforceFieldValue, SalesforceMutation, SObjectName } from '../contracts/salesforce-mutation.js';
@@ -147,7 +147,7 @@ function eventsFor(kind: DriftKind, object: StripeObject, disputes: ReadonlyMap<
 
 /**
  * The fields the record shows once every event applied: the writes merged lowest precedence
- * first, as the guards order writes of the same second (a refund outranks the payment).
+ * first, as the precedence keys order writes of the same second (a refund outranks the payment).
  */
 function expectedState(ports: DriftPorts, events: readonly Record<string, unknown>[], sobject: SObjectName, stripeId: string): Record<string, SalesforceFieldValue> | undefined {
   const writes: Array<{ precedence: Precedence; mutation: SalesforceMutation }> = [];

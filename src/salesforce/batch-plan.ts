@@ -5,7 +5,7 @@
  * Pure: no I/O, no knowledge of Stripe.
  */
 import type { SalesforceFieldValue, SalesforceMutation, SObjectName } from '../contracts/salesforce-mutation.js';
-import { DATA_MODEL } from './data-model.js';
+import { DATA_MODEL, VERSION_FIELD } from './data-model.js';
 
 /** sObject Collections take at most 200 records per request. */
 export const MAX_COLLECTION_RECORDS = 200;
@@ -26,6 +26,20 @@ export interface MergedRecord {
   readonly skipIfMissing: boolean;
   /** The refusal every contributing mutation declared as expected (see SalesforceMutation). */
   readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
+  /** The highest precedence key among the contributions; undefined when none carried one. */
+  readonly version: number | undefined;
+  /** Each contribution alone, lowest key first: what isolation re-sends one by one. */
+  readonly contributions: readonly Contribution[];
+}
+
+/** One item's share of a merged record (its mutations of that record, merged alone). */
+export interface Contribution {
+  readonly correlationId: string;
+  readonly fields: Readonly<Record<string, SalesforceFieldValue>>;
+  readonly version: number | undefined;
+  readonly optionalReferences: ReadonlySet<string>;
+  readonly skipIfMissing: boolean;
+  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
 
 export interface MergeInput {
@@ -39,68 +53,101 @@ export function mergeKeyOf(sobject: string, keyField: string, keyValue: string):
 
 /**
  * Salesforce rejects two records with the same key in one Collections request, so every record is
- * written once with the fields of all its mutations; later mutations win (callers order them by
- * event time). A relationship stays optional only if every mutation that set it said so.
+ * written once with the fields of all its mutations, overlaid in precedence order (unversioned
+ * first, then the lowest key to the highest; equal keys in the items' order): the fields of the
+ * highest key win, and the record carries that key, so Salesforce accepts or rejects the merged
+ * write as it would the newest event alone. A relationship stays optional only if every mutation
+ * that set it said so.
  */
 export function mergeMutations(items: readonly MergeInput[]): MergedRecord[] {
-  const merged = new Map<
-    string,
-    {
-      sobject: SObjectName;
-      keyField: string;
-      keyValue: string;
-      fields: Record<string, SalesforceFieldValue>;
-      optional: Set<string>;
-      required: Set<string>;
-      contributors: string[];
-      skipIfMissing: boolean;
-      skipIfRefused: SalesforceMutation['skipIfRefused'] | null;
-    }
-  >();
+  const groups = new Map<string, { first: SalesforceMutation; entries: Array<{ correlationId: string; mutation: SalesforceMutation; order: number }> }>();
+  let order = 0;
   for (const item of items) {
     for (const mutation of item.mutations) {
       const key = mergeKeyOf(mutation.sobject, mutation.key.field, mutation.key.value);
-      let record = merged.get(key);
-      if (record === undefined) {
-        record = {
-          sobject: mutation.sobject,
-          keyField: mutation.key.field,
-          keyValue: mutation.key.value,
-          fields: {},
-          optional: new Set(),
-          required: new Set(),
-          contributors: [],
-          skipIfMissing: true,
-          skipIfRefused: mutation.skipIfRefused ?? null,
-        };
-        merged.set(key, record);
-      }
-      Object.assign(record.fields, mutation.fields);
-      record.skipIfMissing &&= mutation.skipIfMissing === true;
-      if (!sameRefusal(record.skipIfRefused, mutation.skipIfRefused)) record.skipIfRefused = null;
-      const optional = new Set(mutation.optionalReferences ?? []);
-      for (const field of Object.keys(mutation.fields)) {
-        if (optional.has(field)) record.optional.add(field);
-        else record.required.add(field);
-      }
-      if (!record.contributors.includes(item.correlationId)) record.contributors.push(item.correlationId);
+      const group = groups.get(key) ?? { first: mutation, entries: [] };
+      group.entries.push({ correlationId: item.correlationId, mutation, order: (order += 1) });
+      groups.set(key, group);
     }
   }
-  return [...merged].map(([mergeKey, r]) => ({
-    mergeKey,
-    sobject: r.sobject,
-    keyField: r.keyField,
-    keyValue: r.keyValue,
-    fields: r.fields,
-    optionalReferences: new Set([...r.optional].filter((f) => !r.required.has(f))),
-    contributors: r.contributors,
-    skipIfMissing: r.skipIfMissing,
-    ...(r.skipIfRefused ? { skipIfRefused: r.skipIfRefused } : {}),
-  }));
+  return [...groups].map(([mergeKey, { first, entries }]) => {
+    const sorted = [...entries].sort((a, b) => (a.mutation.version ?? -1) - (b.mutation.version ?? -1) || a.order - b.order);
+    const whole = accumulator();
+    const byItem = new Map<string, Accumulator>();
+    for (const { correlationId, mutation } of sorted) {
+      add(whole, mutation);
+      const own = byItem.get(correlationId) ?? accumulator();
+      add(own, mutation);
+      byItem.set(correlationId, own);
+    }
+    return {
+      mergeKey,
+      sobject: first.sobject,
+      keyField: first.key.field,
+      keyValue: first.key.value,
+      ...result(whole),
+      contributors: [...new Set(entries.map((e) => e.correlationId))],
+      contributions: [...byItem].map(([correlationId, own]) => ({ correlationId, ...result(own) })),
+    };
+  });
 }
 
-function sameRefusal(a: SalesforceMutation['skipIfRefused'] | null, b: SalesforceMutation['skipIfRefused']): boolean {
-  return a != null && b !== undefined && a.errorCode === b.errorCode && a.field === b.field;
+type Refusal = NonNullable<SalesforceMutation['skipIfRefused']>;
+
+/** What several mutations of one record add up to, overlaid in the order they are added. */
+interface Accumulator {
+  readonly fields: Record<string, SalesforceFieldValue>;
+  readonly optional: Set<string>;
+  readonly required: Set<string>;
+  skipIfMissing: boolean;
+  /** undefined: nothing added yet; null: the mutations do not all declare the same refusal. */
+  refusal: Refusal | null | undefined;
+  version: number | undefined;
+}
+
+function accumulator(): Accumulator {
+  return { fields: {}, optional: new Set(), required: new Set(), skipIfMissing: true, refusal: undefined, version: undefined };
+}
+
+function add(acc: Accumulator, mutation: SalesforceMutation): void {
+  Object.assign(acc.fields, mutation.fields);
+  acc.skipIfMissing &&= mutation.skipIfMissing === true;
+  acc.refusal = acc.refusal === undefined ? (mutation.skipIfRefused ?? null) : sameRefusal(acc.refusal, mutation.skipIfRefused) ? acc.refusal : null;
+  if (mutation.version !== undefined) acc.version = Math.max(acc.version ?? mutation.version, mutation.version);
+  const optional = new Set(mutation.optionalReferences ?? []);
+  for (const field of Object.keys(mutation.fields)) (optional.has(field) ? acc.optional : acc.required).add(field);
+}
+
+function result(acc: Accumulator): Omit<Contribution, 'correlationId'> {
+  return {
+    fields: acc.fields,
+    // A relationship stays optional only if every mutation that set it said so.
+    optionalReferences: new Set([...acc.optional].filter((f) => !acc.required.has(f))),
+    skipIfMissing: acc.skipIfMissing,
+    version: acc.version,
+    ...(acc.refusal ? { skipIfRefused: acc.refusal } : {}),
+  };
+}
+
+/** One contribution as a record of its own, for writing it alone (isolation). */
+export function isolate(record: MergedRecord, contribution: Contribution): MergedRecord {
+  return {
+    mergeKey: `${record.mergeKey}\u0000${contribution.correlationId}`,
+    sobject: record.sobject,
+    keyField: record.keyField,
+    keyValue: record.keyValue,
+    fields: contribution.fields,
+    optionalReferences: contribution.optionalReferences,
+    contributors: [contribution.correlationId],
+    skipIfMissing: contribution.skipIfMissing,
+    ...(contribution.skipIfRefused ? { skipIfRefused: contribution.skipIfRefused } : {}),
+    version: contribution.version,
+    contributions: [contribution],
+  };
+}
+
+function sameRefusal(a: Refusal | null, b: SalesforceMutation['skipIfRefused']): boolean {
+  return a !== null && b !== undefined && a.errorCode === b.errorCode && a.field === b.field;
 }
 
 export type CollectionRequest =
@@ -168,12 +215,19 @@ export function packComposites(requests: readonly CollectionRequest[]): Collecti
   return composites;
 }
 
-/** A Collections record body; `dropped` relationships are left out (optional-reference retry). */
-export function recordBody(record: MergedRecord, dropped: ReadonlySet<string>): Record<string, unknown> {
+/**
+ * A Collections record body with its precedence key; `dropped` relationships are left out
+ * (optional-reference retry).
+ */
+export function recordBody(
+  record: Pick<MergedRecord, 'sobject' | 'keyField' | 'keyValue' | 'fields' | 'version'>,
+  dropped: ReadonlySet<string>,
+): Record<string, unknown> {
   const body: Record<string, unknown> = { attributes: { type: record.sobject } };
   for (const [field, value] of Object.entries(record.fields)) {
     if (!dropped.has(field)) body[field] = value;
   }
+  if (record.version !== undefined) body[VERSION_FIELD] = record.version;
   body[record.keyField] = record.keyValue;
   return body;
 }

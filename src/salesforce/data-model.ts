@@ -21,6 +21,7 @@ export type FieldType =
   | 'email'
   | 'url'
   | 'double'
+  | 'integer'
   | 'currency'
   | 'boolean'
   | 'date'
@@ -39,7 +40,44 @@ export interface FieldSpec {
   /** Standard fields Salesforce sets itself (Id, Name of line items, TotalPrice…). */
   readonly readOnly?: boolean;
   readonly length?: number;
+  /**
+   * A lookup that forbids deleting its target (deleteConstraint Restrict) instead of clearing
+   * itself. Salesforce then locks the target while a record pointing at it is saved, which
+   * serializes that save with the target's own saves (see the Case's lookups below).
+   */
+  readonly restrictDelete?: boolean;
 }
+
+/**
+ * The precedence key (src/contracts/precedence.ts) a versioned record keeps, Number(18,0): the
+ * writer sets it with every write of the record's state, and a validation rule rejects a write
+ * whose key is lower than the record's.
+ */
+export const VERSION_FIELD = 'Stripe_Event_Order__c';
+
+export interface ValidationRuleSpec {
+  readonly fullName: string;
+  /** Where Salesforce reports the error: the record error's `fields` names it. */
+  readonly errorDisplayField: string;
+  readonly errorMessage: string;
+}
+
+/** On every versioned object: an older event's write is rejected, atomically under the row lock. */
+export const OLDER_EVENT_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Older_Event',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: a newer Stripe event already updated this record, so this older one is not applied.',
+};
+
+/** On Case: no Case for a failure whose payment or invoice already shows a newer state. */
+export const SUPERSEDED_FAILURE_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Superseded_Failure',
+  errorDisplayField: VERSION_FIELD,
+  errorMessage: 'Stripe bridge: the payment or invoice of this failure already shows a newer state, so no Case is opened.',
+};
+
+/** The Case Status the bridge sets when the money a Case was opened for arrived. */
+export const CLOSED_CASE_STATUS = 'Closed';
 
 export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 
@@ -65,6 +103,7 @@ const order: FieldSpec = { type: 'reference', referenceTo: 'Order', relationship
 const currencyCode: FieldSpec = { type: 'string', length: 3 };
 const amount: FieldSpec = { type: 'double' };
 const when: FieldSpec = { type: 'datetime' };
+const eventOrder: FieldSpec = { type: 'integer' };
 /** Stripe's hosted Checkout URLs run past 255 characters (the URL field's maximum). */
 const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
 
@@ -128,6 +167,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Checkout_Expires_At__c: when,
     Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
     Stripe_Last_Synced_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   OpportunityLineItem: {
     Id: id,
@@ -151,6 +191,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     TotalAmount: { type: 'currency', readOnly: true },
     CurrencyIsoCode: { type: 'picklist' },
     ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: eventOrder,
   },
   Case: {
     Id: id,
@@ -163,6 +204,19 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Opportunity__c: opportunity,
     Stripe_Event_Id__c: stripeId,
     Stripe_Object_Id__c: text,
+    // The failing record, through lookups that lock it while the Case is saved: a Case and a
+    // newer write of that record are serialized, so the Case rule sees the newest state.
+    Stripe_Payment__c: { type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true },
+    Stripe_Invoice__c: { type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true },
+    Stripe_Event_Order__c: eventOrder,
+    IsClosed: { type: 'boolean', readOnly: true },
+  },
+  // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
+  CaseComment: {
+    Id: id,
+    ParentId: { type: 'reference', referenceTo: 'Case', relationshipName: 'Parent' },
+    CommentBody: { type: 'textarea', length: 4000 },
+    IsPublished: { type: 'boolean' },
   },
   Stripe_Payment__c: {
     Id: id,
@@ -184,6 +238,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Checkout_Session_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   Stripe_Invoice__c: {
     Id: id,
@@ -205,6 +260,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Subscription_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   Stripe_Subscription__c: {
     Id: id,
@@ -219,6 +275,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Customer_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
   },
   OrderItem: productLine('OrderId', 'Order'),
   Product2: {

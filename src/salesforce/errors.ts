@@ -2,7 +2,8 @@
  * Salesforce failures in the bridge's taxonomy, decided by Salesforce's error code (never by the
  * message text): retry what can succeed later, fail fast what never will.
  */
-import { isBridgeError, PermanentError, TransientError, type BridgeError, type BridgeErrorOptions } from '../errors.js';
+import { isBridgeError, PermanentError, redactMessage, TransientError, type BridgeError, type BridgeErrorOptions } from '../errors.js';
+import { OLDER_EVENT_RULE, SUPERSEDED_FAILURE_RULE, VERSION_FIELD } from './data-model.js';
 
 /** Codes that can never succeed on retry: the record or the request itself is wrong. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set([
@@ -127,10 +128,14 @@ function httpStatusOf(errorCode: string): number | undefined {
   return match === null ? undefined : Number(match[1]);
 }
 
-/** One Salesforce error code → the matching side of the taxonomy. */
+/**
+ * One Salesforce error code → the matching side of the taxonomy. Salesforce's message can quote
+ * record data (a picklist value, an email, an external id), so only a bounded, redacted form of
+ * it travels on into logs and DLQ reasons.
+ */
 export function salesforceError(errorCode: string, message: string, details: Omit<SalesforceErrorDetails, 'errorCode'> = {}): SalesforceError {
   const full = { ...details, errorCode };
-  const text = `Salesforce ${errorCode}: ${message}`;
+  const text = `Salesforce ${errorCode}: ${redactMessage(message)}`;
   return isPermanentSalesforceCode(errorCode)
     ? new SalesforcePermanentError(text, full)
     : new SalesforceTransientError(text, full);
@@ -150,6 +155,19 @@ function networkCode(err: unknown): string | undefined {
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
+}
+
+/**
+ * True when the package's precedence rules rejected a write (OLDER_EVENT_RULE,
+ * SUPERSEDED_FAILURE_RULE): the record already shows a newer state, so the write is stale, not
+ * failed. Salesforce reports a validation rule as FIELD_CUSTOM_VALIDATION_EXCEPTION and names its
+ * error location in the record error's `fields`; the rule's own message is the second signal
+ * (the location falls back to the top of the page when the field is not on the layout:
+ * https://help.salesforce.com/s/articleView?id=platform.fields_validation_rules_fields.htm).
+ */
+export function isStaleRejection(errorCode: string, message: string | undefined, fields: readonly string[] | undefined): boolean {
+  if (errorCode !== 'FIELD_CUSTOM_VALIDATION_EXCEPTION') return false;
+  return (fields ?? []).includes(VERSION_FIELD) || message === OLDER_EVENT_RULE.errorMessage || message === SUPERSEDED_FAILURE_RULE.errorMessage;
 }
 
 /** True for Salesforce's "session expired or invalid" answer (HTTP 401 INVALID_SESSION_ID). */
@@ -178,7 +196,8 @@ export function classifySalesforceFailure(err: unknown): BridgeError {
     }
     if (typeof errorCode === 'string' && errorCode !== '') {
       const message = err instanceof Error ? err.message : 'request failed';
-      return salesforceError(errorCode, message.length > 300 ? `${message.slice(0, 299)}…` : message, { cause: err });
+      const fields = (data as { fields?: unknown } | undefined)?.fields;
+      return salesforceError(errorCode, message, { cause: err, fields: Array.isArray(fields) ? fields.filter((f): f is string => typeof f === 'string') : undefined });
     }
   }
   const network = networkCode(err);

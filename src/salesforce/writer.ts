@@ -3,15 +3,22 @@
  * (merged records, sObject Collections inside Composite requests), each result mapped back to the
  * items that asked for it. It knows Salesforce, not Stripe.
  *
- * Outcome of an item: ok when every record it contributed to was written. Otherwise its error is
- * the first permanent failure among its records (retrying the item cannot help while one of its
- * records is invalid), else the first transient one.
+ * Outcome of an item: ok when every record it contributed to was written or rejected as stale
+ * (Salesforce's validation rule found a newer precedence key on the record: not a failure, the
+ * record already shows something newer). Otherwise its error is the first permanent failure among
+ * its records (retrying the item cannot help while one of its records is invalid), else the
+ * first transient one.
+ *
+ * Isolation: when a record merged from several items fails permanently, each item's own version
+ * of it is written alone (lowest precedence key first, so the newest valid one ends on the
+ * record), and only the items whose own version fails are failed.
  */
 import type { Connection } from 'jsforce/core';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { BridgeError, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import {
+  isolate,
   mergeMutations,
   packComposites,
   planCollections,
@@ -19,7 +26,7 @@ import {
   type CollectionRequest,
   type MergedRecord,
 } from './batch-plan.js';
-import { classifySalesforceFailure, salesforceError, SalesforceTransientError } from './errors.js';
+import { classifySalesforceFailure, isStaleRejection, salesforceError, SalesforceTransientError } from './errors.js';
 import { withSession, type SalesforceSession } from './session.js';
 
 export interface WriteItem {
@@ -33,6 +40,8 @@ export interface WrittenRecord {
   readonly keyValue: string;
   readonly id: string | undefined;
   readonly created: boolean | undefined;
+  /** Not written: the record already carries a newer precedence key. */
+  readonly stale?: true;
 }
 
 export type ItemOutcome =
@@ -55,6 +64,8 @@ export interface SalesforceWriterOptions {
 /** How many times records are re-sent without a missing optional reference (one per reference). */
 const MAX_OPTIONAL_REFERENCE_ROUNDS = 3;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** A Composite request holds at most 25 subrequests. */
+const MAX_COMPOSITE_SUBREQUESTS = 25;
 
 type Failure = TransientError | PermanentError;
 
@@ -64,10 +75,14 @@ interface RecordState {
   id?: string | undefined;
   created?: boolean | undefined;
   error?: Failure | undefined;
-  /** Salesforce's own message for the error, kept to recognise a missing foreign key. */
+  /** Salesforce's own message for the error, kept to recognise a missing foreign key; never logged. */
   salesforceMessage?: string | undefined;
   /** Not written: an update by Id of a record that does not exist (see skipIfMissing). */
   skipped?: boolean;
+  /** Not written: Salesforce holds a newer precedence key for the record. */
+  stale?: boolean;
+  /** After isolation: each contributor's own version of this record, written alone. */
+  isolated?: ReadonlyMap<string, RecordState>;
 }
 
 interface CompositeSubresponse {
@@ -83,8 +98,21 @@ interface SaveResultWire {
   readonly errors?: ReadonlyArray<{ readonly statusCode?: string; readonly message?: string; readonly fields?: readonly string[] }>;
 }
 
+interface ErrorWire {
+  readonly errorCode?: unknown;
+  readonly message?: unknown;
+  readonly fields?: unknown;
+}
+
+/** How a group of records travels: Collections of distinct records, or one subrequest each. */
+type Transport = 'collections' | 'single';
+
 function asTaxonomy(err: BridgeError): Failure {
   return err as Failure;
+}
+
+function stringList(value: unknown): readonly string[] | undefined {
+  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : undefined;
 }
 
 export class SalesforceWriter {
@@ -99,17 +127,37 @@ export class SalesforceWriter {
 
   async write(items: readonly WriteItem[]): Promise<WriteResult> {
     const records = mergeMutations(items);
-    const states = new Map<string, RecordState>(records.map((record) => [record.mergeKey, { record, dropped: new Set<string>() }]));
+    const states = records.map((record): RecordState => ({ record, dropped: new Set<string>() }));
     let apiCalls = 0;
     const countCall = (): void => {
       apiCalls += 1;
     };
 
-    await this.send([...states.values()], countCall);
+    await this.settle(states, 'collections', countCall);
+    await this.isolateFailures(states, countCall);
 
+    const outcomes = this.outcomes(items, states);
+    const failed = states.filter((s) => s.error !== undefined);
+    this.options.logger?.info(
+      {
+        records: states.length,
+        failedRecords: failed.length,
+        staleRecords: states.filter((s) => s.stale === true).length,
+        isolatedRecords: states.filter((s) => s.isolated !== undefined).length,
+        failureCodes: [...new Set(failed.map((s) => s.error?.code))],
+        apiCalls,
+      },
+      'salesforce write finished',
+    );
+    return { outcomes, apiCalls };
+  }
+
+  /** Sends the records, then re-sends those that failed only for a missing optional reference. */
+  private async settle(states: readonly RecordState[], transport: Transport, countCall: () => void): Promise<void> {
+    await this.send(states, transport, countCall);
     this.skipMissingRecords(states);
     for (let round = 0; round < MAX_OPTIONAL_REFERENCE_ROUNDS; round++) {
-      const retry = [...states.values()].filter((state) => this.dropMissingOptionalReference(state));
+      const retry = states.filter((state) => this.dropMissingOptionalReference(state));
       if (retry.length === 0) break;
       this.options.logger?.info(
         { records: retry.length, relationships: [...new Set(retry.flatMap((s) => [...s.dropped]))] },
@@ -119,26 +167,43 @@ export class SalesforceWriter {
         state.error = undefined;
         state.salesforceMessage = undefined;
       }
-      await this.send(retry, countCall);
+      await this.send(retry, transport, countCall);
       this.skipMissingRecords(states);
     }
-
-    const outcomes = this.outcomes(items, states);
-    const failed = [...states.values()].filter((s) => s.error !== undefined);
-    this.options.logger?.info(
-      {
-        records: states.size,
-        failedRecords: failed.length,
-        failureCodes: [...new Set(failed.map((s) => s.error?.code))],
-        apiCalls,
-      },
-      'salesforce write finished',
-    );
-    return { outcomes, apiCalls };
   }
 
-  /** Sends the records' Collections requests, Composite by Composite, and records each result. */
-  private async send(states: readonly RecordState[], countCall: () => void): Promise<void> {
+  /**
+   * A record merged from several items that Salesforce rejected permanently: each item's own
+   * version is written alone, lowest precedence key first, so only the items that cause the
+   * rejection fail and the record ends on the newest version Salesforce accepts.
+   */
+  private async isolateFailures(states: readonly RecordState[], countCall: () => void): Promise<void> {
+    const suspects = states.filter((s) => s.error?.kind === 'permanent' && s.record.contributions.length > 1);
+    if (suspects.length === 0) return;
+    const alone: RecordState[] = [];
+    for (const state of suspects) {
+      const isolated = new Map<string, RecordState>();
+      for (const contribution of state.record.contributions) {
+        const single: RecordState = { record: isolate(state.record, contribution), dropped: new Set(state.dropped) };
+        isolated.set(contribution.correlationId, single);
+        alone.push(single);
+      }
+      state.isolated = isolated;
+    }
+    this.options.logger?.info(
+      { records: suspects.length, writes: alone.length, failureCodes: [...new Set(suspects.map((s) => s.error?.code))] },
+      'salesforce: writing the items of a rejected merged record one by one',
+    );
+    await this.settle(alone, 'single', countCall);
+  }
+
+  private async send(states: readonly RecordState[], transport: Transport, countCall: () => void): Promise<void> {
+    if (transport === 'single') {
+      for (let start = 0; start < states.length; start += MAX_COMPOSITE_SUBREQUESTS) {
+        await this.sendSingles(states.slice(start, start + MAX_COMPOSITE_SUBREQUESTS), countCall);
+      }
+      return;
+    }
     const byKey = new Map(states.map((s) => [s.record.mergeKey, s]));
     const composites = packComposites(planCollections(states.map((s) => s.record)));
     let abort: Failure | undefined;
@@ -149,8 +214,14 @@ export class SalesforceWriter {
         continue;
       }
       try {
-        const subresponses = await this.postComposite(requests, byKey, countCall);
-        requests.forEach((request, index) => this.applySubresponse(request, subresponses.get(`r${index}`), byKey));
+        const subrequests = requests.map((request) => this.collectionSubrequest(request, byKey));
+        const subresponses = await this.postComposite(subrequests, countCall);
+        requests.forEach((request, index) =>
+          this.applyCollectionResult(
+            request.records.map((record) => byKey.get(record.mergeKey) as RecordState),
+            subresponses.get(`r${index}`),
+          ),
+        );
       } catch (err) {
         const failure = asTaxonomy(classifySalesforceFailure(err));
         for (const state of affected) state.error = failure;
@@ -160,27 +231,53 @@ export class SalesforceWriter {
     }
   }
 
-  private async postComposite(
-    requests: readonly CollectionRequest[],
-    byKey: ReadonlyMap<string, RecordState>,
-    countCall: () => void,
-  ): Promise<Map<string, CompositeSubresponse>> {
-    const base = `/services/data/v${this.options.apiVersion}`;
+  private base(): string {
+    return `/services/data/v${this.options.apiVersion}`;
+  }
+
+  private collectionSubrequest(request: CollectionRequest, byKey: ReadonlyMap<string, RecordState>): { url: string; body: unknown } {
+    const base = this.base();
+    return {
+      url: request.kind === 'upsert' ? `${base}/composite/sobjects/${request.sobject}/${request.keyField}` : `${base}/composite/sobjects`,
+      body: {
+        allOrNone: false,
+        records: request.records.map((record) => recordBody(record, (byKey.get(record.mergeKey) as RecordState).dropped)),
+      },
+    };
+  }
+
+  /**
+   * Records that share a key (isolated versions of one record) cannot travel in one Collections
+   * request, so each goes as its own sObject Rows subrequest, in order, ≤ 25 per Composite.
+   */
+  private async sendSingles(states: readonly RecordState[], countCall: () => void): Promise<void> {
+    const base = this.base();
+    const subrequests = states.map((state) => {
+      const { record } = state;
+      const { attributes: _attributes, [record.keyField]: _key, ...fields } = recordBody(record, state.dropped);
+      const url =
+        record.keyField === 'Id'
+          ? `${base}/sobjects/${record.sobject}/${encodeURIComponent(record.keyValue)}`
+          : `${base}/sobjects/${record.sobject}/${record.keyField}/${encodeURIComponent(record.keyValue)}`;
+      return { url, body: fields };
+    });
+    try {
+      const subresponses = await this.postComposite(subrequests, countCall);
+      states.forEach((state, index) => this.applySingleResult(state, subresponses.get(`r${index}`)));
+    } catch (err) {
+      const failure = asTaxonomy(classifySalesforceFailure(err));
+      for (const state of states) state.error = failure;
+    }
+  }
+
+  private async postComposite(subrequests: readonly { url: string; body: unknown }[], countCall: () => void): Promise<Map<string, CompositeSubresponse>> {
     const body = {
       allOrNone: false,
-      compositeRequest: requests.map((request, index) => ({
-        method: 'PATCH',
-        referenceId: `r${index}`,
-        url: request.kind === 'upsert' ? `${base}/composite/sobjects/${request.sobject}/${request.keyField}` : `${base}/composite/sobjects`,
-        body: {
-          allOrNone: false,
-          records: request.records.map((record) => recordBody(record, (byKey.get(record.mergeKey) as RecordState).dropped)),
-        },
-      })),
+      compositeRequest: subrequests.map((sub, index) => ({ method: 'PATCH', referenceId: `r${index}`, url: sub.url, body: sub.body })),
     };
     const response = await withSession(this.session, async (connection: Connection) => {
       countCall();
-      return connection.requestPost<unknown>(`${base}/composite`, body, { timeout: this.timeoutMs });
+      return connection.requestPost<unknown>(`${this.base()}/composite`, body, { timeout: this.timeoutMs });
     });
     const list = (response as { compositeResponse?: unknown } | null)?.compositeResponse;
     if (!Array.isArray(list)) {
@@ -191,18 +288,35 @@ export class SalesforceWriter {
     return byReference;
   }
 
-  private applySubresponse(request: CollectionRequest, sub: CompositeSubresponse | undefined, byKey: ReadonlyMap<string, RecordState>): void {
-    const states = request.records.map((record) => byKey.get(record.mergeKey) as RecordState);
+  /** A record error: stale when our precedence rule rejected it, a failure otherwise. */
+  private recordError(state: RecordState, status: number, errorCode: string, message: string, fields: readonly string[] | undefined): void {
+    if (isStaleRejection(errorCode, message, fields)) {
+      state.stale = true;
+      state.error = undefined;
+      return;
+    }
+    state.error = salesforceError(errorCode, message, { status, fields });
+    state.salesforceMessage = message;
+  }
+
+  /** A Composite subrequest that failed as a whole (unknown field, malformed body, limits). */
+  private subrequestError(sub: CompositeSubresponse): { errorCode: string; message: string; fields: readonly string[] | undefined } {
+    const first = (Array.isArray(sub.body) ? sub.body[0] : undefined) as ErrorWire | undefined;
+    return {
+      errorCode: typeof first?.errorCode === 'string' ? first.errorCode : `ERROR_HTTP_${sub.httpStatusCode}`,
+      message: typeof first?.message === 'string' ? first.message : 'subrequest failed',
+      fields: stringList(first?.fields),
+    };
+  }
+
+  private applyCollectionResult(states: readonly RecordState[], sub: CompositeSubresponse | undefined): void {
     if (sub === undefined) {
       const missing = new SalesforceTransientError('Salesforce returned no result for a Composite subrequest', { errorCode: 'UNEXPECTED_RESPONSE' });
       for (const state of states) state.error = missing;
       return;
     }
     if (sub.httpStatusCode < 200 || sub.httpStatusCode >= 300) {
-      // The subrequest failed as a whole (unknown field, malformed body, limits): every record in it.
-      const first = (Array.isArray(sub.body) ? sub.body[0] : undefined) as { errorCode?: unknown; message?: unknown } | undefined;
-      const errorCode = typeof first?.errorCode === 'string' ? first.errorCode : `ERROR_HTTP_${sub.httpStatusCode}`;
-      const message = typeof first?.message === 'string' ? first.message : 'subrequest failed';
+      const { errorCode, message } = this.subrequestError(sub);
       const failure = salesforceError(errorCode, message, { status: sub.httpStatusCode });
       for (const state of states) {
         state.error = failure;
@@ -219,25 +333,40 @@ export class SalesforceWriter {
       }
       if (result.success === true) {
         state.id = result.id ?? undefined;
-        state.created = request.kind === 'upsert' ? result.created : undefined;
+        state.created = state.record.keyField === 'Id' ? undefined : result.created;
         state.error = undefined;
         return;
       }
       const first = result.errors?.[0];
-      const errorCode = first?.statusCode ?? 'UNKNOWN_RECORD_ERROR';
-      const message = first?.message ?? 'record failed without an error';
-      state.error = salesforceError(errorCode, message, { status: sub.httpStatusCode, fields: first?.fields });
-      state.salesforceMessage = message;
+      state.id = result.id ?? undefined;
+      this.recordError(state, sub.httpStatusCode, first?.statusCode ?? 'UNKNOWN_RECORD_ERROR', first?.message ?? 'record failed without an error', first?.fields);
     });
+  }
+
+  /** sObject Rows: 200/201 with a save result (upsert), 204 without a body (update), or errors. */
+  private applySingleResult(state: RecordState, sub: CompositeSubresponse | undefined): void {
+    if (sub === undefined) {
+      state.error = new SalesforceTransientError('Salesforce returned no result for a Composite subrequest', { errorCode: 'UNEXPECTED_RESPONSE' });
+      return;
+    }
+    if (sub.httpStatusCode >= 200 && sub.httpStatusCode < 300) {
+      const result = (sub.body ?? {}) as SaveResultWire;
+      state.id = result.id ?? (state.record.keyField === 'Id' ? state.record.keyValue : undefined);
+      state.created = state.record.keyField === 'Id' ? undefined : (result.created ?? sub.httpStatusCode === 201);
+      state.error = undefined;
+      return;
+    }
+    const { errorCode, message, fields } = this.subrequestError(sub);
+    this.recordError(state, sub.httpStatusCode, errorCode, message, fields);
   }
 
   /**
    * An update by Id of a record that does not exist (deleted, or an id from another org) whose
    * mutations all allowed it: the record is skipped, with a warning, instead of failing the items.
    */
-  private skipMissingRecords(states: ReadonlyMap<string, RecordState>): void {
+  private skipMissingRecords(states: readonly RecordState[]): void {
     this.skipRefusedRecords(states);
-    for (const state of states.values()) {
+    for (const state of states) {
       if (!state.record.skipIfMissing || state.record.keyField !== 'Id' || state.error === undefined) continue;
       const code = (state.error as { errorCode?: string }).errorCode;
       const fields = (state.error as { fields?: readonly string[] }).fields ?? [];
@@ -259,8 +388,8 @@ export class SalesforceWriter {
    * A record whose mutations all declared this refusal as expected (e.g. the Account validation
    * rule that keeps a Stripe customer id once set): skipped with a warning, not a failure.
    */
-  private skipRefusedRecords(states: ReadonlyMap<string, RecordState>): void {
-    for (const state of states.values()) {
+  private skipRefusedRecords(states: readonly RecordState[]): void {
+    for (const state of states) {
       const expected = state.record.skipIfRefused;
       if (expected === undefined || state.error === undefined) continue;
       const code = (state.error as { errorCode?: string }).errorCode;
@@ -310,11 +439,11 @@ export class SalesforceWriter {
     return false;
   }
 
-  private outcomes(items: readonly WriteItem[], states: ReadonlyMap<string, RecordState>): Map<string, ItemOutcome> {
+  private outcomes(items: readonly WriteItem[], states: readonly RecordState[]): Map<string, ItemOutcome> {
     const perItem = new Map<string, RecordState[]>();
     for (const item of items) perItem.set(item.correlationId, perItem.get(item.correlationId) ?? []);
-    for (const state of states.values()) {
-      for (const correlationId of state.record.contributors) perItem.get(correlationId)?.push(state);
+    for (const state of states) {
+      for (const correlationId of state.record.contributors) perItem.get(correlationId)?.push(state.isolated?.get(correlationId) ?? state);
     }
     const outcomes = new Map<string, ItemOutcome>();
     for (const [correlationId, itemStates] of perItem) {
@@ -323,7 +452,8 @@ export class SalesforceWriter {
         keyField: s.record.keyField,
         keyValue: s.record.keyValue,
         id: s.error === undefined ? s.id : undefined,
-        created: s.error === undefined ? s.created : undefined,
+        created: s.error === undefined && s.stale !== true ? s.created : undefined,
+        ...(s.stale === true ? { stale: true as const } : {}),
       }));
       const errors = itemStates.flatMap((s) => (s.error === undefined ? [] : [s.error]));
       const error = errors.find((e) => e.kind === 'permanent') ?? errors[0];

@@ -7,14 +7,15 @@
  * in both places, and only what the logic cannot do without is required (ids, amounts, currency,
  * statuses). `src/stripe/api-versions.ts` reads the moved fields wherever the event's version put
  * them. Enrichments the logic can do without (card details, an embedded charge list, invoice
- * payments) fall back to "absent" when their shape is unexpected (`.catch`), so an unusual
+ * payments) fall back to "absent" when their shape is unexpected (`z.catch`), so an unusual
  * rendering costs a detail, never the event.
  *
  * Enumerations Stripe may extend (statuses, reasons) are plain strings here: a new status must
  * not send events to the DLQ; the mappers' tables decide what they understand.
  */
 import type Stripe from 'stripe';
-import * as z from 'zod';
+// zod/mini: the same validation as full zod at a fraction of its cold-start cost (consumer budget).
+import * as z from 'zod/mini';
 import { InvalidPayloadError } from '../errors.js';
 
 /**
@@ -30,21 +31,18 @@ export const OLDEST_SUPPORTED_API_VERSION = '2022-08-01';
 
 const metadata = z.record(z.string(), z.string());
 /** Metadata as Stripe renders it; absent or null reads as "none". */
-const optionalMetadata = metadata.nullish();
-const amount = z.number().int();
-const timestamp = z.number().int();
+const optionalMetadata = z.nullish(metadata);
+const amount = z.int();
+const timestamp = z.int();
 /** An expandable reference: the id, or the expanded object (of which only the id is read). */
 const expandableId = z.union([z.string(), z.object({ id: z.string() })]);
 
 const cardDetails = z.object({
-  brand: z.string().nullish(),
-  last4: z.string().nullish(),
+  brand: z.nullish(z.string()),
+  last4: z.nullish(z.string()),
 });
 /** Only the card is read; anything else about the method is not the bridge's business. */
-const paymentMethodDetails = z
-  .object({ card: cardDetails.nullish() })
-  .nullish()
-  .catch(() => undefined);
+const paymentMethodDetails = z.catch(z.nullish(z.object({ card: z.nullish(cardDetails) })), () => undefined);
 
 /**
  * A charge embedded in another object (a PaymentIntent's `charges` list before 2022-11-15, an
@@ -53,17 +51,17 @@ const paymentMethodDetails = z
  */
 const embeddedChargeSchema = z.object({
   id: z.string(),
-  object: z.literal('charge').optional(),
-  amount_refunded: amount.nullish(),
-  created: timestamp.nullish(),
-  currency: z.string().nullish(),
-  customer: expandableId.nullish(),
+  object: z.optional(z.literal('charge')),
+  amount_refunded: z.nullish(amount),
+  created: z.nullish(timestamp),
+  currency: z.nullish(z.string()),
+  customer: z.nullish(expandableId),
   /** Before 2025-03-31 (basil) only: the invoice the charge paid. */
-  invoice: expandableId.nullish(),
+  invoice: z.nullish(expandableId),
   metadata: optionalMetadata,
-  payment_intent: expandableId.nullish(),
+  payment_intent: z.nullish(expandableId),
   payment_method_details: paymentMethodDetails,
-  status: z.string().nullish(),
+  status: z.nullish(z.string()),
 });
 
 export const chargeSchema = z.object({
@@ -71,20 +69,20 @@ export const chargeSchema = z.object({
   object: z.literal('charge'),
   amount,
   /** Less than `amount` after a partial capture (absent on very old renderings). */
-  amount_captured: amount.nullish(),
+  amount_captured: z.nullish(amount),
   amount_refunded: amount,
   /** False while an authorization waits for capture (`charge.succeeded` fires on authorization). */
-  captured: z.boolean().nullish(),
+  captured: z.nullish(z.boolean()),
   created: timestamp,
   currency: z.string(),
-  customer: expandableId.nullish(),
+  customer: z.nullish(expandableId),
   /** Before 2025-03-31 (basil) only: the invoice the charge paid. */
-  invoice: expandableId.nullish(),
+  invoice: z.nullish(expandableId),
   metadata: optionalMetadata,
-  payment_intent: expandableId.nullish(),
+  payment_intent: z.nullish(expandableId),
   payment_method_details: paymentMethodDetails,
   refunded: z.boolean(),
-  status: z.string().nullish(),
+  status: z.nullish(z.string()),
 });
 
 export const paymentIntentSchema = z.object({
@@ -92,32 +90,29 @@ export const paymentIntentSchema = z.object({
   object: z.literal('payment_intent'),
   amount,
   /** What was actually captured: less than `amount` after a partial capture. */
-  amount_received: amount.nullish(),
-  cancellation_reason: z.string().nullish(),
+  amount_received: z.nullish(amount),
+  cancellation_reason: z.nullish(z.string()),
   created: timestamp,
   currency: z.string(),
-  customer: expandableId.nullish(),
-  description: z.string().nullish(),
+  customer: z.nullish(expandableId),
+  description: z.nullish(z.string()),
   /** Before 2025-03-31 (basil) only: the invoice this PaymentIntent pays. */
-  invoice: expandableId.nullish(),
-  last_payment_error: z
-    .object({
-      code: z.string().nullish(),
-      decline_code: z.string().nullish(),
-      message: z.string().nullish(),
-      type: z.string().nullish(),
-    })
-    .nullish(),
+  invoice: z.nullish(expandableId),
+  last_payment_error: z.nullish(
+    z.object({
+      code: z.nullish(z.string()),
+      decline_code: z.nullish(z.string()),
+      message: z.nullish(z.string()),
+      type: z.nullish(z.string()),
+    }),
+  ),
   /**
    * An id in webhooks (2022-11-15 and later); an object only when someone expanded it. Card
    * details come from `charge.succeeded` instead (see src/mappers/charge.ts).
    */
-  latest_charge: z.union([z.string(), embeddedChargeSchema]).nullish().catch(() => undefined),
+  latest_charge: z.catch(z.nullish(z.union([z.string(), embeddedChargeSchema])), () => undefined),
   /** Before 2022-11-15 only: the PaymentIntent's charges, newest first, with card details. */
-  charges: z
-    .object({ data: z.array(embeddedChargeSchema) })
-    .nullish()
-    .catch(() => undefined),
+  charges: z.catch(z.nullish(z.object({ data: z.array(embeddedChargeSchema) })), () => undefined),
   metadata: optionalMetadata,
   status: z.string(),
 });
@@ -130,27 +125,29 @@ export const disputeSchema = z.object({
   charge: z.union([z.string(), embeddedChargeSchema]),
   currency: z.string(),
   metadata: optionalMetadata,
-  payment_intent: expandableId.nullish(),
-  payment_method_details: z
-    .object({ card: z.object({ brand: z.string().nullish() }).nullish() })
-    .nullish()
-    .catch(() => undefined),
-  reason: z.string().nullish(),
+  payment_intent: z.nullish(expandableId),
+  payment_method_details: z.catch(
+    z.nullish(z.object({ card: z.nullish(z.object({ brand: z.nullish(z.string()) })) })),
+    () => undefined,
+  ),
+  reason: z.nullish(z.string()),
   status: z.string(),
 });
 
 /** How an invoice names the payments that paid it, from 2025-03-31 (basil): includable only. */
-const invoicePayments = z
-  .object({
-    data: z.array(
-      z.object({
-        status: z.string().nullish(),
-        payment: z.object({ payment_intent: expandableId.nullish(), charge: expandableId.nullish() }).nullish(),
-      }),
-    ),
-  })
-  .nullish()
-  .catch(() => undefined);
+const invoicePayments = z.catch(
+  z.nullish(
+    z.object({
+      data: z.array(
+        z.object({
+          status: z.nullish(z.string()),
+          payment: z.nullish(z.object({ payment_intent: z.nullish(expandableId), charge: z.nullish(expandableId) })),
+        }),
+      ),
+    }),
+  ),
+  () => undefined,
+);
 
 export const invoiceSchema = z.object({
   id: z.string(),
@@ -159,47 +156,45 @@ export const invoiceSchema = z.object({
   amount_paid: amount,
   amount_remaining: amount,
   /** What was billed after discounts and credit notes; 0 for a trial's invoice. */
-  total: amount.nullish(),
+  total: z.nullish(amount),
   currency: z.string(),
-  customer: expandableId.nullish(),
-  due_date: timestamp.nullish(),
-  hosted_invoice_url: z.string().nullish(),
+  customer: z.nullish(expandableId),
+  due_date: z.nullish(timestamp),
+  hosted_invoice_url: z.nullish(z.string()),
   metadata: optionalMetadata,
-  number: z.string().nullish(),
+  number: z.nullish(z.string()),
   /** 2025-03-31 (basil) and later: what generated the invoice (a subscription, a quote…). */
-  parent: z
-    .object({
-      subscription_details: z
-        .object({
+  parent: z.nullish(
+    z.object({
+      subscription_details: z.nullish(
+        z.object({
           metadata: optionalMetadata,
-          subscription: expandableId.nullish(),
-        })
-        .nullish(),
-    })
-    .nullish(),
+          subscription: z.nullish(expandableId),
+        }),
+      ),
+    }),
+  ),
   /** Before basil: the subscription at top level, with its metadata in `subscription_details`. */
-  subscription: expandableId.nullish(),
-  subscription_details: z.object({ metadata: optionalMetadata }).nullish(),
+  subscription: z.nullish(expandableId),
+  subscription_details: z.nullish(z.object({ metadata: optionalMetadata })),
   /** Before basil: the invoice's PaymentIntent and charge at top level. */
-  payment_intent: expandableId.nullish(),
-  charge: expandableId.nullish(),
+  payment_intent: z.nullish(expandableId),
+  charge: z.nullish(expandableId),
   payments: invoicePayments,
-  status: z.string().nullish(),
-  status_transitions: z.object({ paid_at: timestamp.nullish() }).nullish(),
+  status: z.nullish(z.string()),
+  status_transitions: z.nullish(z.object({ paid_at: z.nullish(timestamp) })),
 });
 
 export const subscriptionSchema = z.object({
   id: z.string(),
   object: z.literal('subscription'),
-  cancel_at_period_end: z.boolean().nullish(),
-  canceled_at: timestamp.nullish(),
+  cancel_at_period_end: z.nullish(z.boolean()),
+  canceled_at: z.nullish(timestamp),
   customer: expandableId,
   /** Before 2025-03-31 (basil): the billing period on the subscription. */
-  current_period_end: timestamp.nullish(),
+  current_period_end: z.nullish(timestamp),
   /** From basil on, each item has its own billing period. */
-  items: z
-    .object({ data: z.array(z.object({ current_period_end: timestamp.nullish() })) })
-    .nullish(),
+  items: z.nullish(z.object({ data: z.array(z.object({ current_period_end: z.nullish(timestamp) })) })),
   metadata: optionalMetadata,
   status: z.string(),
 });
@@ -207,27 +202,27 @@ export const subscriptionSchema = z.object({
 /** An invoice a checkout session names, as the consumer expands it (with `payments`). */
 const expandedInvoiceSchema = z.object({
   id: z.string(),
-  payment_intent: expandableId.nullish(),
+  payment_intent: z.nullish(expandableId),
   payments: invoicePayments,
 });
 
 export const checkoutSessionSchema = z.object({
   id: z.string(),
   object: z.literal('checkout.session'),
-  amount_total: amount.nullish(),
-  currency: z.string().nullish(),
-  customer: expandableId.nullish(),
+  amount_total: z.nullish(amount),
+  currency: z.nullish(z.string()),
+  customer: z.nullish(expandableId),
   /** The first invoice of a subscription-mode session (or of invoice creation); an id in webhooks. */
-  invoice: z.union([z.string(), expandedInvoiceSchema]).nullish(),
+  invoice: z.nullish(z.union([z.string(), expandedInvoiceSchema])),
   metadata: optionalMetadata,
   mode: z.string(),
   /** Payment mode only; since 2022-08-01 created when the customer pays, not with the session. */
-  payment_intent: expandableId.nullish(),
-  payment_link: expandableId.nullish(),
+  payment_intent: z.nullish(expandableId),
+  payment_link: z.nullish(expandableId),
   /** `paid`, `unpaid` (an asynchronous method), or `no_payment_required` (a trial, a 100 % discount). */
   payment_status: z.string(),
-  status: z.string().nullish(),
-  subscription: expandableId.nullish(),
+  status: z.nullish(z.string()),
+  subscription: z.nullish(expandableId),
 });
 
 export const customerSchema = z.object({
@@ -275,14 +270,14 @@ export type StripeCheckoutSession = z.infer<typeof checkoutSessionSchema>;
 export type StripeCustomer = z.infer<typeof customerSchema>;
 
 const envelopeSchema = z.object({
-  id: z.string().startsWith('evt_'),
+  id: z.string().check(z.startsWith('evt_')),
   object: z.literal('event'),
-  type: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
   created: timestamp,
   livemode: z.boolean(),
-  api_version: z.string().nullish(),
+  api_version: z.nullish(z.string()),
   /** Connect: the connected account an event comes from; absent on the platform's own events. */
-  account: z.string().nullish(),
+  account: z.nullish(z.string()),
   data: z.object({ object: z.record(z.string(), z.unknown()) }),
 });
 
@@ -332,7 +327,7 @@ function describeIssues(issues: readonly z.core.$ZodIssue[], prefix: readonly Pr
 function invalid(
   issues: readonly z.core.$ZodIssue[],
   prefix: readonly PropertyKey[],
-  cause: z.ZodError,
+  cause: z.core.$ZodError,
   event?: { id: string; type: string },
 ): InvalidPayloadError {
   const subject = event === undefined ? 'Stripe event' : `Stripe event ${event.id} (${event.type})`;

@@ -19,7 +19,7 @@
  * The signature is checked before the timestamp, so STALE is only ever reported for a body that
  * was genuinely signed with one of our secrets (a replay), never for a forgery.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { ConfigError, SignatureVerificationError } from '../errors.js';
 
 export const SIGNATURE_SCHEME = 'v1';
@@ -80,9 +80,25 @@ export function parseSignatureHeader(header: string | undefined): ParsedSignatur
   return { timestamp, signatures };
 }
 
+/**
+ * Key objects of the secrets seen so far: a string key is turned into one on every HMAC otherwise.
+ * Holds what a deployment configures (one or two secrets while rotating); cleared if it grows.
+ */
+const keys = new Map<string, KeyObject>();
+
+function keyFor(secret: string): KeyObject {
+  let key = keys.get(secret);
+  if (key === undefined) {
+    if (keys.size >= 16) keys.clear();
+    key = createSecretKey(Buffer.from(secret, 'utf8'));
+    keys.set(secret, key);
+  }
+  return key;
+}
+
 /** Hex HMAC-SHA256 of `${timestamp}.${payload}`, as Stripe computes it. */
 export function computeSignature(payload: Buffer | string, timestamp: number, secret: string): string {
-  return createHmac('sha256', secret).update(`${timestamp}.`, 'utf8').update(payload).digest('hex');
+  return createHmac('sha256', keyFor(secret)).update(`${timestamp}.`, 'utf8').update(payload).digest('hex');
 }
 
 function sameSignature(expectedHex: string, candidate: string): boolean {

@@ -62,11 +62,15 @@ describe('exactly one effect per Stripe event', () => {
     expect(casesFor(event.id)).toHaveLength(1);
   });
 
-  it('applies an event that appears twice in one batch once', async () => {
+  it('applies an event that appears twice in one batch once and acknowledges the copy, with one claim', async () => {
     const pi = nextId('pi');
     const event = sampleEvent('payment_intent.succeeded', { id: nextId('evt'), objectId: pi, metadata: {} });
+    const requests = h.dynamo.requests;
     const summary = await h.app.handle([inboundRecord(event), inboundRecord(event)]);
-    expect([...summary.outcomes.values()].sort()[0]).toBe('applied');
+    expect([...summary.outcomes.values()]).toEqual(['applied', 'duplicate']);
+    expect(summary.response.batchItemFailures).toEqual([]);
+    // One claim and one batched completion: the copy costs nothing.
+    expect(h.dynamo.requests - requests).toBe(2);
     expect(payments(pi)).toHaveLength(1);
   });
 
@@ -77,7 +81,7 @@ describe('exactly one effect per Stripe event', () => {
       objectId: invoiceId,
       metadata: { salesforce_opportunity_id: opportunityId },
     });
-    // The process dies inside `complete`, after Salesforce accepted the write: nothing after it
+    // The process dies inside `commit`, after Salesforce accepted the write: nothing after it
     // runs (no ack, no release), so the claim stays IN_PROGRESS until its lease runs out.
     let crashed!: () => void;
     const crash = new Promise<void>((resolve) => (crashed = resolve));
@@ -85,10 +89,9 @@ describe('exactly one effect per Stripe event', () => {
       wrapStore: (store) => ({
         claim: (id, type) => store.claim(id, type),
         release: (id, token) => store.release(id, token),
-        advanceGuard: (key, e) => store.advanceGuard(key, e),
-        complete: () => {
+        commit: () => {
           crashed();
-          return new Promise<boolean>(() => {});
+          return new Promise<void>(() => {});
         },
       }),
     });

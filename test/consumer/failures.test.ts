@@ -103,12 +103,11 @@ describe('failure handling', () => {
   it('retries when DynamoDB throttles, without writing to Salesforce', async () => {
     const app = h.coldStart({
       wrapStore: (store) => ({
-        claim: (eventId, type) => store.claim(eventId, type),
-        complete: (eventId, token, outcome) => store.complete(eventId, token, outcome),
-        release: (eventId, token) => store.release(eventId, token),
-        advanceGuard: async () => {
-          throw new TransientError('DynamoDB advanceGuard failed: ThrottlingException', { code: 'DYNAMODB_THROTTLED' });
+        claim: async () => {
+          throw new TransientError('DynamoDB claim failed: ThrottlingException', { code: 'DYNAMODB_THROTTLED' });
         },
+        commit: (completions) => store.commit(completions),
+        release: (eventId, token) => store.release(eventId, token),
       }),
     });
     const calls = h.salesforce.apiCalls;

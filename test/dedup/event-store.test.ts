@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EventStore } from '../../src/dedup/event-store.js';
-import { RANK } from '../../src/mappers/ranks.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 
 let dynamo: LocalDynamo;
@@ -22,7 +21,7 @@ describe('claiming an event', () => {
   it('turns a completed event into a duplicate that names the first outcome', async () => {
     const first = await store.claim('evt_done', 'invoice.paid');
     if (first.status !== 'claimed') throw new Error('expected claim');
-    expect(await store.complete('evt_done', first.token, 'applied')).toBe(true);
+    await store.commit([{ key: 'evt_done', kind: 'invoice.paid', token: first.token, outcome: 'applied' }]);
     expect(await store.claim('evt_done', 'invoice.paid')).toEqual({ status: 'completed', outcome: 'applied' });
   });
 
@@ -33,12 +32,12 @@ describe('claiming an event', () => {
     nowMs += 61_000;
     const retry = await store.claim('evt_crash', 'invoice.paid');
     expect(retry.status).toBe('claimed');
-    // The crashed attempt can no longer complete or release what is now someone else's claim.
+    // The crashed attempt can no longer release what is now someone else's claim.
     if (crashed.status !== 'claimed' || retry.status !== 'claimed') throw new Error('expected claims');
-    expect(await store.complete('evt_crash', crashed.token, 'applied')).toBe(false);
     await store.release('evt_crash', crashed.token);
     expect((await store.claim('evt_crash', 'invoice.paid')).status).toBe('in_progress');
-    expect(await store.complete('evt_crash', retry.token, 'applied')).toBe(true);
+    await store.commit([{ key: 'evt_crash', kind: 'invoice.paid', token: retry.token, outcome: 'applied' }]);
+    expect((await store.claim('evt_crash', 'invoice.paid')).status).toBe('completed');
   });
 
   it('can be claimed again at once after it was released', async () => {
@@ -49,31 +48,30 @@ describe('claiming an event', () => {
   });
 });
 
-describe('ordering guards', () => {
-  const at = (eventId: string, created: number, rank: number = RANK.OPEN) => ({ eventId, created, rank });
+describe('committing events', () => {
+  const claimed = async (id: string): Promise<string> => {
+    const claim = await store.claim(id, 'invoice.paid');
+    if (claim.status !== 'claimed') throw new Error('expected claim');
+    return claim.token;
+  };
 
-  it('applies newer events and skips older ones', async () => {
-    expect((await store.advanceGuard('Stripe_Payment__c:pi_1', at('evt_b', 200))).applied).toBe(true);
-    const stale = await store.advanceGuard('Stripe_Payment__c:pi_1', at('evt_a', 100));
-    expect(stale).toEqual({ applied: false, current: { created: 200, rank: RANK.OPEN, eventId: 'evt_b' } });
-    expect((await store.advanceGuard('Stripe_Payment__c:pi_1', at('evt_c', 300))).applied).toBe(true);
+  it('marks a whole batch completed in one request per 25 events', async () => {
+    const ids = Array.from({ length: 30 }, (_, i) => `evt_batch_${i}`);
+    const tokens = await Promise.all(ids.map(claimed));
+    const before = dynamo.requests;
+    await store.commit(ids.map((key, i) => ({ key, kind: 'invoice.paid', token: tokens[i] as string, outcome: i % 2 === 0 ? 'applied' : 'stale' })));
+    expect(dynamo.requests - before).toBe(2);
+    expect(await store.claim('evt_batch_0', 'invoice.paid')).toEqual({ status: 'completed', outcome: 'applied' });
+    expect(await store.claim('evt_batch_29', 'invoice.paid')).toEqual({ status: 'completed', outcome: 'stale' });
   });
 
-  it('lets the same event pass again (a retry after a failed write)', async () => {
-    expect((await store.advanceGuard('Stripe_Invoice__c:in_1', at('evt_x', 500, RANK.SETTLED))).applied).toBe(true);
-    expect((await store.advanceGuard('Stripe_Invoice__c:in_1', at('evt_x', 500, RANK.SETTLED))).applied).toBe(true);
-  });
-
-  it('breaks same-second ties by rank', async () => {
-    expect((await store.advanceGuard('Opportunity:006A', at('evt_paid', 700, RANK.SETTLED))).applied).toBe(true);
-    expect((await store.advanceGuard('Opportunity:006A', at('evt_failed', 700, RANK.FAILED))).applied).toBe(false);
-    expect((await store.advanceGuard('Opportunity:006A', at('evt_refund', 700, RANK.REFUNDED))).applied).toBe(true);
-  });
-
-  it('never unsettles a settled state, however new the unsettled event', async () => {
-    expect((await store.advanceGuard('Opportunity:006B', at('evt_paid', 800, RANK.SETTLED))).applied).toBe(true);
-    expect((await store.advanceGuard('Opportunity:006B', at('evt_expired', 900, RANK.OPEN))).applied).toBe(false);
-    expect((await store.advanceGuard('Opportunity:006B', at('evt_failed', 950, RANK.FAILED))).applied).toBe(false);
-    expect((await store.advanceGuard('Opportunity:006B', at('evt_refunded', 990, RANK.REFUNDED))).applied).toBe(true);
+  it('completes an event whose lease another attempt took over: the effect is the same', async () => {
+    const first = await claimed('evt_overtaken');
+    nowMs += 61_000;
+    const second = await claimed('evt_overtaken');
+    await store.commit([{ key: 'evt_overtaken', kind: 'invoice.paid', token: first, outcome: 'applied' }]);
+    // The later attempt can no longer give back what is now a completed event.
+    await store.release('evt_overtaken', second);
+    expect(await store.claim('evt_overtaken', 'invoice.paid')).toEqual({ status: 'completed', outcome: 'applied' });
   });
 });

@@ -191,12 +191,12 @@ describe('payment_intent.* at every version', () => {
 });
 
 describe('charge.succeeded at every version', () => {
-  it.each(ALL_VERSIONS)('%s: card brand and last 4 for the PaymentIntent, as facts with their own guard', (version) => {
+  it.each(ALL_VERSIONS)('%s: card brand and last 4 for the PaymentIntent, as facts without a precedence key', (version) => {
     const effect = mapped(mapJson(eventAt('charge.succeeded', version, { amountRefunded: 0 })));
     expect(effect.rank).toBe(RANK.OPEN);
     const record = only(effect, 'Stripe_Payment__c');
     expect(record.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_PAYMENT_INTENT_ID });
-    expect(record.guard).toBe(`Stripe_Payment__c:${SAMPLE_PAYMENT_INTENT_ID}#charge`);
+    expect(record.version).toBeUndefined();
     expect(record.fields).toMatchObject({ Card_Brand__c: 'visa', Card_Last4__c: '4242', Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID });
     // An authorization awaiting capture also fires charge.succeeded: status and amount stay with the PaymentIntent.
     for (const state of ['Status__c', 'Amount__c', 'Paid_At__c', 'Last_Stripe_Event_At__c']) expect(record.fields).not.toHaveProperty(state);

@@ -1,3 +1,4 @@
+import { precedenceKey, precedenceOf, type VersionedObject } from '../../src/contracts/precedence.js';
 import { sampleEvent, type SampleEventOptions } from '../../src/local/sample-events.js';
 import { mapStripeEvent } from '../../src/mappers/map-stripe-event.js';
 import type { EventEffect, MapResult, SalesforceMutation, SObjectName } from '../../src/mappers/mutation.js';
@@ -25,4 +26,14 @@ export function only(effect: EventEffect, sobject: SObjectName): SalesforceMutat
 
 export function sobjects(effect: EventEffect): string[] {
   return effect.mutations.map((m) => m.sobject).sort();
+}
+
+/** The precedence key a write of `status` by this event carries (contracts/precedence). */
+export function versionFor(effect: EventEffect, sobject: VersionedObject, status: string): number {
+  return precedenceKey(precedenceOf(sobject, status, { id: effect.eventId, created: effect.created }, effect.rank));
+}
+
+/** A Case's key: the failure it reports, an unsettled state of its payment or invoice. */
+export function failureVersion(effect: EventEffect): number {
+  return precedenceKey({ settled: false, created: effect.created, rank: effect.rank, eventId: effect.eventId });
 }

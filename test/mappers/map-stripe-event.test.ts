@@ -13,7 +13,7 @@ import {
 } from '../../src/local/sample-events.js';
 import { RANK } from '../../src/mappers/ranks.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
-import { mapJson, mapped, mapSample, only, sobjects } from './helpers.js';
+import { failureVersion, mapJson, mapped, mapSample, only, sobjects, versionFor } from './helpers.js';
 
 const OPP = { field: 'Id', value: SAMPLE_OPPORTUNITY_ID };
 const CREATED_ISO = '2026-11-01T00:00:00.000Z';
@@ -47,7 +47,7 @@ describe('payment_intent.*', () => {
     expect(effect.rank).toBe(rank);
     const record = only(effect, 'Stripe_Payment__c');
     expect(record.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_PAYMENT_INTENT_ID });
-    expect(record.guard).toBe(`Stripe_Payment__c:${SAMPLE_PAYMENT_INTENT_ID}`);
+    expect(record.version).toBe(versionFor(effect, 'Stripe_Payment__c', payment));
     expect(record.fields).toMatchObject({
       Name: SAMPLE_PAYMENT_INTENT_ID,
       Status__c: payment,
@@ -61,7 +61,7 @@ describe('payment_intent.*', () => {
     });
     const opp = only(effect, 'Opportunity');
     expect(opp.key).toEqual(OPP);
-    expect(opp.guard).toBe(`Opportunity:${SAMPLE_OPPORTUNITY_ID}`);
+    expect(opp.version).toBe(versionFor(effect, 'Opportunity', opportunity));
     expect(opp.fields).toEqual({ Stripe_Payment_Status__c: opportunity });
   });
 
@@ -98,7 +98,9 @@ describe('payment_intent.*', () => {
     expect(only(effect, 'Stripe_Payment__c').fields.Failure_Message__c).toBe('Your card has insufficient funds.');
     const failure = only(effect, 'Case');
     expect(failure.key).toEqual({ field: 'Stripe_Event_Id__c', value: 'evt_test_pifail01' });
-    expect(failure.guard).toBe(`Stripe_Payment__c:${SAMPLE_PAYMENT_INTENT_ID}`);
+    expect(failure.version).toBe(failureVersion(effect));
+    expect(failure.fields['Stripe_Payment__r']).toEqual({ Stripe_Id__c: SAMPLE_PAYMENT_INTENT_ID });
+    expect(failure.version).toBe(only(effect, 'Stripe_Payment__c').version);
     expect(failure.fields).toMatchObject({
       Subject: 'Stripe payment failed: 49.99 USD',
       Stripe_Object_Id__c: SAMPLE_PAYMENT_INTENT_ID,
@@ -159,7 +161,7 @@ describe('links', () => {
     expect(only(effect, 'Stripe_Payment__c').fields.Order__c).toBe(SAMPLE_ORDER_ID);
     const order = only(effect, 'Order');
     expect(order.key).toEqual({ field: 'Id', value: SAMPLE_ORDER_ID });
-    expect(order.guard).toBe(`Order:${SAMPLE_ORDER_ID}`);
+    expect(order.version).toBe(only(effect, 'Opportunity').version);
     expect(order.fields).toEqual({ Stripe_Payment_Status__c: 'Paid' });
   });
 
@@ -214,7 +216,7 @@ describe('charge.refunded', () => {
   it('a charge without a PaymentIntent is keyed by the charge id', () => {
     const record = only(mapped(mapSample('charge.refunded', { paymentIntent: null })), 'Stripe_Payment__c');
     expect(record.key.value).toBe(SAMPLE_CHARGE_ID);
-    expect(record.guard).toBe(`Stripe_Payment__c:${SAMPLE_CHARGE_ID}`);
+    expect(record.version).toBeGreaterThan(0);
   });
 });
 
@@ -268,7 +270,7 @@ describe('invoice.*', () => {
     expect(effect.rank).toBe(rank);
     const record = only(effect, 'Stripe_Invoice__c');
     expect(record.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_INVOICE_ID });
-    expect(record.guard).toBe(`Stripe_Invoice__c:${SAMPLE_INVOICE_ID}`);
+    expect(record.version).toBe(versionFor(effect, 'Stripe_Invoice__c', status));
     expect(record.fields).toMatchObject({
       Name: 'SAMPLE-0001',
       Number__c: 'SAMPLE-0001',
@@ -322,7 +324,8 @@ describe('invoice.*', () => {
     const effect = mapped(mapSample('invoice.payment_failed', { id: 'evt_test_infail01', amount: 12345, currency: 'kwd' }));
     const failure = only(effect, 'Case');
     expect(failure.key).toEqual({ field: 'Stripe_Event_Id__c', value: 'evt_test_infail01' });
-    expect(failure.guard).toBe(`Stripe_Invoice__c:${SAMPLE_INVOICE_ID}`);
+    expect(failure.version).toBe(failureVersion(effect));
+    expect(failure.fields['Stripe_Invoice__r']).toEqual({ Stripe_Id__c: SAMPLE_INVOICE_ID });
     expect(failure.fields.Subject).toBe('Stripe invoice payment failed: 12.345 KWD');
     expect(String(failure.fields.Description)).toContain('Hosted invoice URL: https://invoice.stripe.com/');
     expect(String(failure.fields.Description)).toContain(SAMPLE_INVOICE_ID);
@@ -343,7 +346,7 @@ describe('invoice.*', () => {
   it('a Case without an Account id links through the customer, optionally', () => {
     const failure = only(mapped(mapSample('invoice.payment_failed', { metadata: {} })), 'Case');
     expect(failure.fields.Account).toEqual({ Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID });
-    expect(failure.optionalReferences).toEqual(['Account']);
+    expect(failure.optionalReferences).toEqual(['Account', 'Stripe_Invoice__r']);
     expect(failure.fields).not.toHaveProperty('AccountId');
   });
 });
@@ -358,7 +361,7 @@ describe('customer.subscription.*', () => {
     expect(effect.rank).toBe(rank);
     const record = only(effect, 'Stripe_Subscription__c');
     expect(record.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_SUBSCRIPTION_ID });
-    expect(record.guard).toBe(`Stripe_Subscription__c:${SAMPLE_SUBSCRIPTION_ID}`);
+    expect(record.version).toBe(versionFor(effect, 'Stripe_Subscription__c', String(record.fields['Status__c'])));
     expect(record.fields).toMatchObject({
       Status__c: status,
       Current_Period_End__c: periodEnd,
@@ -423,7 +426,8 @@ describe('checkout.session.*', () => {
     expect(only(effect, 'Opportunity').fields).toEqual({ Stripe_Payment_Status__c: 'Payment Failed' });
     const failure = only(effect, 'Case');
     expect(failure.key.value).toBe('evt_test_csfail01');
-    expect(failure.guard).toBe(`Stripe_Payment__c:${SAMPLE_PAYMENT_INTENT_ID}`);
+    expect(failure.version).toBe(failureVersion(effect));
+    expect(failure.fields['Stripe_Payment__r']).toEqual({ Stripe_Id__c: SAMPLE_PAYMENT_INTENT_ID });
     expect(failure.fields.Subject).toBe('Stripe checkout payment failed: 49.99 USD');
     expect(failure.fields.Stripe_Object_Id__c).toBe(SAMPLE_CHECKOUT_SESSION_ID);
   });
@@ -455,10 +459,10 @@ describe('checkout.session.*', () => {
     const subscription = only(effect, 'Stripe_Subscription__c');
     expect(subscription.key).toEqual({ field: 'Stripe_Id__c', value: SAMPLE_SUBSCRIPTION_ID });
     expect(subscription.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID });
-    expect(subscription.guard).toBe(`Stripe_Subscription__c:${SAMPLE_SUBSCRIPTION_ID}#checkout`);
+    expect(subscription.version).toBeUndefined();
     const invoice = only(effect, 'Stripe_Invoice__c');
     expect(invoice.fields).toEqual({ Opportunity__c: SAMPLE_OPPORTUNITY_ID, Order__c: SAMPLE_ORDER_ID });
-    expect(invoice.guard).toBe(`Stripe_Invoice__c:${SAMPLE_INVOICE_ID}#checkout`);
+    expect(invoice.version).toBeUndefined();
     expect(invoice.optionalReferences).toEqual(['Opportunity__c', 'Order__c']);
   });
 
@@ -473,7 +477,7 @@ describe('customer.*', () => {
     expect(effect.rank).toBe(RANK.OPEN);
     const account = only(effect, 'Account');
     expect(account.key).toEqual({ field: 'Id', value: SAMPLE_ACCOUNT_ID });
-    expect(account.guard).toBe(`Account:${SAMPLE_ACCOUNT_ID}`);
+    expect(account.version).toBeUndefined();
     expect(account.fields).toEqual({ Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID });
   });
 

@@ -219,7 +219,7 @@ describe('exactly one invoice', () => {
     const { opportunityId } = seedOpportunity(h.salesforce);
     const event = paymentRequestEvent(opportunityId);
     // The process dies after Stripe answered: the claim is never given back.
-    h.coldStart({}, { wrapStore: (store) => ({ claim: store.claim.bind(store), advanceGuard: store.advanceGuard.bind(store), complete: store.complete.bind(store), release: async () => {} }) });
+    h.coldStart({}, { wrapStore: (store) => ({ claim: store.claim.bind(store), commit: store.commit.bind(store), release: async () => {} }) });
     h.salesforce.failRecord('Opportunity', opportunityId, 'UNABLE_TO_LOCK_ROW', 'lock', 1);
     await expect(h.app.handle(event)).rejects.toBeInstanceOf(TransientError);
 

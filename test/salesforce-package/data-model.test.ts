@@ -26,6 +26,7 @@ const TYPES: Readonly<Record<FieldSpec['type'], readonly string[]>> = {
   email: ['Email'],
   url: ['Url'],
   double: ['Number', 'Currency'],
+  integer: ['Number'],
   currency: ['Currency', 'Number'],
   boolean: ['Checkbox'],
   date: ['Date'],
@@ -50,6 +51,11 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
     const length = FIXED_LENGTH[type] ?? num(field, 'length');
     if (!(length >= spec.length)) problems.push(`length ${length} < ${spec.length}`);
   }
+  if (spec.type === 'integer') {
+    // A precedence key has up to 16 digits (src/contracts/precedence.ts).
+    if (textOf(field, 'scale') !== '0') problems.push(`scale ${textOf(field, 'scale')} is not 0`);
+    if (!(num(field, 'precision') >= 16)) problems.push(`precision ${textOf(field, 'precision')} < 16`);
+  }
   if (spec.type === 'double' || spec.type === 'currency') {
     const minimumScale = name.startsWith('Amount') ? 3 : 2;
     if (!(num(field, 'scale') >= minimumScale)) problems.push(`scale ${textOf(field, 'scale')} < ${minimumScale}`);
@@ -69,7 +75,9 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
     if (textOf(field, 'referenceTo') !== spec.referenceTo) problems.push(`looks up ${textOf(field, 'referenceTo')}, not ${spec.referenceTo}`);
     // The code addresses the parent as `<Field>__r`, which Salesforce derives from the field name.
     if (spec.relationshipName !== name.replace(/__c$/, '__r')) problems.push(`relationship ${spec.relationshipName} is not ${name}'s`);
-    if (type === 'Lookup' && textOf(field, 'deleteConstraint') !== 'SetNull') problems.push('lookup must clear on delete (SetNull)');
+    // A lookup clears itself when its target is deleted, unless it must lock its target while saved.
+    const constraint = spec.restrictDelete === true ? 'Restrict' : 'SetNull';
+    if (type === 'Lookup' && textOf(field, 'deleteConstraint') !== constraint) problems.push(`lookup must be ${constraint} on delete`);
   }
 
   const externalId = textOf(field, 'externalId') === 'true';

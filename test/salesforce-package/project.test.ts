@@ -8,6 +8,7 @@ import { parseXml } from './xml.js';
 const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   object: 'CustomObject',
   field: 'CustomField',
+  validationRule: 'ValidationRule',
   layout: 'Layout',
   permissionset: 'PermissionSet',
   flow: 'Flow',
@@ -15,7 +16,6 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   platformEventChannelMember: 'PlatformEventChannelMember',
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
-  validationRule: 'ValidationRule',
   customPermission: 'CustomPermission',
   listView: 'ListView',
 };
@@ -50,6 +50,7 @@ describe('SFDX project', () => {
     (path) => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
+      // Fields, validation rules and list views live under their object: objects/<Object>/<kind>/.
       const expected = ['field', 'object', 'validationRule', 'listView'].includes(suffix) ? 'objects' : `${suffix}s`;
       expect(folder).toBe(expected);
     },

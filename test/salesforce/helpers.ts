@@ -22,7 +22,6 @@ export function payment(id: string, fields: SalesforceMutation['fields'] = {}, o
     sobject: 'Stripe_Payment__c',
     key: { field: 'Stripe_Id__c', value: id },
     fields: { Name: id, ...fields },
-    guard: `Stripe_Payment__c:${id}`,
     ...(optionalReferences === undefined ? {} : { optionalReferences }),
   };
 }
@@ -32,6 +31,5 @@ export function account(customerId: string, fields: SalesforceMutation['fields']
     sobject: 'Account',
     key: { field: 'Stripe_Customer_Id__c', value: customerId },
     fields: { Name: `Customer ${customerId}`, ...fields },
-    guard: `Account:${customerId}`,
   };
 }

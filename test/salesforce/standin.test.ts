@@ -2,6 +2,7 @@
 import { Connection } from 'jsforce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { OLDER_EVENT_RULE, SUPERSEDED_FAILURE_RULE, VERSION_FIELD } from '../../src/salesforce/data-model.js';
 import { API_VERSION } from './helpers.js';
 
 let sf: SalesforceStandIn;
@@ -186,6 +187,44 @@ describe('Salesforce stand-in', () => {
     })) as { compositeResponse: Array<{ httpStatusCode: number; body: Array<{ errorCode: string }> }> };
     expect(res.compositeResponse.map((r) => r.body[0]?.errorCode)).toEqual(['PROCESSING_HALTED', 'INVALID_FIELD']);
     expect(sf.records('Account').some((a) => a.Stripe_Customer_Id__c === 'cus_rollback')).toBe(false);
+  });
+
+  // Validation rules answer FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's error message and its
+  // error location in `fields`, per record in Collections results (SaveResult errors), and as the
+  // error body of a single-record save (REST API "Status Codes and Error Responses").
+  it('enforces the package precedence rule: a lower Stripe event key than the record holds is rejected', async () => {
+    const url = `/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`;
+    const save = (status: string, version: number) =>
+      patch(url, { allOrNone: false, records: [{ attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_rule', Status__c: status, [VERSION_FIELD]: version }] }) as Promise<
+        Array<{ success: boolean; errors: Array<{ statusCode: string; message: string; fields: string[] }> }>
+      >;
+    expect((await save('Succeeded', 200))[0]?.success).toBe(true);
+    const older = await save('Failed', 100);
+    expect(older[0]).toMatchObject({ success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: OLDER_EVENT_RULE.errorMessage, fields: [VERSION_FIELD] }] });
+    expect((await save('Succeeded', 200))[0]?.success).toBe(true);
+    expect((await save('Refunded', 300))[0]?.success).toBe(true);
+    expect(sf.records('Stripe_Payment__c').find((r) => r.Stripe_Id__c === 'pi_rule')).toMatchObject({ Status__c: 'Refunded', [VERSION_FIELD]: 300 });
+    // A save that leaves the key alone (a user, a Flow) passes.
+    const id = sf.records('Stripe_Payment__c').find((r) => r.Stripe_Id__c === 'pi_rule')?.Id as string;
+    await patch(`/services/data/v${API_VERSION}/sobjects/Stripe_Payment__c/${id}`, { Card_Brand__c: 'visa' });
+    const single = await requestError(patch(`/services/data/v${API_VERSION}/sobjects/Stripe_Payment__c/${id}`, { [VERSION_FIELD]: 1 }));
+    expect(single).toMatchObject({ errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', data: { message: OLDER_EVENT_RULE.errorMessage, fields: [VERSION_FIELD] } });
+  });
+
+  it('opens no Case for a failure whose payment already holds a newer key, and derives IsClosed from Status', async () => {
+    sf.insert('Stripe_Payment__c', { Stripe_Id__c: 'pi_case', Status__c: 'Succeeded', [VERSION_FIELD]: 500 });
+    const url = `/services/data/v${API_VERSION}/composite/sobjects/Case/Stripe_Event_Id__c`;
+    const open = (eventId: string, version: number) =>
+      patch(url, {
+        allOrNone: false,
+        records: [{ attributes: { type: 'Case' }, Stripe_Event_Id__c: eventId, Subject: 'failed', Stripe_Payment__r: { Stripe_Id__c: 'pi_case' }, [VERSION_FIELD]: version }],
+      }) as Promise<Array<{ success: boolean; errors: Array<{ statusCode: string; message: string }> }>>;
+    expect((await open('evt_old_failure', 400))[0]).toMatchObject({ success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: SUPERSEDED_FAILURE_RULE.errorMessage }] });
+    expect((await open('evt_new_failure', 600))[0]?.success).toBe(true);
+    const created = sf.records('Case').find((c) => c.Stripe_Event_Id__c === 'evt_new_failure');
+    expect(created?.Stripe_Payment__c).toBe(sf.records('Stripe_Payment__c').find((r) => r.Stripe_Id__c === 'pi_case')?.Id);
+    await patch(`/services/data/v${API_VERSION}/sobjects/Case/${created?.Id as string}`, { Status: 'Closed' });
+    expect(sf.records('Case').find((c) => c.Id === created?.Id)?.IsClosed).toBe(true);
   });
 });
 

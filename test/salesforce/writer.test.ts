@@ -4,6 +4,7 @@ import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import { createSalesforceSession, type SalesforceSession } from '../../src/salesforce/session.js';
 import { SalesforceWriter, type ItemOutcome, type WriteItem } from '../../src/salesforce/writer.js';
 import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { VERSION_FIELD } from '../../src/salesforce/data-model.js';
 import { account, API_VERSION, payment, settingsFor } from './helpers.js';
 
 let sf: SalesforceStandIn;
@@ -219,22 +220,24 @@ describe('SalesforceWriter', () => {
     expect(payments().some((p) => p.Stripe_Id__c === 'pi_strict')).toBe(false);
   });
 
-  it('keeps a reference optional only if every merged mutation allowed dropping it', async () => {
+  it('keeps a reference optional only if every merged mutation allowed dropping it; isolation then saves the item that allowed it', async () => {
     const result = await writer.write([
-      item('a', payment('pi_m', { Account__r: { Stripe_Customer_Id__c: 'cus_gone' } }, ['Account__r'])),
+      item('a', payment('pi_m', { Amount__c: 7, Account__r: { Stripe_Customer_Id__c: 'cus_gone' } }, ['Account__r'])),
       item('b', payment('pi_m', { Account__r: { Stripe_Customer_Id__c: 'cus_gone' } })),
     ]);
-    expect(result.apiCalls).toBe(1);
-    expect(failure(outcome(result.outcomes, 'a')).code).toBe('SALESFORCE_INVALID_FIELD');
+    // The merged record fails (b requires the reference); alone, a is re-sent without it.
+    expect(result.apiCalls).toBe(3);
+    expect(outcome(result.outcomes, 'a').ok).toBe(true);
     expect(failure(outcome(result.outcomes, 'b')).code).toBe('SALESFORCE_INVALID_FIELD');
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_m')).toMatchObject({ Amount__c: 7 });
   });
 
   it('updates records by Id through a Collections update', async () => {
     const opp = sf.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
     const order = sf.insert('Order', {});
     const result = await writer.write([
-      item('o1', { sobject: 'Opportunity', key: { field: 'Id', value: opp }, fields: { Stripe_Payment_Status__c: 'Paid' }, guard: `Opportunity:${opp}` }),
-      item('o2', { sobject: 'Order', key: { field: 'Id', value: order }, fields: { Stripe_Payment_Status__c: 'Wrong' }, guard: `Order:${order}` }),
+      item('o1', { sobject: 'Opportunity', key: { field: 'Id', value: opp }, fields: { Stripe_Payment_Status__c: 'Paid' } }),
+      item('o2', { sobject: 'Order', key: { field: 'Id', value: order }, fields: { Stripe_Payment_Status__c: 'Wrong' } }),
     ]);
     expect(result.apiCalls).toBe(1);
     expect(outcome(result.outcomes, 'o1')).toEqual({
@@ -252,14 +255,15 @@ describe('SalesforceWriter', () => {
       sobject: 'Account',
       key: { field: 'Id', value: linked },
       fields: { Stripe_Customer_Id__c: customerId },
-      guard: `Account:${linked}`,
       ...(expected ? { skipIfRefused: { errorCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', field: 'Stripe_Customer_Id__c' } } : {}),
     });
     const skipped = await writer.write([item('declared', link('cus_other', true))]);
     expect(outcome(skipped.outcomes, 'declared').ok).toBe(true);
-    // Merged with a mutation that did not declare it, the refusal is a failure again.
+    // Merged with a mutation that did not declare it, the refusal is a failure again; isolation then
+    // writes each alone: the one that declared it is skipped, the other fails.
     const mixed = await writer.write([item('x', link('cus_other', true)), item('y', link('cus_other', false))]);
-    expect(failure(outcome(mixed.outcomes, 'x')).code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect(outcome(mixed.outcomes, 'x').ok).toBe(true);
+    expect(failure(outcome(mixed.outcomes, 'y')).code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
     expect(sf.records('Account').find((a) => a.Id === linked)?.Stripe_Customer_Id__c).toBe('cus_owner');
   });
 
@@ -267,5 +271,68 @@ describe('SalesforceWriter', () => {
     const result = await writer.write([item('empty')]);
     expect(result).toEqual({ outcomes: new Map([['empty', { ok: true, records: [] }]]), apiCalls: 0 });
     expect(sf.apiCalls).toBe(0);
+  });
+
+  describe('precedence keys', () => {
+    const versioned = (id: string, status: string, version: number, fields: SalesforceMutation['fields'] = {}): SalesforceMutation => ({
+      ...payment(id, { Status__c: status, ...fields }),
+      version,
+    });
+    const row = (id: string) => payments().find((p) => p.Stripe_Id__c === id);
+
+    it('writes the key with the record and reports an older write as stale, not failed', async () => {
+      await writer.write([item('new', versioned('pi_v', 'Refunded', 300))]);
+      const result = await writer.write([item('old', versioned('pi_v', 'Succeeded', 200)), item('other', payment('pi_other'))]);
+
+      expect(outcome(result.outcomes, 'old')).toEqual({
+        ok: true,
+        records: [{ sobject: 'Stripe_Payment__c', keyField: 'Stripe_Id__c', keyValue: 'pi_v', id: row('pi_v')?.Id, created: undefined, stale: true }],
+      });
+      expect(outcome(result.outcomes, 'other').ok).toBe(true);
+      expect(row('pi_v')).toMatchObject({ Status__c: 'Refunded', [VERSION_FIELD]: 300 });
+      // The same event again (a retry) passes: equal keys are not older.
+      const again = await writer.write([item('retry', versioned('pi_v', 'Refunded', 300))]);
+      expect(outcome(again.outcomes, 'retry').records[0]?.stale).toBeUndefined();
+    });
+
+    it('merges one record in key order, whatever the order of the items: the highest key wins and is written', async () => {
+      const result = await writer.write([
+        item('newest', versioned('pi_order', 'Refunded', 900, { Amount_Refunded__c: 49.99 })),
+        item('older', versioned('pi_order', 'Succeeded', 100, { Paid_At__c: '2026-01-01T00:00:00.000Z', Amount_Refunded__c: 0 })),
+        item('middle', versioned('pi_order', 'Failed', 500)),
+      ]);
+      expect(result.apiCalls).toBe(1);
+      expect(row('pi_order')).toMatchObject({ Status__c: 'Refunded', Amount_Refunded__c: 49.99, Paid_At__c: '2026-01-01T00:00:00.000Z', [VERSION_FIELD]: 900 });
+    });
+
+    it('isolates a merged record Salesforce rejects: only the item that causes it fails, the newest valid one stays', async () => {
+      const result = await writer.write([
+        item('good-old', versioned('pi_iso', 'Processing', 100)),
+        // A field the newest item does not overwrite, so the merged record carries the bad value.
+        item('bad', versioned('pi_iso', 'Failed', 200, { Card_Last4__c: '424242' })),
+        item('good-new', versioned('pi_iso', 'Succeeded', 300)),
+        item('bystander', payment('pi_bystander')),
+      ]);
+
+      expect(outcome(result.outcomes, 'good-old').ok).toBe(true);
+      expect(outcome(result.outcomes, 'good-new').ok).toBe(true);
+      expect(outcome(result.outcomes, 'bystander').ok).toBe(true);
+      expect(failure(outcome(result.outcomes, 'bad')).code).toBe('SALESFORCE_STRING_TOO_LONG');
+      expect(row('pi_iso')).toMatchObject({ Status__c: 'Succeeded', [VERSION_FIELD]: 300 });
+      expect(row('pi_iso')?.Card_Last4__c).toBeUndefined();
+      // One Composite for the batch, one with the three versions alone, lowest key first.
+      expect(result.apiCalls).toBe(2);
+      const isolation = sf.requests.filter((r) => r.path.startsWith('/services/data')).at(-1);
+      expect(isolation).toEqual({ method: 'POST', path: `/services/data/v${API_VERSION}/composite` });
+    });
+
+    it('does not isolate a record with a single contributor, nor a transient failure', async () => {
+      sf.failRecord('Stripe_Payment__c', 'pi_locked', 'UNABLE_TO_LOCK_ROW', 'locked');
+      const result = await writer.write([item('a', versioned('pi_locked', 'Processing', 1)), item('b', versioned('pi_locked', 'Succeeded', 2)), item('c', versioned('pi_bad1', 'Nope', 1))]);
+      expect(result.apiCalls).toBe(1);
+      expect(failure(outcome(result.outcomes, 'a')).code).toBe('SALESFORCE_UNABLE_TO_LOCK_ROW');
+      expect(failure(outcome(result.outcomes, 'c')).code).toBe('SALESFORCE_INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST');
+      sf.clearFailures();
+    });
   });
 });

@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { esbuildOptions, REPO_ROOT } from '../../infra/bundling.js';
+import { BRIDGE_ENTRIES, esbuildOptions, REPO_ROOT } from '../../infra/bundling.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 // Under dist/ like `npm run build` (and cdk.out like `cdk synth`): the map names the sources
@@ -67,5 +67,12 @@ describe('lazy source maps in a bundle', () => {
     const stack = await stackInFreshProcess({ nodeArgs: ['--enable-source-maps'] });
     // Node's own format: absolute paths of the sources.
     expect(stack).toContain(`${join(here, 'amount.ts')}:${lineOf('THROW HERE')}:`);
+  });
+});
+
+describe('every Lambda entry point', () => {
+  it.each(Object.entries(BRIDGE_ENTRIES))('%s imports src/stack-traces.ts before anything else', (_name, entry) => {
+    const firstImport = /^import\s[^;]*?['"]([^'"]+)['"]/m.exec(readFileSync(join(REPO_ROOT, entry), 'utf8'))?.[1];
+    expect(firstImport).toBe('../stack-traces.js');
   });
 });

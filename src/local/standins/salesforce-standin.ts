@@ -10,7 +10,17 @@ import { createHash, randomBytes, verify as verifySignature } from 'node:crypto'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DATA_MODEL, type FieldSpec, type ObjectSpec } from '../../salesforce/data-model.js';
+import { isVersionedObject } from '../../contracts/precedence.js';
+import {
+  CLOSED_CASE_STATUS,
+  DATA_MODEL,
+  OLDER_EVENT_RULE,
+  SUPERSEDED_FAILURE_RULE,
+  VERSION_FIELD,
+  type FieldSpec,
+  type ObjectSpec,
+  type ValidationRuleSpec,
+} from '../../salesforce/data-model.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -31,9 +41,22 @@ export interface SalesforceStandIn {
   expireSessions(): void;
   failRecord(sobject: string, keyValue: string, errorCode: string, message?: string, times?: number): void;
   failNextRequests(count: number, status: number, errorCode: string): void;
-  /** Forgets every failure injected with failRecord/failNextRequests that has not happened yet. */
+  /** Forgets every failure injected with failRecord/failNextRequests and every org validation rule. */
   clearFailures(): void;
   latencyMs: number;
+  /**
+   * Random extra latency per REST call, from a seeded generator so a run can be repeated: part
+   * before the request is processed, part before the answer leaves, so concurrent requests
+   * arrive and return in shuffled orders.
+   */
+  jitter: { readonly seed: number; readonly maxMs: number } | undefined;
+  /**
+   * An org's own validation rule (admins add them): a save whose record, as it would be saved,
+   * matches `rejects` fails with FIELD_CUSTOM_VALIDATION_EXCEPTION, the message and the field.
+   */
+  addValidationRule(sobject: string, rule: { readonly message: string; readonly field?: string; readonly rejects: (record: Readonly<Record<string, unknown>>) => boolean }): void;
+  /** Test instrumentation: awaited before a REST request is processed (e.g. to land a race). */
+  beforeRequest: ((request: { readonly method: string; readonly path: string }) => Promise<void>) | undefined;
   readonly requests: Array<{ method: string; path: string }>;
   /** The org it plays; change it with setOrganization (the bridge reads it once per cold start). */
   readonly organization: StandInOrganization;
@@ -47,6 +70,7 @@ export interface SalesforceStandInOptions {
   /** PEM public key for JWT bearer assertions; without it the signature is not checked. */
   readonly jwtPublicKey?: string;
   readonly latencyMs?: number;
+  readonly jitter?: { readonly seed: number; readonly maxMs: number };
   /** The org it plays (default: DEFAULT_STANDIN_ORGANIZATION, a single-currency USD production org). */
   readonly organization?: Partial<StandInOrganization>;
 }
@@ -66,6 +90,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   OpportunityLineItem: '00k',
   Order: '801',
   Case: '500',
+  CaseComment: '00a',
   Stripe_Payment__c: 'a01',
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
@@ -336,6 +361,22 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     OrganizationType: organization.isSandbox ? 'Developer Edition' : 'Enterprise Edition',
   });
 
+  const orgRules: Array<{ sobject: string; message: string; field?: string; rejects: (record: Readonly<Record<string, unknown>>) => boolean }> = [];
+
+  // Seeded (mulberry32), restarted whenever `jitter` is set to another seed.
+  let rng: { seed: number; state: number } | undefined;
+  const nextJitter = (): number => {
+    const jitter = standIn.jitter;
+    if (jitter === undefined || jitter.maxMs <= 0) return 0;
+    if (rng?.seed !== jitter.seed) rng = { seed: jitter.seed, state: jitter.seed >>> 0 };
+    rng.state = (rng.state + 0x6d2b79f5) >>> 0;
+    let t = rng.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const unit = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return Math.floor(unit * (jitter.maxMs + 1));
+  };
+
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
     if (rows === undefined) {
@@ -424,7 +465,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
           } or request may be missing a required field`,
         );
       if (isPlainObject(value) || Array.isArray(value)) jsonError();
-      if ((field.type === 'double' || field.type === 'currency') && typeof value !== 'number') {
+      if ((field.type === 'double' || field.type === 'integer' || field.type === 'currency') && typeof value !== 'number') {
         if (typeof value !== 'string' || value.trim() === '' || Number.isNaN(Number(value))) jsonError();
       }
     }
@@ -537,6 +578,63 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return out;
   };
 
+  // ---- validation rules (the package's, salesforce/force-app/.../validationRules) ----------------
+
+  const ruleError = (rule: ValidationRuleSpec): SaveError =>
+    saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.errorMessage, [rule.errorDisplayField]);
+
+  const versionOf = (row: Record<string, unknown> | undefined): number | undefined => {
+    const value = row?.[VERSION_FIELD];
+    return typeof value === 'number' ? value : undefined;
+  };
+
+  /**
+   * The package's precedence rules (Stripe_Reject_Older_Event, Stripe_Reject_Superseded_Failure),
+   * evaluated as Salesforce does after the system checks, on the record as it would be saved
+   * (prior values merged with the new ones). Each request is handled to the end before the next
+   * one starts, as Salesforce's row lock serializes saves of a record. A failing rule answers
+   * FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's message, its error location in `fields`.
+   * They need the store (a Case's rule reads its payment or invoice), so they live here rather
+   * than in STANDIN_VALIDATION_RULES.
+   */
+  const precedenceErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
+    const next = { ...prior, ...values };
+    const nextVersion = versionOf(next);
+    // OLDER_EVENT_RULE: AND(NOT(ISNEW()), NOT(ISBLANK(…)), NOT(ISBLANK(PRIORVALUE(…))), … < PRIORVALUE(…))
+    if (isVersionedObject(sobject) && prior !== undefined) {
+      const priorVersion = versionOf(prior);
+      if (nextVersion !== undefined && priorVersion !== undefined && nextVersion < priorVersion) return [ruleError(OLDER_EVENT_RULE)];
+    }
+    // SUPERSEDED_FAILURE_RULE: a new Case whose payment or invoice already carries a higher key.
+    if (sobject === 'Case' && prior === undefined && nextVersion !== undefined) {
+      for (const [lookup, parentType] of [
+        ['Stripe_Payment__c', 'Stripe_Payment__c'],
+        ['Stripe_Invoice__c', 'Stripe_Invoice__c'],
+      ] as const) {
+        const parentId = next[lookup];
+        const parentVersion = typeof parentId === 'string' ? versionOf(findById(parentType, parentId)) : undefined;
+        if (parentVersion !== undefined && nextVersion < parentVersion) return [ruleError(SUPERSEDED_FAILURE_RULE)];
+      }
+    }
+    return [];
+  };
+
+  /** Every validation rule of a save: the precedence rules, the package's others, the org's own. */
+  const saveRuleErrors = (sobject: string, prior: Row | undefined, values: Record<string, unknown>): SaveError[] => {
+    const next = { ...prior, ...values };
+    return [
+      ...precedenceErrors(sobject, prior, values),
+      ...validationErrors(sobject, prior, values),
+      ...orgRules
+        .filter((rule) => rule.sobject === sobject && rule.rejects(next))
+        .map((rule) => saveError('FIELD_CUSTOM_VALIDATION_EXCEPTION', rule.message, rule.field === undefined ? [] : [rule.field])),
+    ];
+  };
+
+  /** Fields Salesforce derives on save: a Case's IsClosed from its Status (CaseStatus.IsClosed). */
+  const derived = (sobject: string, values: Record<string, unknown>): Record<string, unknown> =>
+    sobject === 'Case' && 'Status' in values ? { ...values, IsClosed: values.Status === CLOSED_CASE_STATUS } : values;
+
   // ---- writes ----------------------------------------------------------------------------------
 
   interface SaveResult {
@@ -601,14 +699,14 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const values = storedValues(spec, record);
     const existing = matches[0];
-    const refused = validationErrors(sobject, existing, values);
-    if (refused.length > 0) return { success: false, errors: refused };
+    const refused = saveRuleErrors(sobject, existing, values);
+    if (refused.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: refused };
     if (existing !== undefined) {
-      Object.assign(existing, values);
+      Object.assign(existing, derived(sobject, values));
       return { id: existing.Id, success: true, errors: [], created: false };
     }
     const id = newId(sobject);
-    table(sobject).set(id, { ...values, Id: id });
+    table(sobject).set(id, { ...derived(sobject, values), Id: id });
     return { id, success: true, errors: [], created: true };
   };
 
@@ -659,9 +757,9 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (injected !== undefined) errors.push(injected);
     if (errors.length > 0) return { id: existing.Id, success: false, errors };
     const values = storedValues(spec, record);
-    const refused = validationErrors(sobject, existing, values);
+    const refused = saveRuleErrors(sobject, existing, values);
     if (refused.length > 0) return { id: existing.Id, success: false, errors: refused };
-    Object.assign(existing, values);
+    Object.assign(existing, derived(sobject, values));
     return { id: existing.Id, success: true, errors: [] };
   };
 
@@ -674,10 +772,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
     const values = storedValues(spec, record);
-    const refused = validationErrors(sobject, undefined, values);
+    const refused = saveRuleErrors(sobject, undefined, values);
     if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
-    table(sobject).set(id, { ...values, Id: id });
+    table(sobject).set(id, { ...derived(sobject, values), Id: id });
     return { id, success: true, errors: [] };
   };
 
@@ -1017,6 +1115,9 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     apiCalls += 1;
     if (standIn.latencyMs > 0) await delay(standIn.latencyMs);
+    const jitter = nextJitter();
+    if (jitter > 0) await delay(jitter);
+    if (standIn.beforeRequest !== undefined) await standIn.beforeRequest({ method, path: target.pathname });
     const injected = injectedRequestFailures.shift();
     if (injected !== undefined) {
       send(res, { status: injected.status, body: [{ message: `Injected ${injected.errorCode}`, errorCode: injected.errorCode }] });
@@ -1037,7 +1138,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         return;
       }
     }
-    send(res, runSafely(method, target.pathname, target.searchParams, body));
+    const reply = runSafely(method, target.pathname, target.searchParams, body);
+    const after = nextJitter();
+    if (after > 0) await delay(after);
+    send(res, reply);
   };
 
   const server = createServer((req, res) => {
@@ -1063,6 +1167,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return logins;
     },
     latencyMs: options.latencyMs ?? 0,
+    jitter: options.jitter,
+    beforeRequest: undefined,
     requests,
     get organization() {
       return organization;
@@ -1107,6 +1213,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     clearFailures() {
       injectedRecordFailures.clear();
       injectedRequestFailures.length = 0;
+      orgRules.length = 0;
+    },
+    addValidationRule(sobject, rule) {
+      orgRules.push({ sobject, ...rule });
     },
     close() {
       return new Promise<void>((resolve, reject) => {
