@@ -6,7 +6,7 @@
  * status changes.
  */
 import type { SyncLogStatus } from '../contracts/statuses.js';
-import { guardOf, type SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceWriter } from '../salesforce/writer.js';
@@ -64,7 +64,6 @@ export function syncLogMutation(marker: DeadLetterMarker, status: SyncLogStatus,
     sobject: 'Stripe_Sync_Log__c',
     key: { field: 'Event_Id__c', value: marker.eventId },
     fields,
-    guard: guardOf('Stripe_Sync_Log__c', marker.eventId),
     // A requester who left the org must not keep the log from being written.
     ...(marker.requestedBy === undefined ? {} : { optionalReferences: ['Requested_By__c'] }),
   };
