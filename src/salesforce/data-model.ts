@@ -3,6 +3,11 @@
  * The SFDX package in salesforce/ must define every custom field listed here with a compatible
  * type (a test checks it), and the Salesforce stand-in in src/local/standins accepts exactly these.
  * Add fields freely; never rename the ones in ARCHITECTURE.md.
+ *
+ * It is also the catalogue of what the integration user may touch: `integration` on each field
+ * (and INTEGRATION_OBJECTS in integration-access.ts for objects) generates the permission set
+ * Stripe_Bridge_Integration. After adding or changing a field: give it `integration`, run
+ * `npm run sf:permissions`, commit the regenerated salesforce/…/permissionsets/*.xml.
  */
 import {
   INVOICE_STATUSES,
@@ -41,12 +46,28 @@ export interface FieldSpec {
   readonly readOnly?: boolean;
   readonly length?: number;
   /**
+   * What the bridge's integration user does with the field: `read` (SOQL) or `edit` (writes,
+   * which includes reading). Absent: the bridge never touches it, and the integration user
+   * (Minimum Access – API Only Integrations profile) cannot see it.
+   */
+  readonly integration?: FieldAccess;
+  /**
+   * How Salesforce secures the field when it is not by its own field-level security:
+   * `object` — no FLS exists (Id, name fields, universally required fields such as
+   * Opportunity.StageName, CurrencyIsoCode): object access decides, and a permission set must
+   * not list it (deploying FLS on a required field fails); `{ compound }` — a component of a
+   * compound field, secured as that field (Account.BillingCity → BillingAddress).
+   */
+  readonly fls?: 'object' | { readonly compound: string };
+  /**
    * A lookup that forbids deleting its target (deleteConstraint Restrict) instead of clearing
    * itself. Salesforce then locks the target while a record pointing at it is saved, which
    * serializes that save with the target's own saves (see the Case's lookups below).
    */
   readonly restrictDelete?: boolean;
 }
+
+export type FieldAccess = 'read' | 'edit';
 
 /**
  * The precedence key (src/contracts/precedence.ts) a versioned record keeps, Number(18,0): the
@@ -94,7 +115,7 @@ export {
   type SubscriptionStatus,
 } from '../contracts/statuses.js';
 
-const id: FieldSpec = { type: 'id', readOnly: true };
+const id: FieldSpec = { type: 'id', readOnly: true, fls: 'object', integration: 'read' };
 const stripeId: FieldSpec = { type: 'string', externalId: true, length: 255 };
 const text: FieldSpec = { type: 'string', length: 255 };
 const account: FieldSpec = { type: 'reference', referenceTo: 'Account', relationshipName: 'Account__r' };
@@ -106,121 +127,133 @@ const when: FieldSpec = { type: 'datetime' };
 const eventOrder: FieldSpec = { type: 'integer' };
 /** Stripe's hosted Checkout URLs run past 255 characters (the URL field's maximum). */
 const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
+/** The Name field of a custom object: required, so secured by object access only. */
+const recordName: FieldSpec = { type: 'string', length: 80, fls: 'object' };
+/** CurrencyIsoCode exists in multi-currency orgs only and has no field-level security. */
+const currencyIsoCode: FieldSpec = { type: 'picklist', fls: 'object', integration: 'read' };
+/** A component of the Account's compound billing address. */
+const billingAddress: FieldSpec = { ...text, fls: { compound: 'BillingAddress' }, integration: 'read' };
+/** Required, name-like or system fields (Name, StageName, Status, OrderNumber…): no field-level security. */
+const required = (spec: FieldSpec): FieldSpec => ({ ...spec, fls: 'object' });
+
+const read = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'read' });
+const edit = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'edit' });
+/** An object the bridge owns: the integration user writes every field (Id stays read-only). */
+const ownedByBridge = (fields: ObjectSpec): ObjectSpec =>
+  Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.integration === undefined ? edit(spec) : spec]));
 
 /**
  * What a billing command writes back on the record it billed (Opportunity, Quote, Order,
  * Contract): the same API names on every revenue object, so Flows and reports read them alike.
  */
 const BILLING_WRITE_BACK: ObjectSpec = {
-  Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
-  Stripe_Invoice_Id__c: text,
-  Stripe_Invoice_Url__c: { type: 'url' },
-  Stripe_Payment_Link_Id__c: text,
-  Stripe_Payment_Link_Url__c: { type: 'url' },
-  Stripe_Checkout_Session_Id__c: text,
-  Stripe_Checkout_Url__c: longUrl,
-  Stripe_Checkout_Expires_At__c: when,
-  Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
-  Stripe_Last_Synced_At__c: when,
+  Stripe_Payment_Status__c: edit({ type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES }),
+  Stripe_Invoice_Id__c: edit(text),
+  Stripe_Invoice_Url__c: edit({ type: 'url' }),
+  Stripe_Payment_Link_Id__c: edit(text),
+  Stripe_Payment_Link_Url__c: edit({ type: 'url' }),
+  Stripe_Checkout_Session_Id__c: edit(text),
+  Stripe_Checkout_Url__c: edit(longUrl),
+  Stripe_Checkout_Expires_At__c: edit(when),
+  Stripe_Sync_Error__c: edit({ type: 'textarea', length: 32768 }),
+  Stripe_Last_Synced_At__c: edit(when),
 };
 
-/** A product line of a Quote or Order: the product's name comes through Product2. */
+/**
+ * A product line of a Quote or Order: the product's name comes through Product2. The parent
+ * (master-detail), product, quantity and price are required, so they follow the object's access.
+ */
 const productLine = (parentField: string, parent: string): ObjectSpec => ({
   Id: id,
-  [parentField]: { type: 'reference', referenceTo: parent, relationshipName: parent },
-  Product2Id: { type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' },
-  Description: text,
-  Quantity: { type: 'double' },
-  UnitPrice: { type: 'currency' },
+  [parentField]: required({ type: 'reference', referenceTo: parent, relationshipName: parent }),
+  Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' })),
+  Description: read(text),
+  Quantity: read(required({ type: 'double' })),
+  UnitPrice: read(required({ type: 'currency' })),
   TotalPrice: { type: 'currency', readOnly: true },
-  CurrencyIsoCode: { type: 'picklist' },
+  CurrencyIsoCode: currencyIsoCode,
 });
 
 export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
     Id: id,
-    Name: text,
-    Stripe_Customer_Id__c: stripeId,
-    Stripe_Billing_Email__c: { type: 'email' },
-    BillingStreet: { type: 'textarea' },
-    BillingCity: text,
-    BillingState: text,
-    BillingPostalCode: text,
-    BillingCountry: text,
+    Name: read(required(text)),
+    Stripe_Customer_Id__c: edit(stripeId),
+    Stripe_Billing_Email__c: read({ type: 'email' }),
+    BillingStreet: { ...billingAddress, type: 'textarea' },
+    BillingCity: billingAddress,
+    BillingState: billingAddress,
+    BillingPostalCode: billingAddress,
+    BillingCountry: billingAddress,
   },
   Opportunity: {
     Id: id,
-    Name: text,
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    Amount: { type: 'currency' },
-    CurrencyIsoCode: { type: 'picklist' },
-    StageName: { type: 'picklist' },
-    CloseDate: { type: 'date' },
-    Stripe_Payment_Status__c: { type: 'picklist', values: OPPORTUNITY_PAYMENT_STATUSES },
-    Stripe_Payment_Mode__c: { type: 'picklist', values: PAYMENT_MODES },
-    Stripe_Invoice_Id__c: text,
-    Stripe_Invoice_Url__c: { type: 'url' },
-    Stripe_Payment_Link_Id__c: text,
-    Stripe_Payment_Link_Url__c: { type: 'url' },
-    Stripe_Checkout_Session_Id__c: text,
-    Stripe_Checkout_Url__c: longUrl,
-    Stripe_Checkout_Expires_At__c: when,
-    Stripe_Sync_Error__c: { type: 'textarea', length: 32768 },
-    Stripe_Last_Synced_At__c: when,
-    Stripe_Event_Order__c: eventOrder,
+    Name: read(required(text)),
+    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Amount: read({ type: 'currency' }),
+    CurrencyIsoCode: currencyIsoCode,
+    StageName: required({ type: 'picklist' }),
+    CloseDate: required({ type: 'date' }),
+    Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
+    ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   OpportunityLineItem: {
     Id: id,
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Name: { type: 'string', readOnly: true },
-    Description: text,
-    Quantity: { type: 'double' },
-    UnitPrice: { type: 'currency' },
+    OpportunityId: required({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' }),
+    // The product's name; Salesforce sets it and does not put it under field-level security.
+    Name: read(required({ type: 'string', readOnly: true })),
+    Description: read(text),
+    Quantity: read(required({ type: 'double' })),
+    UnitPrice: read(required({ type: 'currency' })),
     TotalPrice: { type: 'currency', readOnly: true },
-    CurrencyIsoCode: { type: 'picklist' },
+    CurrencyIsoCode: currencyIsoCode,
   },
   Order: {
     Id: id,
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    Name: text,
-    OrderNumber: { type: 'string', readOnly: true },
-    ContractId: { type: 'reference', referenceTo: 'Contract', relationshipName: 'Contract' },
-    Status: { type: 'picklist' },
-    StatusCode: { type: 'picklist', readOnly: true },
+    AccountId: read(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' })),
+    OpportunityId: read({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' }),
+    Name: read(text),
+    OrderNumber: read(required({ type: 'string', readOnly: true })),
+    ContractId: read(required({ type: 'reference', referenceTo: 'Contract', relationshipName: 'Contract' })),
+    Status: required({ type: 'picklist' }),
+    StatusCode: read(required({ type: 'picklist', readOnly: true })),
     TotalAmount: { type: 'currency', readOnly: true },
-    CurrencyIsoCode: { type: 'picklist' },
+    CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
-    Stripe_Event_Order__c: eventOrder,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   Case: {
     Id: id,
-    Subject: text,
-    Description: { type: 'textarea', length: 32000 },
-    Status: { type: 'picklist' },
+    Subject: edit(text),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    // Status is required: new Cases get the org's default; the bridge closes a Case once paid.
+    Status: edit(required({ type: 'picklist' })),
     Origin: { type: 'picklist' },
     Priority: { type: 'picklist' },
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    Opportunity__c: opportunity,
-    Stripe_Event_Id__c: stripeId,
-    Stripe_Object_Id__c: text,
+    AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Opportunity__c: edit(opportunity),
+    Stripe_Event_Id__c: edit(stripeId),
+    Stripe_Object_Id__c: edit(text),
     // The failing record, through lookups that lock it while the Case is saved: a Case and a
     // newer write of that record are serialized, so the Case rule sees the newest state.
-    Stripe_Payment__c: { type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true },
-    Stripe_Invoice__c: { type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true },
-    Stripe_Event_Order__c: eventOrder,
-    IsClosed: { type: 'boolean', readOnly: true },
+    Stripe_Payment__c: edit({ type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true }),
+    Stripe_Invoice__c: edit({ type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true }),
+    Stripe_Event_Order__c: edit(eventOrder),
+    // Derived from Status; no field-level security.
+    IsClosed: read(required({ type: 'boolean', readOnly: true })),
   },
   // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
+  // Its access follows the Case; its fields have no field-level security of their own.
   CaseComment: {
     Id: id,
-    ParentId: { type: 'reference', referenceTo: 'Case', relationshipName: 'Parent' },
-    CommentBody: { type: 'textarea', length: 4000 },
-    IsPublished: { type: 'boolean' },
+    ParentId: edit(required({ type: 'reference', referenceTo: 'Case', relationshipName: 'Parent' })),
+    CommentBody: edit(required({ type: 'textarea', length: 4000 })),
+    IsPublished: edit(required({ type: 'boolean' })),
   },
-  Stripe_Payment__c: {
+  Stripe_Payment__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: PAYMENT_STATUSES },
     Amount__c: amount,
@@ -239,10 +272,10 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,
-  },
-  Stripe_Invoice__c: {
+  }),
+  Stripe_Invoice__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: INVOICE_STATUSES },
     Number__c: text,
@@ -261,10 +294,10 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,
-  },
-  Stripe_Subscription__c: {
+  }),
+  Stripe_Subscription__c: ownedByBridge({
     Id: id,
-    Name: { type: 'string', length: 80 },
+    Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: SUBSCRIPTION_STATUSES },
     Current_Period_End__c: when,
@@ -276,56 +309,47 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,
-  },
+  }),
   OrderItem: productLine('OrderId', 'Order'),
   Product2: {
     Id: id,
-    Name: text,
+    Name: read(required(text)),
   },
   Quote: {
     Id: id,
-    Name: text,
-    OpportunityId: { type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' },
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account', readOnly: true },
+    Name: read(required(text)),
+    OpportunityId: read(required({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' })),
+    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account', readOnly: true }),
     ContactId: { type: 'reference', referenceTo: 'Contact', relationshipName: 'Contact' },
     Email: { type: 'email' },
-    Status: { type: 'picklist' },
+    Status: required({ type: 'picklist' }),
     Subtotal: { type: 'currency', readOnly: true },
-    TotalPrice: { type: 'currency', readOnly: true },
+    TotalPrice: read({ type: 'currency', readOnly: true }),
     Discount: { type: 'double', readOnly: true },
-    Tax: { type: 'currency' },
-    ShippingHandling: { type: 'currency' },
-    GrandTotal: { type: 'currency', readOnly: true },
-    CurrencyIsoCode: { type: 'picklist' },
+    Tax: read({ type: 'currency' }),
+    ShippingHandling: read({ type: 'currency' }),
+    GrandTotal: read({ type: 'currency', readOnly: true }),
+    CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
   },
   QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: { type: 'double' } },
   Contract: {
     Id: id,
-    ContractNumber: { type: 'string', readOnly: true },
-    AccountId: { type: 'reference', referenceTo: 'Account', relationshipName: 'Account' },
-    Status: { type: 'picklist' },
-    StatusCode: { type: 'picklist', readOnly: true },
-    CurrencyIsoCode: { type: 'picklist' },
+    ContractNumber: read(required({ type: 'string', readOnly: true })),
+    AccountId: read(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' })),
+    Status: required({ type: 'picklist' }),
+    StatusCode: read(required({ type: 'picklist', readOnly: true })),
+    CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
   },
   /**
    * One row per command (and per dead-lettered inbound event): who asked what, and what Stripe
    * answered. Upserted on Event_Id__c, so a retried command updates its one log.
    */
-  /** Read by the reconciler's housekeeping: the state of the Event Relay that carries Salesforce's requests. */
-  EventRelayFeedback: {
+  Stripe_Sync_Log__c: ownedByBridge({
     Id: id,
-    Status: { type: 'picklist', readOnly: true },
-    ErrorCode: { type: 'string', readOnly: true, length: 128 },
-    ErrorMessage: { type: 'textarea', readOnly: true, length: 1024 },
-    ErrorTime: { type: 'datetime', readOnly: true },
-    LastRelayedEventTime: { type: 'datetime', readOnly: true },
-    RemoteResource: { type: 'string', readOnly: true, length: 255 },
-  },
-  Stripe_Sync_Log__c: {
-    Id: id,
-    Name: { type: 'string', readOnly: true },
+    // An auto-number (SSL-000123): Salesforce sets it.
+    Name: read(required({ type: 'string', readOnly: true })),
     Event_Id__c: stripeId,
     Event_Type__c: text,
     Command__c: text,
@@ -337,5 +361,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Requested_By__c: { type: 'reference', referenceTo: 'User', relationshipName: 'Requested_By__r' },
     Requested_At__c: when,
     Completed_At__c: when,
-  },
+    // A formula for list views ("My Stripe requests"): read only by nature.
+    Is_Mine__c: read({ type: 'boolean', readOnly: true }),
+  }),
 };

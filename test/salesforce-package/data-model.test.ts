@@ -6,8 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
 import type { FieldSpec } from '../../src/salesforce/data-model.js';
 import { loadPackage, picklistValues } from './sfdx-package.js';
-import { childNamed, textOf } from './xml.js';
-import type { XmlElement } from './xml.js';
+import { childNamed, textOf } from '../../src/local/standins/xml.js';
+import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
 
@@ -70,7 +70,8 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
     if (missing.length > 0) problems.push(`picklist lacks ${missing.join(', ')}`);
     if (extra.length > 0) problems.push(`picklist has values the code never writes: ${extra.join(', ')}`);
   }
-  if (spec.type === 'boolean' && textOf(field, 'defaultValue') !== 'false') problems.push('checkbox must default to false');
+  // A formula checkbox (read-only) has no default.
+  if (spec.type === 'boolean' && spec.readOnly !== true && textOf(field, 'defaultValue') !== 'false') problems.push('checkbox must default to false');
   if (spec.type === 'reference') {
     if (textOf(field, 'referenceTo') !== spec.referenceTo) problems.push(`looks up ${textOf(field, 'referenceTo')}, not ${spec.referenceTo}`);
     // The code addresses the parent as `<Field>__r`, which Salesforce derives from the field name.

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { METADATA_NAMESPACE, PROJECT_ROOT, metadataFiles, readProject } from './sfdx-package.js';
-import { parseXml } from './xml.js';
+import { parseXml } from '../../src/local/standins/xml.js';
 
 /** Root element per metadata file suffix; a new type must be added here on purpose. */
 const ROOT_ELEMENT: Readonly<Record<string, string>> = {
@@ -11,12 +11,12 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   validationRule: 'ValidationRule',
   layout: 'Layout',
   permissionset: 'PermissionSet',
+  customPermission: 'CustomPermission',
   flow: 'Flow',
   platformEventChannel: 'PlatformEventChannel',
   platformEventChannelMember: 'PlatformEventChannelMember',
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
-  customPermission: 'CustomPermission',
   listView: 'ListView',
 };
 

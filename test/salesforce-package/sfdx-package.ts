@@ -5,8 +5,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childrenNamed, parseXml, textOf } from './xml.js';
-import type { XmlElement } from './xml.js';
+import { childrenNamed, parseXml, textOf } from '../../src/local/standins/xml.js';
+import type { XmlElement } from '../../src/local/standins/xml.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../salesforce/', import.meta.url));
 export const METADATA_NAMESPACE = 'http://soap.sforce.com/2006/04/metadata';
@@ -97,43 +97,8 @@ export function loadPackage(): SfdxPackage {
   };
 }
 
-export interface FieldPermission {
-  readonly field: string;
-  readonly readable: boolean;
-  readonly editable: boolean;
-}
-
-export interface ObjectPermission {
-  readonly object: string;
-  readonly allowRead: boolean;
-  readonly allowCreate: boolean;
-  readonly allowEdit: boolean;
-  readonly allowDelete: boolean;
-  readonly viewAllRecords: boolean;
-  readonly modifyAllRecords: boolean;
-}
-
-const flag = (element: XmlElement, name: string): boolean => textOf(element, name) === 'true';
-
-export function fieldPermissions(permissionSet: XmlElement): FieldPermission[] {
-  return childrenNamed(permissionSet, 'fieldPermissions').map((p) => ({
-    field: textOf(p, 'field') ?? '',
-    readable: flag(p, 'readable'),
-    editable: flag(p, 'editable'),
-  }));
-}
-
-export function objectPermissions(permissionSet: XmlElement): ObjectPermission[] {
-  return childrenNamed(permissionSet, 'objectPermissions').map((p) => ({
-    object: textOf(p, 'object') ?? '',
-    allowRead: flag(p, 'allowRead'),
-    allowCreate: flag(p, 'allowCreate'),
-    allowEdit: flag(p, 'allowEdit'),
-    allowDelete: flag(p, 'allowDelete'),
-    viewAllRecords: flag(p, 'viewAllRecords'),
-    modifyAllRecords: flag(p, 'modifyAllRecords'),
-  }));
-}
+export type { FieldPermission, ObjectPermission } from '../../src/salesforce/permission-sets.js';
+export { fieldPermissions, objectPermissions } from '../../src/local/standins/salesforce-access.js';
 
 /** Picklist value API names (fullName) of a CustomField with an inline value set. */
 export function picklistValues(field: XmlElement): string[] {

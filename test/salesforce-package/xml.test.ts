@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { childNamed, parseXml, textOf, XmlSyntaxError } from './xml.js';
+import { childNamed, parseXml, textOf, XmlSyntaxError } from '../../src/local/standins/xml.js';
 
 describe('parseXml', () => {
   it('reads nested elements, attributes, entities, CDATA and ignores comments', () => {

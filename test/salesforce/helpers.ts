@@ -33,3 +33,13 @@ export function account(customerId: string, fields: SalesforceMutation['fields']
     fields: { Name: `Customer ${customerId}`, ...fields },
   };
 }
+
+/** The error a Salesforce call rejects with (`{}` when it succeeds). */
+export async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
+  try {
+    await promise;
+    return {};
+  } catch (e) {
+    return e as { errorCode?: string; message?: string };
+  }
+}

@@ -3,7 +3,7 @@ import { Connection } from 'jsforce/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { OLDER_EVENT_RULE, SUPERSEDED_FAILURE_RULE, VERSION_FIELD } from '../../src/salesforce/data-model.js';
-import { API_VERSION } from './helpers.js';
+import { API_VERSION, requestError } from './helpers.js';
 
 let sf: SalesforceStandIn;
 let conn: Connection;
@@ -21,15 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sf.close();
 });
-
-async function requestError(promise: PromiseLike<unknown>): Promise<{ errorCode?: string; message?: string }> {
-  try {
-    await promise;
-    return {};
-  } catch (e) {
-    return e as { errorCode?: string; message?: string };
-  }
-}
 
 function patch(url: string, body: unknown): Promise<unknown> {
   return conn.request({ method: 'PATCH', url, body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
@@ -114,7 +105,7 @@ describe('Salesforce stand-in', () => {
       conn.request({
         method: 'POST',
         url: `/services/data/v${API_VERSION}/sobjects/OpportunityLineItem`,
-        body: JSON.stringify({ OpportunityId: opportunityId, TotalPrice: 5 }),
+        body: JSON.stringify({ OpportunityId: opportunityId, Name: 'Seats' }),
         headers: { 'content-type': 'application/json' },
       }),
     );

@@ -2,6 +2,14 @@
  * A local Salesforce that answers (and rejects) the way Salesforce REST does, so that jsforce runs
  * its real code path in tests, in the local stack and in the benchmark. Its schema is DATA_MODEL.
  *
+ * Every API caller is the bridge's integration user of a real org: Minimum Access – API Only
+ * Integrations profile plus the package's permission set Stripe_Bridge_Integration, read from
+ * salesforce/ at start (salesforce-access.ts). A field that permission set does not grant is not
+ * there for the caller: SOQL and writes answer INVALID_FIELD "No such column…", which Salesforce
+ * uses for both a missing field and one hidden by field-level security
+ * (https://salesforcedictionary.com/errors/invalid-field-no-such-column); a field granted read
+ * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. `insert` and `records` are the admin's view.
+ *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
  * (upsert by external id, create, update by Id), single-record sObject rows, and the SOQL subset
  * the outbound flow needs (parent fields, one child subquery, `=` / `IN` conditions).
@@ -21,6 +29,7 @@ import {
   type ObjectSpec,
   type ValidationRuleSpec,
 } from '../../salesforce/data-model.js';
+import { integrationUserAccess } from './salesforce-access.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -70,6 +79,11 @@ export interface SalesforceStandInOptions {
   /** PEM public key for JWT bearer assertions; without it the signature is not checked. */
   readonly jwtPublicKey?: string;
   readonly latencyMs?: number;
+  /**
+   * The integration user's permission set as Metadata API XML (default: the package's
+   * Stripe_Bridge_Integration), e.g. to prove that a missing grant fails like in a real org.
+   */
+  readonly permissionSetXml?: string;
   readonly jitter?: { readonly seed: number; readonly maxMs: number };
   /** The org it plays (default: DEFAULT_STANDIN_ORGANIZATION, a single-currency USD production org). */
   readonly organization?: Partial<StandInOrganization>;
@@ -254,6 +268,19 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     SetupEntityId: { type: 'id' },
     SetupEntityType: { type: 'string', length: 40 },
   },
+  /*
+   * The state of an Event Relay (Object Reference: EventRelayFeedback, API 56.0+): the
+   * reconciler's housekeeping reads it. Seed rows with insert.
+   */
+  EventRelayFeedback: {
+    Id: { type: 'id', readOnly: true },
+    Status: { type: 'picklist', readOnly: true },
+    ErrorCode: { type: 'string', readOnly: true, length: 128 },
+    ErrorMessage: { type: 'textarea', readOnly: true, length: 1024 },
+    ErrorTime: { type: 'datetime', readOnly: true },
+    LastRelayedEventTime: { type: 'datetime', readOnly: true },
+    RemoteResource: { type: 'string', readOnly: true, length: 255 },
+  },
 };
 
 /** The org the stand-in plays. */
@@ -280,16 +307,20 @@ export const DEFAULT_STANDIN_ORGANIZATION: StandInOrganization = {
   defaultCurrencyIsoCode: 'USD',
 };
 
-/** Field types as the describe names them (our FieldType uses Salesforce's names). */
-function describeField(name: string, field: FieldSpec): Record<string, unknown> {
+/**
+ * Field types as the describe names them (our FieldType uses Salesforce's names). `editable`:
+ * whether the caller may write it (field-level security), which the describe reports as
+ * createable/updateable.
+ */
+function describeField(name: string, field: FieldSpec, editable: boolean): Record<string, unknown> {
   return {
     name,
     label: name.replace(/__c$/, '').replace(/_/g, ' '),
     type: field.type,
     length: field.length ?? 0,
     nillable: field.type !== 'id' && field.type !== 'boolean',
-    createable: field.readOnly !== true,
-    updateable: field.readOnly !== true,
+    createable: field.readOnly !== true && editable,
+    updateable: field.readOnly !== true && editable,
     externalIdField: field.externalId === true,
     referenceTo: field.referenceTo === undefined ? [] : [field.referenceTo],
     relationshipName: field.relationshipName ?? null,
@@ -327,6 +358,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   let logins = 0;
   let url = '';
   let organization: StandInOrganization = { ...DEFAULT_STANDIN_ORGANIZATION, ...options.organization };
+  const access = integrationUserAccess(options.permissionSetXml);
+  const userSpecs = new Map<string, ObjectSpec | undefined>();
 
   /** The object as this org has it: without CurrencyIsoCode unless multi-currency is enabled. */
   const objectSpec = (sobject: string): ObjectSpec | undefined => {
@@ -336,21 +369,38 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return rest;
   };
 
-  const requireObject = (sobject: string): ObjectSpec => {
-    const spec = objectSpec(sobject);
-    if (spec === undefined) {
-      fail(404, 'NOT_FOUND', `The requested resource does not exist`);
+  /** The object as the integration user sees it: undefined when hidden, hidden fields left out. */
+  const userSpec = (sobject: string): ObjectSpec | undefined => {
+    if (!userSpecs.has(sobject)) {
+      const schema = objectSpec(sobject);
+      userSpecs.set(
+        sobject,
+        schema === undefined || !access.objectReadable(sobject)
+          ? undefined
+          : Object.fromEntries(Object.entries(schema).filter(([field]) => access.fieldReadable(sobject, field))),
+      );
     }
+    return userSpecs.get(sobject);
+  };
+
+  const requireObject = (sobject: string): ObjectSpec => {
+    const spec = userSpec(sobject);
+    if (spec === undefined) fail(404, 'NOT_FOUND', `The requested resource does not exist`);
     return spec as ObjectSpec;
   };
 
   const requireQueryObject = (sobject: string): ObjectSpec => {
-    const spec = objectSpec(sobject);
-    if (spec === undefined) {
-      throw new RequestFailure(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
-    }
-    return spec;
+    const spec = userSpec(sobject);
+    if (spec === undefined) fail(400, 'INVALID_TYPE', `sObject type '${sobject}' is not supported.`);
+    return spec as ObjectSpec;
   };
+
+  const cannotWrite = (name: string, forInsert: boolean): SaveError =>
+    saveError(
+      'INVALID_FIELD_FOR_INSERT_UPDATE',
+      `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+      [name],
+    );
 
   /** The Organization row, as queries see it. */
   const organizationRow = (): Row => ({
@@ -479,6 +529,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       const name = canonicalField(spec, key);
       if (name === undefined) {
         const [lookupName, lookup] = relationshipField(spec, key) as [string, FieldSpec];
+        if (!access.fieldEditable(sobject, lookupName)) {
+          errors.push(cannotWrite(lookupName, forInsert));
+          continue;
+        }
         const target = lookup.referenceTo as string;
         const targetSpec = requireObject(target);
         const ref = value as Record<string, unknown>;
@@ -501,14 +555,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         continue;
       }
       const field = spec[name] as FieldSpec;
-      if (field.readOnly === true) {
-        errors.push(
-          saveError(
-            'INVALID_FIELD_FOR_INSERT_UPDATE',
-            `Unable to ${forInsert ? 'create' : 'update'} fields: ${name}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-            [name],
-          ),
-        );
+      if (field.readOnly === true || !access.fieldEditable(sobject, name)) {
+        errors.push(cannotWrite(name, forInsert));
         continue;
       }
       if (value === null) continue;
@@ -928,7 +976,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
             createable: !Object.hasOwn(SYSTEM_OBJECTS, second),
             updateable: !Object.hasOwn(SYSTEM_OBJECTS, second),
             keyPrefix: KEY_PREFIX[second] ?? null,
-            fields: Object.entries(spec).map(([name, field]) => describeField(name, field)),
+            fields: Object.entries(spec).map(([name, field]) => describeField(name, field, access.fieldEditable(second, name))),
             urls: { sobject: `/services/data/v${version}/sobjects/${second}`, describe: `/services/data/v${version}/sobjects/${second}/describe` },
           },
         };
@@ -1175,12 +1223,13 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     },
     setOrganization(changes) {
       organization = { ...organization, ...changes };
+      userSpecs.clear();
     },
     records(sobject) {
       return [...(store.get(sobject)?.values() ?? [])].map((row) => ({ ...row }));
     },
     insert(sobject, fields) {
-      requireObject(sobject);
+      if (objectSpec(sobject) === undefined) throw new Error(`${sobject} is not in DATA_MODEL`);
       // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
       const given = fields.Id;
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
