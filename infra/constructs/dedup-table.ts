@@ -20,6 +20,8 @@ export const DEDUP_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
+  // The consumer reads the billing records of a whole batch at once (src/billing/store.ts).
+  'dynamodb:BatchGetItem',
 ] as const;
 
 export class DedupTable extends Construct {

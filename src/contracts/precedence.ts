@@ -16,7 +16,7 @@
  *    rank still resolve the same way in every order.
  *
  * "Settled" is decided per record type by the status the event writes (SETTLED_STATUSES): for an
- * Opportunity or Order, money arrived (Paid, Partially Refunded, Refunded, Disputed); for a
+ * Opportunity or Order, money arrived (Paid, Partially Paid, Partially Refunded, Refunded, Disputed); for a
  * Stripe object, it reached an end state (a paid or void invoice, a canceled subscription).
  * A voided invoice therefore settles the Stripe_Invoice__c record but leaves the Opportunity
  * unsettled ("Canceled"): no money arrived, the Opportunity may be billed again, and the new
@@ -54,7 +54,7 @@ export const STATUS_FIELD: Readonly<Record<VersionedObject, string>> = {
 };
 
 /** Money arrived: the Opportunity (or Order) must not be billed again nor shown as unpaid. */
-const MONEY_ARRIVED: ReadonlySet<string> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+const MONEY_ARRIVED: ReadonlySet<string> = new Set(['Paid', 'Partially Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
 
 /** The settled statuses of each versioned record type: the one table every flow reads. */
 export const SETTLED_STATUSES: Readonly<Record<VersionedObject, ReadonlySet<string>>> = {

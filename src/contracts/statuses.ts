@@ -6,6 +6,8 @@
 export const OPPORTUNITY_PAYMENT_STATUSES = [
   'Awaiting Payment',
   'Paid',
+  /** Its own bill was paid, but for less than was billed, or in another currency (src/billing/trust.ts). */
+  'Partially Paid',
   'Payment Failed',
   'Partially Refunded',
   'Refunded',

@@ -7,6 +7,7 @@ import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '
 import type { SQSRecord } from 'aws-lambda';
 import type Stripe from 'stripe';
 import type { ConsumerConfig } from '../config.js';
+import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError, PermanentError, TransientError } from '../errors.js';
 import { ATTR, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
@@ -24,6 +25,7 @@ import { deferBatch } from './defer-batch.js';
 import { DeploymentMode } from './deployment-mode.js';
 import { createEventExpander, type StripeObjectReads } from './expand-event.js';
 import { createInterpreter } from './interpret.js';
+import { batchedBillings, withTrust } from './trust-step.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
@@ -40,6 +42,8 @@ export interface ConsumerAppDeps {
   readonly fetchEvent?: ConsumerPorts['fetchEvent'];
   /** Replace the Stripe reads that complete events (by default: Stripe's API, when a key is set). */
   readonly stripeObjectReads?: StripeObjectReads;
+  /** Replaces the read of the payment link a PaymentIntent came from (by default: Stripe's API, when a key is set). */
+  readonly paymentLinkOfIntent?: (paymentIntentId: string) => Promise<string | null>;
   /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
   readonly secretFetcher?: SecretFetcher;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
@@ -75,9 +79,17 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const ports: Omit<ConsumerPorts, 'retry'> = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
-    interpret: createInterpreter({ logger, mode: () => mode.current() }),
     fetchEvent: (eventId) => stripe.run(() => fetchEvent(eventId)),
-    expand: createEventExpander(objectReads, logger),
+    // Trust only what is ours: an Opportunity's payment state changes only for its own bill.
+    ...withTrust(
+      { interpret: createInterpreter({ logger, mode: () => mode.current() }), expand: createEventExpander(objectReads, logger) },
+      {
+        loadBillings: batchedBillings(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+        paymentLinkOfIntent:
+          deps.paymentLinkOfIntent ?? (key === undefined ? undefined : cachedLookup((id) => stripe.run(() => reads.paymentLinkOfIntent(id)))),
+        logger,
+      },
+    ),
     // Each dead-lettered event also shows in Salesforce as a Stripe_Sync_Log__c record (src/sync-log).
     deadLetter: recordingDeadLetters(deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl), dynamoDeadLetterLog(deps.dynamo, config.dedup.tableName, now), logger),
     logger,
@@ -176,11 +188,26 @@ export function toInboundRecord(record: SQSRecord): InboundRecord {
 export interface StripeReads extends Required<StripeObjectReads> {
   /** An event that travelled as a reference (too large for SQS), as JSON text. */
   retrieveEvent(eventId: string): Promise<string>;
+  /** The payment link of the Checkout Session that created a PaymentIntent; null when none did. */
+  paymentLinkOfIntent(paymentIntentId: string): Promise<string | null>;
+}
+
+/** A PaymentIntent's origin never changes: remembered for the life of the execution environment. */
+function cachedLookup(lookup: (id: string) => Promise<string | null>, capacity = 1000): (id: string) => Promise<string | null> {
+  const known = new Map<string, string | null>();
+  return async (id) => {
+    const cached = known.get(id);
+    if (cached !== undefined) return cached;
+    const found = await lookup(id);
+    if (known.size >= capacity) known.delete(known.keys().next().value as string);
+    known.set(id, found);
+    return found;
+  };
 }
 
 /**
- * Stripe reads with the configured key (a restricted key with Events, Charges and Invoices read
- * is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
+ * Stripe reads with the configured key (a restricted key with Events, Charges, Invoices and
+ * Checkout Sessions read is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
  */
 export function stripeReads(
   config: ConsumerConfig,
@@ -223,6 +250,12 @@ export function stripeReads(
     // `payments` is includable only: without expand it is left out of the invoice.
     retrieveInvoiceWithPayments: (invoiceId) =>
       retrieve(`invoices.retrieve(${invoiceId})`, (stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['payments'] })),
+    // GET /v1/checkout/sessions?payment_intent=…: the session (if any) names its payment link.
+    paymentLinkOfIntent: async (paymentIntentId) => {
+      const sessions = await call(`checkout.sessions.list(${paymentIntentId})`, (stripe) => stripe.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 }));
+      const link = sessions.data[0]?.payment_link;
+      return link === null || link === undefined ? null : typeof link === 'string' ? link : link.id;
+    },
   };
 }
 

@@ -55,6 +55,10 @@ Options:
                          the running npm start generated)
   --opportunity <id>     ${CLOSED_WON}: the Opportunity to bill (default the sample one)
   --mode <mode>          ${CLOSED_WON}: invoice or payment_link (default: the Opportunity's)
+  --object <id>          the id of the event's Stripe object (default a fixed sample id), e.g.
+                         invoice.paid --object <the invoice ${CLOSED_WON} created>: the customer
+                         pays that bill. An object that is not the Opportunity's bill is recorded,
+                         but the Opportunity keeps its status and says why.
   --fail-salesforce <CODE>
                          the embedded Salesforce rejects the event's first record once with
                          CODE (e.g. FIELD_CUSTOM_VALIDATION_EXCEPTION): watch it reach the DLQ,
@@ -80,6 +84,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
         secret: { type: 'string' },
         opportunity: { type: 'string' },
         mode: { type: 'string' },
+        object: { type: 'string' },
         'no-wait': { type: 'boolean' },
         'fail-salesforce': { type: 'string' },
         list: { type: 'boolean' },
@@ -158,7 +163,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
   }
 
   const nowSeconds = Math.floor((io.now ?? Date.now)() / 1000);
-  const event = sampleEvent(type, { created: nowSeconds, id: `evt_local_${randomBytes(12).toString('hex')}` });
+  const event = sampleEvent(type, { created: nowSeconds, id: `evt_local_${randomBytes(12).toString('hex')}`, ...(values.object === undefined ? {} : { objectId: values.object }) });
   const failCode = values['fail-salesforce'];
   if (failCode !== undefined) {
     const target = firstRecordOf(event);

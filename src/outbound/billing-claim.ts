@@ -17,12 +17,12 @@
  * (void the invoice or deactivate the link in Stripe, then request again). An Opportunity billed
  * before billing records existed is adopted from its own fields (its invoice or link id).
  */
+import { formatMoney } from '../billing/payment-facts.js';
 import type { BillingRecord } from '../billing/record.js';
 import { objectKind, type BillableObject } from '../billing/record.js';
 import type { BillingFields, BillingWrite } from '../billing/store.js';
 import type { PaymentMode } from '../contracts/statuses.js';
 import { TransientError } from '../errors.js';
-import { minorUnitDigits, toMajorUnits } from '../money.js';
 import type { BillingObjectState, BillPlan } from '../stripe/outbound-operations.js';
 import type { ShownBilling } from './plan.js';
 
@@ -70,8 +70,8 @@ const MAX_ROUNDS = 4;
 
 const MODE_LABEL: Readonly<Record<PaymentMode, string>> = { invoice: 'an invoice', payment_link: 'a payment link', checkout: 'a Checkout link' };
 
-function money(minor: number, currency: string): string {
-  return `${toMajorUnits(minor, currency).toFixed(minorUnitDigits(currency))} ${currency.toUpperCase()}`;
+function money(amount: number, currency: string): string {
+  return formatMoney({ amount, currency });
 }
 
 /** Nothing of it can be paid any more, and nothing was: the record may bill again. */

@@ -10,6 +10,7 @@ import { isVersionedObject, precedenceKey, precedenceOf, RANK } from '../contrac
 import type { IdempotencyStore } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { toMajorUnits } from '../money.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import type { BillableObject } from './billable.js';
@@ -169,6 +170,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     invoiceUrl: result.invoiceUrl,
     paymentLinkId: result.paymentLinkId,
     paymentLinkUrl: result.paymentLinkUrl,
+    amountBilled: toMajorUnits(plan.total, plan.currency),
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
     checkoutExpiresAt: result.checkoutExpiresAt,

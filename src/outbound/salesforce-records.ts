@@ -24,6 +24,8 @@ export interface BilledFields {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
+  /** What the bill asks for, in major units of the record's currency (Stripe_Amount_Billed__c). */
+  readonly amountBilled?: number | undefined;
   /**
    * The status, with its precedence key on the records whose webhooks write a status too
    * (contracts/precedence: Opportunity, Order); Salesforce then keeps it only if the record shows
@@ -131,6 +133,7 @@ export function salesforceOpportunityRecords(
         ...(fields.paymentLinkUrl === undefined
           ? {}
           : { Stripe_Payment_Link_Id__c: fields.paymentLinkId ?? null, Stripe_Payment_Link_Url__c: fields.paymentLinkUrl }),
+        ...(fields.amountBilled === undefined ? {} : { Stripe_Amount_Billed__c: fields.amountBilled }),
         ...(fields.checkoutUrl === undefined
           ? {}
           : {

@@ -152,6 +152,9 @@ const BILLING_WRITE_BACK: ObjectSpec = {
   Stripe_Invoice_Url__c: edit({ type: 'url' }),
   Stripe_Payment_Link_Id__c: edit(text),
   Stripe_Payment_Link_Url__c: edit({ type: 'url' }),
+  /** What the bridge billed and what Stripe received for that bill, in major units of the record's currency. */
+  Stripe_Amount_Billed__c: edit(amount),
+  Stripe_Amount_Paid__c: edit(amount),
   Stripe_Checkout_Session_Id__c: edit(text),
   Stripe_Checkout_Url__c: edit(longUrl),
   Stripe_Checkout_Expires_At__c: edit(when),

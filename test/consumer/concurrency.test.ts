@@ -49,7 +49,7 @@ function shuffle<T>(items: readonly T[], next: () => number): T[] {
 }
 
 /** 30 events about one Opportunity: payments, refunds, disputes, checkouts, invoice events. */
-function eventMix(seed: number, ids: { opportunity: string; pi: string; invoice: string }, next: () => number): Stripe.Event[] {
+function eventMix(seed: number, ids: { opportunity: string; pi: string; invoice: string; link: string }, next: () => number): Stripe.Event[] {
   const metadata = { salesforce_opportunity_id: ids.opportunity };
   const makers: Array<(id: string, created: number) => Stripe.Event> = [
     (id, created) => sampleEvent('payment_intent.processing', { id, created, objectId: ids.pi, metadata }),
@@ -58,8 +58,8 @@ function eventMix(seed: number, ids: { opportunity: string; pi: string; invoice:
     (id, created) => sampleEvent('charge.refunded', { id, created, paymentIntent: ids.pi, amountRefunded: 1000, metadata }),
     (id, created) => sampleEvent('charge.refunded', { id, created, paymentIntent: ids.pi, metadata }),
     (id, created) => sampleEvent('charge.dispute.created', { id, created, paymentIntent: ids.pi, metadata }),
-    (id, created) => sampleEvent('checkout.session.expired', { id, created, objectId: `cs_test_${id}`, paymentIntent: null, metadata }),
-    (id, created) => sampleEvent('checkout.session.completed', { id, created, objectId: `cs_test_${id}`, paymentIntent: ids.pi, metadata }),
+    (id, created) => sampleEvent('checkout.session.expired', { id, created, objectId: `cs_test_${id}`, paymentIntent: null, paymentLink: ids.link, metadata }),
+    (id, created) => sampleEvent('checkout.session.completed', { id, created, objectId: `cs_test_${id}`, paymentIntent: ids.pi, paymentLink: ids.link, metadata }),
     (id, created) => sampleEvent('invoice.finalized', { id, created, objectId: ids.invoice, metadata }),
     (id, created) => sampleEvent('invoice.payment_failed', { id, created, objectId: ids.invoice, metadata }),
     (id, created) => sampleEvent('invoice.paid', { id, created, objectId: ids.invoice, metadata }),
@@ -98,7 +98,11 @@ describe('30 events of one record over 5 concurrent consumers', () => {
   it.each(SEEDS)('seed %i ends every record in its newest state', async (seed) => {
     const next = random(seed);
     const opportunity = h.salesforce.insert('Opportunity', { Name: `Race ${seed}`, StageName: 'Closed Won', Amount: 49.99 });
-    const ids = { opportunity, pi: `pi_test_race${seed}`, invoice: `in_test_race${seed}` };
+    const ids = { opportunity, pi: `pi_test_race${seed}`, invoice: `in_test_race${seed}`, link: `plink_test_race${seed}` };
+    // The Opportunity's bill is a payment link, paid through Checkout by the PaymentIntent: the
+    // invoice events name the Opportunity too but are not its bill (src/billing/trust.ts), so
+    // they move the invoice record and not the Opportunity.
+    await h.bill(opportunity, { stripeObjectId: ids.link, paymentIntents: [ids.pi] });
     const events = eventMix(seed, ids, next);
     // At-least-once: a few events arrive twice, possibly at two consumers at the same time.
     const deliveries = shuffle([...events, ...events.slice(0, 5)], next);
@@ -121,13 +125,14 @@ describe('30 events of one record over 5 concurrent consumers', () => {
     expect(outcomes.flat().filter((o) => o === 'dead_lettered' || o === 'missing')).toEqual([]);
     expect(outcomes.flat()).toHaveLength(deliveries.length);
     const expected = expectedStates(events.flatMap((e) => effectOf(e) ?? []));
+    const expectedOpportunity = expectedStates(events.filter((e) => !e.type.startsWith('invoice.')).flatMap((e) => effectOf(e) ?? []));
     const checks: Array<[string, string, string, string]> = [
       ['Opportunity', 'Id', opportunity, 'Stripe_Payment_Status__c'],
       ['Stripe_Payment__c', 'Stripe_Id__c', ids.pi, 'Status__c'],
       ['Stripe_Invoice__c', 'Stripe_Id__c', ids.invoice, 'Status__c'],
     ];
     for (const [sobject, keyField, keyValue, statusField] of checks) {
-      const want = expected.get(mergeKeyOf(sobject, keyField, keyValue));
+      const want = (sobject === 'Opportunity' ? expectedOpportunity : expected).get(mergeKeyOf(sobject, keyField, keyValue));
       const row = h.salesforce.records(sobject).find((r) => r[keyField] === keyValue);
       if (want === undefined) continue;
       expect({ sobject, status: row?.[statusField], version: row?.[VERSION_FIELD] }).toEqual({ sobject, status: want.status, version: want.version });

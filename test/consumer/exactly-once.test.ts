@@ -29,6 +29,7 @@ const opportunity = () => h.salesforce.records('Opportunity').find((r) => r['Id'
 describe('exactly one effect per Stripe event', () => {
   it('applies the same event delivered twice in sequence once, without a second Salesforce call', async () => {
     const pi = nextId('pi');
+    await h.bill(opportunityId, { stripeObjectId: nextId('plink'), paymentIntents: [pi] });
     const event = sampleEvent('payment_intent.succeeded', { id: nextId('evt'), objectId: pi, metadata: { salesforce_opportunity_id: opportunityId } });
 
     const first = await h.app.handle([inboundRecord(event)]);

@@ -23,6 +23,7 @@ const opportunity = () => h.salesforce.records('Opportunity').find((r) => r['Id'
 describe('out-of-order delivery', () => {
   it('leaves a payment Refunded when payment_intent.succeeded arrives after charge.refunded', async () => {
     const pi = id('pi');
+    await h.bill(opportunityId, { stripeObjectId: id('plink'), paymentIntents: [pi] });
     const metadata = { salesforce_opportunity_id: opportunityId };
     const succeeded = sampleEvent('payment_intent.succeeded', { id: id('evt'), created: T, objectId: pi, metadata });
     const refunded = sampleEvent('charge.refunded', { id: id('evt'), created: T + 3600, paymentIntent: pi, metadata });
@@ -37,6 +38,7 @@ describe('out-of-order delivery', () => {
 
   it('leaves an invoice Paid and opens no Case when invoice.payment_failed arrives after invoice.paid', async () => {
     const invoice = id('in');
+    await h.bill(opportunityId, { stripeObjectId: invoice });
     const metadata = { salesforce_opportunity_id: opportunityId };
     const failed = sampleEvent('invoice.payment_failed', { id: id('evt'), created: T, objectId: invoice, metadata });
     const paid = sampleEvent('invoice.paid', { id: id('evt'), created: T + 60, objectId: invoice, metadata });
@@ -51,6 +53,7 @@ describe('out-of-order delivery', () => {
 
   it('orders events inside one batch too (newest state wins, one Salesforce call)', async () => {
     const invoice = id('in');
+    await h.bill(opportunityId, { stripeObjectId: invoice });
     const metadata = { salesforce_opportunity_id: opportunityId };
     const finalized = sampleEvent('invoice.finalized', { id: id('evt'), created: T, objectId: invoice, metadata });
     const failed = sampleEvent('invoice.payment_failed', { id: id('evt'), created: T + 10, objectId: invoice, metadata });
@@ -67,7 +70,9 @@ describe('out-of-order delivery', () => {
 
   it('does not let an abandoned checkout undo a paid Opportunity', async () => {
     const metadata = { salesforce_opportunity_id: opportunityId };
-    const paid = sampleEvent('invoice.paid', { id: id('evt'), created: T, objectId: id('in'), metadata });
+    const invoice = id('in');
+    await h.bill(opportunityId, { stripeObjectId: invoice });
+    const paid = sampleEvent('invoice.paid', { id: id('evt'), created: T, objectId: invoice, metadata });
     const expired = sampleEvent('checkout.session.expired', { id: id('evt'), created: T + 86_400, objectId: id('cs'), metadata });
 
     await h.app.handle([inboundRecord(paid)]);

@@ -13,6 +13,7 @@ import { inboundRecord } from '../support/consumer-harness.js';
 import type Stripe from 'stripe';
 import { SAMPLE_CHARGE_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { atApiVersion } from '../support/stripe-api-versions.js';
+import { billOpportunity } from '../support/billing.js';
 import { createLogger } from '../../src/logging.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
@@ -101,6 +102,9 @@ describe('disputes', () => {
   it('expands the disputed charge so the Opportunity it names shows Disputed', async () => {
     const opportunityId = salesforce.insert('Opportunity', { Name: 'Disputed deal', StageName: 'Closed Won', Amount: 49.99 });
     const pi = 'pi_test_disputed_1';
+    // Its bill: a payment link, paid through Checkout by this PaymentIntent (the consumer asks Stripe).
+    await billOpportunity(dynamo, opportunityId, { stripeObjectId: 'plink_test_disputed_1' });
+    stripe.seedCheckoutSession({ payment_link: 'plink_test_disputed_1', payment_intent: pi });
     const charge = sampleEvent('charge.refunded', {
       objectId: SAMPLE_CHARGE_ID,
       paymentIntent: pi,
@@ -135,6 +139,8 @@ describe('disputes at an older API version', () => {
     const opportunityId = salesforce.insert('Opportunity', { Name: 'Old disputed deal', StageName: 'Closed Won', Amount: 49.99 });
     const pi = 'pi_test_disputed_old';
     const chargeId = 'ch_test_disputed_old';
+    await billOpportunity(dynamo, opportunityId, { stripeObjectId: 'plink_test_disputed_old' });
+    stripe.seedCheckoutSession({ payment_link: 'plink_test_disputed_old', payment_intent: pi });
     const charge = sampleEvent('charge.succeeded', { objectId: chargeId, paymentIntent: pi, metadata: { salesforce_opportunity_id: opportunityId } })
       .data.object as Stripe.Charge;
     stripe.registerCharge(charge);
@@ -166,6 +172,8 @@ describe('subscription-mode checkout', () => {
         status: 'paid',
         payments: { object: 'list', data: [{ id: 'inpay_test_1', object: 'invoice_payment', status: 'paid', payment: { type: 'payment_intent', payment_intent: pi } }], has_more: false },
       });
+      // Its bill is the subscription's first invoice.
+      await billOpportunity(dynamo, opportunityId, { stripeObjectId: invoice.id as string });
       const before = stripe.requests.length;
       const summary = await app.handle([inboundRecord(session(`evt_test_sub_${version.slice(0, 4)}`, opportunityId, invoice.id, version), { messageId: `m-sub-${version}` })]);
       expect([...summary.outcomes.values()]).toEqual(['applied']);
@@ -188,6 +196,7 @@ describe('subscription-mode checkout', () => {
 
   it('an invoice Stripe does not know: the Opportunity is still Paid and linked, without a payment record', async () => {
     const opportunityId = salesforce.insert('Opportunity', { Name: 'Subscription deal, invoice gone', StageName: 'Closed Won', Amount: 49.99 });
+    await billOpportunity(dynamo, opportunityId, { stripeObjectId: 'in_test_unknown' });
     const summary = await app.handle([inboundRecord(session('evt_test_sub_gone', opportunityId, 'in_test_unknown', '2026-10-28.endive'), { messageId: 'm-sub-gone' })]);
     expect([...summary.outcomes.values()]).toEqual(['applied']);
     expect(deadLetters).toHaveLength(0);

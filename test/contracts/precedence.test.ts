@@ -102,7 +102,7 @@ describe('the settled table', () => {
   });
 
   it('settles an Opportunity only when money arrived: Canceled (a voided invoice) can be billed again', () => {
-    expect(OPPORTUNITY_PAYMENT_STATUSES.filter((s) => isSettled('Opportunity', s))).toEqual(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+    expect(OPPORTUNITY_PAYMENT_STATUSES.filter((s) => isSettled('Opportunity', s))).toEqual(['Paid', 'Partially Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
     expect(isSettled('Opportunity', 'Canceled')).toBe(false);
     expect(isSettled('Stripe_Invoice__c', 'Void')).toBe(true);
     expect(isSettled('Opportunity', undefined)).toBe(false);

@@ -108,7 +108,7 @@ describe('the local stack with no configuration', () => {
     expect(stack.outboundDlq.peek()).toHaveLength(1);
   });
 
-  it('turns a signed payment_intent.succeeded into a Stripe Payment record and a Paid Opportunity', async () => {
+  it('records a signed payment_intent.succeeded that names the Opportunity but is not its bill: linked, the Opportunity keeps its status and says why', async () => {
     const event = sampleEvent('payment_intent.succeeded', { created: nowSeconds(), id: 'evt_local_test_paid0001' });
     const { payload, signature } = signed(event);
     const response = await postWebhook(payload, signature);
@@ -124,11 +124,27 @@ describe('the local stack with no configuration', () => {
       Opportunity__c: SAMPLE_OPPORTUNITY_ID,
       Account__c: SAMPLE_ACCOUNT_ID,
     });
-    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Paid');
+    // Billed by the invoice of the Closed Won above: a payment of its own names it, but is not it.
+    expect(opportunity()?.Stripe_Payment_Status__c).toBe('Awaiting Payment');
+    expect(String(opportunity()?.Stripe_Sync_Error__c)).toMatch(`payment ${SAMPLE_PAYMENT_INTENT_ID} (49.99 USD) names this record but is not its bill`);
     expect(stack.activity.get(event.id)).toMatchObject({ status: 'applied', receiveCount: 1 });
 
     const followed = await fetch(`${stack.url}/events/${event.id}`);
     expect(await followed.json()).toMatchObject({ id: event.id, type: 'payment_intent.succeeded', status: 'applied' });
+  });
+
+  it('marks the Opportunity Paid when its own invoice is paid (send-event invoice.paid --object <its invoice>)', async () => {
+    const invoiceId = opportunity()?.Stripe_Invoice_Id__c as string;
+    expect(invoiceId).toMatch(/^in_/);
+    const out: string[] = [];
+    const code = await runSendEvent(['invoice.paid', '--object', invoiceId, '--url', stack.url, '--secret', stack.webhookSecret as string], {
+      env: {},
+      out: (text) => out.push(text),
+      err: (text) => out.push(text),
+    });
+
+    expect(code).toBe(0);
+    expect(opportunity()).toMatchObject({ Stripe_Payment_Status__c: 'Paid', Stripe_Amount_Paid__c: 49.99, Stripe_Invoice_Id__c: invoiceId });
   });
 
   it('rejects a bad signature with 400 and queues nothing', async () => {

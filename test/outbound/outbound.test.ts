@@ -69,6 +69,7 @@ describe('invoice mode', () => {
       Stripe_Payment_Status__c: 'Awaiting Payment',
       Stripe_Sync_Error__c: null,
       Stripe_Last_Synced_At__c: new Date(h.nowMs).toISOString(),
+      Stripe_Amount_Billed__c: 309.97,
     });
     // Every POST carried a deterministic key; none was sent without one.
     const posts = h.stripe.requests.filter((r) => r.method === 'POST');

@@ -205,7 +205,7 @@ describe('shownBilling: what an Opportunity billed before billing records shows'
   });
 
   it('says the money arrived when a webhook settled it some other way', () => {
-    for (const status of ['Paid', 'Partially Refunded', 'Refunded', 'Disputed']) {
+    for (const status of ['Paid', 'Partially Paid', 'Partially Refunded', 'Refunded', 'Disputed']) {
       expect(shownBilling(opportunity({ stripePaymentStatus: status }))).toEqual({ stripeObjectId: undefined, settledStatus: status });
     }
     for (const status of ['Awaiting Payment', 'Payment Failed', 'Canceled', undefined]) {

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/logging.js';
 import { SAMPLE_CUSTOMER_ID } from '../../src/local/sample-events.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { billOpportunity, type TestBill } from './billing.js';
 import { LogCapture } from './log-capture.js';
 
 export const CLIENT_ID = 'fake-client-id';
@@ -29,6 +30,11 @@ export interface ConsumerHarness {
   app: ConsumerApp;
   /** Milliseconds since the epoch as the consumer sees it. */
   nowMs: number;
+  /**
+   * Bills an Opportunity as the outbound flow would: by invoice, or by payment link whose
+   * Checkout Sessions created these PaymentIntents (what Stripe's session list would answer).
+   */
+  bill(opportunityId: string, bill: TestBill & { readonly paymentIntents?: readonly string[] }): Promise<void>;
   /** A fresh execution environment (cold start): new session, same services. */
   coldStart(options?: { wrapStore?: (store: EventStorePort) => EventStorePort }): ConsumerApp;
   close(): Promise<void>;
@@ -77,6 +83,7 @@ export async function startConsumerHarness(): Promise<ConsumerHarness> {
   });
   const deadLetters: DeadLettered[] = [];
   const logs = new LogCapture();
+  const linkOfIntent = new Map<string, string>();
   const harness: ConsumerHarness = {
     dynamo,
     salesforce,
@@ -84,6 +91,10 @@ export async function startConsumerHarness(): Promise<ConsumerHarness> {
     logs,
     nowMs: 1_767_225_600_000,
     app: undefined as unknown as ConsumerApp,
+    async bill(opportunityId, bill) {
+      await billOpportunity(dynamo, opportunityId, bill);
+      for (const pi of bill.paymentIntents ?? []) linkOfIntent.set(pi, bill.stripeObjectId);
+    },
     coldStart(options = {}) {
       harness.app = createConsumerApp({
         ...options,
@@ -96,6 +107,7 @@ export async function startConsumerHarness(): Promise<ConsumerHarness> {
         fetchEvent: async () => {
           throw new Error('no reference events in this harness');
         },
+        paymentLinkOfIntent: async (pi) => linkOfIntent.get(pi) ?? null,
         now: () => harness.nowMs,
       });
       return harness.app;

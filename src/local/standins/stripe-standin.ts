@@ -99,6 +99,8 @@ export interface StripeStandIn {
    */
   completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   checkoutSessions(): Json[];
+  /** Adds a Checkout Session as if a payer had completed it earlier (e.g. through a payment link). */
+  seedCheckoutSession(fields: Json): Json;
   coupons(): Json[];
   close(): Promise<void>;
 }
@@ -848,6 +850,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       charges.set(charge.id, structuredClone(charge));
     },
     checkoutSessions: list(checkoutSessions),
+    seedCheckoutSession(fields) {
+      const session: Json = { id: id('cs_test'), object: 'checkout.session', created: now(), livemode: false, status: 'complete', payment_status: 'paid', payment_link: null, payment_intent: null, metadata: {}, ...fields };
+      checkoutSessions.set(session.id as string, session);
+      return structuredClone(session);
+    },
     coupons: list(coupons),
     completeCheckout(paymentLinkId) {
       const link = requireFound(paymentLinks, paymentLinkId, 'payment link');
