@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { unitTestFiles } from './test/test-kinds.js';
@@ -11,6 +12,10 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker less than the cores: a single worker on a 2-core machine.
+    // Most integration tests wait on sockets (stand-ins, dynalite, child processes), so two
+    // workers overlap those waits there; larger machines keep the default.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         // `npm run test:unit`: no server, child process, bundler or synth (test/test-kinds.ts).

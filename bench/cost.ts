@@ -122,7 +122,7 @@ export function costPerMillionEvents(inputs: CostInputs): Row[] {
     {
       item: 'Lambda ingress GB-s',
       quantity: `${((million * ingressBilledMs * ingress.memoryGb) / 1000).toFixed(0)} GB-s`,
-      basis: `${ingressBilledMs} ms billed (${(inputs.ingressMicros / 1000).toFixed(2)} ms measured + ${a.sqsSendMs} ms SQS assumed) × ${ingress.memoryGb * 1024} MB`,
+      basis: `${ingressBilledMs} ms billed (${inputs.ingressMicros.toFixed(0)} µs measured + ${a.sqsSendMs} ms SQS assumed) × ${ingress.memoryGb * 1024} MB`,
       cost: usd(((million * ingressBilledMs * ingress.memoryGb) / 1000) * p.lambdaGbSecond),
     },
     {

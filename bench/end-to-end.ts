@@ -1,7 +1,8 @@
 /**
  * End to end on the local stack (`npm start`'s code, in process): signed webhooks over HTTP →
  * ingress → in-process queue → 5 concurrent consumer batches → Salesforce stand-in with 20 ms per
- * call, dynalite. Measures throughput (senders as fast as the stack answers) and the latency from
+ * call, dynalite. Stripe's side (signing and sending) and the Salesforce stand-in run in a worker
+ * thread, as they run elsewhere in production, so the stack's thread does the bridge's work only. Measures throughput (senders as fast as the stack answers) and the latency from
  * webhook receipt to the Salesforce write at a steady rate, and the log volume per event.
  *
  * The local queue hands a batch to the consumer as soon as messages are visible; in AWS the event
@@ -12,10 +13,13 @@ import { Writable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type Stripe from 'stripe';
 import { sampleEvent } from '../src/local/sample-events.js';
+import { STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET } from '../src/local/standins/salesforce-standin.js';
 import { startLocalStack, type LocalStack } from '../src/local/stack.js';
+import type { WorkerData, WorkerRequest } from './end-to-end-worker.js';
 import { median, rate, type Row } from './report.js';
 
-const WEBHOOK_SECRET = 'whsec_bench_fake_end_to_end';
+// Stripe's signing secrets are whsec_ and at least 32 characters; the local stack checks the shape.
+const WEBHOOK_SECRET = 'whsec_bench_fake_end_to_end_0123456789abcdef';
 const SALESFORCE_LATENCY_MS = 20;
 const CONSUMERS = 5;
 /**
@@ -71,67 +75,61 @@ function watchOutcomes(stack: LocalStack): { settled: Map<string, { at: number; 
   return { settled };
 }
 
-/**
- * The load generator runs in a worker thread, as Stripe runs elsewhere: signing and sending must
- * not take the stack's event loop. It signs each payload as Stripe does (HMAC-SHA256 of
- * `t.payload`), POSTs it, and reports when each one was sent (absolute ms, comparable across threads).
- */
-const SENDER = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { createHmac } = require('node:crypto');
-const { url, secret, payloads, senders, perSecond } = workerData;
-const now = () => performance.timeOrigin + performance.now();
-const sentAt = new Array(payloads.length);
-let rejected = 0;
-async function post(i) {
-  const t = Math.floor(Date.now() / 1000);
-  const signature = createHmac('sha256', secret).update(t + '.' + payloads[i]).digest('hex');
-  sentAt[i] = now();
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'stripe-signature': 't=' + t + ',v1=' + signature }, body: payloads[i] });
-  await response.arrayBuffer();
-  if (response.status !== 200) rejected += 1;
-}
-(async () => {
-  const start = performance.now();
-  if (perSecond > 0) {
-    await Promise.all(payloads.map(async (_, i) => {
-      const wait = start + (i * 1000) / perSecond - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-      await post(i);
-    }));
-  } else {
-    let next = 0;
-    await Promise.all(Array.from({ length: senders }, async () => { for (let i = next++; i < payloads.length; i = next++) await post(i); }));
+/** The worker holding Stripe's side (the sender) and Salesforce (the stand-in), bench/end-to-end-worker.ts. */
+class OutsideWorld {
+  private constructor(
+    private readonly worker: Worker,
+    readonly salesforceUrl: string,
+  ) {}
+
+  static async start(): Promise<OutsideWorld> {
+    const data: WorkerData = { clientId: STANDIN_CLIENT_ID, clientSecret: STANDIN_CLIENT_SECRET, latencyMs: SALESFORCE_LATENCY_MS };
+    const worker = new Worker(new URL('./end-to-end-worker.ts', import.meta.url), { workerData: data });
+    const ready = await new Promise<{ url: string }>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    return new OutsideWorld(worker, ready.url);
   }
-  parentPort.postMessage({ sentAt, rejected });
-})();
-`;
 
-interface Sent {
-  /** Absolute ms (performance.timeOrigin + performance.now()) per payload. */
-  readonly sentAt: readonly number[];
-  readonly rejected: number;
-}
+  private ask<T>(request: WorkerRequest): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.worker.once('message', resolve);
+      this.worker.once('error', reject);
+      this.worker.postMessage(request);
+    });
+  }
 
-/** Sends every event from a worker: `senders` in parallel as fast as answered, or at `perSecond`. */
-function send(stack: LocalStack, events: readonly Stripe.Event[], options: { senders?: number; perSecond?: number }): Promise<Sent> {
-  const worker = new Worker(SENDER, {
-    eval: true,
-    workerData: {
+  async seed(opportunities: number): Promise<string[]> {
+    return (await this.ask<{ opportunityIds: string[] }>({ op: 'seed', opportunities })).opportunityIds;
+  }
+
+  async apiCalls(): Promise<number> {
+    return (await this.ask<{ apiCalls: number }>({ op: 'apiCalls' })).apiCalls;
+  }
+
+  /** Sends every event: `senders` in parallel as fast as answered, or at `perSecond`. */
+  send(stack: LocalStack, events: readonly Stripe.Event[], options: { senders?: number; perSecond?: number }): Promise<Sent> {
+    return this.ask<Sent>({
+      op: 'send',
       url: `${stack.url}/stripe/webhook`,
       secret: WEBHOOK_SECRET,
       payloads: events.map((e) => JSON.stringify(e)),
       senders: options.senders ?? 1,
       perSecond: options.perSecond ?? 0,
-    },
-  });
-  return new Promise<Sent>((resolve, reject) => {
-    worker.once('message', (sent: Sent) => {
-      resolve(sent);
-      void worker.terminate();
     });
-    worker.once('error', reject);
-  });
+  }
+
+  async close(): Promise<void> {
+    await this.ask({ op: 'close' });
+    await this.worker.terminate();
+  }
+}
+
+interface Sent {
+  /** Absolute ms (performance.timeOrigin + performance.now()) per payload. */
+  readonly sentAt: readonly number[];
+  readonly rejected: number;
 }
 
 const now = (): number => performance.timeOrigin + performance.now();
@@ -152,28 +150,35 @@ export interface EndToEndResult {
 
 export async function benchEndToEnd(options: { readonly throughputEvents?: number; readonly steadyRate?: number; readonly steadySeconds?: number } = {}): Promise<EndToEndResult> {
   const logs = new LogVolume();
+  const outside = await OutsideWorld.start();
+  // Salesforce is "real" to the local stack: the stand-in in the worker, reached over HTTP.
   const stack = await startLocalStack({
-    env: { STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET, LOCAL_CONSUMER_CONCURRENCY: String(CONSUMERS), LOG_LEVEL: 'info' },
+    env: {
+      STRIPE_WEBHOOK_SECRET: WEBHOOK_SECRET,
+      LOCAL_CONSUMER_CONCURRENCY: String(CONSUMERS),
+      LOG_LEVEL: 'info',
+      SALESFORCE_LOGIN_URL: outside.salesforceUrl,
+      SALESFORCE_CLIENT_ID: STANDIN_CLIENT_ID,
+      SALESFORCE_CLIENT_SECRET: STANDIN_CLIENT_SECRET,
+    },
     port: 0,
     logDestination: logs,
     refreshSeconds: 0,
+  }).catch(async (err: unknown) => {
+    await outside.close();
+    throw err;
   });
   try {
-    const salesforce = stack.salesforce;
-    if (salesforce === undefined) throw new Error('the end-to-end bench needs the embedded Salesforce');
-    salesforce.latencyMs = SALESFORCE_LATENCY_MS;
-    const opportunities = Array.from({ length: 20 }, (_, i) =>
-      salesforce.insert('Opportunity', { Name: `E2E deal ${i}`, StageName: 'Closed Won', Amount: 49.99, AccountId: stack.seeded?.accountId }),
-    );
+    const opportunities = await outside.seed(20);
     const { settled } = watchOutcomes(stack);
     const rows: Row[] = [];
 
     // 1. Throughput: 50 senders as fast as the stack answers; done when the last event is applied.
     const total = options.throughputEvents ?? 2_000;
     const events = Array.from({ length: total }, (_, i) => eventFor(i, 'tp', opportunities));
-    const callsBefore = salesforce.apiCalls;
+    const callsBefore = await outside.apiCalls();
     const start = now();
-    const { rejected } = await send(stack, events, { senders: 50 });
+    const { rejected } = await outside.send(stack, events, { senders: 50 });
     await stack.idle();
     const lastApplied = Math.max(...events.map((e) => settled.get(e.id)?.at ?? 0));
     const seconds = (lastApplied - start) / 1000;
@@ -183,7 +188,7 @@ export async function benchEndToEnd(options: { readonly throughputEvents?: numbe
       for (const e of events) statuses.set(`${e.type}:${settled.get(e.id)?.status}`, (statuses.get(`${e.type}:${settled.get(e.id)?.status}`) ?? 0) + 1);
       console.error(statuses);
     }
-    const salesforceCallsPerEvent = (salesforce.apiCalls - callsBefore) / total;
+    const salesforceCallsPerEvent = ((await outside.apiCalls()) - callsBefore) / total;
     rows.push({
       case: `throughput: ${total} events, 50 senders`,
       'events/s': rate(total, seconds),
@@ -200,8 +205,13 @@ export async function benchEndToEnd(options: { readonly throughputEvents?: numbe
     const steady = Array.from({ length: count }, (_, i) => eventFor(i, 'lat', opportunities));
     const logBefore = new Map(logs.bytes);
     const t0 = now();
-    const { sentAt } = await send(stack, steady, { perSecond: steadyRate });
+    const { sentAt } = await outside.send(stack, steady, { perSecond: steadyRate });
     await stack.idle();
+    if (process.env['BENCH_DEBUG'] !== undefined) {
+      const statuses = new Map<string, number>();
+      for (const e of steady) statuses.set(`${e.type}:${settled.get(e.id)?.status}`, (statuses.get(`${e.type}:${settled.get(e.id)?.status}`) ?? 0) + 1);
+      console.error(statuses);
+    }
     const latenciesMs = steady.flatMap((e, i) => {
       const done = settled.get(e.id);
       const sent = sentAt[i];
@@ -222,6 +232,7 @@ export async function benchEndToEnd(options: { readonly throughputEvents?: numbe
     return { rows, latenciesMs, logBytesPerEvent, salesforceCallsPerEvent };
   } finally {
     await stack.close();
+    await outside.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * once so a typo fails the synth with every offending key named, not a half-built stack.
  */
 import * as z from 'zod';
+import { ConfigError } from '../src/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/resilience/retry-schedule.js';
 import { consumerVisibilitySeconds } from './constructs/inbound-pipeline.js';
 import { OUTBOUND_VISIBILITY_SECONDS } from './constructs/outbound-flow.js';
@@ -35,13 +36,24 @@ const contextSchema = z
       (v) => v === undefined || /^00D[A-Za-z0-9]{15}$/.test(v),
       'must be the 18-character org id (00D…) shown in the partner event source name',
     ),
-    salesforceEventChannelId: optionalText.refine(
-      (v) => v === undefined || /^[A-Za-z0-9_-]{1,64}$/.test(v),
-      'must be the last segment of the partner event source name (letters, digits, _ or -)',
-    ),
+    salesforceEventChannelId: optionalText.superRefine((v, ctx) => {
+      // The partner event source is aws.partner/salesforce.com/<org id>/<event relay id>: the
+      // event relay's record id (0YL…, 15 or 18 characters), not the channel's name (…__chn).
+      if (v === undefined || /^0YL[A-Za-z0-9]{12}(?:[A-Za-z0-9]{3})?$/.test(v)) return;
+      ctx.addIssue({
+        code: 'custom',
+        message: v.endsWith('__chn') || v.endsWith('_chn')
+          ? `"${v}" is the channel's name; use the event relay's id (0YL…), the last segment of the Partner Event Source Name on the event relay's page`
+          : "must be the event relay's id (0YL…, 15 or 18 characters), the last segment of the Partner Event Source Name on the event relay's page",
+      });
+    }),
     alarmEmail: optionalText.refine((v) => v === undefined || z.email().safeParse(v).success, 'must be an email address'),
     batchSize: intIn(1, 10_000, 10),
-    maxBatchingWindowSeconds: intIn(0, 300, 5),
+    /**
+     * 1 s: a lone event waits at most a second for company, and from about 10 events/s batches
+     * fill before the window ends (README "Performance": latency against Salesforce API calls).
+     */
+    maxBatchingWindowSeconds: intIn(0, 300, 1),
     /** SQS event sources accept 2–1000. */
     maxConcurrency: intIn(2, 1000, 5),
     /**
@@ -145,7 +157,8 @@ export function readBridgeSettings(tryGetContext: (key: string) => unknown): Bri
   const result = contextSchema.safeParse(raw);
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => `  ${String(issue.path[0] ?? '(context)')}: ${issue.message}`);
-  throw new Error(`Invalid CDK context for the bridge (see cdk.json and docs/deployment.md):\n${lines.join('\n')}`);
+  const keys = [...new Set(result.error.issues.map((issue) => String(issue.path[0] ?? '(context)')))];
+  throw new ConfigError(`Invalid CDK context for the bridge (see cdk.json and docs/deployment.md):\n${lines.join('\n')}`, keys);
 }
 
 /** The EventBridge partner event source Salesforce Event Relay creates for this org and relay. */

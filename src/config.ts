@@ -64,6 +64,8 @@ function ingressRules(env: Env): Array<[string, string]> {
   }
   if (secrets.some((v) => !v.startsWith('whsec_'))) {
     issues.push(['STRIPE_WEBHOOK_SECRET', 'every secret must start with whsec_ (the endpoint signing secret, not an API key)']);
+  } else if (secrets.some((v) => v === 'whsec_')) {
+    issues.push(['STRIPE_WEBHOOK_SECRET', 'a bare whsec_ is not a secret: paste the whole signing secret']);
   }
   const types = (env['STRIPE_HANDLED_EVENT_TYPES'] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
   const unknown = types.filter((t) => !HANDLED_EVENT_TYPES.includes(t));
@@ -71,8 +73,14 @@ function ingressRules(env: Env): Array<[string, string]> {
   return issues;
 }
 
+/** Stripe's API keys: secret (`sk_`) or restricted (`rk_`), test or live mode. */
+const stripeApiKey = z.pipe(
+  optionalText,
+  z.optional(z.string().check(z.regex(/^(sk|rk)_(test|live)_\S+$/, 'must be a Stripe secret or restricted key (sk_test_…, rk_test_…, sk_live_…, rk_live_…)'))),
+);
+
 const stripeApiShape = {
-  STRIPE_SECRET_KEY: optionalText,
+  STRIPE_SECRET_KEY: stripeApiKey,
   STRIPE_SECRET_KEY_ARN: optionalText,
   STRIPE_API_URL: optionalUrl(),
 };

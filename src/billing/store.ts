@@ -15,6 +15,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
+import { dynamoFailure } from '../dedup/event-store.js';
 import { TransientError } from '../errors.js';
 import { billingKey, type BillableObject, type BillingRecord } from './record.js';
 
@@ -83,14 +84,6 @@ function fromItem(item: Record<string, AttributeValue>): BillingRecord {
   };
 }
 
-function failure(operation: string, err: unknown): TransientError {
-  const name = err instanceof Error ? err.name : 'Error';
-  return new TransientError(`DynamoDB ${operation} of a billing record failed: ${name}`, {
-    code: name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' ? 'DYNAMODB_THROTTLED' : 'DYNAMODB_UNAVAILABLE',
-    cause: err,
-  });
-}
-
 export class BillingStore {
   private readonly now: () => number;
 
@@ -108,7 +101,7 @@ export class BillingStore {
       );
       return out.Item === undefined ? undefined : fromItem(out.Item);
     } catch (err) {
-      throw failure('read', err);
+      throw dynamoFailure('read of a billing record', err);
     }
   }
 
@@ -136,7 +129,7 @@ export class BillingStore {
       return true;
     } catch (err) {
       if (err instanceof ConditionalCheckFailedException) return false;
-      throw failure('delete', err);
+      throw dynamoFailure('delete of a billing record', err);
     }
   }
 
@@ -157,7 +150,7 @@ export class BillingStore {
             new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: pending, ConsistentRead: true } } }),
           );
         } catch (err) {
-          throw failure('batch read', err);
+          throw dynamoFailure('batch read of billing records', err);
         }
         for (const item of out.Responses?.[this.options.tableName] ?? []) {
           const pk = item['pk']?.S;
@@ -187,7 +180,7 @@ export class BillingStore {
         const current = err.Item === undefined ? await this.get(next.sobject, next.recordId) : fromItem(err.Item);
         return { ok: false, current };
       }
-      throw failure('write', err);
+      throw dynamoFailure('write of a billing record', err);
     }
   }
 }

@@ -9,7 +9,7 @@
  * detail-type). A missing command name, record id or a malformed option is carried through so
  * the dispatcher can refuse it with a reason the requester sees in Stripe_Sync_Log__c.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidPayloadError } from '../errors.js';
 import { COMMAND_EVENT, instant, numeric, PARTNER_SOURCE, parsePaymentRequest, PAYMENT_REQUEST_EVENT, text } from '../outbound/payment-request.js';
 
@@ -67,15 +67,15 @@ const payloadSchema = z.object(COMMAND_PAYLOAD_FIELDS);
 
 const envelopeSchema = z.object({
   id: text,
-  'detail-type': z.string().min(1),
+  'detail-type': z.string().check(z.minLength(1)),
   source: text,
   time: instant,
   detail: z.object({ payload: payloadSchema, id: text, replayId: text }),
 });
 
 const optionsSchema = z.object({
-  daysUntilDue: z.number().optional(),
-  expiresInHours: z.number().optional(),
+  daysUntilDue: z.optional(z.number()),
+  expiresInHours: z.optional(z.number()),
 });
 
 function readOptions(raw: string | undefined): { options: CommandOptions; error: string | undefined } {

@@ -178,7 +178,7 @@ export class EventStore implements IdempotencyStore {
 }
 
 /** Throttling, 5xx and network trouble are all worth a retry; the queue bounds the retries. */
-function dynamoFailure(operation: string, err: unknown): TransientError {
+export function dynamoFailure(operation: string, err: unknown): TransientError {
   const name = err instanceof Error ? err.name : 'Error';
   return new TransientError(`DynamoDB ${operation} failed: ${name}`, {
     code: name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' ? 'DYNAMODB_THROTTLED' : 'DYNAMODB_UNAVAILABLE',

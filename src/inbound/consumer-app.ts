@@ -25,7 +25,8 @@ import { deferBatch } from './defer-batch.js';
 import { DeploymentMode } from './deployment-mode.js';
 import { createEventExpander, type StripeObjectReads } from './expand-event.js';
 import { createInterpreter } from './interpret.js';
-import { batchedBillings, withTrust } from './trust-step.js';
+import { batchedBillings, cachedLookup, withTrust } from './trust-step.js';
+import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
@@ -192,19 +193,6 @@ export interface StripeReads extends Required<StripeObjectReads> {
   paymentLinkOfIntent(paymentIntentId: string): Promise<string | null>;
 }
 
-/** A PaymentIntent's origin never changes: remembered for the life of the execution environment. */
-function cachedLookup(lookup: (id: string) => Promise<string | null>, capacity = 1000): (id: string) => Promise<string | null> {
-  const known = new Map<string, string | null>();
-  return async (id) => {
-    const cached = known.get(id);
-    if (cached !== undefined) return cached;
-    const found = await lookup(id);
-    if (known.size >= capacity) known.delete(known.keys().next().value as string);
-    known.set(id, found);
-    return found;
-  };
-}
-
 /**
  * Stripe reads with the configured key (a restricted key with Events, Charges, Invoices and
  * Checkout Sessions read is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
@@ -250,12 +238,7 @@ export function stripeReads(
     // `payments` is includable only: without expand it is left out of the invoice.
     retrieveInvoiceWithPayments: (invoiceId) =>
       retrieve(`invoices.retrieve(${invoiceId})`, (stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['payments'] })),
-    // GET /v1/checkout/sessions?payment_intent=…: the session (if any) names its payment link.
-    paymentLinkOfIntent: async (paymentIntentId) => {
-      const sessions = await call(`checkout.sessions.list(${paymentIntentId})`, (stripe) => stripe.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 }));
-      const link = sessions.data[0]?.payment_link;
-      return link === null || link === undefined ? null : typeof link === 'string' ? link : link.id;
-    },
+    paymentLinkOfIntent: (paymentIntentId) => call(`checkout.sessions.list(${paymentIntentId})`, (stripe) => paymentLinkOfIntent(stripe, paymentIntentId)),
   };
 }
 

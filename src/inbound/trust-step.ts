@@ -23,11 +23,29 @@ export interface TrustStepDeps {
    */
   readonly paymentLinkOfIntent: ((paymentIntentId: string) => Promise<string | null>) | undefined;
   readonly logger: Logger;
+  /**
+   * How loud a record the event was not believed for is logged: `warn` live (someone may be
+   * forging metadata), `debug` for a backfill of history (the records say it already).
+   */
+  readonly noteLevel?: 'warn' | 'debug';
 }
 
 /** The billing records of a DynamoDB store, read per batch. */
 export function batchedBillings(store: Pick<BillingStore, 'getMany'>): LoadBillings {
   return coalescingLoader((keys) => store.getMany(keys));
+}
+
+/** A PaymentIntent's origin never changes: remembered for the life of the execution environment. */
+export function cachedLookup(lookup: (id: string) => Promise<string | null>, capacity = 1000): (id: string) => Promise<string | null> {
+  const known = new Map<string, string | null>();
+  return async (id) => {
+    const cached = known.get(id);
+    if (cached !== undefined) return cached;
+    const found = await lookup(id);
+    if (known.size >= capacity) known.delete(known.keys().next().value as string);
+    known.set(id, found);
+    return found;
+  };
 }
 
 export function withTrust(
@@ -60,7 +78,7 @@ export function withTrust(
         : undefined;
     const { result, notes } = applyTrust(interpreted.result, { facts, billings, paymentLinkOfIntent });
     for (const note of notes.filter((n) => n.verdict !== 'ours')) {
-      deps.logger.warn(
+      deps.logger[deps.noteLevel ?? 'warn'](
         { eventId: interpreted.envelope.id, eventType: interpreted.envelope.type, sobject: note.sobject, recordId: note.recordId, verdict: note.verdict, stripeObjectId: facts.objectId },
         note.verdict === 'foreign' ? 'payment not believed for a record it is not the bill of' : note.verdict === 'short' ? 'bill paid short' : 'event of an earlier, released bill ignored',
       );

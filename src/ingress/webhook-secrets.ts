@@ -30,7 +30,8 @@ export function parseWebhookSecrets(text: string, source = 'STRIPE_WEBHOOK_SECRE
   const secrets = list
     .split(',')
     .map((s) => s.trim())
-    .filter((s) => s.startsWith('whsec_'));
+    // A bare prefix is no secret (an empty HMAC key would verify anyone's signature).
+    .filter((s) => s.startsWith('whsec_') && s.length > 'whsec_'.length);
   if (secrets.length === 0) {
     throw new ConfigError(`${source} holds no whsec_ signing secret`, [source]);
   }

@@ -3,6 +3,8 @@
  * webhooks queued or rejected, what the consumer did with each, platform events billed.
  * Ids, types and outcomes only, like the logs.
  */
+import type { EventDigest } from './event-digest.js';
+
 export type ActivitySource = 'stripe' | 'salesforce';
 
 export interface ActivityEntry {
@@ -17,6 +19,8 @@ export interface ActivityEntry {
   readonly note?: string | undefined;
   /** The Salesforce records the consumer wrote for it (`Stripe_Payment__c:a01…`). */
   readonly records?: readonly string[] | undefined;
+  /** What the event is about (object, amount, linked records), for the story page. */
+  readonly digest?: EventDigest | undefined;
   /** Milliseconds since the epoch. */
   readonly firstSeenAt: number;
   readonly updatedAt: number;
@@ -53,6 +57,7 @@ export class ActivityLog {
       receiveCount?: number;
       note?: string | undefined;
       records?: readonly string[] | undefined;
+      digest?: EventDigest | undefined;
     },
   ): void {
     const previous = this.entries.get(id);
@@ -66,6 +71,7 @@ export class ActivityLog {
       receiveCount: update.receiveCount ?? previous?.receiveCount,
       note: update.note,
       records: update.records ?? previous?.records,
+      digest: update.digest ?? previous?.digest,
       firstSeenAt: previous?.firstSeenAt ?? at,
       updatedAt: at,
     });
@@ -75,6 +81,12 @@ export class ActivityLog {
       if (oldest === undefined) break;
       this.entries.delete(oldest);
     }
+  }
+
+  /** Adds what an event is about without changing its outcome or its place in the list. */
+  annotate(id: string, digest: EventDigest): void {
+    const entry = this.entries.get(id);
+    if (entry !== undefined) this.entries.set(id, { ...entry, digest });
   }
 
   get(id: string): ActivityEntry | undefined {

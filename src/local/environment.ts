@@ -106,6 +106,9 @@ export function localQueueUrl(stackUrl: string | undefined, name: string): strin
   return `${stackUrl ?? PLACEHOLDER_URL}/000000000000/${name}`;
 }
 
+/** `whsec_` and 32 characters: the shortest signing secret Stripe hands out. */
+export const MIN_WEBHOOK_SECRET_LENGTH = 38;
+
 export function generateWebhookSecret(): string {
   return `whsec_local_${randomBytes(24).toString('hex')}`;
 }
@@ -180,6 +183,17 @@ export async function planLocalStack(env: Env, generateSecret: () => string = ge
     const variables = [...new Set(local.error.issues.map((i) => String(i.path[0])))];
     const lines = local.error.issues.map((i) => `  ${String(i.path[0])}: ${i.message}`);
     errors.push(new ConfigError(`Invalid local stack configuration:\n${lines.join('\n')}`, variables));
+  }
+  // Stripe's endpoint secrets are whsec_ and 32 characters or more (the Stripe CLI's, 64): a
+  // shorter one is a typo or a made-up value anyone could guess.
+  const short = webhookSecrets.filter((secret) => secret.startsWith('whsec_') && secret.length > 'whsec_'.length && secret.length < MIN_WEBHOOK_SECRET_LENGTH);
+  if (configured && short.length > 0) {
+    errors.push(
+      new ConfigError(
+        `Invalid local stack configuration:\n  STRIPE_WEBHOOK_SECRET: shorter than Stripe's signing secrets (whsec_ and at least ${MIN_WEBHOOK_SECRET_LENGTH - 6} characters); copy the whole secret \`stripe listen\` or the Dashboard shows, or unset it to get a generated one`,
+        ['STRIPE_WEBHOOK_SECRET'],
+      ),
+    );
   }
   if (/^(sk|rk)_live_/.test((env['STRIPE_SECRET_KEY'] ?? '').trim())) {
     errors.push(

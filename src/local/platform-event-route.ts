@@ -47,7 +47,13 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
         source: 'salesforce',
         type: PAYMENT_REQUEST_EVENT,
         status: result.outcome,
-        note: result.reason ?? result.invoiceId ?? result.paymentLinkUrl,
+        note: result.reason,
+        digest: {
+          // 006 is the Opportunity key prefix; commands may name a Quote, Order or Contract.
+          opportunityId: result.recordId.startsWith('006') ? result.recordId : undefined,
+          objectId: result.invoiceId ?? result.paymentLinkId ?? result.checkoutSessionId,
+          hostedUrl: result.invoiceUrl ?? result.paymentLinkUrl ?? result.checkoutUrl,
+        },
       });
       return result;
     } catch (err) {
@@ -58,6 +64,7 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
         type: PAYMENT_REQUEST_EVENT,
         status: dead ? 'dead_lettered' : 'retry',
         note: `${errorCode(err)}: ${errorReason(err, 200)}`,
+        digest: { opportunityId: opportunityIdOf(event) },
       });
       if (dead) deps.outboundDlq.enqueue(JSON.stringify(event), lambdaDlqAttributes(err, randomUUID()));
       throw err;
@@ -75,6 +82,12 @@ export function createOutboundRunner(deps: OutboundRunnerDeps): OutboundRunner {
       }
     },
   };
+}
+
+function opportunityIdOf(event: unknown): string | undefined {
+  const payload = (event as { detail?: { payload?: { Opportunity_Id__c?: unknown; Record_Id__c?: unknown } } } | null)?.detail?.payload;
+  const id = payload?.Opportunity_Id__c ?? payload?.Record_Id__c;
+  return typeof id === 'string' && id.startsWith('006') ? id : undefined;
 }
 
 /** The id the outbound flow dedups on, read loosely: the event may be malformed. */

@@ -39,6 +39,8 @@ export interface LocalApi {
    * rule, say), so a newcomer can watch an event fail, land in the DLQ and be replayed.
    */
   rejectNextWrite(request: unknown): JsonReply;
+  /** Plays a story (stories.ts) against the embedded services and answers what happened. */
+  story(name: string): Promise<JsonReply>;
   /** The page's replay button: the CLI's selective replay of one DLQ entry; answers where to go next. */
   replay(queue: string, eventId: string): Promise<{ readonly location: string }>;
   health(): unknown;
@@ -46,8 +48,12 @@ export interface LocalApi {
   event(id: string): unknown;
   records(): JsonReply;
   deadLetters(): unknown;
-  /** The page; `notice` says what the last action (a replay) did. */
+  /** The story page; `notice` says what the last action (a replay) did. */
   home(notice?: string): string;
+  /** The raw tables: recent events, the embedded Salesforce's records, the DLQs. */
+  raw(): string;
+  /** One embedded Salesforce record's page (404 when unknown or Salesforce is real). */
+  record(sobject: string, id: string): { readonly status: number; readonly html: string };
 }
 
 /** Larger than any webhook the ingress accepts (it answers 413 itself above its own limit). */
@@ -79,9 +85,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers }).end(text);
 }
 
-function sendHtml(res: ServerResponse, html: string): void {
+function sendHtml(res: ServerResponse, html: string, status = 200): void {
   res
-    .writeHead(200, {
+    .writeHead(status, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
       // The page has no scripts and loads nothing; say so to the browser too.
@@ -147,6 +153,13 @@ export function createRequestListener(api: LocalApi, logger: Logger, options: { 
       sendJson(res, reply.status, reply.body);
       return;
     }
+    if (path.startsWith('/stories/')) {
+      if (!only('POST')) return;
+      await readBody(req);
+      const reply = await api.story(decodeURIComponent(path.slice('/stories/'.length)));
+      sendJson(res, reply.status, reply.body);
+      return;
+    }
     if (path === '/dlq/replay') {
       if (!only('POST')) return;
       // Only the page's own form: a browser always sends Origin with a form POST.
@@ -201,6 +214,12 @@ export function createRequestListener(api: LocalApi, logger: Logger, options: { 
       return sendJson(res, reply.status, reply.body);
     }
     if (path === '/dlq') return sendJson(res, 200, api.deadLetters());
+    if (path === '/raw') return sendHtml(res, api.raw());
+    const recordPath = /^\/records\/([A-Za-z_]+)\/([A-Za-z0-9]+)$/.exec(path);
+    if (recordPath !== null) {
+      const reply = api.record(recordPath[1] as string, recordPath[2] as string);
+      return sendHtml(res, reply.html, reply.status);
+    }
     if (path === '/') {
       const replayed = url.searchParams.get('replayed');
       const outcome = url.searchParams.get('outcome');

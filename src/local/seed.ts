@@ -3,8 +3,10 @@
  * ids the sample events carry in their metadata, and the Stripe customer they name.
  */
 import type { SalesforceStandIn } from './standins/salesforce-standin.js';
+import type Stripe from 'stripe';
 import type { StripeStandIn } from './standins/stripe-standin.js';
 import {
+  sampleEvent,
   SAMPLE_ACCOUNT_ID,
   SAMPLE_CONTRACT_ID,
   SAMPLE_CUSTOMER_ID,
@@ -122,7 +124,12 @@ function seedQuoteToCash(salesforce: SalesforceStandIn, accountId: string, oppor
   salesforce.insert('OrderItem', { OrderId: contractOrder, Product2Id: product('Annual support'), Quantity: 1, UnitPrice: 1200, TotalPrice: 1200, CurrencyIsoCode: 'USD' });
 }
 
-/** The customer the sample events and the sample Account name. */
+/**
+ * The objects the sample events name: the customer, and the sample payment's charge (a dispute
+ * names only its charge; the consumer reads it to find the Opportunity, as from Stripe's API).
+ */
 export function seedStripe(stripe: StripeStandIn): void {
   stripe.seedCustomer({ id: SAMPLE_CUSTOMER_ID, name: 'Sample Customer Ltd', email: 'billing@example.com' });
+  const charge = sampleEvent('charge.refunded', { amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
+  stripe.registerCharge(charge);
 }

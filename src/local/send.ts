@@ -16,9 +16,12 @@ import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
 import { closedWonEvent, commandEvent } from './platform-event.js';
 import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID } from './sample-events.js';
-import { readStateFile, stateFilePath } from './state-file.js';
+import { closest } from './did-you-mean.js';
+import { findRunningStacks, readStateFile, stateFilePath } from './state-file.js';
+import { STORY_NAMES, storyDescription, type StoryResult } from './stories.js';
 
 export const CLOSED_WON = 'closed-won';
+export const STORY = 'story';
 /** Closed Won for the seeded JPY Opportunity: billed in JPY, no variable set. */
 export const CLOSED_WON_JPY = 'closed-won-jpy';
 
@@ -42,15 +45,17 @@ export interface SendEventIo {
   readonly pause?: (ms: number) => Promise<void>;
 }
 
-const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON}> [options]
+const USAGE = `Usage: npm run send-event -- <event type | ${CLOSED_WON} | story <name>> [options]
 
   <event type>     a Stripe event type the bridge handles, e.g. payment_intent.succeeded
   ${CLOSED_WON}       a Closed Won Stripe_Payment_Request__e for the sample Opportunity
   ${CLOSED_WON_JPY}   the same for the sample JPY Opportunity (billed in JPY)
 ${Object.entries(COMMAND_SAMPLES).map(([name, s]) => `  ${name.padEnd(18)} a Stripe_Command__e: ${s.what}`).join('\n')}
+  story <name>     a coherent sequence on an Opportunity of its own (embedded services only):
+                   ${STORY_NAMES.join(', ')}
 
 Options:
-  --url <url>            the local stack (default http://127.0.0.1:$PORT, PORT default 8787)
+  --url <url>            the local stack (default: $PORT, else the running npm start, else 8787)
   --secret <whsec_…>     webhook signing secret (default STRIPE_WEBHOOK_SECRET, else the one
                          the running npm start generated)
   --opportunity <id>     ${CLOSED_WON}: the Opportunity to bill (default the sample one)
@@ -64,7 +69,7 @@ Options:
                          CODE (e.g. FIELD_CUSTOM_VALIDATION_EXCEPTION): watch it reach the DLQ,
                          then replay it (npx stripe-sf-bridge dlq replay --local --event-id …)
   --no-wait              do not follow the event until the consumer is done
-  --list                 print the event types and exit
+  --list                 print the event types and stories and exit
 `;
 
 /** Outcomes that mean the event did not get where it was going: send-event exits 1. */
@@ -109,19 +114,34 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
         ...Object.entries(COMMAND_SAMPLES).map(([name, s]) => `${name}   (Stripe_Command__e: ${s.what})`),
       ].join('\n')}\n`,
     );
+    io.out(`\nStories (npm run send-event -- story <name>):\n${STORY_NAMES.map((n) => `  ${n.padEnd(24)} ${storyDescription(n) ?? ''}`).join('\n')}\n`);
     return 0;
   }
   const type = positionals[0];
-  if (type === undefined || positionals.length > 1) {
-    io.err(USAGE);
+  const isStory = type === STORY;
+  if (type === undefined || positionals.length > (isStory ? 2 : 1) || (isStory && positionals[1] === undefined)) {
+    io.err(isStory ? `Name a story: ${STORY_NAMES.join(', ')}\n` : USAGE);
     return 2;
   }
-  if (type !== CLOSED_WON && type !== CLOSED_WON_JPY && !Object.hasOwn(COMMAND_SAMPLES, type) && !(SAMPLE_EVENT_TYPES as readonly string[]).includes(type)) {
-    io.err(`No sample for "${type}". Known types (npm run send-event -- --list):\n  ${SAMPLE_EVENT_TYPES.join('\n  ')}\n  ${CLOSED_WON}\n  ${CLOSED_WON_JPY}\n`);
+  const known = [...SAMPLE_EVENT_TYPES, CLOSED_WON, CLOSED_WON_JPY, ...Object.keys(COMMAND_SAMPLES)];
+  if (!isStory && !known.includes(type)) {
+    const guess = STORY_NAMES.includes(type) ? type : closest(type, [...known, ...STORY_NAMES]);
+    const hint = guess === undefined ? '' : STORY_NAMES.includes(guess) ? ` Did you mean \`story ${guess}\`?` : ` Did you mean ${guess}?`;
+    io.err(`No sample for "${type}".${hint}\nKnown types (npm run send-event -- --list):\n  ${known.join('\n  ')}\nStories: ${STORY_NAMES.join(', ')}\n`);
+    return 2;
+  }
+  if (isStory && !STORY_NAMES.includes(positionals[1] as string)) {
+    const guess = closest(positionals[1] as string, STORY_NAMES);
+    io.err(`No story "${positionals[1]}".${guess === undefined ? '' : ` Did you mean ${guess}?`} Stories: ${STORY_NAMES.join(', ')}\n`);
     return 2;
   }
 
-  const baseUrl = (values.url ?? `http://127.0.0.1:${io.env['PORT']?.trim() || '8787'}`).replace(/\/+$/, '');
+  const found = await findStack(values.url, io);
+  if (found.error !== undefined) {
+    io.err(found.error);
+    return 1;
+  }
+  const baseUrl = found.url;
   const http = io.fetch ?? fetch;
   const post = async (path: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string } | undefined> => {
     try {
@@ -132,6 +152,24 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
       return undefined;
     }
   };
+
+  if (isStory) {
+    const name = positionals[1] as string;
+    io.out(`Story ${name}: ${storyDescription(name) ?? ''}\n`);
+    const reply = await post(`/stories/${encodeURIComponent(name)}`, '', {});
+    if (reply === undefined) return 1;
+    if (reply.status >= 300) {
+      io.err(`${reply.status} ${reply.text.trim()}\n`);
+      return 1;
+    }
+    const result = JSON.parse(reply.text) as StoryResult;
+    for (const [i, step] of result.steps.entries()) {
+      io.out(`  ${String(i + 1).padStart(2)}. ${step.what} — ${step.type} ${step.id}: ${step.status}${step.note ? ` (${step.note})` : ''}\n`);
+    }
+    for (const promise of result.promises) io.out(`  ${promise.ok ? 'ok  ' : 'FAIL'} ${promise.promise}${promise.ok ? '' : ` — is ${promise.actual}`}\n`);
+    io.out(`\n${result.ok ? 'The story ended as promised.' : 'The story did NOT end as promised.'} Open ${viewsUrl(baseUrl)}${result.opportunityId === undefined ? '' : `#opportunity-${result.opportunityId}`} to read it.\n`);
+    return result.ok ? 0 : 1;
+  }
 
   const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
   if (sample !== undefined) {
@@ -149,8 +187,18 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     const reply = await post('/salesforce/events', JSON.stringify(event), {});
     if (reply === undefined) return 1;
     io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} for Opportunity ${event.detail.payload.Opportunity_Id__c}) → ${reply.status}\n${reply.text.trim()}\n`);
-    io.out(`\nOpen ${viewsUrl(baseUrl)} to see the Opportunity written back.\n`);
-    return reply.status < 300 ? 0 : 1;
+    if (reply.status >= 300) {
+      io.err(reply.status === 503 ? 'A transient failure: send it again (in AWS, Lambda would retry).\n' : 'Failed for good: it is in the outbound DLQ (npx stripe-sf-bridge dlq peek --local --queue outbound).\n');
+      return 1;
+    }
+    const result = JSON.parse(reply.text) as { outcome?: string; code?: string; reason?: string };
+    if (result.outcome === 'rejected') {
+      // Refused for good (also written to the Opportunity's Stripe_Sync_Error__c): nothing was billed.
+      io.err(`Outbound: rejected — ${result.code ?? ''}${result.reason ? `: ${result.reason}` : ''}\n`);
+      return 1;
+    }
+    io.out(`\nOutbound: ${result.outcome ?? 'done'}. Open ${viewsUrl(baseUrl)} to see the Opportunity written back.\n`);
+    return 0;
   }
 
   const secret = values.secret ?? firstSecret(io.env['STRIPE_WEBHOOK_SECRET']) ?? (await secretFromStateFile(baseUrl, io.stateDirectory));
@@ -211,6 +259,19 @@ function firstRecordOf(event: unknown): { sobject: string; key: string } | undef
   const mapped = mapStripeEvent(parseStripeEvent(event));
   const mutation = mapped.outcome === 'mapped' ? mapped.effect.mutations[0] : undefined;
   return mutation === undefined ? undefined : { sobject: mutation.sobject, key: mutation.key.value };
+}
+
+/**
+ * The stack to talk to: --url, else PORT, else the one running stack's state file (a stack started
+ * with PORT=18700 is found without repeating it), else the default port.
+ */
+async function findStack(url: string | undefined, io: SendEventIo): Promise<{ url: string; error?: undefined } | { url?: undefined; error: string }> {
+  if (url !== undefined) return { url: url.replace(/\/+$/, '') };
+  const port = io.env['PORT']?.trim();
+  if (port !== undefined && port !== '') return { url: `http://127.0.0.1:${port}` };
+  const running = await findRunningStacks(io.stateDirectory === undefined ? {} : { directory: io.stateDirectory });
+  if (running.length > 1) return { error: `Several local stacks are running (ports ${running.map((s) => s.port).join(', ')}): set PORT or pass --url.\n` };
+  return { url: running[0]?.url ?? 'http://127.0.0.1:8787' };
 }
 
 function firstSecret(value: string | undefined): string | undefined {

@@ -28,6 +28,7 @@ import { CachedSecret } from '../secrets.js';
 import { ActivityLog } from './activity.js';
 import { componentEnvs, LOCAL_DEDUP_TABLE, LOCAL_OUTBOUND_FUNCTION, LOCAL_QUEUE_NAMES, localQueueUrl, planLocalStack, type LocalPlan } from './environment.js';
 import { explainOutcome } from './explain.js';
+import { digestStripeEvent } from './event-digest.js';
 import { createLambdaEndpoint } from './lambda-endpoint.js';
 import { localAwsConfig } from '../ops/local-aws.js';
 import { LocalQueue, type QueuedMessage } from './local-queue.js';
@@ -41,6 +42,10 @@ import { startDynalite, type LocalDynamo } from './standins/dynalite.js';
 import { startSalesforceStandIn, STANDIN_CLIENT_ID, STANDIN_CLIENT_SECRET, type SalesforceStandIn } from './standins/salesforce-standin.js';
 import { startStripeStandIn, type StripeStandIn } from './standins/stripe-standin.js';
 import { redactRecord } from './redact.js';
+import { closest } from './did-you-mean.js';
+import { playStory, STORY_NAMES } from './stories.js';
+import { computeSignature } from '../stripe/signature.js';
+import { renderRecordPage, renderStoryPage } from './story-view.js';
 import { renderHomePage, type DeadLetterRow, type ServiceLine } from './views.js';
 
 export interface LocalStackOptions {
@@ -135,12 +140,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         lambda: (...args) => (ready.api as LocalApi).lambda(...args),
         replay: (...args) => (ready.api as LocalApi).replay(...args),
         rejectNextWrite: (request) => (ready.api as LocalApi).rejectNextWrite(request),
+        story: (name) => (ready.api as LocalApi).story(name),
         health: () => (ready.api as LocalApi).health(),
         events: () => (ready.api as LocalApi).events(),
         event: (id) => (ready.api as LocalApi).event(id),
         records: () => (ready.api as LocalApi).records(),
         deadLetters: () => (ready.api as LocalApi).deadLetters(),
         home: (notice) => (ready.api as LocalApi).home(notice),
+        raw: () => (ready.api as LocalApi).raw(),
+        record: (sobject, id) => (ready.api as LocalApi).record(sobject, id),
       },
       localLogger,
       { port: () => port },
@@ -305,6 +313,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           if (activity.get(event.id) === undefined) {
             activity.record(event.id, { source: 'stripe', type: event.type, status: 'ignored', note: 'not an event type the bridge handles' });
           }
+          activity.annotate(event.id, digestStripeEvent(event.raw));
           // Lets the consumer fetch an event that travelled as a reference, as from Stripe's API.
           stripe?.registerEvent(event.raw as Stripe.Event);
         }
@@ -313,6 +322,47 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       platformEvent: (event) => outboundRunner.route(event),
       sqs: (target, body, baseUrl) => sqsEndpoint.handle(target, body, baseUrl),
       lambda: (path, type, body) => lambdaEndpoint.handle(path, type, body),
+      async story(name) {
+        if (!STORY_NAMES.includes(name)) {
+          return { status: 404, body: { error: `No story "${name}"`, stories: STORY_NAMES, didYouMean: closest(name, STORY_NAMES) } };
+        }
+        if (salesforce === undefined || stripe === undefined || seeded === undefined) {
+          return { status: 409, body: { error: 'Stories play against the embedded Salesforce and Stripe: start npm start without their variables' } };
+        }
+        const secret = plan.webhookSecrets[0] as string;
+        const outcomeOf = (id: string) => {
+          const entry = activity.get(id);
+          return { status: entry?.status ?? 'unknown', note: entry?.note };
+        };
+        const result = await playStory(name, {
+          salesforce,
+          stripe,
+          accountId: seeded.accountId,
+          now: () => Math.floor(Date.now() / 1000),
+          async deliver(event) {
+            // Signed and posted like Stripe delivers it, through the real webhook route.
+            const payload = JSON.stringify(event);
+            const t = Math.floor(Date.now() / 1000);
+            const response = await fetch(`${url}/stripe/webhook`, {
+              method: 'POST',
+              headers: { 'content-type': 'application/json', 'stripe-signature': `t=${t},v1=${computeSignature(payload, t, secret)}` },
+              body: payload,
+            });
+            await response.body?.cancel();
+            await poller.idle();
+            return response.status >= 300 ? { status: 'rejected', note: `HTTP ${response.status}` } : outcomeOf(event.id);
+          },
+          async closedWon(event) {
+            try {
+              const result = await outboundRunner.run(event);
+              return { status: result.outcome, note: result.reason };
+            } catch {
+              return outcomeOf(`sf:${event.detail.payload.EventUuid}`);
+            }
+          },
+        });
+        return { status: 200, body: result };
+      },
       rejectNextWrite(request) {
         if (salesforce === undefined) return { status: 404, body: { error: 'Salesforce is real: break something in your org instead' } };
         const { sobject, key, code, message } = (request ?? {}) as Record<string, unknown>;
@@ -358,15 +408,34 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return { count: messages.length, messages };
       },
       home: (notice) =>
+        renderStoryPage({
+          services: serviceLines(services, plan),
+          queue: queueStats(),
+          activity: activity.list(),
+          records: salesforce === undefined ? undefined : recordsOf(salesforce),
+          recordUrl: (sobject, id) =>
+            salesforce === undefined ? `${plan.salesforceInstanceUrl ?? services.salesforce.url}/lightning/r/${sobject}/${id}/view` : `/records/${sobject}/${id}`,
+          invoice: (id) => {
+            const found = stripe?.invoices().find((i) => i.id === id);
+            return found === undefined ? undefined : { number: found.number, amount: found.amount_due, currency: found.currency };
+          },
+          deadLetters: deadLetterRows(),
+          refreshSeconds: options.refreshSeconds ?? 3,
+          notice,
+        }),
+      raw: () =>
         renderHomePage({
           services: serviceLines(services, plan),
           queue: queueStats(),
           activity: activity.list(),
           records: salesforce === undefined ? undefined : recordsOf(salesforce),
           deadLetters: deadLetterRows(),
-          refreshSeconds: options.refreshSeconds ?? 3,
-          notice,
+          refreshSeconds: 0,
         }),
+      record(sobject, id) {
+        const found = salesforce === undefined || !VIEW_OBJECTS.includes(sobject) ? undefined : salesforce.records(sobject).find((r) => r.Id === id);
+        return { status: found === undefined ? 404 : 200, html: renderRecordPage(sobject, found === undefined ? undefined : redactRecord(sobject, found)) };
+      },
     };
     localLogger.info({ url, salesforce: plan.salesforce, stripe: plan.stripe }, 'local stack ready');
 

@@ -1,7 +1,8 @@
 /**
- * The local stack's home page: recent events with their outcome, the embedded Salesforce's
- * records per object, and the dead-letter list with reasons. One self-contained HTML page (no
- * scripts, no external assets) that reloads itself; every value is escaped.
+ * The local stack's raw tables (/raw, one click from the story page): recent events with their
+ * outcome, the embedded Salesforce's records per object (redacted), and the dead-letter queues
+ * with reasons. One self-contained HTML page (no scripts, no external assets); every value is
+ * escaped.
  */
 import type { DlqEntry } from '../ops/dlq-message.js';
 import type { ActivityEntry } from './activity.js';
@@ -125,7 +126,8 @@ h1{font-size:1.3rem}h2{font-size:1.1rem;margin-top:2rem;border-bottom:1px solid 
 table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top;max-width:32rem;overflow-wrap:anywhere}
 th{background:#f4f4f4}.ok{color:#0a6b2b}.warn{color:#8a5a00}.bad{color:#b00020;font-weight:600}.empty{color:#666}code{font-size:12px}
 </style></head><body>
-<h1>Stripe ⇄ Salesforce bridge — local stack</h1>
+<h1>Stripe ⇄ Salesforce bridge — local stack: raw tables</h1>
+<p><a href="/">← the story</a></p>
 ${page.notice === undefined ? '' : `<p class="notice" role="status">${escapeHtml(page.notice)}</p>`}
 <ul>
 ${services}

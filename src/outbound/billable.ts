@@ -4,7 +4,7 @@
  * and shipping). Readers per object (opportunity.ts, quote.ts, order.ts, contract.ts) turn one
  * query result into this shape; the planner works on it alone.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
 
 export type BillableObject = 'Opportunity' | 'Quote' | 'Order' | 'Contract';
@@ -82,15 +82,15 @@ export const ACCOUNT_FIELDS = [
 ] as const;
 
 
-export const text = z
-  .string()
-  .nullish()
-  .transform((v) => (v === null || v === undefined || v.trim() === '' ? undefined : v));
+export const text = z.pipe(
+  z.nullish(z.string()),
+  z.transform((v) => (v === null || v === undefined || v.trim() === '' ? undefined : v)),
+);
 /** Salesforce sends currency and double fields as JSON numbers; accept numeric strings too. */
-export const decimal = z
-  .union([z.number(), z.string().regex(/^-?\d+(\.\d+)?$/).transform(Number)])
-  .nullish()
-  .transform((v) => v ?? undefined);
+export const decimal = z.pipe(
+  z.nullish(z.union([z.number(), z.pipe(z.string().check(z.regex(/^-?\d+(\.\d+)?$/)), z.transform(Number))])),
+  z.transform((v) => v ?? undefined),
+);
 
 /** The write-back fields a reader needs to know what a Quote, Order or Contract already shows. */
 export const shownBillingShape = {
@@ -128,7 +128,7 @@ export const accountSchema = z.object({
 /** A Quote or Order line: the product name through Product2. */
 export const productLineSchema = z.object({
   Id: z.string(),
-  Product2: z.object({ Name: text }).nullish(),
+  Product2: z.nullish(z.object({ Name: text })),
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
@@ -164,7 +164,7 @@ export function checkedId(recordId: string): string {
 }
 
 /** A query record in a shape we cannot read is a permanent failure that names the fields. */
-export function parseRecord<T extends z.ZodType>(schema: T, record: unknown, sobject: BillableObject): z.infer<T> {
+export function parseRecord<T extends z.ZodMiniType>(schema: T, record: unknown, sobject: BillableObject): z.infer<T> {
   const parsed = schema.safeParse(record);
   if (!parsed.success) {
     const paths = parsed.error.issues.map((i) => i.path.join('.')).join(', ');

@@ -5,7 +5,7 @@
  * this takes two queries: the Contract, then its Orders' items through a semi-join.
  * Object Reference, Contract: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_contract.htm
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ACCOUNT_FIELDS,
   accountSchema,
@@ -48,7 +48,7 @@ const contractSchema = z.object({
   AccountId: text,
   CurrencyIsoCode: text,
   ...shownBillingShape,
-  Account: accountSchema.nullish(),
+  Account: z.nullish(accountSchema),
 });
 
 export function toBillableContract(record: unknown, lines: readonly unknown[]): BillableRecord {

@@ -2,7 +2,7 @@
  * The Opportunity as the outbound flow bills it: the record, its Account and its line items,
  * read in one SOQL query. Values are validated here so the planner works on plain, typed data.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
 import { ACCOUNT_FIELDS, accountSchema, decimal, text, toBillableAccount, type BillableLineItem, type BillableRecord } from './billable.js';
 
@@ -72,8 +72,8 @@ const opportunitySchema = z.object({
   Stripe_Payment_Link_Url__c: text,
   Stripe_Payment_Status__c: text,
   Stripe_Checkout_Session_Id__c: text,
-  Account: accountSchema.nullish(),
-  OpportunityLineItems: z.object({ done: z.boolean().optional(), records: z.array(lineSchema) }).nullish(),
+  Account: z.nullish(accountSchema),
+  OpportunityLineItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(lineSchema) })),
 });
 
 /** A query record → BillableOpportunity; a shape we cannot read is a permanent failure. */

@@ -3,7 +3,7 @@
  * OrderItems (Object Reference, Order and OrderItem:
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_order.htm).
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ACCOUNT_FIELDS,
   accountSchema,
@@ -44,8 +44,8 @@ const orderSchema = z.object({
   OpportunityId: text,
   CurrencyIsoCode: text,
   ...shownBillingShape,
-  Account: accountSchema.nullish(),
-  OrderItems: z.object({ done: z.boolean().optional(), records: z.array(productLineSchema) }).nullish(),
+  Account: z.nullish(accountSchema),
+  OrderItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) })),
 });
 
 export function toBillableOrder(record: unknown): BillableRecord {

@@ -10,7 +10,7 @@
  * than expected never rejects the event: it is read as absent, and what depends on it says so
  * (a bad `Days_Until_Due__c` reaches the rep as a sync error). Fields Salesforce adds pass.
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { InvalidPayloadError } from '../errors.js';
 
 export const PAYMENT_REQUEST_EVENT = 'Stripe_Payment_Request__e';
@@ -28,7 +28,7 @@ export const PARTNER_SOURCE = /^aws\.partner\/salesforce\.com\/(00D[a-zA-Z0-9]{1
 const blank = (value: unknown): boolean => value === null || value === undefined || (typeof value === 'string' && value.trim() === '');
 
 /** A value read leniently: anything unexpected is "absent", never a rejection. */
-export const lenient = <T>(read: (value: unknown) => T | undefined) => z.unknown().optional().transform((value) => (blank(value) ? undefined : read(value)));
+export const lenient = <T>(read: (value: unknown) => T | undefined) => z.pipe(z.optional(z.unknown()), z.transform((value) => (blank(value) ? undefined : read(value))));
 
 export const text = lenient((v) => (typeof v === 'string' ? v.trim() : typeof v === 'number' && Number.isFinite(v) ? String(v) : undefined));
 
@@ -42,7 +42,7 @@ export const instant = lenient((v) => {
 });
 
 const payloadSchema = z.object({
-  Opportunity_Id__c: z.string().trim().regex(OPPORTUNITY_ID, 'must be an Opportunity id (006…)'),
+  Opportunity_Id__c: z.string().check(z.trim(), z.regex(OPPORTUNITY_ID, 'must be an Opportunity id (006…)')),
   Mode__c: text,
   Days_Until_Due__c: numeric,
   /** The user the Flow acted for (`$User.Id`); older Flows leave it blank. */
@@ -57,7 +57,7 @@ const payloadSchema = z.object({
 
 const envelopeSchema = z.object({
   id: text,
-  'detail-type': z.string().min(1),
+  'detail-type': z.string().check(z.minLength(1)),
   source: text,
   time: instant,
   detail: z.object({

@@ -5,7 +5,7 @@
  * Tax; ShippingHandling; GrandTotal) is carried as adjustments. Object Reference, Quote and
  * QuoteLineItem: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_quote.htm
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import {
   ACCOUNT_FIELDS,
   accountSchema,
@@ -53,8 +53,8 @@ const quoteSchema = z.object({
   ShippingHandling: decimal,
   GrandTotal: decimal,
   ...shownBillingShape,
-  Account: accountSchema.nullish(),
-  QuoteLineItems: z.object({ done: z.boolean().optional(), records: z.array(productLineSchema) }).nullish(),
+  Account: z.nullish(accountSchema),
+  QuoteLineItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) })),
 });
 
 export function toBillableQuote(record: unknown): BillableRecord {

@@ -4,7 +4,10 @@
  * files. The CLI and the tests build it the same way.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BillingStore } from '../billing/store.js';
 import { createInterpreter } from '../inbound/interpret.js';
+import { batchedBillings, cachedLookup, withTrust } from '../inbound/trust-step.js';
+import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceSession } from '../salesforce/session.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
@@ -33,7 +36,17 @@ export interface BackfillAppDeps {
 }
 
 export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { readonly clearFailures: () => Promise<void> } {
-  const interpret = createInterpreter({ logger: deps.logger, mode: () => undefined });
+  // The consumer's reading, its trust step included: a backfill believes only what the consumer would.
+  const trusted = withTrust(
+    { interpret: createInterpreter({ logger: deps.logger, mode: () => undefined }), expand: async (json) => json },
+    {
+      loadBillings: batchedBillings(new BillingStore(deps.dynamo, { tableName: deps.tableName, now: deps.now })),
+      paymentLinkOfIntent: cachedLookup((id) => deps.stripe('checkout.sessions.list', (stripe) => paymentLinkOfIntent(stripe, id))),
+      logger: deps.logger,
+      noteLevel: 'debug',
+    },
+  );
+  const interpret = trusted.interpret;
   const failures = failureFile(deps.failuresPath);
   return {
     list: stripeObjectLister(deps.stripe, deps.pace),
@@ -42,6 +55,7 @@ export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { re
       : createEventApplier({
           writer: new SalesforceWriter(deps.salesforce, { apiVersion: deps.salesforceApiVersion, logger: deps.logger }),
           interpret,
+          expand: trusted.expand,
           logger: deps.logger,
           now: deps.now,
           sleep: deps.sleep,

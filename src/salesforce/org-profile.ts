@@ -9,7 +9,7 @@
  * https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm
  * https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm
  */
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import type { CurrencyOverrides } from '../config.js';
 import { PermanentError } from '../errors.js';
 import { withSession, type SalesforceSession } from './session.js';
@@ -27,9 +27,9 @@ export interface OrgProfile {
 export const ORGANIZATION_QUERY = 'SELECT Id, DefaultCurrencyIsoCode, IsSandbox FROM Organization LIMIT 1';
 
 const organizationSchema = z.object({
-  Id: z.string().regex(/^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/),
-  DefaultCurrencyIsoCode: z.string().regex(/^[A-Za-z]{3}$/).nullish(),
-  IsSandbox: z.boolean().nullish(),
+  Id: z.string().check(z.regex(/^00D[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/)),
+  DefaultCurrencyIsoCode: z.nullish(z.string().check(z.regex(/^[A-Za-z]{3}$/))),
+  IsSandbox: z.nullish(z.boolean()),
 });
 
 const describeSchema = z.object({ fields: z.array(z.object({ name: z.string() })) });

@@ -108,6 +108,11 @@ function sameSignature(expectedHex: string, candidate: string): boolean {
   return expected.length === actual.length && timingSafeEqual(expected, actual);
 }
 
+function hasSecret(secrets: readonly string[]): boolean {
+  for (let i = 0; i < secrets.length; i++) if (secrets[i] !== '') return true;
+  return false;
+}
+
 /**
  * Verifies the body against the header; returns which secret matched, or throws a
  * `SignatureVerificationError` whose `code` says why (the reason is for logs, not for callers).
@@ -116,18 +121,20 @@ export function verifyStripeSignature(input: VerifyStripeSignatureInput): Verifi
   if (!(input.toleranceSeconds > 0) || !Number.isFinite(input.toleranceSeconds)) {
     throw new ConfigError('The webhook tolerance must be a positive number of seconds', ['STRIPE_WEBHOOK_TOLERANCE_SECONDS']);
   }
-  if (!input.secrets.some((secret) => secret !== '')) {
+  if (!hasSecret(input.secrets)) {
     throw new ConfigError('No webhook signing secret is configured', ['STRIPE_WEBHOOK_SECRET']);
   }
   const { timestamp, signatures } = parseSignatureHeader(input.header);
 
   let secretIndex = -1;
-  for (const [index, secret] of input.secrets.entries()) {
+  // Indexed loops: this runs for every webhook, and iterators allocate.
+  for (let index = 0; index < input.secrets.length; index++) {
+    const secret = input.secrets[index] ?? '';
     if (secret === '') continue;
     const expected = computeSignature(input.payload, timestamp, secret);
     // Check every candidate without stopping early, so timing says nothing about which one matched.
     let matched = false;
-    for (const candidate of signatures) matched = sameSignature(expected, candidate) || matched;
+    for (let i = 0; i < signatures.length; i++) matched = sameSignature(expected, signatures[i] ?? '') || matched;
     if (matched) {
       secretIndex = index;
       break;

@@ -41,6 +41,17 @@ describe('configuration', () => {
     ).toContain('payout.paid');
   });
 
+  it('refuses a bare whsec_ (an empty HMAC key) and a Stripe key of no known shape, in every function', () => {
+    expect(configError(() => loadIngressConfig({ ...ingressEnv, STRIPE_WEBHOOK_SECRET: 'whsec_test_fake_a,whsec_' })).message).toMatch(
+      /STRIPE_WEBHOOK_SECRET: a bare whsec_ is not a secret/,
+    );
+    const base = { DEDUP_TABLE_NAME: 'dedup', INBOUND_QUEUE_URL: ingressEnv.INBOUND_QUEUE_URL };
+    for (const load of [loadConsumerConfig, loadOutboundConfig]) {
+      expect(configError(() => load({ ...base, STRIPE_SECRET_KEY: 'foo' })).variables).toEqual(['STRIPE_SECRET_KEY']);
+      expect(load({ ...base, STRIPE_SECRET_KEY: 'rk_test_fake_key' }).stripe.secretKey).toBe('rk_test_fake_key');
+    }
+  });
+
   it('refuses jsforce-era Salesforce API versions', () => {
     const err = configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', SALESFORCE_API_VERSION: '50.0' }));
     expect(err.variables).toEqual(['SALESFORCE_API_VERSION']);

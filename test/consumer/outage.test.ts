@@ -22,8 +22,8 @@ import { drain, seededRandom, simulateSqs, visibilityDelays } from '../support/s
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound-dlq';
 const HOUR = 3600_000;
-/** The stack's visibility timeout: 6 × the 60 s consumer timeout + the 5 s batching window. */
-const VISIBILITY_MS = 365_000;
+/** The stack's visibility timeout: 6 × the 60 s consumer timeout + the 1 s batching window. */
+const VISIBILITY_MS = 361_000;
 
 const sqsMock = mockClient(SQSClient);
 let h: ConsumerHarness;

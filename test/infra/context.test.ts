@@ -1,3 +1,9 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import { readBridgeSettings, salesforceEventSourceName } from '../../infra/context.js';
 import { cdkJsonContext } from './support.js';
@@ -26,7 +32,7 @@ describe('bridge settings from CDK context', () => {
       stage: 'dev',
       batchSize: 10,
       maxConcurrency: 5,
-      maxBatchingWindowSeconds: 5,
+      maxBatchingWindowSeconds: 1,
     });
   });
 
@@ -56,12 +62,27 @@ describe('bridge settings from CDK context', () => {
   });
 
   it('takes the 18-character org id of the partner event source name, not the 15-character one', () => {
-    expect(() => read({ salesforceOrgId: '00D5g000004ABCD', salesforceEventChannelId: '0YLabc' })).toThrow(/salesforceOrgId/);
+    expect(() => read({ salesforceOrgId: '00D5g000004ABCD', salesforceEventChannelId: '0YL5g0000004XyZGAU' })).toThrow(/salesforceOrgId/);
   });
 
   it('needs the org id and the channel id together', () => {
     expect(() => read({ salesforceOrgId: '00D5g000004ABCDEAZ' })).toThrow(/salesforceEventChannelId/);
-    expect(() => read({ salesforceEventChannelId: '0YLabc' })).toThrow(/salesforceOrgId/);
+    expect(() => read({ salesforceEventChannelId: '0YL5g0000004XyZGAU' })).toThrow(/salesforceOrgId/);
+  });
+
+  it("names the channel id's shape, tells a channel name from an event relay id, and reports every key at once", () => {
+    const error = (() => {
+      try {
+        read({ salesforceOrgId: '00D5g000004ABCDEAZ', salesforceEventChannelId: 'Stripe_Bridge__chn', stage: 'Prod!', batchSize: 'ten' });
+      } catch (err) {
+        return err as ConfigError;
+      }
+      throw new Error('expected a ConfigError');
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.variables).toEqual(expect.arrayContaining(['salesforceEventChannelId', 'stage', 'batchSize']));
+    expect(error.message).toMatch(/salesforceEventChannelId: "Stripe_Bridge__chn" is the channel's name; use the event relay's id \(0YL…\)/);
+    expect(() => read({ salesforceOrgId: '00D5g000004ABCDEAZ', salesforceEventChannelId: '0YL5g0000004XyZ' })).not.toThrow();
   });
 
   it('refuses more than 10 messages per batch without a batching window (Lambda would reject it)', () => {
@@ -77,7 +98,7 @@ describe('bridge settings from CDK context', () => {
   });
 
   it('builds the partner event source name Salesforce Event Relay creates', () => {
-    expect(salesforceEventSourceName('00D5g000004ABCDEAZ', '0YLabc')).toBe('aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YLabc');
+    expect(salesforceEventSourceName('00D5g000004ABCDEAZ', '0YL5g0000004XyZGAU')).toBe('aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YL5g0000004XyZGAU');
   });
 
   it('reads the retry horizon and refuses one the inbound queue cannot hold', () => {
@@ -86,6 +107,18 @@ describe('bridge settings from CDK context', () => {
     expect(() => read({ retryHorizonHours: '96' })).toThrow(/retryHorizonHours/);
     // 72 hours of one-minute delays need more receives than SQS's maxReceiveCount allows.
     expect(() => read({ retryHorizonHours: '72', retryMaxDelaySeconds: '60' })).toThrow(/retryHorizonHours: needs \d+ receives/);
+  });
+
+  it('makes the CDK app (cdk synth) print every bad key and exit 1, without a stack trace', () => {
+    // The CDK CLI hands context to the app in CDK_CONTEXT_JSON.
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify({ salesforceOrgId: '00D5g000004ABCD', salesforceEventChannelId: 'Stripe_Bridge__chn', stage: 'Prod!' }), CDK_OUTDIR: mkdtempSync(join(tmpdir(), 'cdk-out-')) },
+      encoding: 'utf8',
+    });
+    expect(run.status).toBe(1);
+    for (const key of ['salesforceOrgId', 'salesforceEventChannelId', 'stage']) expect(run.stderr).toContain(`  ${key}: `);
+    expect(run.stderr).not.toMatch(/^\s+at /m);
   });
 });
 

@@ -26,7 +26,7 @@ import {
 } from './support.js';
 
 const ORG_ID = '00D5g000004ABCDEAZ';
-const CHANNEL_ID = '0YLabc123';
+const CHANNEL_ID = '0YL5g0000004XyZGAU';
 const IMPORTED_WEBHOOK_SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:bridge/webhook-AbCdEf';
 
 function resourcesOfType(json: any, type: string): [string, any][] {
@@ -233,7 +233,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         FunctionName: { Ref: ids.consumerFn },
         BatchSize: 10,
-        MaximumBatchingWindowInSeconds: 5,
+        MaximumBatchingWindowInSeconds: 1,
         ScalingConfig: { MaximumConcurrency: 5 },
         FunctionResponseTypes: ['ReportBatchItemFailures'],
       });

@@ -14,7 +14,7 @@ import { LogCapture } from '../support/log-capture.js';
 import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
-const WEBHOOK_SECRET = 'whsec_test_fake_local_real_services';
+const WEBHOOK_SECRET = 'whsec_test_fake_local_real_services_0123456789';
 let org: SalesforceStandIn;
 let stripeApi: StripeStandIn;
 let stack: LocalStack;

@@ -101,6 +101,15 @@ describe('the local stack with no configuration', () => {
     });
   });
 
+  it("serves the hosted invoice page it handed out (no API key, as Stripe's)", async () => {
+    const invoiceUrl = String(opportunity()?.Stripe_Invoice_Url__c);
+    const page = await fetch(invoiceUrl);
+    expect(page.status).toBe(200);
+    const html = await page.text();
+    expect(html).toContain(String(stack.stripe?.invoices()[0]?.number));
+    expect(html).toContain('49.99 USD');
+  });
+
   it('answers 400 to a platform event that is not a payment request and dead-letters it', async () => {
     const response = await fetch(`${stack.url}/salesforce/events`, { method: 'POST', body: JSON.stringify({ id: 'x', 'detail-type': 'Other', detail: {} }) });
     expect(response.status).toBe(400);
@@ -145,6 +154,17 @@ describe('the local stack with no configuration', () => {
 
     expect(code).toBe(0);
     expect(opportunity()).toMatchObject({ Stripe_Payment_Status__c: 'Paid', Stripe_Amount_Paid__c: 49.99, Stripe_Invoice_Id__c: invoiceId });
+
+  });
+
+  it("knows the sample payment's charge, so a dispute on it is applied to the payment", async () => {
+    const event = sampleEvent('charge.dispute.created', { created: nowSeconds() + 1, id: 'evt_local_test_dispute01' });
+    const { payload, signature } = signed(event);
+    expect((await postWebhook(payload, signature)).status).toBe(200);
+    await stack.idle();
+    expect(stack.activity.get(event.id)?.status).toBe('applied');
+    // The consumer read the charge from the embedded Stripe: the payment record shows the dispute.
+    expect(stack.salesforce?.records('Stripe_Payment__c').find((p) => p.Stripe_Id__c === SAMPLE_PAYMENT_INTENT_ID)?.Status__c).toBe('Disputed');
   });
 
   it('rejects a bad signature with 400 and queues nothing', async () => {
@@ -217,7 +237,20 @@ describe('the local stack with no configuration', () => {
     const home = await fetch(`${stack.url}/`);
     expect(home.status).toBe(200);
     expect(home.headers.get('content-type')).toContain('text/html');
-    const html = await home.text();
+    const story = await home.text();
+    // The story page tells it in words, with the amount in its currency and links to the records.
+    expect(story).toContain('Paid $49.99');
+    expect(story).toMatch(/Closed Won: <a href="[^"]+">Invoice [A-F0-9]+-\d{4}<\/a> for \$49\.99 sent/);
+    expect(story).toContain(`href="/records/Opportunity/${SAMPLE_OPPORTUNITY_ID}"`);
+    expect(story).toContain('failed, in the DLQ: EVENT_SCHEMA_INVALID');
+    const record = await fetch(`${stack.url}/records/Opportunity/${SAMPLE_OPPORTUNITY_ID}`);
+    expect(record.status).toBe(200);
+    expect(await record.text()).toContain('Stripe Payment Status');
+    expect((await fetch(`${stack.url}/records/Opportunity/006Ab00000Nowhere1`)).status).toBe(404);
+
+    // The raw tables, one click away.
+    const raw = await fetch(`${stack.url}/raw`);
+    const html = `${await raw.text()}${story}`;
     expect(html).toContain('Stripe_Payment__c');
     expect(html).toContain('evt_local_test_paid0001');
     expect(html).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
@@ -257,6 +290,41 @@ describe('the local stack with no configuration', () => {
   });
 });
 
+describe('send-event against the running stack', () => {
+  const run = async (argv: string[], directory: string) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runSendEvent(argv, { env: {}, out: (t) => out.push(t), err: (t) => err.push(t), stateDirectory: directory });
+    return { code, out: out.join(''), err: err.join('') };
+  };
+
+  it('finds the stack on its own port through its state file, plays a story and says what happened', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'local-stack-test-'));
+    try {
+      await writeStateFile(stateFilePath(stack.port, directory), { url: stack.url, port: stack.port, webhookSecret: stack.webhookSecret, pid: process.pid });
+      // No --url and no PORT: the state file of the one running stack says where it is.
+      const story = await run(['story', 'refund'], directory);
+      expect(story.err).toBe('');
+      expect(story.code).toBe(0);
+      expect(story.out).toContain('ok   Opportunity payment status is Refunded');
+      expect(story.out).toContain('The story ended as promised.');
+
+      const typo = await run(['payment_intent.suceeded'], directory);
+      expect(typo.code).toBe(2);
+      expect(typo.err).toContain('Did you mean payment_intent.succeeded?');
+      expect((await run(['story', 'refunds'], directory)).err).toContain('Did you mean refund?');
+      expect((await run(['invoice-paid'], directory)).err).toContain('Did you mean `story invoice-paid`?');
+
+      // A platform event that fails: exit 1, and no "see it written back".
+      const failed = await run(['closed-won', '--opportunity', '006Ab00000Missing1'], directory);
+      expect(failed.out).not.toContain('written back');
+      expect(failed.code).toBe(1);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('close()', () => {
   it('stops every server the stack started', async () => {
     const servers = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPServerWrap').length;
@@ -282,6 +350,25 @@ describe('send-event', () => {
 });
 
 describe('a bad variable', () => {
+  it('reports every configuration error at once, PORT and key shapes included, and never starts against Stripe with a made-up key', async () => {
+    const start = startLocalStack({
+      env: { PORT: 'eighty', STRIPE_SECRET_KEY: 'foo', STRIPE_WEBHOOK_SECRET: 'whsec_', SALESFORCE_API_VERSION: '50.0', LOCAL_CONSUMER_CONCURRENCY: '0' },
+      logDestination: new LogCapture(),
+    });
+    const error = (await start.catch((err: unknown) => err)) as ConfigError;
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error.variables).toEqual(
+      expect.arrayContaining(['PORT', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'SALESFORCE_API_VERSION', 'LOCAL_CONSUMER_CONCURRENCY']),
+    );
+    expect(error.message).toMatch(/STRIPE_SECRET_KEY: must be a Stripe secret or restricted key/);
+    expect(error.message).toMatch(/STRIPE_WEBHOOK_SECRET: a bare whsec_ is not a secret/);
+  });
+
+  it('refuses a webhook secret shorter than the ones Stripe hands out', async () => {
+    const start = startLocalStack({ env: { STRIPE_WEBHOOK_SECRET: 'whsec_test_fake_short' }, port: 0, logDestination: new LogCapture() });
+    await expect(start).rejects.toThrow(/STRIPE_WEBHOOK_SECRET: shorter than Stripe's signing secrets/);
+  });
+
   it('fails the start with a ConfigError naming it', async () => {
     const start = startLocalStack({ env: { SALESFORCE_API_VERSION: '50.0' }, port: 0, logDestination: new LogCapture() });
     await expect(start).rejects.toBeInstanceOf(ConfigError);

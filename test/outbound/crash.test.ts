@@ -11,25 +11,19 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { BillingRecordsPort } from '../../src/outbound/billing-claim.js';
 import type { OpportunityRecords } from '../../src/outbound/salesforce-records.js';
-import { BillingStore } from '../../src/billing/store.js';
 import { TransientError } from '../../src/errors.js';
-import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type ColdStartOptions, type OutboundHarness } from './harness.js';
 
 let h: OutboundHarness;
-let billings: BillingStore;
 
 beforeAll(async () => {
   h = await startOutboundHarness();
-  billings = new BillingStore(h.dynamo.client, { tableName: h.dynamo.tableName });
 });
 afterAll(async () => {
   await h.close();
 });
 beforeEach(() => {
-  h.salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
-  h.salesforce.clearFailures();
-  h.logs.clear();
+  h.reset();
 });
 
 const died = (): TransientError => new TransientError('The process died here (simulated)', { code: 'SIMULATED_CRASH' });
@@ -146,7 +140,7 @@ describe('a crash at every step of the outbound flow, then a replay 25 hours lat
     const sends = h.stripe.requests.filter((r) => r.path === `/v1/invoices/${replay.invoiceId}/send` && !r.replayed && (r.status < 300 || r.lostAnswer === true));
     expect(sends.length).toBeLessThanOrEqual(1);
     expect(opportunity(opportunityId)).toMatchObject({ Stripe_Invoice_Id__c: replay.invoiceId, Stripe_Payment_Status__c: 'Awaiting Payment' });
-    expect(await billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', mode: 'invoice', stripeObjectId: replay.invoiceId, amount: 5997, currency: 'usd' });
+    expect(await h.billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', mode: 'invoice', stripeObjectId: replay.invoiceId, amount: 5997, currency: 'usd' });
   });
 
   it.each(LINK_CRASHES.map((p) => [p.after, p] as const))('payment link mode, dies after %s: one payable link', async (_after, point) => {
@@ -157,6 +151,6 @@ describe('a crash at every step of the outbound flow, then a replay 25 hours lat
     expect(active.map((l) => l.id)).toEqual([replay.paymentLinkId]);
     expect(active[0]?.restrictions).toMatchObject({ completed_sessions: { limit: 1 } });
     expect(opportunity(opportunityId)).toMatchObject({ Stripe_Payment_Link_Id__c: replay.paymentLinkId, Stripe_Payment_Link_Url__c: active[0]?.url });
-    expect(await billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', mode: 'payment_link', stripeObjectId: replay.paymentLinkId });
+    expect(await h.billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', mode: 'payment_link', stripeObjectId: replay.paymentLinkId });
   });
 });

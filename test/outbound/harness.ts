@@ -5,10 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
+import { BillingStore } from '../../src/billing/store.js';
 import { createOutboundApp, type OutboundApp, type OutboundAppDeps } from '../../src/commands/app.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
 import { LogCapture } from '../support/log-capture.js';
-import { startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
+import { DEFAULT_STANDIN_ORGANIZATION, startSalesforceStandIn, type SalesforceStandIn } from '../../src/local/standins/salesforce-standin.js';
 import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 /** The user who requests payments in these tests (Requested_By__c). */
@@ -21,8 +22,12 @@ export interface OutboundHarness {
   readonly salesforce: SalesforceStandIn;
   readonly stripe: StripeStandIn;
   readonly logs: LogCapture;
+  /** The billing records the app keeps, read directly. */
+  readonly billings: BillingStore;
   app: OutboundApp;
   nowMs: number;
+  /** Between tests: the default org, no injected Salesforce failures, no logs. */
+  reset(): void;
   /** A fresh execution environment with these extra variables (same services). */
   coldStart(env?: Env, options?: ColdStartOptions): OutboundApp;
   close(): Promise<void>;
@@ -53,7 +58,13 @@ export async function startOutboundHarness(services: HarnessServices = {}): Prom
     stripe: undefined as unknown as StripeStandIn,
     logs: new LogCapture(),
     nowMs: 1_793_491_200_000,
+    billings: new BillingStore(dynamo.client, { tableName: dynamo.tableName }),
     app: undefined as unknown as OutboundApp,
+    reset() {
+      salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
+      salesforce.clearFailures();
+      harness.logs.clear();
+    },
     coldStart(env = {}, options = {}) {
       const config = loadOutboundConfig({
         DEDUP_TABLE_NAME: dynamo.tableName,

@@ -11,27 +11,21 @@
  */
 import { DeleteItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BillingStore } from '../../src/billing/store.js';
 import { TransientError } from '../../src/errors.js';
-import { DEFAULT_STANDIN_ORGANIZATION } from '../../src/local/standins/salesforce-standin.js';
 import { createStripeClient } from '../../src/stripe/client.js';
 import { paymentRequestEvent, seedOpportunity, startOutboundHarness, type OutboundHarness } from './harness.js';
 
 let h: OutboundHarness;
-let billings: BillingStore;
 
 beforeAll(async () => {
   h = await startOutboundHarness();
-  billings = new BillingStore(h.dynamo.client, { tableName: h.dynamo.tableName });
 });
 afterAll(async () => {
   await h.close();
 });
 beforeEach(() => {
-  h.salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
-  h.salesforce.clearFailures();
+  h.reset();
   h.coldStart();
-  h.logs.clear();
 });
 
 const opportunity = (id: string) => h.salesforce.records('Opportunity').find((o) => o.Id === id) ?? {};
@@ -76,7 +70,7 @@ describe('one billing per Opportunity', () => {
     expect(linksOf(opportunityId)).toHaveLength(1);
     expect(invoicesOf(opportunityId).map((i) => i.status)).toEqual(['void']);
     expect(opportunity(opportunityId)).toMatchObject({ Stripe_Payment_Link_Id__c: rebilled.paymentLinkId, Stripe_Sync_Error__c: null });
-    expect(await billings.get('Opportunity', opportunityId)).toMatchObject({
+    expect(await h.billings.get('Opportunity', opportunityId)).toMatchObject({
       state: 'billed',
       mode: 'payment_link',
       stripeObjectId: rebilled.paymentLinkId,
@@ -174,13 +168,13 @@ describe('one billing per Opportunity', () => {
     });
 
     expect(await h.app.handle(paymentRequestEvent(opportunityId))).toMatchObject({ outcome: 'duplicate', code: 'ALREADY_BILLED' });
-    expect(await billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', stripeObjectId: open.id, adopted: true });
+    expect(await h.billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', stripeObjectId: open.id, adopted: true });
 
     await finance().invoices.voidInvoice(open.id);
     const rebilled = await h.app.handle(paymentRequestEvent(opportunityId));
     expect(rebilled.outcome).toBe('invoiced');
     expect(rebilled.invoiceId).not.toBe(open.id);
-    expect(await billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', stripeObjectId: rebilled.invoiceId, previous: [open.id], adopted: false });
+    expect(await h.billings.get('Opportunity', opportunityId)).toMatchObject({ state: 'billed', stripeObjectId: rebilled.invoiceId, previous: [open.id], adopted: false });
   });
 
   it('says so when the Opportunity shows the money arrived some other way, and bills nothing', async () => {
@@ -196,7 +190,7 @@ describe('one billing per Opportunity', () => {
     h.coldStart();
     const { opportunityId } = seedOpportunity(h.salesforce, { opportunity: { CurrencyIsoCode: 'XAU' } });
     expect(await h.app.handle(paymentRequestEvent(opportunityId))).toMatchObject({ outcome: 'rejected', code: 'STRIPE_INVALID_REQUEST' });
-    expect(await billings.get('Opportunity', opportunityId)).toBeUndefined();
+    expect(await h.billings.get('Opportunity', opportunityId)).toBeUndefined();
 
     const fixed = h.salesforce.insert('Opportunity', { ...opportunity(opportunityId), CurrencyIsoCode: 'EUR' });
     expect(fixed).toBe(opportunityId);

@@ -16,9 +16,8 @@ afterAll(async () => {
   await h.close();
 });
 beforeEach(() => {
-  h.salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
+  h.reset();
   h.coldStart();
-  h.logs.clear();
 });
 
 const opportunity = (id: string) => h.salesforce.records('Opportunity').find((o) => o.Id === id) ?? {};

@@ -26,6 +26,8 @@ export const BACKFILL_PERMISSIONS = {
   charge: 'read',
   refund: 'read',
   dispute: 'read',
+  // Which payment link a PaymentIntent came from (the trust step, src/billing/trust.ts).
+  checkout_session: 'read',
 } as const;
 
 export interface BackfillWorld {

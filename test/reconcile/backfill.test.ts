@@ -10,6 +10,7 @@ import type Stripe from 'stripe';
 import { SAMPLE_ACCOUNT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import type { ApplyEvents } from '../../src/reconcile/apply-events.js';
 import { CheckpointMismatchError } from '../../src/reconcile/backfill.js';
+import { billOpportunity } from '../support/billing.js';
 import { inboundRecord } from '../support/consumer-harness.js';
 import { DAY, salesforceState, seedHistory, startBackfillWorld, type BackfillWorld } from './backfill-support.js';
 
@@ -55,6 +56,22 @@ describe('backfill', () => {
     expect(totals.salesforceApiCalls).toBeLessThanOrEqual(6);
     // Only reads: the stand-in refused nothing to the read-only key.
     expect(world.stripe.requests.every((r) => r.method === 'GET' && r.status === 200)).toBe(true);
+  });
+
+  it('believes only what the consumer would: an Opportunity moves for its own bill, not for other payments naming it', async () => {
+    seedHistory(world);
+    const [billed, unbilled] = world.opportunityIds as [string, string];
+    // in_bf_0 (paid, 10.00 USD) is the first Opportunity's bill; every other object naming it is not.
+    await billOpportunity(world.consumer.dynamo, billed, { stripeObjectId: 'in_bf_0', amount: 1000 });
+
+    expect((await world.run({ batchSize: 500 })).status).toBe('finished');
+
+    const opportunity = (id: string) => world.consumer.salesforce.records('Opportunity').find((o) => o['Id'] === id) ?? {};
+    expect(opportunity(billed)).toMatchObject({ Stripe_Payment_Status__c: 'Paid', Stripe_Amount_Paid__c: 10, Stripe_Invoice_Id__c: 'in_bf_0' });
+    expect(opportunity(unbilled)['Stripe_Payment_Status__c']).toBeUndefined();
+    expect(String(opportunity(unbilled)['Stripe_Sync_Error__c'])).toMatch('the bridge has not billed it');
+    // The payments themselves are all there, linked.
+    expect(record('Stripe_Payment__c', 'pi_bf_1')).toMatchObject({ Opportunity__c: unbilled });
   });
 
   it('ends in the same Salesforce state when interrupted (Ctrl-C, then a crash) and resumed', async () => {

@@ -28,6 +28,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
+import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
 
 type Json = Record<string, any>;
@@ -691,6 +692,15 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       requests.push({ method, path, idempotencyKey, params, status, replayed, ...(lostAnswer ? { lostAnswer } : {}) });
     };
 
+    // The hosted pages the API hands out (hosted_invoice_url, a payment link's url) need no key.
+    if (method === 'GET' && /^\/(i|pay)\//.test(path)) {
+      const [, kind, key] = path.split('/');
+      const invoice = kind === 'i' ? invoices.get(key ?? '') : undefined;
+      const link = kind === 'pay' ? [...paymentLinks.values()].find((l) => l.url === `${url}${path}`) : undefined;
+      const html = invoice !== undefined ? invoicePage(invoice) : link !== undefined ? paymentLinkPage(link) : undefined;
+      res.writeHead(html === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' }).end(html ?? '<!doctype html><p>No such page.</p>');
+      return;
+    }
     const auth = req.headers.authorization ?? '';
     const restricted = /^Bearer (rk_test_\S+)$/.exec(auth)?.[1];
     if (!/^Bearer sk_test_\S+$/.test(auth) && (restricted === undefined || !restrictedKeys.has(restricted))) {

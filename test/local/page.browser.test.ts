@@ -1,0 +1,88 @@
+/**
+ * The story page in a real headless browser (Chromium through playwright-core): after two stories
+ * and a failure, it tells each Opportunity's timeline in words with amounts in their currency,
+ * links to the records and to the embedded Stripe's hosted invoice (which opens), shows the failed
+ * event with its reason in the DLQ, and its Replay button replays it; the raw tables are one
+ * click away. Nothing on the page is a name or an email.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import { chromiumOrSkipReason } from '../support/chromium.js';
+import { LogCapture } from '../support/log-capture.js';
+
+const found = chromiumOrSkipReason();
+let stack: LocalStack;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if ('skip' in found) return;
+  stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
+  for (const story of ['invoice-paid', 'card-declined-then-paid']) {
+    const response = await fetch(`${stack.url}/stories/${story}`, { method: 'POST' });
+    expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
+  }
+  // Something breaks: Salesforce rejects the sample invoice once (a validation rule).
+  const sent = await fetch(`${stack.url}/local/salesforce/reject-next-write`, {
+    method: 'POST',
+    body: JSON.stringify({ sobject: 'Stripe_Payment__c', key: 'pi_test_sample0001', code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Amount must be positive' }),
+  });
+  expect(sent.status).toBe(200);
+  const { runSendEvent } = await import('../../src/local/send.js');
+  expect(await runSendEvent(['payment_intent.succeeded', '--url', stack.url, '--secret', stack.webhookSecret as string], { env: {}, out: () => {}, err: () => {} })).toBe(1);
+  browser = await chromium.launch({ executablePath: found.path, headless: true, args: ['--no-sandbox'] });
+  page = await browser.newPage();
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.close();
+});
+
+describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? ` (skipped: ${found.skip})` : ''}`, () => {
+  it('tells each Opportunity its story in words, with amounts in their currency and working links', async () => {
+    await page.goto(`${stack.url}/`);
+    const cards = page.locator('section.card', { hasText: 'card declined' });
+    await expect.poll(() => cards.count()).toBe(1);
+    const declined = cards.first();
+    const text = (await declined.innerText()).replace(/\s+/g, ' ');
+    expect(text).toMatch(/Closed Won: Invoice [A-F0-9]+-\d{4} for \$49\.99 sent/);
+    expect(text).toMatch(/Payment failed: .*— Case opened/);
+    expect(text).toMatch(/Invoice [A-F0-9]+-\d{4} paid: \$49\.99/);
+    expect(text).toContain('Payment Status: Paid');
+
+    // The record link and the hosted invoice link open their pages.
+    await declined.getByRole('link', { name: 'Opportunity record' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toContain('Opportunity');
+    expect(await page.locator('body').innerText()).toContain('Stripe Payment Status');
+    await page.goBack();
+    await page.locator('section.card', { hasText: 'card declined' }).getByRole('link', { name: 'hosted invoice' }).click();
+    await expect.poll(() => page.locator('h1').innerText()).toMatch(/Invoice [A-F0-9]+-\d{4}\s+paid/);
+  });
+
+  it('shows the failed event with its reason, and its Replay button replays it', async () => {
+    await page.goto(`${stack.url}/`);
+    const row = page.locator('#dlq-table tr', { hasText: 'payment_intent.succeeded' });
+    expect(await row.innerText()).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    expect(await page.locator('li.bad', { hasText: 'failed, in the DLQ' }).count()).toBeGreaterThan(0);
+    await row.getByRole('button', { name: 'Replay' }).click();
+    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/Replay of evt_local_\w+: replayed/);
+    await stack.idle();
+    await page.reload();
+    expect(await page.locator('#dlq-table').count()).toBe(0);
+    expect(stack.salesforce?.records('Stripe_Payment__c').find((p) => p.Stripe_Id__c === 'pi_test_sample0001')).toMatchObject({ Status__c: 'Succeeded' });
+  });
+
+  it('has the raw tables one click away, and no names or emails anywhere', async () => {
+    await page.goto(`${stack.url}/`);
+    const story = await page.locator('body').innerText();
+    await page.getByRole('link', { name: 'Raw tables' }).click();
+    await expect.poll(() => page.locator('h2').allInnerTexts()).toContain('Salesforce records');
+    const raw = await page.locator('body').innerText();
+    for (const text of [story, raw]) {
+      expect(text).not.toContain('Sample Customer Ltd');
+      expect(text).not.toContain('@example.com');
+    }
+  });
+});
