@@ -28,8 +28,8 @@ export class BridgeStack extends Stack {
   public readonly ingress: Ingress;
   public readonly outbound: OutboundFlow;
   public readonly operations: Operations;
-  /** Absent with `-c reconcileSchedule=off`. */
-  public readonly reconciler?: Reconciler;
+  /** The catch-up (unless `-c reconcileSchedule=off`) and the housekeeping runs. */
+  public readonly reconciler: Reconciler;
 
   constructor(scope: Construct, id: string, props: BridgeStackProps) {
     super(scope, id, props);
@@ -109,21 +109,23 @@ export class BridgeStack extends Stack {
       dashboard: s.dashboard,
     });
 
-    if (s.reconcileSchedule !== 'off') {
-      this.reconciler = new Reconciler(this, 'Reconciler', {
-        stage: s.stage,
-        dedup: this.dedup,
-        inboundQueue: this.inbound.queue,
-        // Lists events only: the read-only key.
-        stripeApiKey: this.secrets.stripeReadKey,
-        schedule: s.reconcileSchedule,
-        settleSeconds: s.reconcileSettleSeconds,
-        logLevel: s.logLevel,
-        logRetention,
-      });
-      this.operations.adopt(this.reconciler.alarms);
-      if (this.operations.dashboard !== undefined) this.reconciler.addWidgets(this.operations.dashboard);
-    }
+    this.reconciler = new Reconciler(this, 'Reconciler', {
+      stage: s.stage,
+      dedup: this.dedup,
+      inboundQueue: this.inbound.queue,
+      // Lists events only: the read-only key.
+      stripeApiKey: this.secrets.stripeReadKey,
+      // `off`: no catch-up; the housekeeping (sync logs, Event Relay health) still runs.
+      schedule: s.reconcileSchedule === 'off' ? undefined : s.reconcileSchedule,
+      settleSeconds: s.reconcileSettleSeconds,
+      salesforceCredentials: this.secrets.salesforceCredentials,
+      ...salesforce,
+      eventRelaySourceName: eventSourceName,
+      logLevel: s.logLevel,
+      logRetention,
+    });
+    this.operations.adopt(this.reconciler.alarms);
+    if (this.operations.dashboard !== undefined) this.reconciler.addWidgets(this.operations.dashboard);
 
     this.addOutputs(eventSourceName);
   }

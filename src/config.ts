@@ -375,6 +375,8 @@ const reconcilerSchema = z.object({
   ),
   /** List calls per type group and run. */
   RECONCILE_MAX_PAGES: positiveInt(50),
+  /** The partner event source Salesforce's Event Relay sends to; its EventRelayFeedback is checked. */
+  EVENT_RELAY_SOURCE_NAME: optionalText,
 });
 
 function reconcilerRules(env: Env): Array<[string, string]> {
@@ -397,6 +399,8 @@ export interface ReconcilerConfig {
   readonly settleSeconds: number;
   readonly initialLookbackSeconds: number;
   readonly maxPages: number;
+  /** Without it the housekeeping run does not check the Event Relay. */
+  readonly eventRelaySourceName: string | undefined;
 }
 
 export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
@@ -413,5 +417,6 @@ export function loadReconcilerConfig(env: Env = process.env): ReconcilerConfig {
     settleSeconds: v.RECONCILE_SETTLE_SECONDS,
     initialLookbackSeconds: v.RECONCILE_INITIAL_LOOKBACK_HOURS * 3_600,
     maxPages: v.RECONCILE_MAX_PAGES,
+    eventRelaySourceName: v.EVENT_RELAY_SOURCE_NAME,
   };
 }

@@ -4,6 +4,10 @@
  * event the dedup table does not know. One invocation at a time (reserved concurrency 1), so two
  * runs never read the same page. Metrics come from its one log line per run: events recovered
  * (an alarm when webhooks keep failing) and the checkpoint's lag.
+ *
+ * A second schedule (every 5 minutes, also with the catch-up turned off) runs its housekeeping:
+ * the Stripe_Sync_Log__c records of dead-lettered events, and the Event Relay's health
+ * (EventRelayFeedback) once Salesforce is connected, with an alarm when the relay is not running.
  */
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { GraphWidget, TreatMissingData, type Alarm, type Dashboard, type Metric } from 'aws-cdk-lib/aws-cloudwatch';
@@ -23,7 +27,11 @@ import type { DedupTable } from './dedup-table.js';
 export const RECONCILER_TIMEOUT = Duration.minutes(5);
 
 /** What the function does with the dedup table: read claims and markers, keep its checkpoint. */
-export const RECONCILER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem'] as const;
+export const RECONCILER_TABLE_ACTIONS = ['dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+
+/** Sync logs of dead-lettered events show in Salesforce within this; the relay is checked as often. */
+export const HOUSEKEEPING_SCHEDULE = 'rate(5 minutes)';
+const RELAY_ALARM_PERIOD = Duration.minutes(15);
 
 /** A run that recovered events in this many of the last evaluation periods raises the alarm. */
 const RECOVERED_PERIODS_TO_ALARM = 2;
@@ -36,19 +44,29 @@ export interface ReconcilerProps {
   readonly dedup: DedupTable;
   readonly inboundQueue: IQueue;
   readonly stripeApiKey: ISecret;
-  /** `rate(15 minutes)`, `cron(…)`: an EventBridge Scheduler expression. */
-  readonly schedule: string;
+  /** `rate(15 minutes)`, `cron(…)`: an EventBridge Scheduler expression; undefined: no catch-up. */
+  readonly schedule: string | undefined;
   readonly settleSeconds: number;
+  /** Housekeeping writes sync logs in Salesforce and reads EventRelayFeedback. */
+  readonly salesforceCredentials: ISecret;
+  readonly salesforceLoginUrl: string;
+  readonly salesforceApiVersion: string;
+  /** `aws.partner/salesforce.com/<org>/<channel>`: the relay to watch (once connected). */
+  readonly eventRelaySourceName?: string | undefined;
   readonly logLevel: string;
   readonly logRetention: RetentionDays;
 }
 
 export class Reconciler extends Construct {
   public readonly handler: BridgeFunction;
-  public readonly schedule: Schedule;
+  /** Absent with `-c reconcileSchedule=off`. */
+  public readonly schedule?: Schedule;
+  public readonly housekeepingSchedule: Schedule;
   public readonly alarms: Alarm[] = [];
   public readonly eventsRecovered: Metric;
   public readonly checkpointLag: Metric;
+  /** Present once an Event Relay is connected. */
+  public readonly relayUnhealthy?: Metric;
 
   constructor(scope: Construct, id: string, props: ReconcilerProps) {
     super(scope, id);
@@ -68,8 +86,13 @@ export class Reconciler extends Construct {
         INBOUND_QUEUE_URL: props.inboundQueue.queueUrl,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
         RECONCILE_SETTLE_SECONDS: String(props.settleSeconds),
+        SALESFORCE_CREDENTIALS_ARN: props.salesforceCredentials.secretArn,
+        SALESFORCE_LOGIN_URL: props.salesforceLoginUrl,
+        SALESFORCE_API_VERSION: props.salesforceApiVersion,
+        ...(props.eventRelaySourceName === undefined ? {} : { EVENT_RELAY_SOURCE_NAME: props.eventRelaySourceName }),
       },
     });
+    props.salesforceCredentials.grantRead(this.handler.function);
     props.dedup.table.grant(this.handler.function, ...RECONCILER_TABLE_ACTIONS);
     props.inboundQueue.grantSendMessages(this.handler.function);
     props.stripeApiKey.grantRead(this.handler.function);
@@ -84,13 +107,24 @@ export class Reconciler extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${functionId}.Arn>:*]`,
       reason: 'lambda:InvokeFunction on the reconciler function and its versions (`<arn>:*`), as grantInvoke writes it; nothing else.',
     });
-    this.schedule = new Schedule(this, 'Schedule', {
-      description: 'Runs the Stripe Events API catch-up',
-      schedule: ScheduleExpression.expression(props.schedule),
+    if (props.schedule !== undefined) {
+      this.schedule = new Schedule(this, 'Schedule', {
+        description: 'Runs the Stripe Events API catch-up',
+        schedule: ScheduleExpression.expression(props.schedule),
+        target: new LambdaInvoke(this.handler.function, {
+          role: scheduleRole,
+          input: ScheduleTargetInput.fromObject({ task: 'reconcile' }),
+          // A missed run is made up by the next one: the checkpoint remembers where to resume.
+          retryAttempts: 0,
+        }),
+      });
+    }
+    this.housekeepingSchedule = new Schedule(this, 'HousekeepingSchedule', {
+      description: 'Writes the Salesforce sync logs of dead-lettered events and checks the Event Relay',
+      schedule: ScheduleExpression.expression(HOUSEKEEPING_SCHEDULE),
       target: new LambdaInvoke(this.handler.function, {
         role: scheduleRole,
-        input: ScheduleTargetInput.fromObject({ task: 'reconcile' }),
-        // A missed run is made up by the next one: the checkpoint remembers where to resume.
+        input: ScheduleTargetInput.fromObject({ task: 'housekeeping' }),
         retryAttempts: 0,
       }),
     });
@@ -128,9 +162,26 @@ export class Reconciler extends Construct {
       this.checkpointLag,
       MAX_LAG.toSeconds(),
     );
+    if (props.eventRelaySourceName !== undefined) {
+      this.relayUnhealthy = new MetricFilter(this, 'RelayUnhealthyFilter', {
+        logGroup,
+        metricNamespace: 'StripeSalesforceBridge',
+        metricName: `EventRelayUnhealthy-${props.stage}`,
+        filterPattern: FilterPattern.stringValue('$.outcome', '=', 'relay_checked'),
+        metricValue: '$.relayUnhealthy',
+      }).metric({ statistic: 'Maximum', period: RELAY_ALARM_PERIOD, label: 'Event Relay not running (1)' });
+      this.alarm(
+        'EventRelayUnhealthy',
+        "Salesforce's Event Relay is stopped or erroring (EventRelayFeedback): payment requests and commands are not reaching AWS, and it keeps events only 3 days.",
+        `${logs} --since 1h --filter-pattern '{ $.outcome = "relay_checked" }'`,
+        this.relayUnhealthy,
+        0,
+        { evaluationPeriods: 2 },
+      );
+    }
     this.alarm(
       'ReconcilerErrors',
-      'Reconciler runs failed twice in a row (Stripe or DynamoDB unavailable, or a bad key): the next run resumes from the checkpoint.',
+      'Reconciler runs failed twice in a row (Stripe, Salesforce or DynamoDB unavailable, or a bad key): the next run resumes from the checkpoint.',
       `${logs} --since 2h --filter-pattern '{ $.level = "error" }'`,
       this.handler.function.metricErrors({ period: ALARM_PERIOD, statistic: 'Sum' }),
       0,

@@ -19,7 +19,8 @@ export type SObjectName =
   | 'Case'
   | 'Stripe_Payment__c'
   | 'Stripe_Invoice__c'
-  | 'Stripe_Subscription__c';
+  | 'Stripe_Subscription__c'
+  | 'Stripe_Sync_Log__c';
 
 export interface SalesforceMutation {
   readonly sobject: SObjectName;

@@ -14,6 +14,8 @@ import { ATTR, failureAttributes, type ReceivedAttribute } from '../ingress/inbo
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
+import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
+import { recordingDeadLetters } from '../sync-log/record-dead-letters.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
@@ -89,7 +91,8 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
         logger,
       },
     ),
-    deadLetter: deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl),
+    // Each dead-lettered event also shows in Salesforce as a Stripe_Sync_Log__c record (src/sync-log).
+    deadLetter: recordingDeadLetters(deps.deadLetter ?? sqsDeadLetter(deps.sqs, config.dlqUrl), dynamoDeadLetterLog(deps.dynamo, config.dedup.tableName, now), logger),
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,

@@ -47,24 +47,46 @@ export function operatorStripe(env: Env, local: LocalStackState | undefined): St
   return keyedStripe({ secretKey, secretKeyArn: undefined, apiUrl }, { maxNetworkRetries: 5 });
 }
 
-export async function resolveBridgeServices(common: CommonOptions, env: Env, local: LocalStackState | undefined, logger: Logger): Promise<BridgeServices> {
-  const aws = {
-    ...(common.region === undefined ? {} : { region: common.region }),
-    ...(common.profile === undefined ? {} : { profile: common.profile }),
-  };
-  const stripe = operatorStripe(env, local);
+export interface DedupTableAccess {
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
+}
+
+const awsConfig = (common: CommonOptions) => ({
+  ...(common.region === undefined ? {} : { region: common.region }),
+  ...(common.profile === undefined ? {} : { profile: common.profile }),
+});
+
+/** The dedup table alone (the retry command needs no Salesforce). */
+export async function resolveDedupTable(common: CommonOptions, env: Env, local: LocalStackState | undefined): Promise<DedupTableAccess> {
   if (local !== undefined) {
-    if (local.dynamo === undefined || (local.embeddedSalesforce === undefined && nonBlank(env['SALESFORCE_LOGIN_URL']) === undefined && nonBlank(env['SALESFORCE_INSTANCE_URL']) === undefined)) {
-      throw new UsageError('The running local stack is older than this CLI (or its Salesforce is real: set SALESFORCE_*): restart it with `npm start`');
-    }
-    const dynamo = new DynamoDBClient({ endpoint: local.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: DYNAMO_SOCKETS });
-    const settings = local.embeddedSalesforce === undefined ? salesforceFromEnv(env, undefined) : embeddedSalesforce(local.embeddedSalesforce);
-    return services(stripe, dynamo, local.dynamo.table, createSalesforceSession(settings, { logger }), settings.apiVersion);
+    if (local.dynamo === undefined) throw new UsageError('The running local stack is older than this CLI: restart it with `npm start`');
+    return {
+      dynamo: new DynamoDBClient({ endpoint: local.dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, requestHandler: DYNAMO_SOCKETS }),
+      tableName: local.dynamo.table,
+    };
   }
+  const aws = awsConfig(common);
   const name = common.targets.stack ?? (common.targets.stage === undefined ? undefined : stackName(common.targets.stage));
-  const outputs = name === undefined ? new Map<string, string>() : await readStackOutputs(new CloudFormationClient(aws), name);
+  const outputs = nonBlank(env['DEDUP_TABLE_NAME']) !== undefined || name === undefined ? new Map<string, string>() : await readStackOutputs(new CloudFormationClient(aws), name);
   const tableName = nonBlank(env['DEDUP_TABLE_NAME']) ?? outputs.get(STACK_OUTPUT.dedupTableName);
   if (tableName === undefined) throw new UsageError('No dedup table: pass --stage STAGE or --stack NAME, or set DEDUP_TABLE_NAME');
+  return { dynamo: new DynamoDBClient({ ...aws, requestHandler: DYNAMO_SOCKETS }), tableName };
+}
+
+export async function resolveBridgeServices(common: CommonOptions, env: Env, local: LocalStackState | undefined, logger: Logger): Promise<BridgeServices> {
+  const stripe = operatorStripe(env, local);
+  const table = await resolveDedupTable(common, env, local);
+  if (local !== undefined) {
+    if (local.embeddedSalesforce === undefined && nonBlank(env['SALESFORCE_LOGIN_URL']) === undefined && nonBlank(env['SALESFORCE_INSTANCE_URL']) === undefined) {
+      throw new UsageError('The local stack runs against a real Salesforce: set SALESFORCE_* as for npm start');
+    }
+    const settings = local.embeddedSalesforce === undefined ? salesforceFromEnv(env, undefined) : embeddedSalesforce(local.embeddedSalesforce);
+    return services(stripe, table, createSalesforceSession(settings, { logger }), settings.apiVersion);
+  }
+  const aws = awsConfig(common);
+  const name = common.targets.stack ?? (common.targets.stage === undefined ? undefined : stackName(common.targets.stage));
+  const outputs = name === undefined ? new Map<string, string>() : await readStackOutputs(new CloudFormationClient(aws), name);
   const settings = salesforceFromEnv(env, outputs.get(STACK_OUTPUT.salesforceCredentialsSecretArn));
   const secrets = new SecretsManagerClient(aws);
   const fetcher: SecretFetcher = {
@@ -74,13 +96,12 @@ export async function resolveBridgeServices(common: CommonOptions, env: Env, loc
       return out.SecretString;
     },
   };
-  const session = createSalesforceSession(settings, { logger, fetcher });
-  const built = services(stripe, new DynamoDBClient({ ...aws, requestHandler: DYNAMO_SOCKETS }), tableName, session, settings.apiVersion);
+  const built = services(stripe, table, createSalesforceSession(settings, { logger, fetcher }), settings.apiVersion);
   return { ...built, destroy: () => (built.destroy(), secrets.destroy()) };
 }
 
-function services(stripe: StripeCall, dynamo: DynamoDBClient, tableName: string, salesforce: SalesforceSession, apiVersion: string): BridgeServices {
-  return { stripe, dynamo, tableName, salesforce, salesforceApiVersion: apiVersion, destroy: () => dynamo.destroy() };
+function services(stripe: StripeCall, table: DedupTableAccess, salesforce: SalesforceSession, apiVersion: string): BridgeServices {
+  return { stripe, ...table, salesforce, salesforceApiVersion: apiVersion, destroy: () => table.dynamo.destroy() };
 }
 
 function embeddedSalesforce(embedded: NonNullable<LocalStackState['embeddedSalesforce']>): SalesforceSettings {

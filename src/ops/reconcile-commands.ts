@@ -14,11 +14,16 @@ import { checkpointFile } from '../reconcile/checkpoint-file.js';
 import type { Env } from '../config.js';
 import { formatBackfillProgress, formatBackfillSummary } from './backfill-format.js';
 import { driftCsv, formatDriftReport } from './drift-format.js';
-import { resolveBridgeServices } from './bridge-services.js';
+import { enqueueEvent } from '../ingress/enqueue.js';
+import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
+import { retryDeadLetteredEvent, type RetryPorts, type RetryResult } from '../sync-log/retry.js';
+import { operatorStripe, resolveBridgeServices, resolveDedupTable } from './bridge-services.js';
+import { removeDlqCopies } from './dlq-remove.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, stripeEventFetcher } from './replay-event.js';
 import { createPacer, type Clock } from './clock.js';
 import type { LocalStackState } from './local-state.js';
 import type { ReconcileCommand } from './reconcile-args.js';
-import { queueUrlFor, type Targets } from './targets.js';
+import { dlqUrlFor, queueUrlFor, type Targets } from './targets.js';
 
 export interface ProgressSink {
   write(text: string): void;
@@ -53,8 +58,39 @@ export async function executeReconcileCommand(command: ReconcileCommand, deps: R
     case 'reconcile':
       return drift(command, deps, print);
     case 'retry':
-      throw new Error(`${command.name}: not wired yet`);
+      return retry(command, deps, print);
   }
+}
+
+async function retry(command: Extract<ReconcileCommand, { name: 'retry' }>, deps: ReconcileCommandDeps, print: Print): Promise<number> {
+  const targets = await deps.targets();
+  const queueUrl = queueUrlFor(targets, 'inbound');
+  const dlqUrl = dlqUrlFor(targets, 'inbound');
+  const stripe = operatorStripe(deps.env, deps.local);
+  const table = await resolveDedupTable(command.common, deps.env, deps.local);
+  try {
+    const ports: RetryPorts = {
+      fetchEvent: (eventId) => stripe('events.retrieve', (client) => stripeEventFetcher(client)(eventId)),
+      enqueue: async (json, summary) => {
+        await enqueueEvent({ sqs: deps.sqs, queueUrl, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }, json, summary);
+      },
+      removeDlqCopies: (eventId) => removeDlqCopies(deps.sqs, dlqUrl, eventId),
+      log: dynamoDeadLetterLog(table.dynamo, table.tableName, () => deps.clock.now()),
+    };
+    const results: RetryResult[] = [];
+    for (const eventId of command.eventIds) results.push(await retryDeadLetteredEvent(ports, eventId));
+    print(results, () => results.map(formatRetry));
+    return results.some((r) => r.outcome === 'failed') ? 1 : 0;
+  } finally {
+    table.dynamo.destroy();
+  }
+}
+
+function formatRetry(result: RetryResult): string {
+  if (result.outcome === 'failed') return `${result.eventId}: not retried: ${result.error ?? 'unknown error'}`;
+  const copies = result.dlqCopiesRemoved === undefined ? '' : `; ${result.dlqCopiesRemoved} DLQ ${result.dlqCopiesRemoved === 1 ? 'copy' : 'copies'} removed`;
+  const logged = result.logged === false ? '; no sync log record (it was not dead-lettered recently)' : result.logged === true ? '; its Stripe_Sync_Log__c record shows Pending' : '';
+  return `${result.eventId} ${result.eventType ?? ''}: enqueued${copies}${logged}${result.warning === undefined ? '' : ` (${result.warning})`}`;
 }
 
 async function drift(command: Extract<ReconcileCommand, { name: 'reconcile' }>, deps: ReconcileCommandDeps, print: Print): Promise<number> {

@@ -58,6 +58,10 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   SetupEntityAccess: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
   PermissionSetAssignment: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
   PermissionSet: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
+  // Is the Event Relay running (the reconciler's housekeeping)? A setup object like the ones
+  // above: querying Event Relay objects needs View Setup and Configuration (Object Reference,
+  // EventRelayConfig, Special Access Rules).
+  EventRelayFeedback: { access: 'read', grantedThrough: { userPermission: 'ViewSetup' } },
 };
 
 /** The user permissions the integration user needs (those some object's access comes through). */

@@ -15,6 +15,7 @@ import { DedupTable } from '../../infra/constructs/dedup-table.js';
 import { Reconciler, RECONCILER_TABLE_ACTIONS } from '../../infra/constructs/reconciler.js';
 import { actionsOf, logicalId, NO_BUNDLING, roleStatements } from './support.js';
 
+const RELAY_SOURCE = 'aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YLabc123';
 let outdir: string;
 let stack: Stack;
 let reconciler: Reconciler;
@@ -36,6 +37,10 @@ beforeAll(() => {
     stripeApiKey: key,
     schedule: 'rate(15 minutes)',
     settleSeconds: 600,
+    salesforceCredentials: new Secret(stack, 'SalesforceCredentials'),
+    salesforceLoginUrl: 'https://login.salesforce.com',
+    salesforceApiVersion: '64.0',
+    eventRelaySourceName: RELAY_SOURCE,
     logLevel: 'info',
     logRetention: 30,
   });
@@ -45,15 +50,17 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('reconciler construct', () => {
-  it('is invoked by an EventBridge Scheduler schedule every 15 minutes, without retries', () => {
+  it('is invoked by an EventBridge Scheduler schedule every 15 minutes, and its housekeeping every 5', () => {
+    const fn = { 'Fn::GetAtt': [logicalId(stack as any, reconciler.handler.function), 'Arn'] };
+    template.resourceCountIs('AWS::Scheduler::Schedule', 2);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(15 minutes)',
       FlexibleTimeWindow: { Mode: 'OFF' },
-      Target: {
-        Arn: { 'Fn::GetAtt': [logicalId(stack as any, reconciler.handler.function), 'Arn'] },
-        Input: JSON.stringify({ task: 'reconcile' }),
-        RetryPolicy: { MaximumRetryAttempts: 0 },
-      },
+      Target: { Arn: fn, Input: JSON.stringify({ task: 'reconcile' }), RetryPolicy: { MaximumRetryAttempts: 0 } },
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: { Arn: fn, Input: JSON.stringify({ task: 'housekeeping' }) },
     });
   });
 
@@ -64,6 +71,8 @@ describe('reconciler construct', () => {
       Environment: {
         Variables: Match.objectLike({
           RECONCILE_SETTLE_SECONDS: '600',
+          EVENT_RELAY_SOURCE_NAME: RELAY_SOURCE,
+          SALESFORCE_CREDENTIALS_ARN: Match.anyValue(),
           STRIPE_SECRET_KEY_ARN: Match.anyValue(),
           INBOUND_QUEUE_URL: Match.anyValue(),
           DEDUP_TABLE_NAME: Match.anyValue(),
@@ -72,7 +81,7 @@ describe('reconciler construct', () => {
     });
   });
 
-  it('may only read the table, write its checkpoint, send to the inbound queue and read the Stripe key', () => {
+  it('may only read the table, write its checkpoint and markers, send to the inbound queue and read its secrets', () => {
     const actions = [...actionsOf(roleStatements(json, logicalId(stack as any, reconciler.handler.role)))];
     const withPrefix = (prefix: string) => actions.filter((a) => a.startsWith(prefix)).sort();
     expect(withPrefix('dynamodb:')).toEqual([...RECONCILER_TABLE_ACTIONS].sort());
@@ -80,13 +89,18 @@ describe('reconciler construct', () => {
     expect(withPrefix('secretsmanager:')).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
   });
 
-  it('alarms when events keep being recovered, when the checkpoint lags and when runs fail', () => {
+  it('alarms when events keep being recovered, when the checkpoint lags, when runs fail and when the Event Relay stops', () => {
     const alarms = Object.values<any>(json.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').map((r) => r.Properties);
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(4);
     const on = (metricName: string) => alarms.find((a) => JSON.stringify(a.Metrics ?? a.MetricName).includes(`"${metricName}"`));
     expect(on('EventsRecovered-test')).toMatchObject({ Threshold: 0, EvaluationPeriods: 2, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
     expect(on('ReconcilerCheckpointLag-test')).toMatchObject({ Threshold: 7200 });
     expect(on('Errors')).toMatchObject({ Threshold: 0, EvaluationPeriods: 2 });
+    expect(on('EventRelayUnhealthy-test')).toMatchObject({ Threshold: 0, EvaluationPeriods: 2, DatapointsToAlarm: 2 });
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      FilterPattern: '{ $.outcome = "relay_checked" }',
+      MetricTransformations: [Match.objectLike({ MetricName: 'EventRelayUnhealthy-test', MetricValue: '$.relayUnhealthy' })],
+    });
     template.hasResourceProperties('AWS::Logs::MetricFilter', {
       FilterPattern: '{ $.outcome = "reconciled" }',
       MetricTransformations: [Match.objectLike({ MetricName: 'EventsRecovered-test', MetricValue: '$.eventsRecovered' })],

@@ -788,7 +788,8 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(body).toContain('stats count(*) by outcome, bin(5m)');
     expect(body).toContain(logicalId(synth.stack, synth.stack.inbound.consumer.logGroup));
     const metrics = new Set(resourcesOfType(synth.json, 'AWS::Logs::MetricFilter').map(([, f]) => f.Properties.MetricTransformations[0].MetricName));
-    expect(metrics.size).toBe(9);
+    // 9, and the Event Relay's status from the reconciler's housekeeping once Salesforce is connected.
+    expect(metrics.size).toBe(10);
   });
 
   it('matches the runbook: its alarm table is this stack\'s alarms, and each has an entry', () => {
@@ -809,16 +810,17 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     const connected = estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1);
     const quantities = Object.fromEntries(connected.lines.map((l) => [l.item, l.quantity]));
     expect(quantities).toEqual({
-      'custom metrics': 9,
-      // 22 alarms; the two DLQ and two backlog alarms read two metrics each.
-      'alarm metrics': 22 + 4,
+      // With Salesforce connected, the reconciler's EventRelayUnhealthy adds a metric and an alarm.
+      'custom metrics': 10,
+      // 23 alarms; the two DLQ and two backlog alarms read two metrics each.
+      'alarm metrics': 23 + 4,
       dashboards: 1,
       // The webhook secret is imported here: the owner pays for it elsewhere.
       secrets: 3,
     });
-    expect(connected.total).toBeCloseTo(9 * 0.3 + 26 * 0.1 + 3 + 3 * 0.4, 2);
+    expect(connected.total).toBeCloseTo(10 * 0.3 + 27 * 0.1 + 3 + 3 * 0.4, 2);
     // The free tier is the account's, shared: only subtracted when asked to.
-    expect(estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1, CLOUDWATCH_FREE_TIER).total).toBeCloseTo(0 + 16 * 0.1 + 0 + 3 * 0.4, 2);
+    expect(estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1, CLOUDWATCH_FREE_TIER).total).toBeCloseTo(0 + 17 * 0.1 + 0 + 3 * 0.4, 2);
   });
 
   it('imports the webhook secret by ARN and grants the ingress function exactly that ARN', () => {

@@ -268,6 +268,19 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     SetupEntityId: { type: 'id' },
     SetupEntityType: { type: 'string', length: 40 },
   },
+  /*
+   * The state of an Event Relay (Object Reference: EventRelayFeedback, API 56.0+): the
+   * reconciler's housekeeping reads it. Seed rows with insert.
+   */
+  EventRelayFeedback: {
+    Id: { type: 'id', readOnly: true },
+    Status: { type: 'picklist', readOnly: true },
+    ErrorCode: { type: 'string', readOnly: true, length: 128 },
+    ErrorMessage: { type: 'textarea', readOnly: true, length: 1024 },
+    ErrorTime: { type: 'datetime', readOnly: true },
+    LastRelayedEventTime: { type: 'datetime', readOnly: true },
+    RemoteResource: { type: 'string', readOnly: true, length: 255 },
+  },
 };
 
 /** The org the stand-in plays. */
