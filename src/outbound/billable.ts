@@ -134,6 +134,9 @@ export const productLineSchema = z.object({
   UnitPrice: decimal,
 });
 
+/** A child relationship of product lines as SOQL returns it (`done` false when Salesforce paged it). */
+export const productLinesSchema = z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) }));
+
 export const PRODUCT_LINE_FIELDS = ['Id', 'Product2.Name', 'Description', 'Quantity', 'UnitPrice'] as const;
 
 export function toProductLine(line: z.infer<typeof productLineSchema>): BillableLineItem {

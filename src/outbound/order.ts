@@ -11,7 +11,7 @@ import {
   completeLines,
   parseRecord,
   PRODUCT_LINE_FIELDS,
-  productLineSchema,
+  productLinesSchema,
   SHOWN_BILLING_FIELDS,
   shownBillingOf,
   shownBillingShape,
@@ -45,7 +45,7 @@ const orderSchema = z.object({
   CurrencyIsoCode: text,
   ...shownBillingShape,
   Account: z.nullish(accountSchema),
-  OrderItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) })),
+  OrderItems: productLinesSchema,
 });
 
 export function toBillableOrder(record: unknown): BillableRecord {

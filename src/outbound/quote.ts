@@ -14,7 +14,7 @@ import {
   decimal,
   parseRecord,
   PRODUCT_LINE_FIELDS,
-  productLineSchema,
+  productLinesSchema,
   SHOWN_BILLING_FIELDS,
   shownBillingOf,
   shownBillingShape,
@@ -54,7 +54,7 @@ const quoteSchema = z.object({
   GrandTotal: decimal,
   ...shownBillingShape,
   Account: z.nullish(accountSchema),
-  QuoteLineItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) })),
+  QuoteLineItems: productLinesSchema,
 });
 
 export function toBillableQuote(record: unknown): BillableRecord {
