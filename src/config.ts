@@ -144,6 +144,11 @@ const consumerSchema = z.object({
   /** The queue the consumer reads: retried messages are delayed there (ChangeMessageVisibility). */
   INBOUND_QUEUE_URL: optionalUrl(),
   INBOUND_DLQ_URL: optionalUrl(),
+  /**
+   * The Case Status the bridge sets when a failure Case's money arrived: a value whose
+   * CaseStatus.IsClosed is true in the org (`Closed` in a new org).
+   */
+  SALESFORCE_CASE_CLOSED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Closed'),
   /** Account roll-ups (src/rollups): `on` (default) or `off`. */
   ACCOUNT_ROLLUPS: z._default(z.enum(['on', 'off']), 'on'),
   ...currencyOverrideShape,
@@ -217,6 +222,8 @@ export interface ConsumerConfig {
   /** Recompute the Accounts each batch touches (ACCOUNT_ROLLUPS, default on). */
   readonly accountRollups: boolean;
   readonly currencyOverrides: CurrencyOverrides;
+  /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
+  readonly caseClosedStatus: string;
 }
 
 export interface OutboundConfig {
@@ -317,6 +324,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     retry,
     accountRollups: v.ACCOUNT_ROLLUPS === 'on',
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
+    caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
   };
 }
 
