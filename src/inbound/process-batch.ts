@@ -76,6 +76,7 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const written = await writeAll(claimed, ports, reads);
   const cases = await closePaidCases(claimed, written, lifecycle, ports);
   const write: BatchWrite = { ...written, apiCalls: written.apiCalls + cases.apiCalls, followUpErrors: cases.errors };
+  const claimedById = new Map(claimed.map((c) => [c.record.messageId, c]));
 
   const finished = await Promise.all(
     prepared.map((p): Promise<Finished> => {
@@ -85,7 +86,8 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
         return Promise.resolve({ record: p.record, outcome: p.outcome, ...(p.commit ? { commit: p.commit } : {}) });
       }
       if (p.kind === 'failed') return fail(p.record, p.envelope, p.error, p.token, lifecycle, ports, started);
-      return finish(p, write, lifecycle, ports, started);
+      // As written: without a Case the same batch paid for (withoutPaidCases), with its note.
+      return finish(claimedById.get(p.record.messageId) ?? p, write, lifecycle, ports, started);
     }),
   );
   await lifecycle.commit(finished.flatMap((f) => (f.commit ? [f.commit] : [])));

@@ -106,6 +106,7 @@ describe('the payment first', () => {
       const outcomes = await deliver(h.app, order === 'failed first' ? [failed, paid] : [paid, failed]);
       expect(outcomes).toEqual(['applied', 'applied']);
       expect(casesOf(invoice)).toHaveLength(0);
+      expect(h.logs.withOutcome('applied').find((l) => l['eventId'] === failed.id)).toMatchObject({ note: 'no Case: paid in this batch' });
       // The batch's one Composite: nothing opened, nothing to close.
       expect(h.salesforce.apiCalls - calls).toBe(1);
     }
