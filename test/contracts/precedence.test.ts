@@ -15,8 +15,7 @@ import {
   winner,
   type Precedence,
 } from '../../src/contracts/precedence.js';
-import { INVOICE_STATUSES, OPPORTUNITY_PAYMENT_STATUSES,
-  REFUND_STATUSES, PAYMENT_STATUSES, SUBSCRIPTION_STATUSES } from '../../src/contracts/statuses.js';
+import { INVOICE_STATUSES, OPPORTUNITY_PAYMENT_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES, SUBSCRIPTION_STATUSES } from '../../src/contracts/statuses.js';
 
 const T = 1_767_225_600;
 const p = (settled: boolean, created: number, rank: number, eventId = 'evt_a'): Precedence => ({ settled, created, rank, eventId });
