@@ -57,7 +57,7 @@ export interface OpportunityRecords {
 }
 
 /** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
-function rawMessage(err: Error): string | undefined {
+export function rawMessage(err: Error): string | undefined {
   const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
   return typeof data?.message === 'string' ? data.message : undefined;
 }
