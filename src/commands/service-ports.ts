@@ -6,23 +6,8 @@
  */
 import type Stripe from 'stripe';
 
-export type SalesforceRow = Readonly<Record<string, unknown>>;
-
-export interface ServiceRecords {
-  /** The rows of one SOQL query (first page: the service commands read a handful). */
-  query(soql: string): Promise<SalesforceRow[]>;
-  /**
-   * Upserts one record on an external id. `stale` when Salesforce refused it because the record
-   * already shows a newer state (the precedence rule, contracts/precedence).
-   */
-  upsert(sobject: string, externalIdField: string, record: Readonly<Record<string, unknown>>): Promise<'applied' | 'stale'>;
-  update(sobject: string, record: Readonly<Record<string, unknown>> & { readonly Id: string }): Promise<void>;
-  /**
-   * The key prefix of an object's record ids (its describe's `keyPrefix`): fixed for standard
-   * objects, chosen per org for custom ones. Read once per cold start.
-   */
-  keyPrefix(sobject: string): Promise<string | undefined>;
-}
+export type { SalesforceRow, ServiceRecords } from '../salesforce/record-port.js';
+import type { ServiceRecords } from '../salesforce/record-port.js';
 
 export interface StripeCalls {
   /** Runs Stripe operations with the current key (re-read once after a rejected key). */

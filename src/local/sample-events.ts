@@ -15,6 +15,9 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
  * Its first 15 characters differ from the other sample's: Salesforce compares ids on those.
  */
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
+/** A paid payment the local `refund` sample refunds: its Stripe_Payment__c and PaymentIntent. */
+export const SAMPLE_REFUNDABLE_PAYMENT_ID = 'a01Ab00000Refund01';
+export const SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID = 'pi_test_refundable01';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_QUOTE_ID = '0Q0Ab00000Sample01';

@@ -2,9 +2,25 @@
  * Generic record access for the service commands (commands/service-ports.ts), through the
  * outbound function's cached session: every failure comes out classified (withSession).
  */
-import type { ServiceRecords } from '../commands/service-ports.js';
-import { rawMessage } from '../outbound/salesforce-records.js';
-import { isStaleRejection, SalesforcePermanentError } from './errors.js';
+
+export type SalesforceRow = Readonly<Record<string, unknown>>;
+
+export interface ServiceRecords {
+  /** The rows of one SOQL query (first page: the service commands read a handful). */
+  query(soql: string): Promise<SalesforceRow[]>;
+  /**
+   * Upserts one record on an external id. `stale` when Salesforce refused it because the record
+   * already shows a newer state (the precedence rule, contracts/precedence).
+   */
+  upsert(sobject: string, externalIdField: string, record: Readonly<Record<string, unknown>>): Promise<'applied' | 'stale'>;
+  update(sobject: string, record: Readonly<Record<string, unknown>> & { readonly Id: string }): Promise<void>;
+  /**
+   * The key prefix of an object's record ids (its describe's `keyPrefix`): fixed for standard
+   * objects, chosen per org for custom ones. Read once per cold start.
+   */
+  keyPrefix(sobject: string): Promise<string | undefined>;
+}
+import { isStaleRejection, rawMessage, SalesforcePermanentError } from './errors.js';
 import { withSession, type SalesforceSession } from './session.js';
 
 export function salesforceServiceRecords(session: SalesforceSession): ServiceRecords {

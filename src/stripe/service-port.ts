@@ -3,7 +3,6 @@
  * every stripe-node failure classified into the bridge's taxonomy (client.ts).
  */
 import type Stripe from 'stripe';
-import type { StripeCalls } from '../commands/service-ports.js';
 import { PermanentError, redactMessage } from '../errors.js';
 import { classifyStripeError } from './client.js';
 
@@ -16,7 +15,8 @@ export async function stripeCall<T>(action: string, request: () => Promise<T>): 
   }
 }
 
-export function stripeCalls(withStripe: <T>(run: (client: Stripe) => Promise<T>) => Promise<T>): StripeCalls {
+/** The service commands' Stripe port (commands/service-ports.ts StripeCalls). */
+export function stripeCalls(withStripe: <T>(run: (client: Stripe) => Promise<T>) => Promise<T>): { call<T>(operation: (stripe: Stripe) => Promise<T>): Promise<T> } {
   return { call: (operation) => withStripe(operation) };
 }
 

@@ -29,7 +29,7 @@ export interface StripeServiceStandIn {
    * A succeeded PaymentIntent and its charge, as if a customer had paid: `amount` in minor units.
    * Metadata goes on both (as the bridge's own payments carry it).
    */
-  seedPayment(fields: { amount: number; currency: string; customer?: string | null; metadata?: Record<string, string> }): { paymentIntent: Json; charge: Json };
+  seedPayment(fields: { id?: string; amount: number; currency: string; customer?: string | null; metadata?: Record<string, string> }): { paymentIntent: Json; charge: Json };
   /** Every refund, oldest first. */
   refunds(): Json[];
   /** The status the next refunds are created in (Stripe: `succeeded` for most cards, `pending` for slower methods). */
@@ -132,11 +132,11 @@ export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
 
   const standIn: StripeServiceStandIn = {
     refundStatusOnCreate: 'succeeded',
-    seedPayment({ amount, currency, customer = null, metadata = {} }) {
+    seedPayment({ id, amount, currency, customer = null, metadata = {} }) {
       const code = currency.toLowerCase();
       if (!deps.currencies.has(code)) throw new Error(`The stand-in does not accept ${code}`);
       const created = deps.now();
-      const paymentIntentId = deps.id('pi');
+      const paymentIntentId = id ?? deps.id('pi');
       const charge = lists.seed('charges', {
         id: deps.id('ch'),
         object: 'charge',
