@@ -14,7 +14,7 @@ import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, factsUpsert, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
+import { effect, factsUpsert, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
 import { embeddedRefundMutations } from './refund.js';
 
 /** A charge made without a PaymentIntent (legacy Charges API) is its own payment record. */
@@ -74,7 +74,7 @@ export function mapChargeRefunded(event: StripeEventOf<'charge.refunded'>): MapR
     event,
     full ? RANK.REFUNDED : RANK.PARTIALLY_REFUNDED,
     // Before 2022-11-15 the charge lists its refunds: each one's record comes with it.
-    [payment, ...opportunityAndOrder(links, full ? 'Refunded' : 'Partially Refunded'), ...embeddedRefundMutations(event, charge.refunds?.data)],
+    [payment, ...revenueRecords(links, full ? 'Refunded' : 'Partially Refunded'), ...embeddedRefundMutations(event, charge.refunds?.data)],
     'nothing to write',
     links,
   );
