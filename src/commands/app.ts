@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
+import { DealStore } from '../billing/deal.js';
 import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
@@ -113,6 +114,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     billing,
     service,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+    deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,
