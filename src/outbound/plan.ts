@@ -35,6 +35,11 @@ export interface PlanRequest {
   readonly requestedAt?: number | undefined;
   /** Hours a Checkout Session stays open (Stripe: 0.5 to 24). */
   readonly checkoutHours?: number | undefined;
+  /**
+   * Stripe: `success_url` is where the payer goes after paying (without it, Checkout shows its own
+   * confirmation); `cancel_url` adds a back button. Both optional for a hosted Checkout page.
+   */
+  readonly checkoutPages?: { readonly successUrl?: string | undefined; readonly cancelUrl?: string | undefined } | undefined;
   /** Seconds since the epoch now: a request too old to give its session 30 minutes is refused. */
   readonly nowSeconds?: number | undefined;
 }
@@ -45,6 +50,10 @@ const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment
 /** Stripe: a Checkout Session's `expires_at` is 30 minutes to 24 hours after its creation. */
 export const CHECKOUT_MIN_SECONDS = 30 * 60;
 export const CHECKOUT_MAX_SECONDS = 24 * 3600;
+/** A 30-minute link is issued for 32 minutes after the request: it survives 2 minutes in the queue. */
+export const CHECKOUT_QUEUE_MARGIN = 120;
+/** Seconds between the bridge's check and Stripe's creation of the session (network, clocks). */
+export const CHECKOUT_CLOCK_MARGIN = 10;
 
 /** The metadata key that names each billed object on what Stripe creates for it. */
 const RECORD_METADATA_KEY: Readonly<Record<BillableObject, string>> = {
@@ -236,8 +245,10 @@ function checkoutSteps(
     throw new CannotBillError(`A Checkout link stays open 0.5 to 24 hours; ${String(hours)} was asked for`, { code: 'CHECKOUT_EXPIRY_INVALID' });
   }
   // Relative to the request, not the clock: a retry sends the same parameters under the same key.
-  const expiresAt = requestedAt + lifetime;
-  if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + 60) {
+  // Stripe counts from the session's creation, which comes after the request: the shortest link
+  // is given a margin for its time in the queue (the longest can only be shorter than 24 hours).
+  const expiresAt = requestedAt + Math.max(lifetime, CHECKOUT_MIN_SECONDS + CHECKOUT_QUEUE_MARGIN);
+  if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + CHECKOUT_CLOCK_MARGIN) {
     throw new CannotBillError('The request is too old to issue a Checkout link that stays open 30 minutes; request it again', { code: 'CHECKOUT_REQUEST_EXPIRED' });
   }
   const requestId = request.requestId ?? 'checkout';
@@ -256,6 +267,8 @@ function checkoutSteps(
           price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.description, metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId } } },
         })),
         expires_at: expiresAt,
+        ...(request.checkoutPages?.successUrl === undefined ? {} : { success_url: request.checkoutPages.successUrl }),
+        ...(request.checkoutPages?.cancelUrl === undefined ? {} : { cancel_url: request.checkoutPages.cancelUrl }),
         metadata,
         payment_intent_data: { metadata: { ...metadata, [METADATA_KEYS.paymentMode]: 'checkout' } },
       },

@@ -18,7 +18,7 @@ import { billOnce } from './bill-once.js';
 import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
-import { planBilling, type FoundInvoice, type PlanSettings } from './plan.js';
+import { planBilling, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'duplicate' | 'rejected' | 'retry';
@@ -88,6 +88,8 @@ export interface BillingRequest {
   readonly mode: string | undefined;
   readonly daysUntilDue: number | undefined;
   readonly checkoutHours: number | undefined;
+  /** Where Checkout sends the payer after paying or on its back button (`Options__c`). */
+  readonly checkoutPages?: PlanRequest['checkoutPages'];
   /** Seconds since the epoch. */
   readonly requestedAt: number | undefined;
 }

@@ -289,6 +289,12 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
     }
     if (params.customer !== undefined) requireFound(customers, params.customer as string, 'customer');
+    // success_url and cancel_url are optional for a hosted page; when given, absolute URLs
+    // (SessionCreateParams, stripe-node: "The URL to which Stripe should send customers when
+    // payment or setup is complete"; cancel_url: "If set, Checkout displays a back button").
+    for (const name of ['success_url', 'cancel_url'] as const) {
+      if (params[name] !== undefined && !/^https?:\/\/\S+$/.test(String(params[name]))) invalid('Not a valid URL', name, 'url_invalid');
+    }
     const discounts = discountsOf(params);
     const sessionId = id('cs_test');
     const session: Json = {
@@ -297,6 +303,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       mode: 'payment',
       created,
       expires_at: expiresAt,
+      success_url: params.success_url ?? null,
+      cancel_url: params.cancel_url ?? null,
       livemode: false,
       status: 'open',
       payment_status: 'unpaid',
