@@ -127,6 +127,11 @@ const consumerSchema = z.object({
   /** The queue the consumer reads: retried messages are delayed there (ChangeMessageVisibility). */
   INBOUND_QUEUE_URL: optionalUrl(),
   INBOUND_DLQ_URL: optionalUrl(),
+  /**
+   * The Case Status the bridge sets when a failure Case's money arrived: a value whose
+   * CaseStatus.IsClosed is true in the org (`Closed` in a new org).
+   */
+  SALESFORCE_CASE_CLOSED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Closed'),
 });
 
 const outboundSchema = z.object({
@@ -206,6 +211,8 @@ export interface ConsumerConfig {
   readonly dlqUrl: string | undefined;
   readonly maxReceiveCount: number;
   readonly retry: RetrySettings;
+  /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
+  readonly caseClosedStatus: string;
 }
 
 export interface OutboundConfig {
@@ -304,6 +311,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     dlqUrl: v.INBOUND_DLQ_URL,
     maxReceiveCount: retry.maxReceiveCount,
     retry,
+    caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
   };
 }
 

@@ -9,6 +9,7 @@ import type { IdempotencyStore } from '../dedup/run-once.js';
 import type { MapResult } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { RetryPort } from '../resilience/retry-later.js';
+import type { CasePorts } from './case-follow-up.js';
 
 /** One SQS message as the consumer sees it (from the Lambda event or the local queue). */
 export interface InboundRecord {
@@ -84,4 +85,9 @@ export interface ConsumerPorts {
   readonly maxReceiveCount: number;
   /** Retry with backoff until the horizon, or dead-letter (src/resilience/retry-schedule.ts). */
   readonly retry: RetryPort;
+  /**
+   * Closes the failure Cases whose money arrived (case-follow-up.ts). Without it (the backfill of
+   * history) Cases are still not opened for what Salesforce already shows paid, but none is closed.
+   */
+  readonly cases?: CasePorts | undefined;
 }

@@ -6,8 +6,10 @@
  * 2. claim each event id (dedup/run-once lifecycle; completed ones are duplicates) and map it to
  *    Salesforce mutations, each versioned record write carrying its precedence key;
  * 3. write every mutation of the batch in as few Salesforce calls as possible: Salesforce keeps
- *    the newest key per record and rejects older writes as stale (docs/consistency.md);
- * 4. per message: commit and acknowledge (applied, stale, skipped), or dead-letter with the
+ *    the newest key per record and rejects older writes as stale (docs/consistency.md); a failure
+ *    Case whose invoice or payment the same batch pays is not opened;
+ * 4. close the failure Cases whose money has now arrived (case-follow-up.ts);
+ * 5. per message: commit and acknowledge (applied, stale, skipped), or dead-letter with the
  *    reason, or release the claim and report it for retry. Commits go out in one batch request.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
@@ -15,6 +17,8 @@ import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { Idempotency, type Completion } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
+import type { OwedMoney } from '../mappers/mutation.js';
+import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';
@@ -24,6 +28,8 @@ interface Claimed {
   readonly envelope: EventEnvelope;
   readonly token: string;
   readonly mutations: readonly SalesforceMutation[];
+  readonly owed?: OwedMoney | undefined;
+  readonly note?: string;
 }
 
 /** A message whose fate is known before the Salesforce write. */
@@ -65,8 +71,10 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const read = await Promise.all(records.map((record) => readEvent(record, ports)));
   const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
 
-  const claimed = prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed');
-  const write = await writeAll(claimed, ports);
+  const claimed = withoutPaidCases(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'));
+  const written = await writeAll(claimed, ports);
+  const cases = await closePaidCases(claimed, written, lifecycle, ports);
+  const write: BatchWrite = { ...written, apiCalls: written.apiCalls + cases.apiCalls, followUpErrors: cases.errors };
 
   const finished = await Promise.all(
     prepared.map((p): Promise<Finished> => {
@@ -156,13 +164,45 @@ async function prepare(record: InboundRecord, envelope: EventEnvelope, result: R
     const commit = { key: envelope.id, kind: envelope.type, token: claim.token, outcome: 'skipped' };
     return { kind: 'settled', record, envelope, outcome: 'skipped', note: reason, commit };
   }
-  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations };
+  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations, owed: result.effect.owed };
+}
+
+/**
+ * Cases only for money still owed: a failure whose invoice or payment another event of this batch
+ * pays opens no Case (its other writes go ahead; Salesforce's rule covers what earlier batches paid).
+ */
+function withoutPaidCases<T extends Claimed>(claimed: readonly T[]): T[] {
+  const paid = paidInBatch(claimed.map((c) => c.owed));
+  return claimed.map((c) =>
+    c.owed?.kind === 'failed' && paid.has(c.owed.stripeId)
+      ? { ...c, mutations: c.mutations.filter((m) => m.sobject !== 'Case'), owed: undefined, note: 'no Case: paid in this batch' }
+      : c,
+  );
 }
 
 interface BatchWrite {
   readonly outcomes: ReadonlyMap<string, WriteOutcome>;
   readonly error: unknown;
   readonly apiCalls: number;
+  /** Messages whose Case follow-up failed after their write was applied. */
+  readonly followUpErrors?: ReadonlyMap<string, unknown>;
+}
+
+/** Closes the failure Cases whose money arrived (case-follow-up.ts); nothing without the ports. */
+async function closePaidCases(
+  claimed: readonly Claimed[],
+  write: BatchWrite,
+  lifecycle: Idempotency,
+  ports: ConsumerPorts,
+): Promise<{ readonly errors: ReadonlyMap<string, unknown>; readonly apiCalls: number }> {
+  if (ports.cases === undefined || write.error !== undefined) return { errors: new Map(), apiCalls: 0 };
+  const items: FollowUpItem[] = claimed.flatMap((c) => {
+    const outcome = write.outcomes.get(c.record.messageId);
+    if (c.owed === undefined || outcome?.ok !== true) return [];
+    const caseRecord = outcome.records.find((r) => r.sobject === 'Case' && r.stale !== true && r.id !== undefined);
+    return [{ messageId: c.record.messageId, eventId: c.envelope.id, owed: c.owed, caseId: caseRecord?.id }];
+  });
+  return followUpCases(items, ports.cases, lifecycle, ports.logger);
 }
 
 /** One write for the whole batch; Salesforce orders each record by its precedence key. */
@@ -185,12 +225,15 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
     return fail(record, envelope, missing, token, lifecycle, ports, started);
   }
   if (!outcome.ok) return fail(record, envelope, outcome.error, token, lifecycle, ports, started);
+  const followUpError = write.followUpErrors?.get(record.messageId);
+  if (followUpError !== undefined) return fail(record, envelope, followUpError, token, lifecycle, ports, started);
   // Stale: every record already shows a newer event. Salesforce refused the write as a whole, so
   // nothing of this event changed anything; it is done all the same.
   const written = outcome.records.filter((r) => r.stale !== true);
   const result: EventOutcome = written.length === 0 ? 'stale' : 'applied';
   const stale = outcome.records.filter((r) => r.stale === true).map((r) => `${r.sobject}:${r.id ?? '?'}`);
   log(ports, record, envelope, result, started, {
+    note: claim.note,
     records: written.map((r) => `${r.sobject}:${r.id ?? '?'}`),
     ...(stale.length > 0 ? { staleRecords: stale } : {}),
   });

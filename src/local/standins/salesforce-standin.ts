@@ -97,6 +97,8 @@ const MAX_API_VERSION = 66;
 const MAX_COLLECTION_RECORDS = 200;
 const MAX_COMPOSITE_SUBREQUESTS = 25;
 const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
+/** A new org's default Case Status (CaseStatus.IsDefault). */
+const DEFAULT_CASE_STATUS = 'New';
 
 const KEY_PREFIX: Readonly<Record<string, string>> = {
   Account: '001',
@@ -679,9 +681,16 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     ];
   };
 
-  /** Fields Salesforce derives on save: a Case's IsClosed from its Status (CaseStatus.IsClosed). */
-  const derived = (sobject: string, values: Record<string, unknown>): Record<string, unknown> =>
-    sobject === 'Case' && 'Status' in values ? { ...values, IsClosed: values.Status === CLOSED_CASE_STATUS } : values;
+  /**
+   * Fields Salesforce derives on save: a new Case takes the default Status (CaseStatus.IsDefault,
+   * `New` in a new org) and a Case's IsClosed follows its Status ("Indicates whether this case
+   * status value represents a closed Case", Object Reference, CaseStatus): here `Closed`.
+   */
+  const derived = (sobject: string, values: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+    if (sobject !== 'Case') return values;
+    const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
+    return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
+  };
 
   // ---- writes ----------------------------------------------------------------------------------
 
@@ -750,11 +759,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const refused = saveRuleErrors(sobject, existing, values);
     if (refused.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: refused };
     if (existing !== undefined) {
-      Object.assign(existing, derived(sobject, values));
+      Object.assign(existing, derived(sobject, values, false));
       return { id: existing.Id, success: true, errors: [], created: false };
     }
     const id = newId(sobject);
-    table(sobject).set(id, { ...derived(sobject, values), Id: id });
+    table(sobject).set(id, { ...derived(sobject, values, true), Id: id });
     return { id, success: true, errors: [], created: true };
   };
 
@@ -807,7 +816,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const values = storedValues(spec, record);
     const refused = saveRuleErrors(sobject, existing, values);
     if (refused.length > 0) return { id: existing.Id, success: false, errors: refused };
-    Object.assign(existing, derived(sobject, values));
+    Object.assign(existing, derived(sobject, values, false));
     return { id: existing.Id, success: true, errors: [] };
   };
 
@@ -823,7 +832,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const refused = saveRuleErrors(sobject, undefined, values);
     if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
-    table(sobject).set(id, { ...derived(sobject, values), Id: id });
+    table(sobject).set(id, { ...derived(sobject, values, true), Id: id });
     return { id, success: true, errors: [] };
   };
 
