@@ -162,6 +162,8 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       const customer = required(progress.customerId, 'the customer');
       const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
       progress.checkoutSession = await call('checkout.sessions.create', () => stripe.checkout.sessions.create({ ...step.params, ...discounts, customer }, options));
+      // The session is the bill: its payment is believed only once the billing record names it.
+      await hooks.onBillingObject?.(progress.checkoutSession.id);
       return;
     }
     default: {

@@ -100,6 +100,13 @@ export interface StripeStandIn {
    */
   completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   checkoutSessions(): Json[];
+  /**
+   * A payer pays an open Checkout Session the bridge created (`checkout` command): the session
+   * becomes complete and paid, its PaymentIntent succeeded with `payment_intent_data.metadata`
+   * (Stripe copies it: https://docs.stripe.com/api/checkout/sessions/create), and the events
+   * Stripe would send, registered. Refused like Stripe: only an open session can be paid.
+   */
+  payCheckoutSession(sessionId: string): { readonly session: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   /** Adds a Checkout Session as if a payer had completed it earlier (e.g. through a payment link). */
   seedCheckoutSession(fields: Json): Json;
   coupons(): Json[];
@@ -923,6 +930,31 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       return {
         session: structuredClone(session),
         paymentIntent: structuredClone(paymentIntent),
+        sessionCompleted: eventOf('checkout.session.completed', session),
+        paymentIntentSucceeded: eventOf('payment_intent.succeeded', paymentIntent),
+      };
+    },
+    payCheckoutSession(sessionId) {
+      const session = requireFound(checkoutSessions, sessionId, 'checkout session');
+      if (session.status !== 'open') throw new Error(`Checkout Session ${sessionId} is ${String(session.status)}, not open`);
+      const paymentIntent: Json = {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount: session.amount_total,
+        amount_received: session.amount_total,
+        currency: session.currency,
+        created: now(),
+        livemode: false,
+        status: 'succeeded',
+        customer: session.customer,
+        latest_charge: null,
+        metadata: { ...(session.payment_intent_data?.metadata ?? {}) },
+      };
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.payment_intent = paymentIntent.id;
+      return {
+        session: structuredClone(session),
         sessionCompleted: eventOf('checkout.session.completed', session),
         paymentIntentSucceeded: eventOf('payment_intent.succeeded', paymentIntent),
       };
