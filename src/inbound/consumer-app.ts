@@ -30,6 +30,8 @@ import { createInterpreter } from './interpret.js';
 import { batchedBillings, cachedLookup, withTrust } from './trust-step.js';
 import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
+import { createAccountRollups } from '../rollups/account-rollups.js';
+import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
 import type { CasePorts } from './case-follow-up.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
@@ -99,6 +101,19 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,
+    rollups: config.accountRollups
+      ? createAccountRollups({
+          orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),
+          mode: () => {
+            try {
+              return mode.current();
+            } catch {
+              return undefined;
+            }
+          },
+          now,
+        })
+      : undefined,
     cases: casePorts(deps, session, salesforce, now),
   };
   const changeVisibility =
@@ -168,11 +183,11 @@ function mergeSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
  */
 function reportingWriter(writer: SalesforceWritePort, guard: DependencyGuard, writes: { count: number }): SalesforceWritePort {
   return {
-    async write(items) {
+    async write(items, options) {
       writes.count += 1;
       let result: Awaited<ReturnType<SalesforceWritePort['write']>>;
       try {
-        result = await writer.write(items);
+        result = await writer.write(items, options);
       } catch (err) {
         guard.report(outageOf(err) === 'salesforce' ? 'outage' : 'reachable');
         throw err;

@@ -13,7 +13,7 @@
  *    reason, or release the claim and report it for retry. Commits go out in one batch request.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { Idempotency, type Completion } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
@@ -72,7 +72,8 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
 
   const claimed = withoutPaidCases(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'));
-  const written = await writeAll(claimed, ports);
+  const reads = claimed.length === 0 ? [] : (ports.rollups?.readsNow(claimed.flatMap((c) => c.mutations)) ?? []);
+  const written = await writeAll(claimed, ports, reads);
   const cases = await closePaidCases(claimed, written, lifecycle, ports);
   const write: BatchWrite = { ...written, apiCalls: written.apiCalls + cases.apiCalls, followUpErrors: cases.errors };
 
@@ -88,17 +89,19 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
     }),
   );
   await lifecycle.commit(finished.flatMap((f) => (f.commit ? [f.commit] : [])));
+  const rollupCalls = await rollUp(claimed, write, ports);
+  const salesforceApiCalls = write.apiCalls + rollupCalls;
 
   const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
   const failures = finished.filter((f) => f.outcome === 'retry').map((f) => f.record.messageId);
   ports.logger.info(
-    { batchSize: records.length, failed: failures.length, salesforceApiCalls: write.apiCalls, durationMs: ports.now() - batchStart },
+    { batchSize: records.length, failed: failures.length, salesforceApiCalls, durationMs: ports.now() - batchStart },
     'batch processed',
   );
   return {
     response: { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) },
     outcomes,
-    salesforceApiCalls: write.apiCalls,
+    salesforceApiCalls,
   };
 }
 
@@ -184,6 +187,7 @@ interface BatchWrite {
   readonly outcomes: ReadonlyMap<string, WriteOutcome>;
   readonly error: unknown;
   readonly apiCalls: number;
+  readonly reads?: ReadonlyMap<string, ReadAnswer> | undefined;
   /** Messages whose Case follow-up failed after their write was applied. */
   readonly followUpErrors?: ReadonlyMap<string, unknown>;
 }
@@ -206,13 +210,62 @@ async function closePaidCases(
 }
 
 /** One write for the whole batch; Salesforce orders each record by its precedence key. */
-async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts): Promise<BatchWrite> {
+async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts, reads: readonly ReadAfterWrite[]): Promise<BatchWrite> {
   if (claimed.length === 0) return { outcomes: new Map(), error: undefined, apiCalls: 0 };
   try {
-    const result = await ports.writer.write(claimed.map((c) => ({ correlationId: c.record.messageId, mutations: c.mutations })));
-    return { outcomes: result.outcomes, error: undefined, apiCalls: result.apiCalls };
+    const items = claimed.map((c) => ({ correlationId: c.record.messageId, mutations: c.mutations }));
+    const result = await ports.writer.write(items, reads.length > 0 ? { reads } : undefined);
+    return { outcomes: result.outcomes, error: undefined, apiCalls: result.apiCalls, reads: result.reads };
   } catch (error) {
     return { outcomes: new Map(), error, apiCalls: 0 };
+  }
+}
+
+/**
+ * Every Account the batch touched, recomputed from what Salesforce now holds and written in one
+ * more request. Never fails the batch: its events are written; a roll-up that could not run is
+ * redone whole by the next batch touching the Account. Returns the Salesforce calls it made.
+ */
+async function rollUp(claimed: readonly Claimed[], write: BatchWrite, ports: ConsumerPorts): Promise<number> {
+  const { rollups } = ports;
+  // Nothing written (Salesforce refused or is down): nothing to recompute.
+  if (rollups === undefined || ![...write.outcomes.values()].some((o) => o.ok)) return 0;
+  const started = ports.now();
+  let calls = 0;
+  try {
+    let answers = write.reads;
+    if (answers === undefined) {
+      // The first batch of an execution environment: the reads go after its write.
+      const reads = await rollups.reads(claimed.flatMap((c) => c.mutations));
+      if (reads.length === 0) return 0;
+      const read = await ports.writer.write([], { reads });
+      calls += read.apiCalls;
+      answers = read.reads;
+      if (answers === undefined) return calls;
+    }
+    const updates = await rollups.updates(answers);
+    if (updates.length === 0) return calls;
+    const result = await ports.writer.write([{ correlationId: 'account-rollups', mutations: updates }]);
+    calls += result.apiCalls;
+    const outcome = result.outcomes.get('account-rollups');
+    const records = outcome?.records ?? [];
+    ports.logger.info(
+      {
+        rollup: 'accounts',
+        accounts: updates.length,
+        written: records.filter((r) => r.stale !== true && r.id !== undefined).length,
+        // A concurrent batch already wrote a roll-up from newer records.
+        staleAccounts: records.filter((r) => r.stale === true).length,
+        ...(outcome !== undefined && !outcome.ok ? { errorCode: errorCode(outcome.error), reason: errorReason(outcome.error) } : {}),
+        salesforceApiCalls: calls,
+        durationMs: ports.now() - started,
+      },
+      outcome?.ok === false ? 'account roll-up failed' : 'accounts rolled up',
+    );
+    return calls;
+  } catch (error) {
+    ports.logger.warn({ rollup: 'accounts', errorCode: errorCode(error), reason: errorReason(error) }, 'account roll-up failed');
+    return calls;
   }
 }
 
