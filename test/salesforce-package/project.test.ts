@@ -20,6 +20,7 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   listView: 'ListView',
   compactLayout: 'CompactLayout',
   tab: 'CustomTab',
+  quickAction: 'QuickAction',
 };
 
 const files = metadataFiles();
