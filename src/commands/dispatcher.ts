@@ -160,6 +160,7 @@ export async function dispatchCommand(event: unknown, ports: DispatcherPorts): P
     invoiceId: result.invoiceId,
     paymentLinkId: result.paymentLinkId,
     checkoutSessionId: result.checkoutSessionId,
+    subscriptionId: result.subscriptionId,
     resumedInvoiceStatus: result.resumedInvoiceStatus,
     code: result.code,
     reason: result.reason,

@@ -15,6 +15,8 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
  * Its first 15 characters differ from the other sample's: Salesforce compares ids on those.
  */
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
+/** A Closed Won Opportunity with a recurring product and a one-time setup fee (`closed-won-subscription`). */
+export const SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID = '006Ab00000SubsOpIAJ';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_QUOTE_ID = '0Q0Ab00000Sample01';

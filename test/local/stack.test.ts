@@ -229,7 +229,8 @@ describe('the local stack with no configuration', () => {
     expect(records.status).toBe(200);
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
     expect(body.objects.Stripe_Payment__c).toHaveLength(1);
-    expect(body.objects.Opportunity).toHaveLength(2);
+    // The seeded sample, JPY and subscription Opportunities.
+    expect(body.objects.Opportunity).toHaveLength(3);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
     expect(events.events.length).toBeGreaterThanOrEqual(3);
