@@ -5,6 +5,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
+import { DealStore } from '../billing/deal.js';
 import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
@@ -101,6 +102,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+    deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     logger,

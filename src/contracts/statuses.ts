@@ -67,3 +67,7 @@ export const USAGE_TYPES = ['licensed', 'metered'] as const;
 /** How a subscription is paid: Stripe's `collection_method`. */
 export const COLLECTION_METHODS = ['send_invoice', 'charge_automatically'] as const;
 export type CollectionMethod = (typeof COLLECTION_METHODS)[number];
+
+/** Account.Stripe_Payment_Health__c: the rule is in src/rollups/account-figures.ts and docs/salesforce-setup.md. */
+export const PAYMENT_HEALTH = ['Good', 'At Risk', 'Delinquent'] as const;
+export type PaymentHealth = (typeof PAYMENT_HEALTH)[number];

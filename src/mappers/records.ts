@@ -3,7 +3,7 @@ import { isVersionedObject, precedenceKey, precedenceOf, STATUS_FIELD } from '..
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { minorUnitDigits, toMajorUnits } from '../money.js';
 import { compact, type SalesforceLinks } from './links.js';
-import type { MapResult, SalesforceFieldValue, SalesforceMutation, SObjectName } from './mutation.js';
+import type { MapResult, OwedMoney, SalesforceFieldValue, SalesforceMutation, SObjectName } from './mutation.js';
 import { isoDateTime } from './time.js';
 
 export type Fields = Record<string, SalesforceFieldValue | undefined>;
@@ -59,34 +59,35 @@ export function truncate(text: string | null | undefined, max = 255): string | u
 }
 
 /**
- * The payment status the Opportunity and the Order named in metadata show. Updates by `Id`:
- * these standard records exist already; the bridge never creates them.
+ * The payment status the revenue records named in metadata show: the Opportunity, and the Quote,
+ * Order or Contract a billing command billed (their objects carry `salesforce_quote_id`, …).
+ * Updates by `Id`: these standard records exist already; the bridge never creates them. Whether
+ * the event is believed for each is the trust step's to decide (src/billing/trust.ts).
  */
-export function opportunityAndOrder(
+export function revenueRecords(
   links: SalesforceLinks,
   status: OpportunityPaymentStatus | undefined,
   invoice: { readonly id?: string | undefined; readonly url?: string | null | undefined } = {},
 ): SalesforceMutation[] {
-  const mutations: SalesforceMutation[] = [];
-  if (status === undefined && invoice.id === undefined) return mutations;
-  if (links.opportunityId !== undefined) {
-    mutations.push(
-      upsert('Opportunity', { field: 'Id', value: links.opportunityId }, {
-        Stripe_Payment_Status__c: status,
-        Stripe_Invoice_Id__c: invoice.id,
-        Stripe_Invoice_Url__c: invoice.url ?? undefined,
-      }),
-    );
-  }
-  if (links.orderId !== undefined) {
-    mutations.push(
-      upsert('Order', { field: 'Id', value: links.orderId }, {
-        Stripe_Payment_Status__c: status,
-        Stripe_Invoice_Id__c: invoice.id,
-      }),
-    );
-  }
-  return mutations;
+  if (status === undefined && invoice.id === undefined) return [];
+  const named: ReadonlyArray<readonly ['Opportunity' | 'Quote' | 'Order' | 'Contract', string | undefined]> = [
+    ['Opportunity', links.opportunityId],
+    ['Quote', links.quoteId],
+    ['Order', links.orderId],
+    ['Contract', links.contractId],
+  ];
+  return named.flatMap(([sobject, id]) =>
+    id === undefined
+      ? []
+      : [
+          upsert(sobject, { field: 'Id', value: id }, {
+            Stripe_Payment_Status__c: status,
+            Stripe_Invoice_Id__c: invoice.id,
+            // The Opportunity always showed the invoice URL; an Order only its id (unchanged).
+            Stripe_Invoice_Url__c: sobject === 'Order' ? undefined : (invoice.url ?? undefined),
+          }),
+        ],
+  );
 }
 
 /**
@@ -112,6 +113,7 @@ export function effect(
   mutations: readonly SalesforceMutation[],
   reasonWhenEmpty: string,
   links?: SalesforceLinks,
+  owed?: OwedMoney,
 ): MapResult {
   const warnings = links?.ignored ?? [];
   if (mutations.length === 0) {
@@ -126,6 +128,7 @@ export function effect(
       rank,
       mutations: mutations.map((m) => versioned(m, event, rank)),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(owed === undefined ? {} : { owed }),
     },
   };
 }

@@ -77,6 +77,8 @@ function money(amount: number, currency: string): string {
 /** Nothing of it can be paid any more, and nothing was: the record may bill again. */
 export function isReleased(state: BillingObjectState): boolean {
   if (state.kind === 'invoice') return state.status === 'void' || state.status === 'deleted';
+  // An expired session can no longer be paid (a completed one was).
+  if (state.kind === 'checkout') return state.status === 'expired';
   return !state.active && state.completedSessions === 0;
 }
 
@@ -89,6 +91,13 @@ function billedReason(record: BillingRecord, state: BillingObjectState | undefin
     return (
       `Stripe billing refused: this record is already billed by invoice ${state.id} (${state.status}${amount}). ${asked} ` +
       `To bill it again, void invoice ${state.id} in Stripe (or delete it while it is a draft), then request payment again.`
+    );
+  }
+  if (state.kind === 'checkout') {
+    if (state.status === 'complete') return `Stripe billing refused: this record is already billed by Checkout link ${state.id}${amount}, which was paid. ${asked}`;
+    return (
+      `Stripe billing refused: this record is already billed by Checkout link ${state.id} (open${amount}). ${asked} ` +
+      `To bill it another way, let the link expire (or expire it in Stripe), then request payment again; to send a new link, request checkout again.`
     );
   }
   if (state.completedSessions > 0) {
@@ -148,8 +157,10 @@ export async function claimBilling(input: ClaimInput, deps: ClaimDeps): Promise<
       if (write.ok) return { kind: 'billing', record: write.record, mode: current.mode, resumed: true, notice };
     } else if (current.mode === 'checkout' && plan.mode === 'checkout' && input.shown?.settledStatus === undefined) {
       // A Checkout link is re-issued on request while the record is unpaid: the plan expires the
-      // previous session first, so only one link can ever be paid.
-      write = await deps.records.update(current, { state: 'pending', ...held, amount: plan.total, currency: plan.currency });
+      // previous session first, so only one link can ever be paid. The previous session joins
+      // `previous`: a payment it took just before it expired still counts (billing/trust.ts).
+      const previous = current.stripeObjectId === undefined || current.previous.includes(current.stripeObjectId) ? current.previous : [...current.previous, current.stripeObjectId];
+      write = await deps.records.update(current, { state: 'pending', ...held, amount: plan.total, currency: plan.currency, previous });
       if (write.ok) return { kind: 'billing', record: write.record, mode: plan.mode, resumed: false };
     } else {
       const state = current.stripeObjectId === undefined ? undefined : await deps.inspect(current.stripeObjectId);
