@@ -67,6 +67,8 @@ export function logOfResult(result: OutboundResult): Pick<SyncLogEntry, 'status'
             stripeObjectId: result.checkoutSessionId,
             stripeUrl: result.checkoutUrl,
           };
+    case 'succeeded':
+      return { status: 'Succeeded', message: result.message ?? 'Done.', stripeObjectId: result.stripeObjectId, stripeUrl: result.stripeUrl };
     case 'duplicate':
       return {
         status: 'Skipped',

@@ -47,6 +47,13 @@ export const SUBSCRIPTION_STATUSES = [
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /**
+ * Stripe_Refund__c.Status__c: a refund's `status` (https://docs.stripe.com/api/refunds/object:
+ * pending, requires_action, succeeded, failed, canceled).
+ */
+export const REFUND_STATUSES = ['Pending', 'Requires Action', 'Succeeded', 'Failed', 'Canceled'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
+/**
  * How a revenue record is billed: an emailed invoice, a (single-use) payment link, a Checkout
  * Session link, or a Stripe subscription for its recurring products.
  */
