@@ -24,6 +24,9 @@ import type { BillingRecordsPort } from '../outbound/billing-claim.js';
 import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
 import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { ServicePorts, StripeCalls } from './service-ports.js';
+import { salesforceServiceRecords } from '../salesforce/record-port.js';
+import { stripeCalls } from '../stripe/service-port.js';
 import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
 import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
@@ -54,7 +57,7 @@ export interface OutboundApp {
 }
 
 /** A Stripe client for the current key; after a rejected key the secret is re-read once. */
-function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundPorts['billing'] {
+function stripeAccess(config: OutboundConfig, deps: OutboundAppDeps): { billing: OutboundPorts['billing']; calls: StripeCalls } {
   const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, deps.secretFetcher, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
   const stripe = async (): Promise<Stripe> => {
@@ -72,7 +75,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
       return run(await stripe());
     }
   };
-  return {
+  const billing: OutboundPorts['billing'] = {
     isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
@@ -80,6 +83,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     findPaymentLinks: (opportunityId) => withStripe((client) => findOpportunityPaymentLinks(client, opportunityId)),
     deactivatePaymentLink: (id, key) => withStripe((client) => deactivatePaymentLink(client, id, key)),
   };
+  return { billing, calls: stripeCalls(withStripe) };
 }
 
 export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
@@ -88,12 +92,19 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
   let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
-  let billing = stripeBilling(config, deps);
+  const stripe = stripeAccess(config, deps);
+  let billing = stripe.billing;
+  let service: ServicePorts = { records: salesforceServiceRecords(session), stripe: stripe.calls };
   if (deps.guards !== undefined) {
     // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
     // successes prove nothing about availability.
     records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
     billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
+    service = {
+      // A key prefix is cached per cold start: like the org profile, its success proves nothing.
+      records: guardMethods(service.records, deps.guards.salesforce, ['query', 'upsert', 'update'], ['keyPrefix']),
+      stripe: guardMethods(service.stripe, deps.guards.stripe, ['call']),
+    };
   }
   const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
   const ports: DispatcherPorts = {
@@ -101,6 +112,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     records: wrapped,
     permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing,
+    service,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,

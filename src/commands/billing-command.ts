@@ -30,6 +30,7 @@ export function billingCommand(mode: PaymentMode, doc: Pick<CommandDefinition, '
           daysUntilDue: request.options.daysUntilDue,
           checkoutHours: request.options.expiresInHours,
           checkoutPages: { successUrl: request.options.successUrl, cancelUrl: request.options.cancelUrl },
+          collectionMethod: request.options.collectionMethod,
           requestedAt: request.requestedAt,
         },
         ports,

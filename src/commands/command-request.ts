@@ -26,6 +26,8 @@ export interface CommandOptions {
   readonly successUrl?: string | undefined;
   /** checkout: where the Checkout page's back button leads (else no back button). */
   readonly cancelUrl?: string | undefined;
+  /** subscription: `send_invoice` or `charge_automatically` (else the Opportunity's field, else send_invoice). */
+  readonly collectionMethod?: string | undefined;
 }
 
 export interface CommandRequest {
@@ -85,6 +87,7 @@ const optionsSchema = z.object({
   expiresInHours: z.optional(z.number()),
   successUrl: pageUrl,
   cancelUrl: pageUrl,
+  collectionMethod: z.optional(z.string()),
 });
 
 function readOptions(raw: string | undefined): { options: CommandOptions; error: string | undefined } {

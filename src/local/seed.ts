@@ -14,7 +14,10 @@ import {
   SAMPLE_OPPORTUNITY_ID,
   SAMPLE_ORDER_ID,
   SAMPLE_QUOTE_ID,
+  SAMPLE_REFUNDABLE_PAYMENT_ID,
+  SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
   SAMPLE_REP_ID,
+  SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
 } from './sample-events.js';
 
 export interface SeededSalesforce {
@@ -91,9 +94,42 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     CurrencyIsoCode: 'JPY',
   });
   seedQuoteToCash(salesforce, accountId, opportunityId);
+  seedSubscriptionDeal(salesforce, accountId);
   // The rep who publishes the sample commands holds the permission the bridge checks.
   salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Issue_Refunds', 'Stripe_Bridge_Finance');
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Manage_Billing', 'Stripe_Bridge_Finance');
+  // A paid payment for the `refund` sample (its PaymentIntent is in the embedded Stripe: seedStripe).
+  salesforce.insert('Stripe_Payment__c', {
+    Id: SAMPLE_REFUNDABLE_PAYMENT_ID,
+    Name: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
+    Stripe_Id__c: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
+    Status__c: 'Succeeded',
+    Amount__c: 120,
+    Amount_Refunded__c: 0,
+    Currency_Code__c: 'USD',
+    Account__c: accountId,
+    Opportunity__c: opportunityId,
+  });
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
+}
+
+/** A monthly product (3 seats) and a one-time onboarding fee: what `closed-won-subscription` subscribes. */
+function seedSubscriptionDeal(salesforce: SalesforceStandIn, accountId: string): void {
+  const opportunityId = salesforce.insert('Opportunity', {
+    Id: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+    Name: 'Sample Customer Ltd — Pro plan',
+    AccountId: accountId,
+    StageName: 'Closed Won',
+    CloseDate: '2026-11-01',
+    Amount: 350,
+    CurrencyIsoCode: 'USD',
+    Stripe_Payment_Mode__c: 'subscription',
+  });
+  const seats = salesforce.insert('Product2', { Name: 'Pro plan seat', Stripe_Billing_Interval__c: 'month', Stripe_Interval_Count__c: 1 });
+  const onboarding = salesforce.insert('Product2', { Name: 'Onboarding' });
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: seats, Name: 'Pro plan seat', Quantity: 3, UnitPrice: 50, TotalPrice: 150, CurrencyIsoCode: 'USD' });
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: onboarding, Name: 'Onboarding', Quantity: 1, UnitPrice: 200, TotalPrice: 200, CurrencyIsoCode: 'USD' });
 }
 
 /**
@@ -130,6 +166,7 @@ function seedQuoteToCash(salesforce: SalesforceStandIn, accountId: string, oppor
  */
 export function seedStripe(stripe: StripeStandIn): void {
   stripe.seedCustomer({ id: SAMPLE_CUSTOMER_ID, name: 'Sample Customer Ltd', email: 'billing@example.com' });
+  stripe.service.seedPayment({ id: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID, amount: 12_000, currency: 'usd', customer: SAMPLE_CUSTOMER_ID, metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID, salesforce_opportunity_id: SAMPLE_OPPORTUNITY_ID } });
   const charge = sampleEvent('charge.refunded', { amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
   stripe.registerCharge(charge);
 }

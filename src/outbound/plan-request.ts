@@ -10,6 +10,7 @@ export function planRequestOf(request: BillingRequest, now: () => number): PlanR
     requestedAt: request.requestedAt,
     checkoutHours: request.checkoutHours,
     checkoutPages: request.checkoutPages,
+    collectionMethod: request.collectionMethod,
     nowSeconds: Math.floor(now() / 1000),
   };
 }

@@ -21,7 +21,8 @@ import { planRequestOf } from './plan-request.js';
 import { planBilling, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 
-export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'duplicate' | 'rejected' | 'retry';
+/** `succeeded`: a service command (refund, portal_link, …) did what it was asked; `message` says what. */
+export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'subscription_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
 
 export interface OutboundResult {
   readonly outcome: Exclude<OutboundOutcome, 'retry'>;
@@ -35,11 +36,18 @@ export interface OutboundResult {
   readonly paymentLinkUrl?: string | undefined;
   readonly checkoutSessionId?: string | undefined;
   readonly checkoutUrl?: string | undefined;
+  readonly subscriptionId?: string | undefined;
   /** Status in which an earlier run's invoice was found in Stripe and continued, if one was. */
   readonly resumedInvoiceStatus?: FoundInvoice['status'] | undefined;
   /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
   readonly code?: string | undefined;
   readonly reason?: string | undefined;
+  /** Service commands: what happened, for the requester (Stripe_Sync_Log__c.Message__c). */
+  readonly message?: string | undefined;
+  /** Service commands: the Stripe object acted on or created (re_…, bps_…, in_…, sub_…). */
+  readonly stripeObjectId?: string | undefined;
+  /** Service commands: the link to send (a secret: never logged, only written to Salesforce). */
+  readonly stripeUrl?: string | undefined;
 }
 
 /** The idempotency store the outbound lifecycle runs on (the consumer's, dedup/run-once.ts). */
@@ -90,6 +98,8 @@ export interface BillingRequest {
   readonly checkoutHours: number | undefined;
   /** Where Checkout sends the payer after paying or on its back button (`Options__c`). */
   readonly checkoutPages?: PlanRequest['checkoutPages'];
+  /** `subscription`: Options__c.collectionMethod. */
+  readonly collectionMethod?: string | undefined;
   /** Seconds since the epoch. */
   readonly requestedAt: number | undefined;
 }
@@ -110,6 +120,7 @@ const OUTCOME: Readonly<Record<string, Exclude<OutboundOutcome, 'retry' | 'dupli
   invoice: 'invoiced',
   payment_link: 'payment_link_created',
   checkout: 'checkout_created',
+  subscription: 'subscription_created',
 };
 
 export async function billRecord(request: BillingRequest, ports: OutboundPorts): Promise<OutboundResult> {
@@ -180,6 +191,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
     checkoutExpiresAt: result.checkoutExpiresAt,
+    subscriptionId: result.subscriptionId,
     paymentStatus: { status, version },
     syncError:
       result.sendFailure === undefined
@@ -197,6 +209,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     paymentLinkUrl: result.paymentLinkUrl,
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
+    subscriptionId: result.subscriptionId,
     resumedInvoiceStatus: plan.resumedInvoice?.status,
   };
 }

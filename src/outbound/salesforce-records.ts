@@ -6,7 +6,7 @@ import type { CurrencyOverrides } from '../config.js';
 import { errorCode } from '../errors.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { VERSION_FIELD } from '../salesforce/data-model.js';
-import { isStaleRejection, SalesforcePermanentError } from '../salesforce/errors.js';
+import { isStaleRejection, rawMessage, SalesforcePermanentError } from '../salesforce/errors.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import type { BillableObject, BillableRecord } from './billable.js';
@@ -24,6 +24,7 @@ export interface BilledFields {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
+  readonly subscriptionId?: string | undefined;
   /** What the bill asks for, in major units of the record's currency (Stripe_Amount_Billed__c). */
   readonly amountBilled?: number | undefined;
   /**
@@ -56,11 +57,6 @@ export interface OpportunityRecords {
   readonly apiCalls: number;
 }
 
-/** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
-function rawMessage(err: Error): string | undefined {
-  const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
-  return typeof data?.message === 'string' ? data.message : undefined;
-}
 
 /** Stripe_Sync_Error__c is a long text area of 32,768 characters. */
 const MAX_SYNC_ERROR = 32_768;
@@ -141,6 +137,7 @@ export function salesforceOpportunityRecords(
               Stripe_Checkout_Url__c: fields.checkoutUrl,
               Stripe_Checkout_Expires_At__c: fields.checkoutExpiresAt === undefined ? null : new Date(fields.checkoutExpiresAt * 1000).toISOString(),
             }),
+        ...(fields.subscriptionId === undefined ? {} : { Stripe_Subscription_Id__c: fields.subscriptionId }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
       };

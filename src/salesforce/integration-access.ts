@@ -32,7 +32,7 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },
-  // The line items the bridge reads are named after their products.
+  // The line items the bridge reads are named after their products, which say how Stripe bills them.
   Product2: { access: 'read' },
   Order: { access: 'edit', viewAll: true },
   OrderItem: { access: 'read', grantedThrough: { parent: 'Order' } },
@@ -45,6 +45,7 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },
+  Stripe_Refund__c: { access: 'create' },
   Stripe_Sync_Log__c: { access: 'create' },
   // The corporate currency of single-currency orgs (DefaultCurrencyIsoCode). Every user can read
   // the Organization; no permission set can grant it.
