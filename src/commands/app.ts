@@ -3,6 +3,7 @@
  * local stack (`POST /salesforce/events`) and the tests call it with local clients.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
 import { BillingStore } from '../billing/store.js';
@@ -11,7 +12,7 @@ import { AuthenticationError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
-import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
+import { classifyStripeError, createStripeClient, type StripeClientOptions } from '../stripe/client.js';
 import {
   deactivatePaymentLink,
   executeBillingPlan,
@@ -20,7 +21,12 @@ import {
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
 import type { BillingRecordsPort } from '../outbound/billing-claim.js';
+import { enqueueEvent } from '../ingress/enqueue.js';
+import { removeDlqCopies } from '../ops/dlq-remove.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, stripeEventFetcher } from '../ops/replay-event.js';
 import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
+import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
+import { retryDeadLetteredEvent } from '../sync-log/retry.js';
 import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
 import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
 import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
@@ -30,6 +36,8 @@ export interface OutboundAppDeps {
   readonly config: OutboundConfig;
   readonly logger: Logger;
   readonly dynamo: DynamoDBClient;
+  /** The inbound queue and DLQ's client, for the `retry` command. */
+  readonly sqs?: SQSClient;
   readonly salesforceSession?: SalesforceSession;
   /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
   readonly secretFetcher?: SecretFetcher;
@@ -52,8 +60,10 @@ export interface OutboundApp {
   readonly session: SalesforceSession;
 }
 
+type WithStripe = <T>(run: (client: Stripe) => Promise<T>) => Promise<T>;
+
 /** A Stripe client for the current key; after a rejected key the secret is re-read once. */
-function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundPorts['billing'] {
+function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundPorts['billing'] & { readonly withStripe: WithStripe } {
   const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, deps.secretFetcher, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
   const stripe = async (): Promise<Stripe> => {
@@ -72,6 +82,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     }
   };
   return {
+    withStripe,
     isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
@@ -87,11 +98,13 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
   let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
-  let billing = stripeBilling(config, deps);
+  const stripeKeyed = stripeBilling(config, deps);
+  const { withStripe, ...unguarded } = stripeKeyed;
+  let billing: OutboundPorts['billing'] = unguarded;
   if (deps.guards !== undefined) {
     // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
     // successes prove nothing about availability.
-    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog', 'syncLogEventId'], ['orgProfile']);
     billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
   }
   const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
@@ -103,8 +116,44 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
+    retryDeadLetter: deadLetterRetry(deps, withStripe, now),
     logger,
     now,
   };
   return { handle: (event) => dispatchCommand(event, ports), session };
+}
+
+/**
+ * The `retry` command's port: the same core as `stripe-sf-bridge retry`, with the outbound
+ * function's Stripe key (reading events), the inbound queue and DLQ, the dedup table.
+ */
+function deadLetterRetry(deps: OutboundAppDeps, withStripe: WithStripe, now: () => number): OutboundPorts['retryDeadLetter'] {
+  const { inbound } = deps.config;
+  const sqs = deps.sqs;
+  if (inbound === undefined || sqs === undefined) return undefined;
+  const stripe = deps.guards?.stripe;
+  const log = dynamoDeadLetterLog(deps.dynamo, deps.config.dedup.tableName, now);
+  return (eventId, requestedBy) =>
+    retryDeadLetteredEvent(
+      {
+        fetchEvent: (id) => {
+          const fetch = () =>
+            withStripe(async (client) => {
+              try {
+                return await stripeEventFetcher(client)(id);
+              } catch (err) {
+                throw classifyStripeError(err, 'events.retrieve');
+              }
+            });
+          return stripe === undefined ? fetch() : stripe.run(fetch);
+        },
+        enqueue: async (json, summary) => {
+          await enqueueEvent({ sqs, queueUrl: inbound.queueUrl, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }, json, summary);
+        },
+        removeDlqCopies: (id) => removeDlqCopies(sqs, inbound.dlqUrl, id),
+        log,
+      },
+      eventId,
+      requestedBy === undefined ? {} : { requestedBy },
+    );
 }

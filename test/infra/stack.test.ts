@@ -326,9 +326,15 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(actions).toContain('sqs:ReceiveMessage');
       expect(actions).toContain('sqs:ChangeMessageVisibility');
       const consume = statements.filter((s) => actionsOf([s]).has('sqs:ReceiveMessage'));
-      expect(consume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }]);
+      // Its own queue, and the inbound DLQ: the retry command removes a retried event's copies.
+      expect(consume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }, { 'Fn::GetAtt': [ids.dlq, 'Arn'] }]);
       const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
-      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
+      // Its DLQ, and the inbound queue: the retry command enqueues the event again.
+      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }, { 'Fn::GetAtt': [ids.queue, 'Arn'] }]);
+      expect(synth.json.Resources[ids.outboundFn].Properties.Environment.Variables).toMatchObject({
+        INBOUND_QUEUE_URL: { Ref: ids.queue },
+        INBOUND_DLQ_URL: { Ref: ids.dlq },
+      });
       expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
         expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
       );
