@@ -6,15 +6,16 @@
  *
  * | The event's object…                                              | The Opportunity…                                  |
  * |------------------------------------------------------------------|---------------------------------------------------|
- * | is its recorded invoice or payment link, or a Checkout Session /  | takes the status; "Paid" only when the amount     |
- * | PaymentIntent / charge / dispute that came from it                | received in its currency covers what was billed,  |
+ * | is its recorded invoice, payment link or Checkout Session, or a   | takes the status; "Paid" only when the amount     |
+ * | Checkout Session / PaymentIntent / charge / dispute from it       | received in its currency covers what was billed,  |
  * |                                                                  | else "Partially Paid" (with both amounts)          |
  * | belongs to an earlier, released billing (void invoice, old link)  | is left alone (history, not news)                 |
  * | is anything else, or the Opportunity was never billed by the bridge | keeps its status; `Stripe_Sync_Error__c` says which payment named it and why it was not believed |
  *
  * The payment's own record (Stripe_Payment__c, Stripe_Invoice__c) is written and linked as
- * before: the money is real, only its meaning for the Opportunity is not. An Order is judged by its
- * own bill, or else by the bill of the Opportunity the same event names. Pure: the caller loads
+ * before: the money is real, only its meaning for the Opportunity is not. A Quote, Order or
+ * Contract (billed by a command, issue 11) is judged the same way by its own bill; an Order
+ * without one by the bill of the Opportunity the same event names. Pure: the caller loads
  * the records and the payment link a PaymentIntent came from.
  */
 import type { SalesforceFieldValue, SalesforceMutation } from '../contracts/salesforce-mutation.js';
@@ -36,8 +37,9 @@ export interface TrustInput {
   /** Billing records by billingKey (only those that exist). */
   readonly billings: ReadonlyMap<string, BillingRecord>;
   /**
-   * The payment link the event's PaymentIntent came from (its Checkout Session's `payment_link`):
-   * a string, null when it came from none, undefined when nobody could ask Stripe.
+   * Where the event's PaymentIntent came from: its Checkout Session's `payment_link`, or else the
+   * Checkout Session itself (the `checkout` command's bill); null when it came from neither,
+   * undefined when nobody could ask Stripe.
    */
   readonly paymentLinkOfIntent?: string | null | undefined;
 }
@@ -49,13 +51,19 @@ export interface TrustNote {
   readonly reason?: string;
 }
 
-/** A mutation of an Opportunity or Order named by the event (updates by Id: the bridge never creates them). */
+const BILLABLE: ReadonlySet<string> = new Set<BillableObject>(['Opportunity', 'Quote', 'Order', 'Contract']);
+
+function isBillable(sobject: string): sobject is BillableObject {
+  return BILLABLE.has(sobject);
+}
+
+/** A mutation of a revenue record (Opportunity, Quote, Order, Contract) named by the event (updates by Id: the bridge never creates them). */
 export function namedRecord(mutation: SalesforceMutation): { readonly sobject: BillableObject; readonly recordId: string } | undefined {
-  if ((mutation.sobject !== 'Opportunity' && mutation.sobject !== 'Order') || mutation.key.field !== 'Id') return undefined;
+  if (!isBillable(mutation.sobject) || mutation.key.field !== 'Id') return undefined;
   return { sobject: mutation.sobject, recordId: mutation.key.value };
 }
 
-/** Every Opportunity and Order an interpreted event would change. */
+/** Every revenue record an interpreted event would change. */
 export function namedRecords(result: MapResult): Array<{ readonly sobject: BillableObject; readonly recordId: string }> {
   if (result.outcome !== 'mapped') return [];
   return result.effect.mutations.flatMap((m) => {
@@ -76,20 +84,38 @@ function describeBill(record: BillingRecord | undefined): string {
   return `its bill is ${object}, ${formatMoney({ amount: record.amount, currency: record.currency })}`;
 }
 
+/** Statuses that say money arrived: what a superseded Checkout Session may still report. */
+const MONEY_STATUSES: ReadonlySet<SalesforceFieldValue | undefined> = new Set(['Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
+
+/** Billed by link or Checkout: which one a PaymentIntent came from takes a question to Stripe. */
+export function paidThroughCheckout(record: BillingRecord | undefined): boolean {
+  return record?.mode === 'payment_link' || record?.mode === 'checkout';
+}
+
 export function verdictFor(input: TrustInput, record: BillingRecord | undefined, status: SalesforceFieldValue | undefined): Verdict {
   const { facts } = input;
-  const sources = [facts.invoiceId, facts.paymentLinkId, input.paymentLinkOfIntent ?? undefined].filter((s): s is string => s !== undefined);
-  if (record !== undefined && record.stripeObjectId !== undefined && sources.includes(record.stripeObjectId)) {
+  const sources = [
+    facts.invoiceId,
+    facts.paymentLinkId,
+    // A Checkout Session the bridge created itself (the `checkout` command) is the bill.
+    facts.kind === 'checkout.session' ? facts.objectId : undefined,
+    input.paymentLinkOfIntent ?? undefined,
+  ].filter((s): s is string => s !== undefined);
+  const ours = (): Verdict => {
     const received = facts.received;
-    const billed = { amount: record.amount, currency: record.currency };
+    const billed = { amount: record?.amount ?? 0, currency: record?.currency ?? '' };
     if (status === 'Paid' && received !== undefined && (received.currency !== billed.currency || received.amount < billed.amount)) {
       return { kind: 'short', received, billed };
     }
     return { kind: 'ours' };
-  }
+  };
+  if (record !== undefined && record.stripeObjectId !== undefined && sources.includes(record.stripeObjectId)) return ours();
   const earlier = record?.previous.find((id) => sources.includes(id));
+  // A re-issued Checkout link expired the previous session, but one paid just before still paid
+  // this record: its money counts; its expiry or failure is history (the new link is out).
+  if (earlier !== undefined && earlier.startsWith('cs_') && MONEY_STATUSES.has(status)) return ours();
   if (earlier !== undefined) return { kind: 'earlier', objectId: earlier };
-  const unchecked = record?.mode === 'payment_link' && facts.paymentIntentId !== undefined && facts.paymentLinkId === undefined && input.paymentLinkOfIntent === undefined;
+  const unchecked = paidThroughCheckout(record) && facts.paymentIntentId !== undefined && facts.paymentLinkId === undefined && input.paymentLinkOfIntent === undefined;
   return {
     kind: 'foreign',
     reason:

@@ -16,7 +16,7 @@
  *    rank still resolve the same way in every order.
  *
  * "Settled" is decided per record type by the status the event writes (SETTLED_STATUSES): for an
- * Opportunity or Order, money arrived (Paid, Partially Paid, Partially Refunded, Refunded, Disputed); for a
+ * Opportunity, Quote, Order or Contract, money arrived (Paid, Partially Paid, Partially Refunded, Refunded, Disputed); for a
  * Stripe object, it reached an end state (a paid or void invoice, a canceled subscription).
  * A voided invoice therefore settles the Stripe_Invoice__c record but leaves the Opportunity
  * unsettled ("Canceled"): no money arrived, the Opportunity may be billed again, and the new
@@ -41,25 +41,29 @@ export const RANK = {
 } as const;
 
 /** Record types whose writes carry a precedence key (`Stripe_Event_Order__c`). */
-export const VERSIONED_OBJECTS = ['Opportunity', 'Order', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'] as const;
+export const VERSIONED_OBJECTS = ['Opportunity', 'Quote', 'Order', 'Contract', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'] as const;
 export type VersionedObject = (typeof VERSIONED_OBJECTS)[number];
 
 /** The field that holds each versioned record's state. */
 export const STATUS_FIELD: Readonly<Record<VersionedObject, string>> = {
   Opportunity: 'Stripe_Payment_Status__c',
+  Quote: 'Stripe_Payment_Status__c',
   Order: 'Stripe_Payment_Status__c',
+  Contract: 'Stripe_Payment_Status__c',
   Stripe_Payment__c: 'Status__c',
   Stripe_Invoice__c: 'Status__c',
   Stripe_Subscription__c: 'Status__c',
 };
 
-/** Money arrived: the Opportunity (or Order) must not be billed again nor shown as unpaid. */
+/** Money arrived: the Opportunity (or Quote, Order, Contract) must not be billed again nor shown as unpaid. */
 const MONEY_ARRIVED: ReadonlySet<string> = new Set(['Paid', 'Partially Paid', 'Partially Refunded', 'Refunded', 'Disputed']);
 
 /** The settled statuses of each versioned record type: the one table every flow reads. */
 export const SETTLED_STATUSES: Readonly<Record<VersionedObject, ReadonlySet<string>>> = {
   Opportunity: MONEY_ARRIVED,
+  Quote: MONEY_ARRIVED,
   Order: MONEY_ARRIVED,
+  Contract: MONEY_ARRIVED,
   Stripe_Payment__c: new Set(['Succeeded', 'Partially Refunded', 'Refunded', 'Disputed', 'Dispute Won', 'Dispute Lost']),
   Stripe_Invoice__c: new Set(['Paid', 'Void']),
   Stripe_Subscription__c: new Set(['Canceled', 'Incomplete Expired']),

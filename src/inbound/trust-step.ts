@@ -11,15 +11,15 @@ import { coalescingLoader, type LoadBillings } from '../billing/loader.js';
 import { paymentFacts } from '../billing/payment-facts.js';
 import { billingKey } from '../billing/record.js';
 import type { BillingStore } from '../billing/store.js';
-import { applyTrust, namedRecords } from '../billing/trust.js';
+import { applyTrust, namedRecords, paidThroughCheckout } from '../billing/trust.js';
 import type { Logger } from '../logging.js';
 import type { ConsumerPorts, InterpretedEvent } from './ports.js';
 
 export interface TrustStepDeps {
   readonly loadBillings: LoadBillings;
   /**
-   * The payment link whose Checkout Session created this PaymentIntent (null: none); undefined
-   * when the consumer has no Stripe key to ask with.
+   * The payment link whose Checkout Session created this PaymentIntent, or else that Checkout
+   * Session (null: none); undefined when the consumer has no Stripe key to ask with.
    */
   readonly paymentLinkOfIntent: ((paymentIntentId: string) => Promise<string | null>) | undefined;
   readonly logger: Logger;
@@ -71,7 +71,7 @@ export function withTrust(
     }
     const billings = await deps.loadBillings(named);
     const facts = paymentFacts(expanded);
-    const linkBilled = named.some((n) => billings.get(billingKey(n.sobject, n.recordId))?.mode === 'payment_link');
+    const linkBilled = named.some((n) => paidThroughCheckout(billings.get(billingKey(n.sobject, n.recordId))));
     const paymentLinkOfIntent =
       linkBilled && facts.paymentLinkId === undefined && facts.paymentIntentId !== undefined && deps.paymentLinkOfIntent !== undefined
         ? await deps.paymentLinkOfIntent(facts.paymentIntentId)

@@ -14,7 +14,7 @@ import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, factsUpsert, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
+import { effect, factsUpsert, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
 
 /** A charge made without a PaymentIntent (legacy Charges API) is its own payment record. */
 function paymentIdOf(charge: StripeCharge): string {
@@ -72,7 +72,7 @@ export function mapChargeRefunded(event: StripeEventOf<'charge.refunded'>): MapR
   return effect(
     event,
     full ? RANK.REFUNDED : RANK.PARTIALLY_REFUNDED,
-    [payment, ...opportunityAndOrder(links, full ? 'Refunded' : 'Partially Refunded')],
+    [payment, ...revenueRecords(links, full ? 'Refunded' : 'Partially Refunded')],
     'nothing to write',
     links,
   );

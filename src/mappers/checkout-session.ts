@@ -10,7 +10,7 @@ import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
 import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, factsUpsert, money, opportunityAndOrder, stripeRecordFields, upsert, type Fields } from './records.js';
+import { effect, factsUpsert, money, revenueRecords, stripeRecordFields, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
 
 export type CheckoutSessionEventType =
@@ -79,7 +79,7 @@ export function mapCheckoutSessionEvent(event: StripeEventOf<CheckoutSessionEven
   if (paymentIntentId !== undefined && outcome.payment !== undefined) {
     mutations.push(paymentRecord(event, session, paymentIntentId, outcome.payment, links));
   }
-  mutations.push(...opportunityAndOrder(links, outcome.opportunity, { id: invoiceId }));
+  mutations.push(...revenueRecords(links, outcome.opportunity, { id: invoiceId }));
   if (event.type !== 'checkout.session.expired') mutations.push(...subscriptionLinks(session, links, invoiceId));
   if (event.type === 'checkout.session.async_payment_failed') {
     const failureCase = sessionFailureCase(event.id, session, links, paymentIntentId, invoiceId);

@@ -8,7 +8,7 @@ import type { StripeEventOf } from '../stripe/event-schemas.js';
 import { customRecordLinks, idOf, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
+import { effect, revenueRecords, stripeRecordFields, upsert } from './records.js';
 
 interface Outcome {
   readonly payment: PaymentStatus;
@@ -55,7 +55,7 @@ export function mapDisputeEvent(event: StripeEventOf<'charge.dispute.created' | 
   return effect(
     event,
     closed ? RANK.DISPUTE_CLOSED : RANK.DISPUTED,
-    [payment, ...opportunityAndOrder(links, outcome.opportunity)],
+    [payment, ...revenueRecords(links, outcome.opportunity)],
     'nothing to write',
     links,
   );

@@ -6,7 +6,7 @@ import { paymentFailureCase } from './case.js';
 import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
 import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, money, opportunityAndOrder, stripeRecordFields, upsert } from './records.js';
+import { effect, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
 import { isoDate, isoDateTime } from './time.js';
 
 export type InvoiceEventType =
@@ -67,7 +67,7 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
     invoiceRecord(event, invoice, links, subscription.id),
     ...(billsNothing(invoice)
       ? []
-      : opportunityAndOrder(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url })),
+      : revenueRecords(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url })),
   ];
   if (event.type === 'invoice.payment_failed' && invoice.status !== 'paid' && invoice.amount_remaining > 0) {
     mutations.push(

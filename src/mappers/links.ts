@@ -23,6 +23,8 @@ export const RECORD_TYPES = {
   opportunity: { key: METADATA_KEYS.opportunity, sobject: 'Opportunity', prefix: '006' },
   account: { key: METADATA_KEYS.account, sobject: 'Account', prefix: '001' },
   order: { key: METADATA_KEYS.order, sobject: 'Order', prefix: '801' },
+  quote: { key: METADATA_KEYS.quote, sobject: 'Quote', prefix: '0Q0' },
+  contract: { key: METADATA_KEYS.contract, sobject: 'Contract', prefix: '800' },
 } as const;
 
 export type LinkedRecordType = keyof typeof RECORD_TYPES;
@@ -31,6 +33,9 @@ export interface SalesforceLinks {
   readonly opportunityId?: string;
   readonly accountId?: string;
   readonly orderId?: string;
+  /** The Quote or Contract a billing command billed (its objects name it; issue 11). */
+  readonly quoteId?: string;
+  readonly contractId?: string;
   /** The Stripe customer, for linking through `Stripe_Customer_Id__c` when no Account id is known. */
   readonly customerId?: string;
   /**
@@ -87,6 +92,8 @@ export function linksFrom(customer: Expandable, ...sources: readonly Metadata[])
     opportunityId: pick('opportunity'),
     accountId: pick('account'),
     orderId: pick('order'),
+    quoteId: pick('quote'),
+    contractId: pick('contract'),
     customerId: idOf(customer),
     ignored: ignored.length > 0 ? ignored : undefined,
   });

@@ -7,7 +7,7 @@ import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom, METADATA_KEYS } from './links.js';
 import type { MapResult, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
-import { effect, money, opportunityAndOrder, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
+import { effect, money, revenueRecords, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
 
 export type PaymentIntentEventType =
@@ -94,7 +94,7 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
   const key = { field: 'Stripe_Id__c', value: pi.id };
   const mutations: SalesforceMutation[] = [
     upsert('Stripe_Payment__c', key, fields, recordLinks.optionalReferences),
-    ...opportunityAndOrder(links, outcome.opportunity),
+    ...revenueRecords(links, outcome.opportunity),
   ];
   if (opensCase(event.type, pi, links.opportunityId ?? links.accountId ?? links.orderId)) {
     mutations.push(

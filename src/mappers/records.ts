@@ -59,34 +59,35 @@ export function truncate(text: string | null | undefined, max = 255): string | u
 }
 
 /**
- * The payment status the Opportunity and the Order named in metadata show. Updates by `Id`:
- * these standard records exist already; the bridge never creates them.
+ * The payment status the revenue records named in metadata show: the Opportunity, and the Quote,
+ * Order or Contract a billing command billed (their objects carry `salesforce_quote_id`, …).
+ * Updates by `Id`: these standard records exist already; the bridge never creates them. Whether
+ * the event is believed for each is the trust step's to decide (src/billing/trust.ts).
  */
-export function opportunityAndOrder(
+export function revenueRecords(
   links: SalesforceLinks,
   status: OpportunityPaymentStatus | undefined,
   invoice: { readonly id?: string | undefined; readonly url?: string | null | undefined } = {},
 ): SalesforceMutation[] {
-  const mutations: SalesforceMutation[] = [];
-  if (status === undefined && invoice.id === undefined) return mutations;
-  if (links.opportunityId !== undefined) {
-    mutations.push(
-      upsert('Opportunity', { field: 'Id', value: links.opportunityId }, {
-        Stripe_Payment_Status__c: status,
-        Stripe_Invoice_Id__c: invoice.id,
-        Stripe_Invoice_Url__c: invoice.url ?? undefined,
-      }),
-    );
-  }
-  if (links.orderId !== undefined) {
-    mutations.push(
-      upsert('Order', { field: 'Id', value: links.orderId }, {
-        Stripe_Payment_Status__c: status,
-        Stripe_Invoice_Id__c: invoice.id,
-      }),
-    );
-  }
-  return mutations;
+  if (status === undefined && invoice.id === undefined) return [];
+  const named: ReadonlyArray<readonly ['Opportunity' | 'Quote' | 'Order' | 'Contract', string | undefined]> = [
+    ['Opportunity', links.opportunityId],
+    ['Quote', links.quoteId],
+    ['Order', links.orderId],
+    ['Contract', links.contractId],
+  ];
+  return named.flatMap(([sobject, id]) =>
+    id === undefined
+      ? []
+      : [
+          upsert(sobject, { field: 'Id', value: id }, {
+            Stripe_Payment_Status__c: status,
+            Stripe_Invoice_Id__c: invoice.id,
+            // The Opportunity always showed the invoice URL; an Order only its id (unchanged).
+            Stripe_Invoice_Url__c: sobject === 'Order' ? undefined : (invoice.url ?? undefined),
+          }),
+        ],
+  );
 }
 
 /**

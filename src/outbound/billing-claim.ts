@@ -148,8 +148,10 @@ export async function claimBilling(input: ClaimInput, deps: ClaimDeps): Promise<
       if (write.ok) return { kind: 'billing', record: write.record, mode: current.mode, resumed: true, notice };
     } else if (current.mode === 'checkout' && plan.mode === 'checkout' && input.shown?.settledStatus === undefined) {
       // A Checkout link is re-issued on request while the record is unpaid: the plan expires the
-      // previous session first, so only one link can ever be paid.
-      write = await deps.records.update(current, { state: 'pending', ...held, amount: plan.total, currency: plan.currency });
+      // previous session first, so only one link can ever be paid. The previous session joins
+      // `previous`: a payment it took just before it expired still counts (billing/trust.ts).
+      const previous = current.stripeObjectId === undefined || current.previous.includes(current.stripeObjectId) ? current.previous : [...current.previous, current.stripeObjectId];
+      write = await deps.records.update(current, { state: 'pending', ...held, amount: plan.total, currency: plan.currency, previous });
       if (write.ok) return { kind: 'billing', record: write.record, mode: plan.mode, resumed: false };
     } else {
       const state = current.stripeObjectId === undefined ? undefined : await deps.inspect(current.stripeObjectId);

@@ -334,6 +334,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     GrandTotal: read({ type: 'currency', readOnly: true }),
     CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: { type: 'double' } },
   Contract: {
@@ -344,6 +345,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     StatusCode: read(required({ type: 'picklist', readOnly: true })),
     CurrencyIsoCode: currencyIsoCode,
     ...BILLING_WRITE_BACK,
+    Stripe_Event_Order__c: edit(eventOrder),
   },
   /**
    * One row per command (and per dead-lettered inbound event): who asked what, and what Stripe

@@ -1,12 +1,14 @@
 /**
- * The payment link a PaymentIntent was paid through: its Checkout Session names it
+ * Where a PaymentIntent was paid: its Checkout Session names the payment link it came from
  * (`GET /v1/checkout/sessions?payment_intent=…`, https://docs.stripe.com/api/checkout/sessions/list).
- * Null when no Checkout Session created the PaymentIntent, or the session came from no link.
+ * A session opened from no link is itself the origin (the `checkout` command's bill), so its id
+ * is answered then. Null when no Checkout Session created the PaymentIntent.
  */
 import type Stripe from 'stripe';
 
 export async function paymentLinkOfIntent(stripe: Stripe, paymentIntentId: string): Promise<string | null> {
-  const sessions = await stripe.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 });
-  const link = sessions.data[0]?.payment_link;
-  return link === null || link === undefined ? null : typeof link === 'string' ? link : link.id;
+  const session = (await stripe.checkout.sessions.list({ payment_intent: paymentIntentId, limit: 1 })).data[0];
+  if (session === undefined) return null;
+  const link = session.payment_link;
+  return link === null || link === undefined ? session.id : typeof link === 'string' ? link : link.id;
 }

@@ -91,7 +91,9 @@ describe('the precedence order', () => {
 describe('the settled table', () => {
   const picklists = {
     Opportunity: OPPORTUNITY_PAYMENT_STATUSES,
+    Quote: OPPORTUNITY_PAYMENT_STATUSES,
     Order: OPPORTUNITY_PAYMENT_STATUSES,
+    Contract: OPPORTUNITY_PAYMENT_STATUSES,
     Stripe_Payment__c: PAYMENT_STATUSES,
     Stripe_Invoice__c: INVOICE_STATUSES,
     Stripe_Subscription__c: SUBSCRIPTION_STATUSES,

@@ -6,9 +6,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { BillingRecord } from '../../src/billing/record.js';
 import { BillingStore } from '../../src/billing/store.js';
+import { revenueObjectOf } from '../../src/commands/record-types.js';
 
 export interface TestBill {
-  /** The invoice (`in_…`) or payment link (`plink_…`) that bills the Opportunity. */
+  /** The invoice (`in_…`), payment link (`plink_…`) or Checkout Session (`cs_…`) that bills the record. */
   readonly stripeObjectId: string;
   /** Minor units (default 4999, the sample events' amount). */
   readonly amount?: number;
@@ -16,13 +17,20 @@ export interface TestBill {
   readonly previous?: readonly string[];
 }
 
+const MODE_OF_PREFIX = [
+  ['plink_', 'payment_link'],
+  ['cs_', 'checkout'],
+] as const;
+
+/** Bills a revenue record (its object from its key prefix: 006 Opportunity, 0Q0 Quote, 801 Order, 800 Contract). */
 export async function billOpportunity(dynamo: { client: DynamoDBClient; tableName: string }, opportunityId: string, bill: TestBill): Promise<BillingRecord> {
   const store = new BillingStore(dynamo.client, { tableName: dynamo.tableName });
+  const sobject = revenueObjectOf(opportunityId) ?? 'Opportunity';
   const fields = {
-    sobject: 'Opportunity' as const,
+    sobject,
     recordId: opportunityId,
     state: 'billed' as const,
-    mode: bill.stripeObjectId.startsWith('plink_') ? ('payment_link' as const) : ('invoice' as const),
+    mode: MODE_OF_PREFIX.find(([prefix]) => bill.stripeObjectId.startsWith(prefix))?.[1] ?? ('invoice' as const),
     amount: bill.amount ?? 4999,
     currency: bill.currency ?? 'usd',
     stripeObjectId: bill.stripeObjectId,
@@ -31,7 +39,7 @@ export async function billOpportunity(dynamo: { client: DynamoDBClient; tableNam
     previous: bill.previous ?? [],
     adopted: false,
   };
-  const current = await store.get('Opportunity', opportunityId);
+  const current = await store.get(sobject, opportunityId);
   const write = current === undefined ? await store.create(fields) : await store.update(current, fields);
   if (!write.ok) throw new Error(`could not bill ${opportunityId} in the test table`);
   return write.record;
