@@ -6,6 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
+import { DealStore } from '../billing/deal.js';
 import { BillingStore } from '../billing/store.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
@@ -114,6 +115,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
+    deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
     retryDeadLetter: deadLetterRetry(deps, withStripe, now),

@@ -9,7 +9,9 @@ import type { BillingRecord } from '../billing/record.js';
 import { errorCode, errorReason, isPermanent, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
+import type { DealRecordsPort } from '../billing/deal.js';
 import { claimBilling, type BillingRecordsPort } from './billing-claim.js';
+import { claimDeal, dealScopeOf, releaseDeal, type DealClaim } from './deal-claim.js';
 import type { BillableRecord } from './billable.js';
 import type { BillingRequest } from './process-request.js';
 import { planRequestOf } from './plan-request.js';
@@ -17,6 +19,8 @@ import { forBillingGeneration, idempotencyKey, planBilling, resumeBilling, shown
 
 export interface BillOncePorts {
   readonly billings: BillingRecordsPort;
+  /** One bill per deal: the Opportunity, or one of its Quotes, or its Orders (deal-claim.ts). */
+  readonly deals: DealRecordsPort;
   readonly stripe: {
     execute(plan: BillPlan, hooks: ExecuteHooks): Promise<BillingResult>;
     /** Invoices of the customer carrying this Opportunity's id, newest first (drafts with their items). */
@@ -49,6 +53,18 @@ export async function billOnce(
 ): Promise<BillOnce> {
   const rejected = (mode: string, code: string, reason: string): BillOnce => ({ kind: 'not_billed', outcome: 'rejected', mode, code, reason });
 
+  const scope = dealScopeOf(opportunity);
+  let deal: DealClaim | undefined;
+  if (scope !== undefined) {
+    deal = await claimDeal(scope, { deals: ports.deals, billings: ports.billings, inspect: (id) => ports.stripe.inspect(id), now: ports.now, leaseMs: ports.leaseMs });
+    if (deal.kind === 'refused') return { kind: 'not_billed', outcome: 'duplicate', mode: requested.mode, code: 'DEAL_ALREADY_BILLED', reason: deal.reason };
+  }
+  // Nothing of this billing exists: the deal this request took is given back too.
+  const releaseDealHold = async (): Promise<void> => {
+    if (scope === undefined || deal?.kind !== 'held' || !deal.taken) return;
+    if (!(await releaseDeal(scope, deal.record, ports.deals))) ports.logger.warn({ opportunityId: scope.opportunityId }, 'deal record changed before it could be released');
+  };
+
   let claim;
   try {
     claim = await claimBilling(
@@ -56,8 +72,9 @@ export async function billOnce(
       { records: ports.billings, inspect: (id) => ports.stripe.inspect(id), now: ports.now, leaseMs: ports.leaseMs },
     );
   } catch (err) {
-    if (isPermanent(err)) return rejected(requested.mode, errorCode(err), errorReason(err));
-    throw err;
+    if (!isPermanent(err)) throw err;
+    await releaseDealHold();
+    return rejected(requested.mode, errorCode(err), errorReason(err));
   }
   if (claim.kind === 'busy') {
     throw new TransientError(`Another payment request (${claim.record.requestId}) is billing ${requested.opportunityId}`, {
@@ -72,7 +89,10 @@ export async function billOnce(
   let record = claim.record;
   // Nothing of this billing exists in Stripe yet: give the record back so the rep's fix can bill.
   const release = async (): Promise<void> => {
-    if (record.stripeObjectId === undefined && !(await ports.billings.remove(record))) {
+    if (record.stripeObjectId !== undefined) return;
+    if (await ports.billings.remove(record)) {
+      await releaseDealHold();
+    } else {
       ports.logger.warn({ opportunityId: requested.opportunityId }, 'billing record changed before it could be released');
     }
   };

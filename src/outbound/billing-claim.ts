@@ -77,6 +77,8 @@ function money(amount: number, currency: string): string {
 /** Nothing of it can be paid any more, and nothing was: the record may bill again. */
 export function isReleased(state: BillingObjectState): boolean {
   if (state.kind === 'invoice') return state.status === 'void' || state.status === 'deleted';
+  // An expired session can no longer be paid (a completed one was).
+  if (state.kind === 'checkout') return state.status === 'expired';
   return !state.active && state.completedSessions === 0;
 }
 
@@ -89,6 +91,13 @@ function billedReason(record: BillingRecord, state: BillingObjectState | undefin
     return (
       `Stripe billing refused: this record is already billed by invoice ${state.id} (${state.status}${amount}). ${asked} ` +
       `To bill it again, void invoice ${state.id} in Stripe (or delete it while it is a draft), then request payment again.`
+    );
+  }
+  if (state.kind === 'checkout') {
+    if (state.status === 'complete') return `Stripe billing refused: this record is already billed by Checkout link ${state.id}${amount}, which was paid. ${asked}`;
+    return (
+      `Stripe billing refused: this record is already billed by Checkout link ${state.id} (open${amount}). ${asked} ` +
+      `To bill it another way, let the link expire (or expire it in Stripe), then request payment again; to send a new link, request checkout again.`
     );
   }
   if (state.completedSessions > 0) {

@@ -15,6 +15,7 @@ import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import type { BillableObject } from './billable.js';
 import { billOnce } from './bill-once.js';
+import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
 import { planBilling, type FoundInvoice, type PlanSettings } from './plan.js';
@@ -62,6 +63,8 @@ export interface OutboundPorts {
   };
   /** The Opportunities' billing records (src/billing). */
   readonly billings: BillingRecordsPort;
+  /** Which record bills each deal (src/billing/deal.ts). */
+  readonly deals: DealRecordsPort;
   /** Milliseconds a pending billing stays this request's (EVENT_LEASE_SECONDS). */
   readonly leaseMs: number;
   /** What the deployment configures; the currencies come from the org. */
@@ -150,6 +153,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
   // One billing per record, whatever the requests (billing-claim.ts, bill-once.ts).
   const billed = await billOnce(request, opportunity, requested, settings, {
     billings: ports.billings,
+    deals: ports.deals,
     stripe: ports.billing,
     saveCustomerId: (accountId, customerId) => ports.records.saveCustomerId(accountId, customerId),
     logger: ports.logger,

@@ -254,7 +254,7 @@ async function draftItems(stripe: Stripe, invoiceId: string): Promise<FoundInvoi
   return items;
 }
 
-/** Where a recorded invoice or payment link stands: can it still be paid, was it paid? */
+/** Where a recorded invoice, payment link or Checkout Session stands: can it still be paid, was it paid? */
 export type BillingObjectState =
   | {
       readonly kind: 'invoice';
@@ -270,6 +270,12 @@ export type BillingObjectState =
       readonly active: boolean;
       /** Checkout Sessions completed through the link. */
       readonly completedSessions: number;
+    }
+  | {
+      /** A Checkout Session the `checkout` command issued: `open`, `complete` or `expired`. */
+      readonly kind: 'checkout';
+      readonly id: string;
+      readonly status: string;
     };
 
 /**
@@ -278,6 +284,10 @@ export type BillingObjectState =
  * otherwise from the Checkout Sessions listed for it (`GET /v1/checkout/sessions?payment_link=`).
  */
 export async function inspectBillingObject(stripe: Stripe, id: string): Promise<BillingObjectState> {
+  if (id.startsWith('cs_')) {
+    const session = await call('checkout.sessions.retrieve', () => stripe.checkout.sessions.retrieve(id));
+    return { kind: 'checkout', id, status: session.status ?? 'unknown' };
+  }
   if (id.startsWith('plink_')) {
     const link = await call('paymentLinks.retrieve', () => stripe.paymentLinks.retrieve(id));
     const counted = link.restrictions?.completed_sessions.count;

@@ -57,8 +57,9 @@ export function seedQuote(
   accountId: string,
   lines: readonly Line[],
   quote: Record<string, unknown> = {},
+  opportunity: Record<string, unknown> = {},
 ): { quoteId: string; opportunityId: string } {
-  const opportunityId = salesforce.insert('Opportunity', { Name: 'Globex expansion', AccountId: accountId, StageName: 'Proposal', CloseDate: '2026-12-01' });
+  const opportunityId = salesforce.insert('Opportunity', { Name: 'Globex expansion', AccountId: accountId, StageName: 'Proposal', CloseDate: '2026-12-01', ...opportunity });
   const quoteId = salesforce.insert('Quote', { Name: 'Q-0001', OpportunityId: opportunityId, AccountId: accountId, Status: 'Accepted', ...quote });
   for (const line of lines) {
     salesforce.insert('QuoteLineItem', {

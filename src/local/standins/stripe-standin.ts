@@ -644,6 +644,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         const filters = ['payment_link', 'payment_intent', 'status'].map((name) => [name, query.get(name)] as const);
         return ok(page('/v1/checkout/sessions', [...checkoutSessions.values()].filter((cs) => filters.every(([name, value]) => value === null || cs[name] === value)), query));
       }
+      if (resource === 'checkout' && objectId === 'sessions' && action !== undefined && parts[4] === undefined) {
+        // GET /v1/checkout/sessions/:id (https://docs.stripe.com/api/checkout/sessions/retrieve).
+        return ok(requireFound(checkoutSessions, action, 'checkout session'));
+      }
       if (resource === 'charges' && objectId !== undefined) {
         const charge = charges.get(objectId);
         if (charge === undefined) throw new StripeFailure(404, 'invalid_request_error', `No such charge: '${objectId}'`, 'resource_missing', 'id');
