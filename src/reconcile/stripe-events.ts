@@ -1,6 +1,5 @@
 /** `GET /v1/events` through stripe-node, as the catch-up reads it (one page per call), and one event by id. */
 import type Stripe from 'stripe';
-import { classifyStripeError } from '../stripe/client.js';
 import type { StripeCall } from '../stripe/keyed-client.js';
 import { CursorGoneError, type EventsPage, type ListedEvent, type ListEvents } from './catch-up.js';
 
@@ -22,6 +21,7 @@ export function stripeEventLister(stripe: Stripe | StripeCall): ListEvents {
         if (cursor !== undefined && (err as { code?: string }).code === 'resource_missing') {
           throw new CursorGoneError(`Stripe no longer lists event ${cursor}`);
         }
+        const { classifyStripeError } = await import('../stripe/client.js');
         throw classifyStripeError(err, 'events.list');
       }
     });
@@ -36,6 +36,7 @@ export function stripeEventFetcher(stripe: Stripe | StripeCall): (eventId: strin
         return await client.events.retrieve(eventId);
       } catch (err) {
         if ((err as { code?: string }).code === 'resource_missing') return undefined;
+        const { classifyStripeError } = await import('../stripe/client.js');
         throw classifyStripeError(err, 'events.retrieve');
       }
     });
