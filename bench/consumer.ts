@@ -44,6 +44,11 @@ function mixedEvents(count: number, opportunityIds: readonly string[], batchTag:
 }
 
 export async function benchConsumer(): Promise<Row[]> {
+  return [...(await benchConsumerWith('on')), ...(await benchConsumerWith('off'))];
+}
+
+/** `rollups`: ACCOUNT_ROLLUPS (on: every batch also recomputes the Accounts it touched). */
+async function benchConsumerWith(rollups: 'on' | 'off'): Promise<Row[]> {
   const dynamo = await startDynalite('bench-dedup');
   const salesforce = await startSalesforceStandIn({ ...CLIENT, latencyMs: 20 });
   try {
@@ -57,6 +62,7 @@ export async function benchConsumer(): Promise<Row[]> {
       SALESFORCE_CLIENT_ID: CLIENT.clientId,
       SALESFORCE_CLIENT_SECRET: CLIENT.clientSecret,
       LOG_LEVEL: 'info',
+      ACCOUNT_ROLLUPS: rollups,
     });
     const app = createConsumerApp({
       config,
@@ -75,7 +81,7 @@ export async function benchConsumer(): Promise<Row[]> {
       [10, 300],
       [100, 1000],
     ] as const) {
-      const events = mixedEvents(total, opportunities, `b${batchSize}`);
+      const events = mixedEvents(total, opportunities, `b${batchSize}${rollups}`);
       const calls = salesforce.apiCalls;
       const requests = dynamo.requests;
       const logins = salesforce.logins;
@@ -88,7 +94,7 @@ export async function benchConsumer(): Promise<Row[]> {
       }
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       rows.push({
-        case: `consumer batch ${batchSize} (${total} events)`,
+        case: `consumer batch ${batchSize} (${total} events)${rollups === 'on' ? '' : ', roll-ups off'}`,
         'events/s': rate(total, seconds),
         'ms/batch': ((seconds * 1000 * batchSize) / total).toFixed(0),
         'Salesforce API calls/event': ((salesforce.apiCalls - calls) / total).toFixed(3),

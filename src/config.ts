@@ -118,6 +118,23 @@ const retryShape = {
   MAX_RECEIVE_COUNT: z.optional(z.pipe(z.coerce.number(), z.int().check(z.positive()))),
 };
 
+/** What the deployment says about the org's currencies instead of asking Salesforce. */
+const currencyOverrideShape = {
+  /**
+   * Override only: the corporate currency is read from Salesforce (Organization.DefaultCurrencyIsoCode).
+   * Set it to bill single-currency orgs in another currency than Salesforce reports.
+   */
+  STRIPE_DEFAULT_CURRENCY: z.pipe(
+    optionalText,
+    z.transform((v: string | undefined) => v?.toLowerCase()),
+  ).check(z.refine((v) => v === undefined || /^[a-z]{3}$/.test(v), 'must be an ISO 4217 code such as usd')),
+  /** Override only: multi-currency is detected from Opportunity's describe (CurrencyIsoCode). */
+  SALESFORCE_MULTI_CURRENCY: z.pipe(
+    z.optional(z.enum(['true', 'false', ''])),
+    z.transform((v: 'true' | 'false' | '' | undefined) => (v === undefined || v === '' ? undefined : v === 'true')),
+  ),
+};
+
 const consumerSchema = z.object({
   LOG_LEVEL: logLevel,
   ...dedupShape,
@@ -127,6 +144,14 @@ const consumerSchema = z.object({
   /** The queue the consumer reads: retried messages are delayed there (ChangeMessageVisibility). */
   INBOUND_QUEUE_URL: optionalUrl(),
   INBOUND_DLQ_URL: optionalUrl(),
+  /**
+   * The Case Status the bridge sets when a failure Case's money arrived: a value whose
+   * CaseStatus.IsClosed is true in the org (`Closed` in a new org).
+   */
+  SALESFORCE_CASE_CLOSED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Closed'),
+  /** Account roll-ups (src/rollups): `on` (default) or `off`. */
+  ACCOUNT_ROLLUPS: z._default(z.enum(['on', 'off']), 'on'),
+  ...currencyOverrideShape,
 });
 
 const outboundSchema = z.object({
@@ -143,19 +168,7 @@ const outboundSchema = z.object({
   INBOUND_QUEUE_URL: optionalUrl(),
   INBOUND_DLQ_URL: optionalUrl(),
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
-  /**
-   * Override only: the corporate currency is read from Salesforce (Organization.DefaultCurrencyIsoCode).
-   * Set it to bill single-currency orgs in another currency than Salesforce reports.
-   */
-  STRIPE_DEFAULT_CURRENCY: z.pipe(
-    optionalText,
-    z.transform((v: string | undefined) => v?.toLowerCase()),
-  ).check(z.refine((v) => v === undefined || /^[a-z]{3}$/.test(v), 'must be an ISO 4217 code such as usd')),
-  /** Override only: multi-currency is detected from Opportunity's describe (CurrencyIsoCode). */
-  SALESFORCE_MULTI_CURRENCY: z.pipe(
-    z.optional(z.enum(['true', 'false', ''])),
-    z.transform((v: 'true' | 'false' | '' | undefined) => (v === undefined || v === '' ? undefined : v === 'true')),
-  ),
+  ...currencyOverrideShape,
 });
 
 export interface SalesforceSettings {
@@ -209,6 +222,11 @@ export interface ConsumerConfig {
   readonly dlqUrl: string | undefined;
   readonly maxReceiveCount: number;
   readonly retry: RetrySettings;
+  /** Recompute the Accounts each batch touches (ACCOUNT_ROLLUPS, default on). */
+  readonly accountRollups: boolean;
+  readonly currencyOverrides: CurrencyOverrides;
+  /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
+  readonly caseClosedStatus: string;
 }
 
 export interface OutboundConfig {
@@ -309,6 +327,9 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     dlqUrl: v.INBOUND_DLQ_URL,
     maxReceiveCount: retry.maxReceiveCount,
     retry,
+    accountRollups: v.ACCOUNT_ROLLUPS === 'on',
+    currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
+    caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
   };
 }
 

@@ -80,3 +80,15 @@ it('finds a cycle when there is one (the check itself can fail)', () => {
 it('keeps src/contracts free of dependencies on the rest of the bridge', () => {
   expect([...(importGraph().get('contracts/') ?? [])]).toEqual([]);
 });
+
+it('keeps src/ (the local stack included) free of imports from test/', () => {
+  const TEST = fileURLToPath(new URL('./', import.meta.url));
+  const offenders = sourceFiles(SRC).flatMap((file) =>
+    [...readFileSync(file, 'utf8').matchAll(/from '(\.{1,2}\/[^']+)'/g)]
+      .map((match) => normalize(join(dirname(file), match[1] as string)))
+      .filter((target) => !relative(TEST, target).startsWith('..'))
+      .map((target) => `${relative(SRC, file)} → ${relative(TEST, target)}`),
+  );
+  expect(offenders).toEqual([]);
+});
+

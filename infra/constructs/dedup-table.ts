@@ -11,7 +11,8 @@ import { Construct } from 'constructs';
 export const DEDUP_KEY = { partitionKey: 'pk', ttlAttribute: 'expiresAt' } as const;
 
 /**
- * Single-item reads and conditional writes only (claim, complete, release, watermark). These
+ * Single-item reads and conditional writes (claim, release, billing records), batched reads and
+ * unconditional batched puts (completed markers, the Case ledger). These
  * also cover TransactWriteItems, which IAM authorizes per contained action. No Scan or Query.
  */
 export const DEDUP_ACTIONS = [
@@ -20,8 +21,12 @@ export const DEDUP_ACTIONS = [
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
   'dynamodb:ConditionCheckItem',
-  // The consumer reads the billing records of a whole batch at once (src/billing/store.ts).
+  // The consumer reads the billing records of a whole batch at once (src/billing/store.ts) and
+  // the Cases and payments of a batch (src/dedup/case-ledger.ts).
   'dynamodb:BatchGetItem',
+  // Completed markers are committed in batches (src/dedup/event-store.ts), payments recorded
+  // likewise (case-ledger.ts): without it every commit is refused and only logged as a warning.
+  'dynamodb:BatchWriteItem',
 ] as const;
 
 export class DedupTable extends Construct {

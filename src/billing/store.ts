@@ -6,7 +6,6 @@
  * one BatchGetItem for every record a batch of events names.
  */
 import {
-  BatchGetItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
@@ -15,8 +14,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
-import { dynamoFailure } from '../dedup/event-store.js';
-import { TransientError } from '../errors.js';
+import { batchGet, dynamoFailure } from '../dedup/batch.js';
 import { billingKey, type BillableObject, type BillingRecord } from './record.js';
 
 export type BillingWrite = { readonly ok: true; readonly record: BillingRecord } | { readonly ok: false; readonly current: BillingRecord | undefined };
@@ -30,10 +28,6 @@ export interface BillingStoreOptions {
   readonly now?: () => number;
 }
 
-/** DynamoDB allows 100 keys per BatchGetItem. */
-const BATCH_GET_LIMIT = 100;
-/** Unprocessed keys (throttling) are asked for again this many times before the batch is retried as a whole. */
-const BATCH_GET_ROUNDS = 3;
 
 const s = (value: string): AttributeValue => ({ S: value });
 const n = (value: number): AttributeValue => ({ N: String(value) });
@@ -138,28 +132,8 @@ export class BillingStore {
    * keys; unprocessed keys are asked for again). Keyed by billingKey.
    */
   async getMany(keys: ReadonlyArray<{ readonly sobject: BillableObject; readonly recordId: string }>): Promise<Map<string, BillingRecord>> {
-    const wanted = [...new Set(keys.map((k) => billingKey(k.sobject, k.recordId)))];
-    const found = new Map<string, BillingRecord>();
-    for (let start = 0; start < wanted.length; start += BATCH_GET_LIMIT) {
-      let pending = wanted.slice(start, start + BATCH_GET_LIMIT).map((pk) => ({ pk: s(pk) }));
-      for (let round = 0; pending.length > 0; round++) {
-        if (round === BATCH_GET_ROUNDS) throw new TransientError('DynamoDB kept keys of a BatchGetItem unprocessed', { code: 'DYNAMODB_THROTTLED' });
-        let out;
-        try {
-          out = await this.client.send(
-            new BatchGetItemCommand({ RequestItems: { [this.options.tableName]: { Keys: pending, ConsistentRead: true } } }),
-          );
-        } catch (err) {
-          throw dynamoFailure('batch read of billing records', err);
-        }
-        for (const item of out.Responses?.[this.options.tableName] ?? []) {
-          const pk = item['pk']?.S;
-          if (pk !== undefined) found.set(pk, fromItem(item));
-        }
-        pending = (out.UnprocessedKeys?.[this.options.tableName]?.Keys ?? []).flatMap((key) => (key['pk']?.S === undefined ? [] : [{ pk: s(key['pk'].S) }]));
-      }
-    }
-    return found;
+    const items = await batchGet(this.client, this.options.tableName, keys.map((k) => billingKey(k.sobject, k.recordId)), 'batch read of billing records');
+    return new Map([...items].map(([pk, item]) => [pk, fromItem(item)]));
   }
 
   private async put(next: BillingRecord, expected: BillingRecord | undefined): Promise<BillingWrite> {

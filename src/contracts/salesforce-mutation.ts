@@ -59,3 +59,15 @@ export interface SalesforceMutation {
    */
   readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
 }
+
+/** A SOQL query the writer runs once a batch is written (the Account roll-ups read through it). */
+export interface ReadAfterWrite {
+  readonly referenceId: string;
+  readonly soql: string;
+}
+
+/** Salesforce's answer to a ReadAfterWrite: the query subrequest's status and body. */
+export interface ReadAnswer {
+  readonly httpStatusCode: number;
+  readonly body: unknown;
+}

@@ -53,3 +53,7 @@ export type PaymentMode = (typeof PAYMENT_MODES)[number];
 /** Stripe_Sync_Log__c.Status__c: a command's (or a dead-lettered event's) outcome. */
 export const SYNC_LOG_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'Pending'] as const;
 export type SyncLogStatus = (typeof SYNC_LOG_STATUSES)[number];
+
+/** Account.Stripe_Payment_Health__c: the rule is in src/rollups/account-figures.ts and docs/salesforce-setup.md. */
+export const PAYMENT_HEALTH = ['Good', 'At Risk', 'Delinquent'] as const;
+export type PaymentHealth = (typeof PAYMENT_HEALTH)[number];

@@ -11,17 +11,15 @@
  * rule, atomic under the row lock), so a consumer needs no guard request per record.
  */
 import {
-  BatchWriteItemCommand,
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
   PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
-  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { randomUUID } from 'node:crypto';
-import { TransientError } from '../errors.js';
+import { batchPut, dynamoFailure } from './batch.js';
 import type { Completion, IdempotencyStore } from './run-once.js';
 
 export type ClaimResult =
@@ -39,9 +37,6 @@ export interface EventStoreOptions {
 
 const IN_PROGRESS = 'IN_PROGRESS';
 const COMPLETED = 'COMPLETED';
-/** BatchWriteItem takes at most 25 requests. */
-const MAX_BATCH_WRITE = 25;
-const MAX_UNPROCESSED_ROUNDS = 4;
 
 const n = (value: number): AttributeValue => ({ N: String(value) });
 const s = (value: string): AttributeValue => ({ S: value });
@@ -121,40 +116,15 @@ export class EventStore implements IdempotencyStore {
    */
   async commit(completions: readonly Completion[]): Promise<void> {
     const nowMs = this.now();
-    for (let start = 0; start < completions.length; start += MAX_BATCH_WRITE) {
-      const chunk = completions.slice(start, start + MAX_BATCH_WRITE);
-      await this.batchWrite(
-        chunk.map((c) => ({
-          PutRequest: {
-            Item: {
-              pk: s(`event#${c.key}`),
-              status: s(COMPLETED),
-              eventType: s(c.kind),
-              outcome: s(c.outcome),
-              completedAt: n(nowMs),
-              expiresAt: n(this.ttl(nowMs)),
-            },
-          },
-        })),
-      );
-    }
-  }
-
-  /** Sends one BatchWriteItem, re-sending what DynamoDB left unprocessed (throttling) a few times. */
-  private async batchWrite(requests: WriteRequest[]): Promise<void> {
-    let pending = requests;
-    for (let attempt = 0; attempt < MAX_UNPROCESSED_ROUNDS && pending.length > 0; attempt++) {
-      let out;
-      try {
-        out = await this.client.send(new BatchWriteItemCommand({ RequestItems: { [this.options.tableName]: pending } }));
-      } catch (err) {
-        throw dynamoFailure('commit', err);
-      }
-      pending = out.UnprocessedItems?.[this.options.tableName] ?? [];
-    }
-    if (pending.length > 0) {
-      throw new TransientError(`DynamoDB left ${pending.length} writes unprocessed`, { code: 'DYNAMODB_THROTTLED' });
-    }
+    const items = completions.map((c) => ({
+      pk: s(`event#${c.key}`),
+      status: s(COMPLETED),
+      eventType: s(c.kind),
+      outcome: s(c.outcome),
+      completedAt: n(nowMs),
+      expiresAt: n(this.ttl(nowMs)),
+    }));
+    await batchPut(this.client, this.options.tableName, items, 'commit');
   }
 
   /** Gives the claim back after a failure so the next receive can retry at once. */
@@ -177,11 +147,4 @@ export class EventStore implements IdempotencyStore {
   }
 }
 
-/** Throttling, 5xx and network trouble are all worth a retry; the queue bounds the retries. */
-export function dynamoFailure(operation: string, err: unknown): TransientError {
-  const name = err instanceof Error ? err.name : 'Error';
-  return new TransientError(`DynamoDB ${operation} failed: ${name}`, {
-    code: name === 'ProvisionedThroughputExceededException' || name === 'ThrottlingException' ? 'DYNAMODB_THROTTLED' : 'DYNAMODB_UNAVAILABLE',
-    cause: err,
-  });
-}
+export { dynamoFailure } from './batch.js';

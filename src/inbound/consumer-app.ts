@@ -8,12 +8,14 @@ import type { SQSRecord } from 'aws-lambda';
 import type Stripe from 'stripe';
 import type { ConsumerConfig } from '../config.js';
 import { BillingStore } from '../billing/store.js';
+import { CaseLedger } from '../dedup/case-ledger.js';
 import { EventStore } from '../dedup/event-store.js';
 import { dynamoQueuedEvents, type QueuedEvents } from '../dedup/queued-events.js';
 import { AuthenticationError, errorCode, PermanentError, TransientError } from '../errors.js';
 import { ATTR, attributeValue, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
+import { CaseCloser } from '../salesforce/case-closer.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
 import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
 import { recordingDeadLetters } from '../sync-log/record-dead-letters.js';
@@ -29,6 +31,9 @@ import { createInterpreter } from './interpret.js';
 import { batchedBillings, cachedLookup, withTrust } from './trust-step.js';
 import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
+import { createAccountRollups } from '../rollups/account-rollups.js';
+import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
+import type { CasePorts } from './case-follow-up.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
 export { interpretStripeEvent } from './interpret.js';
@@ -97,6 +102,20 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,
+    rollups: config.accountRollups
+      ? createAccountRollups({
+          orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),
+          mode: () => {
+            try {
+              return mode.current();
+            } catch {
+              return undefined;
+            }
+          },
+          now,
+        })
+      : undefined,
+    cases: casePorts(deps, session, salesforce, now),
   };
   const queued = dynamoQueuedEvents(deps.dynamo, config.dedup.tableName, now);
   const changeVisibility =
@@ -149,6 +168,15 @@ async function markQueued(queued: QueuedEvents, records: readonly InboundRecord[
   }
 }
 
+/** Failure Cases closed once paid: the ledger in the dedup table, the closer through Salesforce's breaker. */
+function casePorts(deps: ConsumerAppDeps, session: SalesforceSession, salesforce: DependencyGuard, now: () => number): CasePorts {
+  const closer = new CaseCloser(session, { apiVersion: deps.config.salesforce.apiVersion, closedStatus: deps.config.caseClosedStatus });
+  return {
+    ledger: new CaseLedger(deps.dynamo, { tableName: deps.config.dedup.tableName, now }),
+    closer: { close: (closings) => salesforce.run(() => closer.close(closings)) },
+  };
+}
+
 /** The consumer's Stripe API key, when one is configured (directly or as a Secrets Manager ARN). */
 function stripeKeyOf(config: ConsumerConfig, fetcher: SecretFetcher | undefined): CachedSecret | undefined {
   const { secretKey, secretKeyArn } = config.stripe;
@@ -178,11 +206,11 @@ function mergeSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
  */
 function reportingWriter(writer: SalesforceWritePort, guard: DependencyGuard, writes: { count: number }): SalesforceWritePort {
   return {
-    async write(items) {
+    async write(items, options) {
       writes.count += 1;
       let result: Awaited<ReturnType<SalesforceWritePort['write']>>;
       try {
-        result = await writer.write(items);
+        result = await writer.write(items, options);
       } catch (err) {
         guard.report(outageOf(err) === 'salesforce' ? 'outage' : 'reachable');
         throw err;

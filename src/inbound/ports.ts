@@ -4,11 +4,13 @@
  */
 import type { Logger } from '../logging.js';
 import type { BridgeError } from '../errors.js';
-import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { AccountRollups } from '../rollups/account-rollups.js';
 import type { IdempotencyStore } from '../dedup/run-once.js';
 import type { MapResult } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { RetryPort } from '../resilience/retry-later.js';
+import type { CasePorts } from './case-follow-up.js';
 
 /** One SQS message as the consumer sees it (from the Lambda event or the local queue). */
 export interface InboundRecord {
@@ -54,7 +56,8 @@ export type WriteOutcome =
 export interface SalesforceWritePort {
   write(
     items: readonly { readonly correlationId: string; readonly mutations: readonly SalesforceMutation[] }[],
-  ): Promise<{ readonly outcomes: ReadonlyMap<string, WriteOutcome>; readonly apiCalls: number }>;
+    options?: { readonly reads?: readonly ReadAfterWrite[] },
+  ): Promise<{ readonly outcomes: ReadonlyMap<string, WriteOutcome>; readonly apiCalls: number; readonly reads?: ReadonlyMap<string, ReadAnswer> }>;
 }
 
 export interface DeadLetterFailure {
@@ -84,4 +87,11 @@ export interface ConsumerPorts {
   readonly maxReceiveCount: number;
   /** Retry with backoff until the horizon, or dead-letter (src/resilience/retry-schedule.ts). */
   readonly retry: RetryPort;
+  /** Recomputes the Accounts a batch touched (src/rollups); absent: roll-ups are off. */
+  readonly rollups?: AccountRollups | undefined;
+  /**
+   * Closes the failure Cases whose money arrived (case-follow-up.ts). Without it (the backfill of
+   * history) Cases are still not opened for what Salesforce already shows paid, but none is closed.
+   */
+  readonly cases?: CasePorts | undefined;
 }

@@ -6,15 +6,19 @@
  * 2. claim each event id (dedup/run-once lifecycle; completed ones are duplicates) and map it to
  *    Salesforce mutations, each versioned record write carrying its precedence key;
  * 3. write every mutation of the batch in as few Salesforce calls as possible: Salesforce keeps
- *    the newest key per record and rejects older writes as stale (docs/consistency.md);
- * 4. per message: commit and acknowledge (applied, stale, skipped), or dead-letter with the
+ *    the newest key per record and rejects older writes as stale (docs/consistency.md); a failure
+ *    Case whose invoice or payment the same batch pays is not opened;
+ * 4. close the failure Cases whose money has now arrived (case-follow-up.ts);
+ * 5. per message: commit and acknowledge (applied, stale, skipped), or dead-letter with the
  *    reason, or release the claim and report it for retry. Commits go out in one batch request.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
-import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { Idempotency, type Completion } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
+import type { OwedMoney } from '../mappers/mutation.js';
+import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';
@@ -24,6 +28,8 @@ interface Claimed {
   readonly envelope: EventEnvelope;
   readonly token: string;
   readonly mutations: readonly SalesforceMutation[];
+  readonly owed?: OwedMoney | undefined;
+  readonly note?: string;
 }
 
 /** A message whose fate is known before the Salesforce write. */
@@ -65,8 +71,11 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const read = await Promise.all(records.map((record) => readEvent(record, ports)));
   const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
 
-  const claimed = prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed');
-  const write = await writeAll(claimed, ports);
+  const claimed = withoutPaidCases(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'));
+  const reads = claimed.length === 0 ? [] : (ports.rollups?.readsNow(claimed.flatMap((c) => c.mutations)) ?? []);
+  const written = await writeAll(claimed, ports, reads);
+  const cases = await closePaidCases(claimed, written, lifecycle, ports);
+  const write: BatchWrite = { ...written, apiCalls: written.apiCalls + cases.apiCalls, followUpErrors: cases.errors };
 
   const finished = await Promise.all(
     prepared.map((p): Promise<Finished> => {
@@ -80,17 +89,19 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
     }),
   );
   await lifecycle.commit(finished.flatMap((f) => (f.commit ? [f.commit] : [])));
+  const rollupCalls = await rollUp(claimed, write, ports);
+  const salesforceApiCalls = write.apiCalls + rollupCalls;
 
   const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
   const failures = finished.filter((f) => f.outcome === 'retry').map((f) => f.record.messageId);
   ports.logger.info(
-    { batchSize: records.length, failed: failures.length, salesforceApiCalls: write.apiCalls, durationMs: ports.now() - batchStart },
+    { batchSize: records.length, failed: failures.length, salesforceApiCalls, durationMs: ports.now() - batchStart },
     'batch processed',
   );
   return {
     response: { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) },
     outcomes,
-    salesforceApiCalls: write.apiCalls,
+    salesforceApiCalls,
   };
 }
 
@@ -156,23 +167,105 @@ async function prepare(record: InboundRecord, envelope: EventEnvelope, result: R
     const commit = { key: envelope.id, kind: envelope.type, token: claim.token, outcome: 'skipped' };
     return { kind: 'settled', record, envelope, outcome: 'skipped', note: reason, commit };
   }
-  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations };
+  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations, owed: result.effect.owed };
+}
+
+/**
+ * Cases only for money still owed: a failure whose invoice or payment another event of this batch
+ * pays opens no Case (its other writes go ahead; Salesforce's rule covers what earlier batches paid).
+ */
+function withoutPaidCases<T extends Claimed>(claimed: readonly T[]): T[] {
+  const paid = paidInBatch(claimed.map((c) => c.owed));
+  return claimed.map((c) =>
+    c.owed?.kind === 'failed' && paid.has(c.owed.stripeId)
+      ? { ...c, mutations: c.mutations.filter((m) => m.sobject !== 'Case'), owed: undefined, note: 'no Case: paid in this batch' }
+      : c,
+  );
 }
 
 interface BatchWrite {
   readonly outcomes: ReadonlyMap<string, WriteOutcome>;
   readonly error: unknown;
   readonly apiCalls: number;
+  readonly reads?: ReadonlyMap<string, ReadAnswer> | undefined;
+  /** Messages whose Case follow-up failed after their write was applied. */
+  readonly followUpErrors?: ReadonlyMap<string, unknown>;
+}
+
+/** Closes the failure Cases whose money arrived (case-follow-up.ts); nothing without the ports. */
+async function closePaidCases(
+  claimed: readonly Claimed[],
+  write: BatchWrite,
+  lifecycle: Idempotency,
+  ports: ConsumerPorts,
+): Promise<{ readonly errors: ReadonlyMap<string, unknown>; readonly apiCalls: number }> {
+  if (ports.cases === undefined || write.error !== undefined) return { errors: new Map(), apiCalls: 0 };
+  const items: FollowUpItem[] = claimed.flatMap((c) => {
+    const outcome = write.outcomes.get(c.record.messageId);
+    if (c.owed === undefined || outcome?.ok !== true) return [];
+    const caseRecord = outcome.records.find((r) => r.sobject === 'Case' && r.stale !== true && r.id !== undefined);
+    return [{ messageId: c.record.messageId, eventId: c.envelope.id, owed: c.owed, caseId: caseRecord?.id }];
+  });
+  return followUpCases(items, ports.cases, lifecycle, ports.logger);
 }
 
 /** One write for the whole batch; Salesforce orders each record by its precedence key. */
-async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts): Promise<BatchWrite> {
+async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts, reads: readonly ReadAfterWrite[]): Promise<BatchWrite> {
   if (claimed.length === 0) return { outcomes: new Map(), error: undefined, apiCalls: 0 };
   try {
-    const result = await ports.writer.write(claimed.map((c) => ({ correlationId: c.record.messageId, mutations: c.mutations })));
-    return { outcomes: result.outcomes, error: undefined, apiCalls: result.apiCalls };
+    const items = claimed.map((c) => ({ correlationId: c.record.messageId, mutations: c.mutations }));
+    const result = await ports.writer.write(items, reads.length > 0 ? { reads } : undefined);
+    return { outcomes: result.outcomes, error: undefined, apiCalls: result.apiCalls, reads: result.reads };
   } catch (error) {
     return { outcomes: new Map(), error, apiCalls: 0 };
+  }
+}
+
+/**
+ * Every Account the batch touched, recomputed from what Salesforce now holds and written in one
+ * more request. Never fails the batch: its events are written; a roll-up that could not run is
+ * redone whole by the next batch touching the Account. Returns the Salesforce calls it made.
+ */
+async function rollUp(claimed: readonly Claimed[], write: BatchWrite, ports: ConsumerPorts): Promise<number> {
+  const { rollups } = ports;
+  // Nothing written (Salesforce refused or is down): nothing to recompute.
+  if (rollups === undefined || ![...write.outcomes.values()].some((o) => o.ok)) return 0;
+  const started = ports.now();
+  let calls = 0;
+  try {
+    let answers = write.reads;
+    if (answers === undefined) {
+      // The first batch of an execution environment: the reads go after its write.
+      const reads = await rollups.reads(claimed.flatMap((c) => c.mutations));
+      if (reads.length === 0) return 0;
+      const read = await ports.writer.write([], { reads });
+      calls += read.apiCalls;
+      answers = read.reads;
+      if (answers === undefined) return calls;
+    }
+    const updates = await rollups.updates(answers);
+    if (updates.length === 0) return calls;
+    const result = await ports.writer.write([{ correlationId: 'account-rollups', mutations: updates }]);
+    calls += result.apiCalls;
+    const outcome = result.outcomes.get('account-rollups');
+    const records = outcome?.records ?? [];
+    ports.logger.info(
+      {
+        rollup: 'accounts',
+        accounts: updates.length,
+        written: records.filter((r) => r.stale !== true && r.id !== undefined).length,
+        // A concurrent batch already wrote a roll-up from newer records.
+        staleAccounts: records.filter((r) => r.stale === true).length,
+        ...(outcome !== undefined && !outcome.ok ? { errorCode: errorCode(outcome.error), reason: errorReason(outcome.error) } : {}),
+        salesforceApiCalls: calls,
+        durationMs: ports.now() - started,
+      },
+      outcome?.ok === false ? 'account roll-up failed' : 'accounts rolled up',
+    );
+    return calls;
+  } catch (error) {
+    ports.logger.warn({ rollup: 'accounts', errorCode: errorCode(error), reason: errorReason(error) }, 'account roll-up failed');
+    return calls;
   }
 }
 
@@ -185,12 +278,15 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
     return fail(record, envelope, missing, token, lifecycle, ports, started);
   }
   if (!outcome.ok) return fail(record, envelope, outcome.error, token, lifecycle, ports, started);
+  const followUpError = write.followUpErrors?.get(record.messageId);
+  if (followUpError !== undefined) return fail(record, envelope, followUpError, token, lifecycle, ports, started);
   // Stale: every record already shows a newer event. Salesforce refused the write as a whole, so
   // nothing of this event changed anything; it is done all the same.
   const written = outcome.records.filter((r) => r.stale !== true);
   const result: EventOutcome = written.length === 0 ? 'stale' : 'applied';
   const stale = outcome.records.filter((r) => r.stale === true).map((r) => `${r.sobject}:${r.id ?? '?'}`);
   log(ports, record, envelope, result, started, {
+    note: claim.note,
     records: written.map((r) => `${r.sobject}:${r.id ?? '?'}`),
     ...(stale.length > 0 ? { staleRecords: stale } : {}),
   });

@@ -189,7 +189,7 @@ const STORIES: Readonly<Record<string, Story>> = {
     },
   },
   'card-declined-then-paid': {
-    description: 'Closed Won bills an invoice; the card is declined (a Case opens); the customer pays. Ends Paid, with the Case.',
+    description: 'Closed Won bills an invoice; the card is declined (a Case opens); the customer pays. Ends Paid, with the Case closed.',
     async play(ctx) {
       const opportunityId = newOpportunity(ctx, 'invoice');
       const invoice = writtenBackInvoice(ctx, await bill(ctx, opportunityId, 'invoice'));
@@ -206,6 +206,7 @@ const STORIES: Readonly<Record<string, Story>> = {
       return [
         ['Opportunity payment status is Paid', status(opportunity, 'Stripe_Payment_Status__c') === 'Paid', status(opportunity, 'Stripe_Payment_Status__c')],
         ['a Case was opened for the declined card', caseRecord !== undefined, caseRecord === undefined ? 'no Case' : `Case ${String(caseRecord.Id)}`],
+        ['the Case was closed once the invoice was paid', caseRecord?.IsClosed === true, caseRecord === undefined ? 'no Case' : `Status ${String(caseRecord.Status)}`],
       ];
     },
   },

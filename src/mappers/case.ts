@@ -11,6 +11,7 @@
 import { caseLinks, compact, type SalesforceLinks } from './links.js';
 import type { SalesforceMutation } from './mutation.js';
 import { formatMoney, truncate } from './records.js';
+import { isoDateTime } from './time.js';
 
 export interface PaymentFailureCase {
   readonly eventId: string;
@@ -61,4 +62,29 @@ export function paymentFailureCase(input: PaymentFailureCase): SalesforceMutatio
     // The record is written in the same request; should it be missing, the Case is still opened.
     optionalReferences: [...optionalReferences, reportsOn],
   };
+}
+
+export interface CasePayment {
+  /** What was paid: `invoice INV-0042`, `payment pi_123`, `checkout payment cs_123`. */
+  readonly what: string;
+  readonly amount: { readonly minor: number; readonly currency: string } | undefined;
+  /** Seconds since the epoch. */
+  readonly paidAt: number;
+  readonly eventId: string;
+}
+
+/**
+ * The comment on a failure Case closed because its money arrived, as a rep reads it: what was
+ * paid, how much, when, and the Stripe event that said so. Ids and amounts only (no emails,
+ * names or card data); internal (the closer sets IsPublished false).
+ */
+export function paidCaseComment(payment: CasePayment): string {
+  const amount = payment.amount === undefined ? '' : ` (${formatMoney(payment.amount.minor, payment.amount.currency)})`;
+  const iso = isoDateTime(payment.paidAt);
+  const when = `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
+  return [
+    `Paid in Stripe: ${payment.what}${amount} on ${when}.`,
+    'The money this Case was opened for has arrived, so the Stripe bridge closed the Case. Nothing is left to collect for this failure.',
+    `Stripe event: ${payment.eventId}`,
+  ].join('\n');
 }

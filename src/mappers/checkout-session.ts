@@ -8,7 +8,7 @@ import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import type { StripeCheckoutSession, StripeEventOf } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, idOf, linksFrom, type SalesforceLinks } from './links.js';
-import type { MapResult, SalesforceMutation } from './mutation.js';
+import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, factsUpsert, money, revenueRecords, stripeRecordFields, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
@@ -81,11 +81,32 @@ export function mapCheckoutSessionEvent(event: StripeEventOf<CheckoutSessionEven
   }
   mutations.push(...revenueRecords(links, outcome.opportunity, { id: invoiceId }));
   if (event.type !== 'checkout.session.expired') mutations.push(...subscriptionLinks(session, links, invoiceId));
+  let owed: OwedMoney | undefined = outcome === PAID ? paidSession(event, session, [paymentIntentId, invoiceId]) : undefined;
   if (event.type === 'checkout.session.async_payment_failed') {
-    const failureCase = sessionFailureCase(event.id, session, links, paymentIntentId, invoiceId);
-    if (failureCase !== undefined) mutations.push(failureCase);
+    const failure = sessionFailureCase(event.id, session, links, paymentIntentId, invoiceId);
+    if (failure !== undefined) {
+      mutations.push(failure.mutation);
+      owed = { kind: 'failed', stripeId: failure.reportsOn };
+    }
   }
-  return effect(event, outcome.rank, mutations, 'session names no payment and no Salesforce record', links);
+  return effect(event, outcome.rank, mutations, 'session names no payment and no Salesforce record', links, owed);
+}
+
+/** A paid session settles its PaymentIntent and its invoice (a Case reports on one of them). */
+function paidSession(
+  event: StripeEventOf<CheckoutSessionEventType>,
+  session: StripeCheckoutSession,
+  ids: ReadonlyArray<string | undefined>,
+): OwedMoney | undefined {
+  const stripeIds = ids.filter((id): id is string => id !== undefined);
+  if (stripeIds.length === 0) return undefined;
+  return {
+    kind: 'paid',
+    stripeIds,
+    what: `checkout payment ${session.id}`,
+    amount: typeof session.amount_total === 'number' && typeof session.currency === 'string' ? { minor: session.amount_total, currency: session.currency } : undefined,
+    paidAt: event.created,
+  };
 }
 
 /**
@@ -141,7 +162,7 @@ function sessionFailureCase(
   links: SalesforceLinks,
   paymentIntentId: string | undefined,
   invoiceId: string | undefined,
-): SalesforceMutation | undefined {
+): { readonly mutation: SalesforceMutation; readonly reportsOn: string } | undefined {
   // The Case follows the record whose failure it reports, so a settled payment opens none.
   const reportsOn =
     paymentIntentId !== undefined
@@ -150,7 +171,7 @@ function sessionFailureCase(
         ? ({ sobject: 'Stripe_Invoice__c', stripeId: invoiceId } as const)
         : undefined;
   if (reportsOn === undefined || session.payment_status === 'paid') return undefined;
-  return paymentFailureCase({
+  const mutation = paymentFailureCase({
     eventId,
     what: 'checkout payment',
     amount:
@@ -168,4 +189,5 @@ function sessionFailureCase(
     links,
     reportsOn,
   });
+  return { mutation, reportsOn: reportsOn.stripeId };
 }

@@ -1,10 +1,10 @@
 /** invoice.* → Stripe_Invoice__c (keyed by the invoice id), Opportunity/Order, Case. */
 import type { InvoiceStatus, OpportunityPaymentStatus } from '../contracts/statuses.js';
-import { invoiceSubscription } from '../stripe/api-versions.js';
+import { invoicePaymentIntentId, invoiceSubscription } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
 import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
-import type { MapResult, SalesforceMutation } from './mutation.js';
+import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
 import { isoDate, isoDateTime } from './time.js';
@@ -69,7 +69,9 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
       ? []
       : revenueRecords(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url })),
   ];
+  let owed: OwedMoney | undefined = outcome === PAID ? paidInvoice(event, invoice) : undefined;
   if (event.type === 'invoice.payment_failed' && invoice.status !== 'paid' && invoice.amount_remaining > 0) {
+    owed = { kind: 'failed', stripeId: invoice.id };
     mutations.push(
       paymentFailureCase({
         eventId: event.id,
@@ -88,7 +90,19 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
       }),
     );
   }
-  return effect(event, outcome.rank, mutations, 'nothing to write', links);
+  return effect(event, outcome.rank, mutations, 'nothing to write', links, owed);
+}
+
+/** A paid invoice settles itself and the PaymentIntent that paid it, when the event names one. */
+function paidInvoice(event: StripeEventOf<InvoiceEventType>, invoice: StripeInvoice): OwedMoney {
+  const paymentIntent = invoicePaymentIntentId(invoice);
+  return {
+    kind: 'paid',
+    stripeIds: paymentIntent === undefined ? [invoice.id] : [invoice.id, paymentIntent],
+    what: `invoice ${invoice.number ?? invoice.id}`,
+    amount: { minor: invoice.amount_paid, currency: invoice.currency },
+    paidAt: invoice.status_transitions?.paid_at ?? event.created,
+  };
 }
 
 function invoiceRecord(

@@ -25,7 +25,33 @@ export interface EventEffect {
   readonly mutations: readonly SalesforceMutation[];
   /** What the mapper passed over and why (e.g. a metadata id of the wrong object): logged, not fatal. */
   readonly warnings?: readonly string[];
+  /**
+   * What the event says about money owed on a Stripe invoice or PaymentIntent, for the Cases
+   * opened for its failures (src/inbound/case-follow-up.ts): a failure whose Case this event
+   * opens, or a payment that settles those objects (their open Cases are then closed).
+   */
+  readonly owed?: OwedMoney;
 }
+
+/** Money as Stripe sends it: integer minor units and a lower-case ISO 4217 code. */
+export interface MinorAmount {
+  readonly minor: number;
+  readonly currency: string;
+}
+
+export type OwedMoney =
+  /** The event's Case reports this invoice's or PaymentIntent's failure. */
+  | { readonly kind: 'failed'; readonly stripeId: string }
+  | {
+      readonly kind: 'paid';
+      /** Every invoice and PaymentIntent the payment settles (a Case may report on either). */
+      readonly stripeIds: readonly string[];
+      /** What was paid, as a rep reads it: `invoice in_123`, `payment pi_123`. */
+      readonly what: string;
+      readonly amount: MinorAmount | undefined;
+      /** When it was paid, seconds since the epoch. */
+      readonly paidAt: number;
+    };
 
 export type MapResult =
   | { readonly outcome: 'mapped'; readonly effect: EventEffect }

@@ -5,7 +5,7 @@ import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas
 import { paymentFailureCase } from './case.js';
 import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom, METADATA_KEYS } from './links.js';
-import type { MapResult, SalesforceMutation } from './mutation.js';
+import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, revenueRecords, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
 import { isoDateTime } from './time.js';
@@ -96,7 +96,18 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
     upsert('Stripe_Payment__c', key, fields, recordLinks.optionalReferences),
     ...revenueRecords(links, outcome.opportunity),
   ];
+  let owed: OwedMoney | undefined =
+    event.type === 'payment_intent.succeeded'
+      ? {
+          kind: 'paid',
+          stripeIds: [pi.id],
+          what: `payment ${pi.id}`,
+          amount: { minor: recordedAmount(event.type, pi), currency: pi.currency },
+          paidAt: charge?.created ?? event.created,
+        }
+      : undefined;
   if (opensCase(event.type, pi, links.opportunityId ?? links.accountId ?? links.orderId)) {
+    owed = { kind: 'failed', stripeId: pi.id };
     mutations.push(
       paymentFailureCase({
         eventId: event.id,
@@ -112,7 +123,7 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
       }),
     );
   }
-  return effect(event, outcome.rank, mutations, 'nothing to write', links);
+  return effect(event, outcome.rank, mutations, 'nothing to write', links, owed);
 }
 
 /**

@@ -3,7 +3,7 @@ import { isVersionedObject, precedenceKey, precedenceOf, STATUS_FIELD } from '..
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { minorUnitDigits, toMajorUnits } from '../money.js';
 import { compact, type SalesforceLinks } from './links.js';
-import type { MapResult, SalesforceFieldValue, SalesforceMutation, SObjectName } from './mutation.js';
+import type { MapResult, OwedMoney, SalesforceFieldValue, SalesforceMutation, SObjectName } from './mutation.js';
 import { isoDateTime } from './time.js';
 
 export type Fields = Record<string, SalesforceFieldValue | undefined>;
@@ -113,6 +113,7 @@ export function effect(
   mutations: readonly SalesforceMutation[],
   reasonWhenEmpty: string,
   links?: SalesforceLinks,
+  owed?: OwedMoney,
 ): MapResult {
   const warnings = links?.ignored ?? [];
   if (mutations.length === 0) {
@@ -127,6 +128,7 @@ export function effect(
       rank,
       mutations: mutations.map((m) => versioned(m, event, rank)),
       ...(warnings.length > 0 ? { warnings } : {}),
+      ...(owed === undefined ? {} : { owed }),
     },
   };
 }

@@ -12,6 +12,7 @@
 import {
   INVOICE_STATUSES,
   OPPORTUNITY_PAYMENT_STATUSES,
+  PAYMENT_HEALTH,
   PAYMENT_MODES,
   PAYMENT_STATUSES,
   SUBSCRIPTION_STATUSES,
@@ -97,6 +98,16 @@ export const SUPERSEDED_FAILURE_RULE: ValidationRuleSpec = {
   errorMessage: 'Stripe bridge: the payment or invoice of this failure already shows a newer state, so no Case is opened.',
 };
 
+/** Account.Stripe_Rollup_Version__c: the newest Stripe record change (ms) a roll-up has seen. */
+export const ROLLUP_VERSION_FIELD = 'Stripe_Rollup_Version__c';
+
+/** On Account: a roll-up computed from an older view of the Account's Stripe records is refused. */
+export const OLDER_ROLLUP_RULE: ValidationRuleSpec = {
+  fullName: 'Stripe_Reject_Older_Rollup',
+  errorDisplayField: ROLLUP_VERSION_FIELD,
+  errorMessage: 'Stripe bridge: a roll-up from newer Stripe records already updated this Account, so this older one is not applied.',
+};
+
 /** The Case Status the bridge sets when the money a Case was opened for arrived. */
 export const CLOSED_CASE_STATUS = 'Closed';
 
@@ -105,10 +116,12 @@ export type ObjectSpec = Readonly<Record<string, FieldSpec>>;
 export {
   INVOICE_STATUSES,
   OPPORTUNITY_PAYMENT_STATUSES,
+  PAYMENT_HEALTH,
   PAYMENT_MODES,
   PAYMENT_STATUSES,
   SUBSCRIPTION_STATUSES,
   type InvoiceStatus,
+  type PaymentHealth,
   type OpportunityPaymentStatus,
   type PaymentMode,
   type PaymentStatus,
@@ -129,6 +142,8 @@ const eventOrder: FieldSpec = { type: 'integer' };
 const longUrl: FieldSpec = { type: 'textarea', length: 2048 };
 /** The Name field of a custom object: required, so secured by object access only. */
 const recordName: FieldSpec = { type: 'string', length: 80, fls: 'object' };
+/** Set by Salesforce on every save; no field-level security. Roll-ups read its maximum. */
+const systemModstamp: FieldSpec = { type: 'datetime', readOnly: true, fls: 'object', integration: 'read' };
 /** CurrencyIsoCode exists in multi-currency orgs only and has no field-level security. */
 const currencyIsoCode: FieldSpec = { type: 'picklist', fls: 'object', integration: 'read' };
 /** A component of the Account's compound billing address. */
@@ -141,6 +156,29 @@ const edit = (spec: FieldSpec): FieldSpec => ({ ...spec, integration: 'edit' });
 /** An object the bridge owns: the integration user writes every field (Id stays read-only). */
 const ownedByBridge = (fields: ObjectSpec): ObjectSpec =>
   Object.fromEntries(Object.entries(fields).map(([name, spec]) => [name, spec.integration === undefined ? edit(spec) : spec]));
+
+/**
+ * The Account at a glance (src/rollups): recomputed by the bridge from the Stripe records of the
+ * Account after every batch that touched it, never incremented. Amounts in the Account's currency
+ * (multi-currency orgs) or the corporate currency. Users read them; only the bridge writes them.
+ */
+export const ACCOUNT_ROLLUP_FIELDS: ObjectSpec = {
+  Stripe_Lifetime_Paid__c: edit({ type: 'currency' }),
+  Stripe_Open_Balance__c: edit({ type: 'currency' }),
+  Stripe_Open_Invoices__c: edit({ type: 'integer' }),
+  Stripe_Last_Payment_At__c: edit(when),
+  Stripe_Last_Payment_Amount__c: edit({ type: 'currency' }),
+  Stripe_Payment_Health__c: edit({ type: 'picklist', values: PAYMENT_HEALTH }),
+  Stripe_Payment_Health_Reason__c: edit(text),
+  Stripe_Active_Subscriptions__c: edit({ type: 'integer' }),
+  Stripe_MRR__c: edit({ type: 'currency' }),
+  Stripe_Customer_Url__c: edit({ type: 'url' }),
+  /** Amounts the org has no conversion rate for, left out of the totals (e.g. "EUR 120.00 paid"). */
+  Stripe_Unconverted_Amounts__c: edit(text),
+  Stripe_Rollup_At__c: edit(when),
+  /** The roll-up's as-of stamp; the package's rule Stripe_Reject_Older_Rollup refuses a lower one. */
+  [ROLLUP_VERSION_FIELD]: edit({ type: 'integer' }),
+};
 
 /**
  * What a billing command writes back on the record it billed (Opportunity, Quote, Order,
@@ -188,6 +226,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     BillingState: billingAddress,
     BillingPostalCode: billingAddress,
     BillingCountry: billingAddress,
+    CurrencyIsoCode: currencyIsoCode,
+    ...ACCOUNT_ROLLUP_FIELDS,
   },
   Opportunity: {
     Id: id,
@@ -256,6 +296,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   },
   Stripe_Payment__c: ownedByBridge({
     Id: id,
+    SystemModstamp: systemModstamp,
     Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: PAYMENT_STATUSES },
@@ -278,6 +319,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   }),
   Stripe_Invoice__c: ownedByBridge({
     Id: id,
+    SystemModstamp: systemModstamp,
     Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: INVOICE_STATUSES },
@@ -300,6 +342,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   }),
   Stripe_Subscription__c: ownedByBridge({
     Id: id,
+    SystemModstamp: systemModstamp,
     Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: SUBSCRIPTION_STATUSES },

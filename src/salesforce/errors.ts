@@ -3,7 +3,7 @@
  * message text): retry what can succeed later, fail fast what never will.
  */
 import { isBridgeError, PermanentError, redactMessage, TransientError, type BridgeError, type BridgeErrorOptions } from '../errors.js';
-import { OLDER_EVENT_RULE, SUPERSEDED_FAILURE_RULE, VERSION_FIELD } from './data-model.js';
+import { OLDER_EVENT_RULE, OLDER_ROLLUP_RULE, ROLLUP_VERSION_FIELD, SUPERSEDED_FAILURE_RULE, VERSION_FIELD } from './data-model.js';
 
 /** Codes that can never succeed on retry: the record or the request itself is wrong. */
 const PERMANENT_CODES: ReadonlySet<string> = new Set([
@@ -167,7 +167,13 @@ function networkCode(err: unknown): string | undefined {
  */
 export function isStaleRejection(errorCode: string, message: string | undefined, fields: readonly string[] | undefined): boolean {
   if (errorCode !== 'FIELD_CUSTOM_VALIDATION_EXCEPTION') return false;
-  return (fields ?? []).includes(VERSION_FIELD) || message === OLDER_EVENT_RULE.errorMessage || message === SUPERSEDED_FAILURE_RULE.errorMessage;
+  return (
+    (fields ?? []).includes(VERSION_FIELD) ||
+    (fields ?? []).includes(ROLLUP_VERSION_FIELD) ||
+    message === OLDER_EVENT_RULE.errorMessage ||
+    message === SUPERSEDED_FAILURE_RULE.errorMessage ||
+    message === OLDER_ROLLUP_RULE.errorMessage
+  );
 }
 
 /** True for Salesforce's "session expired or invalid" answer (HTTP 401 INVALID_SESSION_ID). */

@@ -49,6 +49,9 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // The corporate currency of single-currency orgs (DefaultCurrencyIsoCode). Every user can read
   // the Organization; no permission set can grant it.
   Organization: { access: 'read', grantedThrough: 'every user' },
+  // The org's conversion rates for the Account roll-ups (multi-currency orgs only). "Customize
+  // Application" is needed to edit it, not to read it (Object Reference, CurrencyType).
+  CurrencyType: { access: 'read', grantedThrough: 'every user' },
   // A Sync Log names the user who asked (Requested_By__c).
   User: { access: 'read', grantedThrough: 'every user' },
   // Who holds a custom permission (src/commands/permissions.ts): CustomPermission,

@@ -14,11 +14,12 @@
  * record), and only the items whose own version fails are failed.
  */
 import type { Connection } from 'jsforce/core';
-import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { BridgeError, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import {
   isolate,
+  MAX_COLLECTIONS_PER_COMPOSITE,
   mergeMutations,
   packComposites,
   planCollections,
@@ -52,6 +53,30 @@ export interface WriteResult {
   readonly outcomes: ReadonlyMap<string, ItemOutcome>;
   /** HTTP requests sent under /services/data (each Composite counts once, a resend again). */
   readonly apiCalls: number;
+  /** The answers to `reads` (by referenceId), as Salesforce gave them after every write; absent when they could not be read. */
+  readonly reads?: ReadonlyMap<string, ReadAnswer>;
+}
+
+
+export interface WriteOptions {
+  /**
+   * Queries that must see this write: they ride in the last Composite request of the write when it
+   * has room (a Composite holds at most 5 Collections or query subrequests), else they go alone
+   * after it, and again alone when records were re-sent after them.
+   */
+  readonly reads?: readonly ReadAfterWrite[];
+}
+
+/** Where the reads rode and what came back. */
+interface Piggyback {
+  readonly reads: readonly ReadAfterWrite[];
+  /** The write's API call count so far. */
+  readonly calls: () => number;
+  answers?: Map<string, ReadAnswer>;
+  /** The API call count right after the Composite that carried them. */
+  atCall?: number;
+  /** They were sent and the request failed: Salesforce is not answering, nothing is read again. */
+  failed?: boolean;
 }
 
 export interface SalesforceWriterOptions {
@@ -104,6 +129,14 @@ interface ErrorWire {
   readonly fields?: unknown;
 }
 
+/** One Composite subrequest: a write (PATCH, referenced as r<index>) unless it says otherwise. */
+interface Subrequest {
+  readonly method?: 'GET' | 'PATCH';
+  readonly referenceId?: string;
+  readonly url: string;
+  readonly body?: unknown;
+}
+
 /** How a group of records travels: Collections of distinct records, or one subrequest each. */
 type Transport = 'collections' | 'single';
 
@@ -125,16 +158,16 @@ export class SalesforceWriter {
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
-  async write(items: readonly WriteItem[]): Promise<WriteResult> {
+  async write(items: readonly WriteItem[], options: WriteOptions = {}): Promise<WriteResult> {
     const records = mergeMutations(items);
     const states = records.map((record): RecordState => ({ record, dropped: new Set<string>() }));
     let apiCalls = 0;
-    const countCall = (): void => {
-      apiCalls += 1;
-    };
+    const countCall = (): number => (apiCalls += 1);
+    const piggyback: Piggyback = { reads: options.reads ?? [], calls: () => apiCalls };
 
-    await this.settle(states, 'collections', countCall);
+    await this.settle(states, 'collections', countCall, piggyback);
     await this.isolateFailures(states, countCall);
+    const reads = await this.finishReads(piggyback, apiCalls, countCall);
 
     const outcomes = this.outcomes(items, states);
     const failed = states.filter((s) => s.error !== undefined);
@@ -149,12 +182,41 @@ export class SalesforceWriter {
       },
       'salesforce write finished',
     );
-    return { outcomes, apiCalls };
+    return { outcomes, apiCalls, ...(reads === undefined ? {} : { reads }) };
+  }
+
+  /**
+   * The reads' answers once every record is written: those that rode along when nothing was sent
+   * after them, else the reads alone in one more Composite request.
+   */
+  private async finishReads(piggyback: Piggyback, apiCalls: number, countCall: () => number): Promise<Map<string, ReadAnswer> | undefined> {
+    if (piggyback.reads.length === 0 || piggyback.failed === true) return undefined;
+    if (piggyback.answers !== undefined && piggyback.atCall === apiCalls) return piggyback.answers;
+    try {
+      const subresponses = await this.postComposite(piggyback.reads.map((read) => this.readSubrequest(read)), countCall);
+      return this.readAnswers(piggyback.reads, subresponses);
+    } catch (err) {
+      this.options.logger?.warn({ errorCode: classifySalesforceFailure(err).code }, 'salesforce: reads after the write failed');
+      return undefined;
+    }
+  }
+
+  private readSubrequest(read: ReadAfterWrite): Subrequest {
+    return { method: 'GET', referenceId: read.referenceId, url: `${this.base()}/query?q=${encodeURIComponent(read.soql)}` };
+  }
+
+  private readAnswers(reads: readonly ReadAfterWrite[], subresponses: ReadonlyMap<string, CompositeSubresponse>): Map<string, ReadAnswer> {
+    const answers = new Map<string, ReadAnswer>();
+    for (const read of reads) {
+      const sub = subresponses.get(read.referenceId);
+      if (sub !== undefined) answers.set(read.referenceId, { httpStatusCode: sub.httpStatusCode, body: sub.body });
+    }
+    return answers;
   }
 
   /** Sends the records, then re-sends those that failed only for a missing optional reference. */
-  private async settle(states: readonly RecordState[], transport: Transport, countCall: () => void): Promise<void> {
-    await this.send(states, transport, countCall);
+  private async settle(states: readonly RecordState[], transport: Transport, countCall: () => number, piggyback?: Piggyback): Promise<void> {
+    await this.send(states, transport, countCall, piggyback);
     this.skipMissingRecords(states);
     for (let round = 0; round < MAX_OPTIONAL_REFERENCE_ROUNDS; round++) {
       const retry = states.filter((state) => this.dropMissingOptionalReference(state));
@@ -177,7 +239,7 @@ export class SalesforceWriter {
    * version is written alone, lowest precedence key first, so only the items that cause the
    * rejection fail and the record ends on the newest version Salesforce accepts.
    */
-  private async isolateFailures(states: readonly RecordState[], countCall: () => void): Promise<void> {
+  private async isolateFailures(states: readonly RecordState[], countCall: () => number): Promise<void> {
     const suspects = states.filter((s) => s.error?.kind === 'permanent' && s.record.contributions.length > 1);
     if (suspects.length === 0) return;
     const alone: RecordState[] = [];
@@ -197,7 +259,7 @@ export class SalesforceWriter {
     await this.settle(alone, 'single', countCall);
   }
 
-  private async send(states: readonly RecordState[], transport: Transport, countCall: () => void): Promise<void> {
+  private async send(states: readonly RecordState[], transport: Transport, countCall: () => number, piggyback?: Piggyback): Promise<void> {
     if (transport === 'single') {
       for (let start = 0; start < states.length; start += MAX_COMPOSITE_SUBREQUESTS) {
         await this.sendSingles(states.slice(start, start + MAX_COMPOSITE_SUBREQUESTS), countCall);
@@ -207,15 +269,28 @@ export class SalesforceWriter {
     const byKey = new Map(states.map((s) => [s.record.mergeKey, s]));
     const composites = packComposites(planCollections(states.map((s) => s.record)));
     let abort: Failure | undefined;
-    for (const requests of composites) {
+    for (const [index, requests] of composites.entries()) {
       const affected = requests.flatMap((r) => r.records.map((record) => byKey.get(record.mergeKey) as RecordState));
       if (abort !== undefined) {
         for (const state of affected) state.error = abort;
+        if (piggyback !== undefined) piggyback.failed = true;
         continue;
       }
+      // The reads ride in the last Composite when it has room for them.
+      const reads =
+        piggyback !== undefined && index === composites.length - 1 && requests.length + piggyback.reads.length <= MAX_COLLECTIONS_PER_COMPOSITE
+          ? piggyback.reads
+          : [];
       try {
-        const subrequests = requests.map((request) => this.collectionSubrequest(request, byKey));
+        const subrequests: Subrequest[] = [
+          ...requests.map((request, i) => ({ ...this.collectionSubrequest(request, byKey), referenceId: `r${i}` })),
+          ...reads.map((read) => this.readSubrequest(read)),
+        ];
         const subresponses = await this.postComposite(subrequests, countCall);
+        if (reads.length > 0 && piggyback !== undefined) {
+          piggyback.answers = this.readAnswers(reads, subresponses);
+          piggyback.atCall = piggyback.calls();
+        }
         requests.forEach((request, index) =>
           this.applyCollectionResult(
             request.records.map((record) => byKey.get(record.mergeKey) as RecordState),
@@ -225,6 +300,7 @@ export class SalesforceWriter {
       } catch (err) {
         const failure = asTaxonomy(classifySalesforceFailure(err));
         for (const state of affected) state.error = failure;
+        if (reads.length > 0 && piggyback !== undefined) piggyback.failed = true;
         // Throttling, outages and a dead session hit the next Composite just the same: stop here.
         if (failure.kind === 'transient') abort = failure;
       }
@@ -250,7 +326,7 @@ export class SalesforceWriter {
    * Records that share a key (isolated versions of one record) cannot travel in one Collections
    * request, so each goes as its own sObject Rows subrequest, in order, ≤ 25 per Composite.
    */
-  private async sendSingles(states: readonly RecordState[], countCall: () => void): Promise<void> {
+  private async sendSingles(states: readonly RecordState[], countCall: () => number): Promise<void> {
     const base = this.base();
     const subrequests = states.map((state) => {
       const { record } = state;
@@ -270,10 +346,15 @@ export class SalesforceWriter {
     }
   }
 
-  private async postComposite(subrequests: readonly { url: string; body: unknown }[], countCall: () => void): Promise<Map<string, CompositeSubresponse>> {
+  private async postComposite(subrequests: readonly Subrequest[], countCall: () => number): Promise<Map<string, CompositeSubresponse>> {
     const body = {
       allOrNone: false,
-      compositeRequest: subrequests.map((sub, index) => ({ method: 'PATCH', referenceId: `r${index}`, url: sub.url, body: sub.body })),
+      compositeRequest: subrequests.map((sub, index) => ({
+        method: sub.method ?? 'PATCH',
+        referenceId: sub.referenceId ?? `r${index}`,
+        url: sub.url,
+        ...(sub.body === undefined ? {} : { body: sub.body }),
+      })),
     };
     const response = await withSession(this.session, async (connection: Connection) => {
       countCall();

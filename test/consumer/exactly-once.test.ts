@@ -70,8 +70,9 @@ describe('exactly one effect per Stripe event', () => {
     const summary = await h.app.handle([inboundRecord(event), inboundRecord(event)]);
     expect([...summary.outcomes.values()]).toEqual(['applied', 'duplicate']);
     expect(summary.response.batchItemFailures).toEqual([]);
-    // One claim and one batched completion: the copy costs nothing.
-    expect(h.dynamo.requests - requests).toBe(2);
+    // One claim and one batched completion, plus the Case ledger's write and read of the
+    // payment (src/dedup/case-ledger.ts, one each per batch): the copy costs nothing.
+    expect(h.dynamo.requests - requests).toBe(4);
     expect(payments(pi)).toHaveLength(1);
   });
 

@@ -151,6 +151,8 @@ export function seedHistory(world: BackfillWorld, size = 12): void {
 }
 
 const EXTERNAL_KEYS = ['Stripe_Id__c', 'Stripe_Event_Id__c', 'Stripe_Customer_Id__c'];
+/** When a record was saved, not what it holds: two runs that end alike differ in these. */
+const SAVE_TIMES = new Set(['Id', 'SystemModstamp', 'Stripe_Rollup_At__c', 'Stripe_Rollup_Version__c']);
 
 /**
  * The Salesforce state a backfill leaves: every record by object and key, with record ids replaced
@@ -169,7 +171,7 @@ export function salesforceState(world: BackfillWorld): Record<string, Record<str
     const label = labels.get(String(row['Id'])) as string;
     state[label] = Object.fromEntries(
       Object.entries(row)
-        .filter(([field]) => field !== 'Id')
+        .filter(([field]) => !SAVE_TIMES.has(field))
         .map(([field, value]) => [field, typeof value === 'string' && labels.has(value) ? labels.get(value) : value]),
     );
   }

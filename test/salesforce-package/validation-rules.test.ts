@@ -13,7 +13,14 @@
 import { describe, expect, it } from 'vitest';
 import { VERSIONED_OBJECTS } from '../../src/contracts/precedence.js';
 import { STANDIN_VALIDATION_RULES } from '../../src/local/standins/salesforce-standin.js';
-import { OLDER_EVENT_RULE, SUPERSEDED_FAILURE_RULE, VERSION_FIELD, type ValidationRuleSpec } from '../../src/salesforce/data-model.js';
+import {
+  OLDER_EVENT_RULE,
+  OLDER_ROLLUP_RULE,
+  ROLLUP_VERSION_FIELD,
+  SUPERSEDED_FAILURE_RULE,
+  VERSION_FIELD,
+  type ValidationRuleSpec,
+} from '../../src/salesforce/data-model.js';
 import { loadPackage } from './sfdx-package.js';
 import { textOf, type XmlElement } from './xml.js';
 
@@ -25,11 +32,12 @@ const rules = pkg.members('validationRule');
 const compact = (formula: string | undefined): string => (formula ?? '').replace(/\s+/g, '');
 
 const precedenceRules = [...VERSIONED_OBJECTS.map((o) => `${o}.${OLDER_EVENT_RULE.fullName}`), `Case.${SUPERSEDED_FAILURE_RULE.fullName}`];
+const rollupRule = `Account.${OLDER_ROLLUP_RULE.fullName}`;
 
 describe('validation rules', () => {
   it('are exactly the ones the Salesforce stand-in models, active, with the same field and message', () => {
     const modeled = Object.entries(STANDIN_VALIDATION_RULES).map(([name, rule]) => `${rule.sobject}.${name}`);
-    expect([...rules.keys()].sort()).toEqual([...modeled, ...precedenceRules].sort());
+    expect([...rules.keys()].sort()).toEqual([...modeled, ...precedenceRules, rollupRule].sort());
     for (const [name, rule] of Object.entries(STANDIN_VALIDATION_RULES)) {
       const deployed = rules.get(`${rule.sobject}.${name}`) as XmlElement;
       expect(textOf(deployed, 'fullName')).toBe(name);
@@ -83,6 +91,15 @@ describe('precedence validation rules', () => {
     );
     // Restrict makes Salesforce lock the payment or invoice while the Case is saved.
     for (const lookup of ['Stripe_Payment__c', 'Stripe_Invoice__c']) expect(textOf(pkg.field('Case', lookup) as XmlElement, 'deleteConstraint')).toBe('Restrict');
+  });
+
+  it('keeps the newest Account roll-up: a lower roll-up version is refused, as the stand-in models it', () => {
+    expectRule(
+      rules.get(rollupRule),
+      OLDER_ROLLUP_RULE,
+      `AND(NOT(ISNEW()), NOT(ISBLANK(${ROLLUP_VERSION_FIELD})), NOT(ISBLANK(PRIORVALUE(${ROLLUP_VERSION_FIELD}))), ${ROLLUP_VERSION_FIELD} < PRIORVALUE(${ROLLUP_VERSION_FIELD}))`,
+    );
+    expect(pkg.field('Account', ROLLUP_VERSION_FIELD)).toBeDefined();
   });
 
   it('compares formulas exactly (the check itself can fail)', () => {

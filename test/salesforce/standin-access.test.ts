@@ -82,4 +82,32 @@ describe('Salesforce stand-in as the integration user', () => {
     })) as Array<{ success: boolean; errors: Array<{ statusCode: string; fields: string[] }> }>;
     expect(results[0]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_FIELD_FOR_INSERT_UPDATE', fields: ['Account__c'] }] });
   });
+
+  // CaseComment has no object or field permissions of its own: its access follows the parent Case
+  // (Object Reference, CaseComment; src/salesforce/integration-access.ts), so the bridge can
+  // comment on a Case exactly when it can edit the Case.
+  it('creates an internal CaseComment on a Case it can edit, and refuses it when the Case is read only', async () => {
+    const comment = (conn: Connection, parentId: string) =>
+      conn.request({
+        method: 'POST',
+        url: `/services/data/v${API_VERSION}/composite/sobjects`,
+        body: JSON.stringify({ allOrNone: false, records: [{ attributes: { type: 'CaseComment' }, ParentId: parentId, CommentBody: 'Paid in Stripe', IsPublished: false }] }),
+        headers: { 'content-type': 'application/json' },
+      }) as Promise<Array<{ success: boolean; errors: Array<{ statusCode: string; fields: string[] }> }>>;
+    const caseId = pkg.sf.insert('Case', { Subject: 'Stripe payment failed' });
+    expect((await comment(pkg.conn, caseId))[0]).toMatchObject({ success: true });
+    expect(pkg.sf.records('CaseComment').filter((c) => c.ParentId === caseId)).toEqual([expect.objectContaining({ CommentBody: 'Paid in Stripe', IsPublished: false })]);
+
+    const readOnlyCase = PACKAGE_XML.replace(
+      /<allowCreate>true<\/allowCreate>(\s*<allowDelete>false<\/allowDelete>\s*)<allowEdit>true<\/allowEdit>(\s*<allowRead>true<\/allowRead>\s*<modifyAllRecords>false<\/modifyAllRecords>\s*<object>Case<\/object>)/,
+      '<allowCreate>false</allowCreate>$1<allowEdit>false</allowEdit>$2',
+    );
+    expect(readOnlyCase).not.toBe(PACKAGE_XML);
+    const other = await connect(readOnlyCase);
+    const otherCase = other.sf.insert('Case', { Subject: 'Stripe payment failed' });
+    const refused = (await comment(other.conn, otherCase))[0];
+    expect(refused?.success).toBe(false);
+    expect(refused?.errors.map((e) => e.statusCode)).toContain('INVALID_FIELD_FOR_INSERT_UPDATE');
+    expect(other.sf.records('CaseComment')).toEqual([]);
+  });
 });

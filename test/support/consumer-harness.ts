@@ -67,7 +67,8 @@ export function inboundRecord(
   };
 }
 
-export async function startConsumerHarness(): Promise<ConsumerHarness> {
+/** `env`: consumer variables on top of the harness's own (e.g. ACCOUNT_ROLLUPS=off to count only event writes). */
+export async function startConsumerHarness(options: { readonly env?: Readonly<Record<string, string>> } = {}): Promise<ConsumerHarness> {
   const dynamo = await startDynalite();
   const salesforce = await startSalesforceStandIn({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET });
   // The customer of the sample events has an Account, as a linked customer would.
@@ -80,6 +81,7 @@ export async function startConsumerHarness(): Promise<ConsumerHarness> {
     SALESFORCE_API_VERSION: '64.0',
     EVENT_LEASE_SECONDS: '60',
     LOG_LEVEL: 'debug',
+    ...options.env,
   });
   const deadLetters: DeadLettered[] = [];
   const logs = new LogCapture();

@@ -23,6 +23,8 @@ import {
   CLOSED_CASE_STATUS,
   DATA_MODEL,
   OLDER_EVENT_RULE,
+  OLDER_ROLLUP_RULE,
+  ROLLUP_VERSION_FIELD,
   SUPERSEDED_FAILURE_RULE,
   VERSION_FIELD,
   type FieldSpec,
@@ -97,6 +99,8 @@ const MAX_API_VERSION = 66;
 const MAX_COLLECTION_RECORDS = 200;
 const MAX_COMPOSITE_SUBREQUESTS = 25;
 const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
+/** A new org's default Case Status (CaseStatus.IsDefault). */
+const DEFAULT_CASE_STATUS = 'New';
 
 const KEY_PREFIX: Readonly<Record<string, string>> = {
   Account: '001',
@@ -132,6 +136,10 @@ const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sob
     Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
     Cases: { sobject: 'Case', field: 'AccountId' },
     Orders: { sobject: 'Order', field: 'AccountId' },
+    // Custom lookups: the child relationship is the field's relationshipName plus __r.
+    Stripe_Payments__r: { sobject: 'Stripe_Payment__c', field: 'Account__c' },
+    Stripe_Invoices__r: { sobject: 'Stripe_Invoice__c', field: 'Account__c' },
+    Stripe_Subscriptions__r: { sobject: 'Stripe_Subscription__c', field: 'Account__c' },
   },
 };
 
@@ -248,6 +256,18 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     OrganizationType: { type: 'string', readOnly: true },
   },
   User: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 } },
+  /*
+   * The org's currencies (Object Reference, CurrencyType): "not available in single-currency
+   * organizations"; any user may query it. Rows come from the organization's conversionRates.
+   */
+  CurrencyType: {
+    Id: { type: 'id', readOnly: true },
+    IsoCode: { type: 'picklist', readOnly: true },
+    ConversionRate: { type: 'double', readOnly: true },
+    DecimalPlaces: { type: 'integer', readOnly: true },
+    IsActive: { type: 'boolean', readOnly: true },
+    IsCorporate: { type: 'boolean', readOnly: true },
+  },
   Contact: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 }, Email: { type: 'email' } },
   /*
    * The setup objects behind custom permissions (Object Reference: CustomPermission,
@@ -297,6 +317,12 @@ export interface StandInOrganization {
   readonly multiCurrency: boolean;
   /** Upper-case ISO code, as Salesforce stores it. */
   readonly defaultCurrencyIsoCode: string;
+  /**
+   * Multi-currency orgs only: the active currencies and their conversion rates against the
+   * corporate currency (CurrencyType.ConversionRate, "Conversion rate of this currency type against
+   * the corporate currency", Object Reference, CurrencyType). The corporate currency's own is 1.
+   */
+  readonly conversionRates: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_STANDIN_ORGANIZATION: StandInOrganization = {
@@ -305,6 +331,7 @@ export const DEFAULT_STANDIN_ORGANIZATION: StandInOrganization = {
   isSandbox: false,
   multiCurrency: false,
   defaultCurrencyIsoCode: 'USD',
+  conversionRates: { USD: 1 },
 };
 
 /**
@@ -364,6 +391,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   /** The object as this org has it: without CurrencyIsoCode unless multi-currency is enabled. */
   const objectSpec = (sobject: string): ObjectSpec | undefined => {
     const spec = Object.hasOwn(DATA_MODEL, sobject) ? DATA_MODEL[sobject] : Object.hasOwn(SYSTEM_OBJECTS, sobject) ? SYSTEM_OBJECTS[sobject] : undefined;
+    if (sobject === 'CurrencyType' && !organization.multiCurrency) return undefined;
     if (spec === undefined || organization.multiCurrency || !('CurrencyIsoCode' in spec)) return spec;
     const { CurrencyIsoCode: _absent, ...rest } = spec;
     return rest;
@@ -410,6 +438,28 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     IsSandbox: organization.isSandbox,
     OrganizationType: organization.isSandbox ? 'Developer Edition' : 'Enterprise Edition',
   });
+
+  /** CurrencyType rows, as queries see them (multi-currency orgs). */
+  const currencyTypeRows = (): Row[] =>
+    Object.entries(organization.conversionRates).map(([isoCode, rate], index) => ({
+      Id: toEighteen(`02B5g${String(index).padStart(10, '0')}`),
+      IsoCode: isoCode,
+      ConversionRate: rate,
+      DecimalPlaces: 2,
+      IsActive: true,
+      IsCorporate: isoCode === organization.defaultCurrencyIsoCode,
+    }));
+
+  /**
+   * SystemModstamp: Salesforce sets it on every save. Kept strictly increasing here (a real org
+   * stores seconds; two saves in one second tie, which the roll-up rule lets through).
+   */
+  let lastModstamp = 0;
+  const modstamp = (sobject: string): Record<string, unknown> => {
+    if (objectSpec(sobject)?.['SystemModstamp'] === undefined) return {};
+    lastModstamp = Math.max(Date.now(), lastModstamp + 1);
+    return { SystemModstamp: new Date(lastModstamp).toISOString() };
+  };
 
   const orgRules: Array<{ sobject: string; message: string; field?: string; rejects: (record: Readonly<Record<string, unknown>>) => boolean }> = [];
 
@@ -653,6 +703,12 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       const priorVersion = versionOf(prior);
       if (nextVersion !== undefined && priorVersion !== undefined && nextVersion < priorVersion) return [ruleError(OLDER_EVENT_RULE)];
     }
+    // OLDER_ROLLUP_RULE: AND(NOT(ISNEW()), NOT(ISBLANK(…)), NOT(ISBLANK(PRIORVALUE(…))), … < PRIORVALUE(…))
+    if (sobject === 'Account' && prior !== undefined) {
+      const nextRollup = next[ROLLUP_VERSION_FIELD];
+      const priorRollup = prior[ROLLUP_VERSION_FIELD];
+      if (typeof nextRollup === 'number' && typeof priorRollup === 'number' && nextRollup < priorRollup) return [ruleError(OLDER_ROLLUP_RULE)];
+    }
     // SUPERSEDED_FAILURE_RULE: a new Case whose payment or invoice already carries a higher key.
     if (sobject === 'Case' && prior === undefined && nextVersion !== undefined) {
       for (const [lookup, parentType] of [
@@ -679,9 +735,17 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     ];
   };
 
-  /** Fields Salesforce derives on save: a Case's IsClosed from its Status (CaseStatus.IsClosed). */
-  const derived = (sobject: string, values: Record<string, unknown>): Record<string, unknown> =>
-    sobject === 'Case' && 'Status' in values ? { ...values, IsClosed: values.Status === CLOSED_CASE_STATUS } : values;
+  /**
+   * Fields Salesforce derives on save: a new Case takes the default Status (CaseStatus.IsDefault,
+   * `New` in a new org) and a Case's IsClosed follows its Status ("Indicates whether this case
+   * status value represents a closed Case", Object Reference, CaseStatus): here `Closed`; every
+   * save sets SystemModstamp.
+   */
+  const derived = (sobject: string, values: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+    if (sobject !== 'Case') return { ...values, ...modstamp(sobject) };
+    const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
+    return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
+  };
 
   // ---- writes ----------------------------------------------------------------------------------
 
@@ -750,11 +814,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const refused = saveRuleErrors(sobject, existing, values);
     if (refused.length > 0) return { ...(existing ? { id: existing.Id } : {}), success: false, errors: refused };
     if (existing !== undefined) {
-      Object.assign(existing, derived(sobject, values));
+      Object.assign(existing, derived(sobject, values, false));
       return { id: existing.Id, success: true, errors: [], created: false };
     }
     const id = newId(sobject);
-    table(sobject).set(id, { ...derived(sobject, values), Id: id });
+    table(sobject).set(id, { ...derived(sobject, values, true), Id: id });
     return { id, success: true, errors: [], created: true };
   };
 
@@ -807,7 +871,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const values = storedValues(spec, record);
     const refused = saveRuleErrors(sobject, existing, values);
     if (refused.length > 0) return { id: existing.Id, success: false, errors: refused };
-    Object.assign(existing, derived(sobject, values));
+    Object.assign(existing, derived(sobject, values, false));
     return { id: existing.Id, success: true, errors: [] };
   };
 
@@ -823,7 +887,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const refused = saveRuleErrors(sobject, undefined, values);
     if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
-    table(sobject).set(id, { ...derived(sobject, values), Id: id });
+    table(sobject).set(id, { ...derived(sobject, values, true), Id: id });
     return { id, success: true, errors: [] };
   };
 
@@ -848,11 +912,17 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   /** The rows of a query's FROM object that meet its WHERE; a semi-join's values come from its own query. */
   const matchingRows = (parsed: ParsedQuery): { spec: ObjectSpec; rows: Row[] } => {
     const spec = requireQueryObject(parsed.from);
-    const source = parsed.from === 'Organization' ? [organizationRow()] : [...(store.get(parsed.from)?.values() ?? [])];
+    const source =
+      parsed.from === 'Organization' ? [organizationRow()] : parsed.from === 'CurrencyType' ? currencyTypeRows() : [...(store.get(parsed.from)?.values() ?? [])];
+    return { spec, rows: filterRows(parsed, spec, source) };
+  };
+
+  /** The rows that meet a query's WHERE (the top-level query's, or a child subquery's). */
+  const filterRows = (parsed: ParsedQuery, spec: ObjectSpec, source: readonly Row[]): Row[] => {
     const conditions = parsed.where.map((c) => {
       const field = canonicalField(spec, c.field);
       if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(c.field, parsed.from));
-      if (c.subquery === undefined) return { field: field as string, values: c.values };
+      if (c.subquery === undefined) return { field: field as string, values: c.values, negated: c.negated === true };
       // Semi-join (`Id IN (SELECT …)`): one selected field, ids compared on their first 15 characters.
       const inner = matchingRows(c.subquery);
       const [selected] = c.subquery.select;
@@ -861,20 +931,80 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       }
       const innerField = canonicalField(inner.spec, (selected as { path: readonly string[] }).path[0] as string);
       if (innerField === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(String((selected as { path: readonly string[] }).path[0]), c.subquery.from));
-      return { field: field as string, values: inner.rows.map((r) => r[innerField as string]).map((v) => (typeof v === 'string' && ID_PATTERN.test(v) ? v.slice(0, 15) : v)) };
+      return {
+        field: field as string,
+        negated: false,
+        values: inner.rows.map((r) => r[innerField as string]).map((v) => (typeof v === 'string' && ID_PATTERN.test(v) ? v.slice(0, 15) : v)),
+      };
     });
     const same = (a: unknown, b: unknown): boolean =>
-      typeof a === 'string' && typeof b === 'string' && ID_PATTERN.test(a) && ID_PATTERN.test(b) ? a.slice(0, 15) === b.slice(0, 15) : a === b;
-    const rows = source.filter((row) => conditions.every((c) => c.values.some((v) => same(row[c.field], v))));
-    return { spec, rows };
+      typeof a === 'string' && typeof b === 'string' && ID_PATTERN.test(a) && ID_PATTERN.test(b) ? a.slice(0, 15) === b.slice(0, 15) : (a ?? null) === b;
+    const rows = source.filter((row) => conditions.every((c) => c.values.some((v) => same(row[c.field], v)) !== c.negated));
+    if (parsed.orderBy !== undefined) {
+      const field = canonicalField(spec, parsed.orderBy.field);
+      if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(parsed.orderBy.field, parsed.from));
+      const sign = parsed.orderBy.descending ? -1 : 1;
+      // Nulls first ascending, last descending (SOQL's defaults).
+      rows.sort((a, b) => sign * compareValues(a[field as string], b[field as string]));
+    }
+    return parsed.limit === undefined ? rows : rows.slice(0, parsed.limit);
   };
 
   const query = (soql: string, version: string): Reply => {
     const parsed = parseSoql(soql);
     const { spec, rows } = matchingRows(parsed);
-    const limited = parsed.limit === undefined ? rows : rows.slice(0, parsed.limit);
-    const records = limited.map((row) => projectRow(parsed.from, spec, row, parsed.select, version));
+    const records = parsed.select.some((item) => item.kind === 'aggregate') || parsed.groupBy.length > 0
+      ? aggregateRows(parsed, spec, rows)
+      : rows.map((row) => projectRow(parsed.from, spec, row, parsed.select, version));
     return { status: 200, body: { totalSize: records.length, done: true, records } };
+  };
+
+  /**
+   * An aggregate query ("Aggregate Functions" and "GROUP BY", SOQL and SOSL Reference): one
+   * AggregateResult per group, holding the grouped fields and each aggregate under its alias, or
+   * `expr0`, `expr1`… for those without one. Currency fields summed with GROUP BY come back in
+   * the corporate currency in multi-currency orgs ("If a query includes a GROUP BY or HAVING
+   * clause, any currency data returned by using an aggregate function, such as SUM() or MAX(), is
+   * in the org's default currency", convertCurrency(), SOQL and SOSL Reference).
+   */
+  const aggregateRows = (parsed: ParsedQuery, spec: ObjectSpec, rows: readonly Row[]): Record<string, unknown>[] => {
+    const groupFields = parsed.groupBy.map((name) => canonicalField(spec, name) ?? fail(400, 'INVALID_FIELD', noSuchColumn(name, parsed.from)));
+    for (const item of parsed.select) {
+      if (item.kind === 'field' && !(item.path.length === 1 && groupFields.some((g) => g.toLowerCase() === (item.path[0] as string).toLowerCase()))) {
+        fail(400, 'MALFORMED_QUERY', `field '${item.path.join('.')}' can not be grouped in a query call`);
+      }
+      if (item.kind === 'subquery') fail(400, 'MALFORMED_QUERY', 'Aggregate queries do not support subqueries');
+    }
+    const groups = new Map<string, Row[]>();
+    for (const row of rows) {
+      const key = JSON.stringify(groupFields.map((f) => row[f] ?? null));
+      groups.set(key, [...(groups.get(key) ?? []), row]);
+    }
+    // Without GROUP BY an aggregate query answers one row, even over no records.
+    if (groupFields.length === 0 && groups.size === 0) groups.set('[]', []);
+    const valueOf = (row: Row, field: string): unknown => {
+      const value = row[field];
+      if (spec[field]?.type !== 'currency' || !organization.multiCurrency || typeof value !== 'number') return value;
+      const rate = organization.conversionRates[String(row.CurrencyIsoCode ?? organization.defaultCurrencyIsoCode)] ?? 1;
+      return value / rate;
+    };
+    return [...groups.values()].map((members) => {
+      const out: Record<string, unknown> = { attributes: { type: 'AggregateResult' } };
+      for (const field of groupFields) out[field] = members[0]?.[field] ?? null;
+      let unnamed = 0;
+      for (const item of parsed.select) {
+        if (item.kind !== 'aggregate') continue;
+        const field = canonicalField(spec, item.field);
+        if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(item.field, parsed.from));
+        const values = members.map((m) => valueOf(m, field as string)).filter((v) => v !== undefined && v !== null);
+        const name = item.alias ?? `expr${unnamed++}`;
+        if (item.fn === 'COUNT') out[name] = values.length;
+        else if (values.length === 0) out[name] = null;
+        else if (item.fn === 'SUM') out[name] = values.reduce((sum: number, v) => sum + Number(v), 0);
+        else out[name] = values.reduce((best, v) => (compareValues(v, best) * (item.fn === 'MAX' ? 1 : -1) > 0 ? v : best));
+      }
+      return out;
+    });
   };
 
   const attributesOf = (sobject: string, id: string, version: string) => ({
@@ -892,7 +1022,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         }
         const [relationshipName, { sobject: childObject, field }] = child as [string, { sobject: string; field: string }];
         const childSpec = requireObject(childObject);
-        const children = [...(store.get(childObject)?.values() ?? [])].filter((c) => c[field] === row.Id);
+        const children = filterRows(
+          item.query,
+          childSpec,
+          [...(store.get(childObject)?.values() ?? [])].filter((c) => c[field] === row.Id),
+        );
         out[relationshipName] =
           children.length === 0
             ? null
@@ -903,7 +1037,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
               };
         continue;
       }
-      const path = item.path;
+      if (item.kind === 'aggregate') fail(400, 'MALFORMED_QUERY', 'Aggregate functions need an aggregate query');
+      const path = (item as { path: readonly string[] }).path;
       if (path.length === 1) {
         const field = canonicalField(spec, path[0] as string);
         if (field === undefined) fail(400, 'INVALID_FIELD', noSuchColumn(path[0] as string, sobject));
@@ -1279,15 +1414,37 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
 
 // ---- SOQL subset ------------------------------------------------------------------------------
 
+type AggregateFunction = 'SUM' | 'COUNT' | 'MAX' | 'MIN';
+
 type SelectItem =
   | { readonly kind: 'field'; readonly path: readonly string[] }
-  | { readonly kind: 'subquery'; readonly relationship: string; readonly select: readonly SelectItem[] };
+  | { readonly kind: 'subquery'; readonly relationship: string; readonly query: ParsedQuery; readonly select: readonly SelectItem[] }
+  | { readonly kind: 'aggregate'; readonly fn: AggregateFunction; readonly field: string; readonly alias: string | undefined };
+
+interface Condition {
+  readonly field: string;
+  readonly values: readonly unknown[];
+  readonly subquery?: ParsedQuery;
+  /** `field != value`. */
+  readonly negated?: true;
+}
 
 interface ParsedQuery {
   readonly select: readonly SelectItem[];
   readonly from: string;
-  readonly where: ReadonlyArray<{ readonly field: string; readonly values: readonly unknown[]; readonly subquery?: ParsedQuery }>;
+  readonly where: readonly Condition[];
+  readonly groupBy: readonly string[];
+  readonly orderBy: { readonly field: string; readonly descending: boolean } | undefined;
   readonly limit: number | undefined;
+}
+
+/** SOQL ordering: nulls first, numbers by value, text (ISO dates and datetimes included) by character. */
+function compareValues(a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === undefined || a === null) return -1;
+  if (b === undefined || b === null) return 1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a) < String(b) ? -1 : 1;
 }
 
 function noSuchColumn(field: string, sobject: string): string {
@@ -1318,9 +1475,15 @@ function splitTopLevel(text: string): string[] {
 function parseSelectList(text: string): SelectItem[] {
   return splitTopLevel(text).map((part): SelectItem => {
     if (part.startsWith('(')) {
-      const inner = /^\(\s*SELECT\s+(.+)\s+FROM\s+(\w+)\s*\)$/is.exec(part);
-      if (inner === null) throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 40)}`);
-      return { kind: 'subquery', relationship: inner[2] as string, select: parseSelectList(inner[1] as string) };
+      if (!part.endsWith(')')) throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 40)}`);
+      const query = parseSoql(part.slice(1, -1));
+      return { kind: 'subquery', relationship: query.from, query, select: query.select };
+    }
+    // Aggregate functions ("Aggregate Functions", SOQL and SOSL Reference): SUM, COUNT, MAX, MIN
+    // of a field, with an optional alias.
+    const aggregate = /^(SUM|COUNT|MAX|MIN)\s*\(\s*(\w*)\s*\)(?:\s+(\w+))?$/i.exec(part);
+    if (aggregate !== null) {
+      return { kind: 'aggregate', fn: (aggregate[1] as string).toUpperCase() as AggregateFunction, field: aggregate[2] || 'Id', alias: aggregate[3] };
     }
     if (!/^\w+(\.\w+)?$/.test(part)) throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${part.slice(0, 40)}`);
     return { kind: 'field', path: part.split('.') };
@@ -1375,9 +1538,13 @@ function parseSoql(soql: string): ParsedQuery {
   const head = /^SELECT\s+/i.exec(text);
   if (head === null || fromAt < 0) throw new RequestFailure(400, 'MALFORMED_QUERY', 'unexpected token: expected SELECT ... FROM');
   const select = parseSelectList(text.slice(head[0].length, fromAt));
-  const tail = /^FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(text.slice(fromAt));
+  const tail = /^FROM\s+(\w+)(?:\s+WHERE\s+(.+?))?(?:\s+GROUP\s+BY\s+(.+?))?(?:\s+ORDER\s+BY\s+(\w+)(?:\s+(ASC|DESC))?(?:\s+NULLS\s+(?:FIRST|LAST))?)?(?:\s+LIMIT\s+(\d+))?\s*$/is.exec(
+    text.slice(fromAt),
+  );
   if (tail === null) throw new RequestFailure(400, 'MALFORMED_QUERY', 'unexpected token after FROM');
-  const where = (tail[2] === undefined ? [] : splitTopLevelAnd(tail[2])).map((condition) => {
+  const where = (tail[2] === undefined ? [] : splitTopLevelAnd(tail[2])).map((condition): Condition => {
+    const ne = /^(\w+)\s*!=\s*(.+)$/s.exec(condition.trim());
+    if (ne !== null) return { field: ne[1] as string, values: [parseLiteral(ne[2] as string)], negated: true };
     const eq = /^(\w+)\s*=\s*(.+)$/s.exec(condition.trim());
     if (eq !== null) return { field: eq[1] as string, values: [parseLiteral(eq[2] as string)] };
     const inList = /^(\w+)\s+IN\s*\((.*)\)$/is.exec(condition.trim());
@@ -1387,5 +1554,12 @@ function parseSoql(soql: string): ParsedQuery {
     if (inList !== null) return { field: inList[1] as string, values: splitTopLevel(inList[2] as string).map(parseLiteral) };
     throw new RequestFailure(400, 'MALFORMED_QUERY', `unexpected token: ${condition.slice(0, 40)}`);
   });
-  return { select, from: tail[1] as string, where, limit: tail[3] === undefined ? undefined : Number(tail[3]) };
+  return {
+    select,
+    from: tail[1] as string,
+    where,
+    groupBy: tail[3] === undefined ? [] : splitTopLevel(tail[3]),
+    orderBy: tail[4] === undefined ? undefined : { field: tail[4], descending: tail[5]?.toUpperCase() === 'DESC' },
+    limit: tail[6] === undefined ? undefined : Number(tail[6]),
+  };
 }
