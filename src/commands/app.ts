@@ -25,11 +25,14 @@ import type { BillingRecordsPort } from '../outbound/billing-claim.js';
 import { enqueueEvent } from '../ingress/enqueue.js';
 import { removeDlqCopies } from '../ops/dlq-remove.js';
 import { DEFAULT_MAX_MESSAGE_BYTES, stripeEventFetcher } from '../ops/replay-event.js';
-import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
 import { retryDeadLetteredEvent } from '../sync-log/retry.js';
+import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
 import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
+import type { ServicePorts, StripeCalls } from './service-ports.js';
+import { salesforceServiceRecords } from '../salesforce/record-port.js';
+import { stripeCalls } from '../stripe/service-port.js';
 import type { OutboundPorts, OutboundStore } from '../outbound/process-request.js';
 import { salesforceOpportunityRecords, type OpportunityRecords } from '../outbound/salesforce-records.js';
 
@@ -64,7 +67,7 @@ export interface OutboundApp {
 type WithStripe = <T>(run: (client: Stripe) => Promise<T>) => Promise<T>;
 
 /** A Stripe client for the current key; after a rejected key the secret is re-read once. */
-function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundPorts['billing'] & { readonly withStripe: WithStripe } {
+function stripeAccess(config: OutboundConfig, deps: OutboundAppDeps): { billing: OutboundPorts['billing']; calls: StripeCalls; withStripe: WithStripe } {
   const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, deps.secretFetcher, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
   const stripe = async (): Promise<Stripe> => {
@@ -82,8 +85,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
       return run(await stripe());
     }
   };
-  return {
-    withStripe,
+  const billing: OutboundPorts['billing'] = {
     isLiveMode: async () => /^(sk|rk)_live_/.test(await key.get()),
     execute: (plan, hooks) => withStripe((client) => executeBillingPlan(client, plan, hooks)),
     findInvoices: (customerId, opportunityId) => withStripe((client) => findOpportunityInvoices(client, customerId, opportunityId)),
@@ -91,6 +93,7 @@ function stripeBilling(config: OutboundConfig, deps: OutboundAppDeps): OutboundP
     findPaymentLinks: (opportunityId) => withStripe((client) => findOpportunityPaymentLinks(client, opportunityId)),
     deactivatePaymentLink: (id, key) => withStripe((client) => deactivatePaymentLink(client, id, key)),
   };
+  return { billing, calls: stripeCalls(withStripe), withStripe };
 }
 
 export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
@@ -99,14 +102,19 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger, ...(deps.secretFetcher ? { fetcher: deps.secretFetcher } : {}) });
   const store: OutboundStore = new EventStore(deps.dynamo, { ...config.dedup, now });
   let records = salesforceOpportunityRecords(session, { currencyOverrides: config.currencyOverrides, now });
-  const stripeKeyed = stripeBilling(config, deps);
-  const { withStripe, ...unguarded } = stripeKeyed;
-  let billing: OutboundPorts['billing'] = unguarded;
+  const stripe = stripeAccess(config, deps);
+  let billing = stripe.billing;
+  let service: ServicePorts = { records: salesforceServiceRecords(session), stripe: stripe.calls };
   if (deps.guards !== undefined) {
     // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
     // successes prove nothing about availability.
     records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog', 'syncLogEventId'], ['orgProfile']);
     billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
+    service = {
+      // A key prefix is cached per cold start: like the org profile, its success proves nothing.
+      records: guardMethods(service.records, deps.guards.salesforce, ['query', 'upsert', 'update'], ['keyPrefix']),
+      stripe: guardMethods(service.stripe, deps.guards.stripe, ['call']),
+    };
   }
   const wrapped = (deps.wrapRecords ?? ((r) => r))(records);
   const ports: DispatcherPorts = {
@@ -114,11 +122,12 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     records: wrapped,
     permissions: cachedPermissionChecker((soql) => wrapped.count(soql), { ttlMs: PERMISSION_CACHE_MS, now }),
     billing,
+    service,
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
-    retryDeadLetter: deadLetterRetry(deps, withStripe, now),
+    retryDeadLetter: deadLetterRetry(deps, stripe.withStripe, now),
     logger,
     now,
   };

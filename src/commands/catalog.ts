@@ -3,9 +3,10 @@ import { checkoutCommand } from './checkout.js';
 import type { CommandDefinition } from './command.js';
 import { invoiceCommand } from './invoice.js';
 import { paymentLinkCommand } from './payment-link.js';
+import { refundCommand } from './refund.js';
 import { retryCommand } from './retry.js';
 import { subscriptionCommand } from './subscription.js';
 
 export const COMMANDS: ReadonlyMap<string, CommandDefinition> = new Map(
-  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, retryCommand].map((command) => [command.name, command]),
+  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, refundCommand, retryCommand].map((command) => [command.name, command]),
 );

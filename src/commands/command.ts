@@ -7,11 +7,21 @@
 import type { OutboundPorts, OutboundResult } from '../outbound/process-request.js';
 import type { CommandRequest } from './command-request.js';
 import type { CustomPermissionName } from './permissions.js';
+import type { ServicePorts } from './service-ports.js';
 
-/** A record type a command accepts: its API name, and its key prefix when the prefix is fixed in every org. */
+/**
+ * A record type a command accepts: its API name, and its key prefix when the prefix is fixed in
+ * every org (standard objects). Undefined for custom objects, whose prefix each org assigns: the
+ * dispatcher reads it from the object's describe, once per cold start.
+ */
 export interface CommandRecordType {
   readonly sobject: string;
-  readonly prefix: string;
+  readonly prefix: string | undefined;
+}
+
+/** What a command's handler may use: the billing ports, and the service commands' records and Stripe calls. */
+export interface CommandPorts extends OutboundPorts {
+  readonly service: ServicePorts;
 }
 
 export interface CommandContext {
@@ -32,5 +42,5 @@ export interface CommandDefinition {
   readonly idempotency: string;
   /** The fields written back on the record (docs). */
   readonly writeBack: string;
-  run(context: CommandContext, ports: OutboundPorts): Promise<OutboundResult>;
+  run(context: CommandContext, ports: CommandPorts): Promise<OutboundResult>;
 }

@@ -14,11 +14,11 @@
  */
 import { Idempotency, type RunOnceResult } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, TransientError } from '../errors.js';
-import type { OutboundPorts, OutboundResult } from '../outbound/process-request.js';
+import type { OutboundResult } from '../outbound/process-request.js';
 import { sameOrg } from '../salesforce/org-profile.js';
 import { COMMANDS } from './catalog.js';
 import { parseCommandRequest, type CommandRequest } from './command-request.js';
-import type { CommandDefinition } from './command.js';
+import type { CommandDefinition, CommandPorts, CommandRecordType } from './command.js';
 import { isUserId, type PermissionChecker } from './permissions.js';
 import { RECORD_ID } from './record-types.js';
 import { logOfResult, syncLogFields } from './sync-log.js';
@@ -28,9 +28,25 @@ export interface CommandResult extends OutboundResult {
   readonly sobject?: string | undefined;
 }
 
-export interface DispatcherPorts extends OutboundPorts {
+export interface DispatcherPorts extends CommandPorts {
   readonly permissions: PermissionChecker;
 }
+
+/** The record type an id belongs to: by its fixed prefix, else by the org's prefix of the custom object. */
+async function recordTypeOf(types: readonly CommandRecordType[], recordId: string, ports: DispatcherPorts): Promise<CommandRecordType | undefined> {
+  for (const type of types) {
+    const prefix = type.prefix ?? (await ports.service.records.keyPrefix(type.sobject));
+    if (prefix !== undefined && recordId.startsWith(prefix)) return type;
+  }
+  return undefined;
+}
+
+/** The package's permission sets that grant each custom permission (for the refusal message). */
+const GRANTED_BY: Readonly<Record<string, string>> = {
+  Stripe_Request_Payment: 'Stripe Bridge Sales',
+  Stripe_Manage_Billing: 'Stripe Bridge Support or Stripe Bridge Finance',
+  Stripe_Issue_Refunds: 'Stripe Bridge Finance',
+};
 
 /** Salesforce error messages may quote field values; only our own and Stripe's reasons are logged. */
 function loggableReason(err: unknown): string | undefined {
@@ -51,11 +67,11 @@ async function decide(request: CommandRequest, ports: DispatcherPorts): Promise<
   if (request.recordId === undefined) return refuse('RECORD_ID_MISSING', `Record_Id__c is blank; ${command.name} needs the record to act on`);
   if (!RECORD_ID.test(request.recordId)) return refuse('RECORD_ID_INVALID', 'Record_Id__c is not a Salesforce record id');
   const recordId = request.recordId;
-  const type = command.recordTypes.find((t) => recordId.startsWith(t.prefix));
+  const type = await recordTypeOf(command.recordTypes, recordId, ports);
   if (type === undefined) {
     return refuse(
       'RECORD_TYPE_UNSUPPORTED',
-      `${command.name} works on ${command.recordTypes.map((t) => `${t.sobject} (${t.prefix}…)`).join(', ')}; ${recordId} is a record with key prefix ${recordId.slice(0, 3)}`,
+      `${command.name} works on ${command.recordTypes.map((t) => (t.prefix === undefined ? t.sobject : `${t.sobject} (${t.prefix}…)`)).join(', ')}; ${recordId} is a record with key prefix ${recordId.slice(0, 3)}`,
     );
   }
   if (request.optionsError !== undefined) return refuse('OPTIONS_INVALID', request.optionsError);
@@ -66,7 +82,7 @@ async function decide(request: CommandRequest, ports: DispatcherPorts): Promise<
     if (!(await ports.permissions.holds(request.requestedBy, command.permission))) {
       return refuse(
         'PERMISSION_MISSING',
-        `User ${request.requestedBy} does not have the custom permission ${command.permission} that ${command.name} requires (permission set Stripe Bridge Sales, or one your admin grants it with)`,
+        `User ${request.requestedBy} does not have the custom permission ${command.permission} that ${command.name} requires (permission set ${GRANTED_BY[command.permission] ?? 'that grants it'}, or one your admin grants it with)`,
       );
     }
   }
@@ -160,6 +176,7 @@ export async function dispatchCommand(event: unknown, ports: DispatcherPorts): P
     invoiceId: result.invoiceId,
     paymentLinkId: result.paymentLinkId,
     checkoutSessionId: result.checkoutSessionId,
+    stripeObjectId: result.stripeObjectId,
     resumedInvoiceStatus: result.resumedInvoiceStatus,
     code: result.code,
     reason: result.reason,

@@ -39,8 +39,8 @@ export const retryCommand: CommandDefinition = {
     const removed = result.dlqCopiesRemoved === undefined ? '' : `; ${result.dlqCopiesRemoved} dead-letter ${result.dlqCopiesRemoved === 1 ? 'copy' : 'copies'} removed`;
     return {
       ...base,
-      outcome: 'event_retried',
-      reason: `Stripe event ${eventId} (${result.eventType ?? 'event'}) fetched again from Stripe and handed to the bridge${removed}. Its log shows Pending until the bridge has applied it.${result.warning === undefined ? '' : ` (${result.warning})`}`,
+      outcome: 'succeeded',
+      message: `Stripe event ${eventId} (${result.eventType ?? 'event'}) fetched again from Stripe and handed to the bridge${removed}. Its log shows Pending until the bridge has applied it.${result.warning === undefined ? '' : ` (${result.warning})`}`,
     };
   },
 };

@@ -53,8 +53,8 @@ export function logOfResult(result: OutboundResult): Pick<SyncLogEntry, 'status'
       return { status: 'Succeeded', message: `Payment link ${result.paymentLinkId ?? ''} created; send it to the customer.`, stripeObjectId: result.paymentLinkId, stripeUrl: result.paymentLinkUrl };
     case 'checkout_created':
       return { status: 'Succeeded', message: `Checkout link created (${result.checkoutSessionId ?? ''}); send it to the customer before it expires.`, stripeObjectId: result.checkoutSessionId, stripeUrl: result.checkoutUrl };
-    case 'event_retried':
-      return { status: 'Succeeded', message: result.reason ?? 'The Stripe event was fetched again from Stripe and handed to the bridge.' };
+    case 'succeeded':
+      return { status: 'Succeeded', message: result.message ?? 'Done.', stripeObjectId: result.stripeObjectId, stripeUrl: result.stripeUrl };
     case 'duplicate':
       return {
         status: 'Skipped',

@@ -46,6 +46,13 @@ export const SUBSCRIPTION_STATUSES = [
 ] as const;
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
+/**
+ * Stripe_Refund__c.Status__c: a refund's `status` (https://docs.stripe.com/api/refunds/object:
+ * pending, requires_action, succeeded, failed, canceled).
+ */
+export const REFUND_STATUSES = ['Pending', 'Requires Action', 'Succeeded', 'Failed', 'Canceled'] as const;
+export type RefundStatus = (typeof REFUND_STATUSES)[number];
+
 /** How a revenue record is billed: an emailed invoice, a (single-use) payment link, or a Checkout Session link. */
 export const PAYMENT_MODES = ['invoice', 'payment_link', 'checkout'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];

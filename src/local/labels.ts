@@ -8,4 +8,5 @@ export const SOBJECT_LABELS: Readonly<Record<string, string>> = {
   Stripe_Payment__c: 'Stripe Payment',
   Stripe_Invoice__c: 'Stripe Invoice',
   Stripe_Subscription__c: 'Stripe Subscription',
+  Stripe_Refund__c: 'Stripe Refund',
 };

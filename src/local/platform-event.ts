@@ -46,7 +46,11 @@ export function closedWonEvent(options: ClosedWonOptions = {}) {
 }
 
 /** A `Stripe_Command__e` as Event Relay delivers it, published by the sample rep (the shipped Flows set Requested_By__c = $User.Id). */
-export function commandEvent(command: string, recordId: string, options: { readonly now?: Date; readonly eventUuid?: string } = {}) {
+export function commandEvent(
+  command: string,
+  recordId: string,
+  options: { readonly now?: Date; readonly eventUuid?: string; readonly amount?: number | undefined; readonly reason?: string | undefined } = {},
+) {
   const eventUuid = options.eventUuid ?? randomUUID();
   const at = (options.now ?? new Date()).toISOString();
   return {
@@ -62,8 +66,8 @@ export function commandEvent(command: string, recordId: string, options: { reado
       payload: {
         Command__c: command,
         Record_Id__c: recordId,
-        Amount__c: null,
-        Reason__c: null,
+        Amount__c: options.amount ?? null,
+        Reason__c: options.reason ?? null,
         Options__c: null,
         Requested_By__c: SAMPLE_REP_ID,
         CreatedById: SAMPLE_REP_ID,

@@ -15,6 +15,9 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
  * Its first 15 characters differ from the other sample's: Salesforce compares ids on those.
  */
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
+/** A paid payment the local `refund` sample refunds: its Stripe_Payment__c and PaymentIntent. */
+export const SAMPLE_REFUNDABLE_PAYMENT_ID = 'a01Ab00000Refund01';
+export const SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID = 'pi_test_refundable01';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_QUOTE_ID = '0Q0Ab00000Sample01';
@@ -84,6 +87,10 @@ export type SampleEventType =
   | 'payment_intent.canceled'
   | 'charge.succeeded'
   | 'charge.refunded'
+  | 'refund.created'
+  | 'refund.updated'
+  | 'refund.failed'
+  | 'charge.refund.updated'
   | 'charge.dispute.created'
   | 'charge.dispute.closed'
   | 'invoice.finalized'
@@ -129,33 +136,39 @@ function sampleCard(): Stripe.Charge.PaymentMethodDetails.Card {
   };
 }
 
+/** A refund of the sample charge (refund.* events; a charge embeds its refunds in old API versions). */
+function sampleRefund(ctx: Context, options: { readonly chargeId: string; readonly amount: number; readonly status: string }): Stripe.Refund {
+  return {
+    id: options.chargeId === SAMPLE_CHARGE_ID ? 're_test_sample0001' : `re_${options.chargeId}`,
+    object: 'refund',
+    amount: options.amount,
+    balance_transaction: 'txn_test_sample0002',
+    charge: options.chargeId,
+    created: ctx.created,
+    currency: ctx.currency,
+    customer: ctx.customer,
+    customer_account: null,
+    destination_details: { card: { type: 'refund' }, type: 'card' },
+    ...(options.status === 'failed' ? { failure_reason: 'expired_or_canceled_card' } : {}),
+    metadata: {},
+    payment_intent: ctx.paymentIntent,
+    payment_method: 'pm_test_sample0001',
+    reason: 'requested_by_customer',
+    receipt_number: null,
+    source_transfer_reversal: null,
+    status: options.status,
+    transfer_reversal: null,
+  };
+}
+
+/** The refund events carry the refund; its metadata is what the `refund` command set. */
+function sampleRefundEvent(ctx: Context, status: string): Stripe.Refund {
+  return { ...sampleRefund(ctx, { chargeId: SAMPLE_CHARGE_ID, amount: ctx.amount, status }), ...(ctx.objectId === undefined ? {} : { id: ctx.objectId }), metadata: ctx.metadata };
+}
+
 function sampleCharge(ctx: Context, options: { readonly amountRefunded: number }): Stripe.Charge {
   const id = ctx.objectId ?? SAMPLE_CHARGE_ID;
-  const refunds: Stripe.Refund[] =
-    options.amountRefunded > 0
-      ? [
-          {
-            id: 're_test_sample0001',
-            object: 'refund',
-            amount: options.amountRefunded,
-            balance_transaction: 'txn_test_sample0002',
-            charge: id,
-            created: ctx.created,
-            currency: ctx.currency,
-            customer: ctx.customer,
-            customer_account: null,
-            destination_details: { card: { type: 'refund' }, type: 'card' },
-            metadata: {},
-            payment_intent: ctx.paymentIntent,
-            payment_method: 'pm_test_sample0001',
-            reason: 'requested_by_customer',
-            receipt_number: null,
-            source_transfer_reversal: null,
-            status: 'succeeded',
-            transfer_reversal: null,
-          },
-        ]
-      : [];
+  const refunds: Stripe.Refund[] = options.amountRefunded > 0 ? [sampleRefund(ctx, { chargeId: id, amount: options.amountRefunded, status: 'succeeded' })] : [];
   return {
     id,
     object: 'charge',
@@ -730,6 +743,10 @@ const BUILDERS: Builders = {
   'payment_intent.canceled': (ctx) => samplePaymentIntent(ctx, 'canceled'),
   'charge.succeeded': (ctx) => sampleCharge(ctx, { amountRefunded: 0 }),
   'charge.refunded': (ctx) => sampleCharge(ctx, { amountRefunded: ctx.options.amountRefunded ?? ctx.amount }),
+  'refund.created': (ctx) => sampleRefundEvent(ctx, 'pending'),
+  'refund.updated': (ctx) => sampleRefundEvent(ctx, 'succeeded'),
+  'refund.failed': (ctx) => sampleRefundEvent(ctx, 'failed'),
+  'charge.refund.updated': (ctx) => sampleRefundEvent(ctx, 'succeeded'),
   'charge.dispute.created': (ctx) => sampleDispute(ctx, 'needs_response'),
   'charge.dispute.closed': (ctx) => sampleDispute(ctx, 'won'),
   'invoice.finalized': (ctx) => sampleInvoice(ctx, 'finalized'),

@@ -14,6 +14,8 @@ import {
   SAMPLE_OPPORTUNITY_ID,
   SAMPLE_ORDER_ID,
   SAMPLE_QUOTE_ID,
+  SAMPLE_REFUNDABLE_PAYMENT_ID,
+  SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
   SAMPLE_REP_ID,
 } from './sample-events.js';
 
@@ -93,6 +95,20 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
   seedQuoteToCash(salesforce, accountId, opportunityId);
   // The rep who publishes the sample commands holds the permission the bridge checks.
   salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Issue_Refunds', 'Stripe_Bridge_Finance');
+  salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Manage_Billing', 'Stripe_Bridge_Finance');
+  // A paid payment for the `refund` sample (its PaymentIntent is in the embedded Stripe: seedStripe).
+  salesforce.insert('Stripe_Payment__c', {
+    Id: SAMPLE_REFUNDABLE_PAYMENT_ID,
+    Name: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
+    Stripe_Id__c: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
+    Status__c: 'Succeeded',
+    Amount__c: 120,
+    Amount_Refunded__c: 0,
+    Currency_Code__c: 'USD',
+    Account__c: accountId,
+    Opportunity__c: opportunityId,
+  });
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
 }
 
@@ -130,6 +146,7 @@ function seedQuoteToCash(salesforce: SalesforceStandIn, accountId: string, oppor
  */
 export function seedStripe(stripe: StripeStandIn): void {
   stripe.seedCustomer({ id: SAMPLE_CUSTOMER_ID, name: 'Sample Customer Ltd', email: 'billing@example.com' });
+  stripe.service.seedPayment({ id: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID, amount: 12_000, currency: 'usd', customer: SAMPLE_CUSTOMER_ID, metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID, salesforce_opportunity_id: SAMPLE_OPPORTUNITY_ID } });
   const charge = sampleEvent('charge.refunded', { amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
   stripe.registerCharge(charge);
 }

@@ -15,7 +15,7 @@ import { parseStripeEvent } from '../stripe/event-schemas.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
 import { closedWonEvent, commandEvent } from './platform-event.js';
-import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID } from './sample-events.js';
+import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID, SAMPLE_REFUNDABLE_PAYMENT_ID } from './sample-events.js';
 import { closest } from './did-you-mean.js';
 import { findRunningStacks, readStateFile, stateFilePath } from './state-file.js';
 import { STORY_NAMES, storyDescription, type StoryResult } from './stories.js';
@@ -26,10 +26,11 @@ export const STORY = 'story';
 export const CLOSED_WON_JPY = 'closed-won-jpy';
 
 /** Quote-to-cash samples: the Stripe_Command__e each shipped Flow publishes, on the seeded record. */
-export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string }>> = {
+export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string; readonly amount?: number; readonly reason?: string }>> = {
   'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
   'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
   'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
+  refund: { command: 'refund', recordId: SAMPLE_REFUNDABLE_PAYMENT_ID, amount: 20, reason: 'requested_by_customer', what: 'a 20.00 USD refund of the seeded 120.00 USD payment (Stripe_Refund__c)' },
 };
 
 export interface SendEventIo {
@@ -173,7 +174,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
 
   const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
   if (sample !== undefined) {
-    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()) });
+    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()), amount: sample.amount, reason: sample.reason });
     const reply = await post('/salesforce/events', JSON.stringify(event), {});
     if (reply === undefined) return 1;
     io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} ${sample.command} on ${sample.recordId}) → ${reply.status}\n${reply.text.trim()}\n`);

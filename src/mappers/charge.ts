@@ -15,6 +15,7 @@ import { customRecordLinks, idOf, linksFrom } from './links.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, factsUpsert, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
+import { embeddedRefundMutations } from './refund.js';
 
 /** A charge made without a PaymentIntent (legacy Charges API) is its own payment record. */
 function paymentIdOf(charge: StripeCharge): string {
@@ -72,7 +73,8 @@ export function mapChargeRefunded(event: StripeEventOf<'charge.refunded'>): MapR
   return effect(
     event,
     full ? RANK.REFUNDED : RANK.PARTIALLY_REFUNDED,
-    [payment, ...revenueRecords(links, full ? 'Refunded' : 'Partially Refunded')],
+    // Before 2022-11-15 the charge lists its refunds: each one's record comes with it.
+    [payment, ...revenueRecords(links, full ? 'Refunded' : 'Partially Refunded'), ...embeddedRefundMutations(event, charge.refunds?.data)],
     'nothing to write',
     links,
   );

@@ -10,6 +10,7 @@ import { mapDisputeEvent } from './dispute.js';
 import { mapInvoiceEvent } from './invoice.js';
 import type { MapResult } from './mutation.js';
 import { mapPaymentIntentEvent } from './payment-intent.js';
+import { mapRefundEvent } from './refund.js';
 import { mapSubscriptionEvent } from './subscription.js';
 
 type Mappers = { readonly [T in MappedEventType]: (event: StripeEventOf<T>) => MapResult };
@@ -25,6 +26,10 @@ const MAPPERS: Mappers = {
   'payment_intent.canceled': mapPaymentIntentEvent,
   'charge.succeeded': mapChargeSucceeded,
   'charge.refunded': mapChargeRefunded,
+  'refund.created': mapRefundEvent,
+  'refund.updated': mapRefundEvent,
+  'refund.failed': mapRefundEvent,
+  'charge.refund.updated': mapRefundEvent,
   'charge.dispute.created': mapDisputeEvent,
   'charge.dispute.closed': mapDisputeEvent,
   'invoice.finalized': mapInvoiceEvent,

@@ -22,7 +22,8 @@ import { planBilling, type FoundInvoice, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 import type { RetryResult } from '../sync-log/retry.js';
 
-export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'event_retried' | 'duplicate' | 'rejected' | 'retry';
+/** `succeeded`: a service command (refund, portal_link, …) did what it was asked; `message` says what. */
+export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
 
 export interface OutboundResult {
   readonly outcome: Exclude<OutboundOutcome, 'retry'>;
@@ -41,6 +42,12 @@ export interface OutboundResult {
   /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
   readonly code?: string | undefined;
   readonly reason?: string | undefined;
+  /** Service commands: what happened, for the requester (Stripe_Sync_Log__c.Message__c). */
+  readonly message?: string | undefined;
+  /** Service commands: the Stripe object acted on or created (re_…, bps_…, in_…, sub_…). */
+  readonly stripeObjectId?: string | undefined;
+  /** Service commands: the link to send (a secret: never logged, only written to Salesforce). */
+  readonly stripeUrl?: string | undefined;
 }
 
 /** The idempotency store the outbound lifecycle runs on (the consumer's, dedup/run-once.ts). */

@@ -6,7 +6,7 @@ import type { CurrencyOverrides } from '../config.js';
 import { errorCode } from '../errors.js';
 import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import { VERSION_FIELD } from '../salesforce/data-model.js';
-import { isStaleRejection, SalesforcePermanentError } from '../salesforce/errors.js';
+import { isStaleRejection, rawMessage, SalesforcePermanentError } from '../salesforce/errors.js';
 import { cachedOrgProfile, readOrgProfile, type OrgProfile } from '../salesforce/org-profile.js';
 import { withSession, type SalesforceSession } from '../salesforce/session.js';
 import type { BillableObject, BillableRecord } from './billable.js';
@@ -58,11 +58,6 @@ export interface OpportunityRecords {
   readonly apiCalls: number;
 }
 
-/** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
-function rawMessage(err: Error): string | undefined {
-  const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
-  return typeof data?.message === 'string' ? data.message : undefined;
-}
 
 /** Stripe_Sync_Error__c is a long text area of 32,768 characters. */
 const MAX_SYNC_ERROR = 32_768;

@@ -15,6 +15,7 @@ import {
   PAYMENT_HEALTH,
   PAYMENT_MODES,
   PAYMENT_STATUSES,
+  REFUND_STATUSES,
   SUBSCRIPTION_STATUSES,
   SYNC_LOG_STATUSES,
 } from '../contracts/statuses.js';
@@ -352,6 +353,32 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Account__c: account,
     Opportunity__c: opportunity,
     Stripe_Customer_Id__c: text,
+    Livemode__c: { type: 'boolean' },
+    Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
+  }),
+  /**
+   * One record per Stripe refund (issue 13): created by the `refund` command's write-back or by
+   * the first refund event, kept current by refund.* and charge.refunded events.
+   */
+  Stripe_Refund__c: ownedByBridge({
+    Id: id,
+    Name: recordName,
+    Stripe_Id__c: stripeId,
+    Status__c: { type: 'picklist', values: REFUND_STATUSES },
+    Amount__c: amount,
+    Currency_Code__c: currencyCode,
+    /** duplicate, fraudulent, requested_by_customer (or Stripe's own, e.g. expired_uncaptured_charge). */
+    Reason__c: { type: 'string', length: 40 },
+    Failure_Reason__c: text,
+    Stripe_Payment_Intent_Id__c: text,
+    Stripe_Charge_Id__c: text,
+    Payment__c: { type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Payment__r' },
+    Account__c: account,
+    Opportunity__c: opportunity,
+    Requested_By__c: { type: 'reference', referenceTo: 'User', relationshipName: 'Requested_By__r' },
+    /** The command that asked for it (`sf:<EventUuid>`), also Stripe metadata salesforce_command_id. */
+    Command_Event_Id__c: text,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,

@@ -176,6 +176,12 @@ export function isStaleRejection(errorCode: string, message: string | undefined,
   );
 }
 
+/** Salesforce's own message behind a classified error (to recognise our rule; never logged). */
+export function rawMessage(err: Error): string | undefined {
+  const data = (err.cause as { data?: { message?: unknown } } | undefined)?.data;
+  return typeof data?.message === 'string' ? data.message : undefined;
+}
+
 /** True for Salesforce's "session expired or invalid" answer (HTTP 401 INVALID_SESSION_ID). */
 export function isInvalidSession(err: unknown): boolean {
   if (err instanceof SalesforceTransientError || err instanceof SalesforcePermanentError) {

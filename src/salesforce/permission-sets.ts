@@ -15,6 +15,10 @@ import { allows, compareNames, fieldPermissionName, INTEGRATION_OBJECTS, integra
 export const BYPASS_AUTOMATION_PERMISSION = 'Stripe_Bridge_Bypass_Automation';
 /** The custom permission the command channel checks before it bills (src/commands/permissions.ts). */
 export const REQUEST_PAYMENT_PERMISSION = 'Stripe_Request_Payment';
+/** Commands that give money back or forgo it: refund, void_invoice, mark_uncollectible (issue 13). */
+export const ISSUE_REFUNDS_PERMISSION = 'Stripe_Issue_Refunds';
+/** Self-service links and billing changes: portal_link, update_payment_method, send_invoice, subscription actions. */
+export const MANAGE_BILLING_PERMISSION = 'Stripe_Manage_Billing';
 
 export interface FieldPermission {
   readonly field: string;
@@ -100,6 +104,45 @@ function readOnly(): PermissionSetSpec {
   };
 }
 
+/** Publishing a platform event needs Create on it (a Flow or Apex running as the user). */
+const PUBLISH_COMMANDS: ObjectPermission = {
+  object: 'Stripe_Command__e',
+  allowCreate: true,
+  allowDelete: false,
+  allowEdit: false,
+  allowRead: true,
+  modifyAllRecords: false,
+  viewAllRecords: false,
+};
+
+/** Support agents: self-service links and billing changes, no money back (issue 13). */
+function support(): PermissionSetSpec {
+  return {
+    name: 'Stripe_Bridge_Support',
+    label: 'Stripe Bridge Support',
+    description:
+      'For support agents: send portal and card-update links, resend invoices, cancel, pause and resume subscriptions (custom permission Stripe Manage Billing, checked by the bridge). Assign with Stripe Bridge Read Only.',
+    fieldPermissions: [],
+    objectPermissions: [PUBLISH_COMMANDS],
+    customPermissions: [MANAGE_BILLING_PERMISSION],
+    userPermissions: [],
+  };
+}
+
+/** Finance: everything support may do, plus refunds, voided and uncollectible invoices. */
+function finance(): PermissionSetSpec {
+  return {
+    name: 'Stripe_Bridge_Finance',
+    label: 'Stripe Bridge Finance',
+    description:
+      'For finance: refund payments, void invoices or mark them uncollectible (Stripe Issue Refunds), and everything Stripe Bridge Support may do (Stripe Manage Billing). Assign with Stripe Bridge Read Only.',
+    fieldPermissions: [],
+    objectPermissions: [PUBLISH_COMMANDS],
+    customPermissions: [ISSUE_REFUNDS_PERMISSION, MANAGE_BILLING_PERMISSION],
+    userPermissions: [],
+  };
+}
+
 function sales(): PermissionSetSpec {
   return {
     name: 'Stripe_Bridge_Sales',
@@ -107,18 +150,7 @@ function sales(): PermissionSetSpec {
     description:
       'For sales users who bill through Stripe: may request payments (custom permission Stripe Request Payment, checked by the bridge), publish Stripe commands, choose the payment mode. Assign with Stripe Bridge Read Only.',
     fieldPermissions: [{ field: 'Opportunity.Stripe_Payment_Mode__c', readable: true, editable: true }],
-    // Publishing a platform event needs Create on it (a Flow or Apex running as the user).
-    objectPermissions: [
-      {
-        object: 'Stripe_Command__e',
-        allowCreate: true,
-        allowDelete: false,
-        allowEdit: false,
-        allowRead: true,
-        modifyAllRecords: false,
-        viewAllRecords: false,
-      },
-    ],
+    objectPermissions: [PUBLISH_COMMANDS],
     customPermissions: [REQUEST_PAYMENT_PERMISSION],
     userPermissions: [],
   };
@@ -138,7 +170,7 @@ function bypassAutomation(): PermissionSetSpec {
 }
 
 export function packagePermissionSets(): PermissionSetSpec[] {
-  return [integration(), readOnly(), sales(), bypassAutomation()];
+  return [integration(), readOnly(), sales(), support(), finance(), bypassAutomation()];
 }
 
 function sortBy<T>(items: readonly T[], key: (item: T) => string): T[] {

@@ -64,6 +64,23 @@ const embeddedChargeSchema = z.object({
   status: z.nullish(z.string()),
 });
 
+/**
+ * A refund (https://docs.stripe.com/api/refunds/object), as its own events carry it and as a
+ * charge embedded it before 2022-11-15. `status` is nullable in old renderings.
+ */
+export const refundSchema = z.object({
+  id: z.string(),
+  amount,
+  charge: z.nullish(expandableId),
+  created: timestamp,
+  currency: z.string(),
+  failure_reason: z.nullish(z.string()),
+  metadata: optionalMetadata,
+  payment_intent: z.nullish(expandableId),
+  reason: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+});
+
 export const chargeSchema = z.object({
   id: z.string(),
   object: z.literal('charge'),
@@ -82,6 +99,8 @@ export const chargeSchema = z.object({
   payment_intent: z.nullish(expandableId),
   payment_method_details: paymentMethodDetails,
   refunded: z.boolean(),
+  /** Before 2022-11-15 only: the charge's refunds (since then a list to expand, never in events). */
+  refunds: z.catch(z.nullish(z.object({ data: z.array(refundSchema) })), () => undefined),
   status: z.nullish(z.string()),
 });
 
@@ -243,6 +262,11 @@ const OBJECT_SCHEMAS = {
   'payment_intent.canceled': paymentIntentSchema,
   'charge.succeeded': chargeSchema,
   'charge.refunded': chargeSchema,
+  'refund.created': refundSchema,
+  'refund.updated': refundSchema,
+  'refund.failed': refundSchema,
+  // The name refund.updated had for card refunds before it existed; still sent to old endpoints.
+  'charge.refund.updated': refundSchema,
   'charge.dispute.created': disputeSchema,
   'charge.dispute.closed': disputeSchema,
   'invoice.finalized': invoiceSchema,
@@ -261,6 +285,7 @@ export type MappedEventType = keyof typeof OBJECT_SCHEMAS;
 export const MAPPED_EVENT_TYPES = Object.keys(OBJECT_SCHEMAS) as readonly MappedEventType[];
 
 export type StripeCharge = z.infer<typeof chargeSchema>;
+export type StripeRefund = z.infer<typeof refundSchema>;
 export type StripeEmbeddedCharge = z.infer<typeof embeddedChargeSchema>;
 export type StripePaymentIntent = z.infer<typeof paymentIntentSchema>;
 export type StripeDispute = z.infer<typeof disputeSchema>;

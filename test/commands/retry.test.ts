@@ -62,7 +62,7 @@ describe('retry command on a Stripe_Sync_Log__c record', () => {
 
     const result = await h.app.handle(command);
 
-    expect(result).toMatchObject({ outcome: 'event_retried', command: 'retry', sobject: 'Stripe_Sync_Log__c' });
+    expect(result).toMatchObject({ outcome: 'succeeded', command: 'retry', sobject: 'Stripe_Sync_Log__c' });
     const inbound = sqs.queue(queueUrl(INBOUND_QUEUE));
     expect(inbound).toHaveLength(1);
     expect(JSON.parse(inbound[0]?.message.Body ?? '{}')).toMatchObject({ id: 'evt_retry_cmd_1', type: 'invoice.paid' });

@@ -9,7 +9,7 @@ import { SAMPLE_REP_ID } from '../outbound/harness.js';
 export function commandEvent(
   command: string | null,
   recordId: string | null,
-  options: { eventUuid?: string; requestedBy?: string | null; options?: string | null; createdDate?: number } = {},
+  options: { eventUuid?: string; requestedBy?: string | null; options?: string | null; createdDate?: number; amount?: number | null; reason?: string | null } = {},
 ) {
   const eventUuid = options.eventUuid ?? randomUUID();
   return {
@@ -25,8 +25,8 @@ export function commandEvent(
       payload: {
         Command__c: command,
         Record_Id__c: recordId,
-        Amount__c: null,
-        Reason__c: null,
+        Amount__c: options.amount ?? null,
+        Reason__c: options.reason ?? null,
         Options__c: options.options ?? null,
         Requested_By__c: options.requestedBy === undefined ? SAMPLE_REP_ID : options.requestedBy,
         CreatedById: '005Ab0000000009AAA',

@@ -12,7 +12,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { closedWonEvent } from '../../src/local/platform-event.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, SAMPLE_REFUNDABLE_PAYMENT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { stateFilePath, writeStateFile } from '../../src/local/state-file.js';
@@ -228,7 +228,8 @@ describe('the local stack with no configuration', () => {
     const records = await fetch(`${stack.url}/salesforce/records`);
     expect(records.status).toBe(200);
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
-    expect(body.objects.Stripe_Payment__c).toHaveLength(1);
+    // The seed's paid payment for the `refund` sample, and the one this test's events wrote.
+    expect((body.objects.Stripe_Payment__c as Array<{ Id?: string }>).filter((p) => p.Id !== SAMPLE_REFUNDABLE_PAYMENT_ID)).toHaveLength(1);
     expect(body.objects.Opportunity).toHaveLength(2);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };

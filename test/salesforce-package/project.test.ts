@@ -18,6 +18,7 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
   listView: 'ListView',
+  quickAction: 'QuickAction',
 };
 
 const files = metadataFiles();

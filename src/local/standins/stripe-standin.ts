@@ -30,6 +30,7 @@ import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
+import { createServiceEndpoints, type StripeServiceStandIn } from './stripe-standin-service.js';
 
 type Json = Record<string, any>;
 
@@ -103,6 +104,8 @@ export interface StripeStandIn {
   /** Adds a Checkout Session as if a payer had completed it earlier (e.g. through a payment link). */
   seedCheckoutSession(fields: Json): Json;
   coupons(): Json[];
+  /** Refunds, paid PaymentIntents and the other service objects (stripe-standin-service.ts). */
+  readonly service: StripeServiceStandIn;
   close(): Promise<void>;
 }
 
@@ -584,6 +587,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     },
     now,
   });
+  const service = createServiceEndpoints({ lists, now, id, invalid, invalidParameter, notFound: (kind, key) => {
+      throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    }, eventOf, integer, currencies });
 
   const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
     const parts = path.split('/').filter((p) => p !== '');
@@ -605,6 +611,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         return ok(expireCheckoutSession(requireFound(checkoutSessions, action, 'checkout session')));
       }
       if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(updatePaymentLink(requireFound(paymentLinks, objectId, 'payment link'), params));
+      const served = service.post(resource, objectId, action, params);
+      if (served !== undefined) return ok(served);
     }
     if (method === 'GET') {
       const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
@@ -870,6 +878,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       return structuredClone(session);
     },
     coupons: list(coupons),
+    service: service.standIn,
     completeCheckout(paymentLinkId) {
       const link = requireFound(paymentLinks, paymentLinkId, 'payment link');
       if (link.active !== true) throw new Error(`Payment link ${paymentLinkId} is not active`);

@@ -1,0 +1,193 @@
+/**
+ * The service side of the Stripe stand-in (issue 13): what a support agent asks Stripe for from
+ * Salesforce. Objects live in the stand-in's lists (stripe-standin-lists.ts), so GET
+ * /v1/payment_intents/:id, /v1/refunds?payment_intent=… and the event log see them.
+ *
+ * Refunds, as the API reference documents them (https://docs.stripe.com/api/refunds/create and
+ * /object):
+ * - `payment_intent` or `charge` names what is refunded (one of them is required); `amount`
+ *   defaults to what is left, "can refund only up to the remaining, unrefunded amount of the
+ *   charge"; more is refused with an `invalid_request_error` ("Refund amount (…) is greater than
+ *   unrefunded amount on charge (…)", code `amount_too_large`), a fully refunded charge with
+ *   `charge_already_refunded` (https://docs.stripe.com/error-codes);
+ * - `reason` is one of duplicate, fraudulent, requested_by_customer;
+ * - `status` is pending, requires_action, succeeded, failed or canceled; a failed refund carries
+ *   `failure_reason` and gives the amount back to the charge's refundable amount;
+ * - Stripe sends `refund.created`, `charge.refunded` (the charge with `amount_refunded` and
+ *   `refunded`) and, as the refund changes, `refund.updated` / `refund.failed`.
+ */
+import type Stripe from 'stripe';
+import { minorUnitDigits } from '../../money.js';
+import type { ObjectLists } from './stripe-standin-lists.js';
+
+type Json = Record<string, any>;
+
+export type RefundStatus = 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+
+export interface StripeServiceStandIn {
+  /**
+   * A succeeded PaymentIntent and its charge, as if a customer had paid: `amount` in minor units.
+   * Metadata goes on both (as the bridge's own payments carry it).
+   */
+  seedPayment(fields: { id?: string; amount: number; currency: string; customer?: string | null; metadata?: Record<string, string> }): { paymentIntent: Json; charge: Json };
+  /** Every refund, oldest first. */
+  refunds(): Json[];
+  /** The status the next refunds are created in (Stripe: `succeeded` for most cards, `pending` for slower methods). */
+  refundStatusOnCreate: RefundStatus;
+  /** Moves a refund on and returns the events Stripe sends for it (registered in the event log). */
+  settleRefund(refundId: string, status: Exclude<RefundStatus, 'pending'>, failureReason?: string): Stripe.Event[];
+}
+
+export interface ServiceEndpoints {
+  readonly standIn: StripeServiceStandIn;
+  /** Answers a POST it serves, or undefined to let the caller route it. */
+  post(resource: string | undefined, objectId: string | undefined, action: string | undefined, params: Json): Json | undefined;
+}
+
+export interface ServiceDeps {
+  readonly lists: ObjectLists;
+  readonly now: () => number;
+  readonly id: (prefix: string) => string;
+  readonly invalid: (message: string, param?: string, code?: string) => never;
+  /** Refused while reading parameters: no idempotent result is saved. */
+  readonly invalidParameter: (message: string, param: string, code?: string) => never;
+  readonly notFound: (kind: string, id: string) => never;
+  readonly eventOf: (type: string, object: Json) => Stripe.Event;
+  readonly integer: (value: unknown, param: string) => number;
+  readonly currencies: ReadonlySet<string>;
+}
+
+const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
+/** `1.00 USD`-like rendering for Stripe's messages: the currency's own decimals. */
+function display(minor: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  return `${(minor / 10 ** digits).toFixed(digits)} ${currency.toUpperCase()}`;
+}
+
+export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
+  const { lists } = deps;
+  const refundOrder: string[] = [];
+
+  const chargeOf = (params: Json): Json => {
+    if (typeof params.charge === 'string') return lists.get('charges', params.charge) ?? deps.notFound('charge', params.charge);
+    if (typeof params.payment_intent !== 'string') {
+      return deps.invalidParameter('You must pass either a charge or a payment_intent to create a refund.', 'payment_intent', 'parameter_missing');
+    }
+    const intent = lists.get('payment_intents', params.payment_intent) ?? deps.notFound('payment_intent', params.payment_intent);
+    if (intent.status !== 'succeeded' || typeof intent.latest_charge !== 'string') {
+      return deps.invalid(`This PaymentIntent (${intent.id}) does not have a successful charge to refund.`, 'payment_intent', 'charge_not_refundable');
+    }
+    return lists.get('charges', intent.latest_charge) as Json;
+  };
+
+  /** The charge as Stripe shows it after its refunds changed: `amount_refunded` counts every refund not failed or canceled. */
+  const refreshCharge = (chargeId: string): Json => {
+    const charge = lists.get('charges', chargeId) as Json;
+    const live = refundOrder.map((id) => lists.get('refunds', id) as Json).filter((r) => r.charge === chargeId);
+    const refunded = live.filter((r) => r.status !== 'failed' && r.status !== 'canceled').reduce((sum, r) => sum + (r.amount as number), 0);
+    return lists.update('charges', chargeId, {
+      amount_refunded: refunded,
+      refunded: refunded >= (charge.amount_captured as number),
+      refunds: { object: 'list', data: [...live].reverse(), has_more: false, url: `/v1/charges/${chargeId}/refunds` },
+    });
+  };
+
+  const createRefund = (params: Json): Json => {
+    const reason = params.reason;
+    if (reason !== undefined && !REFUND_REASONS.includes(reason)) {
+      deps.invalidParameter(`Invalid reason: must be one of ${REFUND_REASONS.join(', ')}`, 'reason');
+    }
+    const requested = params.amount === undefined ? undefined : deps.integer(params.amount, 'amount');
+    if (requested !== undefined && requested < 1) deps.invalidParameter('Invalid positive integer', 'amount', 'parameter_invalid_integer');
+    const charge = chargeOf(params);
+    const remaining = (charge.amount_captured as number) - (charge.amount_refunded as number);
+    if (remaining <= 0) deps.invalid(`Charge ${charge.id} has already been refunded.`, 'charge', 'charge_already_refunded');
+    const amount = requested ?? remaining;
+    if (amount > remaining) {
+      deps.invalid(
+        `Refund amount (${display(amount, charge.currency)}) is greater than unrefunded amount on charge (${display(remaining, charge.currency)})`,
+        'amount',
+        'amount_too_large',
+      );
+    }
+    const refund = lists.seed('refunds', {
+      id: deps.id('re'),
+      object: 'refund',
+      amount,
+      charge: charge.id,
+      created: deps.now(),
+      currency: charge.currency,
+      metadata: params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {},
+      payment_intent: charge.payment_intent ?? null,
+      reason: reason ?? null,
+      status: standIn.refundStatusOnCreate,
+      failure_reason: null,
+    });
+    refundOrder.push(refund.id as string);
+    const updated = refreshCharge(charge.id as string);
+    deps.eventOf('refund.created', refund);
+    deps.eventOf('charge.refunded', updated);
+    return refund;
+  };
+
+  const standIn: StripeServiceStandIn = {
+    refundStatusOnCreate: 'succeeded',
+    seedPayment({ id, amount, currency, customer = null, metadata = {} }) {
+      const code = currency.toLowerCase();
+      if (!deps.currencies.has(code)) throw new Error(`The stand-in does not accept ${code}`);
+      const created = deps.now();
+      const paymentIntentId = id ?? deps.id('pi');
+      const charge = lists.seed('charges', {
+        id: deps.id('ch'),
+        object: 'charge',
+        amount,
+        amount_captured: amount,
+        amount_refunded: 0,
+        captured: true,
+        created,
+        currency: code,
+        customer,
+        metadata: { ...metadata },
+        paid: true,
+        payment_intent: paymentIntentId,
+        payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } },
+        refunded: false,
+        refunds: { object: 'list', data: [], has_more: false, url: '' },
+        status: 'succeeded',
+      });
+      const paymentIntent = lists.seed('payment_intents', {
+        id: paymentIntentId,
+        object: 'payment_intent',
+        amount,
+        amount_received: amount,
+        created,
+        currency: code,
+        customer,
+        latest_charge: charge.id,
+        livemode: false,
+        metadata: { ...metadata },
+        status: 'succeeded',
+      });
+      return { paymentIntent, charge };
+    },
+    refunds: () => refundOrder.map((id) => lists.get('refunds', id) as Json),
+    settleRefund(refundId, status, failureReason) {
+      const refund = lists.get('refunds', refundId) ?? deps.notFound('refund', refundId);
+      const updated = lists.update('refunds', refundId, { status, failure_reason: status === 'failed' ? (failureReason ?? 'unknown') : null });
+      const events = [deps.eventOf(status === 'failed' ? 'refund.failed' : 'refund.updated', updated)];
+      // A refund that did not go through gives its amount back to the charge.
+      if (status === 'failed' || status === 'canceled') events.push(deps.eventOf('charge.refund.updated', updated));
+      refreshCharge(refund.charge as string);
+      return events;
+    },
+  };
+
+  return {
+    standIn,
+    post(resource, objectId, action, params) {
+      if (resource === 'refunds' && objectId === undefined) return createRefund(params);
+      void action;
+      return undefined;
+    },
+  };
+}
