@@ -29,6 +29,7 @@ export function billingCommand(mode: PaymentMode, doc: Pick<CommandDefinition, '
           mode: request.modeFromRecord ? undefined : mode,
           daysUntilDue: request.options.daysUntilDue,
           checkoutHours: request.options.expiresInHours,
+          collectionMethod: request.options.collectionMethod,
           requestedAt: request.requestedAt,
         },
         ports,

@@ -22,6 +22,8 @@ export interface CommandOptions {
   readonly daysUntilDue?: number | undefined;
   /** checkout: hours until the Checkout Session expires (Stripe: 0.5 to 24; default 24). */
   readonly expiresInHours?: number | undefined;
+  /** subscription: `send_invoice` or `charge_automatically` (else the Opportunity's field, else send_invoice). */
+  readonly collectionMethod?: string | undefined;
 }
 
 export interface CommandRequest {
@@ -76,6 +78,7 @@ const envelopeSchema = z.object({
 const optionsSchema = z.object({
   daysUntilDue: z.optional(z.number()),
   expiresInHours: z.optional(z.number()),
+  collectionMethod: z.optional(z.string()),
 });
 
 function readOptions(raw: string | undefined): { options: CommandOptions; error: string | undefined } {

@@ -9,6 +9,7 @@ export function planRequestOf(request: BillingRequest, now: () => number): PlanR
     requestId: request.eventId,
     requestedAt: request.requestedAt,
     checkoutHours: request.checkoutHours,
+    collectionMethod: request.collectionMethod,
     nowSeconds: Math.floor(now() / 1000),
   };
 }

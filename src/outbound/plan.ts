@@ -16,6 +16,7 @@ import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { isBridgeError } from '../errors.js';
 import { CannotBillError, recordBill, totalOf } from './billing-lines.js';
 import type { BillableAccount, BillableObject, BillableRecord } from './billable.js';
+import { planSubscription } from './subscription-plan.js';
 
 export interface PlanSettings {
   readonly daysUntilDue: number;
@@ -37,10 +38,12 @@ export interface PlanRequest {
   readonly checkoutHours?: number | undefined;
   /** Seconds since the epoch now: a request too old to give its session 30 minutes is refused. */
   readonly nowSeconds?: number | undefined;
+  /** `subscription` mode: `Options__c.collectionMethod` (else the record's field, else send_invoice). */
+  readonly collectionMethod?: string | undefined;
 }
 
 /** Stripe allows at most 250 invoice items per invoice, 20 line items per payment link, 100 per Checkout Session. */
-const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20, checkout: 100 };
+const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20, checkout: 100, subscription: 40 };
 
 /** Stripe: a Checkout Session's `expires_at` is 30 minutes to 24 hours after its creation. */
 export const CHECKOUT_MIN_SECONDS = 30 * 60;
@@ -222,13 +225,8 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
   ];
 }
 
-function checkoutSteps(
-  record: BillableRecord,
-  request: PlanRequest,
-  currency: string,
-  lines: readonly BillingLine[],
-  metadata: Record<string, string>,
-): StripeStep[] {
+/** When a Checkout Session issued for this request expires: relative to the request, not the clock. */
+function checkoutExpiry(request: PlanRequest): number {
   const requestedAt = request.requestedAt ?? request.nowSeconds ?? 0;
   const hours = request.checkoutHours ?? 24;
   const lifetime = Math.round(hours * 3600);
@@ -240,6 +238,17 @@ function checkoutSteps(
   if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + 60) {
     throw new CannotBillError('The request is too old to issue a Checkout link that stays open 30 minutes; request it again', { code: 'CHECKOUT_REQUEST_EXPIRED' });
   }
+  return expiresAt;
+}
+
+function checkoutSteps(
+  record: BillableRecord,
+  request: PlanRequest,
+  currency: string,
+  lines: readonly BillingLine[],
+  metadata: Record<string, string>,
+): StripeStep[] {
+  const expiresAt = checkoutExpiry(request);
   const requestId = request.requestId ?? 'checkout';
   return [
     ...(record.stripeCheckoutSessionId === undefined
@@ -317,6 +326,27 @@ export function planBilling(opportunity: BillableRecord, request: PlanRequest, s
         ...checkoutSteps(opportunity, request, currency, lines, metadata),
       ];
       return { ...base, existingCustomerId: account.stripeCustomerId, steps };
+    }
+    if (mode === 'subscription') {
+      const subscription = planSubscription({
+        record: opportunity,
+        lines,
+        currency,
+        discount,
+        metadata,
+        collectionMethod: request.collectionMethod,
+        daysUntilDue: resolveDaysUntilDue(request, settings),
+        requestedAt: request.requestedAt ?? request.nowSeconds ?? 0,
+        checkoutExpiresAt: () => checkoutExpiry(request),
+        requestId: request.requestId ?? 'subscription',
+        key: idempotencyKey,
+      });
+      const steps = [
+        ...(account.stripeCustomerId === undefined ? [customerStep(account)] : []),
+        ...couponStep(opportunity.id, discount, currency, label, metadata),
+        ...subscription.steps,
+      ];
+      return { ...base, total: subscription.firstInvoiceTotal, notice: subscription.notice, existingCustomerId: account.stripeCustomerId, steps };
     }
     if (mode === 'payment_link') {
       // A payment link cannot be bound to a customer: Checkout collects the payer's details.

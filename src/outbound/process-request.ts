@@ -23,7 +23,7 @@ import type { OpportunityRecords } from './salesforce-records.js';
 import type { RetryResult } from '../sync-log/retry.js';
 
 /** `succeeded`: a service command (refund, portal_link, …) did what it was asked; `message` says what. */
-export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
+export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'subscription_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
 
 export interface OutboundResult {
   readonly outcome: Exclude<OutboundOutcome, 'retry'>;
@@ -37,6 +37,7 @@ export interface OutboundResult {
   readonly paymentLinkUrl?: string | undefined;
   readonly checkoutSessionId?: string | undefined;
   readonly checkoutUrl?: string | undefined;
+  readonly subscriptionId?: string | undefined;
   /** Status in which an earlier run's invoice was found in Stripe and continued, if one was. */
   readonly resumedInvoiceStatus?: FoundInvoice['status'] | undefined;
   /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
@@ -101,6 +102,8 @@ export interface BillingRequest {
   readonly mode: string | undefined;
   readonly daysUntilDue: number | undefined;
   readonly checkoutHours: number | undefined;
+  /** `subscription`: Options__c.collectionMethod. */
+  readonly collectionMethod?: string | undefined;
   /** Seconds since the epoch. */
   readonly requestedAt: number | undefined;
 }
@@ -121,6 +124,7 @@ const OUTCOME: Readonly<Record<string, Exclude<OutboundOutcome, 'retry' | 'dupli
   invoice: 'invoiced',
   payment_link: 'payment_link_created',
   checkout: 'checkout_created',
+  subscription: 'subscription_created',
 };
 
 export async function billRecord(request: BillingRequest, ports: OutboundPorts): Promise<OutboundResult> {
@@ -191,6 +195,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
     checkoutExpiresAt: result.checkoutExpiresAt,
+    subscriptionId: result.subscriptionId,
     paymentStatus: { status, version },
     syncError:
       result.sendFailure === undefined
@@ -208,6 +213,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     paymentLinkUrl: result.paymentLinkUrl,
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
+    subscriptionId: result.subscriptionId,
     resumedInvoiceStatus: plan.resumedInvoice?.status,
   };
 }

@@ -24,6 +24,7 @@ export interface BilledFields {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
+  readonly subscriptionId?: string | undefined;
   /** What the bill asks for, in major units of the record's currency (Stripe_Amount_Billed__c). */
   readonly amountBilled?: number | undefined;
   /**
@@ -143,6 +144,7 @@ export function salesforceOpportunityRecords(
               Stripe_Checkout_Url__c: fields.checkoutUrl,
               Stripe_Checkout_Expires_At__c: fields.checkoutExpiresAt === undefined ? null : new Date(fields.checkoutExpiresAt * 1000).toISOString(),
             }),
+        ...(fields.subscriptionId === undefined ? {} : { Stripe_Subscription_Id__c: fields.subscriptionId }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
       };

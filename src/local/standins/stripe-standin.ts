@@ -30,6 +30,7 @@ import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
+import { createSubscriptionResources } from './stripe-standin-subscriptions.js';
 import { createServiceEndpoints, type StripeServiceStandIn } from './stripe-standin-service.js';
 
 type Json = Record<string, any>;
@@ -201,6 +202,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   }> = [];
   const requests: RecordedStripeRequest[] = [];
   let invoiceCounter = 0;
+  /** Bound once the object lists exist (the subscription resources keep products and subscriptions there). */
+  let subscriptionResources: () => ReturnType<typeof createSubscriptionResources> = () => {
+    throw new Error('stand-in not started');
+  };
   let url = '';
 
   const metadataOf = (params: Json): Record<string, string> => (params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {});
@@ -278,14 +283,17 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
    * long (a fragment follows the session id), longer than a 255-character URL field.
    */
   const createCheckoutSession = (params: Json): Json => {
-    if (params.mode !== 'payment') invalid('The stand-in creates payment-mode Checkout Sessions only.', 'mode');
+    if (params.mode !== 'payment' && params.mode !== 'subscription') invalid('The stand-in creates payment- and subscription-mode Checkout Sessions only.', 'mode');
     const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
     if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
-    const currency = currencyOf(lineItems[0]?.price_data ?? {});
-    const subtotal = lineItems.reduce((sum, item, i) => {
-      if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
-      return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
-    }, 0);
+    const subscriptionMode = params.mode === 'subscription' ? subscriptionResources().subscriptionSession(params, lineItems) : undefined;
+    const currency = subscriptionMode?.currency ?? currencyOf(lineItems[0]?.price_data ?? {});
+    const subtotal =
+      subscriptionMode?.amount ??
+      lineItems.reduce((sum, item, i) => {
+        if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
+        return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
+      }, 0);
     const created = now();
     const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : integer(params.expires_at, 'expires_at');
     if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
@@ -297,7 +305,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const session: Json = {
       id: sessionId,
       object: 'checkout.session',
-      mode: 'payment',
+      mode: params.mode,
       created,
       expires_at: expiresAt,
       livemode: false,
@@ -314,6 +322,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       subscription: null,
       metadata: metadataOf(params),
       payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
+      subscription_data: subscriptionMode?.subscriptionData ?? null,
       line_items: lineItems.map((item) => ({
         quantity: integer(item.quantity ?? 1, 'quantity'),
         price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
@@ -591,6 +600,31 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
     }, eventOf, integer, currencies });
 
+  const subscriptions = createSubscriptionResources({
+    customers,
+    invoices,
+    prices,
+    products: { get: (productId) => lists.get('products', productId), seed: (product) => lists.seed('products', product) },
+    subscriptions: { get: (subscriptionId) => lists.get('subscriptions', subscriptionId), seed: (subscription) => lists.seed('subscriptions', subscription) },
+    now,
+    id,
+    integer,
+    invalid,
+    alreadyExists: (message, param) => {
+      throw new StripeFailure(400, 'invalid_request_error', message, 'resource_already_exists', param);
+    },
+    notFound: (kind, key) => {
+      throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    },
+    currencyOf,
+    metadataOf,
+    discountsOf,
+    createInvoice,
+    refreshTotals,
+    finalizeInvoice,
+  });
+  subscriptionResources = () => subscriptions;
+
   const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts[0] !== 'v1') throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
@@ -598,6 +632,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const ok = (body: Json) => ({ status: 200, body });
     if (method === 'POST') {
       if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
+      if (resource === 'products' && objectId === undefined) return ok(subscriptions.createProduct(params));
+      if (resource === 'subscriptions' && objectId === undefined) return ok(subscriptions.createSubscription(params));
       if (resource === 'invoices' && objectId === undefined) return ok(createInvoice(params));
       if (resource === 'invoices' && action === 'finalize') return ok(finalizeInvoice(requireFound(invoices, objectId as string, 'invoice'), params));
       if (resource === 'invoices' && action === 'send') return ok(sendInvoice(requireFound(invoices, objectId as string, 'invoice')));
@@ -615,6 +651,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       if (served !== undefined) return ok(served);
     }
     if (method === 'GET') {
+      if (resource === 'products' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveProduct(objectId));
+      if (resource === 'subscriptions' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveSubscription(objectId));
       const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
       if (listed !== undefined) return ok(listed);
       if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
