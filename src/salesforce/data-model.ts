@@ -230,6 +230,11 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Name: read(required(text)),
     Stripe_Customer_Id__c: edit(stripeId),
     Stripe_Billing_Email__c: read({ type: 'email' }),
+    /** Self-service links a support agent sends (portal_link, update_payment_method): secrets, written only here. */
+    Stripe_Portal_Url__c: edit(longUrl),
+    Stripe_Portal_Url_Expires_At__c: edit(when),
+    Stripe_Payment_Method_Url__c: edit(longUrl),
+    Stripe_Payment_Method_Url_Expires_At__c: edit(when),
     BillingStreet: { ...billingAddress, type: 'textarea' },
     BillingCity: billingAddress,
     BillingState: billingAddress,

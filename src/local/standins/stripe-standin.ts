@@ -598,7 +598,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   });
   const service = createServiceEndpoints({ lists, now, id, invalid, invalidParameter, notFound: (kind, key) => {
       throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
-    }, eventOf, integer, currencies });
+    }, eventOf, integer, currencies, url: () => url });
 
   const subscriptions = createSubscriptionResources({
     customers,
@@ -630,6 +630,9 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     if (parts[0] !== 'v1') throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
     const [, resource, objectId, action] = parts;
     const ok = (body: Json) => ({ status: 200, body });
+    // The service endpoints first: setup-mode Checkout Sessions share their path with payment mode.
+    const served = method === 'POST' ? service.post(resource, objectId, action, params) : method === 'GET' ? service.get(resource, objectId, action, query) : undefined;
+    if (served !== undefined) return ok(served);
     if (method === 'POST') {
       if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
       if (resource === 'products' && objectId === undefined) return ok(subscriptions.createProduct(params));
@@ -647,8 +650,6 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         return ok(expireCheckoutSession(requireFound(checkoutSessions, action, 'checkout session')));
       }
       if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(updatePaymentLink(requireFound(paymentLinks, objectId, 'payment link'), params));
-      const served = service.post(resource, objectId, action, params);
-      if (served !== undefined) return ok(served);
     }
     if (method === 'GET') {
       if (resource === 'products' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveProduct(objectId));
