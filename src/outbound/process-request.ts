@@ -20,6 +20,7 @@ import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
 import { planBilling, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
+import type { RetryResult } from '../sync-log/retry.js';
 
 /** `succeeded`: a service command (refund, portal_link, …) did what it was asked; `message` says what. */
 export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'subscription_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
@@ -76,6 +77,11 @@ export interface OutboundPorts {
   readonly leaseMs: number;
   /** What the deployment configures; the currencies come from the org. */
   readonly settings: Pick<PlanSettings, 'daysUntilDue'>;
+  /**
+   * Retries a dead-lettered inbound event (sync-log/retry.ts): the `retry` command. Undefined when
+   * the deployment did not give the outbound function the inbound queue and DLQ.
+   */
+  readonly retryDeadLetter?: ((eventId: string, requestedBy: string | undefined) => Promise<RetryResult>) | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }

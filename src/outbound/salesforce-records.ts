@@ -53,6 +53,8 @@ export interface OpportunityRecords {
   count(soql: string): Promise<number>;
   /** Upserts one Stripe_Sync_Log__c on Event_Id__c. */
   upsertSyncLog(fields: Readonly<Record<string, unknown>>): Promise<void>;
+  /** The Event_Id__c of a Stripe_Sync_Log__c record; undefined when there is no such record. */
+  syncLogEventId(recordId: string): Promise<string | undefined>;
   /** API calls made so far (for the log line and budgets). */
   readonly apiCalls: number;
 }
@@ -103,6 +105,11 @@ export function salesforceOpportunityRecords(
     },
     async count(soql) {
       return (await query(soql)).length;
+    },
+    async syncLogEventId(recordId) {
+      // The id was checked against RECORD_ID (alphanumerics only) by the dispatcher.
+      const record = (await query(`SELECT Event_Id__c FROM Stripe_Sync_Log__c WHERE Id = '${recordId}'`))[0];
+      return record === undefined ? undefined : String(record['Event_Id__c'] ?? '');
     },
     async upsertSyncLog(fields) {
       const upsert = (record: Readonly<Record<string, unknown>>): Promise<void> =>
