@@ -94,6 +94,7 @@ export class BridgeStack extends Stack {
       eventSourceName,
       retryPolicy: retryPolicyOf(s),
       maxConcurrency: s.outboundMaxConcurrency,
+      inbound: { queue: this.inbound.queue, deadLetterQueue: this.inbound.deadLetterQueue },
     });
 
     this.operations = new Operations(this, 'Operations', {

@@ -164,6 +164,9 @@ const outboundSchema = z.object({
   OUTBOUND_QUEUE_URL: optionalUrl(),
   /** Where a payment request that failed for good goes, with its reason as message attributes. */
   OUTBOUND_DLQ_URL: optionalUrl(),
+  /** The inbound queue and its DLQ, for the `retry` command (a dead-lettered Stripe event, again). */
+  INBOUND_QUEUE_URL: optionalUrl(),
+  INBOUND_DLQ_URL: optionalUrl(),
   STRIPE_DAYS_UNTIL_DUE: positiveInt(30),
   ...currencyOverrideShape,
 });
@@ -237,6 +240,8 @@ export interface OutboundConfig {
   readonly queueUrl: string | undefined;
   readonly dlqUrl: string | undefined;
   readonly retry: RetrySettings;
+  /** The inbound queue and DLQ (`retry` command); undefined unless both are set. */
+  readonly inbound: { readonly queueUrl: string; readonly dlqUrl: string } | undefined;
 }
 
 export interface CurrencyOverrides {
@@ -373,6 +378,7 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     queueUrl: v.OUTBOUND_QUEUE_URL,
     dlqUrl: v.OUTBOUND_DLQ_URL,
     retry: retrySettings(v),
+    inbound: v.INBOUND_QUEUE_URL !== undefined && v.INBOUND_DLQ_URL !== undefined ? { queueUrl: v.INBOUND_QUEUE_URL, dlqUrl: v.INBOUND_DLQ_URL } : undefined,
   };
 }
 

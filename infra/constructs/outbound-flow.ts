@@ -19,7 +19,7 @@ import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { IQueue, Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLED_DETAIL_TYPES, PAYMENT_REQUEST_EVENT } from '../../src/outbound/payment-request.js';
 import type { RetryPolicy } from '../../src/resilience/retry-schedule.js';
@@ -60,6 +60,11 @@ export interface OutboundFlowProps {
   readonly retryPolicy: RetryPolicy;
   /** Payment requests in flight at once (the event source's maximum concurrency, 2–1000). */
   readonly maxConcurrency: number;
+  /**
+   * The inbound queue and its DLQ, for the `retry` command (a dead-lettered Stripe event enqueued
+   * again, its DLQ copies removed); without them the command says it is not available.
+   */
+  readonly inbound?: { readonly queue: IQueue; readonly deadLetterQueue: IQueue } | undefined;
 }
 
 export class OutboundFlow extends Construct {
@@ -112,6 +117,7 @@ export class OutboundFlow extends Construct {
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
         STRIPE_DAYS_UNTIL_DUE: String(props.stripeDaysUntilDue),
+        ...(props.inbound === undefined ? {} : { INBOUND_QUEUE_URL: props.inbound.queue.queueUrl, INBOUND_DLQ_URL: props.inbound.deadLetterQueue.queueUrl }),
         ...(props.stripeDefaultCurrency === undefined ? {} : { STRIPE_DEFAULT_CURRENCY: props.stripeDefaultCurrency }),
         ...(props.salesforceMultiCurrency === undefined ? {} : { SALESFORCE_MULTI_CURRENCY: String(props.salesforceMultiCurrency) }),
       },
@@ -129,6 +135,11 @@ export class OutboundFlow extends Construct {
     this.deadLetterQueue.grantSendMessages(this.handler.function);
     props.salesforceCredentials.grantRead(this.handler.function);
     props.stripeApiKey.grantRead(this.handler.function);
+    if (props.inbound !== undefined) {
+      props.inbound.queue.grantSendMessages(this.handler.function);
+      // Receive, delete, change visibility: what removing one event's copies from the DLQ takes.
+      props.inbound.deadLetterQueue.grantConsumeMessages(this.handler.function);
+    }
 
     if (props.eventSourceName !== undefined) {
       // A partner bus carries the partner event source's name; CloudFormation associates them.

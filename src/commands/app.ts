@@ -3,6 +3,7 @@
  * local stack (`POST /salesforce/events`) and the tests call it with local clients.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
 import { DealStore } from '../billing/deal.js';
@@ -12,7 +13,7 @@ import { AuthenticationError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CachedSecret, type SecretFetcher } from '../secrets.js';
-import { createStripeClient, type StripeClientOptions } from '../stripe/client.js';
+import { classifyStripeError, createStripeClient, type StripeClientOptions } from '../stripe/client.js';
 import {
   deactivatePaymentLink,
   executeBillingPlan,
@@ -21,6 +22,11 @@ import {
   inspectBillingObject,
 } from '../stripe/outbound-operations.js';
 import type { BillingRecordsPort } from '../outbound/billing-claim.js';
+import { enqueueEvent } from '../ingress/enqueue.js';
+import { removeDlqCopies } from '../ops/dlq-remove.js';
+import { DEFAULT_MAX_MESSAGE_BYTES, stripeEventFetcher } from '../ops/replay-event.js';
+import { dynamoDeadLetterLog } from '../sync-log/dead-letter-log.js';
+import { retryDeadLetteredEvent } from '../sync-log/retry.js';
 import { guardMethods, type DependencyGuard } from '../resilience/dependency-guard.js';
 import { dispatchCommand, type CommandResult, type DispatcherPorts } from './dispatcher.js';
 import { cachedPermissionChecker, PERMISSION_CACHE_MS } from './permissions.js';
@@ -34,6 +40,8 @@ export interface OutboundAppDeps {
   readonly config: OutboundConfig;
   readonly logger: Logger;
   readonly dynamo: DynamoDBClient;
+  /** The inbound queue and DLQ's client, for the `retry` command. */
+  readonly sqs?: SQSClient;
   readonly salesforceSession?: SalesforceSession;
   /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
   readonly secretFetcher?: SecretFetcher;
@@ -56,8 +64,10 @@ export interface OutboundApp {
   readonly session: SalesforceSession;
 }
 
+type WithStripe = <T>(run: (client: Stripe) => Promise<T>) => Promise<T>;
+
 /** A Stripe client for the current key; after a rejected key the secret is re-read once. */
-function stripeAccess(config: OutboundConfig, deps: OutboundAppDeps): { billing: OutboundPorts['billing']; calls: StripeCalls } {
+function stripeAccess(config: OutboundConfig, deps: OutboundAppDeps): { billing: OutboundPorts['billing']; calls: StripeCalls; withStripe: WithStripe } {
   const key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, deps.secretFetcher, 'STRIPE_SECRET_KEY');
   let client: { key: string; stripe: Stripe } | undefined;
   const stripe = async (): Promise<Stripe> => {
@@ -83,7 +93,7 @@ function stripeAccess(config: OutboundConfig, deps: OutboundAppDeps): { billing:
     findPaymentLinks: (opportunityId) => withStripe((client) => findOpportunityPaymentLinks(client, opportunityId)),
     deactivatePaymentLink: (id, key) => withStripe((client) => deactivatePaymentLink(client, id, key)),
   };
-  return { billing, calls: stripeCalls(withStripe) };
+  return { billing, calls: stripeCalls(withStripe), withStripe };
 }
 
 export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
@@ -98,7 +108,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
   if (deps.guards !== undefined) {
     // The org profile is cached per cold start, and isLiveMode reads the key's prefix: their
     // successes prove nothing about availability.
-    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog'], ['orgProfile']);
+    records = guardMethods(records, deps.guards.salesforce, ['read', 'saveCustomerId', 'recordBilled', 'recordSyncError', 'count', 'upsertSyncLog', 'syncLogEventId'], ['orgProfile']);
     billing = guardMethods(billing, deps.guards.stripe, ['execute', 'findInvoices', 'inspect', 'findPaymentLinks', 'deactivatePaymentLink']);
     service = {
       // A key prefix is cached per cold start: like the org profile, its success proves nothing.
@@ -117,8 +127,44 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
     settings: { daysUntilDue: config.daysUntilDue },
+    retryDeadLetter: deadLetterRetry(deps, stripe.withStripe, now),
     logger,
     now,
   };
   return { handle: (event) => dispatchCommand(event, ports), session };
+}
+
+/**
+ * The `retry` command's port: the same core as `stripe-sf-bridge retry`, with the outbound
+ * function's Stripe key (reading events), the inbound queue and DLQ, the dedup table.
+ */
+function deadLetterRetry(deps: OutboundAppDeps, withStripe: WithStripe, now: () => number): OutboundPorts['retryDeadLetter'] {
+  const { inbound } = deps.config;
+  const sqs = deps.sqs;
+  if (inbound === undefined || sqs === undefined) return undefined;
+  const stripe = deps.guards?.stripe;
+  const log = dynamoDeadLetterLog(deps.dynamo, deps.config.dedup.tableName, now);
+  return (eventId, requestedBy) =>
+    retryDeadLetteredEvent(
+      {
+        fetchEvent: (id) => {
+          const fetch = () =>
+            withStripe(async (client) => {
+              try {
+                return await stripeEventFetcher(client)(id);
+              } catch (err) {
+                throw classifyStripeError(err, 'events.retrieve');
+              }
+            });
+          return stripe === undefined ? fetch() : stripe.run(fetch);
+        },
+        enqueue: async (json, summary) => {
+          await enqueueEvent({ sqs, queueUrl: inbound.queueUrl, maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES }, json, summary);
+        },
+        removeDlqCopies: (id) => removeDlqCopies(sqs, inbound.dlqUrl, id),
+        log,
+      },
+      eventId,
+      requestedBy === undefined ? {} : { requestedBy },
+    );
 }

@@ -29,6 +29,8 @@ export function billingCommand(mode: PaymentMode, doc: Pick<CommandDefinition, '
           mode: request.modeFromRecord ? undefined : mode,
           daysUntilDue: request.options.daysUntilDue,
           checkoutHours: request.options.expiresInHours,
+          checkoutPages: { successUrl: request.options.successUrl, cancelUrl: request.options.cancelUrl },
+          collectionMethod: request.options.collectionMethod,
           requestedAt: request.requestedAt,
         },
         ports,

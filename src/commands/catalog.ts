@@ -4,8 +4,11 @@ import type { CommandDefinition } from './command.js';
 import { invoiceCommand } from './invoice.js';
 import { paymentLinkCommand } from './payment-link.js';
 import { refundCommand } from './refund.js';
+import { portalLinkCommand, updatePaymentMethodCommand } from './customer-links.js';
+import { markUncollectibleCommand, sendInvoiceCommand, voidInvoiceCommand } from './invoice-actions.js';
+import { retryCommand } from './retry.js';
 import { subscriptionCommand } from './subscription.js';
 
 export const COMMANDS: ReadonlyMap<string, CommandDefinition> = new Map(
-  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, refundCommand].map((command) => [command.name, command]),
+  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, refundCommand, portalLinkCommand, updatePaymentMethodCommand, sendInvoiceCommand, voidInvoiceCommand, markUncollectibleCommand, retryCommand].map((command) => [command.name, command]),
 );

@@ -22,6 +22,12 @@ export interface CommandOptions {
   readonly daysUntilDue?: number | undefined;
   /** checkout: hours until the Checkout Session expires (Stripe: 0.5 to 24; default 24). */
   readonly expiresInHours?: number | undefined;
+  /** checkout: where Stripe sends the payer after paying (else Stripe's own confirmation page). */
+  readonly successUrl?: string | undefined;
+  /** checkout: where the Checkout page's back button leads (else no back button). */
+  readonly cancelUrl?: string | undefined;
+  /** subscription: `send_invoice` or `charge_automatically` (else the Opportunity's field, else send_invoice). */
+  readonly collectionMethod?: string | undefined;
 }
 
 export interface CommandRequest {
@@ -73,9 +79,15 @@ const envelopeSchema = z.object({
   detail: z.object({ payload: payloadSchema, id: text, replayId: text }),
 });
 
+/** An absolute http(s) URL, as Stripe takes for success_url and cancel_url. */
+const pageUrl = z.optional(z.string().check(z.regex(/^https?:\/\/[^\s/?#]+[^\s]*$/, 'must be an absolute http(s) URL')));
+
 const optionsSchema = z.object({
   daysUntilDue: z.optional(z.number()),
   expiresInHours: z.optional(z.number()),
+  successUrl: pageUrl,
+  cancelUrl: pageUrl,
+  collectionMethod: z.optional(z.string()),
 });
 
 function readOptions(raw: string | undefined): { options: CommandOptions; error: string | undefined } {

@@ -176,6 +176,7 @@ export async function dispatchCommand(event: unknown, ports: DispatcherPorts): P
     invoiceId: result.invoiceId,
     paymentLinkId: result.paymentLinkId,
     checkoutSessionId: result.checkoutSessionId,
+    subscriptionId: result.subscriptionId,
     stripeObjectId: result.stripeObjectId,
     resumedInvoiceStatus: result.resumedInvoiceStatus,
     code: result.code,

@@ -1,23 +1,16 @@
 /**
- * `subscription` belongs to the subscriptions issue (recurring products of a Contract or an
- * Opportunity). Until it is built the command is declared, so the shipped Contract Flow has a
- * target and the requester reads why nothing happened, instead of "unknown command".
+ * `subscription`: a Stripe subscription for the record's recurring products (Product2 with a
+ * Stripe Billing Interval), its one-time products on the first invoice. Collection by emailed
+ * invoice (`send_invoice`, default) or by card through a Checkout Session in subscription mode
+ * (`charge_automatically`; `Options__c` `{"collectionMethod": …}` or the Opportunity's
+ * Stripe_Collection_Method__c). Billed once per record, like every billing command
+ * (src/outbound/subscription-plan.ts, docs/subscriptions.md).
  */
-import { REVENUE_RECORD_TYPES } from './billing-command.js';
-import type { CommandDefinition } from './command.js';
+import { BILLING_WRITE_BACK_DOC, billingCommand } from './billing-command.js';
 
-export const SUBSCRIPTION_NOT_IMPLEMENTED = 'COMMAND_NOT_IMPLEMENTED';
-
-export const subscriptionCommand: CommandDefinition = {
-  name: 'subscription',
-  recordTypes: REVENUE_RECORD_TYPES,
-  permission: 'Stripe_Request_Payment',
-  effect: 'not implemented yet: refused with COMMAND_NOT_IMPLEMENTED, nothing is called',
-  idempotency: '—',
-  writeBack: 'Stripe_Sync_Error__c explains',
-  async run({ request, recordId, sobject }, ports) {
-    const reason = 'The subscription command is not available in this version of the bridge; bill with invoice or checkout';
-    await ports.records.recordSyncError(sobject as 'Contract', recordId, `Stripe billing failed: ${reason} [${SUBSCRIPTION_NOT_IMPLEMENTED}].`);
-    return { eventId: request.eventId, recordId, outcome: 'rejected', mode: 'subscription', code: SUBSCRIPTION_NOT_IMPLEMENTED, reason };
-  },
-};
+export const subscriptionCommand = billingCommand('subscription', {
+  effect:
+    'customer (once per Account), a Stripe product per Product2 (id sfprod_<Product2Id>), coupon for a discount; send_invoice: a subscription (recurring lines as items, one-time lines as add_invoice_items, start date, trial, term), its first invoice finalized and sent; charge_automatically: a Checkout Session in subscription mode',
+  idempotency: 'sfbridge:<Product2Id>:product, sfbridge:<recordId>:subscription, …:subscription_finalize, …:subscription_send, …:subscription_checkout:<eventId>, …:coupon:<amount><currency>',
+  writeBack: `Stripe_Subscription_Id__c, Stripe_Invoice_Id__c, Stripe_Invoice_Url__c (send_invoice) or Stripe_Checkout_Session_Id__c, Stripe_Checkout_Url__c, Stripe_Checkout_Expires_At__c (charge_automatically); ${BILLING_WRITE_BACK_DOC}`,
+});

@@ -53,6 +53,20 @@ export function logOfResult(result: OutboundResult): Pick<SyncLogEntry, 'status'
       return { status: 'Succeeded', message: `Payment link ${result.paymentLinkId ?? ''} created; send it to the customer.`, stripeObjectId: result.paymentLinkId, stripeUrl: result.paymentLinkUrl };
     case 'checkout_created':
       return { status: 'Succeeded', message: `Checkout link created (${result.checkoutSessionId ?? ''}); send it to the customer before it expires.`, stripeObjectId: result.checkoutSessionId, stripeUrl: result.checkoutUrl };
+    case 'subscription_created':
+      return result.checkoutUrl === undefined
+        ? {
+            status: 'Succeeded',
+            message: `Subscription ${result.subscriptionId ?? ''} created; its first invoice ${result.invoiceId ?? ''} was sent by Stripe${result.reason === undefined ? '' : ` (${result.reason})`}.`,
+            stripeObjectId: result.subscriptionId,
+            stripeUrl: result.invoiceUrl,
+          }
+        : {
+            status: 'Succeeded',
+            message: `Checkout link for the subscription created (${result.checkoutSessionId ?? ''}); the customer enters a card once, before it expires.`,
+            stripeObjectId: result.checkoutSessionId,
+            stripeUrl: result.checkoutUrl,
+          };
     case 'succeeded':
       return { status: 'Succeeded', message: result.message ?? 'Done.', stripeObjectId: result.stripeObjectId, stripeUrl: result.stripeUrl };
     case 'duplicate':

@@ -44,6 +44,20 @@ export type StripeStep =
       /** `customer` and `discounts` are filled in from the customer and coupon steps. */
       readonly params: Omit<Stripe.Checkout.SessionCreateParams, 'customer' | 'discounts'>;
     }
+  /**
+   * A Product2 as a Stripe product with an id the bridge chooses (`sfprod_<Product2 id>`), so it
+   * is created once ever: a second create is refused by Stripe as existing, which is success.
+   */
+  | { readonly kind: 'ensure_product'; readonly idempotencyKey: string; readonly params: Stripe.ProductCreateParams & { readonly id: string } }
+  | {
+      readonly kind: 'create_subscription';
+      readonly idempotencyKey: string;
+      /** `customer` and `discounts` are filled in from the customer and coupon steps. */
+      readonly params: Omit<Stripe.SubscriptionCreateParams, 'customer' | 'discounts'>;
+      /** Keys to finalize and email its first invoice now (send_invoice; Stripe would wait an hour). */
+      readonly finalizeKey: string | undefined;
+      readonly sendKey: string | undefined;
+    }
   | {
       readonly kind: 'create_payment_link';
       readonly idempotencyKey: string;

@@ -53,13 +53,27 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 export const REFUND_STATUSES = ['Pending', 'Requires Action', 'Succeeded', 'Failed', 'Canceled'] as const;
 export type RefundStatus = (typeof REFUND_STATUSES)[number];
 
-/** How a revenue record is billed: an emailed invoice, a (single-use) payment link, or a Checkout Session link. */
-export const PAYMENT_MODES = ['invoice', 'payment_link', 'checkout'] as const;
+/**
+ * How a revenue record is billed: an emailed invoice, a (single-use) payment link, a Checkout
+ * Session link, or a Stripe subscription for its recurring products.
+ */
+export const PAYMENT_MODES = ['invoice', 'payment_link', 'checkout', 'subscription'] as const;
 export type PaymentMode = (typeof PAYMENT_MODES)[number];
 
 /** Stripe_Sync_Log__c.Status__c: a command's (or a dead-lettered event's) outcome. */
 export const SYNC_LOG_STATUSES = ['Succeeded', 'Failed', 'Skipped', 'Pending'] as const;
 export type SyncLogStatus = (typeof SYNC_LOG_STATUSES)[number];
+
+/** Product2.Stripe_Billing_Interval__c: blank is a one-time product (Stripe's `recurring.interval`). */
+export const BILLING_INTERVALS = ['day', 'week', 'month', 'year'] as const;
+export type BillingInterval = (typeof BILLING_INTERVALS)[number];
+
+/** Product2.Stripe_Usage_Type__c (Stripe's `recurring.usage_type`); blank is licensed. */
+export const USAGE_TYPES = ['licensed', 'metered'] as const;
+
+/** How a subscription is paid: Stripe's `collection_method`. */
+export const COLLECTION_METHODS = ['send_invoice', 'charge_automatically'] as const;
+export type CollectionMethod = (typeof COLLECTION_METHODS)[number];
 
 /** Account.Stripe_Payment_Health__c: the rule is in src/rollups/account-figures.ts and docs/salesforce-setup.md. */
 export const PAYMENT_HEALTH = ['Good', 'At Risk', 'Delinquent'] as const;

@@ -10,8 +10,9 @@ import type { ConsumerConfig } from '../config.js';
 import { BillingStore } from '../billing/store.js';
 import { CaseLedger } from '../dedup/case-ledger.js';
 import { EventStore } from '../dedup/event-store.js';
-import { AuthenticationError, PermanentError, TransientError } from '../errors.js';
-import { ATTR, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
+import { dynamoQueuedEvents, type QueuedEvents } from '../dedup/queued-events.js';
+import { AuthenticationError, errorCode, PermanentError, TransientError } from '../errors.js';
+import { ATTR, attributeValue, failureAttributes, type ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { Logger } from '../logging.js';
 import { createSalesforceSession, type SalesforceSession } from '../salesforce/session.js';
 import { CaseCloser } from '../salesforce/case-closer.js';
@@ -22,7 +23,7 @@ import { CachedSecret, type SecretFetcher } from '../secrets.js';
 import type { CircuitBreakerOptions } from '../resilience/circuit-breaker.js';
 import { DependencyGuard } from '../resilience/dependency-guard.js';
 import { outageOf } from '../resilience/outage.js';
-import { BatchRetries, oldestAgeSeconds, sqsChangeVisibility, type ChangeVisibility } from '../resilience/retry-later.js';
+import { BatchRetries, oldestAgeSeconds, sqsChangeVisibility, type ChangeVisibility, type VisibilityChange } from '../resilience/retry-later.js';
 import { deferBatch } from './defer-batch.js';
 import { DeploymentMode } from './deployment-mode.js';
 import { createEventExpander, type StripeObjectReads } from './expand-event.js';
@@ -116,6 +117,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
       : undefined,
     cases: casePorts(deps, session, salesforce, now),
   };
+  const queued = dynamoQueuedEvents(deps.dynamo, config.dedup.tableName, now);
   const changeVisibility =
     deps.changeVisibility ?? (deps.sqs !== undefined && config.queueUrl !== undefined ? sqsChangeVisibility(deps.sqs, config.queueUrl, logger) : undefined);
 
@@ -139,10 +141,31 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
         if (writes.count === 0) salesforce.release(admission);
       }
     } finally {
-      await retry.flush(changeVisibility, logger);
+      const requeued = await retry.flush(changeVisibility, logger);
+      await markQueued(queued, records, requeued, logger);
     }
   };
   return { handle, session, salesforce, stripe };
+}
+
+/**
+ * Remembers the events that go back to the queue (queued-events.ts), so the reconciler does not
+ * take an event deferred through a Salesforce outage for a missed one. Best effort: without the
+ * marker the reconciler may enqueue the event again, and the consumer drops that copy.
+ */
+async function markQueued(queued: QueuedEvents, records: readonly InboundRecord[], requeued: readonly VisibilityChange[], logger: Logger): Promise<void> {
+  if (requeued.length === 0) return;
+  const delays = new Map(requeued.map((c) => [c.messageId, c.delaySeconds]));
+  const events = records.flatMap((record) => {
+    const delaySeconds = delays.get(record.messageId);
+    const eventId = attributeValue(record.messageAttributes, ATTR.eventId);
+    return delaySeconds === undefined || eventId === undefined ? [] : [{ eventId, delaySeconds }];
+  });
+  try {
+    await queued.mark(events);
+  } catch (err) {
+    logger.warn({ events: events.length, errorCode: errorCode(err) }, 'could not mark retried events as queued; the reconciler may enqueue them again (dropped as duplicates)');
+  }
 }
 
 /** Failure Cases closed once paid: the ledger in the dedup table, the closer through Salesforce's breaker. */

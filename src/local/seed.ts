@@ -17,6 +17,7 @@ import {
   SAMPLE_REFUNDABLE_PAYMENT_ID,
   SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
   SAMPLE_REP_ID,
+  SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
 } from './sample-events.js';
 
 export interface SeededSalesforce {
@@ -93,6 +94,7 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     CurrencyIsoCode: 'JPY',
   });
   seedQuoteToCash(salesforce, accountId, opportunityId);
+  seedSubscriptionDeal(salesforce, accountId);
   // The rep who publishes the sample commands holds the permission the bridge checks.
   salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
   salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Issue_Refunds', 'Stripe_Bridge_Finance');
@@ -110,6 +112,24 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     Opportunity__c: opportunityId,
   });
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
+}
+
+/** A monthly product (3 seats) and a one-time onboarding fee: what `closed-won-subscription` subscribes. */
+function seedSubscriptionDeal(salesforce: SalesforceStandIn, accountId: string): void {
+  const opportunityId = salesforce.insert('Opportunity', {
+    Id: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+    Name: 'Sample Customer Ltd — Pro plan',
+    AccountId: accountId,
+    StageName: 'Closed Won',
+    CloseDate: '2026-11-01',
+    Amount: 350,
+    CurrencyIsoCode: 'USD',
+    Stripe_Payment_Mode__c: 'subscription',
+  });
+  const seats = salesforce.insert('Product2', { Name: 'Pro plan seat', Stripe_Billing_Interval__c: 'month', Stripe_Interval_Count__c: 1 });
+  const onboarding = salesforce.insert('Product2', { Name: 'Onboarding' });
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: seats, Name: 'Pro plan seat', Quantity: 3, UnitPrice: 50, TotalPrice: 150, CurrencyIsoCode: 'USD' });
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: onboarding, Name: 'Onboarding', Quantity: 1, UnitPrice: 200, TotalPrice: 200, CurrencyIsoCode: 'USD' });
 }
 
 /**

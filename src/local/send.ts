@@ -15,7 +15,16 @@ import { parseStripeEvent } from '../stripe/event-schemas.js';
 import { computeSignature } from '../stripe/signature.js';
 import { FINAL_STATUSES, type ActivityEntry } from './activity.js';
 import { closedWonEvent, commandEvent } from './platform-event.js';
-import { sampleEvent, SAMPLE_CONTRACT_ID, SAMPLE_EVENT_TYPES, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID, SAMPLE_REFUNDABLE_PAYMENT_ID } from './sample-events.js';
+import {
+  sampleEvent,
+  SAMPLE_CONTRACT_ID,
+  SAMPLE_EVENT_TYPES,
+  SAMPLE_JPY_OPPORTUNITY_ID,
+  SAMPLE_ORDER_ID,
+  SAMPLE_QUOTE_ID,
+  SAMPLE_REFUNDABLE_PAYMENT_ID,
+  SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+} from './sample-events.js';
 import { closest } from './did-you-mean.js';
 import { findRunningStacks, readStateFile, stateFilePath } from './state-file.js';
 import { STORY_NAMES, storyDescription, type StoryResult } from './stories.js';
@@ -30,6 +39,7 @@ export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string
   'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
   'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
   'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
+  'closed-won-subscription': { command: 'subscription', recordId: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID, what: 'a Stripe subscription for the sample Pro plan Opportunity (3 seats monthly + onboarding)' },
   refund: { command: 'refund', recordId: SAMPLE_REFUNDABLE_PAYMENT_ID, amount: 20, reason: 'requested_by_customer', what: 'a 20.00 USD refund of the seeded 120.00 USD payment (Stripe_Refund__c)' },
 };
 

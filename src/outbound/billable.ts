@@ -25,6 +25,17 @@ export interface BillableAccount {
   readonly billingAddress: BillingAddress;
 }
 
+/** The line's Product2 as the catalogue sells it (docs/subscriptions.md). */
+export interface BillableProduct {
+  readonly id: string;
+  readonly name: string | undefined;
+  /** Stripe_Billing_Interval__c: blank is a one-time product. */
+  readonly interval: string | undefined;
+  readonly intervalCount: number | undefined;
+  readonly usageType: string | undefined;
+  readonly stripeProductId: string | undefined;
+}
+
 export interface BillableLineItem {
   readonly id: string;
   /** The product name (OpportunityLineItem.Name, or Product2.Name on Quote and Order lines). */
@@ -32,6 +43,17 @@ export interface BillableLineItem {
   readonly description: string | undefined;
   readonly quantity: number | undefined;
   readonly unitPrice: number | undefined;
+  /** Undefined for a line without a product (or a product the integration user cannot see). */
+  readonly product?: BillableProduct | undefined;
+}
+
+/** How the `subscription` command starts a record's subscription (Opportunity fields). */
+export interface SubscriptionTerms {
+  readonly collectionMethod: string | undefined;
+  /** `YYYY-MM-DD`. */
+  readonly startDate: string | undefined;
+  readonly trialDays: number | undefined;
+  readonly termMonths: number | undefined;
 }
 
 /** What a record bills beyond its lines, in major units of its currency, as Salesforce computed them. */
@@ -68,6 +90,8 @@ export interface BillableRecord {
   readonly adjustments?: BillableAdjustments | undefined;
   /** The Opportunity a Quote or Order belongs to. */
   readonly opportunityId?: string | undefined;
+  /** Read on Opportunities only; other records take the command's options and defaults. */
+  readonly subscriptionTerms?: SubscriptionTerms | undefined;
 }
 
 export const ACCOUNT_FIELDS = [
@@ -125,10 +149,35 @@ export const accountSchema = z.object({
   BillingCountry: text,
 });
 
+/** The catalogue fields of a line's Product2 (relationship `Product2` on every line object). */
+export const product2Schema = z.nullish(
+  z.object({
+    Name: text,
+    Stripe_Billing_Interval__c: text,
+    Stripe_Interval_Count__c: decimal,
+    Stripe_Usage_Type__c: text,
+    Stripe_Product_Id__c: text,
+  }),
+);
+export const PRODUCT2_FIELDS = ['Product2Id', 'Product2.Name', 'Product2.Stripe_Billing_Interval__c', 'Product2.Stripe_Interval_Count__c', 'Product2.Stripe_Usage_Type__c', 'Product2.Stripe_Product_Id__c'] as const;
+
+export function toBillableProduct(productId: string | undefined, product: z.infer<typeof product2Schema>): BillableProduct | undefined {
+  if (productId === undefined || product === null || product === undefined) return undefined;
+  return {
+    id: productId,
+    name: product.Name,
+    interval: product.Stripe_Billing_Interval__c,
+    intervalCount: product.Stripe_Interval_Count__c,
+    usageType: product.Stripe_Usage_Type__c,
+    stripeProductId: product.Stripe_Product_Id__c,
+  };
+}
+
 /** A Quote or Order line: the product name through Product2. */
 export const productLineSchema = z.object({
   Id: z.string(),
-  Product2: z.nullish(z.object({ Name: text })),
+  Product2Id: text,
+  Product2: product2Schema,
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
@@ -137,10 +186,17 @@ export const productLineSchema = z.object({
 /** A child relationship of product lines as SOQL returns it (`done` false when Salesforce paged it). */
 export const productLinesSchema = z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(productLineSchema) }));
 
-export const PRODUCT_LINE_FIELDS = ['Id', 'Product2.Name', 'Description', 'Quantity', 'UnitPrice'] as const;
+export const PRODUCT_LINE_FIELDS = ['Id', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice'] as const;
 
 export function toProductLine(line: z.infer<typeof productLineSchema>): BillableLineItem {
-  return { id: line.Id, name: line.Product2?.Name, description: line.Description, quantity: line.Quantity, unitPrice: line.UnitPrice };
+  return {
+    id: line.Id,
+    name: line.Product2?.Name,
+    description: line.Description,
+    quantity: line.Quantity,
+    unitPrice: line.UnitPrice,
+    product: toBillableProduct(line.Product2Id, line.Product2),
+  };
 }
 
 export function toBillableAccount(accountId: string | undefined, account: z.infer<typeof accountSchema> | null | undefined): BillableAccount | undefined {

@@ -68,7 +68,7 @@ export const ADOPTED_REQUEST = 'adopted';
 /** A few lost races in a row mean heavy contention: let the caller retry later. */
 const MAX_ROUNDS = 4;
 
-const MODE_LABEL: Readonly<Record<PaymentMode, string>> = { invoice: 'an invoice', payment_link: 'a payment link', checkout: 'a Checkout link' };
+const MODE_LABEL: Readonly<Record<PaymentMode, string>> = { invoice: 'an invoice', payment_link: 'a payment link', checkout: 'a Checkout link', subscription: 'a subscription' };
 
 function money(amount: number, currency: string): string {
   return formatMoney({ amount, currency });

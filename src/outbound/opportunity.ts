@@ -4,7 +4,18 @@
  */
 import * as z from 'zod/mini';
 import { PermanentError } from '../errors.js';
-import { ACCOUNT_FIELDS, accountSchema, decimal, text, toBillableAccount, type BillableLineItem, type BillableRecord } from './billable.js';
+import {
+  ACCOUNT_FIELDS,
+  accountSchema,
+  decimal,
+  PRODUCT2_FIELDS,
+  product2Schema,
+  text,
+  toBillableAccount,
+  toBillableProduct,
+  type BillableLineItem,
+  type BillableRecord,
+} from './billable.js';
 
 export type { BillableAccount, BillableLineItem, BillingAddress } from './billable.js';
 
@@ -26,7 +37,7 @@ export interface BillableOpportunity extends BillableRecord {
   readonly lineItems: readonly BillableLineItem[];
 }
 
-const LINE_FIELDS = ['Id', 'Name', 'Description', 'Quantity', 'UnitPrice'] as const;
+const LINE_FIELDS = ['Id', 'Name', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice'] as const;
 
 /** One query, one API call: the Opportunity, parent Account fields and the line items subquery. */
 export function opportunityQuery(opportunityId: string, options: { readonly multiCurrency: boolean }): string {
@@ -46,6 +57,10 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
     'Stripe_Payment_Link_Url__c',
     'Stripe_Payment_Status__c',
     'Stripe_Checkout_Session_Id__c',
+    'Stripe_Collection_Method__c',
+    'Stripe_Subscription_Start_Date__c',
+    'Stripe_Trial_Days__c',
+    'Stripe_Term_Months__c',
     ...ACCOUNT_FIELDS.map((f) => `Account.${f}`),
     `(SELECT ${LINE_FIELDS.join(', ')} FROM OpportunityLineItems)`,
   ];
@@ -55,6 +70,8 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
 const lineSchema = z.object({
   Id: z.string(),
   Name: text,
+  Product2Id: text,
+  Product2: product2Schema,
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
@@ -72,6 +89,10 @@ const opportunitySchema = z.object({
   Stripe_Payment_Link_Url__c: text,
   Stripe_Payment_Status__c: text,
   Stripe_Checkout_Session_Id__c: text,
+  Stripe_Collection_Method__c: text,
+  Stripe_Subscription_Start_Date__c: text,
+  Stripe_Trial_Days__c: decimal,
+  Stripe_Term_Months__c: decimal,
   Account: z.nullish(accountSchema),
   OpportunityLineItems: z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(lineSchema) })),
 });
@@ -102,12 +123,19 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
     stripePaymentStatus: o.Stripe_Payment_Status__c,
     stripeCheckoutSessionId: o.Stripe_Checkout_Session_Id__c,
     account: toBillableAccount(o.AccountId, o.Account),
+    subscriptionTerms: {
+      collectionMethod: o.Stripe_Collection_Method__c,
+      startDate: o.Stripe_Subscription_Start_Date__c,
+      trialDays: o.Stripe_Trial_Days__c,
+      termMonths: o.Stripe_Term_Months__c,
+    },
     lineItems: (o.OpportunityLineItems?.records ?? []).map((l) => ({
       id: l.Id,
       name: l.Name,
       description: l.Description,
       quantity: l.Quantity,
       unitPrice: l.UnitPrice,
+      product: toBillableProduct(l.Product2Id, l.Product2),
     })),
   };
 }

@@ -9,6 +9,8 @@ export function planRequestOf(request: BillingRequest, now: () => number): PlanR
     requestId: request.eventId,
     requestedAt: request.requestedAt,
     checkoutHours: request.checkoutHours,
+    checkoutPages: request.checkoutPages,
+    collectionMethod: request.collectionMethod,
     nowSeconds: Math.floor(now() / 1000),
   };
 }

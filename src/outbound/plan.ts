@@ -16,6 +16,7 @@ import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { isBridgeError } from '../errors.js';
 import { CannotBillError, recordBill, totalOf } from './billing-lines.js';
 import type { BillableAccount, BillableObject, BillableRecord } from './billable.js';
+import { planSubscription } from './subscription-plan.js';
 
 export interface PlanSettings {
   readonly daysUntilDue: number;
@@ -35,16 +36,27 @@ export interface PlanRequest {
   readonly requestedAt?: number | undefined;
   /** Hours a Checkout Session stays open (Stripe: 0.5 to 24). */
   readonly checkoutHours?: number | undefined;
+  /**
+   * Stripe: `success_url` is where the payer goes after paying (without it, Checkout shows its own
+   * confirmation); `cancel_url` adds a back button. Both optional for a hosted Checkout page.
+   */
+  readonly checkoutPages?: { readonly successUrl?: string | undefined; readonly cancelUrl?: string | undefined } | undefined;
   /** Seconds since the epoch now: a request too old to give its session 30 minutes is refused. */
   readonly nowSeconds?: number | undefined;
+  /** `subscription` mode: `Options__c.collectionMethod` (else the record's field, else send_invoice). */
+  readonly collectionMethod?: string | undefined;
 }
 
 /** Stripe allows at most 250 invoice items per invoice, 20 line items per payment link, 100 per Checkout Session. */
-const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20, checkout: 100 };
+const MAX_LINES: Readonly<Record<PaymentMode, number>> = { invoice: 250, payment_link: 20, checkout: 100, subscription: 40 };
 
 /** Stripe: a Checkout Session's `expires_at` is 30 minutes to 24 hours after its creation. */
 export const CHECKOUT_MIN_SECONDS = 30 * 60;
 export const CHECKOUT_MAX_SECONDS = 24 * 3600;
+/** A 30-minute link is issued for 32 minutes after the request: it survives 2 minutes in the queue. */
+export const CHECKOUT_QUEUE_MARGIN = 120;
+/** Seconds between the bridge's check and Stripe's creation of the session (network, clocks). */
+export const CHECKOUT_CLOCK_MARGIN = 10;
 
 /** The metadata key that names each billed object on what Stripe creates for it. */
 const RECORD_METADATA_KEY: Readonly<Record<BillableObject, string>> = {
@@ -222,13 +234,8 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
   ];
 }
 
-function checkoutSteps(
-  record: BillableRecord,
-  request: PlanRequest,
-  currency: string,
-  lines: readonly BillingLine[],
-  metadata: Record<string, string>,
-): StripeStep[] {
+/** When a Checkout Session issued for this request expires: relative to the request, not the clock. */
+function checkoutExpiry(request: PlanRequest): number {
   const requestedAt = request.requestedAt ?? request.nowSeconds ?? 0;
   const hours = request.checkoutHours ?? 24;
   const lifetime = Math.round(hours * 3600);
@@ -236,10 +243,23 @@ function checkoutSteps(
     throw new CannotBillError(`A Checkout link stays open 0.5 to 24 hours; ${String(hours)} was asked for`, { code: 'CHECKOUT_EXPIRY_INVALID' });
   }
   // Relative to the request, not the clock: a retry sends the same parameters under the same key.
-  const expiresAt = requestedAt + lifetime;
-  if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + 60) {
+  // Stripe counts from the session's creation, which comes after the request: the shortest link
+  // is given a margin for its time in the queue (the longest can only be shorter than 24 hours).
+  const expiresAt = requestedAt + Math.max(lifetime, CHECKOUT_MIN_SECONDS + CHECKOUT_QUEUE_MARGIN);
+  if (request.nowSeconds !== undefined && expiresAt - request.nowSeconds < CHECKOUT_MIN_SECONDS + CHECKOUT_CLOCK_MARGIN) {
     throw new CannotBillError('The request is too old to issue a Checkout link that stays open 30 minutes; request it again', { code: 'CHECKOUT_REQUEST_EXPIRED' });
   }
+  return expiresAt;
+}
+
+function checkoutSteps(
+  record: BillableRecord,
+  request: PlanRequest,
+  currency: string,
+  lines: readonly BillingLine[],
+  metadata: Record<string, string>,
+): StripeStep[] {
+  const expiresAt = checkoutExpiry(request);
   const requestId = request.requestId ?? 'checkout';
   return [
     ...(record.stripeCheckoutSessionId === undefined
@@ -256,6 +276,8 @@ function checkoutSteps(
           price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.description, metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId } } },
         })),
         expires_at: expiresAt,
+        ...(request.checkoutPages?.successUrl === undefined ? {} : { success_url: request.checkoutPages.successUrl }),
+        ...(request.checkoutPages?.cancelUrl === undefined ? {} : { cancel_url: request.checkoutPages.cancelUrl }),
         metadata,
         payment_intent_data: { metadata: { ...metadata, [METADATA_KEYS.paymentMode]: 'checkout' } },
       },
@@ -317,6 +339,27 @@ export function planBilling(opportunity: BillableRecord, request: PlanRequest, s
         ...checkoutSteps(opportunity, request, currency, lines, metadata),
       ];
       return { ...base, existingCustomerId: account.stripeCustomerId, steps };
+    }
+    if (mode === 'subscription') {
+      const subscription = planSubscription({
+        record: opportunity,
+        lines,
+        currency,
+        discount,
+        metadata,
+        collectionMethod: request.collectionMethod,
+        daysUntilDue: resolveDaysUntilDue(request, settings),
+        requestedAt: request.requestedAt ?? request.nowSeconds ?? 0,
+        checkoutExpiresAt: () => checkoutExpiry(request),
+        requestId: request.requestId ?? 'subscription',
+        key: idempotencyKey,
+      });
+      const steps = [
+        ...(account.stripeCustomerId === undefined ? [customerStep(account)] : []),
+        ...couponStep(opportunity.id, discount, currency, label, metadata),
+        ...subscription.steps,
+      ];
+      return { ...base, total: subscription.firstInvoiceTotal, notice: subscription.notice, existingCustomerId: account.stripeCustomerId, steps };
     }
     if (mode === 'payment_link') {
       // A payment link cannot be bound to a customer: Checkout collects the payer's details.

@@ -18,11 +18,12 @@ import { billOnce } from './bill-once.js';
 import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
-import { planBilling, type FoundInvoice, type PlanSettings } from './plan.js';
+import { planBilling, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
 import type { OpportunityRecords } from './salesforce-records.js';
+import type { RetryResult } from '../sync-log/retry.js';
 
 /** `succeeded`: a service command (refund, portal_link, …) did what it was asked; `message` says what. */
-export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
+export type OutboundOutcome = 'invoiced' | 'payment_link_created' | 'checkout_created' | 'subscription_created' | 'succeeded' | 'duplicate' | 'rejected' | 'retry';
 
 export interface OutboundResult {
   readonly outcome: Exclude<OutboundOutcome, 'retry'>;
@@ -36,6 +37,7 @@ export interface OutboundResult {
   readonly paymentLinkUrl?: string | undefined;
   readonly checkoutSessionId?: string | undefined;
   readonly checkoutUrl?: string | undefined;
+  readonly subscriptionId?: string | undefined;
   /** Status in which an earlier run's invoice was found in Stripe and continued, if one was. */
   readonly resumedInvoiceStatus?: FoundInvoice['status'] | undefined;
   /** Why the request was rejected (also written to Stripe_Sync_Error__c). */
@@ -75,6 +77,11 @@ export interface OutboundPorts {
   readonly leaseMs: number;
   /** What the deployment configures; the currencies come from the org. */
   readonly settings: Pick<PlanSettings, 'daysUntilDue'>;
+  /**
+   * Retries a dead-lettered inbound event (sync-log/retry.ts): the `retry` command. Undefined when
+   * the deployment did not give the outbound function the inbound queue and DLQ.
+   */
+  readonly retryDeadLetter?: ((eventId: string, requestedBy: string | undefined) => Promise<RetryResult>) | undefined;
   readonly logger: Logger;
   readonly now: () => number;
 }
@@ -95,6 +102,10 @@ export interface BillingRequest {
   readonly mode: string | undefined;
   readonly daysUntilDue: number | undefined;
   readonly checkoutHours: number | undefined;
+  /** Where Checkout sends the payer after paying or on its back button (`Options__c`). */
+  readonly checkoutPages?: PlanRequest['checkoutPages'];
+  /** `subscription`: Options__c.collectionMethod. */
+  readonly collectionMethod?: string | undefined;
   /** Seconds since the epoch. */
   readonly requestedAt: number | undefined;
 }
@@ -115,6 +126,7 @@ const OUTCOME: Readonly<Record<string, Exclude<OutboundOutcome, 'retry' | 'dupli
   invoice: 'invoiced',
   payment_link: 'payment_link_created',
   checkout: 'checkout_created',
+  subscription: 'subscription_created',
 };
 
 export async function billRecord(request: BillingRequest, ports: OutboundPorts): Promise<OutboundResult> {
@@ -185,6 +197,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
     checkoutExpiresAt: result.checkoutExpiresAt,
+    subscriptionId: result.subscriptionId,
     paymentStatus: { status, version },
     syncError:
       result.sendFailure === undefined
@@ -202,6 +215,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     paymentLinkUrl: result.paymentLinkUrl,
     checkoutSessionId: result.checkoutSessionId,
     checkoutUrl: result.checkoutUrl,
+    subscriptionId: result.subscriptionId,
     resumedInvoiceStatus: plan.resumedInvoice?.status,
   };
 }

@@ -24,6 +24,7 @@ export interface BilledFields {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
+  readonly subscriptionId?: string | undefined;
   /** What the bill asks for, in major units of the record's currency (Stripe_Amount_Billed__c). */
   readonly amountBilled?: number | undefined;
   /**
@@ -52,6 +53,8 @@ export interface OpportunityRecords {
   count(soql: string): Promise<number>;
   /** Upserts one Stripe_Sync_Log__c on Event_Id__c. */
   upsertSyncLog(fields: Readonly<Record<string, unknown>>): Promise<void>;
+  /** The Event_Id__c of a Stripe_Sync_Log__c record; undefined when there is no such record. */
+  syncLogEventId(recordId: string): Promise<string | undefined>;
   /** API calls made so far (for the log line and budgets). */
   readonly apiCalls: number;
 }
@@ -103,6 +106,11 @@ export function salesforceOpportunityRecords(
     async count(soql) {
       return (await query(soql)).length;
     },
+    async syncLogEventId(recordId) {
+      // The id was checked against RECORD_ID (alphanumerics only) by the dispatcher.
+      const record = (await query(`SELECT Event_Id__c FROM Stripe_Sync_Log__c WHERE Id = '${recordId}'`))[0];
+      return record === undefined ? undefined : String(record['Event_Id__c'] ?? '');
+    },
     async upsertSyncLog(fields) {
       const upsert = (record: Readonly<Record<string, unknown>>): Promise<void> =>
         withSession(session, async (connection) => {
@@ -136,6 +144,7 @@ export function salesforceOpportunityRecords(
               Stripe_Checkout_Url__c: fields.checkoutUrl,
               Stripe_Checkout_Expires_At__c: fields.checkoutExpiresAt === undefined ? null : new Date(fields.checkoutExpiresAt * 1000).toISOString(),
             }),
+        ...(fields.subscriptionId === undefined ? {} : { Stripe_Subscription_Id__c: fields.subscriptionId }),
         Stripe_Sync_Error__c: fields.syncError === undefined ? null : fields.syncError.slice(0, MAX_SYNC_ERROR),
         Stripe_Last_Synced_At__c: syncedAt(),
       };

@@ -4,10 +4,6 @@
  * files. The CLI and the tests build it the same way.
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BillingStore } from '../billing/store.js';
-import { createInterpreter } from '../inbound/interpret.js';
-import { batchedBillings, cachedLookup, withTrust } from '../inbound/trust-step.js';
-import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceSession } from '../salesforce/session.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
@@ -16,6 +12,7 @@ import { createEventApplier } from './apply-events.js';
 import type { BackfillPorts } from './backfill.js';
 import { checkpointFile, failureFile } from './checkpoint-file.js';
 import { stripeObjectLister } from './stripe-lists.js';
+import { trustedReading } from './trusted-reading.js';
 
 export interface BackfillAppDeps {
   readonly stripe: StripeCall;
@@ -37,15 +34,7 @@ export interface BackfillAppDeps {
 
 export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { readonly clearFailures: () => Promise<void> } {
   // The consumer's reading, its trust step included: a backfill believes only what the consumer would.
-  const trusted = withTrust(
-    { interpret: createInterpreter({ logger: deps.logger, mode: () => undefined }), expand: async (json) => json },
-    {
-      loadBillings: batchedBillings(new BillingStore(deps.dynamo, { tableName: deps.tableName, now: deps.now })),
-      paymentLinkOfIntent: cachedLookup((id) => deps.stripe('checkout.sessions.list', (stripe) => paymentLinkOfIntent(stripe, id))),
-      logger: deps.logger,
-      noteLevel: 'debug',
-    },
-  );
+  const trusted = trustedReading(deps);
   const interpret = trusted.interpret;
   const failures = failureFile(deps.failuresPath);
   return {

@@ -14,6 +14,13 @@
  * Only events older than the settle delay are read: a webhook normally arrives within seconds, so
  * the reconciler recovers what did not arrive, not what is on its way. When nothing was missed a
  * run costs one list call per type group (plus one DynamoDB read per page of events).
+ *
+ * An event the consumer received and gave back to the queue for later (a Salesforce outage defers
+ * whole batches for hours) is not missed: it is passed without being enqueued, and its id kept in
+ * the checkpoint's `waiting` list. Each run asks the ledger about the waiting events again: done or
+ * dead-lettered ones are dropped; one that is neither done nor queued any more (the queue was
+ * purged) is fetched from the Events API and recovered. Past `MAX_WAITING` ids the group stops at
+ * the next queued event instead and resumes from it, so nothing is passed unwatched.
  */
 import { errorCode } from '../errors.js';
 import type { StripeEventSummary } from '../ingress/inbound-message.js';
@@ -53,6 +60,8 @@ export class CursorGoneError extends Error {
 
 export interface CatchUpPorts {
   readonly listEvents: ListEvents;
+  /** `GET /v1/events/:id`; undefined when Stripe no longer has it (30 days). */
+  readonly fetchEvent: (eventId: string) => Promise<ListedEvent | undefined>;
   readonly ledger: EventLedger;
   /** Enqueues the event JSON as the ingress does; resolves once SQS stored it. */
   readonly enqueue: (eventJson: string, summary: StripeEventSummary) => Promise<void>;
@@ -92,10 +101,14 @@ export interface CatchUpResult {
   /** Seconds between now and the oldest `scannedThrough` of the groups. */
   readonly lagSeconds: number;
   readonly recoveredEventIds: readonly string[];
+  /** Events the consumer holds in the queue for later (an outage), watched by the next runs. */
+  readonly waiting: number;
   readonly groups: readonly GroupResult[];
 }
 
 export const PAGE_SIZE = 100;
+/** Waiting ids kept per group (the checkpoint item stays far below DynamoDB's 400 KB). */
+export const MAX_WAITING = 500;
 /** Stripe keeps events 30 days; an hour's margin so a cursor does not expire mid-run. */
 const RETENTION_SECONDS = 30 * 86_400 - 3_600;
 
@@ -114,6 +127,7 @@ export async function catchUp(ports: CatchUpPorts, options: CatchUpOptions): Pro
     complete: groups.every((g) => g.complete),
     lagSeconds: groups.length === 0 ? 0 : Math.max(0, nowSeconds - oldest),
     recoveredEventIds: recoveredIds,
+    waiting: groups.reduce((sum, g) => sum + g.checkpoint.waiting.length, 0),
     groups,
   };
 }
@@ -129,18 +143,24 @@ async function catchUpGroup(ports: CatchUpPorts, options: CatchUpOptions, group:
   const windowEnd = nowSeconds - options.settleSeconds;
   const floor = nowSeconds - RETENTION_SECONDS;
   const stored = await ports.checkpoints.read(group.key);
-  const start = stored ?? { created: nowSeconds - Math.min(options.initialLookbackSeconds, RETENTION_SECONDS), eventId: undefined, scannedThrough: 0 };
+  const start = stored ?? { created: nowSeconds - Math.min(options.initialLookbackSeconds, RETENTION_SECONDS), eventId: undefined, scannedThrough: 0, waiting: [] };
   const cursor: Cursor = { checkpoint: start, dirty: stored === undefined };
+  let recovered = 0;
+  const recover = async (event: ListedEvent): Promise<void> => {
+    await ports.enqueue(JSON.stringify(event), summaryOf(event));
+    recovered += 1;
+    recoveredIds.push(event.id);
+    ports.logger.info({ eventId: event.id, eventType: event.type, eventCreated: event.created, outcome: 'recovered' }, 'reconciler enqueued a missed event');
+  };
   if (cursor.checkpoint.created < floor) {
     // Stripe no longer lists these: whatever happened before is beyond the Events API's reach.
     ports.logger.warn({ group: group.key, checkpointCreated: cursor.checkpoint.created }, 'reconciler checkpoint older than Stripe keeps events; resuming 30 days back');
-    cursor.checkpoint = { created: floor, eventId: undefined, scannedThrough: cursor.checkpoint.scannedThrough };
+    cursor.checkpoint = { ...cursor.checkpoint, created: floor, eventId: undefined };
     cursor.dirty = true;
   }
 
   let pages = 0;
   let scanned = 0;
-  let recovered = 0;
   let complete = false;
   const list = async (params: Omit<ListEventsParams, 'types' | 'limit'>): Promise<EventsPage> => {
     pages += 1;
@@ -149,7 +169,9 @@ async function catchUpGroup(ports: CatchUpPorts, options: CatchUpOptions, group:
   const budgetLeft = () => pages < options.maxPages && ports.now() < options.deadline;
 
   try {
-    while (budgetLeft()) {
+    if (cursor.checkpoint.waiting.length > 0) await revisitWaiting(ports, group, cursor, recover);
+    let held = false;
+    while (!held && budgetLeft()) {
       let batch: { events: readonly ListedEvent[]; hasMore: boolean };
       if (cursor.checkpoint.eventId !== undefined) {
         try {
@@ -176,21 +198,26 @@ async function catchUpGroup(ports: CatchUpPorts, options: CatchUpOptions, group:
       for (const event of batch.events) {
         scanned += 1;
         const state = states.get(event.id) ?? 'unknown';
+        if (state === 'queued' && cursor.checkpoint.waiting.length >= MAX_WAITING) {
+          // Too many to watch: resume from here once the consumer has worked through its queue.
+          held = true;
+          break;
+        }
         if (state === 'unknown') {
-          await ports.enqueue(JSON.stringify(event), summaryOf(event));
-          recovered += 1;
-          recoveredIds.push(event.id);
-          ports.logger.info({ eventId: event.id, eventType: event.type, eventCreated: event.created, outcome: 'recovered' }, 'reconciler enqueued a missed event');
+          await recover(event);
           // Persisted at once: a crash now costs at most this one event enqueued twice (harmless).
           cursor.checkpoint = { ...cursor.checkpoint, created: event.created, eventId: event.id };
           await save(ports, group, cursor.checkpoint);
           cursor.dirty = false;
+        } else if (state === 'queued') {
+          cursor.checkpoint = { ...cursor.checkpoint, created: event.created, eventId: event.id, waiting: [...cursor.checkpoint.waiting, event.id] };
+          cursor.dirty = true;
         } else {
           cursor.checkpoint = { ...cursor.checkpoint, created: event.created, eventId: event.id };
           cursor.dirty = true;
         }
       }
-      if (!batch.hasMore) {
+      if (!held && !batch.hasMore) {
         complete = true;
         break;
       }
@@ -207,6 +234,33 @@ async function catchUpGroup(ports: CatchUpPorts, options: CatchUpOptions, group:
     }
   }
   return { group: group.key, scanned, recovered, pages, complete, checkpoint: cursor.checkpoint };
+}
+
+/**
+ * The events passed while they waited in the queue: done or dead-lettered ones are dropped, queued
+ * or in-flight ones kept, and one that is none of these any more left the queue without being done
+ * (a purge, a lost message): it is fetched from Stripe and recovered.
+ */
+async function revisitWaiting(ports: CatchUpPorts, group: TypeGroup, cursor: Cursor, recover: (event: ListedEvent) => Promise<void>): Promise<void> {
+  const states = await ports.ledger.states(cursor.checkpoint.waiting);
+  const still: string[] = [];
+  for (const eventId of cursor.checkpoint.waiting) {
+    const state = states.get(eventId) ?? 'unknown';
+    if (state === 'queued' || state === 'in_progress') {
+      still.push(eventId);
+      continue;
+    }
+    if (state === 'unknown') {
+      const event = await ports.fetchEvent(eventId);
+      if (event === undefined) ports.logger.warn({ group: group.key, eventId }, 'an event that waited in the queue left it undone and Stripe no longer has it');
+      else await recover(event);
+    }
+  }
+  if (still.length !== cursor.checkpoint.waiting.length) {
+    cursor.checkpoint = { ...cursor.checkpoint, waiting: still };
+    await save(ports, group, cursor.checkpoint);
+    cursor.dirty = false;
+  }
 }
 
 async function save(ports: CatchUpPorts, group: TypeGroup, checkpoint: Checkpoint): Promise<void> {

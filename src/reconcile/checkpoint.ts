@@ -3,6 +3,8 @@
  * (`reconcile#events#<group>`): every event of the group up to `eventId` (list order), or up to
  * `created` when there is no id, was looked at and, if it needed recovery, enqueued.
  * `scannedThrough` is how far the log was read to its end (the lag metric is measured from it).
+ * `waiting`: events passed while the consumer had them back in the queue for later (an outage):
+ * each run checks them again and recovers any that left the queue without being done (a purge).
  */
 import { GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TransientError } from '../errors.js';
@@ -14,6 +16,8 @@ export interface Checkpoint {
   readonly eventId: string | undefined;
   /** Seconds: the log was read to its end up to this time. */
   readonly scannedThrough: number;
+  /** Ids of events passed while they waited in the inbound queue (see catch-up.ts). */
+  readonly waiting: readonly string[];
 }
 
 export interface CheckpointStore {
@@ -35,6 +39,7 @@ export function dynamoCheckpointStore(client: DynamoDBClient, tableName: string)
           created: Number(item['created']?.N ?? 0),
           eventId: item['eventId']?.S,
           scannedThrough: Number(item['scannedThrough']?.N ?? item['created']?.N ?? 0),
+          waiting: item['waiting']?.SS ?? [],
         };
       } catch (err) {
         throw new TransientError('DynamoDB could not read the reconciler checkpoint', { code: 'DYNAMODB_UNAVAILABLE', cause: err });
@@ -51,6 +56,8 @@ export function dynamoCheckpointStore(client: DynamoDBClient, tableName: string)
               created: { N: String(checkpoint.created) },
               scannedThrough: { N: String(checkpoint.scannedThrough) },
               ...(checkpoint.eventId === undefined ? {} : { eventId: { S: checkpoint.eventId } }),
+              // A string set cannot be empty: no attribute when nothing waits.
+              ...(checkpoint.waiting.length === 0 ? {} : { waiting: { SS: [...new Set(checkpoint.waiting)] } }),
             },
           }),
         );

@@ -1,17 +1,25 @@
-/** Wires the drift report to Stripe's lists, Salesforce (SOQL) and, for --fix, the inbound queue. */
+/**
+ * Wires the drift report to Stripe's lists, Salesforce (SOQL), the billing records (the consumer's
+ * trust step, so drift expects only what the consumer would believe) and, for --fix, the inbound
+ * queue.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { enqueueEvent, type MessageSender } from '../ingress/enqueue.js';
-import { createInterpreter } from '../inbound/interpret.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceSession } from '../salesforce/session.js';
 import type { StripeCall } from '../stripe/keyed-client.js';
 import type { DriftPorts } from './drift.js';
 import { salesforceRecordReader } from './salesforce-reads.js';
 import { stripeObjectLister } from './stripe-lists.js';
+import { trustedReading } from './trusted-reading.js';
 
 export interface DriftAppDeps {
   readonly stripe: StripeCall;
   readonly pace: () => Promise<void>;
   readonly salesforce: SalesforceSession;
+  /** The dedup table, where the billing records are. */
+  readonly dynamo: DynamoDBClient;
+  readonly tableName: string;
   readonly logger: Logger;
   readonly now: () => number;
   /** The inbound queue, for --fix. */
@@ -22,7 +30,7 @@ export function createDriftPorts(deps: DriftAppDeps): DriftPorts {
   const queue = deps.queue;
   return {
     list: stripeObjectLister(deps.stripe, deps.pace),
-    interpret: createInterpreter({ logger: deps.logger, mode: () => undefined }),
+    interpret: trustedReading(deps).read,
     readRecords: salesforceRecordReader(deps.salesforce),
     now: deps.now,
     ...(queue === undefined

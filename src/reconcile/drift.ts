@@ -27,7 +27,8 @@ export interface DriftDifference {
 
 export interface DriftPorts {
   readonly list: BackfillPorts['list'];
-  readonly interpret: (json: unknown) => InterpretedEvent;
+  /** The consumer's reading of an event, its trust step included (trusted-reading.ts). */
+  readonly interpret: (json: unknown) => Promise<InterpretedEvent>;
   /** The records of `sobject` whose `Stripe_Id__c` is among `ids`, with these fields. */
   readonly readRecords: (sobject: SObjectName, ids: readonly string[], fields: readonly string[]) => Promise<ReadonlyMap<string, Readonly<Record<string, unknown>>>>;
   /** Enqueues one event as the ingress would (only with `fix`). */
@@ -94,9 +95,14 @@ export async function driftReport(ports: DriftPorts, options: DriftOptions): Pro
     const flush = async (): Promise<void> => {
       if (chunk.length === 0) return;
       const expected = new Map<string, { fields: Record<string, SalesforceFieldValue>; events: Record<string, unknown>[] }>();
-      for (const object of chunk) {
-        const events = eventsFor(kind, object, disputes, asOf);
-        const state = expectedState(ports, events, sobject, object.id);
+      // All at once: the trust step reads the chunk's billing records in one request.
+      const states = await Promise.all(
+        chunk.map(async (object) => {
+          const events = eventsFor(kind, object, disputes, asOf);
+          return { object, events, state: await expectedState(ports, events, sobject, object.id) };
+        }),
+      );
+      for (const { object, events, state } of states) {
         if (state !== undefined) expected.set(object.id, { fields: state, events });
       }
       chunk = [];
@@ -149,10 +155,10 @@ function eventsFor(kind: DriftKind, object: StripeObject, disputes: ReadonlyMap<
  * The fields the record shows once every event applied: the writes merged lowest precedence
  * first, as the precedence keys order writes of the same second (a refund outranks the payment).
  */
-function expectedState(ports: DriftPorts, events: readonly Record<string, unknown>[], sobject: SObjectName, stripeId: string): Record<string, SalesforceFieldValue> | undefined {
+async function expectedState(ports: DriftPorts, events: readonly Record<string, unknown>[], sobject: SObjectName, stripeId: string): Promise<Record<string, SalesforceFieldValue> | undefined> {
   const writes: Array<{ precedence: Precedence; mutation: SalesforceMutation }> = [];
-  for (const event of events) {
-    const { envelope, result } = ports.interpret(event);
+  for (const interpreted of await Promise.all(events.map((event) => ports.interpret(event)))) {
+    const { envelope, result } = interpreted;
     if (result.outcome !== 'mapped') continue;
     for (const mutation of result.effect.mutations) {
       if (mutation.sobject !== sobject || mutation.key.value !== stripeId || !isVersionedObject(sobject)) continue;

@@ -2,15 +2,18 @@
  * What the dedup table says about Stripe events, read for the reconciler: an event needs no
  * recovery when the consumer completed it (applied, skipped or stale), holds a live lease on it
  * (in flight), or dead-lettered it (waiting in the DLQ with its reason; see dead-letter-log.ts).
+ * An event the consumer gave back to the queue for later (dedup/queued-events.ts) is `queued`: not
+ * missed, but not done either, so the reconciler keeps an eye on it (catch-up.ts).
  *
  * The only place outside src/dedup/ that knows the `event#<id>` item (status, leaseExpiresAt): if
  * the store changes its layout, this reader changes with it.
  */
 import { BatchGetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TransientError } from '../errors.js';
+import { QUEUED_PREFIX } from '../dedup/queued-events.js';
 import { DEAD_LETTER_PREFIX } from '../sync-log/dead-letter-log.js';
 
-export type LedgerState = 'completed' | 'in_progress' | 'dead_lettered' | 'unknown';
+export type LedgerState = 'completed' | 'in_progress' | 'dead_lettered' | 'queued' | 'unknown';
 
 export interface EventLedger {
   /** The state of each id (ids the table does not know are `unknown`). */
@@ -25,7 +28,7 @@ export function dynamoEventLedger(client: DynamoDBClient, tableName: string, now
   return {
     async states(eventIds) {
       const states = new Map<string, LedgerState>(eventIds.map((id) => [id, 'unknown']));
-      const keys = [...new Set(eventIds)].flatMap((id) => [`event#${id}`, `${DEAD_LETTER_PREFIX}${id}`]);
+      const keys = [...new Set(eventIds)].flatMap((id) => [`event#${id}`, `${DEAD_LETTER_PREFIX}${id}`, `${QUEUED_PREFIX}${id}`]);
       for (let start = 0; start < keys.length; start += MAX_KEYS) {
         const items = await batchGet(client, tableName, keys.slice(start, start + MAX_KEYS));
         for (const item of items) apply(states, item, now());
@@ -37,6 +40,12 @@ export function dynamoEventLedger(client: DynamoDBClient, tableName: string, now
 
 function apply(states: Map<string, LedgerState>, item: Record<string, AttributeValue>, nowMs: number): void {
   const pk = item['pk']?.S ?? '';
+  if (pk.startsWith(QUEUED_PREFIX)) {
+    // The weakest news: anything the claim or the DLQ marker says wins over it.
+    const id = pk.slice(QUEUED_PREFIX.length);
+    if (Number(item['expiresAt']?.N ?? 0) * 1000 > nowMs && states.get(id) === 'unknown') states.set(id, 'queued');
+    return;
+  }
   if (pk.startsWith(DEAD_LETTER_PREFIX)) {
     const id = pk.slice(DEAD_LETTER_PREFIX.length);
     // A completed event stays completed (a replay succeeded); otherwise the DLQ holds it.

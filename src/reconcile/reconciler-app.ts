@@ -17,7 +17,7 @@ import { catchUp, type CatchUpResult } from './catch-up.js';
 import { dynamoCheckpointStore } from './checkpoint.js';
 import { dynamoEventLedger } from './event-ledger.js';
 import { judgeRelay, salesforceRelayFeedback, type RelayCheck, type RelayFeedback } from './relay-check.js';
-import { stripeEventLister } from './stripe-events.js';
+import { stripeEventFetcher, stripeEventLister } from './stripe-events.js';
 import { typeGroups } from './type-groups.js';
 
 export interface ReconcilerAppDeps {
@@ -56,6 +56,7 @@ export function createReconcilerApp(deps: ReconcilerAppDeps): ReconcilerApp {
   const groups = typeGroups(config.handledEventTypes);
   const ports = {
     listEvents: stripeEventLister(stripe),
+    fetchEvent: stripeEventFetcher(stripe),
     ledger: dynamoEventLedger(deps.dynamo, config.dedup.tableName, now),
     enqueue: async (json: string, summary: Parameters<typeof enqueueEvent>[2]) => {
       await enqueueEvent({ sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes }, json, summary);
@@ -130,6 +131,7 @@ export function createReconcilerApp(deps: ReconcilerAppDeps): ReconcilerApp {
           outcome: 'reconciled',
           eventsRecovered: result.recovered,
           eventsScanned: result.scanned,
+          eventsWaitingInQueue: result.waiting,
           stripeListCalls: result.listCalls,
           checkpointLagSeconds: result.lagSeconds,
           complete: result.complete,

@@ -61,15 +61,19 @@ export class BatchRetries implements RetryPort {
     this.pending.push({ messageId: message.messageId, receiptHandle: message.receiptHandle, delaySeconds });
   }
 
-  /** Applies the collected delays; a failure only means the queue's own timeout applies. */
-  async flush(change: ChangeVisibility | undefined, logger: Logger): Promise<void> {
+  /**
+   * Applies the collected delays; a failure only means the queue's own timeout applies. Returns
+   * the messages that go back to the queue, with their delays.
+   */
+  async flush(change: ChangeVisibility | undefined, logger: Logger): Promise<readonly VisibilityChange[]> {
     const changes = this.pending.splice(0);
-    if (changes.length === 0 || change === undefined) return;
+    if (changes.length === 0 || change === undefined) return changes;
     try {
       await change(changes);
     } catch (err) {
       logger.warn({ messages: changes.length, errorCode: errorCode(err) }, 'could not delay retried messages; the queue visibility timeout applies');
     }
+    return changes;
   }
 }
 

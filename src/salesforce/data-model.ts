@@ -10,6 +10,8 @@
  * `npm run sf:permissions`, commit the regenerated salesforce/…/permissionsets/*.xml.
  */
 import {
+  BILLING_INTERVALS,
+  COLLECTION_METHODS,
   INVOICE_STATUSES,
   OPPORTUNITY_PAYMENT_STATUSES,
   PAYMENT_HEALTH,
@@ -18,6 +20,7 @@ import {
   REFUND_STATUSES,
   SUBSCRIPTION_STATUSES,
   SYNC_LOG_STATUSES,
+  USAGE_TYPES,
 } from '../contracts/statuses.js';
 
 export type FieldType =
@@ -199,7 +202,12 @@ const BILLING_WRITE_BACK: ObjectSpec = {
   Stripe_Checkout_Expires_At__c: edit(when),
   Stripe_Sync_Error__c: edit({ type: 'textarea', length: 32768 }),
   Stripe_Last_Synced_At__c: edit(when),
+  /** The subscription the `subscription` command created (sub_…). */
+  Stripe_Subscription_Id__c: edit(text),
 };
+
+/** A whole number the rep enters (days, months, an interval count). */
+const count: FieldSpec = { type: 'integer' };
 
 /**
  * A product line of a Quote or Order: the product's name comes through Product2. The parent
@@ -222,6 +230,11 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Name: read(required(text)),
     Stripe_Customer_Id__c: edit(stripeId),
     Stripe_Billing_Email__c: read({ type: 'email' }),
+    /** Self-service links a support agent sends (portal_link, update_payment_method): secrets, written only here. */
+    Stripe_Portal_Url__c: edit(longUrl),
+    Stripe_Portal_Url_Expires_At__c: edit(when),
+    Stripe_Payment_Method_Url__c: edit(longUrl),
+    Stripe_Payment_Method_Url_Expires_At__c: edit(when),
     BillingStreet: { ...billingAddress, type: 'textarea' },
     BillingCity: billingAddress,
     BillingState: billingAddress,
@@ -239,6 +252,11 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     StageName: required({ type: 'picklist' }),
     CloseDate: required({ type: 'date' }),
     Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
+    // How the `subscription` command starts the subscription (docs/subscriptions.md).
+    Stripe_Collection_Method__c: read({ type: 'picklist', values: COLLECTION_METHODS }),
+    Stripe_Subscription_Start_Date__c: read({ type: 'date' }),
+    Stripe_Trial_Days__c: read(count),
+    Stripe_Term_Months__c: read(count),
     ...BILLING_WRITE_BACK,
     Stripe_Event_Order__c: edit(eventOrder),
   },
@@ -247,6 +265,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     OpportunityId: required({ type: 'reference', referenceTo: 'Opportunity', relationshipName: 'Opportunity' }),
     // The product's name; Salesforce sets it and does not put it under field-level security.
     Name: read(required({ type: 'string', readOnly: true })),
+    Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
     Description: read(text),
     Quantity: read(required({ type: 'double' })),
     UnitPrice: read(required({ type: 'currency' })),
@@ -347,9 +366,27 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Name: recordName,
     Stripe_Id__c: stripeId,
     Status__c: { type: 'picklist', values: SUBSCRIPTION_STATUSES },
+    Current_Period_Start__c: when,
     Current_Period_End__c: when,
     Cancel_At_Period_End__c: { type: 'boolean' },
+    Cancel_At__c: when,
     Canceled_At__c: when,
+    Ended_At__c: when,
+    Start_Date__c: when,
+    Trial_End__c: when,
+    // Stripe's own words (charge_automatically, send_invoice; keep_as_draft, mark_uncollectible,
+    // void): text, so a value Stripe adds never fails a write.
+    Collection_Method__c: { type: 'string', length: 40 },
+    Pause_Behavior__c: { type: 'string', length: 40 },
+    Pause_Resumes_At__c: when,
+    Stripe_Schedule_Id__c: text,
+    Plan__c: text,
+    Stripe_Price_Id__c: text,
+    Stripe_Product_Id__c: text,
+    Quantity__c: amount,
+    Currency_Code__c: currencyCode,
+    /** Monthly recurring revenue in major units of Currency_Code__c (src/mappers/mrr.ts). */
+    MRR__c: amount,
     Account__c: account,
     Opportunity__c: opportunity,
     Stripe_Customer_Id__c: text,
@@ -387,6 +424,12 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Product2: {
     Id: id,
     Name: read(required(text)),
+    // The catalogue Stripe sells from (docs/subscriptions.md): blank interval = one-time.
+    Stripe_Billing_Interval__c: read({ type: 'picklist', values: BILLING_INTERVALS }),
+    Stripe_Interval_Count__c: read(count),
+    Stripe_Usage_Type__c: read({ type: 'picklist', values: USAGE_TYPES }),
+    // Set by an admin to sell a Product2 as an existing Stripe product; else sfprod_<Id>.
+    Stripe_Product_Id__c: read(text),
   },
   Quote: {
     Id: id,

@@ -32,7 +32,7 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },
-  // The line items the bridge reads are named after their products.
+  // The line items the bridge reads are named after their products, which say how Stripe bills them.
   Product2: { access: 'read' },
   Order: { access: 'edit', viewAll: true },
   OrderItem: { access: 'read', grantedThrough: { parent: 'Order' } },

@@ -47,6 +47,8 @@ export interface PermissionSetSpec {
   readonly customPermissions: readonly string[];
   /** System permissions, e.g. ViewSetup. */
   readonly userPermissions: readonly string[];
+  /** Custom object tabs made visible (the package's tabs/). */
+  readonly tabSettings?: readonly string[];
 }
 
 function integration(): PermissionSetSpec {
@@ -101,6 +103,8 @@ function readOnly(): PermissionSetSpec {
     })),
     customPermissions: [],
     userPermissions: [],
+    // The package's tabs (salesforce/…/tabs): one per Stripe object.
+    tabSettings: objects.filter((object) => object.startsWith('Stripe_')).sort(compareNames),
   };
 }
 
@@ -213,6 +217,7 @@ export function renderPermissionSet(spec: PermissionSetSpec): string {
         ['viewAllRecords', p.viewAllRecords],
       ]),
     ),
+    ...(spec.tabSettings ?? []).flatMap((tab) => element('tabSettings', [['tab', tab], ['visibility', 'Visible']])),
     ...spec.userPermissions.flatMap((name) => element('userPermissions', [['enabled', true], ['name', name]])),
     '</PermissionSet>',
   ];

@@ -13,7 +13,7 @@
  * - 2025-03-31.basil, "Adds subscription item-level billing periods and removes subscription-level periods"
  *   https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-subscription-current-period-start-and-end
  */
-import type { StripeEmbeddedCharge, StripeInvoice, StripePaymentIntent, StripeSubscription } from './event-schemas.js';
+import type { StripeEmbeddedCharge, StripeInvoice, StripePaymentIntent, StripeCouponTerms, StripeSubscription, StripeSubscriptionItem } from './event-schemas.js';
 
 type Expandable = string | { readonly id: string } | null | undefined;
 type Metadata = Readonly<Record<string, string>> | null | undefined;
@@ -54,13 +54,82 @@ export function invoicePaymentIntentId(invoice: InvoicePayments): string | undef
   return idOf((paid ?? payments.find((p) => idOf(p.payment?.payment_intent) !== undefined))?.payment?.payment_intent);
 }
 
-/** Before basil: `current_period_end` on the subscription; from basil on: the latest of its items'. */
-export function subscriptionPeriodEnd(subscription: StripeSubscription): number | undefined {
-  const ends = (subscription.items?.data ?? [])
-    .map((item) => item.current_period_end)
-    .filter((end): end is number => typeof end === 'number');
-  if (ends.length > 0) return Math.max(...ends);
-  return subscription.current_period_end ?? undefined;
+export interface SubscriptionPeriod {
+  readonly start: number | undefined;
+  readonly end: number | undefined;
+}
+
+/**
+ * Before basil: `current_period_start`/`_end` on the subscription; from basil on: each item's.
+ * Items can run on different periods: the subscription runs until the last one ends, and its
+ * current period is that item's.
+ */
+export function subscriptionPeriod(subscription: StripeSubscription): SubscriptionPeriod {
+  let latest: { readonly start: number | undefined; readonly end: number } | undefined;
+  for (const item of subscription.items?.data ?? []) {
+    const end = item.current_period_end;
+    if (typeof end === 'number' && (latest === undefined || end > latest.end)) latest = { start: item.current_period_start ?? undefined, end };
+  }
+  if (latest !== undefined) return latest;
+  return { start: subscription.current_period_start ?? undefined, end: subscription.current_period_end ?? undefined };
+}
+
+export interface ItemPrice {
+  readonly id: string;
+  readonly nickname: string | undefined;
+  readonly productId: string | undefined;
+  readonly unit_amount: number | null | undefined;
+  readonly unit_amount_decimal: string | null | undefined;
+  readonly recurring: { readonly interval: string; readonly interval_count?: number | null | undefined; readonly usage_type?: string | null | undefined } | undefined;
+}
+
+/**
+ * An item's price: `price` (2020-08-27 and later), else the legacy `plan` it replaced, whose
+ * amount and interval sit at top level (https://docs.stripe.com/api/plans/object).
+ */
+export function subscriptionItemPrice(item: StripeSubscriptionItem): ItemPrice | undefined {
+  const { price, plan } = item;
+  if (price !== null && price !== undefined) {
+    return {
+      id: price.id,
+      nickname: price.nickname ?? undefined,
+      productId: idOf(price.product),
+      unit_amount: price.unit_amount,
+      unit_amount_decimal: price.unit_amount_decimal,
+      recurring: price.recurring ?? undefined,
+    };
+  }
+  if (plan === null || plan === undefined) return undefined;
+  return {
+    id: plan.id,
+    nickname: plan.nickname ?? undefined,
+    productId: idOf(plan.product),
+    unit_amount: plan.amount,
+    unit_amount_decimal: plan.amount_decimal,
+    recurring: { interval: plan.interval, interval_count: plan.interval_count, usage_type: plan.usage_type },
+  };
+}
+
+type Discounts = StripeSubscription['discounts'];
+type Discount = Exclude<NonNullable<Discounts>[number], string>;
+
+/**
+ * The coupons whose terms a payload carries: the legacy `discount` (coupon auto-expanded, before
+ * 2025-03-31.basil removed it from Subscription), and `discounts` entries that were expanded,
+ * with their coupon under `coupon` (before 2025-09-30.clover) or `source.coupon` (since):
+ * https://docs.stripe.com/changelog/basil/2025-03-31/deprecate-singular-coupon-promotion-code,
+ * https://docs.stripe.com/changelog/clover/2025-09-30/add-discount-source-property.
+ * Discount ids alone (what webhooks carry since basil) name no terms and are left out.
+ */
+export function discountCoupons(discounts: Discounts, legacy?: Discount | null): StripeCouponTerms[] {
+  const all: (string | Discount)[] = [...(legacy === null || legacy === undefined ? [] : [legacy]), ...(discounts ?? [])];
+  const terms: StripeCouponTerms[] = [];
+  for (const discount of all) {
+    if (typeof discount === 'string') continue;
+    const coupon = discount.source?.coupon ?? discount.coupon;
+    if (coupon !== null && coupon !== undefined && typeof coupon !== 'string') terms.push(coupon);
+  }
+  return terms;
 }
 
 /**

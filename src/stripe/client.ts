@@ -33,6 +33,11 @@ export function createStripeClient(secretKey: string, options: StripeClientOptio
 }
 
 /** Classifies by Stripe's error type and code (never by message text). */
+/** An error stripe-node raised for Stripe's answer or its connection (not one the caller threw). */
+export function isStripeError(err: unknown): boolean {
+  return err instanceof Stripe.errors.StripeError;
+}
+
 export function classifyStripeError(err: unknown, action: string): TransientError | PermanentError {
   if (!(err instanceof Stripe.errors.StripeError)) {
     return new TransientError(`Stripe ${action} failed`, { code: 'STRIPE_UNKNOWN', cause: err });

@@ -204,18 +204,85 @@ export const invoiceSchema = z.object({
   status_transitions: z.nullish(z.object({ paid_at: z.nullish(timestamp) })),
 });
 
+/**
+ * A coupon as a discount carries it: `coupon` (before 2025-09-30.clover) or `source.coupon`
+ * (since), each an object only when the payload expands it. Only its terms are read.
+ */
+const couponTerms = z.object({
+  percent_off: z.nullish(z.number()),
+  amount_off: z.nullish(z.number()),
+  duration: z.nullish(z.string()),
+});
+const discountSchema = z.object({
+  coupon: z.nullish(z.union([z.string(), couponTerms])),
+  source: z.nullish(z.object({ coupon: z.nullish(z.union([z.string(), couponTerms])) })),
+});
+/** Subscription and item `discounts`: ids in webhooks, objects when expanded. An enrichment. */
+const discountList = z.catch(z.nullish(z.array(z.union([z.string(), discountSchema]))), () => undefined);
+
+const recurringSchema = z.object({
+  interval: z.string(),
+  interval_count: z.nullish(z.int()),
+  usage_type: z.nullish(z.string()),
+});
+
+/** What the bridge reads of a price (and of the legacy `plan`, its predecessor on items). */
+const priceSchema = z.object({
+  id: z.string(),
+  currency: z.nullish(z.string()),
+  nickname: z.nullish(z.string()),
+  product: z.nullish(expandableId),
+  unit_amount: z.nullish(amount),
+  unit_amount_decimal: z.nullish(z.string()),
+  recurring: z.nullish(recurringSchema),
+});
+const planSchema = z.object({
+  id: z.string(),
+  nickname: z.nullish(z.string()),
+  product: z.nullish(expandableId),
+  amount: z.nullish(amount),
+  amount_decimal: z.nullish(z.string()),
+  interval: z.string(),
+  interval_count: z.nullish(z.int()),
+  usage_type: z.nullish(z.string()),
+});
+
+const subscriptionItemSchema = z.object({
+  id: z.nullish(z.string()),
+  /** From 2025-03-31 (basil) on, each item has its own billing period. */
+  current_period_start: z.nullish(timestamp),
+  current_period_end: z.nullish(timestamp),
+  quantity: z.nullish(z.number()),
+  price: z.catch(z.nullish(priceSchema), () => undefined),
+  plan: z.catch(z.nullish(planSchema), () => undefined),
+  discounts: discountList,
+});
+
 export const subscriptionSchema = z.object({
   id: z.string(),
   object: z.literal('subscription'),
+  cancel_at: z.nullish(timestamp),
   cancel_at_period_end: z.nullish(z.boolean()),
   canceled_at: z.nullish(timestamp),
+  collection_method: z.nullish(z.string()),
+  currency: z.nullish(z.string()),
   customer: expandableId,
   /** Before 2025-03-31 (basil): the billing period on the subscription. */
+  current_period_start: z.nullish(timestamp),
   current_period_end: z.nullish(timestamp),
-  /** From basil on, each item has its own billing period. */
-  items: z.nullish(z.object({ data: z.array(z.object({ current_period_end: z.nullish(timestamp) })) })),
+  days_until_due: z.nullish(z.int()),
+  /** The single discount, before `discounts` replaced it (an object with its coupon). */
+  discount: z.catch(z.nullish(discountSchema), () => undefined),
+  discounts: discountList,
+  ended_at: z.nullish(timestamp),
+  /** `has_more` true: the payload lists only the first items (a subscription has up to 20). */
+  items: z.nullish(z.object({ data: z.array(subscriptionItemSchema), has_more: z.nullish(z.boolean()) })),
   metadata: optionalMetadata,
+  pause_collection: z.catch(z.nullish(z.object({ behavior: z.nullish(z.string()), resumes_at: z.nullish(timestamp) })), () => undefined),
+  schedule: z.nullish(expandableId),
+  start_date: z.nullish(timestamp),
   status: z.string(),
+  trial_end: z.nullish(timestamp),
 });
 
 /** An invoice a checkout session names, as the consumer expands it (with `payments`). */
@@ -291,6 +358,8 @@ export type StripePaymentIntent = z.infer<typeof paymentIntentSchema>;
 export type StripeDispute = z.infer<typeof disputeSchema>;
 export type StripeInvoice = z.infer<typeof invoiceSchema>;
 export type StripeSubscription = z.infer<typeof subscriptionSchema>;
+export type StripeCouponTerms = z.infer<typeof couponTerms>;
+export type StripeSubscriptionItem = z.infer<typeof subscriptionItemSchema>;
 export type StripeCheckoutSession = z.infer<typeof checkoutSessionSchema>;
 export type StripeCustomer = z.infer<typeof customerSchema>;
 

@@ -9,6 +9,7 @@ import Stripe from 'stripe';
 import { errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { BillingPlan, FoundInvoice, StripeStep } from '../contracts/billing-plan.js';
 import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js';
+import { idOf } from './api-versions.js';
 import { classifyStripeError } from './client.js';
 
 export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;
@@ -26,6 +27,7 @@ export interface BillingResult {
   readonly checkoutUrl?: string | undefined;
   /** Seconds since the epoch. */
   readonly checkoutExpiresAt?: number | undefined;
+  readonly subscriptionId?: string | undefined;
   /** The invoice is open but Stripe would not email it (e.g. the customer has no email). */
   readonly sendFailure: string | undefined;
 }
@@ -56,6 +58,7 @@ interface Progress {
   paymentLink: Stripe.PaymentLink | undefined;
   couponId: string | undefined;
   checkoutSession: Stripe.Checkout.Session | undefined;
+  subscriptionId: string | undefined;
   sendFailure: string | undefined;
 }
 
@@ -162,11 +165,69 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       const customer = required(progress.customerId, 'the customer');
       const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
       progress.checkoutSession = await call('checkout.sessions.create', () => stripe.checkout.sessions.create({ ...step.params, ...discounts, customer }, options));
+      // The session is the bill: its payment is believed only once the billing record names it.
+      await hooks.onBillingObject?.(progress.checkoutSession.id);
+      return;
+    }
+    case 'ensure_product': {
+      try {
+        await call('products.create', () => stripe.products.create(step.params, options));
+      } catch (err) {
+        // The id is ours and fixed: "already exists" means an earlier billing created it.
+        if (!isPermanent(err) || !alreadyExists(err)) throw err;
+      }
+      return;
+    }
+    case 'create_subscription': {
+      const customer = required(progress.customerId, 'the customer');
+      const discounts = progress.couponId === undefined ? {} : { discounts: [{ coupon: progress.couponId }] };
+      const subscription = await call('subscriptions.create', () =>
+        stripe.subscriptions.create({ ...step.params, ...discounts, customer, expand: ['latest_invoice'] }, options),
+      );
+      progress.subscriptionId = subscription.id;
+      const first = subscription.latest_invoice;
+      if (first === null || typeof first === 'string') {
+        throw new PermanentError(`Stripe created subscription ${subscription.id} without a first invoice`, { code: 'SUBSCRIPTION_INVOICE_MISSING' });
+      }
+      progress.invoice = stateOf(first);
+      // The first invoice is the bill of the record (its payment settles it: src/billing/trust.ts).
+      await hooks.onBillingObject?.(progress.invoice.id);
+      await sendFirstInvoice(stripe, step, progress);
       return;
     }
     default: {
       const unknown: never = step;
       throw new Error(`Unknown billing step ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+function alreadyExists(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  return cause?.code === 'resource_already_exists';
+}
+
+/**
+ * A send_invoice subscription's first invoice waits an hour as a draft before Stripe finalizes it
+ * (https://docs.stripe.com/billing/invoices/subscription#sub-invoice-lifecycle): the bridge
+ * finalizes and emails it now, so the rep gets its URL with the write-back. Only a draft is
+ * finalized and only an open invoice sent (a trial's first invoice is paid at once).
+ */
+async function sendFirstInvoice(stripe: Stripe, step: Extract<StripeStep, { kind: 'create_subscription' }>, progress: Progress): Promise<void> {
+  const invoice = required(progress.invoice, 'the first invoice');
+  const { finalizeKey, sendKey } = step;
+  if (finalizeKey !== undefined && invoice.status === 'draft') {
+    progress.invoice = stateOf(
+      await call('invoices.finalizeInvoice', () => stripe.invoices.finalizeInvoice(invoice.id, { auto_advance: true }, { idempotencyKey: finalizeKey })),
+    );
+  }
+  if (sendKey !== undefined && progress.invoice?.status === 'open') {
+    const open = progress.invoice;
+    try {
+      await call('invoices.sendInvoice', () => stripe.invoices.sendInvoice(open.id, {}, { idempotencyKey: sendKey }));
+    } catch (err) {
+      if (!isPermanent(err)) throw err;
+      progress.sendFailure = errorReason(err, 300);
     }
   }
 }
@@ -187,6 +248,7 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
         : await call('paymentLinks.retrieve', () => stripe.paymentLinks.retrieve(plan.resumedPaymentLink as string)),
     couponId: undefined,
     checkoutSession: undefined,
+    subscriptionId: undefined,
     sendFailure: undefined,
   };
   // A continued invoice reaches the billing record before it is finalized or sent.
@@ -203,6 +265,7 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
     checkoutSessionId: progress.checkoutSession?.id,
     checkoutUrl: progress.checkoutSession?.url ?? undefined,
     checkoutExpiresAt: progress.checkoutSession?.expires_at,
+    subscriptionId: progress.subscriptionId ?? idOf(progress.checkoutSession?.subscription),
     sendFailure: progress.sendFailure,
   };
 }

@@ -8,7 +8,7 @@
  * channel's `retry` command (a Stripe_Command__e naming the Stripe_Sync_Log__c record) is meant to
  * call it the same way (see docs/reconcile.md).
  */
-import { errorCode, errorReason } from '../errors.js';
+import { errorCode, errorReason, isPermanent } from '../errors.js';
 import type { StripeEventSummary } from '../ingress/inbound-message.js';
 import type { DeadLetterLog } from './dead-letter-log.js';
 
@@ -30,6 +30,8 @@ export interface RetryResult {
   /** False when no dead-letter log record existed (the event was not dead-lettered, or long ago). */
   readonly logged?: boolean;
   readonly error?: string;
+  /** A failure worth trying again later (Stripe or SQS unavailable), not a refusal. */
+  readonly transient?: boolean;
   readonly warning?: string;
 }
 
@@ -43,6 +45,7 @@ export async function retryDeadLetteredEvent(ports: RetryPorts, eventId: string,
       eventId,
       eventType: undefined,
       outcome: 'failed',
+      transient: !missing && !isPermanent(err),
       error: missing
         ? `Stripe does not know ${eventId} (it keeps events 30 days): replay the DLQ copy instead (stripe-sf-bridge dlq replay --event-id ${eventId})`
         : `${errorCode(err)}: ${errorReason(err, 200)}`,
@@ -51,7 +54,7 @@ export async function retryDeadLetteredEvent(ports: RetryPorts, eventId: string,
   try {
     await ports.enqueue(fetched.json, fetched.summary);
   } catch (err) {
-    return { eventId, eventType: fetched.summary.type, outcome: 'failed', error: `could not enqueue: ${errorCode(err)}: ${errorReason(err, 200)}` };
+    return { eventId, eventType: fetched.summary.type, outcome: 'failed', transient: true, error: `could not enqueue: ${errorCode(err)}: ${errorReason(err, 200)}` };
   }
   // Enqueued: from here on a failure only leaves a harmless extra copy or a stale log status.
   const warnings: string[] = [];

@@ -256,10 +256,12 @@ describe('refusals: logged for the requester, never retried, Stripe never called
     expect(stripePostsFor(quoteId)).toHaveLength(0);
   });
 
-  it('the subscription command says it is not built yet', async () => {
+  it('the subscription command runs on a Contract too: one without recurring products is refused for the rep (test/commands/subscription.test.ts bills one)', async () => {
     const accountId = seedAccount(h.salesforce);
     const contractId = h.salesforce.insert('Contract', { AccountId: accountId, Status: 'Activated' });
-    expect(await h.app.handle(commandEvent('subscription', contractId))).toMatchObject({ outcome: 'rejected', code: 'COMMAND_NOT_IMPLEMENTED' });
+    seedOrder(h.salesforce, accountId, [{ name: 'Widget', quantity: 1, unitPrice: 10 }], { ContractId: contractId });
+    expect(await h.app.handle(commandEvent('subscription', contractId))).toMatchObject({ outcome: 'rejected', code: 'NO_RECURRING_LINES' });
+    expect(stripePostsFor(contractId)).toHaveLength(0);
   });
 
   it('a user without Stripe_Request_Payment: refused before Stripe is called, logged with why; granted later, it bills', async () => {

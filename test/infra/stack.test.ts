@@ -55,6 +55,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     string
   >;
 
+  // Bundling four functions with esbuild takes well over the default hook timeout on a busy 2-core machine.
   beforeAll(() => {
     synth = synthBridge({}, { bundle: true });
     const s = synth.stack;
@@ -76,7 +77,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       salesforceSecret: logicalId(s, s.secrets.salesforceCredentials as any),
       accessLogs: logicalId(s, s.ingress.accessLogs),
     };
-  });
+  }, 300_000);
   afterAll(() => synth?.dispose());
 
   it('is named after the stage', () => {
@@ -326,9 +327,16 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(actions).toContain('sqs:ReceiveMessage');
       expect(actions).toContain('sqs:ChangeMessageVisibility');
       const consume = statements.filter((s) => actionsOf([s]).has('sqs:ReceiveMessage'));
-      expect(consume.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }]);
+      // Its own queue, and the inbound DLQ: the retry command removes a retried event's copies.
+      const resources = (list: typeof statements) => list.flatMap((s) => [s.Resource].flat()).map((r) => JSON.stringify(r)).sort();
+      expect(resources(consume)).toEqual([{ 'Fn::GetAtt': [ids.outboundQueue, 'Arn'] }, { 'Fn::GetAtt': [ids.dlq, 'Arn'] }].map((r) => JSON.stringify(r)).sort());
       const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
-      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }]);
+      // Its DLQ, and the inbound queue: the retry command enqueues the event again.
+      expect(resources(send)).toEqual([{ 'Fn::GetAtt': [ids.outboundDlq, 'Arn'] }, { 'Fn::GetAtt': [ids.queue, 'Arn'] }].map((r) => JSON.stringify(r)).sort());
+      expect(synth.json.Resources[ids.outboundFn].Properties.Environment.Variables).toMatchObject({
+        INBOUND_QUEUE_URL: { Ref: ids.queue },
+        INBOUND_DLQ_URL: { Ref: ids.dlq },
+      });
       expect(resourcesFor(statements, 'secretsmanager:')).toEqual(
         expect.arrayContaining([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeKeySecret }]),
       );
@@ -639,6 +647,12 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       const inputs = Object.keys(meta.inputs);
       expect(inputs.length).toBeGreaterThan(0);
       expect(inputs.filter((p) => /node_modules\/(jsforce|@aws-sdk\/client-dynamodb|@aws-sdk\/lib-dynamodb)\//.test(p))).toEqual([]);
+    });
+
+    it.each(['consumerFn', 'outboundFn'] as const)('%s carries none of what jsforce pulls in that the bridge never calls (metafile)', (key) => {
+      const inputs = Object.keys(deployedBundle(synth, ids[key]).meta.inputs);
+      expect(inputs.some((p) => p.includes('node_modules/jsforce/'))).toBe(true);
+      expect(inputs.filter((p) => /node_modules\/(undici|form-data|mime-db|mime-types|xml2js|csv-parse)\//.test(p))).toEqual([]);
     });
 
     it('is byte for byte what `npm run build` produces from the shared esbuild options', async () => {

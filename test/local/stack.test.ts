@@ -230,7 +230,8 @@ describe('the local stack with no configuration', () => {
     const body = (await records.json()) as { objects: Record<string, unknown[]> };
     // The seed's paid payment for the `refund` sample, and the one this test's events wrote.
     expect((body.objects.Stripe_Payment__c as Array<{ Id?: string }>).filter((p) => p.Id !== SAMPLE_REFUNDABLE_PAYMENT_ID)).toHaveLength(1);
-    expect(body.objects.Opportunity).toHaveLength(2);
+    // The seeded sample, JPY and subscription Opportunities.
+    expect(body.objects.Opportunity).toHaveLength(3);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
     expect(events.events.length).toBeGreaterThanOrEqual(3);

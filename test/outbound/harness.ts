@@ -34,7 +34,7 @@ export interface OutboundHarness {
 }
 
 /** Fault-injection seams of the app (see OutboundAppDeps). */
-export type ColdStartOptions = Pick<OutboundAppDeps, 'wrapStore' | 'wrapRecords' | 'wrapBillings'>;
+export type ColdStartOptions = Pick<OutboundAppDeps, 'wrapStore' | 'wrapRecords' | 'wrapBillings' | 'sqs'>;
 
 export interface HarnessServices {
   /** Reuse the consumer's services (closed loop); otherwise the harness starts and closes its own. */

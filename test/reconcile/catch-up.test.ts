@@ -8,11 +8,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type Stripe from 'stripe';
 import { EventStore } from '../../src/dedup/event-store.js';
+import { dynamoQueuedEvents } from '../../src/dedup/queued-events.js';
 import { SAMPLE_ACCOUNT_ID, sampleEvent } from '../../src/local/sample-events.js';
-import type { ListEvents } from '../../src/reconcile/catch-up.js';
+import { MAX_WAITING, type ListEvents } from '../../src/reconcile/catch-up.js';
 import { dynamoCheckpointStore } from '../../src/reconcile/checkpoint.js';
 import { MAX_TYPES_PER_REQUEST, typeGroups } from '../../src/reconcile/type-groups.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
+import { inboundRecord } from '../support/consumer-harness.js';
 import { SETTLE_SECONDS, sentIds, startReconcileHarness, type ReconcileHarness } from './support.js';
 
 let h: ReconcileHarness;
@@ -180,11 +182,73 @@ describe('reconciler: resuming', () => {
     const events = paymentEvents(3);
     const checkpoints = dynamoCheckpointStore(h.consumer.dynamo.client, h.consumer.dynamo.tableName);
     const group = typeGroups(HANDLED_EVENT_TYPES).find((g) => g.types.includes('payment_intent.succeeded'));
-    await checkpoints.write(group?.key ?? '', { created: nowSeconds() - 31 * 86_400, eventId: expired.id, scannedThrough: 0 });
+    await checkpoints.write(group?.key ?? '', { created: nowSeconds() - 31 * 86_400, eventId: expired.id, scannedThrough: 0, waiting: [] });
 
     await h.run();
 
     expect(sentIds(h.sent)).toEqual(ids(events));
     expect(h.logs.lines.some((l) => String(l['message']).includes('older than Stripe keeps events'))).toBe(true);
+  });
+});
+
+describe('reconciler during a Salesforce outage', () => {
+  it('takes no event the consumer deferred for a missed one, and recovers those that left the queue undone (a purge)', async () => {
+    const events = paymentEvents(6, { stepSeconds: 60 });
+    // Each attempt goes back to the queue with its backoff, as the Lambda event source would.
+    const app = h.consumer.coldStart({ changeVisibility: async () => undefined });
+    const records = events.map((e, i) => inboundRecord(e, { receiptHandle: `rh-${i}`, sentAt: h.consumer.nowMs }));
+    h.consumer.salesforce.failNextRequests(100_000, 503, 'SERVER_UNAVAILABLE');
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const summary = await app.handle(records);
+      expect(summary.response.batchItemFailures).toHaveLength(6);
+      h.consumer.nowMs += 60_000;
+    }
+    // The last attempts were deferred without a call: Salesforce's circuit is open.
+    expect(h.consumer.logs.lines.some((l) => l['errorCode'] === 'SALESFORCE_UNREACHABLE')).toBe(true);
+
+    const during = await h.run();
+    expect(h.sent).toEqual([]);
+    expect(during).toMatchObject({ recovered: 0, waiting: 6, complete: true });
+
+    // Salesforce is back: the queue hands the consumer three of them; the other three were purged.
+    h.consumer.salesforce.clearFailures();
+    await h.consumer.coldStart().handle(records.slice(0, 3));
+    h.consumer.nowMs += 15 * 60_000;
+    expect(await h.run()).toMatchObject({ recovered: 0, waiting: 3 });
+    expect(h.sent).toEqual([]);
+
+    // Their next receive is long overdue: they left the queue without being done.
+    h.consumer.nowMs += 45 * 60_000;
+    const after = await h.run();
+    expect(after).toMatchObject({ recovered: 3, waiting: 0 });
+    expect(sentIds(h.sent)).toEqual(ids(events.slice(3)));
+    await h.consumeSent();
+    const payments = h.consumer.salesforce.records('Stripe_Payment__c').map((r) => r['Stripe_Id__c']);
+    expect(new Set(payments)).toEqual(new Set(events.map((e) => (e.data.object as { id: string }).id)));
+    expect((await h.run()).recovered).toBe(0);
+  });
+
+  it('stops at a queued event instead of passing it when it cannot watch more', async () => {
+    const events = paymentEvents(3, { stepSeconds: 60 });
+    const app = h.consumer.coldStart({ changeVisibility: async () => undefined });
+    h.consumer.salesforce.failNextRequests(100_000, 503, 'SERVER_UNAVAILABLE');
+    await app.handle([inboundRecord(events[1] as Stripe.Event, { receiptHandle: 'rh', sentAt: h.consumer.nowMs })]);
+    h.consumer.salesforce.clearFailures();
+    const checkpoints = dynamoCheckpointStore(h.consumer.dynamo.client, h.consumer.dynamo.tableName);
+    const group = typeGroups(HANDLED_EVENT_TYPES).find((g) => g.types.includes('payment_intent.succeeded'));
+    // Already watching as many as it keeps, all still in the queue.
+    const full = Array.from({ length: MAX_WAITING }, (_, i) => `evt_rec_elsewhere_${i}`);
+    await dynamoQueuedEvents(h.consumer.dynamo.client, h.consumer.dynamo.tableName, () => h.consumer.nowMs).mark(full.map((eventId) => ({ eventId, delaySeconds: 900 })));
+    await checkpoints.write(group?.key ?? '', { created: nowSeconds() - 86_400, eventId: undefined, scannedThrough: 0, waiting: full });
+
+    const result = await h.run();
+
+    // The first event was missed; the second waits in the queue: the group stops right before it
+    // (the third, missed too, is recovered once the second is done).
+    expect(sentIds(h.sent)).toEqual([(events[0] as Stripe.Event).id]);
+    expect(result.complete).toBe(false);
+    const saved = await checkpoints.read(group?.key ?? '');
+    expect(saved?.eventId).toBe((events[0] as Stripe.Event).id);
+    expect(saved?.waiting).toHaveLength(MAX_WAITING);
   });
 });

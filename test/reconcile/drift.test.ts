@@ -25,11 +25,13 @@ afterEach(async () => {
   await world.close();
 });
 
-function report(fix = false): Promise<DriftReport> {
-  const ports = createDriftPorts({
+function driftPorts() {
+  return createDriftPorts({
     stripe: (_action, op) => op(world.stripeClient),
     pace: async () => undefined,
     salesforce: world.consumer.app.session,
+    dynamo: world.consumer.dynamo.client,
+    tableName: world.consumer.dynamo.tableName,
     logger: createLogger({ service: 'drift', level: 'warn', destination: world.logs }),
     now: () => world.consumer.nowMs,
     queue: {
@@ -42,7 +44,10 @@ function report(fix = false): Promise<DriftReport> {
       queueUrl: 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound',
     },
   });
-  return driftReport(ports, { since: Math.floor(world.consumer.nowMs / 1000) - 365 * DAY, kinds: DRIFT_KINDS, fix });
+}
+
+function report(fix = false): Promise<DriftReport> {
+  return driftReport(driftPorts(), { since: Math.floor(world.consumer.nowMs / 1000) - 365 * DAY, kinds: DRIFT_KINDS, fix });
 }
 
 describe('drift report', () => {
@@ -50,6 +55,24 @@ describe('drift report', () => {
     const clean = await report();
     expect(clean.differences).toEqual([]);
     expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
+  });
+
+  it('expects what the consumer believes: its trust step judges every event (one code path)', async () => {
+    const [billed, unbilled] = world.opportunityIds as [string, string];
+    await world.consumer.bill(billed, { stripeObjectId: 'in_bf_0', amount: 1000 });
+    const event = (opportunityId: string, objectId: string) =>
+      sampleEvent('invoice.paid', { objectId, metadata: { salesforce_opportunity_id: opportunityId, salesforce_account_id: SAMPLE_ACCOUNT_ID }, amount: 1000 });
+    const ports = driftPorts();
+    const opportunityWrite = async (json: unknown) => {
+      const { result } = await ports.interpret(json);
+      return result.outcome === 'mapped' ? result.effect.mutations.find((m) => m.sobject === 'Opportunity')?.fields : undefined;
+    };
+
+    // Its own bill moves the Opportunity; a payment it did not bill only leaves a sync error.
+    expect(await opportunityWrite(event(billed, 'in_bf_0'))).toMatchObject({ Stripe_Payment_Status__c: 'Paid' });
+    const refused = await opportunityWrite(event(unbilled, 'in_bf_1'));
+    expect(refused).not.toHaveProperty('Stripe_Payment_Status__c');
+    expect(String(refused?.['Stripe_Sync_Error__c'])).toContain('not its bill');
   });
 
   it('finds a planted difference of each kind, and --fix makes Salesforce agree through the pipeline', async () => {

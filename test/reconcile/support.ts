@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logging.js';
 import { catchUp, type CatchUpOptions, type CatchUpPorts, type CatchUpResult } from '../../src/reconcile/catch-up.js';
 import { dynamoCheckpointStore } from '../../src/reconcile/checkpoint.js';
 import { dynamoEventLedger } from '../../src/reconcile/event-ledger.js';
-import { stripeEventLister } from '../../src/reconcile/stripe-events.js';
+import { stripeEventFetcher, stripeEventLister } from '../../src/reconcile/stripe-events.js';
 import { typeGroups } from '../../src/reconcile/type-groups.js';
 import { createStripeClient } from '../../src/stripe/client.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
@@ -76,6 +76,7 @@ export async function startReconcileHarness(): Promise<ReconcileHarness> {
     ports(overrides = {}) {
       return {
         listEvents: stripeEventLister(stripeClient),
+        fetchEvent: stripeEventFetcher(stripeClient),
         ledger: dynamoEventLedger(consumer.dynamo.client, consumer.dynamo.tableName, () => consumer.nowMs),
         enqueue: async (json, summary) => {
           await enqueueEvent({ sqs, queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/inbound', maxMessageBytes: 256 * 1024 }, json, summary);

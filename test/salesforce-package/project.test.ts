@@ -18,6 +18,8 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   namedCredential: 'NamedCredential',
   eventRelay: 'EventRelayConfig',
   listView: 'ListView',
+  compactLayout: 'CompactLayout',
+  tab: 'CustomTab',
   quickAction: 'QuickAction',
 };
 
@@ -51,8 +53,8 @@ describe('SFDX project', () => {
     (path) => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
-      // Fields, validation rules and list views live under their object: objects/<Object>/<kind>/.
-      const expected = ['field', 'object', 'validationRule', 'listView'].includes(suffix) ? 'objects' : `${suffix}s`;
+      // Fields, validation rules, list views and compact layouts live under their object: objects/<Object>/<kind>/.
+      const expected = ['field', 'object', 'validationRule', 'listView', 'compactLayout'].includes(suffix) ? 'objects' : `${suffix}s`;
       expect(folder).toBe(expected);
     },
   );

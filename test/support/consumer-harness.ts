@@ -5,8 +5,8 @@
 import type Stripe from 'stripe';
 import { loadConsumerConfig } from '../../src/config.js';
 import { buildInboundMessage } from '../../src/ingress/inbound-message.js';
-import { createConsumerApp, type ConsumerApp } from '../../src/inbound/consumer-app.js';
-import type { DeadLetterFailure, EventStorePort, InboundRecord } from '../../src/inbound/ports.js';
+import { createConsumerApp, type ConsumerApp, type ConsumerAppDeps } from '../../src/inbound/consumer-app.js';
+import type { DeadLetterFailure, InboundRecord } from '../../src/inbound/ports.js';
 import { createLogger } from '../../src/logging.js';
 import { SAMPLE_CUSTOMER_ID } from '../../src/local/sample-events.js';
 import { startDynalite, type LocalDynamo } from '../../src/local/standins/dynalite.js';
@@ -36,7 +36,7 @@ export interface ConsumerHarness {
    */
   bill(opportunityId: string, bill: TestBill & { readonly paymentIntents?: readonly string[] }): Promise<void>;
   /** A fresh execution environment (cold start): new session, same services. */
-  coldStart(options?: { wrapStore?: (store: EventStorePort) => EventStorePort }): ConsumerApp;
+  coldStart(options?: Pick<ConsumerAppDeps, 'wrapStore' | 'changeVisibility'>): ConsumerApp;
   close(): Promise<void>;
 }
 

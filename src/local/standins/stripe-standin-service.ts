@@ -15,6 +15,15 @@
  *   `failure_reason` and gives the amount back to the charge's refundable amount;
  * - Stripe sends `refund.created`, `charge.refunded` (the charge with `amount_refunded` and
  *   `refunded`) and, as the refund changes, `refund.updated` / `refund.failed`.
+ *
+ * Customer portal (https://docs.stripe.com/api/customer_portal): configurations (create, list
+ * with `is_default` / `active`; the account's default exists only once its portal settings were
+ * saved in the Dashboard, `seedDefaultPortalConfiguration`), sessions (`customer` required; without
+ * a `configuration` and with no default, Stripe refuses: "No configuration provided and your test
+ * mode default configuration has not been created"); `after_expiration` echoed.
+ * Checkout Sessions in setup mode (`mode=setup`, `currency` or `allowed_payment_method_types`
+ * required). Invoices: POST /v1/invoices/:id/mark_uncollectible, open invoices only, with the
+ * `invoice.marked_uncollectible` event.
  */
 import type Stripe from 'stripe';
 import { minorUnitDigits } from '../../money.js';
@@ -34,6 +43,12 @@ export interface StripeServiceStandIn {
   refunds(): Json[];
   /** The status the next refunds are created in (Stripe: `succeeded` for most cards, `pending` for slower methods). */
   refundStatusOnCreate: RefundStatus;
+  /** Portal configurations, oldest first. */
+  portalConfigurations(): Json[];
+  /** The account's default portal configuration, as saving the portal settings in the Dashboard makes it. */
+  seedDefaultPortalConfiguration(): Json;
+  portalSessions(): Json[];
+  setupSessions(): Json[];
   /** Moves a refund on and returns the events Stripe sends for it (registered in the event log). */
   settleRefund(refundId: string, status: Exclude<RefundStatus, 'pending'>, failureReason?: string): Stripe.Event[];
 }
@@ -42,6 +57,8 @@ export interface ServiceEndpoints {
   readonly standIn: StripeServiceStandIn;
   /** Answers a POST it serves, or undefined to let the caller route it. */
   post(resource: string | undefined, objectId: string | undefined, action: string | undefined, params: Json): Json | undefined;
+  /** Answers a GET it serves, or undefined to let the caller route it. */
+  get(resource: string | undefined, objectId: string | undefined, action: string | undefined, query: URLSearchParams): Json | undefined;
 }
 
 export interface ServiceDeps {
@@ -55,6 +72,8 @@ export interface ServiceDeps {
   readonly eventOf: (type: string, object: Json) => Stripe.Event;
   readonly integer: (value: unknown, param: string) => number;
   readonly currencies: ReadonlySet<string>;
+  /** The stand-in's base URL (hosted pages). */
+  readonly url: () => string;
 }
 
 const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'];
@@ -130,7 +149,107 @@ export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
     return refund;
   };
 
+  const configurations = new Map<string, Json>();
+  const portalSessions = new Map<string, Json>();
+  const setupSessions = new Map<string, Json>();
+  const secret = (): string => deps.id('sec').slice(4);
+
+  const createConfiguration = (params: Json, isDefault: boolean): Json => {
+    if (params.features === undefined && !isDefault) deps.invalidParameter('Missing required param: features.', 'features', 'parameter_missing');
+    const configuration: Json = {
+      id: deps.id('bpc'),
+      object: 'billing_portal.configuration',
+      active: true,
+      created: deps.now(),
+      default_return_url: params.default_return_url ?? null,
+      features: params.features ?? {},
+      is_default: isDefault,
+      livemode: false,
+      metadata: params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {},
+      name: params.name ?? null,
+    };
+    configurations.set(configuration.id, configuration);
+    return configuration;
+  };
+
+  const createPortalSession = (params: Json): Json => {
+    if (typeof params.customer !== 'string') deps.invalidParameter('Missing required param: customer.', 'customer', 'parameter_missing');
+    if (lists.get('customers', params.customer) === undefined) deps.notFound('customer', params.customer);
+    let configuration: Json | undefined;
+    if (typeof params.configuration === 'string') {
+      configuration = configurations.get(params.configuration) ?? deps.notFound('billing_portal.configuration', params.configuration);
+    } else {
+      configuration = [...configurations.values()].find((c) => c.is_default === true);
+      if (configuration === undefined) {
+        deps.invalid('No configuration provided and your test mode default configuration has not been created. Provide a configuration or create your default by saving your customer portal settings in test mode at https://dashboard.stripe.com/test/settings/billing/portal.');
+      }
+    }
+    const after = params.after_expiration;
+    const session: Json = {
+      id: deps.id('bps'),
+      object: 'billing_portal.session',
+      configuration: (configuration as Json).id,
+      created: deps.now(),
+      customer: params.customer,
+      livemode: false,
+      return_url: params.return_url ?? null,
+      after_expiration:
+        after === undefined
+          ? null
+          : { type: after.type, customer_login: after.customer_login === undefined ? null : { expires_at: after.customer_login.expires_at === undefined ? null : deps.integer(after.customer_login.expires_at, 'after_expiration[customer_login][expires_at]') } },
+      url: `${deps.url()}/p/session/${secret()}`,
+    };
+    portalSessions.set(session.id, session);
+    return session;
+  };
+
+  /** Setup mode (https://docs.stripe.com/api/checkout/sessions/create): the customer saves a payment method. */
+  const createSetupSession = (params: Json): Json => {
+    if (params.currency === undefined && params.allowed_payment_method_types === undefined) {
+      deps.invalidParameter('currency is required in setup mode when allowed_payment_method_types is not set.', 'currency', 'parameter_missing');
+    }
+    if (typeof params.customer === 'string' && lists.get('customers', params.customer) === undefined) deps.notFound('customer', params.customer);
+    const created = deps.now();
+    const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : deps.integer(params.expires_at, 'expires_at');
+    if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
+      deps.invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
+    }
+    const id = deps.id('cs_test');
+    const session: Json = {
+      id,
+      object: 'checkout.session',
+      mode: 'setup',
+      created,
+      expires_at: expiresAt,
+      customer: params.customer ?? null,
+      livemode: false,
+      metadata: params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {},
+      payment_status: 'no_payment_required',
+      setup_intent: deps.id('seti'),
+      status: 'open',
+      url: `${deps.url()}/c/setup/${id}#${secret()}`,
+    };
+    setupSessions.set(id, session);
+    return session;
+  };
+
+  /** https://docs.stripe.com/api/invoices/mark_uncollectible: open invoices only. */
+  const markUncollectible = (invoiceId: string): Json => {
+    const invoice = lists.get('invoices', invoiceId) ?? deps.notFound('invoice', invoiceId);
+    if (invoice.status !== 'open') deps.invalid(`You can only mark an open invoice as uncollectible; ${invoiceId} is ${invoice.status}.`, undefined, 'invoice_not_editable');
+    const updated = lists.update('invoices', invoiceId, {
+      status: 'uncollectible',
+      status_transitions: { ...(invoice.status_transitions ?? {}), marked_uncollectible_at: deps.now() },
+    });
+    deps.eventOf('invoice.marked_uncollectible', updated);
+    return updated;
+  };
+
   const standIn: StripeServiceStandIn = {
+    portalConfigurations: () => [...configurations.values()].map((c) => structuredClone(c)),
+    seedDefaultPortalConfiguration: () => structuredClone(createConfiguration({}, true)),
+    portalSessions: () => [...portalSessions.values()].map((c) => structuredClone(c)),
+    setupSessions: () => [...setupSessions.values()].map((c) => structuredClone(c)),
     refundStatusOnCreate: 'succeeded',
     seedPayment({ id, amount, currency, customer = null, metadata = {} }) {
       const code = currency.toLowerCase();
@@ -186,7 +305,22 @@ export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
     standIn,
     post(resource, objectId, action, params) {
       if (resource === 'refunds' && objectId === undefined) return createRefund(params);
-      void action;
+      if (resource === 'billing_portal' && objectId === 'configurations' && action === undefined) return createConfiguration(params, false);
+      if (resource === 'billing_portal' && objectId === 'sessions' && action === undefined) return createPortalSession(params);
+      if (resource === 'checkout' && objectId === 'sessions' && action === undefined && params.mode === 'setup') return createSetupSession(params);
+      if (resource === 'invoices' && objectId !== undefined && action === 'mark_uncollectible') return markUncollectible(objectId);
+      return undefined;
+    },
+    get(resource, objectId, action, query) {
+      if (resource === 'billing_portal' && objectId === 'configurations' && action === undefined) {
+        const isDefault = query.get('is_default');
+        const active = query.get('active');
+        const data = [...configurations.values()]
+          .filter((c) => (isDefault === null || String(c.is_default) === isDefault) && (active === null || String(c.active) === active))
+          .reverse()
+          .map((c) => structuredClone(c));
+        return { object: 'list', data, has_more: false, url: '/v1/billing_portal/configurations' };
+      }
       return undefined;
     },
   };

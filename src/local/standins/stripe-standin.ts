@@ -30,6 +30,7 @@ import type Stripe from 'stripe';
 import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
+import { createSubscriptionResources } from './stripe-standin-subscriptions.js';
 import { createServiceEndpoints, type StripeServiceStandIn } from './stripe-standin-service.js';
 
 type Json = Record<string, any>;
@@ -101,6 +102,13 @@ export interface StripeStandIn {
    */
   completeCheckout(paymentLinkId: string): { readonly session: Json; readonly paymentIntent: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   checkoutSessions(): Json[];
+  /**
+   * A payer pays an open Checkout Session the bridge created (`checkout` command): the session
+   * becomes complete and paid, its PaymentIntent succeeded with `payment_intent_data.metadata`
+   * (Stripe copies it: https://docs.stripe.com/api/checkout/sessions/create), and the events
+   * Stripe would send, registered. Refused like Stripe: only an open session can be paid.
+   */
+  payCheckoutSession(sessionId: string): { readonly session: Json; readonly sessionCompleted: Stripe.Event; readonly paymentIntentSucceeded: Stripe.Event };
   /** Adds a Checkout Session as if a payer had completed it earlier (e.g. through a payment link). */
   seedCheckoutSession(fields: Json): Json;
   coupons(): Json[];
@@ -201,6 +209,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   }> = [];
   const requests: RecordedStripeRequest[] = [];
   let invoiceCounter = 0;
+  /** Bound once the object lists exist (the subscription resources keep products and subscriptions there). */
+  let subscriptionResources: () => ReturnType<typeof createSubscriptionResources> = () => {
+    throw new Error('stand-in not started');
+  };
   let url = '';
 
   const metadataOf = (params: Json): Record<string, string> => (params.metadata && typeof params.metadata === 'object' ? { ...params.metadata } : {});
@@ -278,28 +290,39 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
    * long (a fragment follows the session id), longer than a 255-character URL field.
    */
   const createCheckoutSession = (params: Json): Json => {
-    if (params.mode !== 'payment') invalid('The stand-in creates payment-mode Checkout Sessions only.', 'mode');
+    if (params.mode !== 'payment' && params.mode !== 'subscription') invalid('The stand-in creates payment- and subscription-mode Checkout Sessions only.', 'mode');
     const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
     if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
-    const currency = currencyOf(lineItems[0]?.price_data ?? {});
-    const subtotal = lineItems.reduce((sum, item, i) => {
-      if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
-      return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
-    }, 0);
+    const subscriptionMode = params.mode === 'subscription' ? subscriptionResources().subscriptionSession(params, lineItems) : undefined;
+    const currency = subscriptionMode?.currency ?? currencyOf(lineItems[0]?.price_data ?? {});
+    const subtotal =
+      subscriptionMode?.amount ??
+      lineItems.reduce((sum, item, i) => {
+        if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
+        return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
+      }, 0);
     const created = now();
     const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : integer(params.expires_at, 'expires_at');
     if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
       invalid('The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.', 'expires_at');
     }
     if (params.customer !== undefined) requireFound(customers, params.customer as string, 'customer');
+    // success_url and cancel_url are optional for a hosted page; when given, absolute URLs
+    // (SessionCreateParams, stripe-node: "The URL to which Stripe should send customers when
+    // payment or setup is complete"; cancel_url: "If set, Checkout displays a back button").
+    for (const name of ['success_url', 'cancel_url'] as const) {
+      if (params[name] !== undefined && !/^https?:\/\/\S+$/.test(String(params[name]))) invalid('Not a valid URL', name, 'url_invalid');
+    }
     const discounts = discountsOf(params);
     const sessionId = id('cs_test');
     const session: Json = {
       id: sessionId,
       object: 'checkout.session',
-      mode: 'payment',
+      mode: params.mode,
       created,
       expires_at: expiresAt,
+      success_url: params.success_url ?? null,
+      cancel_url: params.cancel_url ?? null,
       livemode: false,
       status: 'open',
       payment_status: 'unpaid',
@@ -314,6 +337,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       subscription: null,
       metadata: metadataOf(params),
       payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
+      subscription_data: subscriptionMode?.subscriptionData ?? null,
       line_items: lineItems.map((item) => ({
         quantity: integer(item.quantity ?? 1, 'quantity'),
         price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
@@ -589,15 +613,45 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   });
   const service = createServiceEndpoints({ lists, now, id, invalid, invalidParameter, notFound: (kind, key) => {
       throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
-    }, eventOf, integer, currencies });
+    }, eventOf, integer, currencies, url: () => url });
+
+  const subscriptions = createSubscriptionResources({
+    customers,
+    invoices,
+    prices,
+    products: { get: (productId) => lists.get('products', productId), seed: (product) => lists.seed('products', product) },
+    subscriptions: { get: (subscriptionId) => lists.get('subscriptions', subscriptionId), seed: (subscription) => lists.seed('subscriptions', subscription) },
+    now,
+    id,
+    integer,
+    invalid,
+    alreadyExists: (message, param) => {
+      throw new StripeFailure(400, 'invalid_request_error', message, 'resource_already_exists', param);
+    },
+    notFound: (kind, key) => {
+      throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    },
+    currencyOf,
+    metadataOf,
+    discountsOf,
+    createInvoice,
+    refreshTotals,
+    finalizeInvoice,
+  });
+  subscriptionResources = () => subscriptions;
 
   const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts[0] !== 'v1') throw new StripeFailure(404, 'invalid_request_error', `Unrecognized request URL (${method}: ${path}).`);
     const [, resource, objectId, action] = parts;
     const ok = (body: Json) => ({ status: 200, body });
+    // The service endpoints first: setup-mode Checkout Sessions share their path with payment mode.
+    const served = method === 'POST' ? service.post(resource, objectId, action, params) : method === 'GET' ? service.get(resource, objectId, action, query) : undefined;
+    if (served !== undefined) return ok(served);
     if (method === 'POST') {
       if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
+      if (resource === 'products' && objectId === undefined) return ok(subscriptions.createProduct(params));
+      if (resource === 'subscriptions' && objectId === undefined) return ok(subscriptions.createSubscription(params));
       if (resource === 'invoices' && objectId === undefined) return ok(createInvoice(params));
       if (resource === 'invoices' && action === 'finalize') return ok(finalizeInvoice(requireFound(invoices, objectId as string, 'invoice'), params));
       if (resource === 'invoices' && action === 'send') return ok(sendInvoice(requireFound(invoices, objectId as string, 'invoice')));
@@ -611,10 +665,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         return ok(expireCheckoutSession(requireFound(checkoutSessions, action, 'checkout session')));
       }
       if (resource === 'payment_links' && objectId !== undefined && action === undefined) return ok(updatePaymentLink(requireFound(paymentLinks, objectId, 'payment link'), params));
-      const served = service.post(resource, objectId, action, params);
-      if (served !== undefined) return ok(served);
     }
     if (method === 'GET') {
+      if (resource === 'products' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveProduct(objectId));
+      if (resource === 'subscriptions' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveSubscription(objectId));
       const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
       if (listed !== undefined) return ok(listed);
       if (resource === 'customers' && objectId !== undefined) return ok(requireFound(customers, objectId, 'customer'));
@@ -924,6 +978,31 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       return {
         session: structuredClone(session),
         paymentIntent: structuredClone(paymentIntent),
+        sessionCompleted: eventOf('checkout.session.completed', session),
+        paymentIntentSucceeded: eventOf('payment_intent.succeeded', paymentIntent),
+      };
+    },
+    payCheckoutSession(sessionId) {
+      const session = requireFound(checkoutSessions, sessionId, 'checkout session');
+      if (session.status !== 'open') throw new Error(`Checkout Session ${sessionId} is ${String(session.status)}, not open`);
+      const paymentIntent: Json = {
+        id: id('pi'),
+        object: 'payment_intent',
+        amount: session.amount_total,
+        amount_received: session.amount_total,
+        currency: session.currency,
+        created: now(),
+        livemode: false,
+        status: 'succeeded',
+        customer: session.customer,
+        latest_charge: null,
+        metadata: { ...(session.payment_intent_data?.metadata ?? {}) },
+      };
+      session.status = 'complete';
+      session.payment_status = 'paid';
+      session.payment_intent = paymentIntent.id;
+      return {
+        session: structuredClone(session),
         sessionCompleted: eventOf('checkout.session.completed', session),
         paymentIntentSucceeded: eventOf('payment_intent.succeeded', paymentIntent),
       };
