@@ -32,8 +32,11 @@ export type RefundPlan =
 
 /** Statuses of Stripe_Payment__c whose money can be given back (a disputed charge is the bank's to settle). */
 const REFUNDABLE_STATUSES = new Set(['Succeeded', 'Partially Refunded']);
-/** PaymentIntents, and charges made without one (legacy Charges API, `py_` for some methods). */
-const PAYMENT_ID = /^(pi|ch|py)_[A-Za-z0-9]+$/;
+/**
+ * PaymentIntents, and charges made without one (legacy Charges API, `py_` for some methods). Only
+ * the prefix decides: Stripe documents ids as opaque strings, so the rest is not checked.
+ */
+const PAYMENT_ID = /^(pi|ch|py)_\w+$/;
 
 const refuse = (code: string, reason: string): RefundPlan => ({ kind: 'refuse', code, reason });
 

@@ -16,7 +16,7 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
  */
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
 /** A Closed Won Opportunity with a recurring product and a one-time setup fee (`closed-won-subscription`). */
-export const SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID = '006Ab00000SubsOpIAJ';
+export const SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID = '006Ab00000SubsOpIA';
 /** A paid payment the local `refund` sample refunds: its Stripe_Payment__c and PaymentIntent. */
 export const SAMPLE_REFUNDABLE_PAYMENT_ID = 'a01Ab00000Refund01';
 export const SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID = 'pi_test_refundable01';
