@@ -11,12 +11,12 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
-  PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoFailure } from '../dedup/event-store.js';
 import type { BillableObject } from './record.js';
+import { putVersioned, type VersionedWrite } from './versioned-write.js';
 
 export type BilledAs = 'whole' | 'parts';
 
@@ -35,7 +35,7 @@ export interface DealRecord {
   readonly updatedAt: number;
 }
 
-export type DealWrite = { readonly ok: true; readonly record: DealRecord } | { readonly ok: false; readonly current: DealRecord | undefined };
+export type DealWrite = VersionedWrite<DealRecord>;
 
 export type DealFields = Omit<DealRecord, 'version' | 'updatedAt'>;
 
@@ -107,24 +107,16 @@ export class DealStore implements DealRecordsPort {
 
   async put(fields: DealFields, current: DealRecord | undefined): Promise<DealWrite> {
     const next: DealRecord = { ...fields, version: (current?.version ?? 0) + 1, updatedAt: this.now() };
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: toItem(next),
-          ...(current === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': n(current.version) } }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { ok: true, record: next };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        return { ok: false, current: err.Item === undefined ? await this.get(fields.opportunityId) : fromItem(err.Item) };
-      }
-      throw dynamoFailure('write of a deal record', err);
-    }
+    return putVersioned({
+      client: this.client,
+      tableName: this.options.tableName,
+      next,
+      item: toItem(next),
+      expectedVersion: current?.version,
+      decode: fromItem,
+      reread: () => this.get(fields.opportunityId),
+      operation: 'write of a deal record',
+    });
   }
 
   async remove(current: DealRecord): Promise<boolean> {

@@ -9,15 +9,15 @@ import {
   ConditionalCheckFailedException,
   DeleteItemCommand,
   GetItemCommand,
-  PutItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { batchGet, dynamoFailure } from '../dedup/batch.js';
 import { billingKey, type BillableObject, type BillingRecord } from './record.js';
+import { putVersioned, type VersionedWrite } from './versioned-write.js';
 
-export type BillingWrite = { readonly ok: true; readonly record: BillingRecord } | { readonly ok: false; readonly current: BillingRecord | undefined };
+export type BillingWrite = VersionedWrite<BillingRecord>;
 
 /** What a new or changed record holds; version and time are the store's. */
 export type BillingFields = Omit<BillingRecord, 'version' | 'updatedAt'>;
@@ -137,24 +137,15 @@ export class BillingStore {
   }
 
   private async put(next: BillingRecord, expected: BillingRecord | undefined): Promise<BillingWrite> {
-    try {
-      await this.client.send(
-        new PutItemCommand({
-          TableName: this.options.tableName,
-          Item: toItem(next),
-          ...(expected === undefined
-            ? { ConditionExpression: 'attribute_not_exists(pk)' }
-            : { ConditionExpression: 'version = :version', ExpressionAttributeValues: { ':version': n(expected.version) } }),
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return { ok: true, record: next };
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) {
-        const current = err.Item === undefined ? await this.get(next.sobject, next.recordId) : fromItem(err.Item);
-        return { ok: false, current };
-      }
-      throw dynamoFailure('write of a billing record', err);
-    }
+    return putVersioned({
+      client: this.client,
+      tableName: this.options.tableName,
+      next,
+      item: toItem(next),
+      expectedVersion: expected?.version,
+      decode: fromItem,
+      reread: () => this.get(next.sobject, next.recordId),
+      operation: 'write of a billing record',
+    });
   }
 }
