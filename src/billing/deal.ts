@@ -8,15 +8,13 @@
  * billed on its own record only.
  */
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   type AttributeValue,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { dynamoFailure } from '../dedup/event-store.js';
 import type { BillableObject } from './record.js';
-import { putVersioned, type VersionedWrite } from './versioned-write.js';
+import { deleteVersioned, putVersioned, type VersionedWrite } from './versioned-write.js';
 
 export type BilledAs = 'whole' | 'parts';
 
@@ -119,20 +117,7 @@ export class DealStore implements DealRecordsPort {
     });
   }
 
-  async remove(current: DealRecord): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: s(dealKey(current.opportunityId)) },
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': n(current.version) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw dynamoFailure('delete of a deal record', err);
-    }
+  remove(current: DealRecord): Promise<boolean> {
+    return deleteVersioned(this.client, this.options.tableName, dealKey(current.opportunityId), current.version, 'delete of a deal record');
   }
 }

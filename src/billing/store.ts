@@ -6,8 +6,6 @@
  * one BatchGetItem for every record a batch of events names.
  */
 import {
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
   GetItemCommand,
   type AttributeValue,
   type DynamoDBClient,
@@ -15,7 +13,7 @@ import {
 import { PAYMENT_MODES, type PaymentMode } from '../contracts/statuses.js';
 import { batchGet, dynamoFailure } from '../dedup/batch.js';
 import { billingKey, type BillableObject, type BillingRecord } from './record.js';
-import { putVersioned, type VersionedWrite } from './versioned-write.js';
+import { deleteVersioned, putVersioned, type VersionedWrite } from './versioned-write.js';
 
 export type BillingWrite = VersionedWrite<BillingRecord>;
 
@@ -110,21 +108,8 @@ export class BillingStore {
   }
 
   /** Deletes the record read as `current` (a billing that created nothing); false when it changed meanwhile. */
-  async remove(current: BillingRecord): Promise<boolean> {
-    try {
-      await this.client.send(
-        new DeleteItemCommand({
-          TableName: this.options.tableName,
-          Key: { pk: s(billingKey(current.sobject, current.recordId)) },
-          ConditionExpression: 'version = :version',
-          ExpressionAttributeValues: { ':version': n(current.version) },
-        }),
-      );
-      return true;
-    } catch (err) {
-      if (err instanceof ConditionalCheckFailedException) return false;
-      throw dynamoFailure('delete of a billing record', err);
-    }
+  remove(current: BillingRecord): Promise<boolean> {
+    return deleteVersioned(this.client, this.options.tableName, billingKey(current.sobject, current.recordId), current.version, 'delete of a billing record');
   }
 
   /**

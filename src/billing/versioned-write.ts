@@ -5,7 +5,7 @@
  * as the item that won: DynamoDB returns it (ReturnValuesOnConditionCheckFailure), and where it
  * does not (an emulator), the caller's consistent read fetches it.
  */
-import { ConditionalCheckFailedException, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, DeleteItemCommand, PutItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { dynamoFailure } from '../dedup/batch.js';
 
 export type VersionedWrite<T> = { readonly ok: true; readonly record: T } | { readonly ok: false; readonly current: T | undefined };
@@ -42,5 +42,23 @@ export async function putVersioned<T>(put: VersionedPut<T>): Promise<VersionedWr
       return { ok: false, current: err.Item === undefined ? await put.reread() : put.decode(err.Item) };
     }
     throw dynamoFailure(put.operation, err);
+  }
+}
+
+/** Deletes the item `pk` only if it still carries `version`; false when it changed meanwhile. */
+export async function deleteVersioned(client: DynamoDBClient, tableName: string, pk: string, version: number, operation: string): Promise<boolean> {
+  try {
+    await client.send(
+      new DeleteItemCommand({
+        TableName: tableName,
+        Key: { pk: { S: pk } },
+        ConditionExpression: 'version = :version',
+        ExpressionAttributeValues: { ':version': { N: String(version) } },
+      }),
+    );
+    return true;
+  } catch (err) {
+    if (err instanceof ConditionalCheckFailedException) return false;
+    throw dynamoFailure(operation, err);
   }
 }
