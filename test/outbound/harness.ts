@@ -3,6 +3,7 @@
  * Salesforce stand-in, stripe-node over HTTP to the Stripe stand-in, and a clock the test moves.
  */
 import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { createLogger } from '../../src/logging.js';
 import { BillingStore } from '../../src/billing/store.js';
@@ -42,6 +43,29 @@ export interface HarnessServices {
   readonly salesforce?: SalesforceStandIn;
   readonly clientId?: string;
   readonly clientSecret?: string;
+}
+
+/**
+ * The usual life of a harness in a test file: started once, closed at the end, and before each
+ * test back to this org, a cold start and empty logs. Returns the harness (call it inside tests).
+ */
+export function useOutboundHarness(): () => OutboundHarness {
+  let harness: OutboundHarness | undefined;
+  beforeAll(async () => {
+    harness = await startOutboundHarness();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  beforeEach(() => {
+    harness?.salesforce.setOrganization(DEFAULT_STANDIN_ORGANIZATION);
+    harness?.coldStart();
+    harness?.logs.clear();
+  });
+  return () => {
+    if (harness === undefined) throw new Error('the outbound harness is used before beforeAll started it');
+    return harness;
+  };
 }
 
 export async function startOutboundHarness(services: HarnessServices = {}): Promise<OutboundHarness> {
