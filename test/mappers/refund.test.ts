@@ -7,9 +7,35 @@
  */
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_ACCOUNT_ID, SAMPLE_CHARGE_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID } from '../../src/local/sample-events.js';
-import { mapped, mapSample, only, sobjects, versionFor } from './helpers.js';
+import { sampleEvent } from '../../src/local/sample-events.js';
+import { mapJson, mapped, mapSample, only, sobjects, versionFor } from './helpers.js';
+
+/**
+ * Stripe's own example refund, verbatim from its OpenAPI fixtures (stripe/openapi fixtures3.json,
+ * `resources.refund`): a refund of a charge made without a PaymentIntent, no metadata, no reason.
+ */
+const STRIPE_FIXTURE_REFUND = {
+  amount: 100, balance_transaction: null, charge: 'ch_1PgafuB7WZ01zgkWXYmPNZs8', created: 1234567890, currency: 'usd',
+  destination_details: { card: { type: 'reversal' }, type: 'card' }, id: 're_1Pgc72B7WZ01zgkWqPvrRrPE', metadata: {}, object: 'refund',
+  payment_intent: null, reason: null, receipt_number: null, source_transfer_reversal: null, status: 'succeeded', transfer_reversal: null,
+  customer: null, customer_account: null, payment_method: null,
+};
 
 describe('refund events', () => {
+  it("Stripe's fixture refund (charge only, no PaymentIntent, no metadata, no reason) is written and linked through its charge", () => {
+    const event = JSON.parse(JSON.stringify(sampleEvent('refund.updated', { id: 'evt_test_fixture01' })));
+    event.data.object = STRIPE_FIXTURE_REFUND;
+    const refund = only(mapped(mapJson(event)), 'Stripe_Refund__c');
+    expect(refund.key).toEqual({ field: 'Stripe_Id__c', value: 're_1Pgc72B7WZ01zgkWqPvrRrPE' });
+    expect(refund.fields).toMatchObject({
+      Status__c: 'Succeeded',
+      Amount__c: 1,
+      Currency_Code__c: 'USD',
+      Stripe_Charge_Id__c: 'ch_1PgafuB7WZ01zgkWXYmPNZs8',
+      Payment__r: { Stripe_Id__c: 'ch_1PgafuB7WZ01zgkWXYmPNZs8' },
+    });
+  });
+
   it('refund.updated writes the refund, linked to its payment through the PaymentIntent and to the records in metadata', () => {
     const effect = mapped(mapSample('refund.updated', { amount: 1234, currency: 'kwd' }));
     const refund = only(effect, 'Stripe_Refund__c');
