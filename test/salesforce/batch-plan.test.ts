@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { SObjectName } from '../../src/contracts/salesforce-mutation.js';
 import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import {
   MAX_COLLECTIONS_PER_COMPOSITE,
@@ -9,12 +10,12 @@ import {
   type PlannedWrite,
 } from '../../src/salesforce/batch-plan.js';
 
-const upsert = (sobject: string, value: string): SalesforceMutation => ({ sobject, key: { field: 'Stripe_Id__c', value }, fields: { Name: value } });
-const update = (sobject: string, id: string): SalesforceMutation => ({ sobject, key: { field: 'Id', value: id }, fields: { Stripe_Payment_Status__c: 'Paid' } });
+const upsert = (sobject: SObjectName, value: string): SalesforceMutation => ({ sobject, key: { field: 'Stripe_Id__c', value }, fields: { Name: value } });
+const update = (sobject: SObjectName, id: string): SalesforceMutation => ({ sobject, key: { field: 'Id', value: id }, fields: { Stripe_Payment_Status__c: 'Paid' } });
 
 /** n records of each listed object (upserts by Stripe_Id__c), one item each. */
-function records(counts: Readonly<Record<string, number>>, extra: readonly SalesforceMutation[] = []) {
-  const mutations = Object.entries(counts).flatMap(([sobject, n]) => Array.from({ length: n }, (_, i) => upsert(sobject, `${sobject}_${i}`)));
+function records(counts: Readonly<Partial<Record<SObjectName, number>>>, extra: readonly SalesforceMutation[] = []) {
+  const mutations = (Object.entries(counts) as [SObjectName, number][]).flatMap(([sobject, n]) => Array.from({ length: n }, (_, i) => upsert(sobject, `${sobject}_${i}`)));
   return mergeMutations([...mutations, ...extra].map((m, i) => ({ correlationId: `m${i}`, mutations: [m] })));
 }
 

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
+import type { SObjectName } from '../../src/contracts/salesforce-mutation.js';
 import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import { createSalesforceSession, type SalesforceSession } from '../../src/salesforce/session.js';
 import { SalesforceWriter, type ItemOutcome, type WriteItem } from '../../src/salesforce/writer.js';
@@ -270,7 +271,7 @@ describe('SalesforceWriter', () => {
   it('writes six object kinds and the reads that must see them in one Composite call, records of small groups alone', async () => {
     const opp = sf.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
     sf.insert('Account', { Name: 'Known', Stripe_Customer_Id__c: 'cus_six' });
-    const upsert = (sobject: string, id: string, fields: SalesforceMutation['fields'] = {}): SalesforceMutation => ({
+    const upsert = (sobject: SObjectName, id: string, fields: SalesforceMutation['fields'] = {}): SalesforceMutation => ({
       sobject,
       key: { field: 'Stripe_Id__c', value: id },
       fields: { Name: id, ...fields },
@@ -305,7 +306,7 @@ describe('SalesforceWriter', () => {
   });
 
   it('re-sends a record that travelled alone without its missing optional reference', async () => {
-    const upsert = (sobject: string, id: string): SalesforceMutation => ({ sobject, key: { field: 'Stripe_Id__c', value: id }, fields: { Name: id } });
+    const upsert = (sobject: SObjectName, id: string): SalesforceMutation => ({ sobject, key: { field: 'Stripe_Id__c', value: id }, fields: { Name: id } });
     const result = await writer.write(
       [
         item('orphan', payment('pi_alone', { Amount__c: 3, Account__r: { Stripe_Customer_Id__c: 'cus_nowhere' } }, ['Account__r'])),
