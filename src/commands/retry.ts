@@ -3,17 +3,18 @@
  * is fixed (a validation rule, a permission), re-fetch the event from Stripe's Events API, hand it
  * to the consumer as the ingress would, and remove its copies from the inbound DLQ
  * (sync-log/retry.ts, the core the `stripe-sf-bridge retry` CLI runs too). An admin needs no AWS
- * access: a Flow or button on the record publishes Stripe_Command__e with Command__c = retry and
- * Record_Id__c = the log record's id.
+ * access: the quick action Retry on the record (screen flow Stripe_Retry_Failed_Event) publishes
+ * Stripe_Command__e with Command__c = retry and Record_Id__c = the log record's id.
  */
 import { TransientError } from '../errors.js';
 import type { CommandDefinition } from './command.js';
 
 export const retryCommand: CommandDefinition = {
   name: 'retry',
-  // A custom object's key prefix differs from org to org: every id is accepted here, and one
-  // that names no Stripe_Sync_Log__c is refused once the record is read.
-  recordTypes: [{ sobject: 'Stripe_Sync_Log__c', prefix: '' }],
+  // A custom object's key prefix differs from org to org: the dispatcher reads it from the
+  // object's describe (records.keyPrefix, once per cold start), as for refund, and refuses any
+  // other record before a query is made.
+  recordTypes: [{ sobject: 'Stripe_Sync_Log__c', prefix: undefined }],
   // Re-delivering an event Stripe sent is harmless (the consumer deduplicates and applies
   // precedence), so whoever may publish Stripe_Command__e may ask for it.
   permission: undefined,

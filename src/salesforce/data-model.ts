@@ -308,6 +308,12 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Payment__c: edit({ type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true }),
     Stripe_Invoice__c: edit({ type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true }),
     Stripe_Event_Order__c: edit(eventOrder),
+    /**
+     * A formula for the recovery-rate report: 1 once the failing payment or invoice shows the money
+     * arrived, else 0. People read it; the package grants the integration user read too, as it does
+     * every packaged field.
+     */
+    Stripe_Payment_Recovered__c: read({ type: 'integer', readOnly: true }),
     // Derived from Status; no field-level security.
     IsClosed: read(required({ type: 'boolean', readOnly: true })),
   },
@@ -354,6 +360,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Amount_Remaining__c: amount,
     Currency_Code__c: currencyCode,
     Due_Date__c: { type: 'date' },
+    /** A formula for the aging report (0 until due, then days past the due date): read only by nature. */
+    Days_Overdue__c: read({ type: 'integer', readOnly: true }),
     Paid_At__c: when,
     Hosted_Invoice_Url__c: { type: 'url' },
     Account__c: account,

@@ -76,7 +76,11 @@ describe('retry command on a Stripe_Sync_Log__c record', () => {
 
   it('refuses a record that is no sync log, a log of no Stripe event, and an event Stripe no longer has; enqueues nothing', async () => {
     const opportunityId = h.salesforce.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
-    expect(await h.app.handle(commandEvent('retry', opportunityId))).toMatchObject({ outcome: 'rejected', code: 'RECORD_TYPE_UNSUPPORTED' });
+    const wrongRecord = await h.app.handle(commandEvent('retry', opportunityId));
+    // Refused by the org's key prefix of Stripe_Sync_Log__c (its describe), before any query.
+    expect(wrongRecord).toMatchObject({ outcome: 'rejected', code: 'RECORD_TYPE_UNSUPPORTED' });
+    expect(String((wrongRecord as { reason?: string }).reason)).toContain(`key prefix ${opportunityId.slice(0, 3)}`);
+    expect(h.salesforce.requests.some((r) => r.method === 'GET' && r.path.endsWith('/sobjects/Stripe_Sync_Log__c/describe'))).toBe(true);
     const commandLog = h.salesforce.insert('Stripe_Sync_Log__c', { Event_Id__c: 'sf:5f2c0b8e-command', Command__c: 'invoice', Status__c: 'Failed' });
     expect(await h.app.handle(commandEvent('retry', commandLog))).toMatchObject({ outcome: 'rejected', code: 'NOT_A_STRIPE_EVENT' });
     const gone = h.salesforce.insert('Stripe_Sync_Log__c', { Event_Id__c: 'evt_older_than_30_days', Command__c: 'inbound_event', Status__c: 'Failed' });
