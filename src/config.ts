@@ -155,6 +155,8 @@ const consumerSchema = z.object({
   FAILED_PAYMENT_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** Who gets the failed-payment Tasks: a user (005…) or queue (00G…) id; blank: the Account's owner. */
   FAILED_PAYMENT_TASK_OWNER_ID: z.optional(z.string().check(z.trim(), z.regex(/^(?:005|00G)[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/, 'must be a user (005…) or queue (00G…) id'))),
+  /** An onboarding Task for the Account owner at an Account's first successful payment (src/inbound/onboarding.ts): `on` (default) or `off`. */
+  ONBOARDING_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** The Task Status that completes a Task: a value whose TaskStatus.IsClosed is true (`Completed`). */
   SALESFORCE_TASK_COMPLETED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Completed'),
   ...currencyOverrideShape,
@@ -235,6 +237,8 @@ export interface ConsumerConfig {
   readonly caseClosedStatus: string;
   /** Failed-payment Tasks (FAILED_PAYMENT_TASKS, FAILED_PAYMENT_TASK_OWNER_ID, SALESFORCE_TASK_COMPLETED_STATUS). */
   readonly failedPaymentTasks: { readonly enabled: boolean; readonly ownerId: string | undefined; readonly completedStatus: string };
+  /** Onboarding Tasks (ONBOARDING_TASKS). */
+  readonly onboardingTasks: boolean;
 }
 
 export interface OutboundConfig {
@@ -343,6 +347,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
       ownerId: v.FAILED_PAYMENT_TASK_OWNER_ID === '' ? undefined : v.FAILED_PAYMENT_TASK_OWNER_ID,
       completedStatus: v.SALESFORCE_TASK_COMPLETED_STATUS,
     },
+    onboardingTasks: v.ONBOARDING_TASKS === 'on',
   };
 }
 

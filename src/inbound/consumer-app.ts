@@ -103,6 +103,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     now,
     maxReceiveCount: config.maxReceiveCount,
     tasks: { enabled: config.failedPaymentTasks.enabled, ownerId: config.failedPaymentTasks.ownerId },
+    onboarding: { enabled: config.onboardingTasks, known: new Set<string>() },
     rollups: config.accountRollups
       ? createAccountRollups({
           orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),

@@ -96,6 +96,11 @@ export interface ConsumerPorts {
    * each; absent or without an owner, the Account's owner gets them (src/inbound/task-owners.ts).
    */
   readonly tasks?: { readonly enabled: boolean; readonly ownerId: string | undefined } | undefined;
+  /**
+   * The onboarding Task of an Account's first successful payment (src/inbound/onboarding.ts);
+   * absent: off. `known`: customers this execution environment saw onboarded (no more claims).
+   */
+  readonly onboarding?: { readonly enabled: boolean; readonly known: Set<string> } | undefined;
   /** Recomputes the Accounts a batch touched (src/rollups); absent: roll-ups are off. */
   readonly rollups?: AccountRollups | undefined;
   /**

@@ -19,6 +19,7 @@ import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.j
 import { readInboundMessage } from '../ingress/inbound-message.js';
 import type { OwedMoney } from '../mappers/mutation.js';
 import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
+import { isOnboardingTask, ONBOARDING_CLAIM_KIND, onboardingClaimKey, onboardingTask, successfulPayment } from './onboarding.js';
 import { taskOwnerUpdates, tasksNeedingOwner } from './task-owners.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
@@ -72,7 +73,8 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const read = await Promise.all(records.map((record) => readEvent(record, ports)));
   const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
 
-  const claimed = withoutPaidCases(withTaskSettings(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'), ports.tasks));
+  const settled = withoutPaidCases(withTaskSettings(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'), ports.tasks));
+  const { claimed, onboarding } = await withOnboarding(settled, lifecycle, ports);
   const reads = claimed.length === 0 ? [] : (ports.rollups?.readsNow(claimed.flatMap((c) => c.mutations)) ?? []);
   const written = await writeAll(claimed, ports, reads);
   const cases = await closePaidCases(claimed, written, lifecycle, ports);
@@ -91,7 +93,8 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
       return finish(claimedById.get(p.record.messageId) ?? p, write, lifecycle, ports, started);
     }),
   );
-  await lifecycle.commit(finished.flatMap((f) => (f.commit ? [f.commit] : [])));
+  const onboarded = await settleOnboarding(onboarding, finished, lifecycle, ports.onboarding?.known);
+  await lifecycle.commit([...finished.flatMap((f) => (f.commit ? [f.commit] : [])), ...onboarded]);
   const rollupCalls = await rollUp(claimed, write, ports);
   const salesforceApiCalls = write.apiCalls + rollupCalls;
 
@@ -205,6 +208,81 @@ function withTaskSettings<T extends Claimed>(claimed: readonly T[], settings: Co
   );
 }
 
+/** An onboarding claim this batch holds, for the event whose write carries the Task. */
+interface OnboardingClaim {
+  readonly messageId: string;
+  readonly customerId: string;
+  readonly key: string;
+  readonly token: string;
+}
+
+/**
+ * The first successful payment of a customer adds its onboarding Task to that event's mutations,
+ * when this batch wins the customer's claim (src/inbound/onboarding.ts). A claim that cannot be
+ * read costs the Task, never the event: the customer's next payment tries again.
+ */
+async function withOnboarding<T extends Claimed>(
+  claimed: readonly T[],
+  lifecycle: Idempotency,
+  ports: ConsumerPorts,
+): Promise<{ readonly claimed: T[]; readonly onboarding: OnboardingClaim[] }> {
+  if (ports.onboarding?.enabled !== true) return { claimed: [...claimed], onboarding: [] };
+  const seen = new Set<string>();
+  const candidates = claimed.flatMap((c) => {
+    const payment = successfulPayment(c.envelope.id, c.mutations);
+    if (payment === undefined || seen.has(payment.customerId) || ports.onboarding?.known.has(payment.customerId) === true) return [];
+    seen.add(payment.customerId);
+    return [{ messageId: c.record.messageId, payment }];
+  });
+  if (candidates.length === 0) return { claimed: [...claimed], onboarding: [] };
+  const today = new Date(ports.now()).toISOString().slice(0, 10);
+  const tasks = new Map<string, SalesforceMutation>();
+  const onboarding: OnboardingClaim[] = [];
+  await Promise.all(
+    candidates.map(async ({ messageId, payment }) => {
+      const key = onboardingClaimKey(payment.customerId);
+      try {
+        const claim = await lifecycle.claim(key, ONBOARDING_CLAIM_KIND);
+        // Onboarded before: remembered for this execution environment, so it costs no more requests.
+        if (claim.status === 'completed') ports.onboarding?.known.add(payment.customerId);
+        if (claim.status !== 'claimed') return;
+        onboarding.push({ messageId, customerId: payment.customerId, key, token: claim.token });
+        tasks.set(messageId, onboardingTask(payment, today));
+      } catch (err) {
+        ports.logger.warn({ key, errorCode: errorCode(err) }, 'onboarding claim failed; the next payment tries again');
+      }
+    }),
+  );
+  return {
+    claimed: claimed.map((c) => {
+      const task = tasks.get(c.record.messageId);
+      return task === undefined ? c : { ...c, mutations: [...c.mutations, task] };
+    }),
+    onboarding,
+  };
+}
+
+/** Onboarding claims whose event was written are completed (returned to commit); the others are released. */
+async function settleOnboarding(
+  onboarding: readonly OnboardingClaim[],
+  finished: readonly Finished[],
+  lifecycle: Idempotency,
+  known: Set<string> | undefined,
+): Promise<Completion[]> {
+  const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
+  const done: Completion[] = [];
+  for (const claim of onboarding) {
+    const outcome = outcomes.get(claim.messageId);
+    // The write went through (the Task with it): the customer is onboarded.
+    if (outcome === 'applied' || outcome === 'stale') {
+      done.push({ key: claim.key, kind: ONBOARDING_CLAIM_KIND, token: claim.token, outcome: 'task' });
+      known?.add(claim.customerId);
+    }
+    else await lifecycle.release(claim.key, claim.token);
+  }
+  return done;
+}
+
 interface BatchWrite {
   readonly outcomes: ReadonlyMap<string, WriteOutcome>;
   readonly error: unknown;
@@ -314,7 +392,8 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
   if (followUpError !== undefined) return fail(record, envelope, followUpError, token, lifecycle, ports, started);
   // Stale: every record already shows a newer event. Salesforce refused the write as a whole, so
   // nothing of this event changed anything; it is done all the same.
-  const written = outcome.records.filter((r) => r.stale !== true);
+  // An onboarding Task rides along with the event; whether the event was stale is its own records' answer.
+  const written = outcome.records.filter((r) => r.stale !== true && !isOnboardingTask(r));
   const result: EventOutcome = written.length === 0 ? 'stale' : 'applied';
   const stale = outcome.records.filter((r) => r.stale === true).map((r) => `${r.sobject}:${r.id ?? '?'}`);
   log(ports, record, envelope, result, started, {
