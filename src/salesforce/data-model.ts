@@ -210,6 +210,9 @@ const BILLING_WRITE_BACK: ObjectSpec = {
 /** A whole number the rep enters (days, months, an interval count). */
 const count: FieldSpec = { type: 'integer' };
 
+/** A line's price book entry (required on every product line): its list price is what the catalogue sync sells. */
+const pricebookEntry: FieldSpec = required({ type: 'reference', referenceTo: 'PricebookEntry', relationshipName: 'PricebookEntry', readOnly: true });
+
 /**
  * A product line of a Quote or Order: the product's name comes through Product2. The parent
  * (master-detail), product, quantity and price are required, so they follow the object's access.
@@ -218,6 +221,7 @@ const productLine = (parentField: string, parent: string): ObjectSpec => ({
   Id: id,
   [parentField]: required({ type: 'reference', referenceTo: parent, relationshipName: parent }),
   Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' })),
+  PricebookEntryId: read(pricebookEntry),
   Description: read(text),
   Quantity: read(required({ type: 'double' })),
   UnitPrice: read(required({ type: 'currency' })),
@@ -267,6 +271,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     // The product's name; Salesforce sets it and does not put it under field-level security.
     Name: read(required({ type: 'string', readOnly: true })),
     Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
+    PricebookEntryId: read(pricebookEntry),
     Description: read(text),
     Quantity: read(required({ type: 'double' })),
     UnitPrice: read(required({ type: 'currency' })),
@@ -463,8 +468,23 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Billing_Interval__c: read({ type: 'picklist', values: BILLING_INTERVALS }),
     Stripe_Interval_Count__c: read(count),
     Stripe_Usage_Type__c: read({ type: 'picklist', values: USAGE_TYPES }),
-    // Set by an admin to sell a Product2 as an existing Stripe product; else sfprod_<Id>.
-    Stripe_Product_Id__c: read(text),
+    // Active products are synced to Stripe; an inactive one is archived there (sync_product).
+    IsActive: read(required({ type: 'boolean' })),
+    // Set by an admin to sell a Product2 as an existing Stripe product; else the catalogue sync
+    // creates sfprod_<Id> and writes it here (src/catalog).
+    Stripe_Product_Id__c: edit(text),
+  },
+  /**
+   * A product's price in one price book and currency: the catalogue sync sells it as a Stripe
+   * Price and writes that Price's id back (a changed list price gets a new Price; src/catalog).
+   */
+  PricebookEntry: {
+    Id: id,
+    Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
+    UnitPrice: read(required({ type: 'currency' })),
+    IsActive: read(required({ type: 'boolean' })),
+    CurrencyIsoCode: currencyIsoCode,
+    Stripe_Price_Id__c: edit(text),
   },
   Quote: {
     Id: id,

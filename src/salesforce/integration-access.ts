@@ -32,8 +32,14 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },
-  // The line items the bridge reads are named after their products, which say how Stripe bills them.
-  Product2: { access: 'read' },
+  // The line items the bridge reads are named after their products, which say how Stripe bills
+  // them; the catalogue sync writes the Stripe product's id back (src/catalog).
+  Product2: { access: 'edit' },
+  // Price book entries have no object permission of their own: "access to price book entries is
+  // controlled by the user's access to products and price books" (the Product2 object permission
+  // and the Pricebook2 sharing setting, Object Reference PricebookEntry). The sync writes
+  // Stripe_Price_Id__c on them.
+  PricebookEntry: { access: 'edit', grantedThrough: { parent: 'Product2' } },
   Order: { access: 'edit', viewAll: true },
   OrderItem: { access: 'read', grantedThrough: { parent: 'Order' } },
   Quote: { access: 'edit', viewAll: true },

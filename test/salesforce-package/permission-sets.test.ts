@@ -157,7 +157,7 @@ describe('Stripe_Bridge_Integration', () => {
     });
   });
 
-  it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and reads products', () => {
+  it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and updates products (the catalogue sync writes Stripe ids back)', () => {
     expect(objects.get('Case')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false });
     for (const object of ['Account', 'Opportunity', 'Order', 'Quote', 'Contract']) {
       expect(objects.get(object), object).toMatchObject({
@@ -168,8 +168,10 @@ describe('Stripe_Bridge_Integration', () => {
         viewAllRecords: true,
       });
     }
-    expect(objects.get('Product2')).toMatchObject({ allowRead: true, allowCreate: false, allowEdit: false });
+    expect(objects.get('Product2')).toMatchObject({ allowRead: true, allowCreate: false, allowEdit: true, allowDelete: false });
     expect(objects.has('OpportunityLineItem')).toBe(false);
+    // Price book entries follow Product2 (no object permission of their own).
+    expect(objects.has('PricebookEntry')).toBe(false);
     for (const p of objects.values()) expect(p.modifyAllRecords, p.object).toBe(false);
   });
 

@@ -120,6 +120,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Contract: '800',
   OrderItem: '802',
   Product2: '01t',
+  PricebookEntry: '01u',
   User: '005',
   Contact: '003',
   CustomPermission: '0CP',
@@ -134,6 +135,7 @@ const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sob
   Quote: { QuoteLineItems: { sobject: 'QuoteLineItem', field: 'QuoteId' } },
   Order: { OrderItems: { sobject: 'OrderItem', field: 'OrderId' } },
   Contract: { Orders: { sobject: 'Order', field: 'ContractId' } },
+  Product2: { PricebookEntries: { sobject: 'PricebookEntry', field: 'Product2Id' } },
   Account: {
     Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
     Cases: { sobject: 'Case', field: 'AccountId' },
