@@ -30,12 +30,20 @@ const DAY = 86_400;
 
 export async function benchBackfill(): Promise<Row[]> {
   // One after the other: each holds its own stand-ins and 10,000 objects.
-  const composite = await benchBackfillOnce('composite', 500);
-  const bulk = await benchBackfillOnce('auto', 10_000);
-  return [...composite, ...bulk];
+  const rows: Row[] = [];
+  for (const shape of ['mixed', 'invoices'] as const) {
+    rows.push(...(await benchBackfillOnce('composite', 500, shape)), ...(await benchBackfillOnce('auto', 10_000, shape)));
+  }
+  return rows;
 }
 
-async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number): Promise<Row[]> {
+/**
+ * `mixed`: 2,000 subscriptions, 4,000 invoices, 4,000 payments (groups of 2,000–4,000 records);
+ * `invoices`: 10,000 invoices, one group of 10,000 records (one job, as in a large account).
+ */
+type Shape = 'mixed' | 'invoices';
+
+async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number, shape: Shape): Promise<Row[]> {
   const now = Math.floor(Date.now() / 1000);
   const [dynamo, salesforce, stripe] = await Promise.all([
     startDynalite('bench-backfill'),
@@ -48,7 +56,7 @@ async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number): Pr
     const opportunities = Array.from({ length: 50 }, (_, i) =>
       salesforce.insert('Opportunity', { Name: `Bench deal ${i}`, StageName: 'Closed Won', Amount: 49.99 }),
     );
-    seed(stripe.lists, opportunities, now);
+    seed(stripe.lists, opportunities, now, shape);
     const stripeClient = createStripeClient(stripe.restrictedKey({ invoice: 'read', payment_intent: 'read', charge: 'read', subscription: 'read' }), {
       apiUrl: stripe.url,
     });
@@ -118,7 +126,7 @@ async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number): Pr
     const used = salesforce.apiCalls - calls;
     return [
       {
-        case: `backfill ${totals.read.toLocaleString('en-US')} objects, batch ${batchSize.toLocaleString('en-US')}, ${mode === 'composite' ? 'Composite' : 'Bulk API 2.0 (auto)'}`,
+        case: `backfill ${totals.read.toLocaleString('en-US')} ${shape === 'mixed' ? 'objects' : 'invoices'}, batch ${batchSize.toLocaleString('en-US')}, ${mode === 'composite' ? 'Composite' : 'Bulk API 2.0 (auto)'}`,
         'Bulk jobs': salesforce.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs/ingest')).length,
         'objects/s': rate(totals.read, seconds),
         'Salesforce API calls/object': (used / totals.read).toFixed(4),
@@ -137,11 +145,12 @@ async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number): Pr
   }
 }
 
-/** 2,000 subscriptions, 4,000 invoices (paid and open), 4,000 succeeded payments with charges. */
-function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], opportunities: readonly string[], now: number): void {
+/** 2,000 subscriptions, 4,000 invoices (paid and open), 4,000 succeeded payments with charges; or 10,000 invoices. */
+function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], opportunities: readonly string[], now: number, shape: Shape): void {
   const objectOf = <T>(type: string, options: Parameters<typeof sampleEvent>[1]): T => sampleEvent(type, options).data.object as unknown as T;
-  const subscriptions = OBJECTS / 5;
-  const invoices = (OBJECTS * 2) / 5;
+  const subscriptions = shape === 'mixed' ? OBJECTS / 5 : 0;
+  const invoices = shape === 'mixed' ? (OBJECTS * 2) / 5 : OBJECTS;
+  const payments = shape === 'mixed' ? invoices : 0;
   const metadata = (i: number) => ({ salesforce_opportunity_id: opportunities[i % opportunities.length] as string, salesforce_account_id: SAMPLE_ACCOUNT_ID });
   const created = (i: number, total: number) => now - 360 * DAY + Math.floor((i * 350 * DAY) / total);
   for (let i = 0; i < subscriptions; i++) {
@@ -154,13 +163,13 @@ function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], op
       created: created(i, invoices),
     });
   }
-  for (let i = 0; i < invoices; i++) {
-    const charge = { ...objectOf<Stripe.Charge>('charge.succeeded', { objectId: `ch_bench_${i}`, paymentIntent: `pi_bench_${i}`, metadata: metadata(i) }), created: created(i, invoices) };
+  for (let i = 0; i < payments; i++) {
+    const charge = { ...objectOf<Stripe.Charge>('charge.succeeded', { objectId: `ch_bench_${i}`, paymentIntent: `pi_bench_${i}`, metadata: metadata(i) }), created: created(i, payments) };
     lists.seed('charges', charge);
     lists.seed('payment_intents', {
       ...objectOf<Stripe.PaymentIntent>('payment_intent.succeeded', { objectId: `pi_bench_${i}`, metadata: metadata(i), amount: 2000 + i }),
       latest_charge: charge.id,
-      created: created(i, invoices),
+      created: created(i, payments),
     });
   }
 }
