@@ -28,6 +28,16 @@ export interface CommandOptions {
   readonly cancelUrl?: string | undefined;
   /** subscription: `send_invoice` or `charge_automatically` (else the Opportunity's field, else send_invoice). */
   readonly collectionMethod?: string | undefined;
+  /** cancel_subscription: `period_end` (default) or `now`. */
+  readonly at?: string | undefined;
+  /** cancel_subscription now: credit the unused time (Stripe's `prorate`; default false). */
+  readonly prorate?: boolean | undefined;
+  /** cancel_subscription now: a final invoice of pending usage and prorations (Stripe's `invoice_now`; default false). */
+  readonly invoiceNow?: boolean | undefined;
+  /** pause_subscription: `keep_as_draft` (default), `mark_uncollectible` or `void`. */
+  readonly behavior?: string | undefined;
+  /** pause_subscription: when collection resumes by itself (ISO 8601 date or date-time, UTC). */
+  readonly resumesAt?: string | undefined;
 }
 
 export interface CommandRequest {
@@ -88,6 +98,11 @@ const optionsSchema = z.object({
   successUrl: pageUrl,
   cancelUrl: pageUrl,
   collectionMethod: z.optional(z.string()),
+  at: z.optional(z.enum(['period_end', 'now'])),
+  prorate: z.optional(z.boolean()),
+  invoiceNow: z.optional(z.boolean()),
+  behavior: z.optional(z.enum(['keep_as_draft', 'mark_uncollectible', 'void'])),
+  resumesAt: z.optional(z.string().check(z.regex(/^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/, 'must be an ISO 8601 date or date-time'))),
 });
 
 function readOptions(raw: string | undefined): { options: CommandOptions; error: string | undefined } {

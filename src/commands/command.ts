@@ -36,6 +36,11 @@ export interface CommandDefinition {
   readonly recordTypes: readonly CommandRecordType[];
   /** Checked against `Requested_By__c` before the command runs; undefined: any user may ask. */
   readonly permission: CustomPermissionName | undefined;
+  /**
+   * A second custom permission some requests of the command need (a cancellation that credits or
+   * invoices money now): checked like `permission`, after it.
+   */
+  readonly permissionFor?: (request: CommandRequest) => CustomPermissionName | undefined;
   /** For docs and the refusal of a command that is not built yet. */
   readonly effect: string;
   /** Which Stripe requests carry which idempotency key (docs). */

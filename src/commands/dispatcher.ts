@@ -75,14 +75,17 @@ async function decide(request: CommandRequest, ports: DispatcherPorts): Promise<
     );
   }
   if (request.optionsError !== undefined) return refuse('OPTIONS_INVALID', request.optionsError);
-  if (command.permission !== undefined) {
+  const extra = command.permissionFor?.(request);
+  for (const permission of [command.permission, extra === command.permission ? undefined : extra]) {
+    if (permission === undefined) continue;
     if (!isUserId(request.requestedBy)) {
-      return refuse('REQUESTER_MISSING', `Requested_By__c must name the requesting user (the Flow sets $User.Id); ${command.name} requires the custom permission ${command.permission}`);
+      return refuse('REQUESTER_MISSING', `Requested_By__c must name the requesting user (the Flow sets $User.Id); ${command.name} requires the custom permission ${permission}`);
     }
-    if (!(await ports.permissions.holds(request.requestedBy, command.permission))) {
+    if (!(await ports.permissions.holds(request.requestedBy, permission))) {
+      const asked = permission === command.permission ? command.name : `${command.name} with these options`;
       return refuse(
         'PERMISSION_MISSING',
-        `User ${request.requestedBy} does not have the custom permission ${command.permission} that ${command.name} requires (permission set ${GRANTED_BY[command.permission] ?? 'that grants it'}, or one your admin grants it with)`,
+        `User ${request.requestedBy} does not have the custom permission ${permission} that ${asked} requires (permission set ${GRANTED_BY[permission] ?? 'that grants it'}, or one your admin grants it with)`,
       );
     }
   }

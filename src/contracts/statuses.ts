@@ -47,6 +47,13 @@ export const SUBSCRIPTION_STATUSES = [
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /**
+ * Stripe_Subscription_Change__c.Type__c: how one event moved a subscription's MRR (the movement
+ * types of Stripe's billing analytics: new, expansion, contraction, churn, reactivation).
+ */
+export const SUBSCRIPTION_CHANGE_TYPES = ['New Business', 'Expansion', 'Contraction', 'Churn', 'Reactivation'] as const;
+export type SubscriptionChangeType = (typeof SUBSCRIPTION_CHANGE_TYPES)[number];
+
+/**
  * Stripe_Refund__c.Status__c: a refund's `status` (https://docs.stripe.com/api/refunds/object:
  * pending, requires_action, succeeded, failed, canceled).
  */

@@ -9,4 +9,5 @@ export const SOBJECT_LABELS: Readonly<Record<string, string>> = {
   Stripe_Invoice__c: 'Stripe Invoice',
   Stripe_Subscription__c: 'Stripe Subscription',
   Stripe_Refund__c: 'Stripe Refund',
+  Stripe_Subscription_Change__c: 'Stripe Subscription Change',
 };

@@ -1,9 +1,10 @@
 /** customer.subscription.* → Stripe_Subscription__c (keyed by the subscription id). */
 import type { SubscriptionStatus } from '../contracts/statuses.js';
-import { discountCoupons, idOf, subscriptionItemPrice, subscriptionPeriod, type ItemPrice } from '../stripe/api-versions.js';
+import { idOf, subscriptionItemPrice, subscriptionPeriod, type ItemPrice } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripeSubscription } from '../stripe/event-schemas.js';
 import { customRecordLinks, linksFrom } from './links.js';
-import { monthlyRecurringRevenue } from './mrr.js';
+import { subscriptionChangeRecord } from './subscription-change.js';
+import { subscriptionMrr } from './subscription-mrr.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, formatMoney, money, stripeRecordFields, truncate, upsert, type Fields } from './records.js';
@@ -57,15 +58,7 @@ function planFields(subscription: StripeSubscription): Fields {
   const licensed = priced.filter(({ price }) => price?.recurring?.usage_type !== 'metered');
   // A payload listing only its first items (`has_more`) cannot say the whole plan: left as it was.
   const complete = subscription.items !== null && subscription.items !== undefined && subscription.items.has_more !== true;
-  const mrr =
-    complete && currency !== undefined
-      ? monthlyRecurringRevenue({
-          status: subscription.status,
-          paused: subscription.pause_collection !== null && subscription.pause_collection !== undefined,
-          coupons: discountCoupons(subscription.discounts, subscription.discount),
-          items: priced.map(({ item, price }) => ({ quantity: item.quantity, price, coupons: discountCoupons(item.discounts) })),
-        })
-      : undefined;
+  const mrr = subscriptionMrr(subscription);
   return {
     Plan__c: complete ? truncate(priced.flatMap(({ item, price }) => (price === undefined ? [] : [itemLabel(price, item.quantity, currency)])).join('; ')) : undefined,
     Stripe_Price_Id__c: first?.id,
@@ -107,5 +100,7 @@ export function mapSubscriptionEvent(event: StripeEventOf<SubscriptionEventType>
     },
     recordLinks.optionalReferences,
   );
-  return effect(event, RANKS[event.type], [record], 'nothing to write', links);
+  // The MRR movement this event stands for, derived from the event alone (subscription-change.ts).
+  const change = subscriptionChangeRecord({ ...event, previous: event.data.previous_attributes }, subscription, links);
+  return effect(event, RANKS[event.type], change === undefined ? [record] : [record, change], 'nothing to write', links);
 }

@@ -1,7 +1,8 @@
 /**
  * Turns the mutations of a batch into as few Salesforce requests as the API allows: merge every
  * record once, group by object and key into sObject Collections (≤ 200 records), order them so
- * referenced objects are written first, and pack ≤ 5 collections into one Composite request.
+ * referenced objects are written first, and pack them into Composite requests (≤ 25 subrequests,
+ * ≤ 5 of them Collections or queries; small groups travel record by record when that saves a call).
  * Pure: no I/O, no knowledge of Stripe.
  */
 import type { SalesforceFieldValue, SalesforceMutation, SObjectName } from '../contracts/salesforce-mutation.js';
@@ -206,13 +207,100 @@ export function planCollections(records: readonly MergedRecord[]): CollectionReq
   return requests;
 }
 
-/** Consecutive requests, ≤ 5 per Composite call, keeping the order. */
-export function packComposites(requests: readonly CollectionRequest[]): CollectionRequest[][] {
-  const composites: CollectionRequest[][] = [];
-  for (let start = 0; start < requests.length; start += MAX_COLLECTIONS_PER_COMPOSITE) {
-    composites.push(requests.slice(start, start + MAX_COLLECTIONS_PER_COMPOSITE));
+/** A Composite request holds at most 25 subrequests in all. */
+export const MAX_COMPOSITE_SUBREQUESTS = 25;
+
+/**
+ * One write subrequest of a Composite: a Collections request, or one record alone (sObject Rows
+ * upsert by external id). A record alone does not count against the Composite's 5 Collections or
+ * queries, only against its 25 subrequests.
+ */
+export type PlannedWrite = { readonly kind: 'collection'; readonly request: CollectionRequest } | { readonly kind: 'single'; readonly record: MergedRecord };
+
+export interface CompositePlan {
+  /** The write subrequests of each Composite call, in the order they must run. */
+  readonly composites: readonly (readonly PlannedWrite[])[];
+  /** The reads ride at the end of the last Composite (else they need a call of their own). */
+  readonly readsRide: boolean;
+}
+
+/**
+ * Composite's limits (REST API Developer Guide, "Send Multiple Requests Using Composite"): at most
+ * 25 subrequests, of which at most 5 are sObject Collections or query operations. Which of these
+ * consecutive requests travel as Collections and which record by record, so that they fit in one
+ * Composite with `queries` query subrequests; undefined when they cannot. Records go alone only
+ * when that is needed to fit, smallest upsert groups first; updates by Id always stay Collections
+ * (an sObject Rows update answers a missing record differently, see the writer's skipIfMissing).
+ */
+function fitComposite(requests: readonly CollectionRequest[], queries: number): PlannedWrite[] | undefined {
+  const collectionSlots = MAX_COLLECTIONS_PER_COMPOSITE - queries;
+  if (collectionSlots < 0) return undefined;
+  const excess = requests.length - collectionSlots;
+  const alone = new Set<CollectionRequest>();
+  if (excess > 0) {
+    const candidates = requests.filter((r) => r.kind === 'upsert').sort((a, b) => a.records.length - b.records.length);
+    if (candidates.length < excess) return undefined;
+    for (const request of candidates.slice(0, excess)) alone.add(request);
   }
-  return composites;
+  let subrequests = queries;
+  for (const request of requests) subrequests += alone.has(request) ? request.records.length : 1;
+  if (subrequests > MAX_COMPOSITE_SUBREQUESTS) return undefined;
+  return requests.flatMap((request): PlannedWrite[] =>
+    alone.has(request) ? request.records.map((record) => ({ kind: 'single', record })) : [{ kind: 'collection', request }],
+  );
+}
+
+/**
+ * Consecutive runs of requests, as few Composite calls as the limits allow, keeping the order
+ * (a record is written after those it references). `lastQueries` reserves room for that many
+ * queries in the last call. Greedy from the end: the fewest runs whose first run has that room.
+ */
+function packBackward(requests: readonly CollectionRequest[], lastQueries: number): PlannedWrite[][] {
+  const runs: PlannedWrite[][] = [];
+  let end = requests.length;
+  let queries = lastQueries;
+  while (end > 0) {
+    let start = end;
+    let fitted: PlannedWrite[] | undefined = [];
+    for (let candidate = end - 1; candidate >= 0; candidate--) {
+      const tried = fitComposite(requests.slice(candidate, end), queries);
+      if (tried === undefined) break;
+      start = candidate;
+      fitted = tried;
+    }
+    if (start === end) {
+      // Not even one request fits beside the queries: they take a call of their own.
+      if (queries > 0 && runs.length === 0) {
+        runs.push([]);
+        queries = 0;
+        continue;
+      }
+      // A request always fits an empty Composite (a Collection is one subrequest).
+      fitted = fitComposite(requests.slice(end - 1, end), 0) ?? [];
+      start = end - 1;
+    }
+    runs.unshift(fitted);
+    end = start;
+    queries = 0;
+  }
+  return runs;
+}
+
+/**
+ * The Composite calls for these records, with `reads` query subrequests riding in the last one
+ * when that costs no extra call. Without reads, or when they would need a call anyway, records go
+ * alone only where that saves a call; the reads then follow in a call of their own.
+ */
+export function planComposites(records: readonly MergedRecord[], reads = 0): CompositePlan {
+  const requests = planCollections(records);
+  if (requests.length === 0) return { composites: [], readsRide: false };
+  const plain = packBackward(requests, 0);
+  if (reads === 0) return { composites: plain, readsRide: false };
+  const withReads = packBackward(requests, reads);
+  if (withReads.length > plain.length) return { composites: plain, readsRide: false };
+  // An empty last run means the reads travel alone anyway.
+  if (withReads.at(-1)?.length === 0) return { composites: plain, readsRide: false };
+  return { composites: withReads, readsRide: true };
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   PAYMENT_MODES,
   PAYMENT_STATUSES,
   REFUND_STATUSES,
+  SUBSCRIPTION_CHANGE_TYPES,
   SUBSCRIPTION_STATUSES,
   SYNC_LOG_STATUSES,
   USAGE_TYPES,
@@ -303,6 +304,12 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Payment__c: edit({ type: 'reference', referenceTo: 'Stripe_Payment__c', relationshipName: 'Stripe_Payment__r', restrictDelete: true }),
     Stripe_Invoice__c: edit({ type: 'reference', referenceTo: 'Stripe_Invoice__c', relationshipName: 'Stripe_Invoice__r', restrictDelete: true }),
     Stripe_Event_Order__c: edit(eventOrder),
+    /**
+     * A formula for the recovery-rate report: 1 once the failing payment or invoice shows the money
+     * arrived, else 0. People read it; the package grants the integration user read too, as it does
+     * every packaged field.
+     */
+    Stripe_Payment_Recovered__c: read({ type: 'integer', readOnly: true }),
     // Derived from Status; no field-level security.
     IsClosed: read(required({ type: 'boolean', readOnly: true })),
   },
@@ -349,6 +356,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Amount_Remaining__c: amount,
     Currency_Code__c: currencyCode,
     Due_Date__c: { type: 'date' },
+    /** A formula for the aging report (0 until due, then days past the due date): read only by nature. */
+    Days_Overdue__c: read({ type: 'integer', readOnly: true }),
     Paid_At__c: when,
     Hosted_Invoice_Url__c: { type: 'url' },
     Account__c: account,
@@ -393,6 +402,32 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,
+  }),
+  /**
+   * One record per Stripe event that moved a subscription's MRR (issue 12): keyed by the event id,
+   * so a redelivery or replay upserts the same record and an MRR movement report sums MRR_Delta__c.
+   * Written once per event, never versioned: each record stands on its own event's
+   * `previous_attributes` (docs/subscriptions.md).
+   */
+  Stripe_Subscription_Change__c: ownedByBridge({
+    Id: id,
+    Name: recordName,
+    Stripe_Event_Id__c: stripeId,
+    Stripe_Event_Type__c: text,
+    Type__c: { type: 'picklist', values: SUBSCRIPTION_CHANGE_TYPES },
+    /** Major units of Currency_Code__c; delta = after − before (negative for contraction and churn). */
+    MRR_Before__c: amount,
+    MRR_After__c: amount,
+    MRR_Delta__c: amount,
+    Currency_Code__c: currencyCode,
+    Effective_Date__c: { type: 'date' },
+    Changed_At__c: when,
+    Stripe_Subscription__c: { type: 'reference', referenceTo: 'Stripe_Subscription__c', relationshipName: 'Stripe_Subscription__r' },
+    Stripe_Subscription_Id__c: text,
+    Account__c: account,
+    Opportunity__c: opportunity,
+    Stripe_Customer_Id__c: text,
+    Livemode__c: { type: 'boolean' },
   }),
   /**
    * One record per Stripe refund (issue 13): created by the `refund` command's write-back or by

@@ -19,10 +19,9 @@ import type { BridgeError, PermanentError, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import {
   isolate,
-  MAX_COLLECTIONS_PER_COMPOSITE,
+  MAX_COMPOSITE_SUBREQUESTS,
   mergeMutations,
-  packComposites,
-  planCollections,
+  planComposites,
   recordBody,
   type CollectionRequest,
   type MergedRecord,
@@ -60,9 +59,10 @@ export interface WriteResult {
 
 export interface WriteOptions {
   /**
-   * Queries that must see this write: they ride in the last Composite request of the write when it
-   * has room (a Composite holds at most 5 Collections or query subrequests), else they go alone
-   * after it, and again alone when records were re-sent after them.
+   * Queries that must see this write: they ride at the end of the write's last Composite request
+   * when the plan can make room without an extra call (a Composite holds 25 subrequests, at most 5
+   * of them Collections or queries: small groups then travel record by record), else they go
+   * alone after it, and again alone when records were re-sent after them.
    */
   readonly reads?: readonly ReadAfterWrite[];
 }
@@ -89,8 +89,6 @@ export interface SalesforceWriterOptions {
 /** How many times records are re-sent without a missing optional reference (one per reference). */
 const MAX_OPTIONAL_REFERENCE_ROUNDS = 3;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
-/** A Composite request holds at most 25 subrequests. */
-const MAX_COMPOSITE_SUBREQUESTS = 25;
 
 type Failure = TransientError | PermanentError;
 
@@ -267,23 +265,27 @@ export class SalesforceWriter {
       return;
     }
     const byKey = new Map(states.map((s) => [s.record.mergeKey, s]));
-    const composites = packComposites(planCollections(states.map((s) => s.record)));
+    const stateOf = (record: MergedRecord): RecordState => byKey.get(record.mergeKey) as RecordState;
+    const plan = planComposites(
+      states.map((s) => s.record),
+      piggyback?.reads.length ?? 0,
+    );
     let abort: Failure | undefined;
-    for (const [index, requests] of composites.entries()) {
-      const affected = requests.flatMap((r) => r.records.map((record) => byKey.get(record.mergeKey) as RecordState));
+    for (const [index, writes] of plan.composites.entries()) {
+      const affected = writes.flatMap((w) => (w.kind === 'single' ? [stateOf(w.record)] : w.request.records.map(stateOf)));
+      // The reads ride in the last Composite when the plan made room for them.
+      const reads = piggyback !== undefined && plan.readsRide && index === plan.composites.length - 1 ? piggyback.reads : [];
       if (abort !== undefined) {
         for (const state of affected) state.error = abort;
         if (piggyback !== undefined) piggyback.failed = true;
         continue;
       }
-      // The reads ride in the last Composite when it has room for them.
-      const reads =
-        piggyback !== undefined && index === composites.length - 1 && requests.length + piggyback.reads.length <= MAX_COLLECTIONS_PER_COMPOSITE
-          ? piggyback.reads
-          : [];
       try {
         const subrequests: Subrequest[] = [
-          ...requests.map((request, i) => ({ ...this.collectionSubrequest(request, byKey), referenceId: `r${i}` })),
+          ...writes.map((w, i) => ({
+            ...(w.kind === 'single' ? this.singleSubrequest(stateOf(w.record)) : this.collectionSubrequest(w.request, byKey)),
+            referenceId: `r${i}`,
+          })),
           ...reads.map((read) => this.readSubrequest(read)),
         ];
         const subresponses = await this.postComposite(subrequests, countCall);
@@ -291,12 +293,11 @@ export class SalesforceWriter {
           piggyback.answers = this.readAnswers(reads, subresponses);
           piggyback.atCall = piggyback.calls();
         }
-        requests.forEach((request, index) =>
-          this.applyCollectionResult(
-            request.records.map((record) => byKey.get(record.mergeKey) as RecordState),
-            subresponses.get(`r${index}`),
-          ),
-        );
+        writes.forEach((w, i) => {
+          const sub = subresponses.get(`r${i}`);
+          if (w.kind === 'single') this.applySingleResult(stateOf(w.record), sub);
+          else this.applyCollectionResult(w.request.records.map(stateOf), sub);
+        });
       } catch (err) {
         const failure = asTaxonomy(classifySalesforceFailure(err));
         for (const state of affected) state.error = failure;
@@ -327,16 +328,7 @@ export class SalesforceWriter {
    * request, so each goes as its own sObject Rows subrequest, in order, ≤ 25 per Composite.
    */
   private async sendSingles(states: readonly RecordState[], countCall: () => number): Promise<void> {
-    const base = this.base();
-    const subrequests = states.map((state) => {
-      const { record } = state;
-      const { attributes: _attributes, [record.keyField]: _key, ...fields } = recordBody(record, state.dropped);
-      const url =
-        record.keyField === 'Id'
-          ? `${base}/sobjects/${record.sobject}/${encodeURIComponent(record.keyValue)}`
-          : `${base}/sobjects/${record.sobject}/${record.keyField}/${encodeURIComponent(record.keyValue)}`;
-      return { url, body: fields };
-    });
+    const subrequests = states.map((state) => this.singleSubrequest(state));
     try {
       const subresponses = await this.postComposite(subrequests, countCall);
       states.forEach((state, index) => this.applySingleResult(state, subresponses.get(`r${index}`)));
@@ -344,6 +336,18 @@ export class SalesforceWriter {
       const failure = asTaxonomy(classifySalesforceFailure(err));
       for (const state of states) state.error = failure;
     }
+  }
+
+  /** One record as an sObject Rows subrequest: upsert by external id, or update by Id. */
+  private singleSubrequest(state: RecordState): { url: string; body: unknown } {
+    const base = this.base();
+    const { record } = state;
+    const { attributes: _attributes, [record.keyField]: _key, ...fields } = recordBody(record, state.dropped);
+    const url =
+      record.keyField === 'Id'
+        ? `${base}/sobjects/${record.sobject}/${encodeURIComponent(record.keyValue)}`
+        : `${base}/sobjects/${record.sobject}/${record.keyField}/${encodeURIComponent(record.keyValue)}`;
+    return { url, body: fields };
   }
 
   private async postComposite(subrequests: readonly Subrequest[], countCall: () => number): Promise<Map<string, CompositeSubresponse>> {

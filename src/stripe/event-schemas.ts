@@ -372,7 +372,16 @@ const envelopeSchema = z.object({
   api_version: z.nullish(z.string()),
   /** Connect: the connected account an event comes from; absent on the platform's own events. */
   account: z.nullish(z.string()),
-  data: z.object({ object: z.record(z.string(), z.unknown()) }),
+  data: z.object({
+    object: z.record(z.string(), z.unknown()),
+    /**
+     * `*.updated` events: the values the changed top-level fields had before (nested hashes as
+     * their differences since 2015-01-26, changed sub-arrays whole since 2017-05-25:
+     * https://docs.stripe.com/changelog/2017-05-25/events-previous-attributes-render-complete-sub-array).
+     * Validated by the mapper that reads it, leniently: a shape it does not know costs the detail.
+     */
+    previous_attributes: z.nullish(z.record(z.string(), z.unknown())),
+  }),
 });
 
 export interface EnvelopeFields {
@@ -388,8 +397,11 @@ export interface EnvelopeFields {
 export type StripeEventOf<T extends MappedEventType> = EnvelopeFields & {
   readonly handled: true;
   readonly type: T;
-  readonly data: { readonly object: z.infer<(typeof OBJECT_SCHEMAS)[T]> };
+  readonly data: { readonly object: z.infer<(typeof OBJECT_SCHEMAS)[T]>; readonly previous_attributes?: PreviousAttributes };
 };
+
+/** `data.previous_attributes` as the envelope carries it (not validated further). */
+export type PreviousAttributes = Readonly<Record<string, unknown>>;
 
 export type HandledStripeEvent = { [T in MappedEventType]: StripeEventOf<T> }[MappedEventType];
 
@@ -435,7 +447,7 @@ function invalid(
 /** A well-formed envelope whose object has not been looked at yet. */
 export type StripeEnvelope = EnvelopeFields & {
   readonly type: string;
-  readonly data: { readonly object: Readonly<Record<string, unknown>> };
+  readonly data: { readonly object: Readonly<Record<string, unknown>>; readonly previous_attributes?: PreviousAttributes };
 };
 
 /**
@@ -454,7 +466,7 @@ export function parseStripeEnvelope(json: unknown): StripeEnvelope {
     livemode,
     api_version: apiVersion ?? null,
     ...(account !== undefined && account !== null && account !== '' ? { account } : {}),
-    data,
+    data: { object: data.object, ...(data.previous_attributes ? { previous_attributes: data.previous_attributes } : {}) },
   };
 }
 
@@ -474,7 +486,8 @@ export function parseStripeObject(envelope: StripeEnvelope): ParsedStripeEvent {
   const object = OBJECT_SCHEMAS[type].safeParse(data.object);
   if (!object.success) throw invalid(object.error.issues, ['data', 'object'], object.error, { id: base.id, type });
   // The table ties each type to its schema; TypeScript cannot follow that through the lookup.
-  return { ...base, handled: true, type, data: { object: object.data } } as HandledStripeEvent;
+  const previous = data.previous_attributes;
+  return { ...base, handled: true, type, data: { object: object.data, ...(previous ? { previous_attributes: previous } : {}) } } as HandledStripeEvent;
 }
 
 /**

@@ -116,11 +116,15 @@ describe('invoice actions on a Stripe_Invoice__c', () => {
   }
   const stripeInvoice = (id: string) => h.stripe.invoices().find((i) => i.id === id);
 
-  it('voids an open invoice', async () => {
+  it('voids an open invoice; Stripe sends invoice.voided', async () => {
     const { invoiceId, recordId } = seedInvoice('open');
     const event = commandEvent('void_invoice', recordId);
     expect(await h.app.handle(event)).toMatchObject({ outcome: 'succeeded', command: 'void_invoice', sobject: 'Stripe_Invoice__c' });
     expect(stripeInvoice(invoiceId)?.status).toBe('void');
+    // "invoice.voided: Occurs whenever an invoice is voided" (https://docs.stripe.com/api/events/types).
+    const voided = h.stripe.lists.events().filter((e) => e.type === 'invoice.voided' && (e.data.object as { id?: string }).id === invoiceId);
+    expect(voided).toHaveLength(1);
+    expect(voided[0]?.data.object).toMatchObject({ status: 'void', amount_remaining: 0 });
     expect(logOf(event)?.Message__c).toContain('Invoice GLOBEX-0001 voided');
   });
 

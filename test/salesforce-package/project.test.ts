@@ -21,6 +21,23 @@ const ROOT_ELEMENT: Readonly<Record<string, string>> = {
   compactLayout: 'CompactLayout',
   tab: 'CustomTab',
   quickAction: 'QuickAction',
+  reportType: 'ReportType',
+  report: 'Report',
+  reportFolder: 'ReportFolder',
+  dashboard: 'Dashboard',
+  dashboardFolder: 'DashboardFolder',
+};
+
+/** The type folder of a suffix whose folder is not simply `<suffix>s`. */
+const TYPE_FOLDER: Readonly<Record<string, string>> = {
+  field: 'objects',
+  object: 'objects',
+  validationRule: 'objects',
+  listView: 'objects',
+  compactLayout: 'objects',
+  // A report folder is described next to its reports (reports/<Folder>.reportFolder-meta.xml).
+  reportFolder: 'reports',
+  dashboardFolder: 'dashboards',
 };
 
 const files = metadataFiles();
@@ -54,7 +71,7 @@ describe('SFDX project', () => {
       const folder = path.split('/main/default/')[1]?.split('/')[0];
       const suffix = /\.([A-Za-z]+)-meta\.xml$/.exec(path)?.[1] ?? '';
       // Fields, validation rules, list views and compact layouts live under their object: objects/<Object>/<kind>/.
-      const expected = ['field', 'object', 'validationRule', 'listView', 'compactLayout'].includes(suffix) ? 'objects' : `${suffix}s`;
+      const expected = TYPE_FOLDER[suffix] ?? `${suffix}s`;
       expect(folder).toBe(expected);
     },
   );

@@ -3,33 +3,22 @@
  * `sf project deploy start` passes Salesforce's metadata checks: a layout, list view or compact
  * layout naming a field that does not exist fails the deploy ("Layout", "ListView",
  * "CompactLayout", "CustomTab", Metadata API Developer Guide). Fields come from the package itself
- * and from the data-model catalogue (standard fields), plus the standard fields listed below.
+ * and from the data-model catalogue (standard fields), plus the standard fields in report-references.ts.
  */
 import { describe, expect, it } from 'vitest';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../../src/local/standins/xml.js';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
+import { fieldExists as packageFieldExists } from './report-references.js';
 import { loadPackage, metadataFiles, picklistValues } from './sfdx-package.js';
 
 const pkg = loadPackage();
 const files = metadataFiles();
 
-/** Standard fields the pages show that the bridge itself never touches (so not in DATA_MODEL). */
-const STANDARD_FIELDS: Readonly<Record<string, readonly string[]>> = {
-  Account: ['Name', 'OwnerId', 'ParentId', 'Type'],
-  Opportunity: ['OwnerId'],
-  Order: ['OwnerId', 'EffectiveDate'],
-};
-/** Every custom object has these. */
-const CUSTOM_OBJECT_FIELDS = ['Name', 'OwnerId', 'CreatedDate', 'CreatedById', 'LastModifiedDate', 'LastModifiedById'];
 /** List view and related list columns name the record's name field this way. */
 const NAME_COLUMN = 'NAME';
 
 function fieldExists(object: string, field: string): boolean {
-  if (field === NAME_COLUMN) return true;
-  if (pkg.field(object, field) !== undefined) return true;
-  if (DATA_MODEL[object]?.[field] !== undefined) return true;
-  if (object.endsWith('__c') && CUSTOM_OBJECT_FIELDS.includes(field)) return true;
-  return STANDARD_FIELDS[object]?.includes(field) === true;
+  return field === NAME_COLUMN || packageFieldExists(pkg, object, field);
 }
 
 interface Page {

@@ -74,8 +74,14 @@ export function loadPackage(): SfdxPackage {
     if (suffix === undefined) throw new Error(`cannot tell the metadata type of ${file.path}`);
     const parts = file.path.split('/');
     const object = parts.at(-3) ?? '';
-    // Fields and validation rules are members as `Object.Member`, as in package.xml.
-    const member = suffix === 'field' || suffix === 'validationRule' ? `${object}.${memberName(file.path, suffix)}` : memberName(file.path, suffix);
+    // Fields and validation rules are members as `Object.Member`, reports and dashboards as
+    // `Folder/Member`, as in package.xml.
+    const member =
+      suffix === 'field' || suffix === 'validationRule'
+        ? `${object}.${memberName(file.path, suffix)}`
+        : suffix === 'report' || suffix === 'dashboard'
+          ? `${parts.at(-2) ?? ''}/${memberName(file.path, suffix)}`
+          : memberName(file.path, suffix);
     if (suffix === 'field') {
       const objectFields = fields.get(object) ?? new Map<string, XmlElement>();
       objectFields.set(memberName(file.path, suffix), root);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PermanentError, TransientError } from '../../src/errors.js';
+import type { SObjectName } from '../../src/contracts/salesforce-mutation.js';
 import type { SalesforceMutation } from '../../src/mappers/mutation.js';
 import { createSalesforceSession, type SalesforceSession } from '../../src/salesforce/session.js';
 import { SalesforceWriter, type ItemOutcome, type WriteItem } from '../../src/salesforce/writer.js';
@@ -265,6 +266,62 @@ describe('SalesforceWriter', () => {
     expect(outcome(mixed.outcomes, 'x').ok).toBe(true);
     expect(failure(outcome(mixed.outcomes, 'y')).code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
     expect(sf.records('Account').find((a) => a.Id === linked)?.Stripe_Customer_Id__c).toBe('cus_owner');
+  });
+
+  it('writes six object kinds and the reads that must see them in one Composite call, records of small groups alone', async () => {
+    const opp = sf.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
+    sf.insert('Account', { Name: 'Known', Stripe_Customer_Id__c: 'cus_six' });
+    const upsert = (sobject: SObjectName, id: string, fields: SalesforceMutation['fields'] = {}): SalesforceMutation => ({
+      sobject,
+      key: { field: 'Stripe_Id__c', value: id },
+      fields: { Name: id, ...fields },
+    });
+    sf.failRecord('Stripe_Refund__c', 're_bad', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'refused by a rule');
+    const calls = sf.apiCalls;
+    const result = await writer.write(
+      [
+        item('pay', payment('pi_six', { Account__r: { Stripe_Customer_Id__c: 'cus_six' } }), { sobject: 'Opportunity', key: { field: 'Id', value: opp }, fields: { Stripe_Payment_Status__c: 'Paid' } }),
+        item('inv', upsert('Stripe_Invoice__c', 'in_six', { Status__c: 'Paid' })),
+        item('sub', upsert('Stripe_Subscription__c', 'sub_six', { Status__c: 'Active' })),
+        item('ref', upsert('Stripe_Refund__c', 're_six')),
+        item('bad', upsert('Stripe_Refund__c', 're_bad')),
+        item('case', { sobject: 'Case', key: { field: 'Stripe_Event_Id__c', value: 'evt_six' }, fields: { Subject: 'Payment failed' } }),
+        item('acct', account('cus_six')),
+      ],
+      { reads: [{ referenceId: 'afterWrite', soql: "SELECT Id, Stripe_Id__c FROM Stripe_Payment__c WHERE Stripe_Id__c = 'pi_six'" }] },
+    );
+    // One HTTP call to Salesforce for 7 groups (over Composite's 5 Collections) plus the query.
+    expect(result.apiCalls).toBe(1);
+    expect(sf.apiCalls - calls).toBe(1);
+    for (const id of ['pay', 'inv', 'sub', 'ref', 'case', 'acct']) expect([id, outcome(result.outcomes, id)]).toEqual([id, expect.objectContaining({ ok: true })]);
+    // A record alone keeps per-record failure isolation: only its item fails.
+    expect(failure(outcome(result.outcomes, 'bad')).code).toBe('SALESFORCE_FIELD_CUSTOM_VALIDATION_EXCEPTION');
+    const answer = result.reads?.get('afterWrite');
+    expect(answer?.httpStatusCode).toBe(200);
+    expect((answer?.body as { records: unknown[] }).records).toHaveLength(1);
+    expect(payments()[0]?.Account__c).toBe(sf.records('Account')[0]?.Id);
+    expect(sf.records('Stripe_Refund__c').map((r) => r.Stripe_Id__c)).toEqual(['re_six']);
+    const created = outcome(result.outcomes, 'inv');
+    expect(created.ok && created.records[0]?.created).toBe(true);
+  });
+
+  it('re-sends a record that travelled alone without its missing optional reference', async () => {
+    const upsert = (sobject: SObjectName, id: string): SalesforceMutation => ({ sobject, key: { field: 'Stripe_Id__c', value: id }, fields: { Name: id } });
+    const result = await writer.write(
+      [
+        item('orphan', payment('pi_alone', { Amount__c: 3, Account__r: { Stripe_Customer_Id__c: 'cus_nowhere' } }, ['Account__r'])),
+        item('i', upsert('Stripe_Invoice__c', 'in_x')),
+        item('s', upsert('Stripe_Subscription__c', 'sub_x')),
+        item('r', upsert('Stripe_Refund__c', 're_x')),
+        item('a', account('cus_x')),
+      ],
+      { reads: [{ referenceId: 'q', soql: 'SELECT Id FROM Account' }] },
+    );
+    // The batch with the read in one call, then the orphan again without Account__r, then the read again (it ran before the re-send).
+    expect(result.apiCalls).toBe(3);
+    expect(outcome(result.outcomes, 'orphan').ok).toBe(true);
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_alone')).toMatchObject({ Amount__c: 3 });
+    expect(result.reads?.get('q')?.httpStatusCode).toBe(200);
   });
 
   it('answers items without mutations as ok without calling Salesforce', async () => {

@@ -28,6 +28,7 @@
 import type Stripe from 'stripe';
 import { minorUnitDigits } from '../../money.js';
 import type { ObjectLists } from './stripe-standin-lists.js';
+import { createSubscriptionActions } from './stripe-standin-subscription-actions.js';
 
 type Json = Record<string, any>;
 
@@ -49,6 +50,17 @@ export interface StripeServiceStandIn {
   seedDefaultPortalConfiguration(): Json;
   portalSessions(): Json[];
   setupSessions(): Json[];
+  /**
+   * An active subscription of a customer, as if created earlier (one monthly item of `amount`
+   * minor units; `fields` override). Subscription actions: stripe-standin-subscription-actions.ts.
+   */
+  seedSubscription(fields: { customer: string; amount?: number; currency?: string; metadata?: Record<string, string> } & Json): Json;
+  /**
+   * A subscription Stripe paused (`status` paused: a trial that ended without a payment method,
+   * https://docs.stripe.com/billing/subscriptions/trials#create-free-trials-without-payment), and
+   * the `customer.subscription.paused` and `.updated` events it sends (registered).
+   */
+  pauseSubscription(subscriptionId: string): Stripe.Event[];
   /** Moves a refund on and returns the events Stripe sends for it (registered in the event log). */
   settleRefund(refundId: string, status: Exclude<RefundStatus, 'pending'>, failureReason?: string): Stripe.Event[];
 }
@@ -57,6 +69,8 @@ export interface ServiceEndpoints {
   readonly standIn: StripeServiceStandIn;
   /** Answers a POST it serves, or undefined to let the caller route it. */
   post(resource: string | undefined, objectId: string | undefined, action: string | undefined, params: Json): Json | undefined;
+  /** Answers a DELETE it serves, or undefined to let the caller route it. */
+  delete(resource: string | undefined, objectId: string | undefined, action: string | undefined, params: Json): Json | undefined;
   /** Answers a GET it serves, or undefined to let the caller route it. */
   get(resource: string | undefined, objectId: string | undefined, action: string | undefined, query: URLSearchParams): Json | undefined;
 }
@@ -245,7 +259,55 @@ export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
     return updated;
   };
 
+  const subscriptionActions = createSubscriptionActions(deps);
+
   const standIn: StripeServiceStandIn = {
+    seedSubscription({ customer, amount = 5000, currency = 'usd', metadata = {}, ...fields }) {
+      const created = deps.now();
+      const subscriptionId = typeof fields.id === 'string' ? fields.id : deps.id('sub');
+      const item = {
+        id: deps.id('si'),
+        object: 'subscription_item',
+        created,
+        current_period_start: created,
+        current_period_end: created + 30 * 86_400,
+        discounts: [],
+        metadata: {},
+        price: { id: deps.id('price'), object: 'price', currency, product: deps.id('prod'), recurring: { interval: 'month', interval_count: 1, usage_type: 'licensed' }, type: 'recurring', unit_amount: amount, nickname: null },
+        quantity: 1,
+        subscription: subscriptionId,
+      };
+      return lists.seed('subscriptions', {
+        id: subscriptionId,
+        object: 'subscription',
+        billing_cycle_anchor: created,
+        cancel_at: null,
+        cancel_at_period_end: false,
+        canceled_at: null,
+        cancellation_details: { comment: null, feedback: null, reason: null },
+        collection_method: 'charge_automatically',
+        created,
+        currency,
+        customer,
+        ended_at: null,
+        items: { object: 'list', data: [item], has_more: false, url: `/v1/subscription_items?subscription=${subscriptionId}` },
+        latest_invoice: null,
+        livemode: false,
+        metadata: { ...metadata },
+        pause_collection: null,
+        schedule: null,
+        start_date: created,
+        status: 'active',
+        trial_end: null,
+        trial_start: null,
+        ...fields,
+      });
+    },
+    pauseSubscription(subscriptionId) {
+      if (lists.get('subscriptions', subscriptionId) === undefined) deps.notFound('subscription', subscriptionId);
+      const paused = lists.update('subscriptions', subscriptionId, { status: 'paused' });
+      return [deps.eventOf('customer.subscription.paused', paused), deps.eventOf('customer.subscription.updated', paused)];
+    },
     portalConfigurations: () => [...configurations.values()].map((c) => structuredClone(c)),
     seedDefaultPortalConfiguration: () => structuredClone(createConfiguration({}, true)),
     portalSessions: () => [...portalSessions.values()].map((c) => structuredClone(c)),
@@ -309,7 +371,11 @@ export function createServiceEndpoints(deps: ServiceDeps): ServiceEndpoints {
       if (resource === 'billing_portal' && objectId === 'sessions' && action === undefined) return createPortalSession(params);
       if (resource === 'checkout' && objectId === 'sessions' && action === undefined && params.mode === 'setup') return createSetupSession(params);
       if (resource === 'invoices' && objectId !== undefined && action === 'mark_uncollectible') return markUncollectible(objectId);
+      if (resource === 'subscriptions') return subscriptionActions.post(objectId, action, params);
       return undefined;
+    },
+    delete(resource, objectId, action, params) {
+      return resource === 'subscriptions' ? subscriptionActions.delete(objectId, action, params) : undefined;
     },
     get(resource, objectId, action, query) {
       if (resource === 'billing_portal' && objectId === 'configurations' && action === undefined) {

@@ -493,6 +493,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     invoice.status = 'void';
     invoice.amount_remaining = 0;
     invoice.status_transitions.voided_at = now();
+    // "Occurs whenever an invoice is voided" (https://docs.stripe.com/api/events/types#event_types-invoice.voided).
+    eventOf('invoice.voided', invoice);
     return invoice;
   };
 
@@ -646,7 +648,15 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const [, resource, objectId, action] = parts;
     const ok = (body: Json) => ({ status: 200, body });
     // The service endpoints first: setup-mode Checkout Sessions share their path with payment mode.
-    const served = method === 'POST' ? service.post(resource, objectId, action, params) : method === 'GET' ? service.get(resource, objectId, action, query) : undefined;
+    const served =
+      method === 'POST'
+        ? service.post(resource, objectId, action, params)
+        : method === 'GET'
+          ? service.get(resource, objectId, action, query)
+          : // stripe-node sends a DELETE's parameters in the query string, form-encoded.
+            method === 'DELETE'
+            ? service.delete(resource, objectId, action, parseStripeForm(query.toString()))
+            : undefined;
     if (served !== undefined) return ok(served);
     if (method === 'POST') {
       if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
