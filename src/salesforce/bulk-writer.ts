@@ -136,8 +136,9 @@ export class BulkWriter {
 
   /**
    * One job for a stage; its answer per key value. A row missing from the answer (refused for
-   * another reason than precedence, or never processed) is left out: the caller re-sends it.
-   * A job that could not run at all (Salesforce unavailable) fails every row with that error.
+   * another reason than precedence, never processed, or a job Salesforce refused to create) is
+   * left out: the caller re-sends it. A job that could not run because Salesforce is unavailable
+   * fails every row with that (transient) error.
    */
   private async job(stage: Stage, countCall: () => void): Promise<Map<string, JobOutcome>> {
     const rows: BulkRow[] = stage.records.map((record) => {
@@ -160,6 +161,9 @@ export class BulkWriter {
     } catch (err) {
       const error = classifySalesforceFailure(err) as Failure;
       this.options.logger?.warn({ sobject: stage.sobject, records: stage.records.length, errorCode: errorCode(error) }, 'salesforce: Bulk API 2.0 job could not run');
+      // Salesforce refused the job itself (INVALIDJOB: an object or option Bulk API does not take):
+      // the records go through Composite. Unavailable: they fail as transient, retried later.
+      if (error.kind === 'permanent' || (error as { errorCode?: string }).errorCode === 'INVALIDJOB') return outcomes;
       for (const record of stage.records) outcomes.set(record.keyValue, { kind: 'failed', error });
       return outcomes;
     }
