@@ -13,6 +13,8 @@ import { chromiumOrSkipReason } from '../support/chromium.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const found = chromiumOrSkipReason();
+/** How long a click's navigation may take on a loaded machine (a bound on waiting, not on speed). */
+const NAVIGATION = { timeout: 15_000 };
 let stack: LocalStack;
 let browser: Browser;
 let page: Page;
@@ -45,7 +47,8 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
   it('tells each Opportunity its story in words, with amounts in their currency and working links', async () => {
     await page.goto(`${stack.url}/`);
     const cards = page.locator('section.opportunity', { hasText: 'card declined' });
-    await expect.poll(() => cards.count()).toBe(1);
+    // Rendered by the server: once goto has loaded the page, it is complete.
+    expect(await cards.count()).toBe(1);
     const declined = cards.first();
     const text = (await declined.innerText()).replace(/\s+/g, ' ');
     expect(text).toMatch(/Closed Won: Invoice [A-F0-9]+-\d{4} for \$49\.99 sent/);
@@ -55,11 +58,11 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
 
     // The record link and the hosted invoice link open their pages.
     await declined.getByRole('link', { name: 'Opportunity record' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('Opportunity');
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toContain('Opportunity');
     expect(await page.locator('body').innerText()).toContain('Stripe Payment Status');
     await page.goBack();
     await page.locator('section.opportunity', { hasText: 'card declined' }).getByRole('link', { name: 'hosted invoice' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toMatch(/Invoice [A-F0-9]+-\d{4}\s+paid/);
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toMatch(/Invoice [A-F0-9]+-\d{4}\s+paid/);
   });
 
   it('shows the Account at a glance: the roll-ups the bridge keeps, its latest events and their outcomes', async () => {
@@ -82,7 +85,7 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
     expect(latest.length).toBeLessThanOrEqual(6);
     expect(latest.some((line) => /Paid \$49\.99.*failed, in the DLQ/.test(line))).toBe(true);
     await account.getByRole('link', { name: 'Account record' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('Account');
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toContain('Account');
     expect(await page.locator('body').innerText()).toContain('Stripe Lifetime Paid');
   });
 
@@ -92,7 +95,7 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
     expect(await row.innerText()).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION');
     expect(await page.locator('li.bad', { hasText: 'failed, in the DLQ' }).count()).toBeGreaterThan(0);
     await row.getByRole('button', { name: 'Replay' }).click();
-    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/Replay of evt_local_\w+: replayed/);
+    await expect.poll(() => page.locator('.notice').innerText(), NAVIGATION).toMatch(/Replay of evt_local_\w+: replayed/);
     await stack.idle();
     await page.reload();
     expect(await page.locator('#dlq-table').count()).toBe(0);
@@ -103,7 +106,7 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
     await page.goto(`${stack.url}/`);
     const story = await page.locator('body').innerText();
     await page.getByRole('link', { name: 'Raw tables' }).click();
-    await expect.poll(() => page.locator('h2').allInnerTexts()).toContain('Salesforce records');
+    await expect.poll(() => page.locator('h2').allInnerTexts(), NAVIGATION).toContain('Salesforce records');
     const raw = await page.locator('body').innerText();
     for (const text of [story, raw]) {
       expect(text).not.toContain('Sample Customer Ltd');

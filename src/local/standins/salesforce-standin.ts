@@ -105,6 +105,11 @@ const MAX_COMPOSITE_SUBREQUESTS = 25;
 const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
 /** A new org's default Case Status (CaseStatus.IsDefault). */
 const DEFAULT_CASE_STATUS = 'New';
+/** A new org's default Task Status and Priority (TaskStatus.IsDefault, TaskPriority.IsDefault); `Completed` is closed. */
+const DEFAULT_TASK = { Status: 'Not Started', Priority: 'Normal' } as const;
+const COMPLETED_TASK_STATUS = 'Completed';
+/** The integration user: a record created without an owner belongs to the user who created it. */
+export const STANDIN_INTEGRATION_USER_ID = '005Ab00000000INTAA';
 
 const KEY_PREFIX: Readonly<Record<string, string>> = {
   Account: '001',
@@ -113,6 +118,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Order: '801',
   Case: '500',
   CaseComment: '00a',
+  Task: '00T',
   Stripe_Payment__c: 'a01',
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
@@ -124,12 +130,25 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Contract: '800',
   OrderItem: '802',
   Product2: '01t',
+  PricebookEntry: '01u',
   User: '005',
+  Group: '00G',
   Contact: '003',
   CustomPermission: '0CP',
   PermissionSet: '0PS',
   PermissionSetAssignment: '0Pa',
   SetupEntityAccess: '0J0',
+};
+
+/**
+ * Lookups that may point at several objects (Object Reference, Task: OwnerId "Assigned To" is a
+ * user or a queue; WhatId "Related To" is any object that allows activities).
+ */
+const POLYMORPHIC: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  Task: {
+    OwnerId: ['User', 'Group'],
+    WhatId: ['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'],
+  },
 };
 
 /** Child relationships by parent object (SOQL subqueries), as Salesforce names them. */
@@ -138,6 +157,7 @@ const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sob
   Quote: { QuoteLineItems: { sobject: 'QuoteLineItem', field: 'QuoteId' } },
   Order: { OrderItems: { sobject: 'OrderItem', field: 'OrderId' } },
   Contract: { Orders: { sobject: 'Order', field: 'ContractId' } },
+  Product2: { PricebookEntries: { sobject: 'PricebookEntry', field: 'Product2Id' } },
   Account: {
     Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
     Cases: { sobject: 'Case', field: 'AccountId' },
@@ -264,6 +284,8 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     OrganizationType: { type: 'string', readOnly: true },
   },
   User: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 } },
+  // A queue (Type Queue) can own Tasks (Object Reference, Group).
+  Group: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 40 }, Type: { type: 'string', length: 40 } },
   /*
    * The org's currencies (Object Reference, CurrencyType): "not available in single-currency
    * organizations"; any user may query it. Rows come from the organization's conversionRates.
@@ -638,7 +660,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
           const id = String(value);
           if (!ID_PATTERN.test(id)) {
             errors.push(saveError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]));
-          } else if (findById(field.referenceTo as string, id) === undefined) {
+          } else if ((POLYMORPHIC[sobject]?.[name] ?? [field.referenceTo as string]).every((target) => findById(target, id) === undefined)) {
             errors.push(saveError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [name]));
           }
           break;
@@ -750,6 +772,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
    * save sets SystemModstamp.
    */
   const derived = (sobject: string, values: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+    if (sobject === 'Task') {
+      // A new Task takes the org's default Status and Priority and its creator as owner; IsClosed follows Status.
+      const task = isNew ? { OwnerId: STANDIN_INTEGRATION_USER_ID, ...DEFAULT_TASK, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) } : values;
+      return 'Status' in task ? { ...task, IsClosed: task.Status === COMPLETED_TASK_STATUS } : task;
+    }
     if (sobject !== 'Case') return { ...values, ...modstamp(sobject) };
     const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
     return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
