@@ -11,8 +11,9 @@
  * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. `insert` and `records` are the admin's view.
  *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
- * (upsert by external id, create, update by Id), single-record sObject rows, and the SOQL subset
- * the outbound flow needs (parent fields, one child subquery, `=` / `IN` conditions).
+ * (upsert by external id, create, update by Id), single-record sObject rows, Bulk API 2.0 ingest
+ * jobs (salesforce-bulk-ingest.ts), and the SOQL subset the outbound flow needs (parent fields,
+ * one child subquery, `=` / `IN` conditions).
  */
 import { createHash, randomBytes, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,6 +33,7 @@ import {
   type ValidationRuleSpec,
 } from '../../salesforce/data-model.js';
 import { integrationUserAccess } from './salesforce-access.js';
+import { createBulkIngest } from './salesforce-bulk-ingest.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -66,6 +68,8 @@ export interface SalesforceStandIn {
    * matches `rejects` fails with FIELD_CUSTOM_VALIDATION_EXCEPTION, the message and the field.
    */
   addValidationRule(sobject: string, rule: { readonly message: string; readonly field?: string; readonly rejects: (record: Readonly<Record<string, unknown>>) => boolean }): void;
+  /** Get Job Info calls that answer InProgress before a Bulk API 2.0 ingest job shows its end (default 1). */
+  bulkPollsInProgress: number;
   /** Test instrumentation: awaited before a REST request is processed (e.g. to land a race). */
   beforeRequest: ((request: { readonly method: string; readonly path: string }) => Promise<void>) | undefined;
   readonly requests: Array<{ method: string; path: string }>;
@@ -182,6 +186,8 @@ interface SaveError {
 interface Reply {
   readonly status: number;
   readonly body: unknown;
+  /** A CSV answer (Bulk API 2.0 results), sent as text/csv instead of `body`. */
+  readonly csv?: string;
 }
 
 /** A request-level failure: Salesforce answers the whole request with `[{message, errorCode}]`. */
@@ -1297,6 +1303,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   // ---- HTTP -------------------------------------------------------------------------------------
 
   const send = (res: ServerResponse, reply: Reply): void => {
+    if (reply.csv !== undefined) {
+      res.writeHead(reply.status, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(reply.csv) }).end(reply.csv);
+      return;
+    }
     if (reply.status === 204 || reply.body === undefined) {
       res.writeHead(reply.status).end();
       return;
@@ -1341,6 +1351,21 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       send(res, { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] });
       return;
     }
+    // Bulk API 2.0 ingest jobs take CSV and answer CSV: routed before the JSON body is parsed.
+    const ingest = /^\/services\/data\/v(\d+\.\d)\/(jobs\/ingest(?:\/.*)?)$/.exec(target.pathname);
+    if (ingest !== null) {
+      let reply: Reply;
+      try {
+        const parts = (ingest[2] as string).replace(/\/$/, '').split('/').map(decodeURIComponent);
+        const answer = bulkIngest(method, parts, text, ingest[1] as string);
+        reply = answer === undefined ? { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] } : { body: undefined, ...answer };
+      } catch (err) {
+        if (!(err instanceof RequestFailure)) throw err;
+        reply = { status: err.status, body: [{ message: err.message, errorCode: err.errorCode }] };
+      }
+      send(res, reply);
+      return;
+    }
     let body: unknown;
     if (text !== '') {
       try {
@@ -1355,6 +1380,19 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (after > 0) await delay(after);
     send(res, reply);
   };
+
+  let jobCounter = 0;
+  const bulkIngest = createBulkIngest(
+    {
+      objectSpec: (sobject) => userSpec(sobject),
+      upsert: (sobject, spec, keyField, record) => upsertOne(sobject, spec, keyField, record),
+      update: (record) => updateOne(record),
+      create: (record) => createOne(record),
+      newJobId: () => toEighteen(`7505g${String((jobCounter += 1)).padStart(10, '0')}`),
+      userId: () => '005standin000001AAA',
+    },
+    { pollsInProgress: () => standIn.bulkPollsInProgress },
+  );
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -1379,6 +1417,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return logins;
     },
     latencyMs: options.latencyMs ?? 0,
+    bulkPollsInProgress: 1,
     jitter: options.jitter,
     beforeRequest: undefined,
     requests,
