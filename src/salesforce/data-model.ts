@@ -234,6 +234,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
     Id: id,
     Name: read(required(text)),
+    // Who a failed-payment Task goes to (the roll-up read names it); required, so no FLS.
+    OwnerId: read(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
     Stripe_Customer_Id__c: edit(stripeId),
     Stripe_Billing_Email__c: read({ type: 'email' }),
     /** Self-service links a support agent sends (portal_link, update_payment_method): secrets, written only here. */
@@ -318,6 +320,25 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Payment_Recovered__c: read({ type: 'integer', readOnly: true }),
     // Derived from Status; no field-level security.
     IsClosed: read(required({ type: 'boolean', readOnly: true })),
+  },
+  // A to-do for a person (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm):
+  // the bridge's Tasks (a failed payment's recovery) are upserted on Stripe_Task_Key__c. Custom
+  // fields of Tasks are Activity fields (objects/Activity/fields); Status, Priority and OwnerId
+  // are required (new Tasks take the org's defaults and the creating user), Subject and WhatId
+  // have no field-level security of their own.
+  Task: {
+    Id: id,
+    Subject: edit(required(text)),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    ActivityDate: edit({ type: 'date' }),
+    Status: edit(required({ type: 'picklist' })),
+    Priority: edit(required({ type: 'picklist' })),
+    OwnerId: edit(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
+    WhatId: edit(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'What' })),
+    IsClosed: read(required({ type: 'boolean', readOnly: true })),
+    Stripe_Task_Key__c: edit(stripeId),
+    Stripe_Object_Id__c: edit(text),
+    Stripe_Customer_Id__c: edit(text),
   },
   // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
   // Its access follows the Case; its fields have no field-level security of their own.

@@ -23,7 +23,7 @@ export interface ObjectAccess {
    * (setup objects need View Setup and Configuration). The permission set must not name these
    * objects; a user permission named here is granted instead.
    */
-  readonly grantedThrough?: { readonly parent: string } | { readonly userPermission: string } | 'every user';
+  readonly grantedThrough?: { readonly parent: string } | { readonly userPermission: string; readonly edits?: boolean } | 'every user';
 }
 
 export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
@@ -48,6 +48,10 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Case: { access: 'create' },
   // The bridge comments on the Cases it opened; comments follow their Case.
   CaseComment: { access: 'create', grantedThrough: { parent: 'Case' } },
+  // Failed-payment Tasks for the Account owner. Tasks take no object permission: creating and
+  // editing them is the user permission Edit Tasks (EditTask), and a Task is visible to whoever
+  // sees the record it is related to (the integration user has View All on Account).
+  Task: { access: 'create', grantedThrough: { userPermission: 'EditTask', edits: true } },
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },

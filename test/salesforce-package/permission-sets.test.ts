@@ -179,16 +179,25 @@ describe('Stripe_Bridge_Integration', () => {
     for (const p of fieldPermissions(set)) {
       const object = p.field.split('.')[0] ?? '';
       const parent = INTEGRATION_OBJECTS[object]?.grantedThrough;
+      // Tasks take no object permission: the user permission Edit Tasks grants them (below).
+      if (typeof parent === 'object' && 'userPermission' in parent) {
+        expect(childrenNamed(set, 'userPermissions').map((u) => textOf(u, 'name')), p.field).toContain(parent.userPermission);
+        continue;
+      }
       const grantor = typeof parent === 'object' && 'parent' in parent ? parent.parent : object;
       expect(objects.get(grantor)?.allowRead, p.field).toBe(true);
       if (p.editable) expect(objects.get(grantor)?.allowEdit, p.field).toBe(true);
     }
   });
 
-  it('grants View Setup and Configuration only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment (API Enabled comes with the integration user license and profile)', () => {
+  it('grants View Setup and Configuration and Edit Tasks only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment, failed payments create Tasks (API Enabled comes with the integration user license and profile)', () => {
     // CustomPermission, "Special Access Rules": View Setup and Configuration since Summer '20
     // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_custompermission.htm).
-    expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([['ViewSetup', 'true']]);
+    // Task, "Supported Calls" / access: creating and editing tasks is the Edit Tasks user permission.
+    expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([
+      ['EditTask', 'true'],
+      ['ViewSetup', 'true'],
+    ]);
     expect(childrenNamed(set, 'customPermissions')).toEqual([]);
   });
 });

@@ -82,7 +82,10 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
   const objectGrant = (sobject: string): { read: boolean; edit: boolean } => {
     const derived = INTEGRATION_OBJECTS[sobject]?.grantedThrough;
     if (derived === 'every user') return { read: true, edit: false };
-    if (derived !== undefined && 'userPermission' in derived) return { read: grants.userPermissions.has(derived.userPermission), edit: false };
+    if (derived !== undefined && 'userPermission' in derived) {
+      const held = grants.userPermissions.has(derived.userPermission);
+      return { read: held, edit: held && derived.edits === true };
+    }
     if (derived !== undefined) return objectGrant(derived.parent);
     return grants.objects.get(sobject) ?? { read: false, edit: false };
   };
