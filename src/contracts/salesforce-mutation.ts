@@ -17,6 +17,7 @@ export type SObjectName =
   | 'Quote'
   | 'Contract'
   | 'Case'
+  | 'Task'
   | 'Stripe_Payment__c'
   | 'Stripe_Invoice__c'
   | 'Stripe_Subscription__c'

@@ -242,6 +242,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     BillingPostalCode: billingAddress,
     BillingCountry: billingAddress,
     CurrencyIsoCode: currencyIsoCode,
+    // Who renewal Tasks are assigned to (required: secured by object access, no field-level security).
+    OwnerId: read(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
     ...ACCOUNT_ROLLUP_FIELDS,
   },
   Opportunity: {
@@ -312,6 +314,23 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Payment_Recovered__c: read({ type: 'integer', readOnly: true }),
     // Derived from Status; no field-level security.
     IsClosed: read(required({ type: 'boolean', readOnly: true })),
+  },
+  /**
+   * Renewal and trial-end reminders for the Account owner (src/inbound/renewal-tasks.ts), one per
+   * subscription period, upserted on Stripe_Reminder_Key__c (a custom Activity field, deployed
+   * under objects/Activity; its field-level security is named Task.…). OwnerId, Status and
+   * Priority are required: no field-level security; Status and Priority get the org's defaults.
+   */
+  Task: {
+    Id: id,
+    Subject: edit(text),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    ActivityDate: edit({ type: 'date' }),
+    WhatId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'What' }),
+    OwnerId: edit(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
+    Status: required({ type: 'picklist' }),
+    Priority: required({ type: 'picklist' }),
+    Stripe_Reminder_Key__c: edit(stripeId),
   },
   // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
   // Its access follows the Case; its fields have no field-level security of their own.

@@ -40,6 +40,9 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   QuoteLineItem: { access: 'read', grantedThrough: { parent: 'Quote' } },
   Contract: { access: 'edit', viewAll: true },
   Case: { access: 'create' },
+  // Renewal Tasks for Account owners (src/inbound/renewal-tasks.ts). Activities have no object
+  // permissions: the "Edit Tasks" user permission lets a user create and edit Tasks.
+  Task: { access: 'create', grantedThrough: { userPermission: 'EditTask' } },
   // The bridge comments on the Cases it opened; comments follow their Case.
   CaseComment: { access: 'create', grantedThrough: { parent: 'Case' } },
   Stripe_Payment__c: { access: 'create' },

@@ -21,10 +21,13 @@ import type { XmlElement } from '../../src/local/standins/xml.js';
 const pkg = loadPackage();
 const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c'];
 
-/** Every custom field of the package on a record object (platform event fields have no FLS). */
+/**
+ * Every custom field of the package on a record object (platform event fields have no FLS), as
+ * permission sets name it: a custom Activity field is secured per activity object (`Task.…`).
+ */
 const packageFields = [...pkg.fields]
   .filter(([object]) => !object.endsWith('__e'))
-  .flatMap(([object, fields]) => [...fields.keys()].map((field) => `${object}.${field}`))
+  .flatMap(([object, fields]) => [...fields.keys()].map((field) => `${object === 'Activity' ? 'Task' : object}.${field}`))
   .sort();
 
 /** Every FLS entry the catalogue knows: custom and standard fields, compound fields by their compound name. */
@@ -177,16 +180,24 @@ describe('Stripe_Bridge_Integration', () => {
     for (const p of fieldPermissions(set)) {
       const object = p.field.split('.')[0] ?? '';
       const parent = INTEGRATION_OBJECTS[object]?.grantedThrough;
+      if (typeof parent === 'object' && 'userPermission' in parent) {
+        // Tasks have no object permissions: Edit Tasks lets the user create and edit them.
+        expect(childrenNamed(set, 'userPermissions').map((u) => textOf(u, 'name')), p.field).toContain(parent.userPermission);
+        continue;
+      }
       const grantor = typeof parent === 'object' && 'parent' in parent ? parent.parent : object;
       expect(objects.get(grantor)?.allowRead, p.field).toBe(true);
       if (p.editable) expect(objects.get(grantor)?.allowEdit, p.field).toBe(true);
     }
   });
 
-  it('grants View Setup and Configuration only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment (API Enabled comes with the integration user license and profile)', () => {
+  it('grants View Setup and Configuration and Edit Tasks only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment, renewal Tasks need Edit Tasks (API Enabled comes with the integration user license and profile)', () => {
     // CustomPermission, "Special Access Rules": View Setup and Configuration since Summer '20
     // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_custompermission.htm).
-    expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([['ViewSetup', 'true']]);
+    expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([
+      ['EditTask', 'true'],
+      ['ViewSetup', 'true'],
+    ]);
     expect(childrenNamed(set, 'customPermissions')).toEqual([]);
   });
 });

@@ -99,7 +99,8 @@ export function loadPackage(): SfdxPackage {
     fields,
     objects,
     members: (suffix) => bySuffix.get(suffix) ?? new Map(),
-    field: (object, field) => fields.get(object)?.get(field),
+    // Custom fields of Task and Event are Activity's: deployed under objects/Activity/fields.
+    field: (object, field) => fields.get(object === 'Task' || object === 'Event' ? 'Activity' : object)?.get(field),
   };
 }
 

@@ -82,7 +82,11 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
   const objectGrant = (sobject: string): { read: boolean; edit: boolean } => {
     const derived = INTEGRATION_OBJECTS[sobject]?.grantedThrough;
     if (derived === 'every user') return { read: true, edit: false };
-    if (derived !== undefined && 'userPermission' in derived) return { read: grants.userPermissions.has(derived.userPermission), edit: false };
+    if (derived !== undefined && 'userPermission' in derived) {
+      // A user permission grants what the catalogue says it is for (Edit Tasks: create and edit Tasks).
+      const has = grants.userPermissions.has(derived.userPermission);
+      return { read: has, edit: has && INTEGRATION_OBJECTS[sobject]?.access !== 'read' };
+    }
     if (derived !== undefined) return objectGrant(derived.parent);
     return grants.objects.get(sobject) ?? { read: false, edit: false };
   };

@@ -101,6 +101,10 @@ const MAX_COMPOSITE_SUBREQUESTS = 25;
 const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
 /** A new org's default Case Status (CaseStatus.IsDefault). */
 const DEFAULT_CASE_STATUS = 'New';
+/** A new org's default Task Status and Priority (TaskStatus.IsDefault, TaskPriority.IsDefault). */
+const DEFAULT_TASK_FIELDS = { Status: 'Not Started', Priority: 'Normal' } as const;
+/** The user the stand-in's sessions run as (the integration user): owner of what it creates. */
+const STANDIN_USER_ID = '005Standin00001AAA';
 
 const KEY_PREFIX: Readonly<Record<string, string>> = {
   Account: '001',
@@ -114,6 +118,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Stripe_Subscription__c: 'a03',
   Stripe_Refund__c: 'a0R',
   Stripe_Subscription_Change__c: 'a0C',
+  Task: '00T',
   Stripe_Sync_Log__c: 'a04',
   Quote: '0Q0',
   QuoteLineItem: '0QL',
@@ -479,6 +484,13 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return Math.floor(unit * (jitter.maxMs + 1));
   };
 
+  /** A new record without an owner is owned by the user who saves it ("OwnerId … defaults to the creating user"). */
+  const ownedByDefault = (sobject: string, values: Record<string, unknown>): Record<string, unknown> => {
+    if (!('OwnerId' in (DATA_MODEL[sobject] ?? {})) || (values['OwnerId'] !== undefined && values['OwnerId'] !== null)) return values;
+    if (!table('User').has(STANDIN_USER_ID)) table('User').set(STANDIN_USER_ID, { Id: STANDIN_USER_ID, Name: 'Stripe Bridge Integration' });
+    return { ...values, OwnerId: STANDIN_USER_ID };
+  };
+
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
     if (rows === undefined) {
@@ -743,7 +755,12 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
    * status value represents a closed Case", Object Reference, CaseStatus): here `Closed`; every
    * save sets SystemModstamp.
    */
-  const derived = (sobject: string, values: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+  const derived = (sobject: string, given: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+    const owned = isNew ? ownedByDefault(sobject, given) : given;
+    const values =
+      isNew && sobject === 'Task'
+        ? { ...owned, Status: owned['Status'] ?? DEFAULT_TASK_FIELDS.Status, Priority: owned['Priority'] ?? DEFAULT_TASK_FIELDS.Priority }
+        : owned;
     if (sobject !== 'Case') return { ...values, ...modstamp(sobject) };
     const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
     return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
@@ -1370,7 +1387,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
       const given = fields.Id;
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
-      table(sobject).set(id, { ...fields, Id: id });
+      table(sobject).set(id, { ...ownedByDefault(sobject, fields), Id: id });
       return id;
     },
     issueToken,
