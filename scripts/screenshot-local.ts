@@ -1,7 +1,9 @@
 /**
  * `npm run screenshot`: the README's picture of the local stack's story page. Starts the stack,
- * plays a few stories and one failure, and saves docs/local-story.png with headless Chromium
- * (CHROMIUM_PATH or Debian's /usr/bin/chromium).
+ * plays what `npm run send-event -- story <name>` plays for a customer's month (two invoices, one
+ * paid after a declined card, a subscription renewal, a refund, a lost dispute) and one failure,
+ * and saves docs/local-story.png with headless Chromium (CHROMIUM_PATH or Debian's
+ * /usr/bin/chromium): the Account at a glance on top, then each Opportunity's story.
  */
 import { chromium } from 'playwright-core';
 import { runSendEvent } from '../src/local/send.js';
@@ -16,7 +18,7 @@ if (executablePath === undefined) {
 }
 const stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
 try {
-  for (const story of ['dispute-lost', 'refund', 'card-declined-then-paid', 'invoice-paid']) {
+  for (const story of ['invoice-paid', 'card-declined-then-paid', 'subscription-renewal', 'refund', 'dispute-lost']) {
     await fetch(`${stack.url}/stories/${story}`, { method: 'POST' });
   }
   await runSendEvent(['invoice.paid', '--url', stack.url, '--secret', stack.webhookSecret as string, '--fail-salesforce', 'FIELD_CUSTOM_VALIDATION_EXCEPTION'], {
@@ -26,7 +28,7 @@ try {
   });
   const browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   try {
-    const page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1000 } });
     await page.goto(`${stack.url}/`);
     await page.screenshot({ path: 'docs/local-story.png', fullPage: false });
   } finally {

@@ -422,6 +422,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           deadLetters: deadLetterRows(),
           refreshSeconds: options.refreshSeconds ?? 3,
           notice,
+          corporateCurrency: salesforce?.organization.defaultCurrencyIsoCode,
         }),
       raw: () =>
         renderHomePage({

@@ -25,6 +25,8 @@ export interface StoryPage {
   readonly deadLetters: readonly DeadLetterRow[];
   readonly refreshSeconds: number;
   readonly notice?: string | undefined;
+  /** The org's corporate currency: an Account's figures are in it when the Account has no CurrencyIsoCode. */
+  readonly corporateCurrency?: string | undefined;
 }
 
 /** An amount in minor units, formatted in its currency ("$49.99", "¥5,000", "KWD 1.250"). */
@@ -168,6 +170,47 @@ function accountOf(entry: ActivityEntry, page: StoryPage): string | undefined {
   return customer === undefined ? undefined : (page.records?.['Account']?.find((a) => a.Stripe_Customer_Id__c === customer)?.Id as string | undefined);
 }
 
+/** How many of an Account's latest events its card lists (the Opportunity timelines hold them all). */
+const ACCOUNT_EVENTS = 6;
+
+const HEALTH_CLASS: Readonly<Record<string, string>> = { Good: 'good', 'At Risk': 'risk', Delinquent: 'delinquent' };
+
+/** The Account at a glance, as the bridge's roll-ups keep it on the Account (src/rollups). */
+function accountGlance(account: SalesforceRecord, currency: string): string {
+  const money = (field: string): string => formatMajor(account[field] as number | undefined, currency) ?? '—';
+  const count = (field: string): number => (typeof account[field] === 'number' ? (account[field] as number) : 0);
+  const lastAt = typeof account.Stripe_Last_Payment_At__c === 'string' ? account.Stripe_Last_Payment_At__c.slice(0, 10) : undefined;
+  const health = typeof account.Stripe_Payment_Health__c === 'string' ? account.Stripe_Payment_Health__c : undefined;
+  const reason = typeof account.Stripe_Payment_Health_Reason__c === 'string' && account.Stripe_Payment_Health_Reason__c !== '' ? account.Stripe_Payment_Health_Reason__c : undefined;
+  const figure = (label: string, value: string, detail?: string): string =>
+    `<div class="figure"><dt>${escapeHtml(label)}</dt><dd>${value}${detail === undefined ? '' : ` <small>${escapeHtml(detail)}</small>`}</dd></div>`;
+  const unconverted = typeof account.Stripe_Unconverted_Amounts__c === 'string' && account.Stripe_Unconverted_Amounts__c !== '' ? account.Stripe_Unconverted_Amounts__c : undefined;
+  return `<dl class="glance">
+${figure('Lifetime paid', escapeHtml(money('Stripe_Lifetime_Paid__c')))}
+${figure('Open balance', escapeHtml(money('Stripe_Open_Balance__c')), `${count('Stripe_Open_Invoices__c')} open invoice${count('Stripe_Open_Invoices__c') === 1 ? '' : 's'}`)}
+${figure('MRR', escapeHtml(money('Stripe_MRR__c')), `${count('Stripe_Active_Subscriptions__c')} active subscription${count('Stripe_Active_Subscriptions__c') === 1 ? '' : 's'}`)}
+${figure('Last payment', escapeHtml(lastAt === undefined ? '—' : money('Stripe_Last_Payment_Amount__c')), lastAt)}
+${figure('Payment health', health === undefined ? '—' : `<span class="health ${HEALTH_CLASS[health] ?? ''}">${escapeHtml(health)}</span>`, reason)}
+</dl>${unconverted === undefined ? '' : `<p class="sub">Not in the totals (no conversion rate): ${escapeHtml(unconverted)}</p>`}`;
+}
+
+function accountSection(account: SalesforceRecord, events: readonly ActivityEntry[], page: StoryPage): string {
+  const id = String(account.Id);
+  const currency = (account.CurrencyIsoCode as string | undefined) ?? page.corporateCurrency ?? 'USD';
+  const customer = typeof account.Stripe_Customer_Id__c === 'string' ? account.Stripe_Customer_Id__c : undefined;
+  const customerUrl = typeof account.Stripe_Customer_Url__c === 'string' ? account.Stripe_Customer_Url__c : undefined;
+  const rolledUp = typeof account.Stripe_Rollup_At__c === 'string' ? ` · rolled up ${account.Stripe_Rollup_At__c.replace('T', ' ').replace(/\.\d+Z$|Z$|\+0000$/, '')} UTC` : '';
+  const latest = [...events].sort((a, b) => b.firstSeenAt - a.firstSeenAt).slice(0, ACCOUNT_EVENTS);
+  const more = events.length - latest.length;
+  return `<section class="card account" id="account-${escapeHtml(id)}">
+<h3>Account <code>${escapeHtml(id)}</code> · ${link(page.recordUrl('Account', id), 'Account record')}${customer === undefined ? '' : ` · Stripe customer ${link(customerUrl, customer)}`}</h3>
+${accountGlance(account, currency)}
+<p class="sub">Figures in ${escapeHtml(currency)}, recomputed by the bridge after each batch${escapeHtml(rolledUp)}.</p>
+<h4>Latest events</h4>
+${latest.length === 0 ? '<p class="empty">No events for this Account yet.</p>' : `<ol class="timeline latest">${latest.map((e) => timelineItem(e, page)).join('\n')}</ol>`}${more > 0 ? `<p class="sub">${more} earlier event${more === 1 ? '' : 's'}: see the Opportunities below, or every event on <a href="/raw">/raw</a>.</p>` : ''}
+</section>`;
+}
+
 function opportunitySection(opportunity: SalesforceRecord, events: readonly ActivityEntry[], page: StoryPage): string {
   const id = String(opportunity.Id);
   const currency = (opportunity.CurrencyIsoCode as string | undefined) ?? 'USD';
@@ -180,7 +223,7 @@ function opportunitySection(opportunity: SalesforceRecord, events: readonly Acti
   ].join(' · ');
   const timeline = [...events].sort((a, b) => a.firstSeenAt - b.firstSeenAt).map((e) => timelineItem(e, page));
   const syncError = typeof opportunity.Stripe_Sync_Error__c === 'string' && opportunity.Stripe_Sync_Error__c !== '' ? `<p class="bad">Sync Error: ${escapeHtml(opportunity.Stripe_Sync_Error__c)}</p>` : '';
-  return `<section class="card" id="opportunity-${escapeHtml(id)}">
+  return `<section class="card opportunity" id="opportunity-${escapeHtml(id)}">
 <h3>Opportunity <code>${escapeHtml(id)}</code> · ${escapeHtml(opportunity.StageName ?? '')}${amount === undefined ? '' : ` · ${escapeHtml(amount)}`}
  · Payment Status: <span class="status">${escapeHtml(status ?? '—')}</span></h3>
 <p class="links">${links}</p>${syncError}
@@ -194,19 +237,32 @@ export function renderStoryPage(page: StoryPage): string {
   const knownOpportunities = new Set(opportunities.map((o) => String(o.Id)));
   const byOpportunity = new Map<string, ActivityEntry[]>();
   const byAccount = new Map<string, ActivityEntry[]>();
+  /** Every event of an Account, its Opportunities' included: what its card's latest events come from. */
+  const ofAccount = new Map<string, ActivityEntry[]>();
+  const accountOfOpportunity = new Map(opportunities.map((o) => [String(o.Id), o.AccountId as string | undefined]));
   const other: ActivityEntry[] = [];
   for (const entry of page.activity) {
     const opportunityId = opportunityOf(entry);
-    const accountId = accountOf(entry, page);
+    const accountId = accountOf(entry, page) ?? (opportunityId === undefined ? undefined : accountOfOpportunity.get(opportunityId));
+    if (accountId !== undefined) ofAccount.set(accountId, [...(ofAccount.get(accountId) ?? []), entry]);
     if (opportunityId !== undefined && knownOpportunities.has(opportunityId)) byOpportunity.set(opportunityId, [...(byOpportunity.get(opportunityId) ?? []), entry]);
     else if (accountId !== undefined) byAccount.set(accountId, [...(byAccount.get(accountId) ?? []), entry]);
     else other.push(entry);
   }
+  // Accounts linked to Stripe, or that events name: the most recently active first.
+  const latestOfAccount = (id: string): number => Math.max(0, ...(ofAccount.get(id) ?? []).map((e) => e.updatedAt));
+  const accounts = (page.records?.['Account'] ?? [])
+    .filter((a) => typeof a.Stripe_Customer_Id__c === 'string' || ofAccount.has(String(a.Id)))
+    .sort((a, b) => latestOfAccount(String(b.Id)) - latestOfAccount(String(a.Id)));
+  const glanceSections = accounts.map((a) => accountSection(a, ofAccount.get(String(a.Id)) ?? [], page)).join('\n');
+  const shownAccounts = new Set(accounts.map((a) => String(a.Id)));
   // The Opportunities something happened to first (most recent first), then the quiet ones.
   const latest = (id: string): number => Math.max(0, ...(byOpportunity.get(id) ?? []).map((e) => e.updatedAt));
   const ordered = [...opportunities].sort((a, b) => latest(String(b.Id)) - latest(String(a.Id)));
   const opportunitySections = ordered.map((o) => opportunitySection(o, byOpportunity.get(String(o.Id)) ?? [], page)).join('\n');
+  // Events of an Account the embedded org does not show (a real org) keep their own timeline.
   const accountSections = [...byAccount]
+    .filter(([id]) => !shownAccounts.has(id))
     .map(
       ([id, events]) => `<section class="card" id="account-${escapeHtml(id)}"><h3>Account <code>${escapeHtml(id)}</code> · ${link(page.recordUrl('Account', id), 'Account record')}</h3>
 <ol class="timeline">${[...events].sort((a, b) => a.firstSeenAt - b.firstSeenAt).map((e) => timelineItem(e, page)).join('\n')}</ol></section>`,
@@ -238,12 +294,15 @@ time,code{font-size:12px;color:#666}.status{font-weight:600}.links{margin:.1rem 
 .ok::marker{color:#0a6b2b}.skip{color:#5c5c5c}.skip .why{color:#8a5a00}.wait .why{color:#8a5a00}.bad,.bad .why{color:#b00020}
 .why{font-style:italic}.notice{background:#eef6ee;border:1px solid #bcd9bc;padding:.4rem .7rem;border-radius:.4rem}
 table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:.2rem .5rem;text-align:left;vertical-align:top}th{background:#f4f4f4}
-.empty{color:#666}form{margin:0}
+.empty{color:#666}form{margin:0}h4{font-size:.9rem;margin:.5rem 0 0}
+.glance{display:flex;flex-wrap:wrap;gap:.4rem 1.6rem;margin:.3rem 0}.figure dt{font-size:12px;color:#555}.figure dd{margin:0;font-size:1.05rem;font-weight:600}
+.figure small{font-weight:400;color:#555;font-size:12px}.health.good{color:#0a6b2b}.health.risk{color:#8a5a00}.health.delinquent{color:#b00020}
 </style></head><body>
 <div class="top"><h1>Stripe ⇄ Salesforce bridge — local stack</h1>
 <nav><a href="/raw">Raw tables</a> · JSON: <a href="/events">events</a> · <a href="/salesforce/records">records</a> · <a href="/dlq">dlq</a></nav></div>
 <p class="sub">${services} · queue: ${page.queue.visible} waiting, ${page.queue.inFlight} in flight · DLQs: ${page.queue.deadLettered} inbound, ${page.queue.outboundDeadLettered} outbound</p>
 ${page.notice === undefined ? '' : `<p class="notice" role="status">${escapeHtml(page.notice)}</p>`}
+${glanceSections === '' ? '' : `<h2>Accounts at a glance</h2>\n${glanceSections}`}
 <h2>Opportunities</h2>
 ${page.records === undefined ? '<p class="empty">Salesforce is real: its records are in your org; the events below are grouped by what they name.</p>' : ''}${opportunitySections}
 ${accountSections === '' ? '' : `<h2>Accounts</h2>\n${accountSections}`}

@@ -1,6 +1,7 @@
 /**
  * The story page in a real headless browser (Chromium through playwright-core): after two stories
- * and a failure, it tells each Opportunity's timeline in words with amounts in their currency,
+ * and a failure, it shows the Account at a glance (the bridge's roll-ups, its latest events and
+ * their outcomes), tells each Opportunity's timeline in words with amounts in their currency,
  * links to the records and to the embedded Stripe's hosted invoice (which opens), shows the failed
  * event with its reason in the DLQ, and its Replay button replays it; the raw tables are one
  * click away. Nothing on the page is a name or an email.
@@ -12,6 +13,8 @@ import { chromiumOrSkipReason } from '../support/chromium.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const found = chromiumOrSkipReason();
+/** How long a click's navigation may take on a loaded machine (a bound on waiting, not on speed). */
+const NAVIGATION = { timeout: 15_000 };
 let stack: LocalStack;
 let browser: Browser;
 let page: Page;
@@ -43,8 +46,9 @@ afterAll(async () => {
 describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? ` (skipped: ${found.skip})` : ''}`, () => {
   it('tells each Opportunity its story in words, with amounts in their currency and working links', async () => {
     await page.goto(`${stack.url}/`);
-    const cards = page.locator('section.card', { hasText: 'card declined' });
-    await expect.poll(() => cards.count()).toBe(1);
+    const cards = page.locator('section.opportunity', { hasText: 'card declined' });
+    // Rendered by the server: once goto has loaded the page, it is complete.
+    expect(await cards.count()).toBe(1);
     const declined = cards.first();
     const text = (await declined.innerText()).replace(/\s+/g, ' ');
     expect(text).toMatch(/Closed Won: Invoice [A-F0-9]+-\d{4} for \$49\.99 sent/);
@@ -54,11 +58,35 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
 
     // The record link and the hosted invoice link open their pages.
     await declined.getByRole('link', { name: 'Opportunity record' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toContain('Opportunity');
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toContain('Opportunity');
     expect(await page.locator('body').innerText()).toContain('Stripe Payment Status');
     await page.goBack();
-    await page.locator('section.card', { hasText: 'card declined' }).getByRole('link', { name: 'hosted invoice' }).click();
-    await expect.poll(() => page.locator('h1').innerText()).toMatch(/Invoice [A-F0-9]+-\d{4}\s+paid/);
+    await page.locator('section.opportunity', { hasText: 'card declined' }).getByRole('link', { name: 'hosted invoice' }).click();
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toMatch(/Invoice [A-F0-9]+-\d{4}\s+paid/);
+  });
+
+  it('shows the Account at a glance: the roll-ups the bridge keeps, its latest events and their outcomes', async () => {
+    await page.goto(`${stack.url}/`);
+    const account = page.locator('section.account');
+    expect(await account.count()).toBe(1);
+    const text = (await account.innerText()).replace(/\s+/g, ' ');
+    const record = stack.salesforce?.records('Account')[0] ?? {};
+    expect(text).toContain(`Stripe customer ${String(record.Stripe_Customer_Id__c)}`);
+    // The figures are the Account's own fields, in its currency (the sample org's corporate USD).
+    const usd = (n: unknown): string => new Intl.NumberFormat('en', { style: 'currency', currency: 'USD' }).format(n as number);
+    expect(record.Stripe_Lifetime_Paid__c).toBeGreaterThan(0);
+    expect(text).toContain(`Lifetime paid ${usd(record.Stripe_Lifetime_Paid__c)}`);
+    expect(text).toContain(`Open balance ${usd(record.Stripe_Open_Balance__c)}`);
+    expect(text).toContain(`Last payment ${record.Stripe_Last_Payment_At__c ? usd(record.Stripe_Last_Payment_Amount__c) : '—'}`);
+    expect(text).toContain(`Payment health ${String(record.Stripe_Payment_Health__c)}`);
+    // Its latest events, newest first, each with what became of it: the failed write is there.
+    const latest = await account.locator('ol.latest li').allInnerTexts();
+    expect(latest.length).toBeGreaterThan(0);
+    expect(latest.length).toBeLessThanOrEqual(6);
+    expect(latest.some((line) => /Paid \$49\.99.*failed, in the DLQ/.test(line))).toBe(true);
+    await account.getByRole('link', { name: 'Account record' }).click();
+    await expect.poll(() => page.locator('h1').innerText(), NAVIGATION).toContain('Account');
+    expect(await page.locator('body').innerText()).toContain('Stripe Lifetime Paid');
   });
 
   it('shows the failed event with its reason, and its Replay button replays it', async () => {
@@ -67,7 +95,7 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
     expect(await row.innerText()).toContain('FIELD_CUSTOM_VALIDATION_EXCEPTION');
     expect(await page.locator('li.bad', { hasText: 'failed, in the DLQ' }).count()).toBeGreaterThan(0);
     await row.getByRole('button', { name: 'Replay' }).click();
-    await expect.poll(() => page.locator('.notice').innerText()).toMatch(/Replay of evt_local_\w+: replayed/);
+    await expect.poll(() => page.locator('.notice').innerText(), NAVIGATION).toMatch(/Replay of evt_local_\w+: replayed/);
     await stack.idle();
     await page.reload();
     expect(await page.locator('#dlq-table').count()).toBe(0);
@@ -78,7 +106,7 @@ describe.skipIf('skip' in found)(`the story page in Chromium${'skip' in found ? 
     await page.goto(`${stack.url}/`);
     const story = await page.locator('body').innerText();
     await page.getByRole('link', { name: 'Raw tables' }).click();
-    await expect.poll(() => page.locator('h2').allInnerTexts()).toContain('Salesforce records');
+    await expect.poll(() => page.locator('h2').allInnerTexts(), NAVIGATION).toContain('Salesforce records');
     const raw = await page.locator('body').innerText();
     for (const text of [story, raw]) {
       expect(text).not.toContain('Sample Customer Ltd');

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../../src/local/standins/xml.js';
-import { loadPackage, metadataFiles } from './sfdx-package.js';
+import { loadPackage, metadataFiles, picklistValues } from './sfdx-package.js';
 import { customReportTypeOf, dashboardProblems, fieldPathExists, reportProblems, reportTypeProblems } from './report-references.js';
 
 const pkg = loadPackage();
@@ -30,7 +30,9 @@ const planted = (suffix: string, member: string, from: string, to: string): XmlE
 describe('the package ships report types, reports and a dashboard', () => {
   it('has report types over every Stripe object, with Account and Opportunity', () => {
     const bases = new Set(reportTypes.map(([, rt]) => textOf(rt, 'baseObject')));
-    for (const object of ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Refund__c', 'Stripe_Subscription__c', 'Account', 'Case']) expect(bases, object).toContain(object);
+    for (const object of ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Refund__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Account', 'Case']) {
+      expect(bases, object).toContain(object);
+    }
     const fields = reportTypes.flatMap(([, rt]) => childrenNamed(rt, 'sections').flatMap((s) => childrenNamed(s, 'columns')).map((c) => textOf(c, 'field') ?? ''));
     expect(fields).toContain('Account__c');
     expect(fields).toContain('Opportunity__c');
@@ -42,6 +44,7 @@ describe('the package ships report types, reports and a dashboard', () => {
         'Stripe_Cash_Collected_by_Month',
         'Stripe_Disputes_by_Month',
         'Stripe_Failed_Payments_and_Recovery',
+        'Stripe_MRR_Movements_by_Month',
         'Stripe_Open_Invoices_by_Age',
         'Stripe_Refunds_by_Month',
         'Stripe_Top_Accounts_by_Lifetime_Paid',
@@ -71,6 +74,17 @@ describe('the package ships report types, reports and a dashboard', () => {
       ['60', '90', '61-90 days'],
       ['90', '', 'Over 90 days'],
     ]);
+  });
+
+  it('splits MRR by month into the movement types the bridge records', () => {
+    const report = pkg.members('report').get('Stripe_Reports/Stripe_MRR_Movements_by_Month') as XmlElement;
+    expect(childrenNamed(report, 'groupingsDown').map((g) => [textOf(g, 'field'), textOf(g, 'dateGranularity')])).toEqual([
+      ['Stripe_Subscription_Change__c$Effective_Date__c', 'Month'],
+      ['Stripe_Subscription_Change__c$Type__c', 'Day'],
+      ['Stripe_Subscription_Change__c$Currency_Code__c', 'Day'],
+    ]);
+    const type = pkg.field('Stripe_Subscription_Change__c', 'Type__c') as XmlElement;
+    expect(picklistValues(type)).toEqual(expect.arrayContaining(['New Business', 'Expansion', 'Contraction', 'Churn']));
   });
 
   it('keeps labels and descriptions within what Salesforce stores', () => {
