@@ -550,8 +550,8 @@ function samplePlan(ctx: Context): Stripe.Plan {
 }
 
 /**
- * The invoice a subscription will create at its renewal, 7 days ahead (Stripe's default lead
- * time for upcoming renewal events): a preview, without an id ("The received Invoice object will
+ * The invoice a subscription will create at its renewal, announced 7 days ahead: a preview,
+ * without an id ("The received Invoice object will
  * not have an invoice ID", https://docs.stripe.com/api/events/types#event_types-invoice.upcoming).
  */
 function sampleUpcomingInvoice(ctx: Context): Stripe.Invoice {
