@@ -2,8 +2,11 @@
  * Backfill of 10,000 Stripe objects (invoices, payments with their charges, subscriptions)
  * through the real backfill: stripe-node auto-pagination against the Stripe stand-in, the
  * consumer's core with dynalite guards, the Salesforce stand-in with 20 ms latency per call.
- * Prints throughput, Salesforce API calls per object (and what 100,000 objects would take of a
- * daily API allocation) and the heap the run held.
+ * Twice: through Composite only (`--composite`, batches of 500) and as the CLI runs by default
+ * (batches of 10,000, Bulk API 2.0 jobs for groups of 2,000 records or more; the job's polls wait
+ * 1 s then 2 s for real, and the stand-in answers InProgress once per job, where a real org takes
+ * seconds to minutes per job). Prints throughput, Salesforce API calls per object (and what
+ * 100,000 objects would take of a daily API allocation) and the heap the run held.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,7 @@ import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, sampleEvent } from '../src/local
 import { startDynalite } from '../src/local/standins/dynalite.js';
 import { startSalesforceStandIn } from '../src/local/standins/salesforce-standin.js';
 import { startStripeStandIn } from '../src/local/standins/stripe-standin.js';
-import { createBackfillPorts } from '../src/reconcile/backfill-app.js';
+import { createBackfillPorts, type BackfillWriteMode } from '../src/reconcile/backfill-app.js';
 import { runBackfill } from '../src/reconcile/backfill.js';
 import { createSalesforceSession } from '../src/salesforce/session.js';
 import { createStripeClient } from '../src/stripe/client.js';
@@ -26,6 +29,21 @@ const OBJECTS = 10_000;
 const DAY = 86_400;
 
 export async function benchBackfill(): Promise<Row[]> {
+  // One after the other: each holds its own stand-ins and 10,000 objects.
+  const rows: Row[] = [];
+  for (const shape of ['mixed', 'invoices'] as const) {
+    rows.push(...(await benchBackfillOnce('composite', 500, shape)), ...(await benchBackfillOnce('auto', 10_000, shape)));
+  }
+  return rows;
+}
+
+/**
+ * `mixed`: 2,000 subscriptions, 4,000 invoices, 4,000 payments (groups of 2,000–4,000 records);
+ * `invoices`: 10,000 invoices, one group of 10,000 records (one job, as in a large account).
+ */
+type Shape = 'mixed' | 'invoices';
+
+async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number, shape: Shape): Promise<Row[]> {
   const now = Math.floor(Date.now() / 1000);
   const [dynamo, salesforce, stripe] = await Promise.all([
     startDynalite('bench-backfill'),
@@ -38,7 +56,7 @@ export async function benchBackfill(): Promise<Row[]> {
     const opportunities = Array.from({ length: 50 }, (_, i) =>
       salesforce.insert('Opportunity', { Name: `Bench deal ${i}`, StageName: 'Closed Won', Amount: 49.99 }),
     );
-    seed(stripe.lists, opportunities, now);
+    seed(stripe.lists, opportunities, now, shape);
     const stripeClient = createStripeClient(stripe.restrictedKey({ invoice: 'read', payment_intent: 'read', charge: 'read', subscription: 'read' }), {
       apiUrl: stripe.url,
     });
@@ -84,6 +102,7 @@ export async function benchBackfill(): Promise<Row[]> {
       progress: () => undefined,
       stopRequested: () => false,
       dryRun: false,
+      writes: { mode },
     });
     const calls = salesforce.apiCalls;
     const heapBefore = process.memoryUsage().heapUsed;
@@ -95,7 +114,7 @@ export async function benchBackfill(): Promise<Row[]> {
     const result = await runBackfill(ports, {
       since: now - 400 * DAY,
       objects: ['subscriptions', 'invoices', 'payments'],
-      batchSize: 500,
+      batchSize,
       maxSalesforceCalls: 100_000,
       dryRun: false,
       restart: true,
@@ -107,7 +126,8 @@ export async function benchBackfill(): Promise<Row[]> {
     const used = salesforce.apiCalls - calls;
     return [
       {
-        case: `backfill ${totals.read.toLocaleString('en-US')} objects, batch 500`,
+        case: `backfill ${totals.read.toLocaleString('en-US')} ${shape === 'mixed' ? 'objects' : 'invoices'}, batch ${batchSize.toLocaleString('en-US')}, ${mode === 'composite' ? 'Composite' : 'Bulk API 2.0 (auto)'}`,
+        'Bulk jobs': salesforce.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs/ingest')).length,
         'objects/s': rate(totals.read, seconds),
         'Salesforce API calls/object': (used / totals.read).toFixed(4),
         'Salesforce calls (100,000 objects)': `≈ ${Math.ceil((used / totals.read) * 100_000)}`,
@@ -125,11 +145,12 @@ export async function benchBackfill(): Promise<Row[]> {
   }
 }
 
-/** 2,000 subscriptions, 4,000 invoices (paid and open), 4,000 succeeded payments with charges. */
-function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], opportunities: readonly string[], now: number): void {
+/** 2,000 subscriptions, 4,000 invoices (paid and open), 4,000 succeeded payments with charges; or 10,000 invoices. */
+function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], opportunities: readonly string[], now: number, shape: Shape): void {
   const objectOf = <T>(type: string, options: Parameters<typeof sampleEvent>[1]): T => sampleEvent(type, options).data.object as unknown as T;
-  const subscriptions = OBJECTS / 5;
-  const invoices = (OBJECTS * 2) / 5;
+  const subscriptions = shape === 'mixed' ? OBJECTS / 5 : 0;
+  const invoices = shape === 'mixed' ? (OBJECTS * 2) / 5 : OBJECTS;
+  const payments = shape === 'mixed' ? invoices : 0;
   const metadata = (i: number) => ({ salesforce_opportunity_id: opportunities[i % opportunities.length] as string, salesforce_account_id: SAMPLE_ACCOUNT_ID });
   const created = (i: number, total: number) => now - 360 * DAY + Math.floor((i * 350 * DAY) / total);
   for (let i = 0; i < subscriptions; i++) {
@@ -142,13 +163,13 @@ function seed(lists: Awaited<ReturnType<typeof startStripeStandIn>>['lists'], op
       created: created(i, invoices),
     });
   }
-  for (let i = 0; i < invoices; i++) {
-    const charge = { ...objectOf<Stripe.Charge>('charge.succeeded', { objectId: `ch_bench_${i}`, paymentIntent: `pi_bench_${i}`, metadata: metadata(i) }), created: created(i, invoices) };
+  for (let i = 0; i < payments; i++) {
+    const charge = { ...objectOf<Stripe.Charge>('charge.succeeded', { objectId: `ch_bench_${i}`, paymentIntent: `pi_bench_${i}`, metadata: metadata(i) }), created: created(i, payments) };
     lists.seed('charges', charge);
     lists.seed('payment_intents', {
       ...objectOf<Stripe.PaymentIntent>('payment_intent.succeeded', { objectId: `pi_bench_${i}`, metadata: metadata(i), amount: 2000 + i }),
       latest_charge: charge.id,
-      created: created(i, invoices),
+      created: created(i, payments),
     });
   }
 }

@@ -155,6 +155,12 @@ const consumerSchema = z.object({
   RENEWAL_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** A Task only for a renewal or trial end at most this many days after Stripe announced it (default 7). */
   RENEWAL_TASK_DAYS: positiveInt(7),
+  /** A Task beside each failed-payment Case (src/mappers/recovery-task.ts): `on` (default) or `off`. */
+  FAILED_PAYMENT_TASKS: z._default(z.enum(['on', 'off']), 'on'),
+  /** Who gets the failed-payment Tasks: a user (005…) or queue (00G…) id; blank: the Account's owner. */
+  FAILED_PAYMENT_TASK_OWNER_ID: z.optional(z.string().check(z.trim(), z.regex(/^(?:005|00G)[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/, 'must be a user (005…) or queue (00G…) id'))),
+  /** The Task Status that completes a Task: a value whose TaskStatus.IsClosed is true (`Completed`). */
+  SALESFORCE_TASK_COMPLETED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Completed'),
   ...currencyOverrideShape,
 });
 
@@ -233,6 +239,8 @@ export interface ConsumerConfig {
   readonly currencyOverrides: CurrencyOverrides;
   /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
   readonly caseClosedStatus: string;
+  /** Failed-payment Tasks (FAILED_PAYMENT_TASKS, FAILED_PAYMENT_TASK_OWNER_ID, SALESFORCE_TASK_COMPLETED_STATUS). */
+  readonly failedPaymentTasks: { readonly enabled: boolean; readonly ownerId: string | undefined; readonly completedStatus: string };
 }
 
 export interface OutboundConfig {
@@ -337,6 +345,11 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     renewalTaskDays: v.RENEWAL_TASKS === 'on' ? v.RENEWAL_TASK_DAYS : undefined,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
     caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
+    failedPaymentTasks: {
+      enabled: v.FAILED_PAYMENT_TASKS === 'on',
+      ownerId: v.FAILED_PAYMENT_TASK_OWNER_ID === '' ? undefined : v.FAILED_PAYMENT_TASK_OWNER_ID,
+      completedStatus: v.SALESFORCE_TASK_COMPLETED_STATUS,
+    },
   };
 }
 

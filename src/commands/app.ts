@@ -8,6 +8,7 @@ import type Stripe from 'stripe';
 import type { OutboundConfig } from '../config.js';
 import { DealStore } from '../billing/deal.js';
 import { BillingStore } from '../billing/store.js';
+import { DynamoCatalogCache } from '../catalog/cache.js';
 import { EventStore } from '../dedup/event-store.js';
 import { AuthenticationError } from '../errors.js';
 import type { Logger } from '../logging.js';
@@ -126,6 +127,7 @@ export function createOutboundApp(deps: OutboundAppDeps): OutboundApp {
     billings: (deps.wrapBillings ?? ((b) => b))(new BillingStore(deps.dynamo, { tableName: config.dedup.tableName, now })),
     deals: new DealStore(deps.dynamo, { tableName: config.dedup.tableName, now }),
     leaseMs: config.dedup.leaseSeconds * 1000,
+    catalog: { cache: new DynamoCatalogCache(deps.dynamo, config.dedup.tableName, now), stripe: service.stripe, records: service.records, logger },
     settings: { daysUntilDue: config.daysUntilDue },
     retryDeadLetter: deadLetterRetry(deps, stripe.withStripe, now),
     logger,

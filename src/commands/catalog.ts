@@ -8,8 +8,9 @@ import { portalLinkCommand, updatePaymentMethodCommand } from './customer-links.
 import { markUncollectibleCommand, sendInvoiceCommand, voidInvoiceCommand } from './invoice-actions.js';
 import { retryCommand } from './retry.js';
 import { subscriptionCommand } from './subscription.js';
+import { syncProductCommand } from './sync-product.js';
 import { cancelSubscriptionCommand, pauseSubscriptionCommand, resumeSubscriptionCommand } from './subscription-actions.js';
 
 export const COMMANDS: ReadonlyMap<string, CommandDefinition> = new Map(
-  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, refundCommand, portalLinkCommand, updatePaymentMethodCommand, sendInvoiceCommand, voidInvoiceCommand, markUncollectibleCommand, cancelSubscriptionCommand, pauseSubscriptionCommand, resumeSubscriptionCommand, retryCommand].map((command) => [command.name, command]),
+  [invoiceCommand, paymentLinkCommand, checkoutCommand, subscriptionCommand, refundCommand, portalLinkCommand, updatePaymentMethodCommand, sendInvoiceCommand, voidInvoiceCommand, markUncollectibleCommand, cancelSubscriptionCommand, pauseSubscriptionCommand, resumeSubscriptionCommand, retryCommand, syncProductCommand].map((command) => [command.name, command]),
 );

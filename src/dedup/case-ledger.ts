@@ -2,8 +2,9 @@
  * Which Cases the bridge opened for which Stripe invoice or PaymentIntent, and which of those
  * objects were paid, in the dedup table:
  *
- * - `cases#<stripeId>`: the Ids of the Cases opened for the object's failures (a string set,
- *   added to with UpdateItem ADD, so concurrent failures never overwrite each other);
+ * - `cases#<stripeId>`: the Ids of the Cases opened for the object's failures and of their
+ *   recovery Tasks (string sets `caseIds`, `taskIds`, added to with UpdateItem ADD, so concurrent
+ *   failures never overwrite each other);
  * - `paid#<stripeId>`: the payment that settled it (event id, what, amount, when).
  *
  * Why DynamoDB and not a Stripe-id field on the Case queried in the write's Composite: a query
@@ -39,14 +40,18 @@ export interface PaidFact {
   readonly paidAt: number;
 }
 
+/** What a failure opened for an object: its Case, its recovery Task, or both. */
 export interface OpenedCase {
   readonly stripeId: string;
-  readonly caseId: string;
+  readonly caseId?: string | undefined;
+  readonly taskId?: string | undefined;
 }
 
 export interface CaseExchange {
   /** For each paid object: the Cases ever opened for it. */
   readonly casesOf: ReadonlyMap<string, readonly string[]>;
+  /** For each paid object: the recovery Tasks ever created for it. */
+  readonly tasksOf: ReadonlyMap<string, readonly string[]>;
   /** For each object a Case was opened for: its payment, when one is known. */
   readonly paidOf: ReadonlyMap<string, PaidFact>;
 }
@@ -83,7 +88,7 @@ export class CaseLedger implements CaseLedgerPort {
   }
 
   async exchange(opened: readonly OpenedCase[], paid: readonly PaidFact[]): Promise<CaseExchange> {
-    if (opened.length === 0 && paid.length === 0) return { casesOf: new Map(), paidOf: new Map() };
+    if (opened.length === 0 && paid.length === 0) return { casesOf: new Map(), tasksOf: new Map(), paidOf: new Map() };
     const expiresAt = { N: String(Math.floor(this.now() / 1000) + CASE_LEDGER_DAYS * 86_400) };
     // One fact per object (BatchWriteItem refuses two puts of one key); any payment will do.
     const facts = [...new Map(paid.map((p) => [p.stripeId, p])).values()];
@@ -94,23 +99,35 @@ export class CaseLedger implements CaseLedgerPort {
     const keys = [...paid.map((p) => casesKey(p.stripeId)), ...opened.map((c) => paidKey(c.stripeId))];
     const items = await batchGet(this.client, this.options.tableName, keys, 'read of Cases and payments');
     const casesOf = new Map<string, string[]>();
-    for (const p of paid) casesOf.set(p.stripeId, items.get(casesKey(p.stripeId))?.['caseIds']?.SS ?? []);
+    const tasksOf = new Map<string, string[]>();
+    for (const p of paid) {
+      const item = items.get(casesKey(p.stripeId));
+      casesOf.set(p.stripeId, item?.['caseIds']?.SS ?? []);
+      tasksOf.set(p.stripeId, item?.['taskIds']?.SS ?? []);
+    }
     const paidOf = new Map<string, PaidFact>();
     for (const c of opened) {
       const item = items.get(paidKey(c.stripeId));
       if (item !== undefined) paidOf.set(c.stripeId, fromItem(c.stripeId, item));
     }
-    return { casesOf, paidOf };
+    return { casesOf, tasksOf, paidOf };
   }
 
   private async addCase(opened: OpenedCase, expiresAt: { N: string }): Promise<void> {
+    // A string set cannot be empty: only the ids this failure has are added.
+    const adds = [opened.caseId === undefined ? undefined : 'caseIds :case', opened.taskId === undefined ? undefined : 'taskIds :task'].filter((a) => a !== undefined);
+    if (adds.length === 0) return;
     try {
       await this.client.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { pk: { S: casesKey(opened.stripeId) } },
-          UpdateExpression: 'ADD caseIds :case SET expiresAt = :expiresAt',
-          ExpressionAttributeValues: { ':case': { SS: [opened.caseId] }, ':expiresAt': expiresAt },
+          UpdateExpression: `ADD ${adds.join(', ')} SET expiresAt = :expiresAt`,
+          ExpressionAttributeValues: {
+            ...(opened.caseId === undefined ? {} : { ':case': { SS: [opened.caseId] } }),
+            ...(opened.taskId === undefined ? {} : { ':task': { SS: [opened.taskId] } }),
+            ':expiresAt': expiresAt,
+          },
         }),
       );
     } catch (err) {

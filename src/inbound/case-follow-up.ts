@@ -1,8 +1,8 @@
 /**
  * Cases only for money still owed (issue 10): after a batch's Salesforce write, the failure
- * Cases it opened and the payments it applied are exchanged through the dedup table
- * (dedup/case-ledger.ts), and every Case whose invoice or PaymentIntent is now paid is closed
- * with one internal comment that says so (salesforce/case-closer.ts).
+ * Cases and recovery Tasks it opened and the payments it applied are exchanged through the dedup
+ * table (dedup/case-ledger.ts), and every Case whose invoice or PaymentIntent is now paid is
+ * closed with one internal comment that says so, its Task completed (salesforce/case-closer.ts).
  *
  * Exactly one comment per Case, whatever the redeliveries and concurrent consumers: the comment
  * is claimed first (`case-comment:<Case Id>` in the same run-once lifecycle as events), committed
@@ -34,12 +34,16 @@ export interface FollowUpItem {
   readonly owed: OwedMoney;
   /** The Case the event opened (or found, on a retry), when it opened one. */
   readonly caseId: string | undefined;
+  /** The recovery Task the event created or updated, when it wrote one. */
+  readonly taskId?: string | undefined;
 }
 
 export interface FollowUpResult {
   /** Messages whose follow-up failed: they are retried (or dead-lettered) like a failed write. */
   readonly errors: ReadonlyMap<string, unknown>;
   readonly closed: number;
+  /** Recovery Tasks completed. */
+  readonly completed?: number;
   readonly apiCalls: number;
 }
 
@@ -60,7 +64,9 @@ export async function followUpCases(items: readonly FollowUpItem[], ports: CaseP
   const opened: Array<OpenedCase & { readonly messageId: string }> = [];
   const paid: Array<PaidFact & { readonly messageId: string }> = [];
   for (const item of items) {
-    if (item.owed.kind === 'failed' && item.caseId !== undefined) opened.push({ stripeId: item.owed.stripeId, caseId: item.caseId, messageId: item.messageId });
+    if (item.owed.kind === 'failed' && (item.caseId !== undefined || item.taskId !== undefined)) {
+      opened.push({ stripeId: item.owed.stripeId, caseId: item.caseId, taskId: item.taskId, messageId: item.messageId });
+    }
     if (item.owed.kind === 'paid') {
       const { what, amount, paidAt } = item.owed;
       for (const stripeId of item.owed.stripeIds) paid.push({ stripeId, eventId: item.eventId, what, amount, paidAt, messageId: item.messageId });
@@ -87,12 +93,24 @@ export async function followUpCases(items: readonly FollowUpItem[], ports: CaseP
     entry.messageIds.add(messageId);
     toClose.set(caseId, entry);
   };
-  for (const p of paid) for (const caseId of exchange.casesOf.get(p.stripeId) ?? []) add(caseId, p, p.messageId);
+  // Each recovery Task to complete once, with the messages that found it.
+  const toComplete = new Map<string, { stripeId: string; messageIds: Set<string> }>();
+  const addTask = (taskId: string, stripeId: string, messageId: string) => {
+    const entry = toComplete.get(taskId) ?? { stripeId, messageIds: new Set<string>() };
+    entry.messageIds.add(messageId);
+    toComplete.set(taskId, entry);
+  };
+  for (const p of paid) {
+    for (const caseId of exchange.casesOf.get(p.stripeId) ?? []) add(caseId, p, p.messageId);
+    for (const taskId of exchange.tasksOf.get(p.stripeId) ?? []) addTask(taskId, p.stripeId, p.messageId);
+  }
   for (const o of opened) {
     const payment = exchange.paidOf.get(o.stripeId);
-    if (payment !== undefined) add(o.caseId, payment, o.messageId);
+    if (payment === undefined) continue;
+    if (o.caseId !== undefined) add(o.caseId, payment, o.messageId);
+    if (o.taskId !== undefined) addTask(o.taskId, o.stripeId, o.messageId);
   }
-  if (toClose.size === 0) return { errors, closed: 0, apiCalls: 0 };
+  if (toClose.size === 0 && toComplete.size === 0) return { errors, closed: 0, apiCalls: 0 };
 
   // Claim each Case's comment: only the holder comments; completed or held elsewhere, no comment.
   const tokens = new Map<string, string>();
@@ -108,15 +126,30 @@ export async function followUpCases(items: readonly FollowUpItem[], ports: CaseP
       }
     }),
   );
-  if (closings.length === 0) return { errors, closed: 0, apiCalls: 0 };
+  if (closings.length === 0 && toComplete.size === 0) return { errors, closed: 0, apiCalls: 0 };
 
   let answer: Awaited<ReturnType<CaseCloserPort['close']>>;
   try {
-    answer = await ports.closer.close(closings);
+    // Completing a Task again changes nothing: no claim, any consumer that learns of the payment completes it.
+    answer = await ports.closer.close(closings, [...toComplete.keys()]);
   } catch (error) {
     await Promise.all([...tokens].map(([caseId, token]) => lifecycle.release(commentKey(caseId), token)));
     for (const closing of closings) failAll(toClose.get(closing.caseId)?.messageIds ?? [], error);
+    for (const { messageIds } of toComplete.values()) failAll(messageIds, error);
     return { errors, closed: 0, apiCalls: 0 };
+  }
+
+  let completed = 0;
+  for (const [taskId, { stripeId, messageIds }] of toComplete) {
+    const failure = answer.tasks.get(taskId);
+    // A Task a rep deleted is left alone, like a deleted Case.
+    const blocking = failure !== undefined && !gone(failure) ? failure : undefined;
+    if (blocking !== undefined) failAll(messageIds, blocking);
+    else completed += 1;
+    logger[blocking === undefined ? 'info' : 'warn'](
+      { taskId, stripeObjectId: stripeId, taskOutcome: blocking === undefined ? 'completed' : 'not_completed', ...(blocking === undefined ? {} : { errorCode: errorCode(blocking) }) },
+      blocking === undefined ? 'recovery Task completed: paid' : 'recovery Task not completed yet',
+    );
   }
 
   const commits: Completion[] = [];
@@ -150,7 +183,7 @@ export async function followUpCases(items: readonly FollowUpItem[], ports: CaseP
     }),
   );
   await lifecycle.commit(commits);
-  return { errors, closed, apiCalls: answer.apiCalls };
+  return { errors, closed, completed, apiCalls: answer.apiCalls };
 }
 
 function commentKey(caseId: string): string {

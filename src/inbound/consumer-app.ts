@@ -105,6 +105,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     logger,
     now,
     maxReceiveCount: config.maxReceiveCount,
+    tasks: { enabled: config.failedPaymentTasks.enabled, ownerId: config.failedPaymentTasks.ownerId },
     rollups: config.accountRollups
       ? createAccountRollups({
           orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),
@@ -177,10 +178,14 @@ async function markQueued(queued: QueuedEvents, records: readonly InboundRecord[
 
 /** Failure Cases closed once paid: the ledger in the dedup table, the closer through Salesforce's breaker. */
 function casePorts(deps: ConsumerAppDeps, session: SalesforceSession, salesforce: DependencyGuard, now: () => number): CasePorts {
-  const closer = new CaseCloser(session, { apiVersion: deps.config.salesforce.apiVersion, closedStatus: deps.config.caseClosedStatus });
+  const closer = new CaseCloser(session, {
+    apiVersion: deps.config.salesforce.apiVersion,
+    closedStatus: deps.config.caseClosedStatus,
+    completedTaskStatus: deps.config.failedPaymentTasks.completedStatus,
+  });
   return {
     ledger: new CaseLedger(deps.dynamo, { tableName: deps.config.dedup.tableName, now }),
-    closer: { close: (closings) => salesforce.run(() => closer.close(closings)) },
+    closer: { close: (closings, taskIds) => salesforce.run(() => closer.close(closings, taskIds)) },
   };
 }
 

@@ -46,6 +46,10 @@ export type EventStorePort = IdempotencyStore;
 export interface WrittenRecordRef {
   readonly sobject: string;
   readonly id: string | undefined;
+  /** The key the record was written on (its external id, or Id). */
+  readonly keyValue?: string;
+  /** Salesforce created it (an upsert that found no record). */
+  readonly created?: boolean | undefined;
   /** Not written: Salesforce holds a newer state for the record. */
   readonly stale?: true;
 }
@@ -88,6 +92,11 @@ export interface ConsumerPorts {
   readonly maxReceiveCount: number;
   /** Retry with backoff until the horizon, or dead-letter (src/resilience/retry-schedule.ts). */
   readonly retry: RetryPort;
+  /**
+   * Failed-payment Tasks (src/mappers/recovery-task.ts): off drops them; an owner id is set on
+   * each; absent or without an owner, the Account's owner gets them (src/inbound/task-owners.ts).
+   */
+  readonly tasks?: { readonly enabled: boolean; readonly ownerId: string | undefined } | undefined;
   /** Recomputes the Accounts a batch touched (src/rollups); absent: roll-ups are off. */
   readonly rollups?: AccountRollups | undefined;
   /**

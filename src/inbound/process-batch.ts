@@ -21,6 +21,7 @@ import { readInboundMessage } from '../ingress/inbound-message.js';
 import type { OwedMoney, RenewalReminder } from '../mappers/mutation.js';
 import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
 import { decideReminders, TASK_CLAIM_KIND } from './renewal-tasks.js';
+import { taskOwnerUpdates, tasksNeedingOwner } from './task-owners.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';
@@ -78,7 +79,7 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const renewals = await withRenewalTasks(mapped, lifecycle, ports);
   const prepared = renewals.prepared;
 
-  const claimed = withoutPaidCases(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'));
+  const claimed = withoutPaidCases(withTaskSettings(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'), ports.tasks));
   const reads = claimed.length === 0 ? [] : (ports.rollups?.readsNow(claimed.flatMap((c) => c.mutations)) ?? []);
   const written = await writeAll(claimed, ports, reads);
   const cases = await closePaidCases(claimed, written, lifecycle, ports);
@@ -227,7 +228,26 @@ function withoutPaidCases<T extends Claimed>(claimed: readonly T[]): T[] {
   const paid = paidInBatch(claimed.map((c) => c.owed));
   return claimed.map((c) =>
     c.owed?.kind === 'failed' && paid.has(c.owed.stripeId)
-      ? { ...c, mutations: c.mutations.filter((m) => m.sobject !== 'Case'), owed: undefined, note: 'no Case: paid in this batch' }
+      ? { ...c, mutations: c.mutations.filter((m) => m.sobject !== 'Case' && m.sobject !== 'Task'), owed: undefined, note: 'no Case: paid in this batch' }
+      : c,
+  );
+}
+
+/** Failed-payment Tasks as configured: none when turned off, else owned by the configured user or queue. */
+function withTaskSettings<T extends Claimed>(claimed: readonly T[], settings: ConsumerPorts['tasks']): T[] {
+  if (settings === undefined || (settings.enabled && settings.ownerId === undefined)) return [...claimed];
+  const { ownerId } = settings;
+  return claimed.map((c) =>
+    c.mutations.some((m) => m.sobject === 'Task')
+      ? {
+          ...c,
+          mutations: settings.enabled
+            ? // An owner that is gone (a deactivated queue) is dropped: the Task is still written.
+              c.mutations.map((m) =>
+                m.sobject === 'Task' && ownerId !== undefined ? { ...m, fields: { ...m.fields, OwnerId: ownerId }, optionalReferences: [...(m.optionalReferences ?? []), 'OwnerId'] } : m,
+              )
+            : c.mutations.filter((m) => m.sobject !== 'Task'),
+        }
       : c,
   );
 }
@@ -253,7 +273,8 @@ async function closePaidCases(
     const outcome = write.outcomes.get(c.record.messageId);
     if (c.owed === undefined || outcome?.ok !== true) return [];
     const caseRecord = outcome.records.find((r) => r.sobject === 'Case' && r.stale !== true && r.id !== undefined);
-    return [{ messageId: c.record.messageId, eventId: c.envelope.id, owed: c.owed, caseId: caseRecord?.id }];
+    const taskRecord = outcome.records.find((r) => r.sobject === 'Task' && r.id !== undefined);
+    return [{ messageId: c.record.messageId, eventId: c.envelope.id, owed: c.owed, caseId: caseRecord?.id, taskId: taskRecord?.id }];
   });
   return followUpCases(items, ports.cases, lifecycle, ports.logger);
 }
@@ -293,8 +314,17 @@ async function rollUp(claimed: readonly Claimed[], write: BatchWrite, ports: Con
       if (answers === undefined) return calls;
     }
     const updates = await rollups.updates(answers);
-    if (updates.length === 0) return calls;
-    const result = await ports.writer.write([{ correlationId: 'account-rollups', mutations: updates }]);
+    // The owners of the failed-payment Tasks this batch created ride in the roll-up's write.
+    const created = tasksNeedingOwner(
+      claimed.flatMap((c) => c.mutations),
+      [...write.outcomes.values()].flatMap((o) => o.records),
+    );
+    const owners = taskOwnerUpdates(answers, created);
+    if (updates.length === 0 && owners.length === 0) return calls;
+    const result = await ports.writer.write([
+      { correlationId: 'account-rollups', mutations: updates },
+      ...(owners.length === 0 ? [] : [{ correlationId: 'task-owners', mutations: owners }]),
+    ]);
     calls += result.apiCalls;
     const outcome = result.outcomes.get('account-rollups');
     const records = outcome?.records ?? [];

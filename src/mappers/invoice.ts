@@ -3,6 +3,7 @@ import type { InvoiceStatus, OpportunityPaymentStatus } from '../contracts/statu
 import { invoicePaymentIntentId, invoiceSubscription } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripeInvoice } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
+import { failedPaymentTask } from './recovery-task.js';
 import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
 import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
@@ -87,6 +88,21 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
         hostedInvoiceUrl: invoice.hosted_invoice_url,
         links,
         reportsOn: { sobject: 'Stripe_Invoice__c', stripeId: invoice.id },
+      }),
+    );
+    // Why it failed is on the invoice's PaymentIntent, when the event carries it expanded.
+    const intent = typeof invoice.payment_intent === 'object' && invoice.payment_intent !== null ? invoice.payment_intent : undefined;
+    mutations.push(
+      failedPaymentTask({
+        objectId: invoice.id,
+        label: `Invoice ${invoice.number ?? invoice.id}`,
+        amount: { minor: invoice.amount_remaining, currency: invoice.currency },
+        code: intent?.last_payment_error?.code,
+        declineCode: intent?.last_payment_error?.decline_code,
+        nextPaymentAttempt: invoice.next_payment_attempt,
+        hostedInvoiceUrl: invoice.hosted_invoice_url,
+        failedAt: event.created,
+        links,
       }),
     );
   }

@@ -3,6 +3,7 @@ import type { OpportunityPaymentStatus, PaymentStatus } from '../contracts/statu
 import { paymentIntentCharge } from '../stripe/api-versions.js';
 import type { StripeEventOf, StripePaymentIntent } from '../stripe/event-schemas.js';
 import { paymentFailureCase } from './case.js';
+import { failedPaymentTask } from './recovery-task.js';
 import { cardFields } from './card.js';
 import { customRecordLinks, idOf, linksFrom, METADATA_KEYS } from './links.js';
 import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
@@ -120,6 +121,17 @@ export function mapPaymentIntentEvent(event: StripeEventOf<PaymentIntentEventTyp
         failureMessage: pi.last_payment_error?.message,
         links,
         reportsOn: { sobject: 'Stripe_Payment__c', stripeId: pi.id },
+      }),
+      failedPaymentTask({
+        objectId: pi.id,
+        label: `Payment ${pi.id}`,
+        amount: { minor: pi.amount, currency: pi.currency },
+        code: pi.last_payment_error?.code,
+        declineCode: pi.last_payment_error?.decline_code,
+        // A PaymentIntent outside an invoice is not retried by Stripe.
+        nextPaymentAttempt: null,
+        failedAt: event.created,
+        links,
       }),
     );
   }

@@ -95,16 +95,20 @@ export interface ReminderAccount {
 }
 
 /**
- * The Task of a reminder: upserted on its period key (`Stripe_Reminder_Key__c`), so even a retry
+ * The Task of a reminder: upserted on its period key (`Stripe_Task_Key__c`, the key every Task
+ * the bridge writes carries), so even a retry
  * after a lost commit updates the one Task rather than adding a second; assigned to the Account
  * owner, due the day it happens. Status and Priority are left to the org's defaults.
  */
 export function renewalTask(reminder: RenewalReminder, account: ReminderAccount): SalesforceMutation {
-  return upsert('Task', { field: 'Stripe_Reminder_Key__c', value: reminder.key }, {
+  return upsert('Task', { field: 'Stripe_Task_Key__c', value: reminder.key }, {
     Subject: reminder.subject,
     Description: reminder.description,
     ActivityDate: isoDate(reminder.dueAt),
     WhatId: account.accountId,
     OwnerId: account.ownerId,
+    Stripe_Object_Id__c: reminder.subscriptionId,
+    // No Stripe_Customer_Id__c: on a written record it makes the batch recompute that Account's
+    // roll-ups (src/rollups), which a reminder does not change.
   });
 }

@@ -4,6 +4,7 @@
  * same helpers and common options as the DLQ commands (args.ts).
  */
 import type { ParseArgsOptionsConfig } from 'node:util';
+import type { BackfillWriteMode } from '../reconcile/backfill-app.js';
 import { DRIFT_KINDS, parseDriftKinds, type DriftKind } from '../reconcile/drift-kinds.js';
 import { OBJECT_KINDS, parseObjectKinds, type ObjectKind } from '../reconcile/stripe-objects.js';
 import { common, COMMON_HELP, flag, parse, positiveInt, str, type CommonOptions, type Values } from './args.js';
@@ -19,6 +20,9 @@ export type ReconcileCommand =
       readonly objects: readonly ObjectKind[];
       readonly dryRun: boolean;
       readonly batchSize: number;
+      /** auto: Bulk API 2.0 for groups of at least bulkThreshold records, Composite for the rest. */
+      readonly writes: BackfillWriteMode;
+      readonly bulkThreshold: number;
       readonly maxSalesforceCalls: number;
       readonly stripeRate: number;
       readonly checkpointPath: string;
@@ -49,15 +53,19 @@ export function reconcileHelp(name: 'backfill' | 'reconcile' | 'retry'): string 
 
 Lists the Stripe objects created since DATE (newest first, 100 per call, paced), maps each
 through the mappers of the event its state stands for (an open invoice as invoice.finalized, a
-paid one as invoice.paid, …) and writes them in large batches (sObject Collections in Composite
-requests: up to 1,000 records per API call) with their precedence keys, so that newer state
-written by live events is never overwritten. Progress on stderr; a checkpoint after every batch:
+paid one as invoice.paid, …) and writes them in large batches with their precedence keys, so that
+newer state written by live events is never overwritten: each group of at least 2,000 records of
+one object by a Bulk API 2.0 ingest job, smaller ones through sObject Collections in Composite
+requests (up to 1,000 records per API call). Progress on stderr; a checkpoint after every batch:
 Ctrl-C and run the same command again to resume. Failures go to the failures file with reasons.
 
   --since DATE               ISO date (2024-01-01) or a look-back like 30d
   --objects LIST             comma-separated, default all: ${OBJECT_KINDS.join(',')}
   --dry-run                  map and count, write nothing
-  --batch-size N             objects per Salesforce write (default 500, max 2000)
+  --bulk                     every group through a Bulk API 2.0 job, however small
+  --composite                never a Bulk API 2.0 job: Composite requests only
+  --bulk-threshold N         records of one object that make a job (default 2000)
+  --batch-size N             objects per Salesforce write (default 10000, max 50000; --composite: 500, max 2000)
   --max-salesforce-calls N   stop (resumable) before using more API calls (default 5000)
   --stripe-rate N            Stripe list calls per second at most (default 20; Stripe allows 25 per endpoint)
   --checkpoint FILE          default ./stripe-sf-bridge-backfill.checkpoint.json
@@ -133,6 +141,9 @@ export function parseReconcileCommand(name: 'backfill' | 'reconcile' | 'retry', 
           ...SINCE_AND_RATE,
           'dry-run': { type: 'boolean', default: false },
           'batch-size': { type: 'string' },
+          bulk: { type: 'boolean', default: false },
+          composite: { type: 'boolean', default: false },
+          'bulk-threshold': { type: 'string' },
           'max-salesforce-calls': { type: 'string' },
           checkpoint: { type: 'string' },
           failures: { type: 'string' },
@@ -141,13 +152,18 @@ export function parseReconcileCommand(name: 'backfill' | 'reconcile' | 'retry', 
         false,
       );
       if (flag(values, 'help')) return { name: 'help', text: reconcileHelp('backfill'), exitCode: 0 };
+      if (flag(values, 'bulk') && flag(values, 'composite')) throw new UsageError('--bulk and --composite exclude each other');
+      const writes: BackfillWriteMode = flag(values, 'bulk') ? 'bulk' : flag(values, 'composite') ? 'composite' : 'auto';
       return {
         name: 'backfill',
         common: common(values, 'inbound'),
         since: sinceSeconds(values, now),
         objects: kinds(values, parseObjectKinds, OBJECT_KINDS),
         dryRun: flag(values, 'dry-run'),
-        batchSize: positiveInt(values, 'batch-size', 500, 2000) ?? 500,
+        // A job costs at least 5 calls however few rows it carries: Bulk wants large batches.
+        batchSize: writes === 'composite' ? (positiveInt(values, 'batch-size', 500, 2000) ?? 500) : (positiveInt(values, 'batch-size', 10_000, 50_000) ?? 10_000),
+        writes,
+        bulkThreshold: positiveInt(values, 'bulk-threshold', 2000) ?? 2000,
         maxSalesforceCalls: positiveInt(values, 'max-salesforce-calls', 5000) ?? 5000,
         stripeRate: positiveInt(values, 'stripe-rate', 20, 100) ?? 20,
         checkpointPath: str(values, 'checkpoint') ?? 'stripe-sf-bridge-backfill.checkpoint.json',

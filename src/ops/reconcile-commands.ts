@@ -155,6 +155,7 @@ async function backfill(command: Extract<ReconcileCommand, { name: 'backfill' }>
       progress: progress.update,
       stopRequested: () => stop,
       dryRun: command.dryRun,
+      writes: { mode: command.writes, bulkThreshold: command.bulkThreshold },
     });
     if (command.restart) {
       await checkpointFile(command.checkpointPath).remove();

@@ -36,6 +36,23 @@ export interface BillableProduct {
   readonly stripeProductId: string | undefined;
 }
 
+/** The line's price book entry: its list price is what the catalogue sync sells as a Stripe Price. */
+export interface BillablePricebookEntry {
+  readonly id: string;
+  /** List price, major units. */
+  readonly unitPrice: number | undefined;
+  readonly stripePriceId: string | undefined;
+}
+
+/** The Stripe Price the catalogue sync holds for a line's entry (src/catalog), set before planning. */
+export interface CatalogPrice {
+  readonly priceId: string;
+  readonly productId: string;
+  /** The list price in minor units: the price is used only when the line sells at it. */
+  readonly unitAmount: number;
+  readonly usageType: 'licensed' | 'metered' | undefined;
+}
+
 export interface BillableLineItem {
   readonly id: string;
   /** The product name (OpportunityLineItem.Name, or Product2.Name on Quote and Order lines). */
@@ -45,6 +62,8 @@ export interface BillableLineItem {
   readonly unitPrice: number | undefined;
   /** Undefined for a line without a product (or a product the integration user cannot see). */
   readonly product?: BillableProduct | undefined;
+  readonly pricebookEntry?: BillablePricebookEntry | undefined;
+  readonly catalogPrice?: CatalogPrice | undefined;
 }
 
 /** How the `subscription` command starts a record's subscription (Opportunity fields). */
@@ -159,7 +178,25 @@ export const product2Schema = z.nullish(
     Stripe_Product_Id__c: text,
   }),
 );
-export const PRODUCT2_FIELDS = ['Product2Id', 'Product2.Name', 'Product2.Stripe_Billing_Interval__c', 'Product2.Stripe_Interval_Count__c', 'Product2.Stripe_Usage_Type__c', 'Product2.Stripe_Product_Id__c'] as const;
+export const PRODUCT2_FIELDS = [
+  'Product2Id',
+  'Product2.Name',
+  'Product2.Stripe_Billing_Interval__c',
+  'Product2.Stripe_Interval_Count__c',
+  'Product2.Stripe_Usage_Type__c',
+  'Product2.Stripe_Product_Id__c',
+  'PricebookEntryId',
+  'PricebookEntry.UnitPrice',
+  'PricebookEntry.Stripe_Price_Id__c',
+] as const;
+
+/** The line's PricebookEntry fields (relationship `PricebookEntry` on every line object). */
+export const pricebookEntrySchema = z.nullish(z.object({ UnitPrice: decimal, Stripe_Price_Id__c: text }));
+
+export function toBillablePricebookEntry(entryId: string | undefined, entry: z.infer<typeof pricebookEntrySchema>): BillablePricebookEntry | undefined {
+  if (entryId === undefined || entry === null || entry === undefined) return undefined;
+  return { id: entryId, unitPrice: entry.UnitPrice, stripePriceId: entry.Stripe_Price_Id__c };
+}
 
 export function toBillableProduct(productId: string | undefined, product: z.infer<typeof product2Schema>): BillableProduct | undefined {
   if (productId === undefined || product === null || product === undefined) return undefined;
@@ -178,6 +215,8 @@ export const productLineSchema = z.object({
   Id: z.string(),
   Product2Id: text,
   Product2: product2Schema,
+  PricebookEntryId: text,
+  PricebookEntry: pricebookEntrySchema,
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
@@ -196,6 +235,7 @@ export function toProductLine(line: z.infer<typeof productLineSchema>): Billable
     quantity: line.Quantity,
     unitPrice: line.UnitPrice,
     product: toBillableProduct(line.Product2Id, line.Product2),
+    pricebookEntry: toBillablePricebookEntry(line.PricebookEntryId, line.PricebookEntry),
   };
 }
 

@@ -12,7 +12,9 @@ import {
   product2Schema,
   text,
   toBillableAccount,
+  toBillablePricebookEntry,
   toBillableProduct,
+  pricebookEntrySchema,
   type BillableLineItem,
   type BillableRecord,
 } from './billable.js';
@@ -72,6 +74,8 @@ const lineSchema = z.object({
   Name: text,
   Product2Id: text,
   Product2: product2Schema,
+  PricebookEntryId: text,
+  PricebookEntry: pricebookEntrySchema,
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
@@ -136,6 +140,7 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
       quantity: l.Quantity,
       unitPrice: l.UnitPrice,
       product: toBillableProduct(l.Product2Id, l.Product2),
+      pricebookEntry: toBillablePricebookEntry(l.PricebookEntryId, l.PricebookEntry),
     })),
   };
 }

@@ -106,7 +106,7 @@ function resolveMode(request: PlanRequest, opportunity: BillableRecord): string 
  * corporate currency otherwise. Whether Stripe supports it is Stripe's to say (its refusal
  * reaches the rep as a sync error).
  */
-function resolveCurrency(opportunity: BillableRecord, settings: PlanSettings): string {
+export function resolveCurrency(opportunity: BillableRecord, settings: Pick<PlanSettings, 'multiCurrency' | 'corporateCurrency'>): string {
   const code = (settings.multiCurrency ? (opportunity.currencyIsoCode ?? settings.corporateCurrency) : settings.corporateCurrency).toLowerCase();
   if (!/^[a-z]{3}$/.test(code)) {
     throw new CannotBillError(`Currency ${code.toUpperCase()} is not an ISO 4217 code Stripe can charge`, { code: 'CURRENCY_UNSUPPORTED' });

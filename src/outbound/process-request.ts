@@ -18,7 +18,9 @@ import { billOnce } from './bill-once.js';
 import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
-import { planBilling, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
+import { planBilling, resolveCurrency, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
+import type { CatalogPorts } from '../catalog/sync.js';
+import { priceRecordLines } from './catalog-prices.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 import type { RetryResult } from '../sync-log/retry.js';
 
@@ -75,6 +77,11 @@ export interface OutboundPorts {
   readonly deals: DealRecordsPort;
   /** Milliseconds a pending billing stays this request's (EVENT_LEASE_SECONDS). */
   readonly leaseMs: number;
+  /**
+   * The catalogue sync (src/catalog): a subscription's products and prices are synced before it
+   * is planned. Undefined: lines are priced inline, as before the catalogue existed.
+   */
+  readonly catalog?: CatalogPorts | undefined;
   /** What the deployment configures; the currencies come from the org. */
   readonly settings: Pick<PlanSettings, 'daysUntilDue'>;
   /**
@@ -158,6 +165,17 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     throw new PermanentError(`${sobject} ${request.recordId} does not exist or is not visible to the integration user`, {
       code: 'RECORD_NOT_FOUND',
     });
+  }
+
+  // A subscription sells the catalogue's Stripe prices: the products its lines need are synced first.
+  const mode = request.mode ?? opportunity.paymentMode ?? 'invoice';
+  if (mode === 'subscription' && ports.catalog !== undefined) {
+    try {
+      opportunity = await priceRecordLines(opportunity, resolveCurrency(opportunity, settings), request.eventId, ports.catalog);
+    } catch (err) {
+      if (isPermanent(err) && !errorCode(err).startsWith('SALESFORCE_')) return reject(mode, errorCode(err), errorReason(err));
+      throw err;
+    }
   }
 
   const requested = planBilling(opportunity, planRequestOf(request, ports.now), settings);

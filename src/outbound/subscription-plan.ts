@@ -1,8 +1,10 @@
 /**
  * The `subscription` mode of the planner (pure): a record's recurring lines become subscription
  * items and its one-time lines `add_invoice_items` on the first invoice
- * (https://docs.stripe.com/api/subscriptions/create), each priced inline (`price_data`) at the
- * line's own sales price on the Stripe product of its Product2. Collection:
+ * (https://docs.stripe.com/api/subscriptions/create), each at the Stripe Price the catalogue sync
+ * holds for its price book entry when the line sells at the list price (src/catalog), else
+ * priced inline (`price_data`) at the line's own sales price on the Stripe product of its
+ * Product2. Metered lines (usage-based) have no quantity and are billed in arrears. Collection:
  *
  * - `send_invoice` (default): a subscription with `days_until_due`; its first invoice is finalized
  *   and emailed at once (Stripe would finalize it an hour later:
@@ -20,7 +22,8 @@
 import type Stripe from 'stripe';
 import type { BillingLine, StripeStep } from '../contracts/billing-plan.js';
 import { LINE_ITEM_METADATA_KEY } from '../contracts/metadata.js';
-import { BILLING_INTERVALS, COLLECTION_METHODS, type BillingInterval, type CollectionMethod } from '../contracts/statuses.js';
+import { COLLECTION_METHODS, type BillingInterval, type CollectionMethod } from '../contracts/statuses.js';
+import { recurrenceOf, stripeProductIdOf, type Recurrence } from '../catalog/catalog.js';
 import { CannotBillError } from './billing-lines.js';
 import type { BillableLineItem, BillableRecord, SubscriptionTerms } from './billable.js';
 
@@ -58,11 +61,11 @@ export interface SubscriptionPlan {
 interface PricedLine {
   readonly line: BillingLine;
   readonly productId: string;
+  /** The catalogue's Stripe Price when the line sells at its entry's list price (src/catalog). */
+  readonly priceId: string | undefined;
   readonly recurring: { readonly interval: BillingInterval; readonly interval_count: number } | undefined;
-}
-
-function isInterval(value: string): value is BillingInterval {
-  return (BILLING_INTERVALS as readonly string[]).includes(value);
+  /** Billed in arrears from the usage the customer's application reports: no quantity, nothing on the first invoice. */
+  readonly metered: boolean;
 }
 
 function collectionOf(input: SubscriptionPlanInput): CollectionMethod {
@@ -73,29 +76,32 @@ function collectionOf(input: SubscriptionPlanInput): CollectionMethod {
   return value as CollectionMethod;
 }
 
-/** Stripe product ids are chosen by the bridge: the same Product2 is the same product, forever. */
-export function stripeProductIdOf(product2Id: string): string {
-  return `sfprod_${product2Id}`;
+export { stripeProductIdOf };
+
+function recurrenceOfItem(item: BillableLineItem | undefined): Recurrence | undefined {
+  const product = item?.product;
+  if (product === undefined) return undefined;
+  return recurrenceOf({ ...product, name: product.name ?? product.id });
 }
 
-function recurringOf(item: BillableLineItem | undefined): PricedLine['recurring'] {
-  const product = item?.product;
-  if (product?.interval === undefined) return undefined;
-  if (!isInterval(product.interval)) {
-    throw new CannotBillError(`Product "${product.name ?? product.id}" has billing interval "${product.interval}", not one of ${BILLING_INTERVALS.join(', ')}`, {
-      code: 'INTERVAL_INVALID',
-    });
+/**
+ * The Price a line is sold at: the catalogue's when the line's sales price is its entry's list
+ * price, else inline `price_data` on the product. A metered line has no inline form (its price
+ * needs the product's meter) and is billed only at the list price.
+ */
+function catalogPriceOf(item: BillableLineItem | undefined, line: BillingLine, metered: boolean): string | undefined {
+  const price = item?.catalogPrice;
+  const atListPrice = price !== undefined && price.unitAmount === line.unitAmount;
+  if (metered) {
+    const name = item?.product?.name ?? line.description;
+    if (price === undefined) {
+      throw new CannotBillError(`Product "${name}" is metered: it is billed through its price book entry's Stripe price, and this line has no price book entry`, { code: 'METERED_PRICE_MISSING' });
+    }
+    if (!atListPrice) {
+      throw new CannotBillError(`Product "${name}" is metered and billed at its list price per unit; set the line's sales price to the list price`, { code: 'METERED_PRICE_MISMATCH' });
+    }
   }
-  if (product.usageType === 'metered') {
-    throw new CannotBillError(`Product "${product.name ?? product.id}" is metered; the subscription command bills licensed (per-quantity) products only`, {
-      code: 'METERED_UNSUPPORTED',
-    });
-  }
-  const count = product.intervalCount ?? 1;
-  if (!Number.isInteger(count) || count < 1) {
-    throw new CannotBillError(`Product "${product.name ?? product.id}" has interval count ${count}; it must be a whole number of 1 or more`, { code: 'INTERVAL_INVALID' });
-  }
-  return { interval: product.interval, interval_count: count };
+  return atListPrice ? price.priceId : undefined;
 }
 
 /** Each line with the Stripe product it is sold as, and the products to create first. */
@@ -106,8 +112,10 @@ function priceLines(input: SubscriptionPlanInput): { readonly priced: PricedLine
     if (line.unitAmount < 0) throw new CannotBillError(`A subscription cannot carry the negative line "${line.description}"`, { code: 'NEGATIVE_LINE' });
     const item = items.get(line.lineId);
     const product = item?.product;
-    const recurring = recurringOf(item);
-    let productId = product?.stripeProductId;
+    const recurrence = recurrenceOfItem(item);
+    const metered = recurrence?.usage_type === 'metered';
+    const priceId = catalogPriceOf(item, line, metered);
+    let productId = item?.catalogPrice?.productId ?? product?.stripeProductId;
     if (productId === undefined) {
       // A line without a Product2 (tax, shipping, an Amount) is sold as a product of its record.
       const sourceId = product?.id ?? `${input.record.id}_${line.lineId}`;
@@ -120,7 +128,8 @@ function priceLines(input: SubscriptionPlanInput): { readonly priced: PricedLine
         });
       }
     }
-    return { line, productId, recurring };
+    const recurring = recurrence === undefined ? undefined : { interval: recurrence.interval, interval_count: recurrence.interval_count };
+    return { line, productId, priceId, recurring, metered };
   });
   return { priced, products: [...products.values()] };
 }
@@ -173,6 +182,11 @@ function priceData(priced: PricedLine, currency: string) {
   return { currency, product: priced.productId, unit_amount: priced.line.unitAmount };
 }
 
+/** A metered item takes no quantity: Stripe bills the usage reported to its meter. */
+function quantityOf(priced: PricedLine): { quantity?: number } {
+  return priced.metered ? {} : { quantity: priced.line.quantity };
+}
+
 export function planSubscription(input: SubscriptionPlanInput): SubscriptionPlan {
   const collection = collectionOf(input);
   const { priced, products } = priceLines(input);
@@ -186,7 +200,9 @@ export function planSubscription(input: SubscriptionPlanInput): SubscriptionPlan
   }
   const timing = timingOf(input.record.subscriptionTerms, input.requestedAt);
   const sum = (lines: readonly PricedLine[]) => lines.reduce((total, p) => total + p.line.unitAmount * p.line.quantity, 0);
-  const firstInvoiceTotal = Math.max(0, sum(oneTime) + (timing.trialEnd === undefined ? sum(recurring) : 0) - input.discount);
+  // Metered lines are billed in arrears, at the end of their first period.
+  const licensed = recurring.filter((p) => !p.metered);
+  const firstInvoiceTotal = Math.max(0, sum(oneTime) + (timing.trialEnd === undefined ? sum(licensed) : 0) - input.discount);
   const metadata = { ...input.metadata };
   const lineMetadata = (p: PricedLine) => ({ ...metadata, [LINE_ITEM_METADATA_KEY]: p.line.lineId });
 
@@ -210,10 +226,11 @@ export function planSubscription(input: SubscriptionPlanInput): SubscriptionPlan
           idempotencyKey: input.key(input.record.id, `subscription_checkout:${input.requestId}`),
           params: {
             mode: 'subscription',
-            line_items: priced.map((p) => ({
-              quantity: p.line.quantity,
-              price_data: { ...priceData(p, input.currency), ...(p.recurring === undefined ? {} : { recurring: p.recurring }) },
-            })),
+            line_items: priced.map((p) =>
+              p.priceId !== undefined
+                ? { price: p.priceId, ...quantityOf(p) }
+                : { quantity: p.line.quantity, price_data: { ...priceData(p, input.currency), ...(p.recurring === undefined ? {} : { recurring: p.recurring }) } },
+            ),
             subscription_data: subscriptionData,
             expires_at: input.checkoutExpiresAt(),
             metadata,
@@ -236,11 +253,13 @@ export function planSubscription(input: SubscriptionPlanInput): SubscriptionPlan
           collection_method: 'send_invoice',
           days_until_due: input.daysUntilDue,
           items: recurring.map((p) => ({
-            price_data: { ...priceData(p, input.currency), recurring: p.recurring as NonNullable<PricedLine['recurring']> },
-            quantity: p.line.quantity,
+            ...(p.priceId !== undefined ? { price: p.priceId } : { price_data: { ...priceData(p, input.currency), recurring: p.recurring as NonNullable<PricedLine['recurring']> } }),
+            ...quantityOf(p),
             metadata: lineMetadata(p),
           })),
-          ...(oneTime.length === 0 ? {} : { add_invoice_items: oneTime.map((p) => ({ price_data: priceData(p, input.currency), quantity: p.line.quantity })) }),
+          ...(oneTime.length === 0
+            ? {}
+            : { add_invoice_items: oneTime.map((p) => ({ ...(p.priceId !== undefined ? { price: p.priceId } : { price_data: priceData(p, input.currency) }), quantity: p.line.quantity })) }),
           ...(timing.backdate === undefined ? {} : { backdate_start_date: timing.backdate }),
           ...(timing.trialEnd === undefined ? {} : { trial_end: timing.trialEnd }),
           ...(timing.cancelAt === undefined ? {} : { cancel_at: timing.cancelAt }),

@@ -6,6 +6,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Logger } from '../logging.js';
 import type { SalesforceSession } from '../salesforce/session.js';
+import { BulkWriter, DEFAULT_BULK_THRESHOLD } from '../salesforce/bulk-writer.js';
 import { SalesforceWriter } from '../salesforce/writer.js';
 import type { StripeCall } from '../stripe/keyed-client.js';
 import { createEventApplier } from './apply-events.js';
@@ -30,6 +31,27 @@ export interface BackfillAppDeps {
   readonly progress: BackfillPorts['progress'];
   readonly stopRequested: () => boolean;
   readonly dryRun: boolean;
+  /**
+   * How records reach Salesforce: `auto` (default) writes each group of at least `bulkThreshold`
+   * records of one object (default 2,000) with a Bulk API 2.0 job and the rest through Composite;
+   * `bulk` every group with a job; `composite` never a job.
+   */
+  readonly writes?: { readonly mode: BackfillWriteMode; readonly bulkThreshold?: number };
+}
+
+export type BackfillWriteMode = 'auto' | 'bulk' | 'composite';
+
+/** The writer of a backfill: one mapping path, two ways to Salesforce (bulk-writer.ts). */
+function backfillWriter(deps: BackfillAppDeps): { write: SalesforceWriter['write'] } {
+  const composite = new SalesforceWriter(deps.salesforce, { apiVersion: deps.salesforceApiVersion, logger: deps.logger });
+  const mode = deps.writes?.mode ?? 'auto';
+  if (mode === 'composite') return composite;
+  return new BulkWriter(deps.salesforce, composite, {
+    logger: deps.logger,
+    threshold: mode === 'bulk' ? 1 : (deps.writes?.bulkThreshold ?? DEFAULT_BULK_THRESHOLD),
+    sleep: deps.sleep,
+    now: deps.now,
+  });
 }
 
 export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { readonly clearFailures: () => Promise<void> } {
@@ -42,7 +64,7 @@ export function createBackfillPorts(deps: BackfillAppDeps): BackfillPorts & { re
     apply: deps.dryRun
       ? undefined
       : createEventApplier({
-          writer: new SalesforceWriter(deps.salesforce, { apiVersion: deps.salesforceApiVersion, logger: deps.logger }),
+          writer: backfillWriter(deps),
           interpret,
           expand: trusted.expand,
           logger: deps.logger,

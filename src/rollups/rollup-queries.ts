@@ -49,7 +49,8 @@ export function rollupReads(customerIds: readonly string[], org: OrgCurrencies):
     {
       referenceId: 'rollupAccounts',
       soql:
-        `SELECT Id, Stripe_Customer_Id__c${org.multiCurrency ? ', CurrencyIsoCode' : ''}, ` +
+        // OwnerId: who a failed-payment Task of the batch goes to (src/inbound/task-owners.ts).
+        `SELECT Id, OwnerId, Stripe_Customer_Id__c${org.multiCurrency ? ', CurrencyIsoCode' : ''}, ` +
         '(SELECT Amount__c, Currency_Code__c, Paid_At__c FROM Stripe_Payments__r WHERE Paid_At__c != null ORDER BY Paid_At__c DESC LIMIT 1) ' +
         `FROM Account WHERE Stripe_Customer_Id__c IN (${ids})`,
     },

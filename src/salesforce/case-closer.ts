@@ -1,7 +1,8 @@
 /**
  * Closes the Cases the bridge opened for payment failures that were paid since, with a comment
- * that says so: one Composite request (two sObject Collections subrequests: the Cases' Status,
- * then the new CaseComments), whatever the number of Cases (up to 200 each).
+ * that says so, and completes their recovery Tasks: one Composite request (up to three sObject
+ * Collections subrequests: the Cases' Status, the Tasks' Status, then the new CaseComments),
+ * whatever the number of Cases and Tasks (up to 200 each).
  *
  * Salesforce: a Case is closed when its Status is a value whose CaseStatus.IsClosed is true
  * ("Multiple case status values can represent a closed Case", Object Reference, CaseStatus); the
@@ -32,13 +33,22 @@ export interface CaseClosed {
 }
 
 export interface CaseCloserPort {
-  /** Throws (classified) when the request fails as a whole; record failures come back per Case. */
-  close(closings: readonly CaseClosing[]): Promise<{ readonly results: ReadonlyMap<string, CaseClosed>; readonly apiCalls: number }>;
+  /**
+   * Closes the Cases and completes the recovery Tasks (by Id) in the same request. Throws
+   * (classified) when the request fails as a whole; record failures come back per Case and Task
+   * (a Task: undefined when completed).
+   */
+  close(
+    closings: readonly CaseClosing[],
+    taskIds?: readonly string[],
+  ): Promise<{ readonly results: ReadonlyMap<string, CaseClosed>; readonly tasks: ReadonlyMap<string, Failure | undefined>; readonly apiCalls: number }>;
 }
 
 export interface CaseCloserOptions {
   readonly apiVersion: string;
   readonly closedStatus: string;
+  /** The Task Status that completes a Task: a TaskStatus whose IsClosed is true (`Completed`). */
+  readonly completedTaskStatus?: string;
   readonly requestTimeoutMs?: number;
 }
 
@@ -59,27 +69,48 @@ export class CaseCloser implements CaseCloserPort {
     private readonly options: CaseCloserOptions,
   ) {}
 
-  async close(closings: readonly CaseClosing[]): Promise<{ results: ReadonlyMap<string, CaseClosed>; apiCalls: number }> {
+  async close(
+    closings: readonly CaseClosing[],
+    taskIds: readonly string[] = [],
+  ): Promise<{ results: ReadonlyMap<string, CaseClosed>; tasks: ReadonlyMap<string, Failure | undefined>; apiCalls: number }> {
     const results = new Map<string, CaseClosed>();
+    const tasks = new Map<string, Failure | undefined>();
     let apiCalls = 0;
-    for (let start = 0; start < closings.length; start += MAX_COLLECTION_RECORDS) {
-      const chunk = closings.slice(start, start + MAX_COLLECTION_RECORDS);
+    const chunks = Math.max(Math.ceil(closings.length / MAX_COLLECTION_RECORDS), Math.ceil(taskIds.length / MAX_COLLECTION_RECORDS));
+    for (let chunk = 0; chunk < chunks; chunk += 1) {
+      const range = [chunk * MAX_COLLECTION_RECORDS, (chunk + 1) * MAX_COLLECTION_RECORDS] as const;
       apiCalls += 1;
-      for (const [caseId, result] of await this.closeChunk(chunk)) results.set(caseId, result);
+      const answer = await this.closeChunk(closings.slice(...range), taskIds.slice(...range));
+      for (const [caseId, result] of answer.cases) results.set(caseId, result);
+      for (const [taskId, failure] of answer.tasks) tasks.set(taskId, failure);
     }
-    return { results, apiCalls };
+    return { results, tasks, apiCalls };
   }
 
-  private async closeChunk(closings: readonly CaseClosing[]): Promise<Map<string, CaseClosed>> {
+  private async closeChunk(closings: readonly CaseClosing[], taskIds: readonly string[]): Promise<{ cases: Map<string, CaseClosed>; tasks: Map<string, Failure | undefined> }> {
     const base = `/services/data/v${this.options.apiVersion}`;
     const commented = closings.filter((c) => c.comment !== undefined);
     const compositeRequest = [
-      {
-        method: 'PATCH',
-        referenceId: 'close',
-        url: `${base}/composite/sobjects`,
-        body: { allOrNone: false, records: closings.map((c) => ({ attributes: { type: 'Case' }, Id: c.caseId, Status: this.options.closedStatus })) },
-      },
+      ...(closings.length === 0
+        ? []
+        : [
+            {
+              method: 'PATCH',
+              referenceId: 'close',
+              url: `${base}/composite/sobjects`,
+              body: { allOrNone: false, records: closings.map((c) => ({ attributes: { type: 'Case' }, Id: c.caseId, Status: this.options.closedStatus })) },
+            },
+          ]),
+      ...(taskIds.length === 0
+        ? []
+        : [
+            {
+              method: 'PATCH',
+              referenceId: 'complete',
+              url: `${base}/composite/sobjects`,
+              body: { allOrNone: false, records: taskIds.map((Id) => ({ attributes: { type: 'Task' }, Id, Status: this.options.completedTaskStatus ?? 'Completed' })) },
+            },
+          ]),
       ...(commented.length === 0
         ? []
         : [
@@ -103,10 +134,12 @@ export class CaseCloser implements CaseCloserPort {
     const byReference = new Map((list as Subresponse[]).map((sub) => [sub.referenceId, sub]));
     const closed = saveResults(byReference.get('close'), closings.length);
     const comments = saveResults(byReference.get('comment'), commented.length);
+    const completed = saveResults(byReference.get('complete'), taskIds.length);
     const commentOf = new Map(commented.map((c, i) => [c.caseId, comments[i]]));
-    return new Map(
-      closings.map((c, i) => [c.caseId, { closeError: closed[i], comment: c.comment === undefined ? 'none' : (commentOf.get(c.caseId) ?? 'added') }]),
-    );
+    return {
+      cases: new Map(closings.map((c, i) => [c.caseId, { closeError: closed[i], comment: c.comment === undefined ? 'none' : (commentOf.get(c.caseId) ?? 'added') }])),
+      tasks: new Map(taskIds.map((id, i) => [id, completed[i]])),
+    };
   }
 }
 

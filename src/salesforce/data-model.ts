@@ -210,6 +210,9 @@ const BILLING_WRITE_BACK: ObjectSpec = {
 /** A whole number the rep enters (days, months, an interval count). */
 const count: FieldSpec = { type: 'integer' };
 
+/** A line's price book entry (required on every product line): its list price is what the catalogue sync sells. */
+const pricebookEntry: FieldSpec = required({ type: 'reference', referenceTo: 'PricebookEntry', relationshipName: 'PricebookEntry', readOnly: true });
+
 /**
  * A product line of a Quote or Order: the product's name comes through Product2. The parent
  * (master-detail), product, quantity and price are required, so they follow the object's access.
@@ -218,6 +221,7 @@ const productLine = (parentField: string, parent: string): ObjectSpec => ({
   Id: id,
   [parentField]: required({ type: 'reference', referenceTo: parent, relationshipName: parent }),
   Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2' })),
+  PricebookEntryId: read(pricebookEntry),
   Description: read(text),
   Quantity: read(required({ type: 'double' })),
   UnitPrice: read(required({ type: 'currency' })),
@@ -229,6 +233,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   Account: {
     Id: id,
     Name: read(required(text)),
+    // Who a failed-payment Task goes to (the roll-up read names it); required, so no FLS.
+    OwnerId: read(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
     Stripe_Customer_Id__c: edit(stripeId),
     Stripe_Billing_Email__c: read({ type: 'email' }),
     /** Self-service links a support agent sends (portal_link, update_payment_method): secrets, written only here. */
@@ -242,8 +248,6 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     BillingPostalCode: billingAddress,
     BillingCountry: billingAddress,
     CurrencyIsoCode: currencyIsoCode,
-    // Who renewal Tasks are assigned to (required: secured by object access, no field-level security).
-    OwnerId: read(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
     ...ACCOUNT_ROLLUP_FIELDS,
   },
   Opportunity: {
@@ -269,6 +273,7 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     // The product's name; Salesforce sets it and does not put it under field-level security.
     Name: read(required({ type: 'string', readOnly: true })),
     Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
+    PricebookEntryId: read(pricebookEntry),
     Description: read(text),
     Quantity: read(required({ type: 'double' })),
     UnitPrice: read(required({ type: 'currency' })),
@@ -315,22 +320,24 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     // Derived from Status; no field-level security.
     IsClosed: read(required({ type: 'boolean', readOnly: true })),
   },
-  /**
-   * Renewal and trial-end reminders for the Account owner (src/inbound/renewal-tasks.ts), one per
-   * subscription period, upserted on Stripe_Reminder_Key__c (a custom Activity field, deployed
-   * under objects/Activity; its field-level security is named Task.…). OwnerId, Status and
-   * Priority are required: no field-level security; Status and Priority get the org's defaults.
-   */
+  // A to-do for a person (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_task.htm):
+  // the bridge's Tasks (a failed payment's recovery) are upserted on Stripe_Task_Key__c. Custom
+  // fields of Tasks are Activity fields (objects/Activity/fields); Status, Priority and OwnerId
+  // are required (new Tasks take the org's defaults and the creating user), Subject and WhatId
+  // have no field-level security of their own.
   Task: {
     Id: id,
-    Subject: edit(text),
+    Subject: edit(required(text)),
     Description: edit({ type: 'textarea', length: 32000 }),
     ActivityDate: edit({ type: 'date' }),
-    WhatId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'What' }),
+    Status: edit(required({ type: 'picklist' })),
+    Priority: edit(required({ type: 'picklist' })),
     OwnerId: edit(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
-    Status: required({ type: 'picklist' }),
-    Priority: required({ type: 'picklist' }),
-    Stripe_Reminder_Key__c: edit(stripeId),
+    WhatId: edit(required({ type: 'reference', referenceTo: 'Account', relationshipName: 'What' })),
+    IsClosed: read(required({ type: 'boolean', readOnly: true })),
+    Stripe_Task_Key__c: edit(stripeId),
+    Stripe_Object_Id__c: edit(text),
+    Stripe_Customer_Id__c: edit(text),
   },
   // A comment on a Case (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_objects_casecomment.htm).
   // Its access follows the Case; its fields have no field-level security of their own.
@@ -482,8 +489,23 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Stripe_Billing_Interval__c: read({ type: 'picklist', values: BILLING_INTERVALS }),
     Stripe_Interval_Count__c: read(count),
     Stripe_Usage_Type__c: read({ type: 'picklist', values: USAGE_TYPES }),
-    // Set by an admin to sell a Product2 as an existing Stripe product; else sfprod_<Id>.
-    Stripe_Product_Id__c: read(text),
+    // Active products are synced to Stripe; an inactive one is archived there (sync_product).
+    IsActive: read(required({ type: 'boolean' })),
+    // Set by an admin to sell a Product2 as an existing Stripe product; else the catalogue sync
+    // creates sfprod_<Id> and writes it here (src/catalog).
+    Stripe_Product_Id__c: edit(text),
+  },
+  /**
+   * A product's price in one price book and currency: the catalogue sync sells it as a Stripe
+   * Price and writes that Price's id back (a changed list price gets a new Price; src/catalog).
+   */
+  PricebookEntry: {
+    Id: id,
+    Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
+    UnitPrice: read(required({ type: 'currency' })),
+    IsActive: read(required({ type: 'boolean' })),
+    CurrencyIsoCode: currencyIsoCode,
+    Stripe_Price_Id__c: edit(text),
   },
   Quote: {
     Id: id,

@@ -23,7 +23,7 @@ export interface ObjectAccess {
    * (setup objects need View Setup and Configuration). The permission set must not name these
    * objects; a user permission named here is granted instead.
    */
-  readonly grantedThrough?: { readonly parent: string } | { readonly userPermission: string } | 'every user';
+  readonly grantedThrough?: { readonly parent: string } | { readonly userPermission: string; readonly edits?: boolean } | 'every user';
 }
 
 export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
@@ -32,19 +32,26 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },
-  // The line items the bridge reads are named after their products, which say how Stripe bills them.
-  Product2: { access: 'read' },
+  // The line items the bridge reads are named after their products, which say how Stripe bills
+  // them; the catalogue sync writes the Stripe product's id back (src/catalog).
+  Product2: { access: 'edit' },
+  // Price book entries have no object permission of their own: "access to price book entries is
+  // controlled by the user's access to products and price books" (the Product2 object permission
+  // and the Pricebook2 sharing setting, Object Reference PricebookEntry). The sync writes
+  // Stripe_Price_Id__c on them.
+  PricebookEntry: { access: 'edit', grantedThrough: { parent: 'Product2' } },
   Order: { access: 'edit', viewAll: true },
   OrderItem: { access: 'read', grantedThrough: { parent: 'Order' } },
   Quote: { access: 'edit', viewAll: true },
   QuoteLineItem: { access: 'read', grantedThrough: { parent: 'Quote' } },
   Contract: { access: 'edit', viewAll: true },
   Case: { access: 'create' },
-  // Renewal Tasks for Account owners (src/inbound/renewal-tasks.ts). Activities have no object
-  // permissions: the "Edit Tasks" user permission lets a user create and edit Tasks.
-  Task: { access: 'create', grantedThrough: { userPermission: 'EditTask' } },
   // The bridge comments on the Cases it opened; comments follow their Case.
   CaseComment: { access: 'create', grantedThrough: { parent: 'Case' } },
+  // Failed-payment and renewal Tasks for the Account owner. Tasks take no object permission: creating and
+  // editing them is the user permission Edit Tasks (EditTask), and a Task is visible to whoever
+  // sees the record it is related to (the integration user has View All on Account).
+  Task: { access: 'create', grantedThrough: { userPermission: 'EditTask', edits: true } },
   Stripe_Payment__c: { access: 'create' },
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },

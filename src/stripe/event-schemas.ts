@@ -196,12 +196,24 @@ export const invoiceSchema = z.object({
   /** Before basil: the subscription at top level, with its metadata in `subscription_details`. */
   subscription: z.nullish(expandableId),
   subscription_details: z.nullish(z.object({ metadata: optionalMetadata })),
-  /** Before basil: the invoice's PaymentIntent and charge at top level. */
-  payment_intent: z.nullish(expandableId),
+  /**
+   * Before basil: the invoice's PaymentIntent and charge at top level. Expanded (as
+   * `expand[]=payment_intent` returns it) it carries its last payment error: why the invoice's
+   * payment failed, for the failure's Task.
+   */
+  payment_intent: z.nullish(
+    z.union([
+      z.string(),
+      z.object({ id: z.string(), last_payment_error: z.nullish(z.object({ code: z.nullish(z.string()), decline_code: z.nullish(z.string()) })) }),
+    ]),
+  ),
   charge: z.nullish(expandableId),
   payments: invoicePayments,
   status: z.nullish(z.string()),
   status_transitions: z.nullish(z.object({ paid_at: z.nullish(timestamp) })),
+  /** When Stripe retries a failed payment by itself (Smart Retries / the retry schedule); null when it will not. */
+  next_payment_attempt: z.nullish(timestamp),
+  attempt_count: z.nullish(z.int()),
 });
 
 /**

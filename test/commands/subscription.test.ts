@@ -171,9 +171,9 @@ describe('refusals', () => {
     expect(await h().billings.get('Opportunity', opportunityId)).toBeUndefined();
   });
 
-  it('a metered product is refused with its reason', async () => {
+  it('a metered line without a price book entry is refused: a metered price needs the catalogue (its meter)', async () => {
     const meter = product('API calls', { Stripe_Billing_Interval__c: 'month', Stripe_Usage_Type__c: 'metered' });
     const { opportunityId } = seedDeal({}, [{ productId: meter, name: 'API calls', quantity: 1, unitPrice: 0.5 }]);
-    expect(await h().app.handle(commandEvent('subscription', opportunityId))).toMatchObject({ outcome: 'rejected', code: 'METERED_UNSUPPORTED' });
+    expect(await h().app.handle(commandEvent('subscription', opportunityId))).toMatchObject({ outcome: 'rejected', code: 'METERED_PRICE_MISSING' });
   });
 });

@@ -55,7 +55,7 @@ describe('invoice.upcoming', () => {
         OwnerId: OWNER,
         Status: 'Not Started',
         Priority: 'Normal',
-        Stripe_Reminder_Key__c: `renewal:sub_test_renew_a:${T + 7 * DAY}`,
+        Stripe_Task_Key__c: `renewal:sub_test_renew_a:${T + 7 * DAY}`,
         Description: expect.stringContaining('sub_test_renew_a renews on 2026-01-08'),
       }),
     ]);
@@ -112,7 +112,7 @@ describe('invoice.upcoming', () => {
     const result = await h.app.handle([inboundRecord(upcoming('cus_test_nobody', 'sub_test_renew_d'))]);
     expect([...result.outcomes.values()]).toEqual(['skipped']);
     expect(h.logs.withOutcome('skipped').map((l) => l['note'])).toEqual(['no Account in Salesforce for this customer: no Task']);
-    expect(h.salesforce.records('Task').some((t) => String(t['Stripe_Reminder_Key__c']).includes('sub_test_renew_d'))).toBe(false);
+    expect(h.salesforce.records('Task').some((t) => String(t['Stripe_Task_Key__c']).includes('sub_test_renew_d'))).toBe(false);
   });
 });
 

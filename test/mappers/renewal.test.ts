@@ -132,13 +132,14 @@ describe('renewalTask', () => {
     const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerId: '005000000000001AAA' });
     expect(task).toEqual({
       sobject: 'Task',
-      key: { field: 'Stripe_Reminder_Key__c', value: reminder.key },
+      key: { field: 'Stripe_Task_Key__c', value: reminder.key },
       fields: {
         Subject: 'Renewal in 7 days: 1,200.00 EUR',
         Description: reminder.description,
         ActivityDate: '2025-12-09',
         WhatId: '001000000000001AAA',
         OwnerId: '005000000000001AAA',
+        Stripe_Object_Id__c: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw',
       },
     });
   });

@@ -44,6 +44,9 @@ async function cli(args: string[]) {
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
+/** Waits the Bulk API 2.0 polls ask for are recorded, not slept. */
+const bulkWaits: number[] = [];
+
 async function backfill(args: string[], interruptAfterProgress?: number) {
   const out: string[] = [];
   const err: string[] = [];
@@ -53,7 +56,12 @@ async function backfill(args: string[], interruptAfterProgress?: number) {
     ['backfill', '--local', '--checkpoint', join(world.dir, 'cp.json'), '--failures', join(world.dir, 'failures.jsonl'), '--batch-size', '10', ...args],
     {
       env: {},
-      clock: systemClock,
+      clock: {
+        now: systemClock.now,
+        sleep: async (ms) => {
+          bulkWaits.push(ms);
+        },
+      },
       stdout: (line) => out.push(line),
       stderr: (line) => err.push(line),
       progress: {
@@ -90,6 +98,20 @@ describe('backfill CLI', () => {
     expect(run.progress[0]?.slice(5)).toMatch(/^\w+ · \d+ objects · [\d,]+\/s · \d+%/);
     expect(run.progress.at(-1)).toBe('\n');
     expect(world.consumer.salesforce.records('Stripe_Invoice__c').length).toBeGreaterThan(20);
+  });
+
+  it('writes through Bulk API 2.0 jobs with --bulk, and refuses --bulk with --composite', async () => {
+    const run = await backfill(['--since', '2024-06-01', '--bulk', '--batch-size', '500']);
+
+    expect(run.err).toBe('');
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/^Backfill finished/);
+    const jobs = world.consumer.salesforce.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/jobs/ingest'));
+    expect(jobs.length).toBeGreaterThan(0);
+    expect(world.consumer.salesforce.requests.some((r) => r.path.endsWith('/composite'))).toBe(false);
+    expect(bulkWaits).toContain(1000);
+    expect(world.consumer.salesforce.records('Stripe_Invoice__c').length).toBeGreaterThan(20);
+    expect((await backfill(['--since', '2024-06-01', '--bulk', '--composite'])).err).toMatch(/--bulk and --composite exclude each other/);
   });
 
   it('stops after the batch in progress on Ctrl-C and resumes when run again', async () => {

@@ -10,7 +10,7 @@ import type Stripe from 'stripe';
 import { createLogger } from '../../src/logging.js';
 import { SAMPLE_ACCOUNT_ID, SAMPLE_OPPORTUNITY_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
-import { createBackfillPorts } from '../../src/reconcile/backfill-app.js';
+import { createBackfillPorts, type BackfillAppDeps } from '../../src/reconcile/backfill-app.js';
 import { runBackfill, type BackfillOptions, type BackfillPorts, type BackfillResult } from '../../src/reconcile/backfill.js';
 import { OBJECT_KINDS } from '../../src/reconcile/stripe-objects.js';
 import { createStripeClient } from '../../src/stripe/client.js';
@@ -30,6 +30,9 @@ export const BACKFILL_PERMISSIONS = {
   checkout_session: 'read',
 } as const;
 
+/** What a test may change in the wiring: a dry run, Ctrl-C, how records reach Salesforce. */
+export type WorldOverrides = Partial<BackfillPorts> & { dryRun?: boolean; stop?: () => boolean; writes?: BackfillAppDeps['writes'] };
+
 export interface BackfillWorld {
   readonly consumer: ConsumerHarness;
   readonly stripe: StripeStandIn;
@@ -37,8 +40,8 @@ export interface BackfillWorld {
   readonly dir: string;
   readonly logs: LogCapture;
   readonly opportunityIds: readonly string[];
-  ports(overrides?: Partial<BackfillPorts> & { dryRun?: boolean; stop?: () => boolean }): BackfillPorts;
-  run(options?: Partial<BackfillOptions>, overrides?: Partial<BackfillPorts> & { dryRun?: boolean; stop?: () => boolean }): Promise<BackfillResult>;
+  ports(overrides?: WorldOverrides): BackfillPorts;
+  run(options?: Partial<BackfillOptions>, overrides?: WorldOverrides): Promise<BackfillResult>;
   close(): Promise<void>;
 }
 
@@ -63,7 +66,7 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
     logs,
     opportunityIds,
     ports(overrides = {}) {
-      const { dryRun, stop, ...rest } = overrides;
+      const { dryRun, stop, writes, ...rest } = overrides;
       const base = createBackfillPorts({
         stripe: (_action, op) => op(stripeClient),
         pace: async () => undefined,
@@ -79,6 +82,7 @@ export async function startBackfillWorld(): Promise<BackfillWorld> {
         progress: () => undefined,
         stopRequested: stop ?? (() => false),
         dryRun: dryRun ?? false,
+        ...(writes === undefined ? {} : { writes }),
       });
       return { ...base, ...rest };
     },

@@ -25,15 +25,15 @@ afterEach(async () => {
   await world.close();
 });
 
-function driftPorts() {
+function driftPorts(w: BackfillWorld = world) {
   return createDriftPorts({
-    stripe: (_action, op) => op(world.stripeClient),
+    stripe: (_action, op) => op(w.stripeClient),
     pace: async () => undefined,
-    salesforce: world.consumer.app.session,
-    dynamo: world.consumer.dynamo.client,
-    tableName: world.consumer.dynamo.tableName,
-    logger: createLogger({ service: 'drift', level: 'warn', destination: world.logs }),
-    now: () => world.consumer.nowMs,
+    salesforce: w.consumer.app.session,
+    dynamo: w.consumer.dynamo.client,
+    tableName: w.consumer.dynamo.tableName,
+    logger: createLogger({ service: 'drift', level: 'warn', destination: w.logs }),
+    now: () => w.consumer.nowMs,
     queue: {
       sqs: {
         send: async (command) => {
@@ -46,8 +46,8 @@ function driftPorts() {
   });
 }
 
-function report(fix = false): Promise<DriftReport> {
-  return driftReport(driftPorts(), { since: Math.floor(world.consumer.nowMs / 1000) - 365 * DAY, kinds: DRIFT_KINDS, fix });
+function report(fix = false, w: BackfillWorld = world): Promise<DriftReport> {
+  return driftReport(driftPorts(w), { since: Math.floor(w.consumer.nowMs / 1000) - 365 * DAY, kinds: DRIFT_KINDS, fix });
 }
 
 describe('drift report', () => {
@@ -55,6 +55,20 @@ describe('drift report', () => {
     const clean = await report();
     expect(clean.differences).toEqual([]);
     expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
+  });
+
+  it('finds nothing after a backfill through Bulk API 2.0 jobs either', async () => {
+    const bulk = await startBackfillWorld();
+    try {
+      seedHistory(bulk, 16);
+      await bulk.run({ batchSize: 500 }, { writes: { mode: 'bulk' } });
+      expect(bulk.consumer.salesforce.requests.some((r) => r.path.endsWith('/jobs/ingest'))).toBe(true);
+      const clean = await report(false, bulk);
+      expect(clean.differences).toEqual([]);
+      expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
+    } finally {
+      await bulk.close();
+    }
   });
 
   it('expects what the consumer believes: its trust step judges every event (one code path)', async () => {

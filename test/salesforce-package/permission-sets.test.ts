@@ -21,13 +21,10 @@ import type { XmlElement } from '../../src/local/standins/xml.js';
 const pkg = loadPackage();
 const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c'];
 
-/**
- * Every custom field of the package on a record object (platform event fields have no FLS), as
- * permission sets name it: a custom Activity field is secured per activity object (`Task.…`).
- */
+/** Every custom field of the package on a record object (platform event fields have no FLS). */
 const packageFields = [...pkg.fields]
   .filter(([object]) => !object.endsWith('__e'))
-  .flatMap(([object, fields]) => [...fields.keys()].map((field) => `${object === 'Activity' ? 'Task' : object}.${field}`))
+  .flatMap(([object, fields]) => [...fields.keys()].map((field) => `${object}.${field}`))
   .sort();
 
 /** Every FLS entry the catalogue knows: custom and standard fields, compound fields by their compound name. */
@@ -160,7 +157,7 @@ describe('Stripe_Bridge_Integration', () => {
     });
   });
 
-  it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and reads products', () => {
+  it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and updates products (the catalogue sync writes Stripe ids back)', () => {
     expect(objects.get('Case')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false });
     for (const object of ['Account', 'Opportunity', 'Order', 'Quote', 'Contract']) {
       expect(objects.get(object), object).toMatchObject({
@@ -171,8 +168,10 @@ describe('Stripe_Bridge_Integration', () => {
         viewAllRecords: true,
       });
     }
-    expect(objects.get('Product2')).toMatchObject({ allowRead: true, allowCreate: false, allowEdit: false });
+    expect(objects.get('Product2')).toMatchObject({ allowRead: true, allowCreate: false, allowEdit: true, allowDelete: false });
     expect(objects.has('OpportunityLineItem')).toBe(false);
+    // Price book entries follow Product2 (no object permission of their own).
+    expect(objects.has('PricebookEntry')).toBe(false);
     for (const p of objects.values()) expect(p.modifyAllRecords, p.object).toBe(false);
   });
 
@@ -180,8 +179,8 @@ describe('Stripe_Bridge_Integration', () => {
     for (const p of fieldPermissions(set)) {
       const object = p.field.split('.')[0] ?? '';
       const parent = INTEGRATION_OBJECTS[object]?.grantedThrough;
+      // Tasks take no object permission: the user permission Edit Tasks grants them (below).
       if (typeof parent === 'object' && 'userPermission' in parent) {
-        // Tasks have no object permissions: Edit Tasks lets the user create and edit them.
         expect(childrenNamed(set, 'userPermissions').map((u) => textOf(u, 'name')), p.field).toContain(parent.userPermission);
         continue;
       }
@@ -191,9 +190,10 @@ describe('Stripe_Bridge_Integration', () => {
     }
   });
 
-  it('grants View Setup and Configuration and Edit Tasks only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment, renewal Tasks need Edit Tasks (API Enabled comes with the integration user license and profile)', () => {
+  it('grants View Setup and Configuration and Edit Tasks only: the command permission check reads CustomPermission, SetupEntityAccess and PermissionSetAssignment, failed payments create Tasks (API Enabled comes with the integration user license and profile)', () => {
     // CustomPermission, "Special Access Rules": View Setup and Configuration since Summer '20
     // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_custompermission.htm).
+    // Task, "Supported Calls" / access: creating and editing tasks is the Edit Tasks user permission.
     expect(childrenNamed(set, 'userPermissions').map((p) => [textOf(p, 'name'), textOf(p, 'enabled')])).toEqual([
       ['EditTask', 'true'],
       ['ViewSetup', 'true'],

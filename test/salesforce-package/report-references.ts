@@ -62,6 +62,26 @@ export function fieldPathExists(pkg: SfdxPackage, object: string, path: string):
   return target !== undefined && fieldPathExists(pkg, target, rest.join('.'));
 }
 
+/** The object and field a report type field path ends on (`Account__c.Stripe_MRR__c` on a payment: Account, Stripe_MRR__c). */
+export function fieldPathTarget(pkg: SfdxPackage, object: string, path: string): { readonly object: string; readonly field: string } | undefined {
+  const [first = '', ...rest] = path.split('.');
+  if (rest.length === 0) return { object, field: first };
+  const target = lookupTarget(pkg, object, first);
+  return target === undefined ? undefined : fieldPathTarget(pkg, target, rest.join('.'));
+}
+
+/** Every field a report type shows, as the object and field it ends on. */
+export function reportTypeFields(pkg: SfdxPackage, reportType: XmlElement): Array<{ readonly object: string; readonly field: string }> {
+  const tables = reportTypeTables(pkg, reportType);
+  return childrenNamed(reportType, 'sections')
+    .flatMap((s) => childrenNamed(s, 'columns'))
+    .flatMap((c) => {
+      const object = tables.get(textOf(c, 'table') ?? '');
+      const target = object === undefined ? undefined : fieldPathTarget(pkg, object, textOf(c, 'field') ?? '');
+      return target === undefined ? [] : [target];
+    });
+}
+
 /** The object of a child relationship (`Stripe_Payments__r` of Account): the lookup whose relationship it is. */
 function childObject(pkg: SfdxPackage, parent: string, relationship: string): string | undefined {
   for (const [object, fields] of pkg.fields) {

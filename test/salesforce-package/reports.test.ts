@@ -8,8 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { childrenNamed, parseXml, textOf, type XmlElement } from '../../src/local/standins/xml.js';
-import { loadPackage, metadataFiles, picklistValues } from './sfdx-package.js';
-import { customReportTypeOf, dashboardProblems, fieldPathExists, reportProblems, reportTypeProblems } from './report-references.js';
+import { fieldPermissions, loadPackage, metadataFiles, objectPermissions, picklistValues } from './sfdx-package.js';
+import { customReportTypeOf, dashboardProblems, fieldPathExists, reportProblems, reportTypeFields, reportTypeProblems } from './report-references.js';
 
 const pkg = loadPackage();
 const reportTypes = [...pkg.members('reportType')];
@@ -96,6 +96,19 @@ describe('the package ships report types, reports and a dashboard', () => {
       expect((textOf(report, 'name') ?? '').length, name).toBeLessThanOrEqual(40);
       expect((textOf(report, 'description') ?? '').length, name).toBeLessThanOrEqual(255);
     }
+  });
+
+  it('lets sales, support and finance (Stripe Bridge Read Only) read every Stripe field and object the report types show', () => {
+    const readOnly = pkg.members('permissionset').get('Stripe_Bridge_Read_Only') as XmlElement;
+    const readableFields = new Set(fieldPermissions(readOnly).filter((p) => p.readable).map((p) => p.field));
+    const readableObjects = new Set(objectPermissions(readOnly).filter((p) => p.allowRead).map((p) => p.object));
+    const shown = reportTypes.flatMap(([, rt]) => reportTypeFields(pkg, rt));
+    expect(shown.length).toBeGreaterThan(100);
+    // Custom fields have field-level security; standard ones (Name, Owner, Status…) follow the user's profile.
+    const unreadable = shown.filter((f) => f.field.endsWith('__c') && !readableFields.has(`${f.object}.${f.field}`)).map((f) => `${f.object}.${f.field}`);
+    expect([...new Set(unreadable)]).toEqual([]);
+    const stripeObjects = [...new Set(shown.map((f) => f.object).filter((o) => o.startsWith('Stripe_')))];
+    expect(stripeObjects.filter((o) => !readableObjects.has(o))).toEqual([]);
   });
 
   it('shares its folders read only with all internal users and runs the dashboard as the viewer (no username baked in)', () => {

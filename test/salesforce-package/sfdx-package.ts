@@ -83,9 +83,13 @@ export function loadPackage(): SfdxPackage {
           ? `${parts.at(-2) ?? ''}/${memberName(file.path, suffix)}`
           : memberName(file.path, suffix);
     if (suffix === 'field') {
-      const objectFields = fields.get(object) ?? new Map<string, XmlElement>();
-      objectFields.set(memberName(file.path, suffix), root);
-      fields.set(object, objectFields);
+      // Activity fields are Task (and Event) fields; SFDX keeps them under objects/Activity, and
+      // the bridge writes them on Tasks only.
+      for (const owner of object === 'Activity' ? ['Task'] : [object]) {
+        const objectFields = fields.get(owner) ?? new Map<string, XmlElement>();
+        objectFields.set(memberName(file.path, suffix), root);
+        fields.set(owner, objectFields);
+      }
     } else if (suffix === 'object') {
       objects.set(member, root);
     }
@@ -99,8 +103,7 @@ export function loadPackage(): SfdxPackage {
     fields,
     objects,
     members: (suffix) => bySuffix.get(suffix) ?? new Map(),
-    // Custom fields of Task and Event are Activity's: deployed under objects/Activity/fields.
-    field: (object, field) => fields.get(object === 'Task' || object === 'Event' ? 'Activity' : object)?.get(field),
+    field: (object, field) => fields.get(object)?.get(field),
   };
 }
 

@@ -83,9 +83,8 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
     const derived = INTEGRATION_OBJECTS[sobject]?.grantedThrough;
     if (derived === 'every user') return { read: true, edit: false };
     if (derived !== undefined && 'userPermission' in derived) {
-      // A user permission grants what the catalogue says it is for (Edit Tasks: create and edit Tasks).
-      const has = grants.userPermissions.has(derived.userPermission);
-      return { read: has, edit: has && INTEGRATION_OBJECTS[sobject]?.access !== 'read' };
+      const held = grants.userPermissions.has(derived.userPermission);
+      return { read: held, edit: held && derived.edits === true };
     }
     if (derived !== undefined) return objectGrant(derived.parent);
     return grants.objects.get(sobject) ?? { read: false, edit: false };

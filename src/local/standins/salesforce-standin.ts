@@ -11,8 +11,9 @@
  * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. `insert` and `records` are the admin's view.
  *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
- * (upsert by external id, create, update by Id), single-record sObject rows, and the SOQL subset
- * the outbound flow needs (parent fields, one child subquery, `=` / `IN` conditions).
+ * (upsert by external id, create, update by Id), single-record sObject rows, Bulk API 2.0 ingest
+ * jobs (salesforce-bulk-ingest.ts), and the SOQL subset the outbound flow needs (parent fields,
+ * one child subquery, `=` / `IN` conditions).
  */
 import { createHash, randomBytes, verify as verifySignature } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -32,6 +33,7 @@ import {
   type ValidationRuleSpec,
 } from '../../salesforce/data-model.js';
 import { integrationUserAccess } from './salesforce-access.js';
+import { createBulkIngest } from './salesforce-bulk-ingest.js';
 
 export interface SalesforceStandIn {
   /** http://127.0.0.1:PORT: both the login URL and the instance URL. */
@@ -66,6 +68,8 @@ export interface SalesforceStandIn {
    * matches `rejects` fails with FIELD_CUSTOM_VALIDATION_EXCEPTION, the message and the field.
    */
   addValidationRule(sobject: string, rule: { readonly message: string; readonly field?: string; readonly rejects: (record: Readonly<Record<string, unknown>>) => boolean }): void;
+  /** Get Job Info calls that answer InProgress before a Bulk API 2.0 ingest job shows its end (default 1). */
+  bulkPollsInProgress: number;
   /** Test instrumentation: awaited before a REST request is processed (e.g. to land a race). */
   beforeRequest: ((request: { readonly method: string; readonly path: string }) => Promise<void>) | undefined;
   readonly requests: Array<{ method: string; path: string }>;
@@ -101,10 +105,11 @@ const MAX_COMPOSITE_SUBREQUESTS = 25;
 const MAX_COMPOSITE_COLLECTIONS_OR_QUERIES = 5;
 /** A new org's default Case Status (CaseStatus.IsDefault). */
 const DEFAULT_CASE_STATUS = 'New';
-/** A new org's default Task Status and Priority (TaskStatus.IsDefault, TaskPriority.IsDefault). */
-const DEFAULT_TASK_FIELDS = { Status: 'Not Started', Priority: 'Normal' } as const;
-/** The user the stand-in's sessions run as (the integration user): owner of what it creates. */
-const STANDIN_USER_ID = '005Standin00001AAA';
+/** A new org's default Task Status and Priority (TaskStatus.IsDefault, TaskPriority.IsDefault); `Completed` is closed. */
+const DEFAULT_TASK = { Status: 'Not Started', Priority: 'Normal' } as const;
+const COMPLETED_TASK_STATUS = 'Completed';
+/** The integration user: a record created without an owner belongs to the user who created it. */
+export const STANDIN_INTEGRATION_USER_ID = '005Ab00000000INTAA';
 
 const KEY_PREFIX: Readonly<Record<string, string>> = {
   Account: '001',
@@ -113,24 +118,37 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Order: '801',
   Case: '500',
   CaseComment: '00a',
+  Task: '00T',
   Stripe_Payment__c: 'a01',
   Stripe_Invoice__c: 'a02',
   Stripe_Subscription__c: 'a03',
   Stripe_Refund__c: 'a0R',
   Stripe_Subscription_Change__c: 'a0C',
-  Task: '00T',
   Stripe_Sync_Log__c: 'a04',
   Quote: '0Q0',
   QuoteLineItem: '0QL',
   Contract: '800',
   OrderItem: '802',
   Product2: '01t',
+  PricebookEntry: '01u',
   User: '005',
+  Group: '00G',
   Contact: '003',
   CustomPermission: '0CP',
   PermissionSet: '0PS',
   PermissionSetAssignment: '0Pa',
   SetupEntityAccess: '0J0',
+};
+
+/**
+ * Lookups that may point at several objects (Object Reference, Task: OwnerId "Assigned To" is a
+ * user or a queue; WhatId "Related To" is any object that allows activities).
+ */
+const POLYMORPHIC: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  Task: {
+    OwnerId: ['User', 'Group'],
+    WhatId: ['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Case', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c'],
+  },
 };
 
 /** Child relationships by parent object (SOQL subqueries), as Salesforce names them. */
@@ -139,6 +157,7 @@ const CHILD_RELATIONSHIPS: Readonly<Record<string, Readonly<Record<string, { sob
   Quote: { QuoteLineItems: { sobject: 'QuoteLineItem', field: 'QuoteId' } },
   Order: { OrderItems: { sobject: 'OrderItem', field: 'OrderId' } },
   Contract: { Orders: { sobject: 'Order', field: 'ContractId' } },
+  Product2: { PricebookEntries: { sobject: 'PricebookEntry', field: 'Product2Id' } },
   Account: {
     Opportunities: { sobject: 'Opportunity', field: 'AccountId' },
     Cases: { sobject: 'Case', field: 'AccountId' },
@@ -167,6 +186,8 @@ interface SaveError {
 interface Reply {
   readonly status: number;
   readonly body: unknown;
+  /** A CSV answer (Bulk API 2.0 results), sent as text/csv instead of `body`. */
+  readonly csv?: string;
 }
 
 /** A request-level failure: Salesforce answers the whole request with `[{message, errorCode}]`. */
@@ -263,6 +284,8 @@ const SYSTEM_OBJECTS: Readonly<Record<string, ObjectSpec>> = {
     OrganizationType: { type: 'string', readOnly: true },
   },
   User: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 121 } },
+  // A queue (Type Queue) can own Tasks (Object Reference, Group).
+  Group: { Id: { type: 'id', readOnly: true }, Name: { type: 'string', length: 40 }, Type: { type: 'string', length: 40 } },
   /*
    * The org's currencies (Object Reference, CurrencyType): "not available in single-currency
    * organizations"; any user may query it. Rows come from the organization's conversionRates.
@@ -484,11 +507,15 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return Math.floor(unit * (jitter.maxMs + 1));
   };
 
-  /** A new record without an owner is owned by the user who saves it ("OwnerId … defaults to the creating user"). */
+  /**
+   * Every Account has an owner: one created without OwnerId is owned by the user who creates it
+   * (Object Reference, Account: OwnerId "The ID of the user who currently owns this account.
+   * Default value is the user logged in to the API to perform the create"), here the integration user.
+   */
   const ownedByDefault = (sobject: string, values: Record<string, unknown>): Record<string, unknown> => {
-    if (!('OwnerId' in (DATA_MODEL[sobject] ?? {})) || (values['OwnerId'] !== undefined && values['OwnerId'] !== null)) return values;
-    if (!table('User').has(STANDIN_USER_ID)) table('User').set(STANDIN_USER_ID, { Id: STANDIN_USER_ID, Name: 'Stripe Bridge Integration' });
-    return { ...values, OwnerId: STANDIN_USER_ID };
+    if (sobject !== 'Account' || (values['OwnerId'] !== undefined && values['OwnerId'] !== null)) return values;
+    if (!table('User').has(STANDIN_INTEGRATION_USER_ID)) table('User').set(STANDIN_INTEGRATION_USER_ID, { Id: STANDIN_INTEGRATION_USER_ID, Name: 'Stripe Bridge Integration' });
+    return { ...values, OwnerId: STANDIN_INTEGRATION_USER_ID };
   };
 
   const table = (sobject: string): Map<string, Row> => {
@@ -644,7 +671,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
           const id = String(value);
           if (!ID_PATTERN.test(id)) {
             errors.push(saveError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]));
-          } else if (findById(field.referenceTo as string, id) === undefined) {
+          } else if ((POLYMORPHIC[sobject]?.[name] ?? [field.referenceTo as string]).every((target) => findById(target, id) === undefined)) {
             errors.push(saveError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [name]));
           }
           break;
@@ -755,12 +782,13 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
    * status value represents a closed Case", Object Reference, CaseStatus): here `Closed`; every
    * save sets SystemModstamp.
    */
-  const derived = (sobject: string, given: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
-    const owned = isNew ? ownedByDefault(sobject, given) : given;
-    const values =
-      isNew && sobject === 'Task'
-        ? { ...owned, Status: owned['Status'] ?? DEFAULT_TASK_FIELDS.Status, Priority: owned['Priority'] ?? DEFAULT_TASK_FIELDS.Priority }
-        : owned;
+  const derived = (sobject: string, values: Record<string, unknown>, isNew: boolean): Record<string, unknown> => {
+    if (sobject === 'Task') {
+      // A new Task takes the org's default Status and Priority and its creator as owner; IsClosed follows Status.
+      const task = isNew ? { OwnerId: STANDIN_INTEGRATION_USER_ID, ...DEFAULT_TASK, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) } : values;
+      return 'Status' in task ? { ...task, IsClosed: task.Status === COMPLETED_TASK_STATUS } : task;
+    }
+    if (sobject === 'Account' && isNew) return { ...ownedByDefault(sobject, values), ...modstamp(sobject) };
     if (sobject !== 'Case') return { ...values, ...modstamp(sobject) };
     const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
     return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
@@ -1287,6 +1315,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   // ---- HTTP -------------------------------------------------------------------------------------
 
   const send = (res: ServerResponse, reply: Reply): void => {
+    if (reply.csv !== undefined) {
+      res.writeHead(reply.status, { 'content-type': 'text/csv', 'content-length': Buffer.byteLength(reply.csv) }).end(reply.csv);
+      return;
+    }
     if (reply.status === 204 || reply.body === undefined) {
       res.writeHead(reply.status).end();
       return;
@@ -1331,6 +1363,21 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       send(res, { status: 401, body: [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }] });
       return;
     }
+    // Bulk API 2.0 ingest jobs take CSV and answer CSV: routed before the JSON body is parsed.
+    const ingest = /^\/services\/data\/v(\d+\.\d)\/(jobs\/ingest(?:\/.*)?)$/.exec(target.pathname);
+    if (ingest !== null) {
+      let reply: Reply;
+      try {
+        const parts = (ingest[2] as string).replace(/\/$/, '').split('/').map(decodeURIComponent);
+        const answer = bulkIngest(method, parts, text, ingest[1] as string);
+        reply = answer === undefined ? { status: 404, body: [{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }] } : { body: undefined, ...answer };
+      } catch (err) {
+        if (!(err instanceof RequestFailure)) throw err;
+        reply = { status: err.status, body: [{ message: err.message, errorCode: err.errorCode }] };
+      }
+      send(res, reply);
+      return;
+    }
     let body: unknown;
     if (text !== '') {
       try {
@@ -1345,6 +1392,19 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (after > 0) await delay(after);
     send(res, reply);
   };
+
+  let jobCounter = 0;
+  const bulkIngest = createBulkIngest(
+    {
+      objectSpec: (sobject) => userSpec(sobject),
+      upsert: (sobject, spec, keyField, record) => upsertOne(sobject, spec, keyField, record),
+      update: (record) => updateOne(record),
+      create: (record) => createOne(record),
+      newJobId: () => toEighteen(`7505g${String((jobCounter += 1)).padStart(10, '0')}`),
+      userId: () => '005standin000001AAA',
+    },
+    { pollsInProgress: () => standIn.bulkPollsInProgress },
+  );
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
@@ -1369,6 +1429,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       return logins;
     },
     latencyMs: options.latencyMs ?? 0,
+    bulkPollsInProgress: 1,
     jitter: options.jitter,
     beforeRequest: undefined,
     requests,

@@ -18,6 +18,12 @@
  * - Checkout in subscription mode (https://docs.stripe.com/api/checkout/sessions/create): at least
  *   one recurring line, `subscription_data` {metadata, trial_end, trial_period_days}, no
  *   `payment_intent_data` ("can only be used in payment mode").
+ * - Catalogue prices by id (`price`): an archived price is refused ("This field only accepts
+ *   active prices"); a metered price takes no quantity ("You can only specify a quantity when
+ *   creating a subscription with a recurring[usage_type] of licensed",
+ *   https://docs.stripe.com/billing/subscriptions/quantities; Checkout answers "Quantity should not
+ *   be specified where usage_type is `metered`. Remove quantity from `line_items[0]`") and is
+ *   billed in arrears: nothing on the first invoice, and its item shows no quantity.
  * Proration of a backdated period and billing-cycle anchors are not modelled.
  */
 type Json = Record<string, any>;
@@ -103,8 +109,18 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
     return price;
   };
 
-  const priceOf = (item: Json, param: string, currency: string | undefined): Json =>
-    typeof item.price === 'string' ? (deps.prices.get(item.price) ?? deps.notFound('price', item.price)) : inlinePrice(item.price_data, param, currency);
+  const priceOf = (item: Json, param: string, currency: string | undefined): Json => {
+    if (typeof item.price !== 'string') return inlinePrice(item.price_data, param, currency);
+    const price = deps.prices.get(item.price) ?? deps.notFound('price', item.price);
+    if (price.active !== true) invalid('The price specified is inactive. This field only accepts active prices.', `${param}[price]`);
+    if (currency !== undefined && price.currency !== currency) invalid('All prices must share one currency.', `${param}[price]`);
+    if (price.recurring?.usage_type === 'metered' && item.quantity !== undefined) {
+      invalid(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`${param}\``, `${param}[quantity]`);
+    }
+    return price;
+  };
+
+  const isMetered = (price: Json): boolean => price.recurring?.usage_type === 'metered';
 
   const listOf = (value: unknown): Json[] => (Array.isArray(value) ? (value as Json[]) : []);
 
@@ -146,7 +162,8 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
         discounts: [],
         metadata: deps.metadataOf(item),
         price,
-        quantity: item.quantity === undefined ? 1 : integer(item.quantity, `items[${i}][quantity]`),
+        // A metered item has no quantity: the usage reported to its meter is billed.
+        ...(isMetered(price) ? {} : { quantity: item.quantity === undefined ? 1 : integer(item.quantity, `items[${i}][quantity]`) }),
         subscription: subscriptionId,
       };
     });
@@ -176,8 +193,10 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
       pricing: { type: 'price_details', price_details: { price: price.id, product: price.product }, unit_amount_decimal: String(price.unit_amount) },
     });
     for (const item of items) {
-      const amount = trialEnd === null ? (item.price.unit_amount as number) * item.quantity : 0;
-      invoice.lines.data.push(line(amount, item.quantity, item.price, trialEnd === null ? `${item.quantity} × ${item.price.product as string}` : `Trial period for ${item.price.product as string}`));
+      // Usage is billed at the end of the period: the first invoice shows the metered item at 0.
+      const quantity = item.quantity ?? 0;
+      const amount = trialEnd === null ? (item.price.unit_amount as number) * quantity : 0;
+      invoice.lines.data.push(line(amount, quantity, item.price, trialEnd === null ? `${quantity} × ${item.price.product as string}` : `Trial period for ${item.price.product as string}`));
     }
     for (const extra of extras) invoice.lines.data.push(line((extra.price.unit_amount as number) * extra.quantity, extra.quantity, extra.price, String(extra.price.product)));
     deps.refreshTotals(invoice);
@@ -226,7 +245,7 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
     lineItems.forEach((item, i) => {
       const price = priceOf(item, `line_items[${i}]`, currency);
       currency ??= price.currency as string;
-      const quantity = item.quantity === undefined ? 1 : integer(item.quantity, `line_items[${i}][quantity]`);
+      const quantity = isMetered(price) ? 0 : item.quantity === undefined ? 1 : integer(item.quantity, `line_items[${i}][quantity]`);
       if (price.recurring !== null) recurring += 1;
       if (price.recurring === null || !trial) amount += (price.unit_amount as number) * quantity;
     });

@@ -31,6 +31,7 @@ import { STRIPE_API_VERSION } from '../../stripe/event-schemas.js';
 import { invoicePage, paymentLinkPage } from './hosted-pages.js';
 import { createObjectLists, requiredPermission, type ObjectLists, type Permission } from './stripe-standin-lists.js';
 import { createSubscriptionResources } from './stripe-standin-subscriptions.js';
+import { createCatalogResources } from './stripe-standin-catalog.js';
 import { createServiceEndpoints, type StripeServiceStandIn } from './stripe-standin-service.js';
 
 type Json = Record<string, any>;
@@ -518,34 +519,11 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     return { object: 'list', data, has_more: start + limit < newestFirst.length, url: listUrl };
   };
 
-  const createPrice = (params: Json): Json => {
-    const currency = currencyOf(params);
-    const unitAmount = integer(params.unit_amount, 'unit_amount');
-    if (unitAmount < 0) invalid('unit_amount must be 0 or more.', 'unit_amount');
-    let product = params.product;
-    if (product === undefined) {
-      if (typeof params.product_data?.name !== 'string' || params.product_data.name === '') {
-        invalid('Missing required param: product_data[name].', 'product_data[name]', 'parameter_missing');
-      }
-      product = id('prod');
-    }
-    const price: Json = {
-      id: id('price'),
-      object: 'price',
-      active: true,
-      created: now(),
-      currency,
-      livemode: false,
-      metadata: metadataOf(params),
-      product,
-      product_name: params.product_data?.name,
-      type: 'one_time',
-      unit_amount: unitAmount,
-      unit_amount_decimal: String(unitAmount),
-    };
-    prices.set(price.id, price);
-    return price;
+  // Bound once the object lists exist (products live there).
+  let catalog: () => ReturnType<typeof createCatalogResources> = () => {
+    throw new Error('stand-in not started');
   };
+  const createPrice = (params: Json): Json => catalog().createPrice(params);
 
   const createPaymentLink = (params: Json): Json => {
     const lines = params.line_items;
@@ -641,6 +619,21 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     finalizeInvoice,
   });
   subscriptionResources = () => subscriptions;
+  const catalogResources = createCatalogResources({
+    prices,
+    products: { get: (productId) => lists.get('products', productId) },
+    now,
+    id,
+    integer,
+    invalid,
+    notFound: (kind, key) => {
+      throw new StripeFailure(404, 'invalid_request_error', `No such ${kind}: '${key}'`, 'resource_missing', 'id');
+    },
+    currencyOf,
+    metadataOf,
+    page,
+  });
+  catalog = () => catalogResources;
 
   const route = (method: string, path: string, query: URLSearchParams, params: Json): { status: number; body: Json } => {
     const parts = path.split('/').filter((p) => p !== '');
@@ -658,9 +651,13 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
             ? service.delete(resource, objectId, action, parseStripeForm(query.toString()))
             : undefined;
     if (served !== undefined) return ok(served);
+    const metered = catalogResources.meterRoute(method, parts, query, params);
+    if (metered !== undefined) return ok(metered);
     if (method === 'POST') {
       if (resource === 'customers' && objectId === undefined) return ok(createCustomer(params));
       if (resource === 'products' && objectId === undefined) return ok(subscriptions.createProduct(params));
+      if (resource === 'products' && objectId !== undefined && action === undefined) return ok(catalogResources.updateProduct(objectId, params));
+      if (resource === 'prices' && objectId !== undefined && action === undefined) return ok(catalogResources.updatePrice(objectId, params));
       if (resource === 'subscriptions' && objectId === undefined) return ok(subscriptions.createSubscription(params));
       if (resource === 'invoices' && objectId === undefined) return ok(createInvoice(params));
       if (resource === 'invoices' && action === 'finalize') return ok(finalizeInvoice(requireFound(invoices, objectId as string, 'invoice'), params));
@@ -678,6 +675,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     }
     if (method === 'GET') {
       if (resource === 'products' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveProduct(objectId));
+      if (resource === 'prices' && objectId !== undefined && action === undefined) return ok(catalogResources.retrievePrice(objectId));
       if (resource === 'subscriptions' && objectId !== undefined && action === undefined) return ok(subscriptions.retrieveSubscription(objectId));
       const listed = lists.route(resource as string, objectId, action, parseStripeForm(query.toString()), now());
       if (listed !== undefined) return ok(listed);
