@@ -1,9 +1,11 @@
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { unitTestFiles } from './test/test-kinds.js';
+import { isolatedTestFiles, unitTestFiles } from './test/test-kinds.js';
 
-const unit = unitTestFiles(fileURLToPath(new URL('.', import.meta.url)));
+const root = fileURLToPath(new URL('.', import.meta.url));
+const unit = unitTestFiles(root);
+const isolated = isolatedTestFiles(root);
 
 export default defineConfig({
   test: {
@@ -24,8 +26,18 @@ export default defineConfig({
         test: { name: 'unit', include: unit, isolate: false },
       },
       {
+        // Every file starts its own stand-ins and dynalite on fresh ports and closes them; none
+        // mocks modules, stubs globals or writes process.env. Re-importing jsforce, the AWS SDK,
+        // stripe and the local stack for each file was a third of the suite's time, so these
+        // files share one module graph per worker too.
         extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: unit },
+        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...unit, ...isolated], isolate: false },
+      },
+      {
+        // Files that mock AWS SDK clients for the whole process (aws-sdk-client-mock) get a
+        // module graph of their own, so no other file meets their mocks (test/test-kinds.ts).
+        extends: true,
+        test: { name: 'isolated', include: isolated },
       },
     ],
   },

@@ -1,17 +1,20 @@
 /**
  * Consumer throughput and cost per event at SQS batch 1, 10 and 100, and the latency of one batch
  * whose events all name one Opportunity next to one whose events name distinct ones: the real
- * consumer against dynalite and the Salesforce stand-in with 20 ms added latency per REST call.
+ * consumer against dynalite and the Salesforce stand-in with 20 ms added latency per REST call,
+ * next to their floors from the same run (one DynamoDB PutItem, one direct Composite call).
  */
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
 import type Stripe from 'stripe';
 import { loadConsumerConfig } from '../src/config.js';
+import { DEDUP_PARTITION_KEY } from '../src/dedup/table.js';
 import { createConsumerApp } from '../src/inbound/consumer-app.js';
 import { createLogger } from '../src/logging.js';
 import { SAMPLE_CUSTOMER_ID, sampleEvent } from '../src/local/sample-events.js';
 import { inboundRecord } from '../test/support/consumer-harness.js';
 import { startDynalite } from '../src/local/standins/dynalite.js';
 import { startSalesforceStandIn } from '../src/local/standins/salesforce-standin.js';
-import { nullStream, rate, type Row } from './report.js';
+import { median, nullStream, rate, type Row } from './report.js';
 
 const CLIENT = { clientId: 'bench-client-id-fake', clientSecret: 'bench-client-secret-fake' };
 
@@ -107,8 +110,40 @@ async function benchConsumerWith(rollups: 'on' | 'off'): Promise<Row[]> {
       },
     });
     // Cold start: the login happens once, outside the measurement (budget: login at cold start only).
-    await app.session.connection();
+    const connection = await app.session.connection();
 
+    // The floors, measured here in the same run: one DynamoDB request and one Salesforce call.
+    const timed = async (work: () => Promise<unknown>, times = 15): Promise<string> => {
+      const ms: number[] = [];
+      for (let i = 0; i < times; i++) {
+        const start = process.hrtime.bigint();
+        await work();
+        ms.push(Number(process.hrtime.bigint() - start) / 1e6);
+      }
+      return median(ms).toFixed(1);
+    };
+    let floorItem = 0;
+    const putItem = await timed(() =>
+      dynamo.client.send(new PutItemCommand({ TableName: dynamo.tableName, Item: { [DEDUP_PARTITION_KEY]: { S: `bench-floor-${(floorItem += 1)}` } } })),
+    );
+    const compositePath = `/services/data/v${config.salesforce.apiVersion}/composite`;
+    const composite = await timed(() =>
+      connection.requestPost(compositePath, {
+        allOrNone: false,
+        compositeRequest: [
+          {
+            method: 'PATCH',
+            referenceId: 'r0',
+            url: `/services/data/v${config.salesforce.apiVersion}/sobjects/Stripe_Payment__c/Stripe_Id__c/pi_bench_floor_${rollups}`,
+            body: { Name: 'floor' },
+          },
+        ],
+      }),
+    );
+    const floors: Row[] = [
+      { case: `floor: one DynamoDB PutItem round trip (dynalite)${rollups === 'on' ? '' : ', roll-ups off run'}`, 'ms/batch': putItem },
+      { case: `floor: one direct Composite call, one upsert (stand-in, 20 ms)${rollups === 'on' ? '' : ', roll-ups off run'}`, 'ms/batch': composite, 'Salesforce API calls/event': '1 call' },
+    ];
     const rows: Row[] = [];
     for (const [batchSize, total, kind] of [
       [1, 50, 'mix'],
@@ -171,7 +206,7 @@ async function benchConsumerWith(rollups: 'on' | 'off'): Promise<Row[]> {
         'failed events': summary.response.batchItemFailures.length,
       });
     }
-    return rows;
+    return [...rows, ...floors];
   } finally {
     await Promise.all([dynamo.close(), salesforce.close()]);
   }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { reachesSlowImport, unitTestFiles } from './test-kinds.js';
+import { isolatedTestFiles, reachesProcessWideMock, reachesSlowImport, unitTestFiles } from './test-kinds.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -25,6 +25,21 @@ describe('the unit loop (npm run test:unit)', () => {
   });
 });
 
+describe('the files that keep a module graph of their own', () => {
+  const isolated = isolatedTestFiles(repoRoot);
+
+  it('takes the integration tests that mock an AWS SDK client for the whole process, directly or through a helper', () => {
+    expect(isolated).toContain('test/outbound/queue.test.ts'); // mockClient(SQSClient)
+    expect(isolated).toContain('test/ops/cli.test.ts'); // through test/ops/support.ts
+  });
+
+  it('leaves the other integration tests to share one, and unit tests to their own loop', () => {
+    expect(isolated).not.toContain('test/salesforce/writer.test.ts');
+    expect(isolated).not.toContain('test/local/stack.test.ts');
+    expect(isolated.filter((f) => unitTestFiles(repoRoot).includes(f))).toEqual([]);
+  });
+});
+
 describe('reachesSlowImport', () => {
   const root = mkdtempSync(join(tmpdir(), 'test-kinds-'));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -42,6 +57,12 @@ describe('reachesSlowImport', () => {
     // Spelled in two pieces so that this file itself does not read as importing esbuild.
     const dynamicImport = `const m = await ${'import'}('esbuild');\n`;
     expect(reachesSlowImport(file('b.test.ts', dynamicImport), root)).toBe(true);
+  });
+
+  it('finds a process-wide mock through a helper, and only that', () => {
+    file('support/mocks.ts', "import { mockClient } from 'aws-sdk-client-mock';\nexport const m = mockClient;\n");
+    expect(reachesProcessWideMock(file('d.test.ts', "import { m } from './support/mocks.js';\n"), root)).toBe(true);
+    expect(reachesProcessWideMock(file('e.test.ts', "import { s } from './support/server.js';\n"), root)).toBe(false);
   });
 
   it('ignores type-only imports and pure modules', () => {

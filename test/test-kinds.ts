@@ -53,12 +53,27 @@ function cachedSpecifiers(file: string): string[] {
 
 /** True when the file or a module under `root` it imports (transitively) has a slow import. */
 export function reachesSlowImport(file: string, root: string, seen = new Set<string>()): boolean {
+  return reaches(file, root, SLOW_IMPORTS, seen);
+}
+
+/**
+ * Import specifiers of libraries that patch shared classes for the whole process:
+ * aws-sdk-client-mock stubs `Client.prototype.send` of every instance until it is restored.
+ */
+const PROCESS_WIDE_MOCKS: readonly RegExp[] = [/^aws-sdk-client-mock(\/|$)/];
+
+/** True when the file, or a module under `root` it imports, mocks something for the whole process. */
+export function reachesProcessWideMock(file: string, root: string): boolean {
+  return reaches(file, root, PROCESS_WIDE_MOCKS, new Set());
+}
+
+function reaches(file: string, root: string, patterns: readonly RegExp[], seen: Set<string>): boolean {
   if (seen.has(file)) return false;
   seen.add(file);
   return cachedSpecifiers(file).some((specifier) => {
-    if (SLOW_IMPORTS.some((pattern) => pattern.test(specifier))) return true;
+    if (patterns.some((pattern) => pattern.test(specifier))) return true;
     const local = localFile(file, specifier, root);
-    return local !== undefined && reachesSlowImport(local, root, seen);
+    return local !== undefined && reaches(local, root, patterns, seen);
   });
 }
 
@@ -70,10 +85,24 @@ function testFiles(dir: string): string[] {
   });
 }
 
+const relativeTo = (repoRoot: string) => (file: string): string => relative(repoRoot, file).split('\\').join('/');
+
 /** Test files (relative to `repoRoot`) that run no server, process, bundler or synth. */
 export function unitTestFiles(repoRoot: string): string[] {
   return testFiles(join(repoRoot, 'test'))
     .filter((file) => !reachesSlowImport(file, repoRoot))
-    .map((file) => relative(repoRoot, file).split('\\').join('/'))
+    .map(relativeTo(repoRoot))
+    .sort();
+}
+
+/**
+ * The other test files that need a module graph of their own: they mock AWS SDK clients for the
+ * whole process, so a file after them in the same worker would talk to the mock. The rest share
+ * one module graph per worker (vitest.config.ts).
+ */
+export function isolatedTestFiles(repoRoot: string): string[] {
+  return testFiles(join(repoRoot, 'test'))
+    .filter((file) => reachesSlowImport(file, repoRoot) && reachesProcessWideMock(file, repoRoot))
+    .map(relativeTo(repoRoot))
     .sort();
 }

@@ -49,7 +49,7 @@ export function closedWonEvent(options: ClosedWonOptions = {}) {
 export function commandEvent(
   command: string,
   recordId: string,
-  options: { readonly now?: Date; readonly eventUuid?: string; readonly amount?: number | undefined; readonly reason?: string | undefined } = {},
+  options: { readonly now?: Date; readonly eventUuid?: string; readonly amount?: number | undefined; readonly reason?: string | undefined; readonly options?: string | undefined } = {},
 ) {
   const eventUuid = options.eventUuid ?? randomUUID();
   const at = (options.now ?? new Date()).toISOString();
@@ -68,7 +68,7 @@ export function commandEvent(
         Record_Id__c: recordId,
         Amount__c: options.amount ?? null,
         Reason__c: options.reason ?? null,
-        Options__c: null,
+        Options__c: options.options ?? null,
         Requested_By__c: SAMPLE_REP_ID,
         CreatedById: SAMPLE_REP_ID,
         CreatedDate: at,

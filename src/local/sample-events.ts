@@ -21,6 +21,20 @@ export const SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID = '006Ab00000SubsOpIA';
 export const SAMPLE_REFUNDABLE_PAYMENT_ID = 'a01Ab00000Refund01';
 export const SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID = 'pi_test_refundable01';
 export const SAMPLE_ACCOUNT_ID = '001Ab00000Sample01';
+/** The sample Account's owner: failed-payment Tasks go to them. */
+export const SAMPLE_ACCOUNT_OWNER_ID = '005Ab00000OwnerAAA';
+/**
+ * Open invoices of the sample customer (collected by emailed invoice) for the local invoice
+ * actions, one each: their Stripe_Invoice__c ids and Stripe ids.
+ */
+export const SAMPLE_ACTION_INVOICES = {
+  send_invoice: { recordId: 'a02Ab00000InvSnd01', stripeId: 'in_test_local_send01' },
+  void_invoice: { recordId: 'a02Ab00000InvVod01', stripeId: 'in_test_local_void01' },
+  mark_uncollectible: { recordId: 'a02Ab00000InvUnc01', stripeId: 'in_test_local_uncl01' },
+} as const;
+/** Subscriptions of the sample customer for the local subscription actions: one active, one with its collection paused. */
+export const SAMPLE_ACTIVE_SUBSCRIPTION = { recordId: 'a03Ab00000SubAct01', stripeId: 'sub_test_local_active01' } as const;
+export const SAMPLE_PAUSED_SUBSCRIPTION = { recordId: 'a03Ab00000SubPau01', stripeId: 'sub_test_local_paused01' } as const;
 export const SAMPLE_ORDER_ID = '801Ab00000Sample01';
 export const SAMPLE_QUOTE_ID = '0Q0Ab00000Sample01';
 export const SAMPLE_CONTRACT_ID = '800Ab00000Sample01';

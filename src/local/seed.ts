@@ -8,6 +8,10 @@ import type { StripeStandIn } from './standins/stripe-standin.js';
 import {
   sampleEvent,
   SAMPLE_ACCOUNT_ID,
+  SAMPLE_ACCOUNT_OWNER_ID,
+  SAMPLE_ACTION_INVOICES,
+  SAMPLE_ACTIVE_SUBSCRIPTION,
+  SAMPLE_PAUSED_SUBSCRIPTION,
   SAMPLE_CONTRACT_ID,
   SAMPLE_CUSTOMER_ID,
   SAMPLE_JPY_OPPORTUNITY_ID,
@@ -33,9 +37,11 @@ export interface SeededSalesforce {
  * which knows that customer; a real Stripe account does not, so the outbound flow creates one.
  */
 export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonly linkedCustomer: boolean }): SeededSalesforce {
+  salesforce.insert('User', { Id: SAMPLE_ACCOUNT_OWNER_ID, Name: 'Sam Sample (account manager)' });
   const accountId = salesforce.insert('Account', {
     Id: SAMPLE_ACCOUNT_ID,
     Name: 'Sample Customer Ltd',
+    OwnerId: SAMPLE_ACCOUNT_OWNER_ID,
     ...(options.linkedCustomer ? { Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID } : {}),
     Stripe_Billing_Email__c: 'billing@example.com',
     BillingStreet: '1 Market St',
@@ -111,7 +117,28 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     Account__c: accountId,
     Opportunity__c: opportunityId,
   });
+  if (options.linkedCustomer) seedServiceRecords(salesforce, accountId);
   return { accountId, opportunityId, jpyOpportunityId, lineItemIds };
+}
+
+/** The invoices and subscriptions the local invoice and subscription actions act on (embedded Stripe only: seedStripe holds them). */
+function seedServiceRecords(salesforce: SalesforceStandIn, accountId: string): void {
+  for (const [action, invoice] of Object.entries(SAMPLE_ACTION_INVOICES)) {
+    salesforce.insert('Stripe_Invoice__c', {
+      Id: invoice.recordId,
+      Name: invoice.stripeId,
+      Stripe_Id__c: invoice.stripeId,
+      Status__c: 'Open',
+      Number__c: `SAMPLE-${action.toUpperCase()}`,
+      Amount_Due__c: 250,
+      Amount_Remaining__c: 250,
+      Currency_Code__c: 'USD',
+      Account__c: accountId,
+    });
+  }
+  for (const subscription of [SAMPLE_ACTIVE_SUBSCRIPTION, SAMPLE_PAUSED_SUBSCRIPTION]) {
+    salesforce.insert('Stripe_Subscription__c', { Id: subscription.recordId, Name: subscription.stripeId, Stripe_Id__c: subscription.stripeId, Status__c: 'Active', Account__c: accountId });
+  }
 }
 
 /** A monthly product (3 seats) and a one-time onboarding fee: what `closed-won-subscription` subscribes. */
@@ -169,4 +196,27 @@ export function seedStripe(stripe: StripeStandIn): void {
   stripe.service.seedPayment({ id: SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID, amount: 12_000, currency: 'usd', customer: SAMPLE_CUSTOMER_ID, metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID, salesforce_opportunity_id: SAMPLE_OPPORTUNITY_ID } });
   const charge = sampleEvent('charge.refunded', { amountRefunded: 0, objectOverrides: { refunded: false, refunds: null } }).data.object as Stripe.Charge;
   stripe.registerCharge(charge);
+  for (const [action, invoice] of Object.entries(SAMPLE_ACTION_INVOICES)) {
+    stripe.seedInvoice({
+      id: invoice.stripeId,
+      customer: SAMPLE_CUSTOMER_ID,
+      status: 'open',
+      collection_method: 'send_invoice',
+      number: `SAMPLE-${action.toUpperCase()}`,
+      amount_due: 25_000,
+      amount_paid: 0,
+      amount_remaining: 25_000,
+      currency: 'usd',
+      hosted_invoice_url: `https://invoice.stripe.com/i/acct_test_fake/test_fake_${invoice.stripeId}`,
+      metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID },
+      status_transitions: {},
+    });
+  }
+  stripe.service.seedSubscription({ id: SAMPLE_ACTIVE_SUBSCRIPTION.stripeId, customer: SAMPLE_CUSTOMER_ID, metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID } });
+  stripe.service.seedSubscription({
+    id: SAMPLE_PAUSED_SUBSCRIPTION.stripeId,
+    customer: SAMPLE_CUSTOMER_ID,
+    metadata: { salesforce_account_id: SAMPLE_ACCOUNT_ID },
+    pause_collection: { behavior: 'keep_as_draft', resumes_at: null },
+  });
 }

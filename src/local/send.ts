@@ -22,6 +22,10 @@ import {
   SAMPLE_JPY_OPPORTUNITY_ID,
   SAMPLE_ORDER_ID,
   SAMPLE_QUOTE_ID,
+  SAMPLE_ACCOUNT_ID,
+  SAMPLE_ACTION_INVOICES,
+  SAMPLE_ACTIVE_SUBSCRIPTION,
+  SAMPLE_PAUSED_SUBSCRIPTION,
   SAMPLE_REFUNDABLE_PAYMENT_ID,
   SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
 } from './sample-events.js';
@@ -35,12 +39,20 @@ export const STORY = 'story';
 export const CLOSED_WON_JPY = 'closed-won-jpy';
 
 /** Quote-to-cash samples: the Stripe_Command__e each shipped Flow publishes, on the seeded record. */
-export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string; readonly amount?: number; readonly reason?: string }>> = {
+export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string; readonly amount?: number; readonly reason?: string; readonly options?: string }>> = {
   'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
   'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
   'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
   'closed-won-subscription': { command: 'subscription', recordId: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID, what: 'a Stripe subscription for the sample Pro plan Opportunity (3 seats monthly + onboarding)' },
   refund: { command: 'refund', recordId: SAMPLE_REFUNDABLE_PAYMENT_ID, amount: 20, reason: 'requested_by_customer', what: 'a 20.00 USD refund of the seeded 120.00 USD payment (Stripe_Refund__c)' },
+  portal_link: { command: 'portal_link', recordId: SAMPLE_ACCOUNT_ID, what: "a customer portal link for the sample Account, written on it with its expiry" },
+  update_payment_method: { command: 'update_payment_method', recordId: SAMPLE_ACCOUNT_ID, what: 'a setup-mode Checkout link where the sample customer saves a new card' },
+  send_invoice: { command: 'send_invoice', recordId: SAMPLE_ACTION_INVOICES.send_invoice.recordId, what: 'Stripe emails a seeded open invoice again' },
+  void_invoice: { command: 'void_invoice', recordId: SAMPLE_ACTION_INVOICES.void_invoice.recordId, what: 'voids a seeded open invoice (Stripe sends invoice.voided)' },
+  mark_uncollectible: { command: 'mark_uncollectible', recordId: SAMPLE_ACTION_INVOICES.mark_uncollectible.recordId, what: 'marks a seeded open invoice uncollectible' },
+  cancel_subscription: { command: 'cancel_subscription', recordId: SAMPLE_ACTIVE_SUBSCRIPTION.recordId, what: 'cancels the seeded active subscription at the end of its period' },
+  pause_subscription: { command: 'pause_subscription', recordId: SAMPLE_ACTIVE_SUBSCRIPTION.recordId, options: '{"behavior":"keep_as_draft"}', what: 'pauses payment collection on the seeded active subscription (invoices kept as drafts)' },
+  resume_subscription: { command: 'resume_subscription', recordId: SAMPLE_PAUSED_SUBSCRIPTION.recordId, what: 'resumes payment collection on the seeded paused subscription' },
 };
 
 export interface SendEventIo {
@@ -184,7 +196,7 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
 
   const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
   if (sample !== undefined) {
-    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()), amount: sample.amount, reason: sample.reason });
+    const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()), amount: sample.amount, reason: sample.reason, options: sample.options });
     const reply = await post('/salesforce/events', JSON.stringify(event), {});
     if (reply === undefined) return 1;
     io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} ${sample.command} on ${sample.recordId}) → ${reply.status}\n${reply.text.trim()}\n`);

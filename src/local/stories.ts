@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import type Stripe from 'stripe';
 import { closedWonEvent } from './platform-event.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_CUSTOMER_ID, sampleEvent } from './sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_ACCOUNT_OWNER_ID, SAMPLE_CUSTOMER_ID, sampleEvent } from './sample-events.js';
 import type { SalesforceStandIn } from './standins/salesforce-standin.js';
 import type { StripeStandIn } from './standins/stripe-standin.js';
 
@@ -74,9 +74,9 @@ function fresh(prefix: string, suffix: string): string {
   return `${prefix}_local_${suffix}${randomBytes(3).toString('hex')}`;
 }
 
-/** An Opportunity of the sample Account with one product, Closed Won, ready to bill. */
-function newOpportunity(ctx: StoryContext, mode: 'invoice' | 'payment_link'): string {
-  const { salesforce, accountId } = ctx.world;
+/** An Opportunity of the sample Account (or `accountId`) with one product, Closed Won, ready to bill. */
+function newOpportunity(ctx: StoryContext, mode: 'invoice' | 'payment_link', accountId = ctx.world.accountId): string {
+  const { salesforce } = ctx.world;
   const opportunityId = salesforce.insert('Opportunity', {
     Name: `Story ${ctx.suffix}`,
     AccountId: accountId,
@@ -236,6 +236,51 @@ const STORIES: Readonly<Record<string, Story>> = {
       return opportunityId;
     },
     promises: (ctx, opportunityId) => paymentPromises(ctx, opportunityId, 'Refunded (the dispute took the money back)', 'Dispute Lost'),
+  },
+  'failed-payment-recovery': {
+    description:
+      "Closed Won bills an invoice of an Account of its own; two days past due, the card is declined: a Case, a Task for the account manager, the Account At Risk; the customer pays: Case closed, Task completed, the Account Good.",
+    async play(ctx) {
+      // An Account of its own, so the health it ends with is this story's alone.
+      const customerId = fresh('cus', ctx.suffix);
+      ctx.world.stripe.seedCustomer({ id: customerId, name: 'Recovery Customer Ltd', email: 'ap@example.com' });
+      const accountId = ctx.world.salesforce.insert('Account', { Name: `Story ${ctx.suffix}`, OwnerId: SAMPLE_ACCOUNT_OWNER_ID, Stripe_Customer_Id__c: customerId, BillingCountry: 'US' });
+      ctx.ids.account = accountId;
+      const opportunityId = newOpportunity(ctx, 'invoice', accountId);
+      const invoice = writtenBackInvoice(ctx, await bill(ctx, opportunityId, 'invoice'));
+      ctx.ids.invoice = invoice.id as string;
+      const event = (type: 'invoice.payment_failed' | 'invoice.paid'): Stripe.Event =>
+        sampleEvent(type, {
+          id: fresh('evt', ctx.suffix),
+          created: ctx.tick(),
+          objectId: invoice.id as string,
+          amount: invoice.amount_due as number,
+          currency: invoice.currency as string,
+          customer: customerId,
+          paymentIntent: fresh('pi', ctx.suffix),
+          metadata: { salesforce_opportunity_id: opportunityId, salesforce_account_id: accountId },
+          objectOverrides: { number: invoice.number, hosted_invoice_url: invoice.hosted_invoice_url, invoice_pdf: invoice.invoice_pdf, due_date: ctx.world.now() - 2 * 86_400 },
+        });
+      await send(ctx, 'Payment failed: card declined, the invoice two days past due', event('invoice.payment_failed'));
+      ctx.ids.healthAfterFailure = String(ctx.record('Account', (a) => a.Id === accountId)?.Stripe_Payment_Health__c ?? '(none)');
+      ctx.world.stripe.payInvoice(invoice.id as string);
+      await send(ctx, `Invoice ${String(invoice.number)} paid with another card`, event('invoice.paid'));
+      return opportunityId;
+    },
+    promises(ctx) {
+      const failed = ctx.steps.find((s) => s.type === 'invoice.payment_failed');
+      const caseRecord = ctx.record('Case', (c) => c.Stripe_Event_Id__c === failed?.id);
+      const task = ctx.record('Task', (t) => t.Stripe_Object_Id__c === ctx.ids.invoice);
+      const account = ctx.record('Account', (a) => a.Id === ctx.ids.account);
+      return [
+        ['a Case was opened for the declined card', caseRecord !== undefined, caseRecord === undefined ? 'no Case' : `Case ${String(caseRecord.Id)}`],
+        ['a Task told the account manager', task?.OwnerId === SAMPLE_ACCOUNT_OWNER_ID, task === undefined ? 'no Task' : `${String(task.Subject)} (owner ${String(task.OwnerId)})`],
+        ['the Account was At Risk after the failure', ctx.ids.healthAfterFailure === 'At Risk', ctx.ids.healthAfterFailure ?? '(none)'],
+        ['the Case was closed once the invoice was paid', caseRecord?.IsClosed === true, caseRecord === undefined ? 'no Case' : `Status ${String(caseRecord.Status)}`],
+        ['the Task was completed', task?.Status === 'Completed', task === undefined ? 'no Task' : `Status ${String(task.Status)}`],
+        ['the Account is Good again', account?.Stripe_Payment_Health__c === 'Good', String(account?.Stripe_Payment_Health__c ?? '(none)')],
+      ];
+    },
   },
   'subscription-renewal': {
     description: 'A subscription starts and its first invoice is paid; a month later it renews and the next invoice is paid. Ends Active, two invoices Paid.',

@@ -1,6 +1,6 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../src/config.js';
 import { createConsumerApp } from '../../src/inbound/consumer-app.js';
 import { ATTR } from '../../src/ingress/inbound-message.js';
@@ -8,6 +8,8 @@ import { createLogger } from '../../src/logging.js';
 import { LogCapture } from '../support/log-capture.js';
 
 const sqsMock = mockClient(SQSClient);
+// The mock patches the client class for the whole worker: undo it for the files after this one.
+afterAll(() => sqsMock.restore());
 afterEach(() => sqsMock.reset());
 
 const config = (extra: Record<string, string> = {}) =>

@@ -26,6 +26,8 @@ const HOUR = 3600_000;
 const VISIBILITY_MS = 361_000;
 
 const sqsMock = mockClient(SQSClient);
+// The mock patches the client class for the whole worker: undo it for the files after this one.
+afterAll(() => sqsMock.restore());
 let h: ConsumerHarness;
 let seq = 0;
 

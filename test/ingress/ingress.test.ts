@@ -1,6 +1,6 @@
 import { InvalidMessageContents, SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '../../src/errors.js';
 import { readInboundMessage } from '../../src/ingress/inbound-message.js';
 import { createIngress, type IngressSettings } from '../../src/ingress/ingress.js';
@@ -24,6 +24,8 @@ import {
 } from './support.js';
 
 const sqsMock = mockClient(SQSClient);
+// The mock patches the client class for the whole worker: undo it for the files after this one.
+afterAll(() => sqsMock.restore());
 
 const settings: IngressSettings = {
   toleranceSeconds: 300,

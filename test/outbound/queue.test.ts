@@ -24,6 +24,8 @@ const HOUR = 3600_000;
 const LINES = [{ Name: 'Gold plan', Quantity: 1, UnitPrice: 1200, TotalPrice: 1200 }];
 
 const sqsMock = mockClient(SQSClient);
+// The mock patches the client class for the whole worker: undo it for the files after this one.
+afterAll(() => sqsMock.restore());
 let h: OutboundHarness;
 
 beforeAll(async () => {

@@ -1,10 +1,12 @@
 import { GetSecretValueCommand, ResourceNotFoundException, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, TransientError } from '../../src/errors.js';
 import { CachedSecret, parseJsonSecret, secretsManagerFetcher } from '../../src/secrets.js';
 
 const sm = mockClient(SecretsManagerClient);
+// The mock patches the client class for the whole worker: undo it for the files after this one.
+afterAll(() => sm.restore());
 afterEach(() => sm.reset());
 const ARN = 'arn:aws:secretsmanager:us-east-1:000000000000:secret:stripe-webhook-AbCdEf';
 
