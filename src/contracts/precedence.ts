@@ -41,7 +41,7 @@ export const RANK = {
 } as const;
 
 /** Record types whose writes carry a precedence key (`Stripe_Event_Order__c`). */
-export const VERSIONED_OBJECTS = ['Opportunity', 'Quote', 'Order', 'Contract', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Refund__c'] as const;
+export const VERSIONED_OBJECTS = ['Opportunity', 'Quote', 'Order', 'Contract', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Item__c', 'Stripe_Refund__c'] as const;
 export type VersionedObject = (typeof VERSIONED_OBJECTS)[number];
 
 /** The field that holds each versioned record's state. */
@@ -53,6 +53,7 @@ export const STATUS_FIELD: Readonly<Record<VersionedObject, string>> = {
   Stripe_Payment__c: 'Status__c',
   Stripe_Invoice__c: 'Status__c',
   Stripe_Subscription__c: 'Status__c',
+  Stripe_Subscription_Item__c: 'Status__c',
   Stripe_Refund__c: 'Status__c',
 };
 
@@ -68,6 +69,8 @@ export const SETTLED_STATUSES: Readonly<Record<VersionedObject, ReadonlySet<stri
   Stripe_Payment__c: new Set(['Succeeded', 'Partially Refunded', 'Refunded', 'Disputed', 'Dispute Won', 'Dispute Lost']),
   Stripe_Invoice__c: new Set(['Paid', 'Void']),
   Stripe_Subscription__c: new Set(['Canceled', 'Incomplete Expired']),
+  // An item taken off its subscription, or ended with it, never comes back (Stripe makes a new one).
+  Stripe_Subscription_Item__c: new Set(['Removed', 'Ended']),
   // A succeeded refund can still fail later (the bank returns it): only failed and canceled are final.
   Stripe_Refund__c: new Set(['Failed', 'Canceled']),
 };

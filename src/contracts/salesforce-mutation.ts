@@ -22,6 +22,7 @@ export type SObjectName =
   | 'Stripe_Invoice__c'
   | 'Stripe_Subscription__c'
   | 'Stripe_Subscription_Change__c'
+  | 'Stripe_Subscription_Item__c'
   | 'Stripe_Refund__c'
   | 'Stripe_Sync_Log__c';
 

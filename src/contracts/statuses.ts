@@ -47,6 +47,13 @@ export const SUBSCRIPTION_STATUSES = [
 export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /**
+ * Stripe_Subscription_Item__c.Status__c: part of its subscription, taken off it in Stripe, or
+ * ended with the subscription (the last two are final).
+ */
+export const SUBSCRIPTION_ITEM_STATUSES = ['Active', 'Removed', 'Ended'] as const;
+export type SubscriptionItemStatus = (typeof SUBSCRIPTION_ITEM_STATUSES)[number];
+
+/**
  * Stripe_Subscription_Change__c.Type__c: how one event moved a subscription's MRR (the movement
  * types of Stripe's billing analytics: new, expansion, contraction, churn, reactivation).
  */

@@ -8,6 +8,7 @@ import { customRecordLinks, linksFrom, type SalesforceLinks } from './links.js';
 import type { MapResult, OwedMoney, SalesforceMutation } from './mutation.js';
 import { RANK } from './ranks.js';
 import { effect, money, revenueRecords, stripeRecordFields, upsert } from './records.js';
+import { subscriptionItemUsage } from './subscription-items.js';
 import { isoDate, isoDateTime } from './time.js';
 
 export type InvoiceEventType =
@@ -69,6 +70,10 @@ export function mapInvoiceEvent(event: StripeEventOf<InvoiceEventType>): MapResu
     ...(billsNothing(invoice)
       ? []
       : revenueRecords(links, outcome.opportunity, { id: invoice.id, url: invoice.hosted_invoice_url })),
+    // A finalized or paid invoice shows what metered items used in the period it bills.
+    ...(event.type === 'invoice.paid' || event.type === 'invoice.finalized'
+      ? subscriptionItemUsage({ id: invoice.id, periodEnd: invoice.period_end ?? undefined, subscriptionId: subscription.id, lines: invoice.lines?.data ?? [] })
+      : []),
   ];
   let owed: OwedMoney | undefined = outcome === PAID ? paidInvoice(event, invoice) : undefined;
   if (event.type === 'invoice.payment_failed' && invoice.status !== 'paid' && invoice.amount_remaining > 0) {

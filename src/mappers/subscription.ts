@@ -4,6 +4,7 @@ import { idOf, subscriptionItemPrice, subscriptionPeriod, type ItemPrice } from 
 import type { StripeEventOf, StripeSubscription } from '../stripe/event-schemas.js';
 import { customRecordLinks, linksFrom } from './links.js';
 import { subscriptionChangeRecord } from './subscription-change.js';
+import { subscriptionItemRecords } from './subscription-items.js';
 import { subscriptionMrr } from './subscription-mrr.js';
 import type { MapResult } from './mutation.js';
 import { RANK } from './ranks.js';
@@ -102,5 +103,7 @@ export function mapSubscriptionEvent(event: StripeEventOf<SubscriptionEventType>
   );
   // The MRR movement this event stands for, derived from the event alone (subscription-change.ts).
   const change = subscriptionChangeRecord({ ...event, previous: event.data.previous_attributes }, subscription, links);
-  return effect(event, RANKS[event.type], change === undefined ? [record] : [record, change], 'nothing to write', links);
+  // Its items, written after it in the same request (subscription-items.ts).
+  const items = subscriptionItemRecords({ ...event, previous: event.data.previous_attributes }, subscription);
+  return effect(event, RANKS[event.type], [record, ...items, ...(change === undefined ? [] : [change])], 'nothing to write', links);
 }

@@ -19,6 +19,7 @@ import {
   PAYMENT_STATUSES,
   REFUND_STATUSES,
   SUBSCRIPTION_CHANGE_TYPES,
+  SUBSCRIPTION_ITEM_STATUSES,
   SUBSCRIPTION_STATUSES,
   SYNC_LOG_STATUSES,
   USAGE_TYPES,
@@ -425,6 +426,41 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Account__c: account,
     Opportunity__c: opportunity,
     Stripe_Customer_Id__c: text,
+    Livemode__c: { type: 'boolean' },
+    Last_Stripe_Event_At__c: when,
+    Stripe_Event_Order__c: eventOrder,
+  }),
+  /**
+   * One record per Stripe subscription item (si_…), written with its subscription from
+   * customer.subscription.* events (src/mappers/subscription-items.ts): what it sells, its
+   * current period, and for metered items the usage of the last closed period (invoice.paid /
+   * invoice.finalized). Removed or Ended once it is gone from Stripe.
+   */
+  Stripe_Subscription_Item__c: ownedByBridge({
+    Id: id,
+    Name: recordName,
+    Stripe_Id__c: stripeId,
+    Status__c: { type: 'picklist', values: SUBSCRIPTION_ITEM_STATUSES },
+    Subscription__c: { type: 'reference', referenceTo: 'Stripe_Subscription__c', relationshipName: 'Subscription__r' },
+    Stripe_Subscription_Id__c: text,
+    Stripe_Price_Id__c: text,
+    Stripe_Product_Id__c: text,
+    /** The Product2 a `sfprod_<Product2 Id>` product was synced from (src/catalog). */
+    Product__c: { type: 'reference', referenceTo: 'Product2', relationshipName: 'Product__r' },
+    Quantity__c: amount,
+    Unit_Amount__c: amount,
+    Currency_Code__c: currencyCode,
+    // Stripe's words (month, metered): text, so a value Stripe adds never fails a write.
+    Interval__c: { type: 'string', length: 40 },
+    Interval_Count__c: eventOrder,
+    Usage_Type__c: { type: 'string', length: 40 },
+    Current_Period_Start__c: when,
+    Current_Period_End__c: when,
+    Usage_Quantity__c: amount,
+    Usage_Period_Start__c: when,
+    Usage_Period_End__c: when,
+    Usage_Invoice_Id__c: text,
+    Removed_At__c: when,
     Livemode__c: { type: 'boolean' },
     Last_Stripe_Event_At__c: when,
     Stripe_Event_Order__c: eventOrder,

@@ -56,6 +56,7 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Stripe_Invoice__c: { access: 'create' },
   Stripe_Subscription__c: { access: 'create' },
   Stripe_Subscription_Change__c: { access: 'create' },
+  Stripe_Subscription_Item__c: { access: 'create' },
   Stripe_Refund__c: { access: 'create' },
   Stripe_Sync_Log__c: { access: 'create' },
   // The corporate currency of single-currency orgs (DefaultCurrencyIsoCode). Every user can read

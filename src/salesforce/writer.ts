@@ -27,6 +27,7 @@ import {
   type MergedRecord,
 } from './batch-plan.js';
 import { classifySalesforceFailure, isStaleRejection, salesforceError, SalesforceTransientError } from './errors.js';
+import { DATA_MODEL } from './data-model.js';
 import { withSession, type SalesforceSession } from './session.js';
 
 export interface WriteItem {
@@ -219,6 +220,10 @@ export class SalesforceWriter {
     for (let round = 0; round < MAX_OPTIONAL_REFERENCE_ROUNDS; round++) {
       const retry = states.filter((state) => this.dropMissingOptionalReference(state));
       if (retry.length === 0) break;
+      // A record that failed only because a record of this batch it references failed too (a
+      // subscription item whose subscription lacked its Account) follows it, reference kept.
+      const resent = new Set(retry.map((s) => `${s.record.sobject}\u0000${s.record.keyValue}`));
+      retry.push(...states.filter((state) => !retry.includes(state) && this.waitsOn(state, resent)));
       this.options.logger?.info(
         { records: retry.length, relationships: [...new Set(retry.flatMap((s) => [...s.dropped]))] },
         'salesforce: re-sending records without a missing optional reference',
@@ -496,6 +501,21 @@ export class SalesforceWriter {
    * Salesforce names the missing key only in the message, so the match is on the exact value and
    * field the record sent, never on a loose pattern.
    */
+  /** The record failed for a missing external-id reference to one of `resent` (`<sobject>\0<key>`). */
+  private waitsOn(state: RecordState, resent: ReadonlySet<string>): boolean {
+    if (state.error?.kind !== 'permanent' || state.salesforceMessage === undefined) return false;
+    if ((state.error as { errorCode?: string }).errorCode !== 'INVALID_FIELD') return false;
+    const spec = DATA_MODEL[state.record.sobject] ?? {};
+    for (const [name, value] of Object.entries(state.record.fields)) {
+      if (typeof value !== 'object' || value === null) continue;
+      const target = Object.values(spec).find((f) => f.relationshipName === name)?.referenceTo;
+      for (const [field, key] of Object.entries(value)) {
+        if (target !== undefined && resent.has(`${target}\u0000${key}`) && state.salesforceMessage.includes(`Foreign key external ID: ${key} not found for field ${field} `)) return true;
+      }
+    }
+    return false;
+  }
+
   private dropMissingOptionalReference(state: RecordState): boolean {
     if (state.error?.kind !== 'permanent' || state.salesforceMessage === undefined) return false;
     const code = (state.error as { errorCode?: string }).errorCode;

@@ -168,6 +168,22 @@ const invoicePayments = z.catch(
   () => undefined,
 );
 
+/**
+ * An invoice line as the usage of metered subscription items is read from it (src/mappers/
+ * subscription-items.ts): its item (`subscription_item` before 2025-03-31.basil,
+ * `parent.subscription_item_details.subscription_item` since:
+ * https://docs.stripe.com/changelog/basil/2025-03-31/adds-new-parent-field-to-invoicing-objects),
+ * quantity, period, and the usage type when the line names its price (before basil).
+ */
+const invoiceLineSchema = z.object({
+  quantity: z.nullish(z.number()),
+  subscription_item: z.nullish(z.string()),
+  parent: z.nullish(z.object({ subscription_item_details: z.nullish(z.object({ subscription_item: z.nullish(z.string()) })) })),
+  period: z.nullish(z.object({ start: z.nullish(timestamp), end: z.nullish(timestamp) })),
+  price: z.nullish(z.object({ recurring: z.nullish(z.object({ usage_type: z.nullish(z.string()) })) })),
+  plan: z.nullish(z.object({ usage_type: z.nullish(z.string()) })),
+});
+
 export const invoiceSchema = z.object({
   id: z.string(),
   object: z.literal('invoice'),
@@ -214,6 +230,10 @@ export const invoiceSchema = z.object({
   /** When Stripe retries a failed payment by itself (Smart Retries / the retry schedule); null when it will not. */
   next_payment_attempt: z.nullish(timestamp),
   attempt_count: z.nullish(z.int()),
+  /** End of the period the invoice billed usage for (a subscription cycle's closed period). */
+  period_end: z.nullish(timestamp),
+  /** The lines a webhook carries (the first page); a line of an unexpected shape costs the usage, never the event. */
+  lines: z.catch(z.nullish(z.object({ data: z.array(invoiceLineSchema) })), () => undefined),
 });
 
 /**

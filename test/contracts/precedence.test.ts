@@ -15,7 +15,7 @@ import {
   winner,
   type Precedence,
 } from '../../src/contracts/precedence.js';
-import { INVOICE_STATUSES, OPPORTUNITY_PAYMENT_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES, SUBSCRIPTION_STATUSES } from '../../src/contracts/statuses.js';
+import { INVOICE_STATUSES, OPPORTUNITY_PAYMENT_STATUSES, PAYMENT_STATUSES, REFUND_STATUSES, SUBSCRIPTION_ITEM_STATUSES, SUBSCRIPTION_STATUSES } from '../../src/contracts/statuses.js';
 
 const T = 1_767_225_600;
 const p = (settled: boolean, created: number, rank: number, eventId = 'evt_a'): Precedence => ({ settled, created, rank, eventId });
@@ -97,6 +97,7 @@ describe('the settled table', () => {
     Stripe_Payment__c: PAYMENT_STATUSES,
     Stripe_Invoice__c: INVOICE_STATUSES,
     Stripe_Subscription__c: SUBSCRIPTION_STATUSES,
+    Stripe_Subscription_Item__c: SUBSCRIPTION_ITEM_STATUSES,
     Stripe_Refund__c: REFUND_STATUSES,
   } as const;
 

@@ -66,11 +66,12 @@ function accessProblems(access: UserAccess, written: readonly SalesforceMutation
 describe('mappers write only what the integration user may edit', () => {
   it('covers every object and a relationship written by external id', () => {
     expect(new Set(mutations.map((m) => m.sobject))).toEqual(
-      new Set(['Account', 'Opportunity', 'Order', 'Case', 'Task', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c']),
+      new Set(['Account', 'Opportunity', 'Order', 'Case', 'Task', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Subscription_Item__c', 'Stripe_Refund__c']),
     );
     expect(mutations.some((m) => 'Account__r' in m.fields)).toBe(true);
     expect(mutations.some((m) => m.sobject === 'Stripe_Subscription_Change__c' && 'Stripe_Subscription__r' in m.fields)).toBe(true);
     expect(mutations.some((m) => m.sobject === 'Stripe_Refund__c' && 'Payment__r' in m.fields)).toBe(true);
+    expect(mutations.some((m) => m.sobject === 'Stripe_Subscription_Item__c' && 'Subscription__r' in m.fields)).toBe(true);
     expect(mutations.some((m) => m.sobject === 'Case' && 'Account' in m.fields)).toBe(true);
   });
 

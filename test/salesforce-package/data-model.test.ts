@@ -93,7 +93,7 @@ function incompatibilities(name: string, spec: FieldSpec, field: XmlElement): st
 describe('data model coverage', () => {
   it('covers custom fields on every object the bridge touches', () => {
     expect(new Set(customFields.map(([object]) => object))).toEqual(
-      new Set(['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Product2', 'PricebookEntry', 'Case', 'Task', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c']),
+      new Set(['Account', 'Opportunity', 'Order', 'Quote', 'Contract', 'Product2', 'PricebookEntry', 'Case', 'Task', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Subscription_Item__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c']),
     );
   });
 

@@ -19,7 +19,7 @@ import { childNamed, childrenNamed, textOf } from '../../src/local/standins/xml.
 import type { XmlElement } from '../../src/local/standins/xml.js';
 
 const pkg = loadPackage();
-const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c'];
+const CUSTOM_OBJECTS = ['Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Subscription_Item__c', 'Stripe_Refund__c', 'Stripe_Sync_Log__c'];
 
 /** Every custom field of the package on a record object (platform event fields have no FLS). */
 const packageFields = [...pkg.fields]

@@ -124,6 +124,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Stripe_Subscription__c: 'a03',
   Stripe_Refund__c: 'a0R',
   Stripe_Subscription_Change__c: 'a0C',
+  Stripe_Subscription_Item__c: 'a0T',
   Stripe_Sync_Log__c: 'a04',
   Quote: '0Q0',
   QuoteLineItem: '0QL',
