@@ -46,6 +46,40 @@ function mixedEvents(count: number, opportunityIds: readonly string[], batchTag:
   return events;
 }
 
+/**
+ * Subscription lifecycle events (issue 12): upgrades whose `previous_attributes` move MRR (a
+ * Stripe_Subscription_Change__c each), renewal previews and trial ends (a Task each, after one
+ * owners query per batch), new subscriptions.
+ */
+function subscriptionEvents(count: number, batchTag: string): Stripe.Event[] {
+  const events: Stripe.Event[] = [];
+  for (let i = 0; i < count; i++) {
+    const id = `evt_bench_${batchTag}_${i}`;
+    const created = 1_790_000_000 + i;
+    const subscription = `sub_bench_${batchTag}_${i}`;
+    const metadata = {};
+    switch (i % 4) {
+      case 0: {
+        const event = sampleEvent('customer.subscription.updated', { id, created, objectId: subscription, metadata, objectOverrides: { cancel_at_period_end: false, canceled_at: null } });
+        const items = (event.data.object as unknown as { items: { data: Array<Record<string, unknown>> } }).items.data;
+        (event.data as { previous_attributes?: unknown }).previous_attributes = { items: { data: items.map((item) => ({ ...item, quantity: 1 })) } };
+        for (const item of items) item['quantity'] = 3;
+        events.push(event);
+        break;
+      }
+      case 1:
+        events.push(sampleEvent('invoice.upcoming', { id, created, subscription, metadata }));
+        break;
+      case 2:
+        events.push(sampleEvent('customer.subscription.trial_will_end', { id, created, objectId: subscription, metadata }));
+        break;
+      default:
+        events.push(sampleEvent('customer.subscription.created', { id, created, objectId: subscription, metadata }));
+    }
+  }
+  return events;
+}
+
 export async function benchConsumer(): Promise<Row[]> {
   return [...(await benchConsumerWith('on')), ...(await benchConsumerWith('off'))];
 }
@@ -111,12 +145,13 @@ async function benchConsumerWith(rollups: 'on' | 'off'): Promise<Row[]> {
       { case: `floor: one direct Composite call, one upsert (stand-in, 20 ms)${rollups === 'on' ? '' : ', roll-ups off run'}`, 'ms/batch': composite, 'Salesforce API calls/event': '1 call' },
     ];
     const rows: Row[] = [];
-    for (const [batchSize, total] of [
-      [1, 50],
-      [10, 300],
-      [100, 1000],
+    for (const [batchSize, total, kind] of [
+      [1, 50, 'mix'],
+      [10, 300, 'mix'],
+      [100, 1000, 'mix'],
+      [10, 200, 'subscriptions'],
     ] as const) {
-      const events = mixedEvents(total, opportunities, `b${batchSize}${rollups}`);
+      const events = kind === 'mix' ? mixedEvents(total, opportunities, `b${batchSize}${rollups}`) : subscriptionEvents(total, `s${batchSize}${rollups}`);
       const calls = salesforce.apiCalls;
       const requests = dynamo.requests;
       const logins = salesforce.logins;
@@ -129,11 +164,11 @@ async function benchConsumerWith(rollups: 'on' | 'off'): Promise<Row[]> {
       }
       const seconds = Number(process.hrtime.bigint() - start) / 1e9;
       rows.push({
-        case: `consumer batch ${batchSize} (${total} events)${rollups === 'on' ? '' : ', roll-ups off'}`,
+        case: `${kind === 'mix' ? 'consumer' : 'subscription lifecycle'} batch ${batchSize} (${total} events)${rollups === 'on' ? '' : ', roll-ups off'}`,
         'events/s': rate(total, seconds),
         'ms/batch': ((seconds * 1000 * batchSize) / total).toFixed(0),
         'Salesforce API calls/event': ((salesforce.apiCalls - calls) / total).toFixed(3),
-        budget: batchSize === 10 ? '≤ 0.15' : batchSize === 100 ? '≤ 0.03' : '',
+        budget: kind === 'subscriptions' ? '≤ 0.2' : batchSize === 10 ? '≤ 0.15' : batchSize === 100 ? '≤ 0.03' : '',
         'DynamoDB requests/event': ((dynamo.requests - requests) / total).toFixed(2),
         'logins during run': salesforce.logins - logins,
         'failed events': failures,

@@ -151,6 +151,10 @@ const consumerSchema = z.object({
   SALESFORCE_CASE_CLOSED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Closed'),
   /** Account roll-ups (src/rollups): `on` (default) or `off`. */
   ACCOUNT_ROLLUPS: z._default(z.enum(['on', 'off']), 'on'),
+  /** Renewal and trial-end Tasks for the Account owner (invoice.upcoming, trial_will_end): `on` (default) or `off`. */
+  RENEWAL_TASKS: z._default(z.enum(['on', 'off']), 'on'),
+  /** A Task only for a renewal or trial end at most this many days after Stripe announced it (default 7). */
+  RENEWAL_TASK_DAYS: positiveInt(7),
   /** A Task beside each failed-payment Case (src/mappers/recovery-task.ts): `on` (default) or `off`. */
   FAILED_PAYMENT_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** Who gets the failed-payment Tasks: a user (005…) or queue (00G…) id; blank: the Account's owner. */
@@ -232,6 +236,8 @@ export interface ConsumerConfig {
   readonly retry: RetrySettings;
   /** Recompute the Accounts each batch touches (ACCOUNT_ROLLUPS, default on). */
   readonly accountRollups: boolean;
+  /** Renewal Tasks (RENEWAL_TASKS) and their lead time in days (RENEWAL_TASK_DAYS); undefined when off. */
+  readonly renewalTaskDays: number | undefined;
   readonly currencyOverrides: CurrencyOverrides;
   /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
   readonly caseClosedStatus: string;
@@ -340,6 +346,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     maxReceiveCount: retry.maxReceiveCount,
     retry,
     accountRollups: v.ACCOUNT_ROLLUPS === 'on',
+    renewalTaskDays: v.RENEWAL_TASKS === 'on' ? v.RENEWAL_TASK_DAYS : undefined,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
     caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
     failedPaymentTasks: {

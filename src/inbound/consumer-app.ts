@@ -34,6 +34,8 @@ import { processBatch, type BatchSummary } from './process-batch.js';
 import { createAccountRollups } from '../rollups/account-rollups.js';
 import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
 import type { CasePorts } from './case-follow-up.js';
+import { accountOwnerRow } from './renewal-tasks.js';
+import { salesforceServiceRecords } from '../salesforce/record-port.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
 export { interpretStripeEvent } from './interpret.js';
@@ -75,6 +77,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const { config, logger } = deps;
   const now = deps.now ?? Date.now;
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger });
+  const serviceRecords = salesforceServiceRecords(session);
   const key = stripeKeyOf(config, deps.secretFetcher);
   const reads = stripeReads(config, key);
   // The deployment's mode follows its Stripe key; without a key both modes are applied.
@@ -118,6 +121,10 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
         })
       : undefined,
     cases: casePorts(deps, session, salesforce, now),
+    renewals:
+      config.renewalTaskDays === undefined
+        ? undefined
+        : { leadDays: config.renewalTaskDays, query: async (soql) => (await serviceRecords.query(soql)).flatMap(accountOwnerRow) },
   };
   const queued = dynamoQueuedEvents(deps.dynamo, config.dedup.tableName, now);
   const changeVisibility =

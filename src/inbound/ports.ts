@@ -11,6 +11,7 @@ import type { MapResult } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { RetryPort } from '../resilience/retry-later.js';
 import type { CasePorts } from './case-follow-up.js';
+import type { RenewalTaskPorts } from './renewal-tasks.js';
 
 /** One SQS message as the consumer sees it (from the Lambda event or the local queue). */
 export interface InboundRecord {
@@ -108,4 +109,6 @@ export interface ConsumerPorts {
    * history) Cases are still not opened for what Salesforce already shows paid, but none is closed.
    */
   readonly cases?: CasePorts | undefined;
+  /** Renewal and trial-end Tasks (renewal-tasks.ts); absent: RENEWAL_TASKS=off. */
+  readonly renewals?: RenewalTaskPorts | undefined;
 }

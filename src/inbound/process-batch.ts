@@ -4,7 +4,8 @@
  * 1. read each message (fetch it from Stripe when it travelled as a reference) and validate it;
  *    a second copy of an event already in this batch is acknowledged as a duplicate;
  * 2. claim each event id (dedup/run-once lifecycle; completed ones are duplicates) and map it to
- *    Salesforce mutations, each versioned record write carrying its precedence key;
+ *    Salesforce mutations, each versioned record write carrying its precedence key; a renewal or
+ *    trial-end reminder becomes its period's Task, once (renewal-tasks.ts);
  * 3. write every mutation of the batch in as few Salesforce calls as possible: Salesforce keeps
  *    the newest key per record and rejects older writes as stale (docs/consistency.md); a failure
  *    Case whose invoice or payment the same batch pays is not opened;
@@ -17,9 +18,10 @@ import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contract
 import { Idempotency, type Completion } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
-import type { OwedMoney } from '../mappers/mutation.js';
+import type { OwedMoney, RenewalReminder } from '../mappers/mutation.js';
 import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
 import { isOnboardingTask, ONBOARDING_CLAIM_KIND, onboardingClaimKey, onboardingTask, successfulPayment } from './onboarding.js';
+import { decideReminders, TASK_CLAIM_KIND } from './renewal-tasks.js';
 import { taskOwnerUpdates, tasksNeedingOwner } from './task-owners.js';
 import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
 
@@ -32,6 +34,9 @@ interface Claimed {
   readonly mutations: readonly SalesforceMutation[];
   readonly owed?: OwedMoney | undefined;
   readonly note?: string;
+  readonly reminder?: RenewalReminder | undefined;
+  /** The period claim of the renewal Task this event writes: committed or released with the event. */
+  readonly reminderClaim?: { readonly key: string; readonly token: string };
 }
 
 /** A message whose fate is known before the Salesforce write. */
@@ -71,7 +76,9 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
   const batchStart = ports.now();
   const lifecycle = new Idempotency(ports.store, ports.logger);
   const read = await Promise.all(records.map((record) => readEvent(record, ports)));
-  const prepared = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
+  const mapped = await Promise.all(firstCopies(read).map((r) => ('kind' in r ? r : prepare(r.record, r.envelope, r.result, lifecycle))));
+  const renewals = await withRenewalTasks(mapped, lifecycle, ports);
+  const prepared = renewals.prepared;
 
   const settled = withoutPaidCases(withTaskSettings(prepared.filter((p): p is Extract<Prepared, { kind: 'claimed' }> => p.kind === 'claimed'), ports.tasks));
   const { claimed, onboarding } = await withOnboarding(settled, lifecycle, ports);
@@ -94,9 +101,9 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
     }),
   );
   const onboarded = await settleOnboarding(onboarding, finished, lifecycle, ports.onboarding?.known);
-  await lifecycle.commit([...finished.flatMap((f) => (f.commit ? [f.commit] : [])), ...onboarded]);
+  await lifecycle.commit([...finished.flatMap((f) => (f.commit ? [f.commit] : [])), ...(await settleReminderClaims(claimed, finished, lifecycle)), ...onboarded]);
   const rollupCalls = await rollUp(claimed, write, ports);
-  const salesforceApiCalls = write.apiCalls + rollupCalls;
+  const salesforceApiCalls = renewals.apiCalls + write.apiCalls + rollupCalls;
 
   const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
   const failures = finished.filter((f) => f.outcome === 'retry').map((f) => f.record.messageId);
@@ -168,12 +175,52 @@ async function prepare(record: InboundRecord, envelope: EventEnvelope, result: R
     // Another attempt holds the lease; if it crashed, the lease runs out before SQS redelivers.
     return { kind: 'settled', record, envelope, outcome: 'retry', note: 'event in progress elsewhere' };
   }
-  if (result.outcome === 'skipped' || result.effect.mutations.length === 0) {
+  if (result.outcome === 'skipped' || (result.effect.mutations.length === 0 && result.effect.reminder === undefined)) {
     const reason = result.outcome === 'skipped' ? result.reason : 'nothing to write';
     const commit = { key: envelope.id, kind: envelope.type, token: claim.token, outcome: 'skipped' };
     return { kind: 'settled', record, envelope, outcome: 'skipped', note: reason, commit };
   }
-  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations, owed: result.effect.owed };
+  return { kind: 'claimed', record, envelope, token: claim.token, mutations: result.effect.mutations, owed: result.effect.owed, reminder: result.effect.reminder };
+}
+
+/**
+ * Reminders become their period's Task inside the event's own write (renewal-tasks.ts); an event
+ * left with nothing to write is skipped with the reason, one whose period is held elsewhere (or
+ * whose owner could not be read) is retried. Returns the Salesforce calls the owners cost.
+ */
+async function withRenewalTasks(
+  prepared: readonly Prepared[],
+  lifecycle: Idempotency,
+  ports: ConsumerPorts,
+): Promise<{ readonly prepared: Prepared[]; readonly apiCalls: number }> {
+  const items = prepared.flatMap((p) => (p.kind === 'claimed' && p.reminder !== undefined ? [{ messageId: p.record.messageId, reminder: p.reminder }] : []));
+  if (items.length === 0) return { prepared: [...prepared], apiCalls: 0 };
+  const { decisions, apiCalls } = await decideReminders(items, ports.renewals, lifecycle, ports.logger);
+  const next = prepared.map((p): Prepared => {
+    const decision = p.kind === 'claimed' ? decisions.get(p.record.messageId) : undefined;
+    if (p.kind !== 'claimed' || decision === undefined) return p;
+    if (decision.kind === 'task') return { ...p, mutations: [...p.mutations, decision.mutation], reminderClaim: decision.claim };
+    if (decision.kind === 'retry') return { kind: 'failed', record: p.record, envelope: p.envelope, error: decision.error, token: p.token };
+    if (p.mutations.length > 0) return { ...p, note: decision.note };
+    const commit = { key: p.envelope.id, kind: p.envelope.type, token: p.token, outcome: 'skipped' };
+    return { kind: 'settled', record: p.record, envelope: p.envelope, outcome: 'skipped', note: decision.note, commit };
+  });
+  return { prepared: next, apiCalls };
+}
+
+/** A written event's Task period is done (its completion is returned); a failed one's claim is given back. */
+async function settleReminderClaims(claimed: readonly Claimed[], finished: readonly Finished[], lifecycle: Idempotency): Promise<Completion[]> {
+  const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
+  const completions: Completion[] = [];
+  await Promise.all(
+    claimed.map(async (c) => {
+      if (c.reminderClaim === undefined) return;
+      const outcome = outcomes.get(c.record.messageId);
+      if (outcome === 'applied' || outcome === 'stale') completions.push({ ...c.reminderClaim, kind: TASK_CLAIM_KIND, outcome: 'task written' });
+      else await lifecycle.release(c.reminderClaim.key, c.reminderClaim.token);
+    }),
+  );
+  return completions;
 }
 
 /**

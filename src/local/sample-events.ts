@@ -117,6 +117,8 @@ export type SampleEventType =
   | 'customer.subscription.created'
   | 'customer.subscription.updated'
   | 'customer.subscription.deleted'
+  | 'customer.subscription.trial_will_end'
+  | 'invoice.upcoming'
   | 'customer.created'
   | 'customer.updated';
 
@@ -561,6 +563,31 @@ function samplePlan(ctx: Context): Stripe.Plan {
   };
 }
 
+/**
+ * The invoice a subscription will create at its renewal, announced 7 days ahead: a preview,
+ * without an id ("The received Invoice object will
+ * not have an invoice ID", https://docs.stripe.com/api/events/types#event_types-invoice.upcoming).
+ */
+function sampleUpcomingInvoice(ctx: Context): Stripe.Invoice {
+  const renewal = ctx.created + 7 * DAY;
+  const draft = sampleInvoice({ ...ctx, created: renewal + DAY, options: { ...ctx.options, subscription: ctx.options.subscription ?? SAMPLE_SUBSCRIPTION_ID } }, 'finalized');
+  const { id: _previewHasNoId, ...preview } = draft;
+  return {
+    ...preview,
+    amount_due: ctx.amount,
+    amount_remaining: ctx.amount,
+    billing_reason: 'upcoming',
+    created: renewal,
+    due_date: null,
+    hosted_invoice_url: null,
+    next_payment_attempt: renewal + HOUR,
+    number: null,
+    period_end: renewal,
+    period_start: renewal - 30 * DAY,
+    status: 'draft',
+  } as Stripe.Invoice;
+}
+
 type SubscriptionState = 'created' | 'updated' | 'deleted';
 
 function sampleSubscription(ctx: Context, state: SubscriptionState): Stripe.Subscription {
@@ -773,6 +800,14 @@ const BUILDERS: Builders = {
   'customer.subscription.created': (ctx) => sampleSubscription(ctx, 'created'),
   'customer.subscription.updated': (ctx) => sampleSubscription(ctx, 'updated'),
   'customer.subscription.deleted': (ctx) => sampleSubscription(ctx, 'deleted'),
+  // Three days before the trial ends (https://docs.stripe.com/api/events/types#event_types-customer.subscription.trial_will_end).
+  'customer.subscription.trial_will_end': (ctx) => ({
+    ...sampleSubscription(ctx, 'created'),
+    status: 'trialing',
+    trial_start: ctx.created - 11 * DAY,
+    trial_end: ctx.created + 3 * DAY,
+  }),
+  'invoice.upcoming': (ctx) => sampleUpcomingInvoice(ctx),
   'customer.created': (ctx) => sampleCustomer(ctx),
   'customer.updated': (ctx) => sampleCustomer(ctx),
 };

@@ -11,6 +11,7 @@ import { mapInvoiceEvent } from './invoice.js';
 import type { MapResult } from './mutation.js';
 import { mapPaymentIntentEvent } from './payment-intent.js';
 import { mapRefundEvent } from './refund.js';
+import { mapTrialWillEnd, mapUpcomingInvoice } from './renewal.js';
 import { mapSubscriptionEvent } from './subscription.js';
 
 type Mappers = { readonly [T in MappedEventType]: (event: StripeEventOf<T>) => MapResult };
@@ -40,6 +41,8 @@ const MAPPERS: Mappers = {
   'customer.subscription.created': mapSubscriptionEvent,
   'customer.subscription.updated': mapSubscriptionEvent,
   'customer.subscription.deleted': mapSubscriptionEvent,
+  'customer.subscription.trial_will_end': mapTrialWillEnd,
+  'invoice.upcoming': mapUpcomingInvoice,
   'customer.created': mapCustomerEvent,
   'customer.updated': mapCustomerEvent,
 };

@@ -31,6 +31,27 @@ export interface EventEffect {
    * opens, or a payment that settles those objects (their open Cases are then closed).
    */
   readonly owed?: OwedMoney;
+  /**
+   * A renewal or trial-end reminder the event announces: the consumer turns it into a Task for the
+   * Account owner once per subscription period (src/inbound/renewal-tasks.ts).
+   */
+  readonly reminder?: RenewalReminder;
+}
+
+/** What a renewal Task says and whom it concerns; pure data, the owner is looked up by the consumer. */
+export interface RenewalReminder {
+  /** Once per subscription period: `renewal:<sub_…>:<period end>` or `trial:<sub_…>:<trial end>`. */
+  readonly key: string;
+  readonly kind: 'renewal' | 'trial_end';
+  /** When it happens (seconds since the epoch), and how far ahead the event announced it. */
+  readonly dueAt: number;
+  readonly daysAhead: number;
+  readonly subject: string;
+  readonly description: string;
+  readonly subscriptionId: string;
+  /** The Account, by metadata id or through the customer's `Stripe_Customer_Id__c`. */
+  readonly accountId?: string;
+  readonly customerId?: string;
 }
 
 /** Money as Stripe sends it: integer minor units and a lower-case ISO 4217 code. */

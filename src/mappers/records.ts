@@ -52,6 +52,13 @@ export function formatMoney(minor: number, currency: string): string {
   return `${toMajorUnits(minor, currency).toFixed(digits)} ${currency.toUpperCase()}`;
 }
 
+/** `120000, 'eur'` → `1,200.00 EUR`: as a rep reads an amount (thousands grouped). */
+export function formatMoneyForPeople(minor: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  const grouped = new Intl.NumberFormat('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(toMajorUnits(minor, currency));
+  return `${grouped} ${currency.toUpperCase()}`;
+}
+
 /** Salesforce rejects text longer than the field; 255 is the length of our text fields. */
 export function truncate(text: string | null | undefined, max = 255): string | undefined {
   if (text === null || text === undefined || text === '') return undefined;

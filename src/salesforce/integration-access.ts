@@ -48,7 +48,7 @@ export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Case: { access: 'create' },
   // The bridge comments on the Cases it opened; comments follow their Case.
   CaseComment: { access: 'create', grantedThrough: { parent: 'Case' } },
-  // Failed-payment Tasks for the Account owner. Tasks take no object permission: creating and
+  // Failed-payment and renewal Tasks for the Account owner. Tasks take no object permission: creating and
   // editing them is the user permission Edit Tasks (EditTask), and a Task is visible to whoever
   // sees the record it is related to (the integration user has View All on Account).
   Task: { access: 'create', grantedThrough: { userPermission: 'EditTask', edits: true } },

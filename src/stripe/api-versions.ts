@@ -31,7 +31,7 @@ export interface InvoiceSubscription {
 }
 
 /** basil and later: `parent.subscription_details`; before: `subscription` + `subscription_details`. */
-export function invoiceSubscription(invoice: StripeInvoice): InvoiceSubscription {
+export function invoiceSubscription(invoice: Pick<StripeInvoice, 'parent' | 'subscription' | 'subscription_details'>): InvoiceSubscription {
   const details = invoice.parent?.subscription_details;
   return {
     id: idOf(details?.subscription) ?? idOf(invoice.subscription),

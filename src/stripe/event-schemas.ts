@@ -237,6 +237,28 @@ export const invoiceSchema = z.object({
 });
 
 /**
+ * `invoice.upcoming`: the invoice a subscription will create at its renewal, sent as many days
+ * before as the account's subscription settings say; a preview, so it has no id ("The received
+ * Invoice object will not have an invoice ID", https://docs.stripe.com/api/events/types#event_types-invoice.upcoming).
+ * `period_end` is the end of the period being closed, i.e. the renewal; `next_payment_attempt`
+ * when it will be charged (automatic collection only).
+ */
+export const upcomingInvoiceSchema = z.object({
+  id: z.nullish(z.string()),
+  object: z.literal('invoice'),
+  amount_due: amount,
+  currency: z.string(),
+  customer: z.nullish(expandableId),
+  collection_method: z.nullish(z.string()),
+  metadata: optionalMetadata,
+  next_payment_attempt: z.nullish(timestamp),
+  period_end: z.nullish(timestamp),
+  parent: invoiceSchema.shape.parent,
+  subscription: z.nullish(expandableId),
+  subscription_details: z.nullish(z.object({ metadata: optionalMetadata })),
+});
+
+/**
  * A coupon as a discount carries it: `coupon` (before 2025-09-30.clover) or `source.coupon`
  * (since), each an object only when the payload expands it. Only its terms are read.
  */
@@ -376,6 +398,9 @@ const OBJECT_SCHEMAS = {
   'customer.subscription.created': subscriptionSchema,
   'customer.subscription.updated': subscriptionSchema,
   'customer.subscription.deleted': subscriptionSchema,
+  // Renewal reminders (src/mappers/renewal.ts): a Task for the Account owner once per period.
+  'customer.subscription.trial_will_end': subscriptionSchema,
+  'invoice.upcoming': upcomingInvoiceSchema,
   'customer.created': customerSchema,
   'customer.updated': customerSchema,
 } as const;
@@ -390,6 +415,7 @@ export type StripePaymentIntent = z.infer<typeof paymentIntentSchema>;
 export type StripeDispute = z.infer<typeof disputeSchema>;
 export type StripeInvoice = z.infer<typeof invoiceSchema>;
 export type StripeSubscription = z.infer<typeof subscriptionSchema>;
+export type StripeUpcomingInvoice = z.infer<typeof upcomingInvoiceSchema>;
 export type StripeCouponTerms = z.infer<typeof couponTerms>;
 export type StripeSubscriptionItem = z.infer<typeof subscriptionItemSchema>;
 export type StripeCheckoutSession = z.infer<typeof checkoutSessionSchema>;

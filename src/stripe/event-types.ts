@@ -24,6 +24,8 @@ export const HANDLED_EVENT_TYPES: readonly string[] = [
   'customer.subscription.created',
   'customer.subscription.updated',
   'customer.subscription.deleted',
+  'customer.subscription.trial_will_end',
+  'invoice.upcoming',
   'customer.created',
   'customer.updated',
 ];

@@ -50,7 +50,8 @@ describe('parseStripeEvent', () => {
     expect(event.type).toBe(type);
     expect(event.id).toBe('evt_test_schema01');
     expect(event.api_version).toBe(STRIPE_API_VERSION);
-    expect(typeof event.data.object.id).toBe('string');
+    // invoice.upcoming is a preview: "The received Invoice object will not have an invoice ID".
+    expect(typeof event.data.object.id).toBe(type === 'invoice.upcoming' ? 'undefined' : 'string');
   });
 
   it('drops fields the mappers do not read (emails stay behind)', () => {

@@ -19,12 +19,14 @@ const OPP = { field: 'Id', value: SAMPLE_OPPORTUNITY_ID };
 const CREATED_ISO = '2026-11-01T00:00:00.000Z';
 
 describe('mapStripeEvent: coverage', () => {
-  it.each(HANDLED_EVENT_TYPES)('maps the sample %s to at least one mutation', (type) => {
+  it.each(HANDLED_EVENT_TYPES)('maps the sample %s to at least one mutation or a renewal reminder', (type) => {
     const effect = mapped(mapSample(type));
     expect(effect.eventId).toBe('evt_test_fixed0001');
     expect(effect.eventType).toBe(type);
     expect(effect.created).toBe(1_793_491_200);
-    expect(effect.mutations.length).toBeGreaterThan(0);
+    // Renewal reminders become Tasks in the consumer, which looks up the Account owner first.
+    if (type === 'invoice.upcoming' || type === 'customer.subscription.trial_will_end') expect(effect.reminder?.key).toMatch(/^(renewal|trial):sub_/);
+    else expect(effect.mutations.length).toBeGreaterThan(0);
   });
 
   it('skips event types it does not handle', () => {

@@ -508,6 +508,17 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return Math.floor(unit * (jitter.maxMs + 1));
   };
 
+  /**
+   * Every Account has an owner: one created without OwnerId is owned by the user who creates it
+   * (Object Reference, Account: OwnerId "The ID of the user who currently owns this account.
+   * Default value is the user logged in to the API to perform the create"), here the integration user.
+   */
+  const ownedByDefault = (sobject: string, values: Record<string, unknown>): Record<string, unknown> => {
+    if (sobject !== 'Account' || (values['OwnerId'] !== undefined && values['OwnerId'] !== null)) return values;
+    if (!table('User').has(STANDIN_INTEGRATION_USER_ID)) table('User').set(STANDIN_INTEGRATION_USER_ID, { Id: STANDIN_INTEGRATION_USER_ID, Name: 'Stripe Bridge Integration' });
+    return { ...values, OwnerId: STANDIN_INTEGRATION_USER_ID };
+  };
+
   const table = (sobject: string): Map<string, Row> => {
     let rows = store.get(sobject);
     if (rows === undefined) {
@@ -778,6 +789,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       const task = isNew ? { OwnerId: STANDIN_INTEGRATION_USER_ID, ...DEFAULT_TASK, ...Object.fromEntries(Object.entries(values).filter(([, v]) => v !== null && v !== undefined)) } : values;
       return 'Status' in task ? { ...task, IsClosed: task.Status === COMPLETED_TASK_STATUS } : task;
     }
+    if (sobject === 'Account' && isNew) return { ...ownedByDefault(sobject, values), ...modstamp(sobject) };
     if (sobject !== 'Case') return { ...values, ...modstamp(sobject) };
     const withStatus = isNew && (values.Status === undefined || values.Status === null) ? { ...values, Status: DEFAULT_CASE_STATUS } : values;
     return 'Status' in withStatus ? { ...withStatus, IsClosed: withStatus.Status === CLOSED_CASE_STATUS } : withStatus;
@@ -1437,7 +1449,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       // A given Id (15 or 18 characters) lets seeds match ids that sample events carry.
       const given = fields.Id;
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
-      table(sobject).set(id, { ...fields, Id: id });
+      table(sobject).set(id, { ...ownedByDefault(sobject, fields), Id: id });
       return id;
     },
     issueToken,

@@ -1,0 +1,153 @@
+/**
+ * Renewal Tasks (issue 12): the reminders the mappers read from `invoice.upcoming` and
+ * `customer.subscription.trial_will_end` become one Task per subscription period for the
+ * Account owner, riding in the batch's own Composite write.
+ *
+ * Exactly once per period, whatever the redeliveries, replays, re-sent previews and concurrent
+ * consumers: the period's key is claimed in the dedup table with the same run-once lifecycle as
+ * events and Case comments (`task:<key>`), committed once the Task is written, released when the
+ * write failed. An event whose period another consumer holds right now is retried (if the holder
+ * fails, the retry creates the Task); one whose period already has its Task writes nothing more.
+ * The Task itself is upserted on the period key, so a write whose commit was lost cannot add a
+ * second Task either.
+ *
+ * The owner is read before the write: one SOQL query per batch that creates Tasks (by Account Id
+ * when the subscription's metadata names it, else by Stripe customer id; two when a batch has
+ * both). Reminders further out than RENEWAL_TASK_DAYS are passed over with a note.
+ */
+import type { Idempotency } from '../dedup/run-once.js';
+import { errorCode, TransientError } from '../errors.js';
+import type { Logger } from '../logging.js';
+import type { RenewalReminder, SalesforceMutation } from '../mappers/mutation.js';
+import { renewalTask, type ReminderAccount } from '../mappers/renewal.js';
+
+export interface AccountOwnerRow {
+  readonly Id: string;
+  readonly OwnerId: string;
+  readonly Stripe_Customer_Id__c?: string | null;
+}
+
+/** A row of the owners query; nothing when Salesforce answered another shape. */
+export function accountOwnerRow(row: Readonly<Record<string, unknown>>): AccountOwnerRow[] {
+  const { Id: id, OwnerId: ownerId, Stripe_Customer_Id__c: customerId } = row;
+  if (typeof id !== 'string' || typeof ownerId !== 'string') return [];
+  return [{ Id: id, OwnerId: ownerId, ...(typeof customerId === 'string' ? { Stripe_Customer_Id__c: customerId } : {}) }];
+}
+
+export interface RenewalTaskPorts {
+  /** Create a Task only for what happens within this many days of the event (RENEWAL_TASK_DAYS). */
+  readonly leadDays: number;
+  /** Runs one SOQL query (1 API call). */
+  readonly query: (soql: string) => Promise<readonly AccountOwnerRow[]>;
+}
+
+export interface ReminderItem {
+  readonly messageId: string;
+  readonly reminder: RenewalReminder;
+}
+
+export type ReminderDecision =
+  /** Add the Task to the event's write; commit or release the claim with the event. */
+  | { readonly kind: 'task'; readonly mutation: SalesforceMutation; readonly claim: { readonly key: string; readonly token: string } }
+  /** No Task, for the reason given; the event goes on with its other writes. */
+  | { readonly kind: 'none'; readonly note: string }
+  /** The event is retried (another consumer holds its period, or the owner could not be read). */
+  | { readonly kind: 'retry'; readonly error: unknown };
+
+export const TASK_CLAIM_KIND = 'renewal.task';
+
+export function taskClaimKey(reminder: RenewalReminder): string {
+  return `task:${reminder.key}`;
+}
+
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+
+/**
+ * Decides each reminder of a batch: claims its period, reads the owners, builds the Tasks.
+ * `ports` undefined: renewal Tasks are off (RENEWAL_TASKS=off).
+ */
+export async function decideReminders(
+  items: readonly ReminderItem[],
+  ports: RenewalTaskPorts | undefined,
+  lifecycle: Idempotency,
+  logger: Logger,
+): Promise<{ readonly decisions: ReadonlyMap<string, ReminderDecision>; readonly apiCalls: number }> {
+  const decisions = new Map<string, ReminderDecision>();
+  if (items.length === 0) return { decisions, apiCalls: 0 };
+  if (ports === undefined) {
+    for (const item of items) decisions.set(item.messageId, { kind: 'none', note: 'renewal Tasks are off (RENEWAL_TASKS=off)' });
+    return { decisions, apiCalls: 0 };
+  }
+
+  const claimed: Array<ReminderItem & { readonly token: string }> = [];
+  await Promise.all(
+    items.map(async (item) => {
+      const { reminder } = item;
+      if (reminder.daysAhead > ports.leadDays) {
+        logger.info({ reminderKey: reminder.key, daysAhead: reminder.daysAhead, leadDays: ports.leadDays }, 'renewal Task not created: beyond the lead time');
+        decisions.set(item.messageId, { kind: 'none', note: `due in ${reminder.daysAhead} days, beyond RENEWAL_TASK_DAYS (${ports.leadDays}): no Task` });
+        return;
+      }
+      if (reminder.accountId === undefined && reminder.customerId === undefined) {
+        decisions.set(item.messageId, { kind: 'none', note: 'no Account or customer to assign the Task to' });
+        return;
+      }
+      try {
+        const claim = await lifecycle.claim(taskClaimKey(reminder), TASK_CLAIM_KIND);
+        if (claim.status === 'claimed') claimed.push({ ...item, token: claim.token });
+        else if (claim.status === 'completed') decisions.set(item.messageId, { kind: 'none', note: 'the Task of this period exists already' });
+        else decisions.set(item.messageId, { kind: 'retry', error: inProgress(reminder) });
+      } catch (error) {
+        decisions.set(item.messageId, { kind: 'retry', error });
+      }
+    }),
+  );
+  if (claimed.length === 0) return { decisions, apiCalls: 0 };
+
+  let accounts: { readonly byId: ReadonlyMap<string, ReminderAccount>; readonly byCustomer: ReadonlyMap<string, ReminderAccount>; readonly apiCalls: number };
+  try {
+    accounts = await readOwners(claimed.map((c) => c.reminder), ports);
+  } catch (error) {
+    await Promise.all(claimed.map((c) => lifecycle.release(taskClaimKey(c.reminder), c.token)));
+    logger.warn({ errorCode: errorCode(error), reminders: claimed.length }, 'renewal Tasks: Account owners not read; events retried');
+    for (const c of claimed) decisions.set(c.messageId, { kind: 'retry', error });
+    return { decisions, apiCalls: 0 };
+  }
+  await Promise.all(
+    claimed.map(async (c) => {
+      const { reminder } = c;
+      const account =
+        (reminder.accountId === undefined ? undefined : accounts.byId.get(reminder.accountId.slice(0, 15))) ??
+        (reminder.customerId === undefined ? undefined : accounts.byCustomer.get(reminder.customerId));
+      if (account === undefined) {
+        // Nothing was done: a later announcement of the period may find the Account.
+        await lifecycle.release(taskClaimKey(reminder), c.token);
+        decisions.set(c.messageId, { kind: 'none', note: 'no Account in Salesforce for this customer: no Task' });
+        return;
+      }
+      decisions.set(c.messageId, { kind: 'task', mutation: renewalTask(reminder, account), claim: { key: taskClaimKey(reminder), token: c.token } });
+    }),
+  );
+  return { decisions, apiCalls: accounts.apiCalls };
+}
+
+function inProgress(reminder: RenewalReminder): TransientError {
+  return new TransientError(`Another consumer is creating the Task of ${reminder.key}`, { code: 'RENEWAL_TASK_IN_PROGRESS' });
+}
+
+async function readOwners(reminders: readonly RenewalReminder[], ports: RenewalTaskPorts) {
+  const ids = [...new Set(reminders.flatMap((r) => (r.accountId === undefined ? [] : [r.accountId])))];
+  const customers = [...new Set(reminders.flatMap((r) => (r.accountId === undefined && r.customerId !== undefined ? [r.customerId] : [])))];
+  const select = 'SELECT Id, OwnerId, Stripe_Customer_Id__c FROM Account WHERE';
+  const [byIdRows, byCustomerRows] = await Promise.all([
+    ids.length === 0 ? [] : ports.query(`${select} Id IN (${ids.map(quote).join(', ')})`),
+    customers.length === 0 ? [] : ports.query(`${select} Stripe_Customer_Id__c IN (${customers.map(quote).join(', ')})`),
+  ]);
+  const owner = (row: AccountOwnerRow): ReminderAccount => ({ accountId: row.Id, ownerId: row.OwnerId });
+  return {
+    // 15 characters: metadata may name the Account by its 15- or 18-character id.
+    byId: new Map(byIdRows.map((row) => [row.Id.slice(0, 15), owner(row)])),
+    byCustomer: new Map(byCustomerRows.flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [[row.Stripe_Customer_Id__c, owner(row)]] : []))),
+    apiCalls: (ids.length === 0 ? 0 : 1) + (customers.length === 0 ? 0 : 1),
+  };
+}

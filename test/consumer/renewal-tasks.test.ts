@@ -1,0 +1,148 @@
+/**
+ * Renewal Tasks through the consumer, the dedup table (dynalite) and the Salesforce stand-in
+ * (jsforce over HTTP, the integration user's permission set: Edit Tasks and the Task fields'
+ * field-level security): one Task per subscription period for the Account owner, whatever the
+ * replays, re-sent previews and concurrent batches. Events: the local samples of invoice.upcoming
+ * (a preview without an id, 7 days ahead) and customer.subscription.trial_will_end (3 days ahead).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sampleEvent } from '../../src/local/sample-events.js';
+import { inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
+
+let h: ConsumerHarness;
+let seq = 0;
+const T = 1_767_225_600; // 2026-01-01T00:00:00Z
+const DAY = 86_400;
+const OWNER = '005000000000077AAA';
+
+beforeAll(async () => {
+  h = await startConsumerHarness();
+  h.salesforce.insert('User', { Id: OWNER, Name: 'Renewal Owner' });
+});
+afterAll(async () => h.close());
+
+/** A customer with an Account owned by OWNER. */
+function customer(): { readonly customerId: string; readonly accountId: string } {
+  const customerId = `cus_test_renew${(seq += 1)}`;
+  return { customerId, accountId: h.salesforce.insert('Account', { Name: `Renewing ${seq}`, Stripe_Customer_Id__c: customerId, OwnerId: OWNER }) };
+}
+
+const tasksOf = (accountId: string) => h.salesforce.records('Task').filter((t) => t['WhatId'] === accountId);
+
+/** The preview of the renewal at `periodEnd` (default: 7 days after T), announced at `created`. */
+function upcoming(customerId: string, subscription: string, created = T, amount = 120_000, periodEnd = T + 7 * DAY) {
+  return sampleEvent('invoice.upcoming', {
+    id: `evt_test_upcoming${(seq += 1)}`,
+    created,
+    customer: customerId,
+    subscription,
+    metadata: {},
+    amount,
+    currency: 'eur',
+    objectOverrides: { period_end: periodEnd },
+  });
+}
+
+describe('invoice.upcoming', () => {
+  it('creates one Task for the Account owner: "Renewal in 7 days: 1,200.00 EUR", due on the renewal day', async () => {
+    const { customerId, accountId } = customer();
+    const result = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_renew_a'))]);
+    expect([...result.outcomes.values()]).toEqual(['applied']);
+    expect(tasksOf(accountId)).toEqual([
+      expect.objectContaining({
+        Subject: 'Renewal in 7 days: 1,200.00 EUR',
+        ActivityDate: '2026-01-08',
+        OwnerId: OWNER,
+        Status: 'Not Started',
+        Priority: 'Normal',
+        Stripe_Task_Key__c: `renewal:sub_test_renew_a:${T + 7 * DAY}`,
+        Description: expect.stringContaining('sub_test_renew_a renews on 2026-01-08'),
+      }),
+    ]);
+  });
+
+  it('once per period: a replay is a duplicate, a re-sent preview of the same period adds nothing, the next period adds one', async () => {
+    const { customerId, accountId } = customer();
+    const first = upcoming(customerId, 'sub_test_renew_b');
+    await h.app.handle([inboundRecord(first)]);
+    const replay = await h.app.handle([inboundRecord(first)]);
+    expect([...replay.outcomes.values()]).toEqual(['duplicate']);
+
+    // A plan change re-sends the preview of the same renewal, now 6 days out.
+    const resent = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_renew_b', T + DAY, 150_000))]);
+    expect([...resent.outcomes.values()]).toEqual(['skipped']);
+    expect(tasksOf(accountId)).toHaveLength(1);
+
+    // A month later: the next renewal (period end 30 days on), a Task of its own.
+    await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_renew_b', T + 30 * DAY, 120_000, T + 37 * DAY))]);
+    expect(tasksOf(accountId).map((t) => t['ActivityDate']).sort()).toEqual(['2026-01-08', '2026-02-07']);
+  });
+
+  it('two batches at once with two announcements of one period: exactly one Task; the other event is retried or skipped, never a second Task', async () => {
+    const { customerId, accountId } = customer();
+    const a = upcoming(customerId, 'sub_test_renew_c');
+    const b = upcoming(customerId, 'sub_test_renew_c', T + 60);
+    const results = await Promise.all([h.app.handle([inboundRecord(a)]), h.app.handle([inboundRecord(b)])]);
+    const outcomes = results.flatMap((r) => [...r.outcomes.values()]).sort();
+    expect(outcomes[0]).toBe('applied');
+    expect(['retry', 'skipped']).toContain(outcomes[1]);
+    expect(tasksOf(accountId)).toHaveLength(1);
+
+    // The retried one comes back once the first committed: nothing more to do.
+    h.nowMs += 120_000;
+    const retried = [...(results[0]?.outcomes.values() ?? [])][0] === 'applied' ? b : a;
+    const again = await h.app.handle([inboundRecord(retried)]);
+    expect(['skipped', 'duplicate']).toContain([...again.outcomes.values()][0]);
+    expect(tasksOf(accountId)).toHaveLength(1);
+  });
+
+  it('a batch of ten renewals costs two Salesforce calls: the owners query and the Composite write', async () => {
+    const { customerId, accountId } = customer();
+    const events = Array.from({ length: 10 }, (_, i) => upcoming(customerId, `sub_test_renew_batch${i}`));
+    const calls = h.salesforce.apiCalls;
+    const result = await h.app.handle(events.map((e) => inboundRecord(e)));
+    expect([...result.outcomes.values()].every((o) => o === 'applied')).toBe(true);
+    expect(tasksOf(accountId)).toHaveLength(10);
+    expect(h.salesforce.apiCalls - calls).toBe(2);
+    expect(result.salesforceApiCalls).toBe(2);
+  });
+
+  it('a customer without an Account gets no Task; the event is skipped with the reason', async () => {
+    h.logs.clear();
+    const result = await h.app.handle([inboundRecord(upcoming('cus_test_nobody', 'sub_test_renew_d'))]);
+    expect([...result.outcomes.values()]).toEqual(['skipped']);
+    expect(h.logs.withOutcome('skipped').map((l) => l['note'])).toEqual(['no Account in Salesforce for this customer: no Task']);
+    expect(h.salesforce.records('Task').some((t) => String(t['Stripe_Task_Key__c']).includes('sub_test_renew_d'))).toBe(false);
+  });
+});
+
+describe('customer.subscription.trial_will_end', () => {
+  it('creates "Trial ends in 3 days" for the Account owner, once', async () => {
+    const { customerId, accountId } = customer();
+    const event = sampleEvent('customer.subscription.trial_will_end', { id: `evt_test_trial${(seq += 1)}`, created: T, customer: customerId, objectId: 'sub_test_trial_a', metadata: {} });
+    await h.app.handle([inboundRecord(event)]);
+    await h.app.handle([inboundRecord(event)]);
+    expect(tasksOf(accountId)).toEqual([expect.objectContaining({ Subject: 'Trial ends in 3 days', ActivityDate: '2026-01-04', OwnerId: OWNER })]);
+  });
+});
+
+describe('configuration', () => {
+  it('RENEWAL_TASKS=off: no Task, the event is skipped; RENEWAL_TASK_DAYS=3: a renewal 7 days out gets none, a trial 3 days out does', async () => {
+    for (const [env, trialTasks] of [
+      [{ RENEWAL_TASKS: 'off' }, 0],
+      [{ RENEWAL_TASK_DAYS: '3' }, 1],
+    ] as const) {
+      const other = await startConsumerHarness({ env });
+      try {
+        const accountId = other.salesforce.insert('Account', { Name: 'Configured', Stripe_Customer_Id__c: 'cus_test_configured' });
+        const renewal = sampleEvent('invoice.upcoming', { id: 'evt_test_config_up', created: T, customer: 'cus_test_configured', subscription: 'sub_test_config', metadata: {} });
+        const trial = sampleEvent('customer.subscription.trial_will_end', { id: 'evt_test_config_trial', created: T, customer: 'cus_test_configured', objectId: 'sub_test_config', metadata: {} });
+        const result = await other.app.handle([inboundRecord(renewal), inboundRecord(trial)]);
+        expect([...result.outcomes.values()][0]).toBe('skipped');
+        expect(other.salesforce.records('Task').filter((t) => t['WhatId'] === accountId)).toHaveLength(trialTasks);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+});
