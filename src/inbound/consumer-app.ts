@@ -30,6 +30,7 @@ import { createEventExpander, type StripeObjectReads } from './expand-event.js';
 import { createInterpreter } from './interpret.js';
 import { batchedBillings, cachedLookup, withTrust } from './trust-step.js';
 import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
+import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
 import { createAccountRollups } from '../rollups/account-rollups.js';
 import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
@@ -197,12 +198,17 @@ function stripeKeyOf(config: ConsumerConfig, fetcher: SecretFetcher | undefined)
   return new CachedSecret({ value: secretKey, arn: secretKeyArn }, fetcher, 'STRIPE_SECRET_KEY');
 }
 
+const READ_NAMES = ['retrieveCharge', 'retrieveInvoiceWithPayments', 'retrievePaymentIntent', 'retrievePaymentIntentOfInvoice'] as const satisfies readonly (keyof StripeObjectReads)[];
+
 /** Every Stripe read that completes an event goes through Stripe's circuit breaker. */
 function guardedReads(reads: StripeObjectReads, stripe: DependencyGuard): StripeObjectReads {
   const guard = (read: ((id: string) => Promise<unknown>) | undefined) => (read === undefined ? undefined : (id: string) => stripe.run(() => read(id)));
-  const retrieveCharge = guard(reads.retrieveCharge);
-  const retrieveInvoiceWithPayments = guard(reads.retrieveInvoiceWithPayments);
-  return { ...(retrieveCharge ? { retrieveCharge } : {}), ...(retrieveInvoiceWithPayments ? { retrieveInvoiceWithPayments } : {}) };
+  const guarded: { -readonly [K in keyof StripeObjectReads]: StripeObjectReads[K] } = {};
+  for (const name of READ_NAMES) {
+    const read = guard(reads[name]);
+    if (read !== undefined) guarded[name] = read;
+  }
+  return guarded;
 }
 
 function mergeSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
@@ -259,7 +265,7 @@ export interface StripeReads extends Required<StripeObjectReads> {
 
 /**
  * Stripe reads with the configured key (a restricted key with Events, Charges, Invoices and
- * Checkout Sessions read is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
+ * Checkout Sessions and PaymentIntents read is enough). The key is re-read once when Stripe rejects it, so a rotated key is picked up.
  */
 export function stripeReads(
   config: ConsumerConfig,
@@ -302,6 +308,14 @@ export function stripeReads(
     // `payments` is includable only: without expand it is left out of the invoice.
     retrieveInvoiceWithPayments: (invoiceId) =>
       retrieve(`invoices.retrieve(${invoiceId})`, (stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['payments'] })),
+    retrievePaymentIntent: (paymentIntentId) =>
+      retrieve(`paymentIntents.retrieve(${paymentIntentId})`, (stripe) => stripe.paymentIntents.retrieve(paymentIntentId)),
+    retrievePaymentIntentOfInvoice: async (invoiceId) => {
+      const invoice = await retrieve(`invoices.retrieve(${invoiceId})`, (stripe) => stripe.invoices.retrieve(invoiceId, { expand: ['payments'] }));
+      const paymentIntentId = invoice === undefined ? undefined : invoicePaymentIntentId(invoice);
+      if (paymentIntentId === undefined) return undefined;
+      return retrieve(`paymentIntents.retrieve(${paymentIntentId})`, (stripe) => stripe.paymentIntents.retrieve(paymentIntentId));
+    },
     paymentLinkOfIntent: (paymentIntentId) => call(`checkout.sessions.list(${paymentIntentId})`, (stripe) => paymentLinkOfIntent(stripe, paymentIntentId)),
   };
 }

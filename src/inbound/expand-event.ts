@@ -8,7 +8,11 @@
  *   paid it: the invoice read with `expand[]=payments` names it (at every event API version: the
  *   read is at the pinned version), so the session's payment record can be written.
  *
- * One Stripe read per such event; none for any other. Best effort: an object Stripe does not give
+ * - a failed invoice payment says why it failed only on its PaymentIntent: before basil the
+ *   invoice names it (`payment_intent`), from basil on its `payments` do; the PaymentIntent read
+ *   puts `last_payment_error` (code, decline code) in the account manager's Task.
+ *
+ * One Stripe read per such event (two for a failed basil invoice); none for any other. Best effort: an object Stripe does not give
  * us (unknown, or the key may not read it) leaves the event as it is, with a warning; an outage
  * retries the event.
  */
@@ -21,6 +25,10 @@ export interface StripeObjectReads {
   readonly retrieveCharge?: (chargeId: string) => Promise<unknown>;
   /** An invoice with its `payments` included, as JSON; undefined when Stripe does not know it. */
   readonly retrieveInvoiceWithPayments?: (invoiceId: string) => Promise<unknown>;
+  /** A PaymentIntent, as JSON; undefined when Stripe does not know it. */
+  readonly retrievePaymentIntent?: (paymentIntentId: string) => Promise<unknown>;
+  /** The PaymentIntent an invoice's payments name (basil on), as JSON; undefined when none. */
+  readonly retrievePaymentIntentOfInvoice?: (invoiceId: string) => Promise<unknown>;
 }
 
 type Json = Record<string, unknown>;
@@ -30,8 +38,10 @@ function isRecord(value: unknown): value is Json {
 }
 
 interface Expansion {
-  /** The field of `data.object` that holds the id, and is replaced by the object. */
+  /** The field of `data.object` that is replaced by the object read. */
   readonly field: string;
+  /** The field of `data.object` that holds the id to read by; `field` when absent. */
+  readonly idField?: string;
   readonly read: (id: string) => Promise<unknown>;
   readonly what: string;
 }
@@ -52,7 +62,23 @@ function expansionFor(type: string, object: Json, reads: StripeObjectReads): Exp
   ) {
     return { field: 'invoice', read: reads.retrieveInvoiceWithPayments, what: "the session's invoice; no payment record written" };
   }
+  if (type === 'invoice.payment_failed') return failedInvoiceExpansion(object, reads);
   return undefined;
+}
+
+const NO_DECLINE_REASON = "the failed invoice's PaymentIntent; the Task gives no decline reason";
+
+function failedInvoiceExpansion(object: Json, reads: StripeObjectReads): Expansion | undefined {
+  const paymentIntent = object['payment_intent'];
+  if (typeof paymentIntent === 'string') {
+    return reads.retrievePaymentIntent === undefined ? undefined : { field: 'payment_intent', read: reads.retrievePaymentIntent, what: NO_DECLINE_REASON };
+  }
+  // Already expanded, or (before basil) an invoice no payment was attempted for: nothing to read.
+  // From basil on the field is gone and the invoice's payments name the PaymentIntent.
+  if (paymentIntent !== undefined) return undefined;
+  return reads.retrievePaymentIntentOfInvoice === undefined
+    ? undefined
+    : { field: 'payment_intent', idField: 'id', read: reads.retrievePaymentIntentOfInvoice, what: NO_DECLINE_REASON };
 }
 
 export function createEventExpander(reads: StripeObjectReads, logger: Logger): ConsumerPorts['expand'] {
@@ -62,7 +88,7 @@ export function createEventExpander(reads: StripeObjectReads, logger: Logger): C
     const object = isRecord(data) ? data['object'] : undefined;
     if (!isRecord(data) || !isRecord(object)) return json;
     const expansion = expansionFor(json['type'], object, reads);
-    const id = expansion === undefined ? undefined : object[expansion.field];
+    const id = expansion === undefined ? undefined : object[expansion.idField ?? expansion.field];
     if (expansion === undefined || typeof id !== 'string') return json;
     let expanded: unknown;
     try {

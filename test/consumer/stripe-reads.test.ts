@@ -210,3 +210,70 @@ describe('subscription-mode checkout', () => {
     expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-sub-retry' }]);
   });
 });
+
+describe('failed invoice payments', () => {
+  // A PaymentIntent whose last attempt the issuer declined, shaped as documented
+  // (https://docs.stripe.com/api/payment_intents/object: last_payment_error.code and decline_code;
+  // https://docs.stripe.com/declines/codes: card_declined with decline_code insufficient_funds).
+  const declinedIntent = (id: string) => ({
+    id,
+    object: 'payment_intent',
+    status: 'requires_payment_method',
+    amount: 125_000,
+    currency: 'usd',
+    last_payment_error: { type: 'card_error', code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
+  });
+
+  it.each(['2023-10-16', '2026-10-28.endive'])(
+    '%s: reads the invoice\'s PaymentIntent so the account manager\'s Task says why the card was declined',
+    async (version) => {
+      const tag = version.slice(0, 4);
+      const customerId = `cus_test_declined_${tag}`;
+      const accountId = salesforce.insert('Account', { Name: `Declined ${tag}`, Stripe_Customer_Id__c: customerId });
+      const pi = `pi_test_declined_${tag}`;
+      stripe.lists.seed('payment_intents', declinedIntent(pi));
+      // From basil on the invoice names its PaymentIntent only in `payments` (an Invoice Payment:
+      // https://docs.stripe.com/api/invoice-payment/object), which events leave out.
+      const invoice = stripe.seedInvoice({
+        status: 'open',
+        customer: customerId,
+        payments: { object: 'list', data: [{ id: `inpay_test_declined_${tag}`, object: 'invoice_payment', status: 'open', payment: { type: 'payment_intent', payment_intent: pi } }], has_more: false },
+      });
+      const event = atApiVersion(
+        sampleEvent('invoice.payment_failed', { id: `evt_test_declined_${tag}`, objectId: invoice.id as string, customer: customerId, metadata: {}, amount: 125_000 }),
+        version,
+      );
+      const object = event['data'].object as Record<string, unknown>;
+      // Before basil the event names the PaymentIntent itself (https://docs.stripe.com/upgrades#2025-03-31.basil).
+      if (version.startsWith('2023')) object['payment_intent'] = pi;
+      else delete object['payment_intent'];
+      const before = stripe.requests.length;
+
+      const summary = await app.handle([inboundRecord(event as Stripe.Event, { messageId: `m-declined-${tag}` })]);
+
+      expect([...summary.outcomes.values()]).toEqual(['applied']);
+      const reads = stripe.requests.slice(before).map((r) => `${r.method} ${r.path}`);
+      expect(reads).toEqual(
+        version.startsWith('2023') ? [`GET /v1/payment_intents/${pi}`] : [`GET /v1/invoices/${invoice.id}`, `GET /v1/payment_intents/${pi}`],
+      );
+      const task = salesforce.records('Task').find((t) => t['Stripe_Object_Id__c'] === invoice.id);
+      expect(task).toMatchObject({ WhatId: accountId });
+      expect(String(task?.['Subject'])).toContain('Insufficient funds');
+    },
+  );
+
+  it('a PaymentIntent Stripe does not know: the Task is still written, without a reason', async () => {
+    const customerId = 'cus_test_declined_gone';
+    salesforce.insert('Account', { Name: 'Declined, intent gone', Stripe_Customer_Id__c: customerId });
+    const event = atApiVersion(
+      sampleEvent('invoice.payment_failed', { id: 'evt_test_declined_gone', objectId: 'in_test_declined_gone', customer: customerId, metadata: {}, amount: 5_000 }),
+      '2023-10-16',
+    );
+    (event['data'].object as Record<string, unknown>)['payment_intent'] = 'pi_test_declined_gone';
+    const summary = await app.handle([inboundRecord(event as Stripe.Event, { messageId: 'm-declined-gone' })]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    expect(deadLetters).toHaveLength(0);
+    const task = salesforce.records('Task').find((t) => t['Stripe_Object_Id__c'] === 'in_test_declined_gone');
+    expect(String(task?.['Subject'])).toContain('Stripe gave no reason');
+  });
+});
