@@ -13,7 +13,8 @@
  *
  * The owner is read before the write: one SOQL query per batch that creates Tasks (by Account Id
  * when the subscription's metadata names it, else by Stripe customer id; two when a batch has
- * both). Reminders further out than RENEWAL_TASK_DAYS are passed over with a note.
+ * both). A reminder Stripe announces further out than RENEWAL_TASK_DAYS is still created (never
+ * lost to a setting), due RENEWAL_TASK_DAYS before the renewal.
  */
 import type { Idempotency } from '../dedup/run-once.js';
 import { errorCode, TransientError } from '../errors.js';
@@ -35,7 +36,7 @@ export function accountOwnerRow(row: Readonly<Record<string, unknown>>): Account
 }
 
 export interface RenewalTaskPorts {
-  /** Create a Task only for what happens within this many days of the event (RENEWAL_TASK_DAYS). */
+  /** The lead time (RENEWAL_TASK_DAYS): a Task announced earlier is due this many days before. */
   readonly leadDays: number;
   /** Runs one SOQL query (1 API call). */
   readonly query: (soql: string) => Promise<readonly AccountOwnerRow[]>;
@@ -83,11 +84,6 @@ export async function decideReminders(
   await Promise.all(
     items.map(async (item) => {
       const { reminder } = item;
-      if (reminder.daysAhead > ports.leadDays) {
-        logger.info({ reminderKey: reminder.key, daysAhead: reminder.daysAhead, leadDays: ports.leadDays }, 'renewal Task not created: beyond the lead time');
-        decisions.set(item.messageId, { kind: 'none', note: `due in ${reminder.daysAhead} days, beyond RENEWAL_TASK_DAYS (${ports.leadDays}): no Task` });
-        return;
-      }
       if (reminder.accountId === undefined && reminder.customerId === undefined) {
         decisions.set(item.messageId, { kind: 'none', note: 'no Account or customer to assign the Task to' });
         return;
@@ -125,7 +121,7 @@ export async function decideReminders(
         decisions.set(c.messageId, { kind: 'none', note: 'no Account in Salesforce for this customer: no Task' });
         return;
       }
-      decisions.set(c.messageId, { kind: 'task', mutation: renewalTask(reminder, account), claim: { key: taskClaimKey(reminder), token: c.token } });
+      decisions.set(c.messageId, { kind: 'task', mutation: renewalTask(reminder, account, ports.leadDays), claim: { key: taskClaimKey(reminder), token: c.token } });
     }),
   );
   return { decisions, apiCalls: accounts.apiCalls };

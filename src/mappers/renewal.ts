@@ -98,13 +98,16 @@ export interface ReminderAccount {
  * The Task of a reminder: upserted on its period key (`Stripe_Task_Key__c`, the key every Task
  * the bridge writes carries), so even a retry
  * after a lost commit updates the one Task rather than adding a second; assigned to the Account
- * owner, due the day it happens. Status and Priority are left to the org's defaults.
+ * owner, due the day it happens; when Stripe announces it further ahead than the lead time
+ * (`leadDays`, RENEWAL_TASK_DAYS), due that many days before it, so it surfaces when it is worked.
+ * Status and Priority are left to the org's defaults.
  */
-export function renewalTask(reminder: RenewalReminder, account: ReminderAccount): SalesforceMutation {
+export function renewalTask(reminder: RenewalReminder, account: ReminderAccount, leadDays: number): SalesforceMutation {
+  const dueOn = reminder.daysAhead > leadDays ? reminder.dueAt - leadDays * DAY : reminder.dueAt;
   return upsert('Task', { field: 'Stripe_Task_Key__c', value: reminder.key }, {
     Subject: reminder.subject,
     Description: reminder.description,
-    ActivityDate: isoDate(reminder.dueAt),
+    ActivityDate: isoDate(dueOn),
     WhatId: account.accountId,
     OwnerId: account.ownerId,
     Stripe_Object_Id__c: reminder.subscriptionId,

@@ -127,11 +127,8 @@ describe('customer.subscription.trial_will_end', () => {
 });
 
 describe('configuration', () => {
-  it('RENEWAL_TASKS=off: no Task, the event is skipped; RENEWAL_TASK_DAYS=3: a renewal 7 days out gets none, a trial 3 days out does', async () => {
-    for (const [env, trialTasks] of [
-      [{ RENEWAL_TASKS: 'off' }, 0],
-      [{ RENEWAL_TASK_DAYS: '3' }, 1],
-    ] as const) {
+  it('RENEWAL_TASKS=off: no Task, the event is skipped', async () => {
+    for (const [env, trialTasks] of [[{ RENEWAL_TASKS: 'off' }, 0]] as const) {
       const other = await startConsumerHarness({ env });
       try {
         const accountId = other.salesforce.insert('Account', { Name: 'Configured', Stripe_Customer_Id__c: 'cus_test_configured' });
@@ -143,6 +140,25 @@ describe('configuration', () => {
       } finally {
         await other.close();
       }
+    }
+  });
+
+  it('RENEWAL_TASK_DAYS=3: a renewal Stripe announces 7 days out still gets its Task, due 3 days before the renewal; a trial 3 days out is due on its day', async () => {
+    const other = await startConsumerHarness({ env: { RENEWAL_TASK_DAYS: '3' } });
+    try {
+      const accountId = other.salesforce.insert('Account', { Name: 'Lead time', Stripe_Customer_Id__c: 'cus_test_lead_time' });
+      const renewal = sampleEvent('invoice.upcoming', { id: 'evt_test_lead_up', created: T, customer: 'cus_test_lead_time', subscription: 'sub_test_lead', metadata: {} });
+      const trial = sampleEvent('customer.subscription.trial_will_end', { id: 'evt_test_lead_trial', created: T, customer: 'cus_test_lead_time', objectId: 'sub_test_lead', metadata: {} });
+      const result = await other.app.handle([inboundRecord(renewal), inboundRecord(trial)]);
+      expect(result.response.batchItemFailures).toEqual([]);
+      const tasks = other.salesforce.records('Task').filter((t) => t['WhatId'] === accountId);
+      const renewalDay = (renewal.data.object as { period_end: number }).period_end;
+      expect(tasks.find((t) => String(t['Subject']).startsWith('Renewal in 7 days'))).toMatchObject({
+        ActivityDate: new Date((renewalDay - 3 * 86_400) * 1000).toISOString().slice(0, 10),
+      });
+      expect(tasks.find((t) => t['Subject'] === 'Trial ends in 3 days')).toMatchObject({ ActivityDate: '2026-01-04' });
+    } finally {
+      await other.close();
     }
   });
 });

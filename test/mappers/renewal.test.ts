@@ -127,9 +127,15 @@ describe('customer.subscription.trial_will_end', () => {
 });
 
 describe('renewalTask', () => {
+  it('announced further ahead than the lead time: due that many days before the renewal, not lost', () => {
+    const reminder = reminderOf(upcoming({}));
+    const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerId: '005000000000001AAA' }, 3);
+    expect(task.fields).toMatchObject({ Subject: 'Renewal in 7 days: 1,200.00 EUR', ActivityDate: '2025-12-06' });
+  });
+
   it('upserts the Task on its period key, for the Account owner, due that day; Status and Priority left to the org', () => {
     const reminder = reminderOf(upcoming({}));
-    const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerId: '005000000000001AAA' });
+    const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerId: '005000000000001AAA' }, 7);
     expect(task).toEqual({
       sobject: 'Task',
       key: { field: 'Stripe_Task_Key__c', value: reminder.key },
