@@ -65,6 +65,7 @@ export class BridgeStack extends Stack {
       logLevel: s.logLevel,
       logRetention,
       retryPolicy: retryPolicyOf(s),
+      consumerSettings: s.consumerSettings,
     });
 
     this.ingress = new Ingress(this, 'Ingress', {

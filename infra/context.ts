@@ -3,6 +3,7 @@
  * once so a typo fails the synth with every offending key named, not a half-built stack.
  */
 import * as z from 'zod';
+import { checkConsumerBehaviour } from '../src/config.js';
 import { ConfigError } from '../src/errors.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../src/resilience/retry-schedule.js';
 import { consumerVisibilitySeconds } from './constructs/inbound-pipeline.js';
@@ -23,6 +24,32 @@ const secretArn = optionalText.refine(
 );
 
 /** CloudWatch Logs accepts only these retention periods. */
+/** `KEY=value,KEY=value` (a -c value) or `{ "KEY": "value" }` (cdk.json) as one record of strings. */
+const consumerSettingsSchema = z
+  .union([z.string(), z.record(z.string(), z.union([z.string(), z.number()])), z.undefined(), z.null()])
+  .transform((v, ctx): Record<string, string> => {
+    const pairs: Array<[string, string]> =
+      v === undefined || v === null
+        ? []
+        : typeof v === 'string'
+          ? v
+              .split(',')
+              .map((part) => part.trim())
+              .filter((part) => part !== '')
+              .map((part) => {
+                const at = part.indexOf('=');
+                return at < 0 ? [part, ''] : [part.slice(0, at).trim(), part.slice(at + 1).trim()];
+              })
+          : Object.entries(v).map(([name, value]) => [name, String(value)]);
+    const settings = Object.fromEntries(pairs);
+    try {
+      checkConsumerBehaviour(settings);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: err instanceof ConfigError ? err.message.split('\n').slice(1).map((l) => l.trim()).join('; ') : String(err) });
+    }
+    return settings;
+  });
+
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
 const contextSchema = z
@@ -82,6 +109,12 @@ const contextSchema = z
       .int()
       .refine((d) => RETENTION_DAYS.includes(d), `must be one of ${RETENTION_DAYS.join(', ')}`)
       .default(30),
+    /**
+     * The consumer's behaviour switches (src/config.ts CONSUMER_BEHAVIOUR_VARIABLES), e.g.
+     * `-c consumerSettings=FAILED_PAYMENT_TASKS=off,RENEWAL_TASK_DAYS=14`, or an object in cdk.json;
+     * unset ones keep the consumer's defaults. Checked here with the consumer's own rules.
+     */
+    consumerSettings: consumerSettingsSchema,
     salesforceLoginUrl: z.url().default('https://login.salesforce.com'),
     salesforceApiVersion: z
       .string()

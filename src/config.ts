@@ -153,7 +153,7 @@ const consumerSchema = z.object({
   ACCOUNT_ROLLUPS: z._default(z.enum(['on', 'off']), 'on'),
   /** Renewal and trial-end Tasks for the Account owner (invoice.upcoming, trial_will_end): `on` (default) or `off`. */
   RENEWAL_TASKS: z._default(z.enum(['on', 'off']), 'on'),
-  /** A Task only for a renewal or trial end at most this many days after Stripe announced it (default 7). */
+  /** The renewal Tasks' lead time in days (default 7): a Task announced earlier is due this many days before. */
   RENEWAL_TASK_DAYS: positiveInt(7),
   /** A Task beside each failed-payment Case (src/mappers/recovery-task.ts): `on` (default) or `off`. */
   FAILED_PAYMENT_TASKS: z._default(z.enum(['on', 'off']), 'on'),
@@ -291,6 +291,39 @@ function parse<T extends z.ZodMiniType>(
   throw new ConfigError(
     `Invalid ${section} configuration (${byVariable.size} variable${byVariable.size === 1 ? '' : 's'}):\n${lines.join('\n')}`,
     [...byVariable.keys()],
+  );
+}
+
+/**
+ * The consumer's behaviour switches a deployment may set (`cdk deploy -c consumerSettings=…`): the
+ * Salesforce-side automation and its statuses. Infrastructure values (queues, table, secrets) are
+ * the stack's own and cannot be overridden this way.
+ */
+export const CONSUMER_BEHAVIOUR_VARIABLES = [
+  'ACCOUNT_ROLLUPS',
+  'FAILED_PAYMENT_TASKS',
+  'FAILED_PAYMENT_TASK_OWNER_ID',
+  'RENEWAL_TASKS',
+  'RENEWAL_TASK_DAYS',
+  'ONBOARDING_TASKS',
+  'SALESFORCE_CASE_CLOSED_STATUS',
+  'SALESFORCE_TASK_COMPLETED_STATUS',
+] as const satisfies readonly (keyof typeof consumerSchema.shape)[];
+
+const behaviourSchema = z.object(
+  Object.fromEntries(CONSUMER_BEHAVIOUR_VARIABLES.map((name) => [name, z.optional(consumerSchema.shape[name])])) as {
+    [K in (typeof CONSUMER_BEHAVIOUR_VARIABLES)[number]]: z.ZodMiniOptional<(typeof consumerSchema.shape)[K]>;
+  },
+);
+
+/**
+ * Validates behaviour settings for the consumer with the rules its cold start applies, so a bad
+ * value fails `cdk synth` rather than every invocation; an unknown name is refused too.
+ */
+export function checkConsumerBehaviour(settings: Readonly<Record<string, string>>): void {
+  const unknown = Object.keys(settings).filter((name) => !(CONSUMER_BEHAVIOUR_VARIABLES as readonly string[]).includes(name));
+  parse(behaviourSchema, settings, 'consumerSettings', () =>
+    unknown.map((name) => [name, `is not a consumer setting (one of ${CONSUMER_BEHAVIOUR_VARIABLES.join(', ')})`]),
   );
 }
 

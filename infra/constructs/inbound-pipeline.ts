@@ -28,6 +28,8 @@ export interface InboundPipelineProps {
   readonly salesforceCredentials: ISecret;
   /** Read to fetch an event whose payload was too large for SQS. */
   readonly stripeApiKey: ISecret;
+  /** The consumer's behaviour switches (-c consumerSettings), already checked; none: its defaults. */
+  readonly consumerSettings?: Readonly<Record<string, string>>;
   readonly salesforceLoginUrl: string;
   readonly salesforceApiVersion: string;
   readonly batchSize: number;
@@ -87,6 +89,8 @@ export class InboundPipeline extends Construct {
         SALESFORCE_LOGIN_URL: props.salesforceLoginUrl,
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
+        // Behaviour switches the deployer chose (-c consumerSettings), checked at synth.
+        ...props.consumerSettings,
       },
     });
 

@@ -133,3 +133,35 @@ describe('reconciler settings from CDK context', () => {
     expect(() => read({ reconcileSchedule: 'every 15 minutes' })).toThrow(/reconcileSchedule: must be off, rate/);
   });
 });
+
+describe('consumerSettings: the consumer\'s behaviour switches', () => {
+  it('reads KEY=value pairs from -c and an object from cdk.json, trimmed; none by default', () => {
+    expect(read({}).consumerSettings).toEqual({});
+    expect(read({ consumerSettings: ' FAILED_PAYMENT_TASKS=off , RENEWAL_TASK_DAYS=14,' }).consumerSettings).toEqual({
+      FAILED_PAYMENT_TASKS: 'off',
+      RENEWAL_TASK_DAYS: '14',
+    });
+    expect(read({ consumerSettings: { ONBOARDING_TASKS: 'off', RENEWAL_TASK_DAYS: 3 } }).consumerSettings).toEqual({
+      ONBOARDING_TASKS: 'off',
+      RENEWAL_TASK_DAYS: '3',
+    });
+  });
+
+  it("refuses at synth what the consumer would refuse at every cold start, and names that aren't its switches", () => {
+    const problem = (consumerSettings: unknown): string => {
+      try {
+        read({ consumerSettings });
+      } catch (err) {
+        expect(err).toBeInstanceOf(ConfigError);
+        return (err as Error).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(problem('FAILED_PAYMENT_TASKS=maybe')).toMatch(/consumerSettings: .*FAILED_PAYMENT_TASKS/);
+    expect(problem('RENEWAL_TASK_DAYS=0')).toMatch(/RENEWAL_TASK_DAYS/);
+    expect(problem('FAILED_PAYMENT_TASK_OWNER_ID=001000000000001')).toMatch(/user \(005…\) or queue \(00G…\)/);
+    // Infrastructure values are the stack's: not overridable this way.
+    expect(problem('DEDUP_TABLE_NAME=other')).toMatch(/DEDUP_TABLE_NAME: is not a consumer setting/);
+  });
+});
+

@@ -694,9 +694,17 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
       stripeWebhookSecretArn: IMPORTED_WEBHOOK_SECRET,
       tracing: 'active',
       dashboard: 'true',
+      consumerSettings: 'FAILED_PAYMENT_TASKS=off,RENEWAL_TASK_DAYS=14',
     });
   });
   afterAll(() => synth?.dispose());
+
+  it("sets the consumer's behaviour switches the deployer chose, and only those", () => {
+    const consumer = synth.json.Resources[logicalId(synth.stack, synth.stack.inbound.consumer.function)];
+    const variables = consumer.Properties.Environment.Variables;
+    expect(variables).toMatchObject({ FAILED_PAYMENT_TASKS: 'off', RENEWAL_TASK_DAYS: '14' });
+    expect(variables.ONBOARDING_TASKS).toBeUndefined();
+  });
 
   it('traces every function when asked to, granting X-Ray writes only then', () => {
     const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
