@@ -8,19 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../src/commands/catalog.js';
-import { childNamed, childrenNamed, textOf, type XmlElement } from '../../src/local/standins/xml.js';
+import { childNamed, childrenNamed, textOf } from '../../src/local/standins/xml.js';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
-import { loadPackage } from './sfdx-package.js';
+import { flowReader, loadPackage, NO_ELEMENT as NONE } from './sfdx-package.js';
 
 const pkg = loadPackage();
 const FLOW = 'Stripe_Retry_Failed_Event';
-const NONE = { name: 'none', attributes: {}, children: [] } as unknown as XmlElement;
-const flow = pkg.members('flow').get(FLOW) ?? NONE;
-const valueOf = (element: XmlElement, name = 'value'): string | undefined => {
-  const value = childNamed(element, name) ?? NONE;
-  return textOf(value, 'elementReference') ?? textOf(value, 'stringValue');
-};
-const named = (name: string): XmlElement | undefined => flow.children.find((c) => textOf(c, 'name') === name);
+const { flow, named, valueOf } = flowReader(pkg, FLOW);
 
 describe('Retry quick action on Stripe_Sync_Log__c', () => {
   it('runs the retry screen flow and sits on the sync log page', () => {

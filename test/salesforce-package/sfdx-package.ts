@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { childrenNamed, parseXml, textOf } from '../../src/local/standins/xml.js';
+import { childNamed, childrenNamed, parseXml, textOf } from '../../src/local/standins/xml.js';
 import type { XmlElement } from '../../src/local/standins/xml.js';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../salesforce/', import.meta.url));
@@ -114,4 +114,29 @@ export { fieldPermissions, objectPermissions } from '../../src/local/standins/sa
 export function picklistValues(field: XmlElement): string[] {
   const definition = childrenNamed(field, 'valueSet').flatMap((v) => childrenNamed(v, 'valueSetDefinition'));
   return definition.flatMap((d) => childrenNamed(d, 'value')).map((v) => textOf(v, 'fullName') ?? '');
+}
+
+/** Stands in for a missing element, so a failed lookup reads as undefined rather than throwing. */
+export const NO_ELEMENT = { name: 'none', attributes: {}, children: [] } as unknown as XmlElement;
+
+/** Reading one flow of the package: its elements by `name`, and a value's reference or string. */
+export interface FlowReader {
+  /** The flow, or an empty element when the package has none of that name. */
+  readonly flow: XmlElement;
+  /** The flow's element (screen, decision, record create, …) of that `name`. */
+  readonly named: (name: string) => XmlElement | undefined;
+  /** The `elementReference` or `stringValue` of an element's `value` (or another child). */
+  readonly valueOf: (element: XmlElement, child?: string) => string | undefined;
+}
+
+export function flowReader(pkg: SfdxPackage, name: string): FlowReader {
+  const flow = pkg.members('flow').get(name) ?? NO_ELEMENT;
+  return {
+    flow,
+    named: (element) => flow.children.find((c) => textOf(c, 'name') === element),
+    valueOf: (element, child = 'value') => {
+      const value = childNamed(element, child) ?? NO_ELEMENT;
+      return textOf(value, 'elementReference') ?? textOf(value, 'stringValue');
+    },
+  };
 }

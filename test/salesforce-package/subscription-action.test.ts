@@ -13,18 +13,12 @@ import { COMMAND_PAYLOAD_FIELDS, parseCommandRequest } from '../../src/commands/
 import { childNamed, childrenNamed, textOf, type XmlElement } from '../../src/local/standins/xml.js';
 import { DATA_MODEL } from '../../src/salesforce/data-model.js';
 import { commandEvent } from '../commands/support.js';
-import { loadPackage } from './sfdx-package.js';
+import { flowReader, loadPackage, NO_ELEMENT as NONE } from './sfdx-package.js';
 
 const pkg = loadPackage();
 const FLOW = 'Stripe_Subscription_Action';
 const ACTION = 'Stripe_Subscription__c.Stripe_Subscription_Action';
-const NONE = { name: 'none', attributes: {}, children: [] } as unknown as XmlElement;
-const flow = pkg.members('flow').get(FLOW) ?? NONE;
-const valueOf = (element: XmlElement, name = 'value'): string | undefined => {
-  const value = childNamed(element, name) ?? NONE;
-  return textOf(value, 'elementReference') ?? textOf(value, 'stringValue');
-};
-const named = (name: string): XmlElement | undefined => flow.children.find((c) => textOf(c, 'name') === name);
+const { flow, named, valueOf } = flowReader(pkg, FLOW);
 const target = (element: XmlElement, connector: string): string | undefined => textOf(childNamed(element, connector) ?? NONE, 'targetReference');
 
 /** What each choice publishes: the command and its Options__c as the commands parse them. */
