@@ -4,7 +4,7 @@
  * accepted the message (invariant 3: nothing acknowledged that was not persisted).
  * Dependencies are injected so tests and the local stack build it directly.
  */
-import type { IngressConfig } from '../config.js';
+import type { IngressConfig } from './config.js';
 import { InvalidPayloadError, SignatureVerificationError, errorCode, isBridgeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { verifyStripeSignature, type VerifiedSignature } from '../stripe/signature.js';
