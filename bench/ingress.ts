@@ -97,8 +97,9 @@ export async function benchIngress(): Promise<Row[]> {
   ] as const) {
     const body = eventOfSize(bytes);
     const header = stripe.webhooks.generateTestHeaderString({ payload: body, secret: SECRET, timestamp: nowSeconds });
+    // Shaped like API Gateway's: its request id goes into the log line, as in Lambda.
     const request = {
-      requestContext: { http: { method: 'POST' } },
+      requestContext: { requestId: 'Kx3qVj1ZIAMEVYw=', http: { method: 'POST' } },
       headers: { 'stripe-signature': header, 'content-type': 'application/json' },
       body,
       isBase64Encoded: false,

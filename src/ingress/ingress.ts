@@ -8,7 +8,7 @@ import type { IngressConfig } from './config.js';
 import { InvalidPayloadError, SignatureVerificationError, errorCode, isBridgeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { verifyStripeSignature, type VerifiedSignature } from '../stripe/signature.js';
-import { enqueueEvent, type EnqueueTarget, type MessageSender } from './enqueue.js';
+import { enqueueEvent, type Enqueued, type EnqueueTarget, type MessageSender } from './enqueue.js';
 import { bodyExceeds, headerValue, rawBody, type WebhookRequest } from './request.js';
 import * as respond from './responses.js';
 import type { WebhookResponse } from './responses.js';
@@ -64,15 +64,23 @@ export function createIngress(deps: IngressDeps): Ingress {
   const referenceLog = deps.logger.child({ outcome: 'enqueued_reference' satisfies IngressOutcome, statusCode: receivedStatus });
 
   // Runs once per webhook: no closures or object spreads on the common path (the bundle keeps
-  // function names, which costs a call per closure created), one async frame (this one): the
-  // checks are synchronous once the secrets are in memory, and the SQS send is awaited here.
+  // function names, which costs a call per closure created), and one async frame of ours (this
+  // one): the checks are synchronous once the secrets are in memory, the SQS send is awaited here.
   return async (request) => {
     const startedAt = deps.now();
     let result: Result;
     try {
       const checked = check(deps, request);
       const verdict = checked instanceof Promise ? await checked : checked;
-      result = verdict.accepted ? await enqueue(target, verdict) : verdict;
+      if (verdict.accepted) {
+        try {
+          result = enqueued(verdict, await enqueueEvent(target, verdict.event.json, verdict.event.summary));
+        } catch (err) {
+          result = { ...failure(err), eventId: verdict.event.summary.id, eventType: verdict.event.summary.type, secretIndex: verdict.secretIndex };
+        }
+      } else {
+        result = verdict;
+      }
     } catch (err) {
       result = failure(err);
     }
@@ -170,21 +178,15 @@ function checkEvent(deps: IngressDeps, payload: Buffer | string, verified: Verif
   return { accepted: true, event, secretIndex: verified.secretIndex };
 }
 
-async function enqueue(target: EnqueueTarget, { event, secretIndex }: Accepted): Promise<Result> {
-  const { id: eventId, type: eventType } = event.summary;
-  try {
-    const enqueued = await enqueueEvent(target, event.json, event.summary);
-    return {
-      response: respond.received(),
-      outcome: enqueued.kind === 'inline' ? 'enqueued' : 'enqueued_reference',
-      messageId: enqueued.messageId,
-      eventId,
-      eventType,
-      secretIndex,
-    };
-  } catch (err) {
-    return { ...failure(err), eventId, eventType, secretIndex };
-  }
+function enqueued({ event, secretIndex }: Accepted, { kind, messageId }: Enqueued): Result {
+  return {
+    response: respond.received(),
+    outcome: kind === 'inline' ? 'enqueued' : 'enqueued_reference',
+    messageId,
+    eventId: event.summary.id,
+    eventType: event.summary.type,
+    secretIndex,
+  };
 }
 
 /**
