@@ -1,8 +1,9 @@
 /**
- * Failed-payment and renewal Tasks go to the Account's owner, found without a call of their own:
- * the Account roll-up already reads the batch's Accounts in the batch's Composite request (their
- * OwnerId with it), and writes the Accounts in one more; the owner (and the related Account, when the
- * event named only the customer) of each Task the batch created rides in that write. Pure.
+ * Failed-payment and renewal Tasks (and renewal Opportunities) go to the Account's owner, found
+ * without a call of their own: the Account roll-up already reads the batch's Accounts in the
+ * batch's Composite request (their OwnerId with it), and writes the Accounts in one more; the
+ * owner (and the related Account, when the event named only the customer) of each Task the batch
+ * created rides in that write. Pure.
  *
  * Only Tasks created by this batch are assigned: a Task a rep reassigned keeps its owner when a
  * later failure of the same invoice updates it. Without roll-ups (ACCOUNT_ROLLUPS=off) a Task
