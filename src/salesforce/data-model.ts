@@ -253,12 +253,19 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   },
   Opportunity: {
     Id: id,
-    Name: read(required(text)),
-    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
-    Amount: read({ type: 'currency' }),
+    // Written when the bridge creates a renewal Opportunity (RENEWAL_OPPORTUNITIES, src/mappers/renewal-opportunity.ts).
+    Name: edit(required(text)),
+    AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Amount: edit({ type: 'currency' }),
     CurrencyIsoCode: currencyIsoCode,
     StageName: required({ type: 'picklist' }),
     CloseDate: required({ type: 'date' }),
+    OwnerId: edit(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    /** A renewal Opportunity's period key (`renewal:<sub_…>:<period end>`, the key of its Task): one per renewal. */
+    Stripe_Renewal_Key__c: edit(stripeId),
+    /** The Stripe customer a renewal Opportunity renews (cus_…). */
+    Stripe_Customer_Id__c: edit(text),
     Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
     // How the `subscription` command starts the subscription (docs/subscriptions.md).
     Stripe_Collection_Method__c: read({ type: 'picklist', values: COLLECTION_METHODS }),
@@ -531,12 +538,22 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     // creates sfprod_<Id> and writes it here (src/catalog).
     Stripe_Product_Id__c: edit(text),
   },
+  /** A price book (the standard one holds every product's list prices): not read by the bridge, seeded locally. */
+  Pricebook2: {
+    Id: id,
+    Name: required(text),
+    IsStandard: { type: 'boolean', readOnly: true },
+    IsActive: { type: 'boolean' },
+  },
   /**
    * A product's price in one price book and currency: the catalogue sync sells it as a Stripe
    * Price and writes that Price's id back (a changed list price gets a new Price; src/catalog).
    */
   PricebookEntry: {
     Id: id,
+    // Which price book the entry is in: the bridge sells whichever entry a line names, so it reads none.
+    Pricebook2Id: required({ type: 'reference', referenceTo: 'Pricebook2', relationshipName: 'Pricebook2', readOnly: true }),
+    UseStandardPrice: { type: 'boolean' },
     Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
     UnitPrice: read(required({ type: 'currency' })),
     IsActive: read(required({ type: 'boolean' })),
