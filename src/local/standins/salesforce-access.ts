@@ -115,7 +115,12 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
       const edits = held && derived.edits === true;
       return { read: held, create: edits, edit: edits, delete: false };
     }
-    if (derived !== undefined) return objectGrant(derived.parent);
+    if (derived !== undefined) {
+      // Children follow their parent: adding, changing or removing an Opportunity's products, a
+      // Case's comments, a Product's price book entries edits the parent.
+      const parent = objectGrant(derived.parent);
+      return { read: parent.read, create: parent.edit, edit: parent.edit, delete: parent.edit };
+    }
     return grants.objects.get(sobject) ?? NO_ACCESS;
   };
   const spec = (sobject: string, field: string): FieldSpec | undefined => DATA_MODEL[sobject]?.[field];
