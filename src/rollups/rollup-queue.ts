@@ -1,0 +1,25 @@
+/**
+ * The consumer's side of the roll-up queue: a batch's Account updates (and Task owner updates)
+ * leave as one message (split only past SQS's size limit) instead of one more Salesforce request;
+ * the roll-up writer (rollup-writer.ts) writes many batches' messages in one.
+ */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import type { MessageSender } from '../ingress/enqueue.js';
+import { rollupBodies } from './rollup-message.js';
+
+export interface RollupSink {
+  /** Sends the updates computed at `computedAt` (ms); resolves with the number of messages sent. */
+  send(mutations: readonly SalesforceMutation[], computedAt: number): Promise<number>;
+}
+
+/** A sink on an SQS queue (or anything that takes a SendMessageCommand, as the local queue does). */
+export function queueRollupSink(sqs: MessageSender, queueUrl: string): RollupSink {
+  return {
+    async send(mutations, computedAt) {
+      const bodies = rollupBodies(mutations, computedAt);
+      await Promise.all(bodies.map((MessageBody) => sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody }))));
+      return bodies.length;
+    },
+  };
+}
