@@ -17,6 +17,6 @@ const logger = createLogger({ service: 'rollup-writer', level: config.logLevel }
 const app = createRollupWriterApp({ config, logger });
 
 export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  const summary = await app.handle(event.Records.map((r) => ({ messageId: r.messageId, body: r.body })));
+  const summary = await app.handle(event.Records.map((r) => ({ messageId: r.messageId, body: r.body, sentAt: Number(r.attributes.SentTimestamp) || undefined })));
   return summary.response;
 };

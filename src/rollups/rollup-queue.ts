@@ -8,6 +8,11 @@ import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { MessageSender } from '../ingress/enqueue.js';
 import { rollupBodies } from './rollup-message.js';
 
+/** Messages per roll-up writer invocation (the event source's batch size): 100 batches' roll-ups usually fit one Composite request. */
+export const ROLLUP_BATCH_SIZE = 100;
+/** Roll-up writers at once: enough for any volume the consumer produces, a small share of Salesforce. */
+export const ROLLUP_MAX_CONCURRENCY = 2;
+
 export interface RollupSink {
   /** Sends the updates computed at `computedAt` (ms); resolves with the number of messages sent. */
   send(mutations: readonly SalesforceMutation[], computedAt: number): Promise<number>;

@@ -30,6 +30,8 @@ export type RollupOutcome = 'written' | 'stale' | 'superseded' | 'refused' | 're
 export interface RollupRecord {
   readonly messageId: string;
   readonly body: string;
+  /** SQS SentTimestamp (ms): the backlog-age alarm reads the oldest one received. */
+  readonly sentAt?: number | undefined;
 }
 
 export interface RollupWriterPorts {
@@ -76,6 +78,9 @@ export function newestRollups(messages: readonly Read[]): Map<string, Salesforce
 
 export async function writeRollups(records: readonly RollupRecord[], ports: RollupWriterPorts): Promise<RollupWriteSummary> {
   const started = ports.now();
+  const sent = records.flatMap((r) => (r.sentAt === undefined ? [] : [r.sentAt]));
+  const oldest = sent.length === 0 ? undefined : Math.max(0, Math.round((started - Math.min(...sent)) / 1000));
+  if (oldest !== undefined) ports.logger.info({ batchSize: records.length, oldestMessageAgeSeconds: oldest }, 'batch received');
   const outcomes = new Map<string, RollupOutcome>();
   const read: Read[] = [];
   for (const record of records) {
