@@ -147,17 +147,19 @@ async function benchConsumerWith(mode: 'queued' | 'inline' | 'off'): Promise<Row
      * Drains the roll-up queue as the event source would: `perInvocation` messages at a time.
      * Returns the writer's invocations and any message it did not write.
      */
-    const drain = async (perInvocation: number): Promise<{ invocations: number; messages: number; failed: number }> => {
+    const drain = async (perInvocation: number): Promise<{ invocations: number; messages: number; failed: number; msPerInvocation: number }> => {
       const messages = queued;
       queued = [];
       let failed = 0;
       let invocations = 0;
+      const start = process.hrtime.bigint();
       for (let i = 0; i < messages.length; i += perInvocation) {
         const summary = await writer.handle(messages.slice(i, i + perInvocation));
         invocations += 1;
         failed += summary.response.batchItemFailures.length;
       }
-      return { invocations, messages: messages.length, failed };
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      return { invocations, messages: messages.length, failed, msPerInvocation: invocations === 0 ? 0 : ms / invocations };
     };
     // Cold start: the login happens once, outside the measurement (budget: login at cold start only).
     const connection = await app.session.connection();
@@ -227,7 +229,12 @@ async function benchConsumerWith(mode: 'queued' | 'inline' | 'off'): Promise<Row
         'DynamoDB requests/event': ((dynamo.requests - requests) / total).toFixed(2),
         'logins during run': salesforce.logins - logins,
         'failed events': failures,
-        ...(mode === 'queued' ? { 'roll-up writer': `${written.messages} msgs in ${written.invocations} invocations (${perInvocation}/window)` } : {}),
+        ...(mode === 'queued'
+          ? {
+              'roll-up writer': `${written.messages} msgs in ${written.invocations} invocations (${perInvocation}/${ROLLUP_WINDOW_SECONDS} s window)`,
+              'writer ms/invocation': written.msPerInvocation.toFixed(0),
+            }
+          : {}),
       });
     }
     // Writes to one record are merged in memory, and no DynamoDB request is per record: a batch

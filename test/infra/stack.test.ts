@@ -860,10 +860,9 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(metrics.size).toBe(10);
   });
 
-  it('matches the runbook: its alarm table is this stack\'s alarms, and each has an entry', async () => {
+  it('matches the runbook: its alarm table is this stack\'s alarms, and each has an entry', () => {
     const runbook = readFileSync(join(REPO_ROOT, 'docs/runbook.md'), 'utf8');
     const rendered = renderAlarmTable(synth.json, synth.stack.stackName, { [synth.stack.outbound.eventBusName!]: '<partner event source>' });
-    (await import('node:fs')).writeFileSync('/tmp/rollq-alarm-table.md', rendered);
     const start = runbook.indexOf(ALARM_TABLE_START);
     const end = runbook.indexOf(ALARM_TABLE_END);
     expect(start, 'docs/runbook.md needs the alarm table markers').toBeGreaterThanOrEqual(0);
