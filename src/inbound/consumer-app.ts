@@ -37,6 +37,7 @@ import { queueRollupSink, type RollupSink } from '../rollups/rollup-queue.js';
 import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
 import type { CasePorts } from './case-follow-up.js';
 import { accountOwnerRow } from './renewal-tasks.js';
+import { AccountDirectory, learningAccounts } from './account-directory.js';
 import { salesforceServiceRecords } from '../salesforce/record-port.js';
 import type { ConsumerPorts, DeadLetterFailure, EventStorePort, InboundRecord, SalesforceWritePort } from './ports.js';
 
@@ -90,6 +91,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const stripe = new DependencyGuard('stripe', logger, now, deps.breakerOptions);
   const fetchEvent = deps.fetchEvent ?? ((eventId: string) => reads.retrieveEvent(eventId));
   const objectReads = guardedReads(deps.stripeObjectReads ?? (key === undefined ? {} : reads), stripe);
+  const accounts = new AccountDirectory();
   const ports: Omit<ConsumerPorts, 'retry'> = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
@@ -112,7 +114,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     tasks: { enabled: config.failedPaymentTasks.enabled, ownerId: config.failedPaymentTasks.ownerId },
     onboarding: { enabled: config.onboardingTasks, known: new Set<string>() },
     rollups: config.accountRollups
-      ? createAccountRollups({
+      ? learningAccounts(createAccountRollups({
           orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),
           mode: () => {
             try {
@@ -122,14 +124,19 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
             }
           },
           now,
-        })
+        }), accounts)
       : undefined,
     rollupSink: rollupSinkOf(deps),
     cases: casePorts(deps, session, salesforce, now),
     renewals:
       config.renewalTaskDays === undefined
         ? undefined
-        : { leadDays: config.renewalTaskDays, query: async (soql) => (await serviceRecords.query(soql)).flatMap(accountOwnerRow) },
+        : {
+            leadDays: config.renewalTaskDays,
+            query: async (soql) => (await serviceRecords.query(soql)).flatMap(accountOwnerRow),
+            // With roll-ups, a known customer's renewal Task is assigned by the roll-up (no query).
+            ...(config.accountRollups ? { accounts } : {}),
+          },
   };
   const queued = dynamoQueuedEvents(deps.dynamo, config.dedup.tableName, now);
   const changeVisibility =

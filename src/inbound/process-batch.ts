@@ -101,7 +101,7 @@ export async function processBatch(records: readonly InboundRecord[], ports: Con
     }),
   );
   const onboarded = await settleOnboarding(onboarding, finished, lifecycle, ports.onboarding?.known);
-  await lifecycle.commit([...finished.flatMap((f) => (f.commit ? [f.commit] : [])), ...(await settleReminderClaims(claimed, finished, lifecycle)), ...onboarded]);
+  await lifecycle.commit([...finished.flatMap((f) => (f.commit ? [f.commit] : [])), ...(await settleReminderClaims(claimed, finished, write, lifecycle, ports)), ...onboarded]);
   const rollupCalls = await rollUp(claimed, write, ports);
   const salesforceApiCalls = renewals.apiCalls + write.apiCalls + rollupCalls;
 
@@ -208,16 +208,31 @@ async function withRenewalTasks(
   return { prepared: next, apiCalls };
 }
 
-/** A written event's Task period is done (its completion is returned); a failed one's claim is given back. */
-async function settleReminderClaims(claimed: readonly Claimed[], finished: readonly Finished[], lifecycle: Idempotency): Promise<Completion[]> {
+/**
+ * A written event's Task period is done (its completion is returned); a failed one's claim is given
+ * back, and so is one whose Task Salesforce refused for want of its Account (renewalTask): that
+ * Account is forgotten, and a later announcement of the period reads the owners again.
+ */
+async function settleReminderClaims(
+  claimed: readonly Claimed[],
+  finished: readonly Finished[],
+  write: BatchWrite,
+  lifecycle: Idempotency,
+  ports: ConsumerPorts,
+): Promise<Completion[]> {
   const outcomes = new Map(finished.map((f) => [f.record.messageId, f.outcome]));
   const completions: Completion[] = [];
   await Promise.all(
     claimed.map(async (c) => {
       if (c.reminderClaim === undefined) return;
       const outcome = outcomes.get(c.record.messageId);
-      if (outcome === 'applied' || outcome === 'stale') completions.push({ ...c.reminderClaim, kind: TASK_CLAIM_KIND, outcome: 'task written' });
-      else await lifecycle.release(c.reminderClaim.key, c.reminderClaim.token);
+      const task = write.outcomes.get(c.record.messageId)?.records.find((r) => r.sobject === 'Task' && r.keyValue === c.reminder?.key);
+      if ((outcome === 'applied' || outcome === 'stale') && task?.id !== undefined) {
+        completions.push({ ...c.reminderClaim, kind: TASK_CLAIM_KIND, outcome: 'task written' });
+        return;
+      }
+      if (task !== undefined && task.id === undefined && c.reminder?.customerId !== undefined) ports.renewals?.accounts?.forget(c.reminder.customerId);
+      await lifecycle.release(c.reminderClaim.key, c.reminderClaim.token);
     }),
   );
   return completions;

@@ -11,12 +11,20 @@
  * The Task itself is upserted on the period key, so a write whose commit was lost cannot add a
  * second Task either.
  *
- * The owner is read before the write: one SOQL query per batch that creates Tasks (by Account Id
- * when the subscription's metadata names it, else by Stripe customer id; two when a batch has
- * both). A reminder Stripe announces further out than RENEWAL_TASK_DAYS is still created (never
- * lost to a setting), due RENEWAL_TASK_DAYS before the renewal.
+ * The owner costs no call of its own when the batch has roll-ups (ACCOUNT_ROLLUPS, the default)
+ * and this execution environment knows the customer's Account (account-directory.ts, learned
+ * from every roll-up read): the Task names that Account and carries the customer, so the batch's
+ * roll-up reads the Account with its OwnerId and assigns the Task in the roll-up's own write
+ * (task-owners.ts), like failed-payment Tasks. Otherwise (roll-ups off, a customer not seen yet,
+ * or metadata naming another Account) the owner is read before the write: one SOQL query per
+ * batch (by Account Id when the subscription's metadata names it, else by Stripe customer id;
+ * two when a batch has both). No Account, no Task: an unknown customer is read first, and a
+ * known Account deleted since is refused by Salesforce (renewalTask). A reminder Stripe announces
+ * further out than RENEWAL_TASK_DAYS is still created (never lost to a setting), due
+ * RENEWAL_TASK_DAYS before the renewal.
  */
 import type { Idempotency } from '../dedup/run-once.js';
+import type { AccountDirectory } from './account-directory.js';
 import { errorCode, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { RenewalReminder, SalesforceMutation } from '../mappers/mutation.js';
@@ -40,6 +48,8 @@ export interface RenewalTaskPorts {
   readonly leadDays: number;
   /** Runs one SOQL query (1 API call). */
   readonly query: (soql: string) => Promise<readonly AccountOwnerRow[]>;
+  /** With roll-ups: the customers' Accounts as last read, whose Tasks the roll-up assigns. */
+  readonly accounts?: AccountDirectory | undefined;
 }
 
 export interface ReminderItem {
@@ -100,6 +110,35 @@ export async function decideReminders(
   );
   if (claimed.length === 0) return { decisions, apiCalls: 0 };
 
+  const toRead: typeof claimed = [];
+  for (const c of claimed) {
+    const accountId = knownAccount(c.reminder, ports.accounts);
+    if (accountId === undefined || c.reminder.customerId === undefined) toRead.push(c);
+    else {
+      const mutation = renewalTask(c.reminder, { accountId, ownerFromRollupOf: c.reminder.customerId }, ports.leadDays);
+      decisions.set(c.messageId, { kind: 'task', mutation, claim: { key: taskClaimKey(c.reminder), token: c.token } });
+    }
+  }
+  if (toRead.length === 0) return { decisions, apiCalls: 0 };
+  return withOwnersRead(toRead, decisions, ports, lifecycle, logger);
+}
+
+/** The Account the directory knows for the reminder's customer, when it is the one the reminder is for. */
+function knownAccount(reminder: RenewalReminder, directory: AccountDirectory | undefined): string | undefined {
+  if (directory === undefined || reminder.customerId === undefined) return undefined;
+  const known = directory.accountOf(reminder.customerId);
+  // Metadata naming another Account than the customer's: its owner is read (the roll-up reads the customer's).
+  if (known === undefined || (reminder.accountId !== undefined && reminder.accountId.slice(0, 15) !== known.slice(0, 15))) return undefined;
+  return known;
+}
+
+async function withOwnersRead(
+  claimed: ReadonlyArray<ReminderItem & { readonly token: string }>,
+  decisions: Map<string, ReminderDecision>,
+  ports: RenewalTaskPorts,
+  lifecycle: Idempotency,
+  logger: Logger,
+): Promise<{ readonly decisions: ReadonlyMap<string, ReminderDecision>; readonly apiCalls: number }> {
   let accounts: { readonly byId: ReadonlyMap<string, ReminderAccount>; readonly byCustomer: ReadonlyMap<string, ReminderAccount>; readonly apiCalls: number };
   try {
     accounts = await readOwners(claimed.map((c) => c.reminder), ports);
@@ -139,6 +178,7 @@ async function readOwners(reminders: readonly RenewalReminder[], ports: RenewalT
     ids.length === 0 ? [] : ports.query(`${select} Id IN (${ids.map(quote).join(', ')})`),
     customers.length === 0 ? [] : ports.query(`${select} Stripe_Customer_Id__c IN (${customers.map(quote).join(', ')})`),
   ]);
+  ports.accounts?.learn([...byIdRows, ...byCustomerRows].flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [{ customerId: row.Stripe_Customer_Id__c, accountId: row.Id }] : [])));
   const owner = (row: AccountOwnerRow): ReminderAccount => ({ accountId: row.Id, ownerId: row.OwnerId });
   return {
     // 15 characters: metadata may name the Account by its 15- or 18-character id.

@@ -1,7 +1,7 @@
 /**
- * Failed-payment Tasks go to the Account's owner, found without a call of their own: the Account
- * roll-up already reads the batch's Accounts in the batch's Composite request (their OwnerId
- * with it), and writes the Accounts in one more; the owner (and the related Account, when the
+ * Failed-payment and renewal Tasks go to the Account's owner, found without a call of their own:
+ * the Account roll-up already reads the batch's Accounts in the batch's Composite request (their
+ * OwnerId with it), and writes the Accounts in one more; the owner (and the related Account, when the
  * event named only the customer) of each Task the batch created rides in that write. Pure.
  *
  * Only Tasks created by this batch are assigned: a Task a rep reassigned keeps its owner when a
@@ -37,17 +37,23 @@ export function tasksNeedingOwner(mutations: readonly SalesforceMutation[], writ
   });
 }
 
-/** One update per Task whose customer's Account the roll-up read: its owner, and the Account as related record. */
-export function taskOwnerUpdates(answers: ReadonlyMap<string, ReadAnswer>, tasks: readonly CreatedTask[]): SalesforceMutation[] {
-  if (tasks.length === 0) return [];
+/** The Accounts the roll-up read, by Stripe customer id, with their owners; empty when the read failed. */
+export function rolledUpAccounts(answers: ReadonlyMap<string, ReadAnswer>): Map<string, { readonly id: string; readonly ownerId: string }> {
+  const accounts = new Map<string, { readonly id: string; readonly ownerId: string }>();
   const answer = answers.get('rollupAccounts');
   const records = answer !== undefined && answer.httpStatusCode < 300 ? (answer.body as { records?: unknown } | null)?.records : undefined;
-  if (!Array.isArray(records)) return [];
-  const accounts = new Map<string, { id: string; ownerId: string }>();
+  if (!Array.isArray(records)) return accounts;
   for (const row of records as Array<Record<string, unknown>>) {
     const { Id: id, OwnerId: ownerId, Stripe_Customer_Id__c: customerId } = row;
     if (typeof id === 'string' && typeof ownerId === 'string' && typeof customerId === 'string') accounts.set(customerId, { id, ownerId });
   }
+  return accounts;
+}
+
+/** One update per Task whose customer's Account the roll-up read: its owner, and the Account as related record. */
+export function taskOwnerUpdates(answers: ReadonlyMap<string, ReadAnswer>, tasks: readonly CreatedTask[]): SalesforceMutation[] {
+  if (tasks.length === 0) return [];
+  const accounts = rolledUpAccounts(answers);
   return tasks.flatMap((task): SalesforceMutation[] => {
     const account = accounts.get(task.customerId);
     if (account === undefined) return [];

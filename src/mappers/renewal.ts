@@ -88,11 +88,14 @@ function afterTrial(subscription: StripeSubscription): string {
   return ` Once paying, its MRR is ${formatMoneyForPeople(mrr, currency)} (${collection})${schedule}.`;
 }
 
-/** The Account a reminder is for, with its owner (looked up by the consumer). */
-export interface ReminderAccount {
-  readonly accountId: string;
-  readonly ownerId: string;
-}
+/**
+ * The Account a reminder is for: with its owner (the consumer read it), or with the Stripe
+ * customer whose Account the batch's roll-up reads, which then assigns the owner in the roll-up's
+ * own write (src/inbound/task-owners.ts) — no read of its own.
+ */
+export type ReminderAccount =
+  | { readonly accountId: string; readonly ownerId: string }
+  | { readonly accountId: string; readonly ownerFromRollupOf: string };
 
 /**
  * The Task of a reminder: upserted on its period key (`Stripe_Task_Key__c`, the key every Task
@@ -101,17 +104,27 @@ export interface ReminderAccount {
  * owner, due the day it happens; when Stripe announces it further ahead than the lead time
  * (`leadDays`, RENEWAL_TASK_DAYS), due that many days before it, so it surfaces when it is worked.
  * Status and Priority are left to the org's defaults.
+ *
+ * Related to the Account by its Id: Salesforce refuses a Task whose WhatId names no record
+ * (INVALID_CROSS_REFERENCE_KEY on WhatId), so an Account deleted since it was found gets no
+ * Task — the record is skipped, not the event failed, and the consumer releases the period.
  */
 export function renewalTask(reminder: RenewalReminder, account: ReminderAccount, leadDays: number): SalesforceMutation {
   const dueOn = reminder.daysAhead > leadDays ? reminder.dueAt - leadDays * DAY : reminder.dueAt;
-  return upsert('Task', { field: 'Stripe_Task_Key__c', value: reminder.key }, {
-    Subject: reminder.subject,
-    Description: reminder.description,
-    ActivityDate: isoDate(dueOn),
-    WhatId: account.accountId,
-    OwnerId: account.ownerId,
-    Stripe_Object_Id__c: reminder.subscriptionId,
-    // No Stripe_Customer_Id__c: on a written record it makes the batch recompute that Account's
-    // roll-ups (src/rollups), which a reminder does not change.
-  });
+  return {
+    ...upsert('Task', { field: 'Stripe_Task_Key__c', value: reminder.key }, {
+      Subject: reminder.subject,
+      Description: reminder.description,
+      ActivityDate: isoDate(dueOn),
+      WhatId: account.accountId,
+      Stripe_Object_Id__c: reminder.subscriptionId,
+      ...('ownerId' in account
+        ? // No Stripe_Customer_Id__c: on a written record it makes the batch recompute that
+          // Account's roll-ups (src/rollups), which a reminder does not change.
+          { OwnerId: account.ownerId }
+        : // The customer: the roll-up reads its Account (OwnerId with it) and assigns the Task.
+          { Stripe_Customer_Id__c: account.ownerFromRollupOf }),
+    }),
+    skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' },
+  };
 }

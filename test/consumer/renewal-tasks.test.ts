@@ -96,7 +96,7 @@ describe('invoice.upcoming', () => {
     expect(tasksOf(accountId)).toHaveLength(1);
   });
 
-  it('a batch of ten renewals costs two Salesforce calls: the owners query and the Composite write', async () => {
+  it('a batch of ten renewals of a customer this environment has not read yet costs two Salesforce calls: the owners query and the Composite write', async () => {
     const { customerId, accountId } = customer();
     const events = Array.from({ length: 10 }, (_, i) => upcoming(customerId, `sub_test_renew_batch${i}`));
     const calls = h.salesforce.apiCalls;
@@ -113,6 +113,106 @@ describe('invoice.upcoming', () => {
     expect([...result.outcomes.values()]).toEqual(['skipped']);
     expect(h.logs.withOutcome('skipped').map((l) => l['note'])).toEqual(['no Account in Salesforce for this customer: no Task']);
     expect(h.salesforce.records('Task').some((t) => String(t['Stripe_Task_Key__c']).includes('sub_test_renew_d'))).toBe(false);
+  });
+});
+
+/**
+ * With roll-ups (the default), once this execution environment has read a customer's Account (any
+ * roll-up of a batch touching it), its renewal Tasks need no read of their own: the Task names the
+ * Account, and the batch's roll-up reads the Account's OwnerId and assigns the Task in its write.
+ */
+describe('owner from the roll-up (ACCOUNT_ROLLUPS on)', () => {
+  /** A subscription of the customer written: the batch's roll-up reads (and so learns) its Account. */
+  async function rolledUp(customerId: string): Promise<void> {
+    const event = sampleEvent('customer.subscription.created', { id: `evt_test_sub${(seq += 1)}`, created: T, customer: customerId, objectId: `sub_test_known${seq}`, metadata: {} });
+    const result = await h.app.handle([inboundRecord(event)]);
+    expect([...result.outcomes.values()]).toEqual(['applied']);
+  }
+
+  it('a batch of ten lifecycle events with renewals and a trial end costs two calls (the write carrying the roll-up reads, the roll-up write); every Task goes to the Account owner', async () => {
+    const { customerId, accountId } = customer();
+    await rolledUp(customerId);
+    const trial = (i: number) =>
+      sampleEvent('customer.subscription.trial_will_end', { id: `evt_test_trial${(seq += 1)}`, created: T, customer: customerId, objectId: `sub_test_rolled_trial${i}`, metadata: {} });
+    const subscription = (i: number) =>
+      sampleEvent('customer.subscription.updated', { id: `evt_test_sub${(seq += 1)}`, created: T, customer: customerId, objectId: `sub_test_rolled_sub${i}`, metadata: {} });
+    const events = [0, 1, 2, 3].flatMap((i) => [upcoming(customerId, `sub_test_rolled${i}`), subscription(i)]).concat([trial(0), trial(1)]);
+    const calls = h.salesforce.apiCalls;
+    const requests = h.salesforce.requests.length;
+    const result = await h.app.handle(events.map((e) => inboundRecord(e)));
+    expect([...result.outcomes.values()]).toEqual(Array(10).fill('applied'));
+    expect(h.salesforce.apiCalls - calls).toBe(2);
+    // No query of its own: both calls are Composite requests.
+    expect(h.salesforce.requests.slice(requests).map((r) => r.path.split('/').pop())).toEqual(['composite', 'composite']);
+    const tasks = tasksOf(accountId);
+    expect(tasks).toHaveLength(6);
+    expect(tasks.every((t) => t['OwnerId'] === OWNER)).toBe(true);
+  });
+
+  it('a batch of renewals alone costs two calls too: the write carrying the roll-up reads, then the roll-up write that assigns the owners', async () => {
+    const { customerId, accountId } = customer();
+    await rolledUp(customerId);
+    const calls = h.salesforce.apiCalls;
+    const requests = h.salesforce.requests.length;
+    const result = await h.app.handle([0, 1, 2].map((i) => inboundRecord(upcoming(customerId, `sub_test_alone${i}`))));
+    expect([...result.outcomes.values()]).toEqual(['applied', 'applied', 'applied']);
+    expect(h.salesforce.apiCalls - calls).toBe(2);
+    expect(h.salesforce.requests.slice(requests).map((r) => r.path.split('/').pop())).toEqual(['composite', 'composite']);
+    expect(tasksOf(accountId).map((t) => t['OwnerId'])).toEqual([OWNER, OWNER, OWNER]);
+  });
+
+  it('once per period: a replay, a re-sent preview and two concurrent batches with two announcements write one Task', async () => {
+    const { customerId, accountId } = customer();
+    await rolledUp(customerId);
+    const a = upcoming(customerId, 'sub_test_rolled_once');
+    const b = upcoming(customerId, 'sub_test_rolled_once', T + 60);
+    const results = await Promise.all([h.app.handle([inboundRecord(a)]), h.app.handle([inboundRecord(b)])]);
+    const outcomes = results.flatMap((r) => [...r.outcomes.values()]).sort();
+    expect(outcomes[0]).toBe('applied');
+    expect(['retry', 'skipped']).toContain(outcomes[1]);
+    h.nowMs += 120_000;
+    expect([...(await h.app.handle([inboundRecord(a)])).outcomes.values()]).toEqual(['duplicate']);
+    const resent = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_rolled_once', T + DAY, 150_000))]);
+    expect([...resent.outcomes.values()]).toEqual(['skipped']);
+    expect(tasksOf(accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER, Stripe_Task_Key__c: `renewal:sub_test_rolled_once:${T + 7 * DAY}` })]);
+  });
+
+  it('an Account deleted since it was read: Salesforce refuses the Task (no Task), the period is released, and the next announcement reads again: no Account, skipped', async () => {
+    const { customerId, accountId } = customer();
+    await rolledUp(customerId);
+    h.salesforce.purge('Account', accountId);
+    const requests = h.salesforce.requests.length;
+    const first = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_gone'))]);
+    expect(first.response.batchItemFailures).toEqual([]);
+    // Written without a read: the refusal came from the Task write itself.
+    expect(h.salesforce.requests.slice(requests).some((r) => r.path.includes('/query'))).toBe(false);
+    const taskKey = `renewal:sub_test_gone:${T + 7 * DAY}`;
+    expect(h.salesforce.records('Task').some((t) => t['Stripe_Task_Key__c'] === taskKey)).toBe(false);
+
+    h.logs.clear();
+    const again = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_gone', T + DAY))]);
+    expect([...again.outcomes.values()]).toEqual(['skipped']);
+    expect(h.logs.withOutcome('skipped').map((l) => l['note'])).toEqual(['no Account in Salesforce for this customer: no Task']);
+    expect(h.salesforce.records('Task').some((t) => t['Stripe_Task_Key__c'] === taskKey)).toBe(false);
+  });
+
+  it('metadata naming another Account than the customer\'s: that Account\'s owner is read, not the customer Account\'s', async () => {
+    const { customerId } = customer();
+    await rolledUp(customerId);
+    const other = '005000000000078AAA';
+    h.salesforce.insert('User', { Id: other, Name: 'Other Owner' });
+    const named = h.salesforce.insert('Account', { Name: 'Named in metadata', OwnerId: other });
+    const event = sampleEvent('invoice.upcoming', {
+      id: `evt_test_upcoming${(seq += 1)}`,
+      created: T,
+      customer: customerId,
+      subscription: 'sub_test_named',
+      metadata: { salesforce_account_id: named },
+      objectOverrides: { period_end: T + 7 * DAY },
+    });
+    const result = await h.app.handle([inboundRecord(event)]);
+    expect([...result.outcomes.values()]).toEqual(['applied']);
+    expect(tasksOf(named)).toEqual([expect.objectContaining({ OwnerId: other })]);
   });
 });
 
@@ -140,6 +240,24 @@ describe('configuration', () => {
       } finally {
         await other.close();
       }
+    }
+  });
+
+  it('ACCOUNT_ROLLUPS=off: the owners are read before the write (no roll-up to assign them), even for an Account a batch touched before', async () => {
+    const other = await startConsumerHarness({ env: { ACCOUNT_ROLLUPS: 'off' } });
+    try {
+      other.salesforce.insert('User', { Id: OWNER, Name: 'Renewal Owner' });
+      const accountId = other.salesforce.insert('Account', { Name: 'No roll-ups', Stripe_Customer_Id__c: 'cus_test_norollups', OwnerId: OWNER });
+      const created = sampleEvent('customer.subscription.created', { id: 'evt_test_norollups_sub', created: T, customer: 'cus_test_norollups', objectId: 'sub_test_norollups', metadata: {} });
+      await other.app.handle([inboundRecord(created)]);
+      const requests = other.salesforce.requests.length;
+      const renewal = sampleEvent('invoice.upcoming', { id: 'evt_test_norollups_up', created: T, customer: 'cus_test_norollups', subscription: 'sub_test_norollups', metadata: {} });
+      const result = await other.app.handle([inboundRecord(renewal)]);
+      expect([...result.outcomes.values()]).toEqual(['applied']);
+      expect(other.salesforce.requests.slice(requests).map((r) => (r.path.includes('/query') ? 'query' : r.path.split('/').pop()))).toEqual(['query', 'composite']);
+      expect(other.salesforce.records('Task').filter((t) => t['WhatId'] === accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER })]);
+    } finally {
+      await other.close();
     }
   });
 

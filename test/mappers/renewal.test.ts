@@ -147,6 +147,16 @@ describe('renewalTask', () => {
         OwnerId: '005000000000001AAA',
         Stripe_Object_Id__c: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw',
       },
+      // An Account deleted since it was found: Salesforce refuses the WhatId, the Task is skipped.
+      skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' },
     });
+  });
+
+  it('owner from the roll-up: no OwnerId, the customer instead, so the roll-up reads its Account and assigns the Task', () => {
+    const reminder = reminderOf(upcoming({}));
+    const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerFromRollupOf: 'cus_test_owner' }, 7);
+    expect(task.fields).toMatchObject({ WhatId: '001000000000001AAA', Stripe_Customer_Id__c: 'cus_test_owner' });
+    expect(task.fields).not.toHaveProperty('OwnerId');
+    expect(task.skipIfRefused).toEqual({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' });
   });
 });

@@ -45,6 +45,8 @@ export interface SalesforceStandIn {
   records(sobject: string): Array<Record<string, unknown>>;
   /** Adds a row as it is (no validation); `fields.Id`, when a record id, is kept instead of a new one. */
   insert(sobject: string, fields: Record<string, unknown>): string;
+  /** Removes a row for good (deleted and emptied from the Recycle Bin): lookups to it are then refused. */
+  purge(sobject: string, id: string): void;
   issueToken(): string;
   /**
    * Gives `userId` the custom permission through a permission set (created when missing), as an
@@ -1451,6 +1453,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       const id = typeof given === 'string' && ID_PATTERN.test(given) ? (given.length === 15 ? toEighteen(given) : given) : newId(sobject);
       table(sobject).set(id, { ...ownedByDefault(sobject, fields), Id: id });
       return id;
+    },
+    purge(sobject, id) {
+      const row = findById(sobject, id);
+      if (row !== undefined) store.get(sobject)?.delete(row.Id);
     },
     issueToken,
     grantCustomPermission(userId, permission, permissionSet = 'Stripe_Bridge_Sales') {
