@@ -187,6 +187,31 @@ describe('startPoller', () => {
     }
   });
 
+  it('with a batching window, gathers what arrives during the window into one batch, as the event source does', async () => {
+    const { queue } = clockedQueue({ batchSize: 10 });
+    const seen: string[][] = [];
+    const poller = startPoller(
+      queue,
+      async (batch) => {
+        seen.push(batch.map((m) => m.body));
+        return [];
+      },
+      { logger: createLogger({ service: 'test', destination: new LogCapture() }), batchingWindowMs: 200 },
+    );
+    try {
+      queue.enqueue('first');
+      // Later turns of the event loop, still inside the window: the same batch.
+      await new Promise((resolve) => setImmediate(resolve));
+      queue.enqueue('second');
+      await new Promise((resolve) => setImmediate(resolve));
+      queue.enqueue('third');
+      await poller.idle();
+      expect(seen).toEqual([['first', 'second', 'third']]);
+    } finally {
+      await poller.stop();
+    }
+  });
+
   it('returns the whole batch to the queue when the handler throws, as a failed Lambda invocation does', async () => {
     const { queue } = clockedQueue();
     const logs = new LogCapture();
