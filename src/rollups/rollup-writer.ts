@@ -21,7 +21,6 @@ import type { SQSBatchResponse } from 'aws-lambda';
 import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { errorCode, errorReason, isPermanent } from '../errors.js';
 import type { Logger } from '../logging.js';
-import type { SalesforceWritePort } from '../inbound/ports.js';
 import { readRollupMessage, rollupVersionOf, type RollupMessage } from './rollup-message.js';
 
 export type RollupOutcome = 'written' | 'stale' | 'superseded' | 'refused' | 'retry';
@@ -34,8 +33,16 @@ export interface RollupRecord {
   readonly sentAt?: number | undefined;
 }
 
+/** What the writer needs of the batched Salesforce writer (src/salesforce/writer.ts). */
+export interface RollupWritePort {
+  write(items: readonly { readonly correlationId: string; readonly mutations: readonly SalesforceMutation[] }[]): Promise<{
+    readonly outcomes: ReadonlyMap<string, { readonly ok: boolean; readonly error?: unknown; readonly records: readonly { readonly stale?: true }[] }>;
+    readonly apiCalls: number;
+  }>;
+}
+
 export interface RollupWriterPorts {
-  readonly writer: SalesforceWritePort;
+  readonly writer: RollupWritePort;
   readonly logger: Logger;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
