@@ -13,8 +13,12 @@ import { esbuildOptions, REPO_ROOT } from '../infra/bundling.js';
 import { lambdaRuntimeEnvironment, type DeployedFunction, type DeployedStack } from './deployed.js';
 import { median, type Row } from './report.js';
 
-/** Cold loads per bundle (and as many of the yardstick); BENCH_COLD_RUNS overrides. */
-const RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 11);
+/**
+ * Cold loads per bundle, each paired with one of the yardstick right after it; BENCH_COLD_RUNS
+ * overrides. 21 pairs: the median of the pairs' ratios moved by about ±0.05 between runs on a
+ * busy 2-core machine with 11.
+ */
+export const COLD_RUNS = Number(process.env['BENCH_COLD_RUNS'] ?? 21);
 
 /** Budgets from ARCHITECTURE.md, printed next to the ratios (never enforced). */
 const BUDGET: Readonly<Record<string, string>> = { ingress: '≤ 1.3' };
@@ -114,7 +118,27 @@ export function bundleSizeRows(deployed: DeployedStack): Row[] {
   });
 }
 
-function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; reference: Load; firstStack: Load } {
+interface Measured {
+  readonly own: Load;
+  readonly reference: Load;
+  readonly firstStack: Load;
+  /** own / reference of each pair (wall time), and of on-CPU time. */
+  readonly ratios: readonly number[];
+  readonly cpuRatios: readonly number[];
+}
+
+/** The value below which `fraction` of `values` lie (nearest rank). */
+function quantile(values: readonly number[], fraction: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(fraction * (sorted.length - 1))))] ?? Number.NaN;
+}
+
+/** Middle half of the paired ratios: how far one run's ratio may be trusted. */
+export function spread(ratios: readonly number[]): string {
+  return `${quantile(ratios, 0.25).toFixed(2)}–${quantile(ratios, 0.75).toFixed(2)}`;
+}
+
+function measureAgainst(fn: DeployedFunction, yardstick: string): Measured {
   const runtime = lambdaRuntimeEnvironment(fn);
   const deployedEnv = { ...runtime, ...fn.environment };
   const file = join(fn.bundleDir, 'index.mjs');
@@ -122,9 +146,15 @@ function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; r
   coldLoad(yardstick, runtime);
   const own: Load[] = [];
   const reference: Load[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    own.push(coldLoad(file, deployedEnv));
-    reference.push(coldLoad(yardstick, runtime));
+  for (let i = 0; i < COLD_RUNS; i++) {
+    // Alternating which goes first, so a slow start or end of a pair's time slice hits both alike.
+    if (i % 2 === 0) {
+      own.push(coldLoad(file, deployedEnv));
+      reference.push(coldLoad(yardstick, runtime));
+    } else {
+      reference.push(coldLoad(yardstick, runtime));
+      own.push(coldLoad(file, deployedEnv));
+    }
   }
   const stacks = [0, 1, 2].map(() => firstStackCost(file, deployedEnv));
   const summary = (loads: readonly Load[]): Load => ({
@@ -132,7 +162,13 @@ function measureAgainst(fn: DeployedFunction, yardstick: string): { own: Load; r
     cpuMs: median(loads.map((l) => l.cpuMs)),
     rssMiB: median(loads.map((l) => l.rssMiB)),
   });
-  return { own: summary(own), reference: summary(reference), firstStack: summary(stacks) };
+  return {
+    own: summary(own),
+    reference: summary(reference),
+    firstStack: summary(stacks),
+    ratios: own.map((load, i) => load.ms / (reference[i]?.ms ?? Number.NaN)),
+    cpuRatios: own.map((load, i) => load.cpuMs / (reference[i]?.cpuMs ?? Number.NaN)),
+  };
 }
 
 export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
@@ -140,16 +176,18 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
   const rows: Row[] = [];
   const references: Load[] = [];
   for (const fn of deployed.functions) {
-    const { own, reference, firstStack } = measureAgainst(fn, sqsOnly);
+    const { own, reference, firstStack, ratios, cpuRatios } = measureAgainst(fn, sqsOnly);
     references.push(reference);
     rows.push({
       function: fn.name,
       NODE_OPTIONS: fn.environment['NODE_OPTIONS'] ?? '(none)',
       'cold load ms (median)': own.ms.toFixed(1),
       'SQS client ms (same run)': reference.ms.toFixed(1),
-      ratio: (own.ms / reference.ms).toFixed(2),
+      'ratio (median of pairs)': median(ratios).toFixed(2),
+      'middle half of pairs': spread(ratios),
       budget: BUDGET[fn.name] ?? DEFAULT_BUDGET,
-      'ratio of CPU time': (own.cpuMs / reference.cpuMs).toFixed(2),
+      'ratio of CPU time (median of pairs)': median(cpuRatios).toFixed(2),
+      'CPU middle half': spread(cpuRatios),
       'RSS after load': `${own.rssMiB.toFixed(0)} MiB`,
       'first stack printed (source map read)': Number.isNaN(firstStack.ms) ? 'n/a' : `${firstStack.ms.toFixed(0)} ms, +${firstStack.rssMiB.toFixed(0)} MiB`,
     });
@@ -159,9 +197,11 @@ export async function benchColdLoads(deployed: DeployedStack): Promise<Row[]> {
     NODE_OPTIONS: '(none)',
     'cold load ms (median)': median(references.map((r) => r.ms)).toFixed(1),
     'SQS client ms (same run)': '',
-    ratio: '1.00',
+    'ratio (median of pairs)': '1.00',
+    'middle half of pairs': '',
     budget: '',
-    'ratio of CPU time': '1.00',
+    'ratio of CPU time (median of pairs)': '1.00',
+    'CPU middle half': '',
     'RSS after load': `${median(references.map((r) => r.rssMiB)).toFixed(0)} MiB`,
     'first stack printed (source map read)': '',
   });

@@ -7,7 +7,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { benchBackfill } from './backfill.js';
-import { benchColdLoads, bundleSizeRows } from './bundles.js';
+import { benchColdLoads, bundleSizeRows, COLD_RUNS } from './bundles.js';
 import { benchConsumer } from './consumer.js';
 import { costPerMillionEvents, fixedMonthlyRows, mappingOf, rowNumber } from './cost.js';
 import { synthesizeDeployed, type DeployedStack } from './deployed.js';
@@ -74,7 +74,10 @@ async function main(): Promise<void> {
     const deployed = synthesizeDeployed();
     try {
       printTable('Lambda bundles as deployed (cdk synth, cdk.json context)', bundleSizeRows(deployed));
-      printTable('Cold load as deployed: template environment and NODE_OPTIONS, median of fresh processes', await benchColdLoads(deployed));
+      printTable(
+        `Cold load as deployed: template environment and NODE_OPTIONS, ${COLD_RUNS} fresh processes each, paired with a load of the bare SQS client`,
+        await benchColdLoads(deployed),
+      );
       if (ingress !== undefined && consumer !== undefined && endToEnd !== undefined) modelAndCost(deployed, ingress, consumer, endToEnd);
     } finally {
       deployed.dispose();

@@ -64,6 +64,14 @@ export const JSFORCE_REPLACEMENTS: Readonly<Record<string, string>> = {
   'csv-stringify/sync': './src/salesforce/jsforce-bundle/csv.ts',
 };
 
+/**
+ * pino's transport machinery, which the functions never use (they log to stdout): replaced in the
+ * bundles so it is not compiled at every cold start (src/logging-bundle/ says why it is safe).
+ */
+export const LOGGING_REPLACEMENTS: Readonly<Record<string, string>> = {
+  'thread-stream': './src/logging-bundle/thread-stream.cjs',
+};
+
 export const SHARED_BUNDLE: SharedBundleSettings = {
   platform: 'node',
   format: 'esm',
@@ -78,7 +86,7 @@ export const SHARED_BUNDLE: SharedBundleSettings = {
   mainFields: ['module', 'main'],
   // Nothing external: the AWS SDK is bundled so the deployed SDK is the one the tests ran.
   external: [],
-  alias: JSFORCE_REPLACEMENTS,
+  alias: { ...JSFORCE_REPLACEMENTS, ...LOGGING_REPLACEMENTS },
   bannerJs: ESM_REQUIRE_BANNER,
 };
 

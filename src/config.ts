@@ -5,12 +5,16 @@
  */
 // zod/mini: the same validation at a fraction of full zod's cold-start cost (the ingress budget).
 import * as z from 'zod/mini';
-import { ConfigError } from './errors.js';
+import { invalidConfiguration, LOG_LEVELS, type ConfigProblem, type Env } from './config-problems.js';
+import { ingressRules } from './ingress/config.js';
 import type { RetrySettings } from './resilience/retry-later.js';
 import { DEFAULT_RETRY_POLICY, maxReceivesWithin, retryPolicyProblems, type RetryPolicy } from './resilience/retry-schedule.js';
 import { HANDLED_EVENT_TYPES } from './stripe/event-types.js';
 
-export type Env = Readonly<Record<string, string | undefined>>;
+export type { Env } from './config-problems.js';
+// The ingress validates its section without zod (its cold start); every other section is here.
+export { loadIngressConfig, type IngressConfig } from './ingress/config.js';
+
 
 /** Unset and empty both mean "not configured" (CloudFormation cannot omit a variable conditionally). */
 const optionalText = z.pipe(
@@ -23,7 +27,7 @@ const positiveInt = (fallback: number) => z._default(z.pipe(z.coerce.number(), z
 const optionalUrl = () => z.pipe(optionalText, z.optional(z.url()));
 const urlWithDefault = (fallback: string) => z._default(z.url(), fallback);
 
-const logLevel = z._default(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']), 'info');
+const logLevel = z._default(z.enum(LOG_LEVELS), 'info');
 
 /** Comma-separated list, blanks dropped. */
 const csv = z.pipe(
@@ -43,35 +47,6 @@ const apiVersion = z._default(
   ),
   '64.0',
 );
-
-const ingressSchema = z.object({
-  LOG_LEVEL: logLevel,
-  STRIPE_WEBHOOK_SECRET: csv,
-  STRIPE_WEBHOOK_SECRET_ARN: optionalText,
-  STRIPE_WEBHOOK_TOLERANCE_SECONDS: positiveInt(300),
-  STRIPE_HANDLED_EVENT_TYPES: csv,
-  INBOUND_QUEUE_URL: z.url(),
-  WEBHOOK_MAX_BODY_BYTES: positiveInt(1024 * 1024),
-  SQS_MAX_MESSAGE_BYTES: positiveInt(256 * 1024),
-});
-
-/** Cross-field rules, checked on the raw environment so they are reported with the rest. */
-function ingressRules(env: Env): Array<[string, string]> {
-  const secrets = (env['STRIPE_WEBHOOK_SECRET'] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-  const issues: Array<[string, string]> = [];
-  if (secrets.length === 0 && (env['STRIPE_WEBHOOK_SECRET_ARN'] ?? '').trim() === '') {
-    issues.push(['STRIPE_WEBHOOK_SECRET', 'set STRIPE_WEBHOOK_SECRET (whsec_…, comma-separated for rotation) or STRIPE_WEBHOOK_SECRET_ARN']);
-  }
-  if (secrets.some((v) => !v.startsWith('whsec_'))) {
-    issues.push(['STRIPE_WEBHOOK_SECRET', 'every secret must start with whsec_ (the endpoint signing secret, not an API key)']);
-  } else if (secrets.some((v) => v === 'whsec_')) {
-    issues.push(['STRIPE_WEBHOOK_SECRET', 'a bare whsec_ is not a secret: paste the whole signing secret']);
-  }
-  const types = (env['STRIPE_HANDLED_EVENT_TYPES'] ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-  const unknown = types.filter((t) => !HANDLED_EVENT_TYPES.includes(t));
-  if (unknown.length > 0) issues.push(['STRIPE_HANDLED_EVENT_TYPES', `the bridge has no mapper for ${unknown.join(', ')}`]);
-  return issues;
-}
 
 /** Stripe's API keys: secret (`sk_`) or restricted (`rk_`), test or live mode. */
 const stripeApiKey = z.pipe(
@@ -222,19 +197,8 @@ export interface DedupSettings {
   readonly ttlDays: number;
 }
 
-export interface IngressConfig {
-  readonly logLevel: string;
-  readonly webhookSecrets: readonly string[];
-  readonly webhookSecretArn: string | undefined;
-  readonly toleranceSeconds: number;
-  readonly handledEventTypes: ReadonlySet<string>;
-  readonly queueUrl: string;
-  readonly maxBodyBytes: number;
-  readonly maxMessageBytes: number;
-}
-
 /** ROLLUP_WRITES=queued needs the queue it writes to. */
-function consumerRules(env: Env): Array<[string, string]> {
+function consumerRules(env: Env): ConfigProblem[] {
   const issues = retryRules(env);
   if (env['ROLLUP_WRITES']?.trim() === 'queued' && (env['ROLLUP_QUEUE_URL'] ?? '').trim() === '') {
     issues.push(['ROLLUP_WRITES', 'queued needs ROLLUP_QUEUE_URL (the roll-up queue); set it or use inline']);
@@ -292,25 +256,16 @@ function parse<T extends z.ZodMiniType>(
   schema: T,
   env: Env,
   section: string,
-  rules: (env: Env) => Array<[string, string]> = () => [],
+  rules: (env: Env) => ConfigProblem[] = () => [],
 ): z.output<T> {
   const result = schema.safeParse(env);
-  const extra = rules(env);
-  if (result.success && extra.length === 0) return result.data as z.output<T>;
-  const byVariable = new Map<string, string[]>();
-  for (const [name, message] of extra) byVariable.set(name, [...(byVariable.get(name) ?? []), message]);
+  const problems = rules(env);
+  if (result.success && problems.length === 0) return result.data as z.output<T>;
   for (const issue of result.success ? [] : result.error.issues) {
     const name = String(issue.path[0] ?? '(environment)');
-    const messages = byVariable.get(name) ?? [];
-    const message = issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message;
-    messages.push(message);
-    byVariable.set(name, messages);
+    problems.push([name, issue.code === 'invalid_type' && env[name] === undefined ? 'is required' : issue.message]);
   }
-  const lines = [...byVariable].map(([name, messages]) => `  ${name}: ${messages.join('; ')}`);
-  throw new ConfigError(
-    `Invalid ${section} configuration (${byVariable.size} variable${byVariable.size === 1 ? '' : 's'}):\n${lines.join('\n')}`,
-    [...byVariable.keys()],
-  );
+  throw invalidConfiguration(section, problems);
 }
 
 /**
@@ -372,20 +327,6 @@ function dedupSettings(v: Pick<z.output<typeof consumerSchema>, keyof typeof ded
   return { tableName: v.DEDUP_TABLE_NAME, leaseSeconds: v.EVENT_LEASE_SECONDS, ttlDays: v.DEDUP_TTL_DAYS };
 }
 
-export function loadIngressConfig(env: Env = process.env): IngressConfig {
-  const v = parse(ingressSchema, env, 'ingress', ingressRules);
-  return {
-    logLevel: v.LOG_LEVEL,
-    webhookSecrets: v.STRIPE_WEBHOOK_SECRET,
-    webhookSecretArn: v.STRIPE_WEBHOOK_SECRET_ARN,
-    toleranceSeconds: v.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-    handledEventTypes: new Set(v.STRIPE_HANDLED_EVENT_TYPES.length > 0 ? v.STRIPE_HANDLED_EVENT_TYPES : HANDLED_EVENT_TYPES),
-    queueUrl: v.INBOUND_QUEUE_URL,
-    maxBodyBytes: v.WEBHOOK_MAX_BODY_BYTES,
-    maxMessageBytes: v.SQS_MAX_MESSAGE_BYTES,
-  };
-}
-
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
   const v = parse(consumerSchema, env, 'consumer', consumerRules);
   const retry = retrySettings(v);
@@ -429,7 +370,7 @@ function retrySettings(v: RetryValues): RetrySettings {
 }
 
 /** The policy's numbers must fit SQS's limits and each other; checked with the other variables. */
-function retryRules(env: Env): Array<[string, string]> {
+function retryRules(env: Env): ConfigProblem[] {
   const number = (name: string, fallback: number): number => {
     const raw = env[name]?.trim();
     return raw === undefined || raw === '' ? fallback : Number(raw);
@@ -502,7 +443,7 @@ const reconcilerSchema = z.object({
   EVENT_RELAY_SOURCE_NAME: optionalText,
 });
 
-function reconcilerRules(env: Env): Array<[string, string]> {
+function reconcilerRules(env: Env): ConfigProblem[] {
   const issues = ingressRules({ ...env, STRIPE_WEBHOOK_SECRET: 'whsec_not_used' }).filter(([name]) => name === 'STRIPE_HANDLED_EVENT_TYPES');
   if ((env['STRIPE_SECRET_KEY'] ?? '').trim() === '' && (env['STRIPE_SECRET_KEY_ARN'] ?? '').trim() === '') {
     issues.push(['STRIPE_SECRET_KEY', 'set STRIPE_SECRET_KEY or STRIPE_SECRET_KEY_ARN (a restricted key that reads events is enough)']);

@@ -7,7 +7,8 @@
 import { BILLING_WRITE_BACK_DOC, billingCommand } from './billing-command.js';
 
 export const checkoutCommand = billingCommand('checkout', {
-  effect: 'customer (once per Account), coupon for a discount, previous session expired, a Checkout Session (payment mode) with one line per product, tax and shipping',
-  idempotency: 'sfbridge:<recordId>:checkout:<eventId> (one session per request), …:expire:<sessionId>, …:coupon:<amount><currency>',
+  effect:
+    "customer (once per Account), the lines' products synced to the Stripe catalogue (src/catalog), coupon for a discount, previous session expired, a Checkout Session (payment mode) with one line per product (its entry's Stripe price at the one-time list price, else its own price on the synced product), tax and shipping",
+  idempotency: "the catalogue's (sfbridge:<Product2Id>:product, sfbridge:<PricebookEntryId>:price:<definition>), sfbridge:<recordId>:checkout:<eventId> (one session per request), …:expire:<sessionId>, …:coupon:<amount><currency>",
   writeBack: `Stripe_Checkout_Session_Id__c, Stripe_Checkout_Url__c, Stripe_Checkout_Expires_At__c; ${BILLING_WRITE_BACK_DOC}`,
 });

@@ -14,6 +14,19 @@ export interface BillingLine {
   readonly quantity: number;
   /** Minor units per unit; negative for a discount line. */
   readonly unitAmount: number;
+  /**
+   * How the line is sold from the catalogue (src/catalog), when its price book entry was synced:
+   * on the Stripe product of its Product2 and, when it sells at the entry's one-time list price,
+   * at the catalogue's Price. Undefined: priced inline as a product of its own (a line without a
+   * product, tax, shipping, an Amount).
+   */
+  readonly catalog?: LineCatalog | undefined;
+}
+
+export interface LineCatalog {
+  readonly productId: string;
+  /** The catalogue's one-time Price; undefined when the line bills another price than the list price (priced inline on the product). */
+  readonly priceId: string | undefined;
 }
 
 export type StripeStep =
@@ -61,8 +74,8 @@ export type StripeStep =
   | {
       readonly kind: 'create_payment_link';
       readonly idempotencyKey: string;
-      /** `line_items` are the prices created by the price steps, in this order and quantity. */
-      readonly lines: ReadonlyArray<{ readonly lineId: string; readonly quantity: number }>;
+      /** `line_items`, in this order and quantity: the catalogue's Price (`priceId`), else the one its price step created. */
+      readonly lines: ReadonlyArray<{ readonly lineId: string; readonly quantity: number; readonly priceId?: string | undefined }>;
       readonly params: Omit<Stripe.PaymentLinkCreateParams, 'line_items'>;
     };
 

@@ -6,7 +6,7 @@
 import '../stack-traces.js';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadIngressConfig } from '../config.js';
+import { loadIngressConfig } from '../ingress/config.js';
 import { createIngress } from '../ingress/ingress.js';
 import { WebhookSecrets } from '../ingress/webhook-secrets.js';
 import { createLogger } from '../logging.js';

@@ -34,29 +34,28 @@ interface AwsErrorShape {
   readonly $retryable?: { readonly throttling?: boolean } | undefined;
 }
 
-function send(target: EnqueueTarget, message: OutgoingInboundMessage): Promise<Enqueued> {
-  // Not an async function: one promise less per webhook.
-  return target.sqs
-    .send(
-      new SendMessageCommand({
-        QueueUrl: target.queueUrl,
-        MessageBody: message.MessageBody,
-        MessageAttributes: message.MessageAttributes,
-      }),
-    )
-    .then((out) => ({ kind: message.kind, messageId: out.MessageId }));
+function command(target: EnqueueTarget, message: OutgoingInboundMessage): SendMessageCommand {
+  return new SendMessageCommand({
+    QueueUrl: target.queueUrl,
+    MessageBody: message.MessageBody,
+    MessageAttributes: message.MessageAttributes,
+  });
 }
 
 export async function enqueueEvent(target: EnqueueTarget, eventJson: string, event: StripeEventSummary): Promise<Enqueued> {
-  const message = buildInboundMessage(eventJson, event, target.maxMessageBytes);
+  let message = buildInboundMessage(eventJson, event, target.maxMessageBytes);
   try {
+    let sent: SendMessageCommandOutput;
     try {
-      return await send(target, message);
+      // Awaited here rather than chained with `.then`: one promise and one closure less per webhook.
+      sent = await target.sqs.send(command(target, message));
     } catch (err) {
       if (message.kind !== 'inline' || errorCode(err) !== INVALID_CONTENTS) throw err;
       // The body cannot travel through SQS: send a reference (limit 0), the consumer fetches the event.
-      return await send(target, buildInboundMessage(eventJson, event, 0));
+      message = buildInboundMessage(eventJson, event, 0);
+      sent = await target.sqs.send(command(target, message));
     }
+    return { kind: message.kind, messageId: sent.MessageId };
   } catch (err) {
     const aws = err as AwsErrorShape;
     const details = { sqsError: errorCode(err) };

@@ -4,16 +4,16 @@
  * accepted the message (invariant 3: nothing acknowledged that was not persisted).
  * Dependencies are injected so tests and the local stack build it directly.
  */
-import type { IngressConfig } from '../config.js';
+import type { IngressConfig } from './config.js';
 import { InvalidPayloadError, SignatureVerificationError, errorCode, isBridgeError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { verifyStripeSignature, type VerifiedSignature } from '../stripe/signature.js';
-import { enqueueEvent, type MessageSender } from './enqueue.js';
+import { enqueueEvent, type Enqueued, type EnqueueTarget, type MessageSender } from './enqueue.js';
 import { bodyExceeds, headerValue, rawBody, type WebhookRequest } from './request.js';
 import * as respond from './responses.js';
 import type { WebhookResponse } from './responses.js';
 import { rejectionCause } from './rejection-cause.js';
-import { parseStripeEvent } from './stripe-event.js';
+import { parseStripeEvent, type ParsedStripeEvent } from './stripe-event.js';
 import type { WebhookSecrets } from './webhook-secrets.js';
 
 export type IngressSettings = Pick<
@@ -35,6 +35,7 @@ export type IngressOutcome = 'enqueued' | 'enqueued_reference' | 'ignored' | 're
 export type Ingress = (request: WebhookRequest) => Promise<WebhookResponse>;
 
 interface Result {
+  readonly accepted?: false;
   readonly response: WebhookResponse;
   readonly outcome: IngressOutcome;
   readonly reason?: string | undefined;
@@ -47,30 +48,53 @@ interface Result {
 
 const SIGNATURE_HEADER = 'stripe-signature';
 
+/** A verified Stripe event of a handled type, ready to be enqueued. */
+interface Accepted {
+  readonly accepted: true;
+  readonly event: ParsedStripeEvent;
+  readonly secretIndex: number;
+}
+
 export function createIngress(deps: IngressDeps): Ingress {
-  // Runs once per webhook: no closures or object spreads per request (the bundle keeps function
-  // names, which costs a call per closure created), fields named one by one.
+  const target: EnqueueTarget = { sqs: deps.sqs, queueUrl: deps.config.queueUrl, maxMessageBytes: deps.config.maxMessageBytes };
+  // The fields every enqueued line has in common, serialized once as pino bindings instead of on
+  // every webhook: the line is the same JSON object, its constant keys come first.
+  const receivedStatus = respond.received().statusCode;
+  const enqueuedLog = deps.logger.child({ outcome: 'enqueued' satisfies IngressOutcome, statusCode: receivedStatus });
+  const referenceLog = deps.logger.child({ outcome: 'enqueued_reference' satisfies IngressOutcome, statusCode: receivedStatus });
+
+  // Runs once per webhook: no closures or object spreads on the common path (the bundle keeps
+  // function names, which costs a call per closure created), and one async frame of ours (this
+  // one): the checks are synchronous once the secrets are in memory, the SQS send is awaited here.
   return async (request) => {
     const startedAt = deps.now();
     let result: Result;
     try {
-      result = await handle(deps, request);
+      const checked = check(deps, request);
+      const verdict = checked instanceof Promise ? await checked : checked;
+      if (verdict.accepted) {
+        try {
+          result = enqueued(verdict, await enqueueEvent(target, verdict.event.json, verdict.event.summary));
+        } catch (err) {
+          result = { ...failure(err), eventId: verdict.event.summary.id, eventType: verdict.event.summary.type, secretIndex: verdict.secretIndex };
+        }
+      } else {
+        result = verdict;
+      }
     } catch (err) {
       result = failure(err);
     }
     const { response, outcome } = result;
     const durationMs = deps.now() - startedAt;
-    if (outcome === 'enqueued' || outcome === 'enqueued_reference') {
+    if ((outcome === 'enqueued' || outcome === 'enqueued_reference') && response.statusCode === receivedStatus) {
       // The common line, with only the fields it has (each key is work for the serializer).
-      deps.logger.info(
+      (outcome === 'enqueued' ? enqueuedLog : referenceLog).info(
         {
           requestId: request.requestContext.requestId,
           eventId: result.eventId,
           eventType: result.eventType,
           secretIndex: result.secretIndex,
           messageId: result.messageId,
-          outcome,
-          statusCode: response.statusCode,
           durationMs,
         },
         'stripe webhook',
@@ -97,7 +121,11 @@ export function createIngress(deps: IngressDeps): Ingress {
   };
 }
 
-async function handle(deps: IngressDeps, request: WebhookRequest): Promise<Result> {
+/**
+ * Everything before the enqueue: method, size, signature, envelope, event type. Synchronous when
+ * the secrets are in memory (every request but a cold start's first, or one after a rotation).
+ */
+function check(deps: IngressDeps, request: WebhookRequest): Result | Accepted | Promise<Result | Accepted> {
   const { config } = deps;
   const method = request.requestContext.http.method;
   if (method !== 'POST' && method.toUpperCase() !== 'POST') {
@@ -110,16 +138,25 @@ async function handle(deps: IngressDeps, request: WebhookRequest): Promise<Resul
 
   const payload = rawBody(request);
   const header = headerValue(request, SIGNATURE_HEADER);
-  let verified: VerifiedSignature;
+  let verified: VerifiedSignature | undefined;
   try {
-    // Secrets in memory (every request but a cold start's first): no promise to wait for.
-    verified = verifyWithCached(deps, payload, header) ?? (await verify(deps, payload, header));
+    verified = verifyWithCached(deps, payload, header);
   } catch (err) {
-    if (!(err instanceof SignatureVerificationError)) throw err;
-    return { response: respond.invalidSignature(), outcome: 'rejected', reason: err.code, details: err.details };
+    return signatureRejected(err);
   }
+  if (verified === undefined) {
+    return verify(deps, payload, header).then((fresh) => checkEvent(deps, payload, fresh), signatureRejected);
+  }
+  return checkEvent(deps, payload, verified);
+}
 
-  let event: ReturnType<typeof parseStripeEvent>;
+function signatureRejected(err: unknown): Result {
+  if (!(err instanceof SignatureVerificationError)) throw err;
+  return { response: respond.invalidSignature(), outcome: 'rejected', reason: err.code, details: err.details };
+}
+
+function checkEvent(deps: IngressDeps, payload: Buffer | string, verified: VerifiedSignature): Result | Accepted {
+  let event: ParsedStripeEvent;
   try {
     event = parseStripeEvent(payload);
   } catch (err) {
@@ -127,30 +164,29 @@ async function handle(deps: IngressDeps, request: WebhookRequest): Promise<Resul
     return { response: respond.notAStripeEvent(), outcome: 'rejected', reason: err.code, secretIndex: verified.secretIndex };
   }
   const { id: eventId, type: eventType } = event.summary;
-  const { secretIndex } = verified;
-
   // Deliberately skipped (invariant 3): acknowledged so Stripe stops retrying, and logged.
-  if (!config.handledEventTypes.has(eventType)) {
-    return { response: respond.received(), outcome: 'ignored', reason: 'EVENT_TYPE_NOT_HANDLED', eventId, eventType, secretIndex };
-  }
-
-  try {
-    const enqueued = await enqueueEvent(
-      { sqs: deps.sqs, queueUrl: config.queueUrl, maxMessageBytes: config.maxMessageBytes },
-      event.json,
-      event.summary,
-    );
+  if (!deps.config.handledEventTypes.has(eventType)) {
     return {
       response: respond.received(),
-      outcome: enqueued.kind === 'inline' ? 'enqueued' : 'enqueued_reference',
-      messageId: enqueued.messageId,
+      outcome: 'ignored',
+      reason: 'EVENT_TYPE_NOT_HANDLED',
       eventId,
       eventType,
-      secretIndex,
+      secretIndex: verified.secretIndex,
     };
-  } catch (err) {
-    return { ...failure(err), eventId, eventType, secretIndex };
   }
+  return { accepted: true, event, secretIndex: verified.secretIndex };
+}
+
+function enqueued({ event, secretIndex }: Accepted, { kind, messageId }: Enqueued): Result {
+  return {
+    response: respond.received(),
+    outcome: kind === 'inline' ? 'enqueued' : 'enqueued_reference',
+    messageId,
+    eventId: event.summary.id,
+    eventType: event.summary.type,
+    secretIndex,
+  };
 }
 
 /**

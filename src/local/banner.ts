@@ -23,7 +23,10 @@ export function renderBanner(stack: Pick<LocalStack, 'url' | 'port' | 'webhookSe
     `  Salesforce     ${describe(services.salesforce.mode, services.salesforce.url, 'stand-in')}`,
     ...(stack.seeded === undefined
       ? []
-      : [`                 seeded: Account ${stack.seeded.accountId}, Opportunity ${stack.seeded.opportunityId} (Closed Won, 2 products, USD), ${stack.seeded.jpyOpportunityId} (JPY)`]),
+      : [
+          `                 seeded: Account ${stack.seeded.accountId}, Opportunity ${stack.seeded.opportunityId} (Closed Won, 2 products, USD), ${stack.seeded.jpyOpportunityId} (JPY)`,
+          '                 catalogue: a standard price book, a monthly, a yearly, a one-time and a metered product (not in Stripe yet)',
+        ]),
     `  Stripe API     ${describe(services.stripe.mode, services.stripe.url, 'stand-in')}`,
     `  DynamoDB       embedded dynalite (in memory) at ${services.dynamo.url}, table ${services.dynamo.table}`,
     `  Queue          in-process, SQS semantics: batch ${plan.queue.batchSize}, ${plan.queue.concurrency} at once, visibility ${plan.queue.visibilityTimeoutMs / 1000} s, DLQ after ${plan.queue.maxReceiveCount} receives`,
@@ -34,6 +37,7 @@ export function renderBanner(stack: Pick<LocalStack, 'url' | 'port' | 'webhookSe
     '  npm run send-event -- closed-won-jpy             # the JPY Opportunity, invoiced in JPY',
     '  npm run send-event -- invoice.paid --object in_…  # the customer pays that invoice: Opportunity "Paid"',
     '  npm run send-event -- payment_intent.succeeded   # a payment that is not its bill: recorded, not believed',
+    '  npm run send-event -- sync-product               # the annual plan Product2 → a Stripe product and a price per PricebookEntry',
     '  npm run send-event -- --list                     # every sample event type and story',
     '',
     'Real Stripe events through the Stripe CLI:',

@@ -17,6 +17,19 @@ export const SAMPLE_OPPORTUNITY_ID = '006Ab00000Sample01';
 export const SAMPLE_JPY_OPPORTUNITY_ID = '006Ab00000JpyOpIAJ';
 /** A Closed Won Opportunity with a recurring product and a one-time setup fee (`closed-won-subscription`). */
 export const SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID = '006Ab00000SubsOpIA';
+/**
+ * The local catalogue: the standard price book and one product of each kind the bridge sells
+ * (monthly, yearly, one-time, metered), each with its PricebookEntry (the annual plan in USD and
+ * EUR). `closed-won-subscription` sells seats and onboarding from it; `sync-product` syncs the
+ * annual plan.
+ */
+export const SAMPLE_PRICEBOOK_ID = '01sAb00000StdPbk01';
+export const SAMPLE_CATALOGUE = {
+  seats: { productId: '01tAb00000Seats001', entryId: '01uAb00000Seats001' },
+  onboarding: { productId: '01tAb00000Onbrd001', entryId: '01uAb00000Onbrd001' },
+  annual: { productId: '01tAb00000Annual01', entryId: '01uAb00000AnnUsd01', eurEntryId: '01uAb00000AnnEur01' },
+  apiCalls: { productId: '01tAb00000ApiCal01', entryId: '01uAb00000ApiCal01' },
+} as const;
 /** A paid payment the local `refund` sample refunds: its Stripe_Payment__c and PaymentIntent. */
 export const SAMPLE_REFUNDABLE_PAYMENT_ID = 'a01Ab00000Refund01';
 export const SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID = 'pi_test_refundable01';

@@ -22,6 +22,8 @@ import {
   SAMPLE_REFUNDABLE_PAYMENT_INTENT_ID,
   SAMPLE_REP_ID,
   SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+  SAMPLE_CATALOGUE,
+  SAMPLE_PRICEBOOK_ID,
 } from './sample-events.js';
 
 export interface SeededSalesforce {
@@ -100,6 +102,7 @@ export function seedSalesforce(salesforce: SalesforceStandIn, options: { readonl
     CurrencyIsoCode: 'JPY',
   });
   seedQuoteToCash(salesforce, accountId, opportunityId);
+  seedCatalogue(salesforce);
   seedSubscriptionDeal(salesforce, accountId);
   // The rep who publishes the sample commands holds the permission the bridge checks.
   salesforce.grantCustomPermission(SAMPLE_REP_ID, 'Stripe_Request_Payment');
@@ -141,7 +144,42 @@ function seedServiceRecords(salesforce: SalesforceStandIn, accountId: string): v
   }
 }
 
-/** A monthly product (3 seats) and a one-time onboarding fee: what `closed-won-subscription` subscribes. */
+/**
+ * The standard price book with one product of each kind, as a Salesforce admin sets them up for
+ * the bridge (docs/subscriptions.md, "The catalogue"): the Stripe fields on Product2 say how it
+ * recurs, each PricebookEntry is a list price in one currency. Nothing is in Stripe yet: the
+ * first billing or `sync-product` creates the products and prices and writes their ids back.
+ */
+function seedCatalogue(salesforce: SalesforceStandIn): void {
+  salesforce.insert('Pricebook2', { Id: SAMPLE_PRICEBOOK_ID, Name: 'Standard Price Book', IsStandard: true, IsActive: true });
+  const products: ReadonlyArray<{ id: string; name: string; fields: Record<string, unknown>; entries: ReadonlyArray<{ id: string; unitPrice: number; currency: string }> }> = [
+    { id: SAMPLE_CATALOGUE.seats.productId, name: 'Pro plan seat', fields: { Stripe_Billing_Interval__c: 'month', Stripe_Interval_Count__c: 1 }, entries: [{ id: SAMPLE_CATALOGUE.seats.entryId, unitPrice: 50, currency: 'USD' }] },
+    {
+      id: SAMPLE_CATALOGUE.annual.productId,
+      name: 'Pro plan (annual)',
+      fields: { Stripe_Billing_Interval__c: 'year', Stripe_Interval_Count__c: 1 },
+      entries: [
+        { id: SAMPLE_CATALOGUE.annual.entryId, unitPrice: 500, currency: 'USD' },
+        { id: SAMPLE_CATALOGUE.annual.eurEntryId, unitPrice: 460, currency: 'EUR' },
+      ],
+    },
+    { id: SAMPLE_CATALOGUE.onboarding.productId, name: 'Onboarding', fields: {}, entries: [{ id: SAMPLE_CATALOGUE.onboarding.entryId, unitPrice: 200, currency: 'USD' }] },
+    {
+      id: SAMPLE_CATALOGUE.apiCalls.productId,
+      name: 'API calls',
+      fields: { Stripe_Billing_Interval__c: 'month', Stripe_Interval_Count__c: 1, Stripe_Usage_Type__c: 'metered' },
+      entries: [{ id: SAMPLE_CATALOGUE.apiCalls.entryId, unitPrice: 0.02, currency: 'USD' }],
+    },
+  ];
+  for (const product of products) {
+    salesforce.insert('Product2', { Id: product.id, Name: product.name, IsActive: true, ...product.fields });
+    for (const entry of product.entries) {
+      salesforce.insert('PricebookEntry', { Id: entry.id, Pricebook2Id: SAMPLE_PRICEBOOK_ID, Product2Id: product.id, UnitPrice: entry.unitPrice, CurrencyIsoCode: entry.currency, IsActive: true, UseStandardPrice: false });
+    }
+  }
+}
+
+/** 3 monthly seats and the one-time onboarding fee from the local catalogue, at list price: what `closed-won-subscription` subscribes. */
 function seedSubscriptionDeal(salesforce: SalesforceStandIn, accountId: string): void {
   const opportunityId = salesforce.insert('Opportunity', {
     Id: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
@@ -153,10 +191,9 @@ function seedSubscriptionDeal(salesforce: SalesforceStandIn, accountId: string):
     CurrencyIsoCode: 'USD',
     Stripe_Payment_Mode__c: 'subscription',
   });
-  const seats = salesforce.insert('Product2', { Name: 'Pro plan seat', Stripe_Billing_Interval__c: 'month', Stripe_Interval_Count__c: 1 });
-  const onboarding = salesforce.insert('Product2', { Name: 'Onboarding' });
-  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: seats, Name: 'Pro plan seat', Quantity: 3, UnitPrice: 50, TotalPrice: 150, CurrencyIsoCode: 'USD' });
-  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: onboarding, Name: 'Onboarding', Quantity: 1, UnitPrice: 200, TotalPrice: 200, CurrencyIsoCode: 'USD' });
+  const { seats, onboarding } = SAMPLE_CATALOGUE;
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: seats.productId, PricebookEntryId: seats.entryId, Name: 'Pro plan seat', Quantity: 3, UnitPrice: 50, TotalPrice: 150, CurrencyIsoCode: 'USD' });
+  salesforce.insert('OpportunityLineItem', { OpportunityId: opportunityId, Product2Id: onboarding.productId, PricebookEntryId: onboarding.entryId, Name: 'Onboarding', Quantity: 1, UnitPrice: 200, TotalPrice: 200, CurrencyIsoCode: 'USD' });
 }
 
 /**

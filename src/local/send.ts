@@ -28,6 +28,7 @@ import {
   SAMPLE_PAUSED_SUBSCRIPTION,
   SAMPLE_REFUNDABLE_PAYMENT_ID,
   SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+  SAMPLE_CATALOGUE,
 } from './sample-events.js';
 import { closest } from './did-you-mean.js';
 import { findRunningStacks, readStateFile, stateFilePath } from './state-file.js';
@@ -39,11 +40,24 @@ export const STORY = 'story';
 export const CLOSED_WON_JPY = 'closed-won-jpy';
 
 /** Quote-to-cash samples: the Stripe_Command__e each shipped Flow publishes, on the seeded record. */
-export const COMMAND_SAMPLES: Readonly<Record<string, { readonly command: string; readonly recordId: string; readonly what: string; readonly amount?: number; readonly reason?: string; readonly options?: string }>> = {
+export const COMMAND_SAMPLES: Readonly<
+  Record<string, { readonly command: string; readonly recordId: string; readonly what: string; readonly amount?: number; readonly reason?: string; readonly options?: string; readonly catalogue?: boolean }>
+> = {
   'quote-accepted': { command: 'checkout', recordId: SAMPLE_QUOTE_ID, what: 'a Checkout link for the sample Quote (discount, tax, shipping)' },
   'order-activated': { command: 'invoice', recordId: SAMPLE_ORDER_ID, what: 'an invoice for the sample Order' },
   'contract-activated': { command: 'invoice', recordId: SAMPLE_CONTRACT_ID, what: "an invoice for the sample Contract's activated Orders" },
-  'closed-won-subscription': { command: 'subscription', recordId: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID, what: 'a Stripe subscription for the sample Pro plan Opportunity (3 seats monthly + onboarding)' },
+  'closed-won-subscription': {
+    command: 'subscription',
+    recordId: SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+    what: "a Stripe subscription for the sample Pro plan Opportunity (3 seats monthly + onboarding, from the local price book: their Stripe prices created, ids written back on the PricebookEntries)",
+    catalogue: true,
+  },
+  'sync-product': {
+    command: 'sync_product',
+    recordId: SAMPLE_CATALOGUE.annual.productId,
+    what: 'syncs the annual plan Product2 to the Stripe catalogue: a product, a yearly price per PricebookEntry (USD, EUR), ids written back',
+    catalogue: true,
+  },
   refund: { command: 'refund', recordId: SAMPLE_REFUNDABLE_PAYMENT_ID, amount: 20, reason: 'requested_by_customer', what: 'a 20.00 USD refund of the seeded 120.00 USD payment (Stripe_Refund__c)' },
   portal_link: { command: 'portal_link', recordId: SAMPLE_ACCOUNT_ID, what: "a customer portal link for the sample Account, written on it with its expiry" },
   update_payment_method: { command: 'update_payment_method', recordId: SAMPLE_ACCOUNT_ID, what: 'a setup-mode Checkout link where the sample customer saves a new card' },
@@ -194,12 +208,24 @@ export async function runSendEvent(argv: readonly string[], io: SendEventIo): Pr
     return result.ok ? 0 : 1;
   }
 
+  /** The embedded org's price book entries and the Stripe prices written back on them (the catalogue samples). */
+  const printCatalogue = async (): Promise<void> => {
+    const reply = await http(`${baseUrl}/salesforce/records`).catch(() => undefined);
+    if (reply === undefined || !reply.ok) return;
+    const objects = ((await reply.json()) as { objects?: Record<string, Array<Record<string, unknown>>> }).objects ?? {};
+    io.out('\nPrice book entries (PricebookEntry.Stripe_Price_Id__c, written back by the catalogue sync):\n');
+    for (const entry of objects['PricebookEntry'] ?? []) {
+      io.out(`  ${String(entry['Id'])}  ${String(entry['UnitPrice'])} ${String(entry['CurrencyIsoCode'] ?? '')}  Product2 ${String(entry['Product2Id'])}  → ${String(entry['Stripe_Price_Id__c'] ?? '(not synced yet)')}\n`);
+    }
+  };
+
   const sample = Object.hasOwn(COMMAND_SAMPLES, type) ? COMMAND_SAMPLES[type] : undefined;
   if (sample !== undefined) {
     const event = commandEvent(sample.command, sample.recordId, { now: new Date((io.now ?? Date.now)()), amount: sample.amount, reason: sample.reason, options: sample.options });
     const reply = await post('/salesforce/events', JSON.stringify(event), {});
     if (reply === undefined) return 1;
     io.out(`POST ${baseUrl}/salesforce/events (${event['detail-type']} ${sample.command} on ${sample.recordId}) → ${reply.status}\n${reply.text.trim()}\n`);
+    if (sample.catalogue === true && reply.status < 300) await printCatalogue();
     io.out(`\nOpen ${viewsUrl(baseUrl)} to see the record written back and its Stripe_Sync_Log__c.\n`);
     return reply.status < 300 ? 0 : 1;
   }

@@ -110,7 +110,7 @@ export interface LocalStack {
 }
 
 /** The objects the views list, in the order an admin thinks of them. */
-const VIEW_OBJECTS = ['Account', 'Opportunity', 'OpportunityLineItem', 'Order', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Case'];
+const VIEW_OBJECTS = ['Account', 'Opportunity', 'OpportunityLineItem', 'Order', 'Product2', 'Pricebook2', 'PricebookEntry', 'Stripe_Payment__c', 'Stripe_Invoice__c', 'Stripe_Subscription__c', 'Stripe_Subscription_Change__c', 'Stripe_Refund__c', 'Case'];
 
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const env = options.env ?? {};

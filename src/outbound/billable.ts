@@ -50,7 +50,9 @@ export interface CatalogPrice {
   readonly productId: string;
   /** The list price in minor units: the price is used only when the line sells at it. */
   readonly unitAmount: number;
+  /** Undefined for a one-time price (no recurrence): the only kind an invoice item, a payment-mode Checkout or a payment link sells. */
   readonly usageType: 'licensed' | 'metered' | undefined;
+  readonly oneTime: boolean;
 }
 
 export interface BillableLineItem {

@@ -5,8 +5,8 @@
  */
 import { isPermanent, PermanentError } from '../errors.js';
 import { toMinorUnits } from '../money.js';
-import type { BillingLine } from '../contracts/billing-plan.js';
-import type { BillableRecord } from './billable.js';
+import type { BillingLine, LineCatalog } from '../contracts/billing-plan.js';
+import type { BillableLineItem, BillableRecord } from './billable.js';
 
 export type { BillingLine } from '../contracts/billing-plan.js';
 
@@ -63,6 +63,21 @@ function exactTotal(unitAmount: number, quantity: number): number {
   return total;
 }
 
+/**
+ * How a line is sold from the catalogue (BillingLine.catalog). The catalogue's Price only when it
+ * bills exactly what the line says: a one-time Price whose list amount is the line's unit amount,
+ * for a whole quantity. A rep's discount (a sales price under the list price), a fractional
+ * quantity folded into one total, or a recurring product billed once are priced inline at the
+ * line's own amount on the synced product, so reports still group by product and the money is
+ * never the list price's. A negative line has no product (Stripe prices are 0 or more).
+ */
+function catalogOf(item: BillableLineItem, unitAmount: number, wholeQuantity: boolean): { catalog?: LineCatalog } {
+  const price = item.catalogPrice;
+  if (price === undefined || unitAmount < 0) return {};
+  const atListPrice = wholeQuantity && price.oneTime && price.unitAmount === unitAmount;
+  return { catalog: { productId: price.productId, priceId: atListPrice ? price.priceId : undefined } };
+}
+
 export function billingLines(opportunity: BillableRecord, currency: string): BillingLine[] {
   if (opportunity.lineItems.length === 0) {
     if (opportunity.amount === undefined || opportunity.amount <= 0) {
@@ -90,14 +105,16 @@ export function billingLines(opportunity: BillableRecord, currency: string): Bil
     }
     const unitAmount = minor(item.unitPrice, currency, `Sales Price of "${label}"`);
     if (Number.isInteger(item.quantity)) {
-      return { lineId: item.id, description: describe(opportunity, item.name, item.description), quantity: item.quantity, unitAmount };
+      return { lineId: item.id, description: describe(opportunity, item.name, item.description), quantity: item.quantity, unitAmount, ...catalogOf(item, unitAmount, true) };
     }
     // Stripe prices take whole quantities: bill the exact total once and say what it is.
+    const total = exactTotal(unitAmount, item.quantity);
     return {
       lineId: item.id,
       description: describe(opportunity, `${item.quantity} × ${label}`, item.description),
       quantity: 1,
-      unitAmount: exactTotal(unitAmount, item.quantity),
+      unitAmount: total,
+      ...catalogOf(item, total, false),
     };
   });
 }

@@ -1,13 +1,14 @@
 /**
- * Before a record is billed as a subscription, the products its lines need are synced to the
- * Stripe catalogue (src/catalog): each line with a price book entry learns the Stripe Price of
- * its entry's list price, and the planner sells the line at that Price when the line's sales
- * price is the list price (docs/subscriptions.md). Only the record's own products are synced;
+ * Before a record is billed (in any mode), the products its lines need are synced to the Stripe
+ * catalogue (src/catalog): each line with a price book entry learns the Stripe product of its
+ * Product2 and the Stripe Price of its entry's list price. The planner sells the line at that
+ * Price when the line's sales price is the list price, else inline at its own price on that
+ * product (docs/subscriptions.md, "The catalogue"). Only the record's own products are synced;
  * entries already in sync cost no Stripe call.
  */
 import type { CatalogEntry, CatalogProduct } from '../catalog/catalog.js';
 import { syncProduct, type CatalogPorts } from '../catalog/sync.js';
-import type { BillableRecord } from './billable.js';
+import type { BillableRecord, CatalogPrice } from './billable.js';
 
 export async function priceRecordLines(record: BillableRecord, currency: string, requestId: string, ports: CatalogPorts): Promise<BillableRecord> {
   const products = new Map<string, { product: CatalogProduct; entries: Map<string, CatalogEntry> }>();
@@ -29,11 +30,11 @@ export async function priceRecordLines(record: BillableRecord, currency: string,
     products.set(product.id, group);
   }
   if (products.size === 0) return record;
-  const prices = new Map<string, { priceId: string; productId: string; unitAmount: number; usageType: 'licensed' | 'metered' | undefined }>();
+  const prices = new Map<string, CatalogPrice>();
   for (const { product, entries } of products.values()) {
     const synced = await syncProduct(product, [...entries.values()], { requestId }, ports);
     for (const price of synced.prices) {
-      prices.set(price.entryId, { priceId: price.priceId, productId: price.productId, unitAmount: price.unitAmount, usageType: price.recurrence?.usage_type });
+      prices.set(price.entryId, { priceId: price.priceId, productId: price.productId, unitAmount: price.unitAmount, usageType: price.recurrence?.usage_type, oneTime: price.recurrence === undefined });
     }
   }
   return {

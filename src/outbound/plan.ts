@@ -204,23 +204,28 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
     });
   }
   return [
-    ...lines.map(
-      (line): StripeStep => ({
-        kind: 'create_price',
-        idempotencyKey: idempotencyKey(opportunityId, `price:${line.lineId}`),
-        lineId: line.lineId,
-        params: {
-          currency,
-          unit_amount: line.unitAmount,
-          product_data: { name: line.description, metadata },
-          metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId },
-        },
-      }),
+    // A line at its catalogue Price needs no price of its own; another is priced on its synced product, or on a product of its own.
+    ...lines.flatMap((line): StripeStep[] =>
+      line.catalog?.priceId !== undefined
+        ? []
+        : [
+            {
+              kind: 'create_price',
+              idempotencyKey: idempotencyKey(opportunityId, `price:${line.lineId}`),
+              lineId: line.lineId,
+              params: {
+                currency,
+                unit_amount: line.unitAmount,
+                ...(line.catalog === undefined ? { product_data: { name: line.description, metadata } } : { product: line.catalog.productId }),
+                metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId },
+              },
+            },
+          ],
     ),
     {
       kind: 'create_payment_link',
       idempotencyKey: idempotencyKey(opportunityId, 'payment_link'),
-      lines: lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity })),
+      lines: lines.map((l) => ({ lineId: l.lineId, quantity: l.quantity, ...(l.catalog?.priceId === undefined ? {} : { priceId: l.catalog.priceId }) })),
       // Checkout Sessions copy the link's metadata; PaymentIntents need their own copy. The mode
       // marks them as ours: a declined card the payer retries on the page opens no Case.
       // Single use: once one Checkout Session completed, Stripe accepts no other through this
@@ -232,6 +237,25 @@ function paymentLinkSteps(opportunityId: string, currency: string, lines: readon
       },
     },
   ];
+}
+
+/**
+ * A payment-mode Checkout line (https://docs.stripe.com/api/checkout/sessions/create, line_items:
+ * `price` or `price_data` with `product` or `product_data`): the catalogue's one-time Price, else
+ * the line's own amount on its synced product, else on a product created inline. The line's id
+ * rides in the line item's metadata (or its inline product's, as before the catalogue).
+ */
+function checkoutLineItem(line: BillingLine, currency: string, metadata: Record<string, string>): Stripe.Checkout.SessionCreateParams.LineItem {
+  const lineMetadata = { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId };
+  if (line.catalog === undefined) {
+    return { quantity: line.quantity, price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.description, metadata: lineMetadata } } };
+  }
+  const { priceId, productId } = line.catalog;
+  return {
+    quantity: line.quantity,
+    ...(priceId === undefined ? { price_data: { currency, unit_amount: line.unitAmount, product: productId } } : { price: priceId }),
+    metadata: lineMetadata,
+  };
 }
 
 /** When a Checkout Session issued for this request expires: relative to the request, not the clock. */
@@ -271,10 +295,7 @@ function checkoutSteps(
       idempotencyKey: idempotencyKey(record.id, `checkout:${requestId}`),
       params: {
         mode: 'payment',
-        line_items: lines.map((line) => ({
-          quantity: line.quantity,
-          price_data: { currency, unit_amount: line.unitAmount, product_data: { name: line.description, metadata: { ...metadata, [LINE_ITEM_METADATA_KEY]: line.lineId } } },
-        })),
+        line_items: lines.map((line) => checkoutLineItem(line, currency, metadata)),
         expires_at: expiresAt,
         ...(request.checkoutPages?.successUrl === undefined ? {} : { success_url: request.checkoutPages.successUrl }),
         ...(request.checkoutPages?.cancelUrl === undefined ? {} : { cancel_url: request.checkoutPages.cancelUrl }),

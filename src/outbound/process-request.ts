@@ -11,7 +11,7 @@ import type { IdempotencyStore } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { toMajorUnits } from '../money.js';
-import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
+import { PAYMENT_MODES, type OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import type { BillableObject } from './billable.js';
 import { billOnce } from './bill-once.js';
@@ -167,9 +167,10 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     });
   }
 
-  // A subscription sells the catalogue's Stripe prices: the products its lines need are synced first.
+  // Product2 is the source of truth for what is sold: every mode bills the catalogue's products
+  // and prices, so the products the record's lines need are synced first (src/catalog).
   const mode = request.mode ?? opportunity.paymentMode ?? 'invoice';
-  if (mode === 'subscription' && ports.catalog !== undefined) {
+  if (ports.catalog !== undefined && (PAYMENT_MODES as readonly string[]).includes(mode)) {
     try {
       opportunity = await priceRecordLines(opportunity, resolveCurrency(opportunity, settings), request.eventId, ports.catalog);
     } catch (err) {

@@ -531,12 +531,22 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     // creates sfprod_<Id> and writes it here (src/catalog).
     Stripe_Product_Id__c: edit(text),
   },
+  /** A price book (the standard one holds every product's list prices): not read by the bridge, seeded locally. */
+  Pricebook2: {
+    Id: id,
+    Name: required(text),
+    IsStandard: { type: 'boolean', readOnly: true },
+    IsActive: { type: 'boolean' },
+  },
   /**
    * A product's price in one price book and currency: the catalogue sync sells it as a Stripe
    * Price and writes that Price's id back (a changed list price gets a new Price; src/catalog).
    */
   PricebookEntry: {
     Id: id,
+    // Which price book the entry is in: the bridge sells whichever entry a line names, so it reads none.
+    Pricebook2Id: required({ type: 'reference', referenceTo: 'Pricebook2', relationshipName: 'Pricebook2', readOnly: true }),
+    UseStandardPrice: { type: 'boolean' },
     Product2Id: read(required({ type: 'reference', referenceTo: 'Product2', relationshipName: 'Product2', readOnly: true })),
     UnitPrice: read(required({ type: 'currency' })),
     IsActive: read(required({ type: 'boolean' })),

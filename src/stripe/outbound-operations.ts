@@ -13,6 +13,7 @@ import { idOf } from './api-versions.js';
 import { classifyStripeError } from './client.js';
 
 export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;
+type StepLine = Extract<StripeStep, { kind: 'create_invoice_item' }>['line'];
 
 export interface BillingResult {
   readonly customerId: string | undefined;
@@ -107,8 +108,7 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
             currency: step.currency,
             description: step.line.description,
             quantity: step.line.quantity,
-            // Ad-hoc unit prices need no Product; an integer in minor units is exact.
-            unit_amount_decimal: Stripe.Decimal.from(step.line.unitAmount),
+            ...invoiceItemPrice(step.line, step.currency),
             metadata: { ...step.metadata },
           },
           options,
@@ -141,7 +141,7 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       return;
     }
     case 'create_payment_link': {
-      const lineItems = step.lines.map((l) => ({ price: required(progress.priceIds.get(l.lineId), `the price of ${l.lineId}`), quantity: l.quantity }));
+      const lineItems = step.lines.map((l) => ({ price: l.priceId ?? required(progress.priceIds.get(l.lineId), `the price of ${l.lineId}`), quantity: l.quantity }));
       progress.paymentLink = await call('paymentLinks.create', () => stripe.paymentLinks.create({ ...step.params, line_items: lineItems }, options));
       await hooks.onBillingObject?.(progress.paymentLink.id);
       return;
@@ -200,6 +200,20 @@ async function runStep(stripe: Stripe, step: StripeStep, progress: Progress, hoo
       throw new Error(`Unknown billing step ${JSON.stringify(unknown)}`);
     }
   }
+}
+
+/**
+ * What an invoice item bills per unit. The catalogue's Price as `pricing[price]` (since
+ * 2025-03-31.basil invoice items take `pricing` instead of `price`:
+ * https://docs.stripe.com/changelog/basil/2025-03-31/invoice-pricing-configurations); another
+ * amount on a synced product as `price_data` (which names a `product`, no `product_data`:
+ * https://docs.stripe.com/api/invoiceitems/create); a line without a product as an ad-hoc
+ * `unit_amount_decimal` (no Product needed; an integer in minor units is exact, and may be negative).
+ */
+function invoiceItemPrice(line: StepLine, currency: string): Pick<Stripe.InvoiceItemCreateParams, 'pricing' | 'price_data' | 'unit_amount_decimal'> {
+  if (line.catalog === undefined) return { unit_amount_decimal: Stripe.Decimal.from(line.unitAmount) };
+  if (line.catalog.priceId !== undefined) return { pricing: { price: line.catalog.priceId } };
+  return { price_data: { currency, product: line.catalog.productId, unit_amount: line.unitAmount } };
 }
 
 function alreadyExists(err: unknown): boolean {

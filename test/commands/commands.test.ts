@@ -51,7 +51,7 @@ describe('checkout on a Quote', () => {
       metadata: { salesforce_quote_id: quoteId, salesforce_account_id: accountId },
       payment_intent_data: { metadata: { salesforce_quote_id: quoteId, salesforce_payment_mode: 'checkout' } },
     });
-    expect(session?.line_items.map((l: { quantity: number; price_data: { unit_amount: number; product_data: { name: string } } }) => [l.price_data.product_data.name, l.quantity, l.price_data.unit_amount])).toEqual([
+    expect(session?.line_items.map((l: { quantity: number; description: string; price: { unit_amount: number } }) => [l.description, l.quantity, l.price.unit_amount])).toEqual([
       ['Seats', 3, 10000],
       ['Setup', 1, 5000],
       ['Tax', 1, 2560],

@@ -146,7 +146,7 @@ describe('subscription, charge_automatically', () => {
     expect(result).toMatchObject({ outcome: 'subscription_created', mode: 'subscription' });
     const session = h().stripe.checkoutSessions().find((s) => s.id === result.checkoutSessionId);
     expect(session).toMatchObject({ mode: 'subscription', status: 'open', subscription_data: { metadata: { salesforce_opportunity_id: opportunityId } } });
-    expect(session?.line_items[0]).toMatchObject({ quantity: 3, price_data: { product: `sfprod_${seats}`, recurring: { interval: 'month' } } });
+    expect(session?.line_items[0]).toMatchObject({ quantity: 3, price: { product: `sfprod_${seats}`, recurring: { interval: 'month' } } });
     expect(h().stripe.creations('/v1/subscriptions').filter((r) => r.params.metadata?.salesforce_opportunity_id === opportunityId)).toHaveLength(0);
     expect(record('Opportunity', opportunityId)).toMatchObject({ Stripe_Checkout_Session_Id__c: session?.id, Stripe_Checkout_Url__c: session?.url, Stripe_Payment_Status__c: 'Awaiting Payment' });
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, SignatureVerificationError } from '../../src/errors.js';
-import { computeSignature, verifyStripeSignature } from '../../src/stripe/signature.js';
+import { computeSignature, parseSignatureHeader, verifyStripeSignature } from '../../src/stripe/signature.js';
 import { NOW_S, OTHER_SECRET, SECRET, sign, stripe } from './support.js';
 
 const TOLERANCE = 300;
@@ -60,6 +60,45 @@ describe('verifyStripeSignature', () => {
     const good = computeSignature(body, NOW_S, SECRET);
     for (const candidate of [good.slice(0, 63), `${good}0`, good.toUpperCase(), '']) {
       expect(codeOf(() => verify({ header: `t=${NOW_S},v1=${candidate}` }))).not.toBe('ACCEPTED');
+    }
+  });
+
+  it('compares characters, not their low bytes: a non-ASCII look-alike of the signature does not match', () => {
+    const good = computeSignature(body, NOW_S, SECRET);
+    // U+0161 is 0x61 ('a') in Latin-1; U+0100 + digit shares the digit's low byte too.
+    const lookAlikes = [
+      good.replace(/a/, '\u0161'),
+      good.replace(/\d/, (d) => String.fromCharCode(0x100 + d.charCodeAt(0))),
+      `${good.slice(0, 62)}\u00e9${good.slice(63)}`,
+      `${good.slice(0, 63)}\u00e9`,
+    ];
+    for (const candidate of lookAlikes) {
+      expect(candidate).toHaveLength(64);
+      expect(codeOf(() => verify({ header: `t=${NOW_S},v1=${candidate}` }))).toBe('SIGNATURE_MISMATCH');
+    }
+    // The scratch buffers keep no state from one comparison to the next: the real one still matches.
+    expect(verify({ header: `t=${NOW_S},v1=${lookAlikes[3]},v1=${good}` }).secretIndex).toBe(0);
+  });
+
+  it('reads headers item by item exactly as a split on commas and the first = would', () => {
+    const reference = (header: string) => {
+      const items = header.split(',').flatMap((item) => {
+        const eq = item.indexOf('=');
+        return eq <= 0 ? [] : [[item.slice(0, eq).trim(), item.slice(eq + 1).trim()] as const];
+      });
+      return {
+        timestamp: Number(items.find(([k]) => k === 't')?.[1]),
+        signatures: items.filter(([k, v]) => k === 'v1' && v !== '').map(([, v]) => v),
+      };
+    };
+    for (const header of [
+      't=1,v1=abc',
+      ' t = 1 , v1 = abc , v1=def,',
+      ',,t=1,,v1=a=b,=x,v1=,noequals,v0=zz,v1=c',
+      `t=1,${'noequals,'.repeat(300)}v1=last`,
+      't=1,v1=abc,=,==,v1==',
+    ]) {
+      expect(parseSignatureHeader(header), header.slice(0, 40)).toEqual(reference(header));
     }
   });
 

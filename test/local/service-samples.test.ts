@@ -15,6 +15,7 @@ import {
   SAMPLE_PAUSED_SUBSCRIPTION,
   SAMPLE_REFUNDABLE_PAYMENT_ID,
   SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID,
+  SAMPLE_CATALOGUE,
 } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
@@ -48,6 +49,27 @@ describe('send-event service samples, end to end on the local stack', () => {
     expect(out).not.toContain('"rejected"');
     const opportunity = records('Opportunity').find((r) => r.Id === SAMPLE_SUBSCRIPTION_OPPORTUNITY_ID) ?? {};
     expect(String(opportunity.Stripe_Subscription_Id__c), out).toMatch(/^sub_/);
+    // The seeded price book's entries became Stripe prices, their ids written back and sold.
+    const { seats, onboarding } = SAMPLE_CATALOGUE;
+    const priceOf = (entryId: string) => String(records('PricebookEntry').find((e) => e.Id === entryId)?.Stripe_Price_Id__c);
+    expect(stack.stripe?.prices().find((p) => p.id === priceOf(seats.entryId))).toMatchObject({ product: `sfprod_${seats.productId}`, unit_amount: 5000, recurring: { interval: 'month' } });
+    expect(stack.stripe?.prices().find((p) => p.id === priceOf(onboarding.entryId))).toMatchObject({ product: `sfprod_${onboarding.productId}`, unit_amount: 20_000, type: 'one_time' });
+    expect(records('Product2').find((p) => p.Id === seats.productId)?.Stripe_Product_Id__c).toBe(`sfprod_${seats.productId}`);
+    const subscription = stripeSubscription(String(opportunity.Stripe_Subscription_Id__c));
+    expect(subscription?.items.data.map((i: { price: { id: string } }) => i.price.id)).toEqual([priceOf(seats.entryId)]);
+  });
+
+  it('sync-product: the annual plan becomes a Stripe product with a yearly price per PricebookEntry currency, ids written back', async () => {
+    const out = await sendEvent('sync-product');
+    expect(out).not.toContain('"rejected"');
+    const { annual } = SAMPLE_CATALOGUE;
+    expect(records('Product2').find((p) => p.Id === annual.productId)?.Stripe_Product_Id__c).toBe(`sfprod_${annual.productId}`);
+    const prices = [annual.entryId, annual.eurEntryId].map((entryId) => stack.stripe?.prices().find((p) => p.id === records('PricebookEntry').find((e) => e.Id === entryId)?.Stripe_Price_Id__c));
+    expect(prices).toMatchObject([
+      { currency: 'usd', unit_amount: 50_000, recurring: { interval: 'year', interval_count: 1 } },
+      { currency: 'eur', unit_amount: 46_000, recurring: { interval: 'year', interval_count: 1 } },
+    ]);
+    expect(lastLog('sync_product')).toMatchObject({ Status__c: 'Succeeded', Stripe_Object_Id__c: `sfprod_${annual.productId}` });
   });
 
   it('refund: 20.00 USD of the seeded 120.00 USD payment becomes a Stripe_Refund__c linked to it', async () => {

@@ -12,7 +12,7 @@ import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
 import { closedWonEvent } from '../../src/local/platform-event.js';
-import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, SAMPLE_REFUNDABLE_PAYMENT_ID, sampleEvent } from '../../src/local/sample-events.js';
+import { SAMPLE_ACCOUNT_ID, SAMPLE_JPY_OPPORTUNITY_ID, SAMPLE_OPPORTUNITY_ID, SAMPLE_PAYMENT_INTENT_ID, SAMPLE_CATALOGUE, SAMPLE_PRICEBOOK_ID, SAMPLE_REFUNDABLE_PAYMENT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
 import { stateFilePath, writeStateFile } from '../../src/local/state-file.js';
@@ -233,6 +233,20 @@ describe('the local stack with no configuration', () => {
     expect((body.objects.Stripe_Payment__c as Array<{ Id?: string }>).filter((p) => p.Id !== SAMPLE_REFUNDABLE_PAYMENT_ID)).toHaveLength(1);
     // The seeded sample, JPY and subscription Opportunities.
     expect(body.objects.Opportunity).toHaveLength(3);
+    // The local catalogue: the standard price book, a monthly, a yearly, a one-time and a metered
+    // product (seed.ts), the yearly one priced in USD and EUR; nothing synced to Stripe yet.
+    const catalogue = body.objects as Record<string, Array<Record<string, unknown>>>;
+    expect(catalogue.Pricebook2).toEqual([expect.objectContaining({ Id: SAMPLE_PRICEBOOK_ID, IsStandard: true, IsActive: true })]);
+    // Names are not shown (redact.ts): the products by id, with how each recurs.
+    const shown = (id: string) => (catalogue.Product2 ?? []).find((p) => p.Id === id) ?? {};
+    expect([SAMPLE_CATALOGUE.seats, SAMPLE_CATALOGUE.annual, SAMPLE_CATALOGUE.onboarding, SAMPLE_CATALOGUE.apiCalls].map(({ productId }) => [shown(productId).Stripe_Billing_Interval__c ?? null, shown(productId).Stripe_Usage_Type__c ?? null])).toEqual([
+      ['month', null],
+      ['year', null],
+      [null, null],
+      ['month', 'metered'],
+    ]);
+    expect(catalogue.PricebookEntry).toHaveLength(5);
+    expect((catalogue.PricebookEntry ?? []).every((e) => e.Pricebook2Id === SAMPLE_PRICEBOOK_ID && e.IsActive === true && /^01u[A-Za-z0-9]{15}$/.test(String(e.Id)))).toBe(true);
 
     const events = (await (await fetch(`${stack.url}/events`)).json()) as { events: unknown[] };
     expect(events.events.length).toBeGreaterThanOrEqual(3);

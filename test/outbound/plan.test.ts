@@ -282,3 +282,23 @@ describe('resumeBilling: what an earlier run left in Stripe', () => {
     expect(resumeBilling(plan, [found({})], NOW)).toBe(plan);
   });
 });
+
+describe('lines sold from the catalogue (BillingLine.catalog)', () => {
+  const catalogPrice = (unitAmount: number, oneTime = true) => ({ priceId: 'price_list', productId: 'sfprod_01tAb00000PlanT01', unitAmount, usageType: oneTime ? undefined : ('licensed' as const), oneTime });
+  const cases: ReadonlyArray<{ what: string; quantity: number; unitPrice: number; price: ReturnType<typeof catalogPrice> | undefined; expected: unknown }> = [
+    { what: 'at the one-time list price', quantity: 2, unitPrice: 100, price: catalogPrice(10_000), expected: { productId: 'sfprod_01tAb00000PlanT01', priceId: 'price_list' } },
+    { what: "a rep's discount", quantity: 2, unitPrice: 80, price: catalogPrice(10_000), expected: { productId: 'sfprod_01tAb00000PlanT01', priceId: undefined } },
+    { what: 'above the list price', quantity: 1, unitPrice: 120, price: catalogPrice(10_000), expected: { productId: 'sfprod_01tAb00000PlanT01', priceId: undefined } },
+    { what: 'a fractional quantity whose total equals the list price', quantity: 0.5, unitPrice: 200, price: catalogPrice(10_000), expected: { productId: 'sfprod_01tAb00000PlanT01', priceId: undefined } },
+    { what: 'a recurring product billed once', quantity: 1, unitPrice: 100, price: catalogPrice(10_000, false), expected: { productId: 'sfprod_01tAb00000PlanT01', priceId: undefined } },
+    { what: 'a negative line', quantity: 1, unitPrice: -5, price: catalogPrice(10_000), expected: undefined },
+    { what: 'no price book entry', quantity: 1, unitPrice: 100, price: undefined, expected: undefined },
+  ];
+  it.each(cases)('$what', ({ quantity, unitPrice, price, expected }) => {
+    const plan = billed(planBilling(opportunity({ lineItems: [{ ...line('00kAb00000PlanL01A', 'Kit', quantity, unitPrice), catalogPrice: price }, line('00kAb00000PlanL02A', 'Fee', 1, 50)] }), { mode: 'invoice', daysUntilDue: undefined }, settings));
+    const [item] = items(plan.steps);
+    expect(item?.line.catalog).toEqual(expected);
+    // Whatever the price used, the money is the line's.
+    expect(item!.line.unitAmount * item!.line.quantity).toBe(Math.round(unitPrice * quantity * 100));
+  });
+});

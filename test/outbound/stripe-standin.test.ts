@@ -108,6 +108,46 @@ describe('Stripe stand-in', () => {
     expect(classifyStripeError(err, 'customers.create').kind).toBe('transient');
   });
 
+  it('prices invoice items and Checkout lines with the one price builder, as the pinned API version documents', async () => {
+    // Invoice items: `pricing[price]` or `price_data` {currency, product, unit_amount}; the
+    // top-level `price` is gone since 2025-03-31.basil
+    // (https://docs.stripe.com/changelog/basil/2025-03-31/invoice-pricing-configurations).
+    const customer = await stripe.customers.create({ name: 'Priced', email: 'p@example.com' });
+    const invoice = await stripe.invoices.create({ customer: customer.id, currency: 'usd', collection_method: 'send_invoice', days_until_due: 30 });
+    const product = await stripe.products.create({ id: 'sfprod_standin_kit', name: 'Kit' });
+    const listPrice = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 2000 });
+    const monthly = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 500, recurring: { interval: 'month' } });
+
+    const atList = await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id, currency: 'usd', quantity: 2, pricing: { price: listPrice.id } });
+    const inline = await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id, currency: 'usd', quantity: 1, price_data: { currency: 'usd', product: product.id, unit_amount: 1500 } });
+    expect(atList).toMatchObject({ amount: 4000, pricing: { price_details: { price: listPrice.id, product: product.id } } });
+    expect(inline).toMatchObject({ amount: 1500, pricing: { price_details: { product: product.id } } });
+    // The inline price is the line's alone: Stripe does not sell it on its own.
+    expect(standIn.prices().find((p) => p.id === (inline.pricing?.price_details?.price as unknown))).toMatchObject({ active: false, unit_amount: 1500 });
+    const removed = await stripe.rawRequest('POST', '/v1/invoiceitems', { customer: customer.id, invoice: invoice.id, currency: 'usd', price: listPrice.id }).catch((e: unknown) => e);
+    expect(removed).toMatchObject({ code: 'parameter_unknown', param: 'price' });
+    const recurring = await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id, currency: 'usd', pricing: { price: monthly.id } }).catch((e: unknown) => e);
+    expect(recurring).toMatchObject({ param: 'pricing[price]' });
+    const noProduct = await stripe.invoiceItems.create({ customer: customer.id, invoice: invoice.id, currency: 'usd', price_data: { currency: 'usd', unit_amount: 100 } as Stripe.InvoiceItemCreateParams.PriceData }).catch((e: unknown) => e);
+    expect(noProduct).toMatchObject({ code: 'parameter_missing', param: 'price_data[product]' });
+
+    // Checkout, payment mode: one-time prices only ("You specified `payment` mode but passed a recurring price").
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      customer: customer.id,
+      line_items: [
+        { price: listPrice.id, quantity: 1, metadata: { line: 'a' } },
+        { price_data: { currency: 'usd', product: product.id, unit_amount: 700 }, quantity: 3 },
+      ],
+    });
+    expect(session.amount_subtotal).toBe(2000 + 2100);
+    const withRecurring = await stripe.checkout.sessions.create({ mode: 'payment', customer: customer.id, line_items: [{ price: monthly.id, quantity: 1 }] }).catch((e: unknown) => e);
+    expect(withRecurring).toMatchObject({ param: 'line_items[0]' });
+    const archived = await stripe.prices.update(listPrice.id, { active: false });
+    const inactive = await stripe.checkout.sessions.create({ mode: 'payment', customer: customer.id, line_items: [{ price: archived.id, quantity: 1 }] }).catch((e: unknown) => e);
+    expect(inactive).toMatchObject({ param: 'line_items[0][price]' });
+  });
+
   it('keeps a payment link single use (restrictions[completed_sessions][limit]) and lists its sessions and line items', async () => {
     // https://docs.stripe.com/api/payment-link/create: restrictions.completed_sessions.limit.
     const price = await stripe.prices.create({ currency: 'usd', unit_amount: 1999, product_data: { name: 'Widget' } });

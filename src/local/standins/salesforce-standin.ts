@@ -133,6 +133,7 @@ const KEY_PREFIX: Readonly<Record<string, string>> = {
   Contract: '800',
   OrderItem: '802',
   Product2: '01t',
+  Pricebook2: '01s',
   PricebookEntry: '01u',
   User: '005',
   Group: '00G',

@@ -42,51 +42,61 @@ export function createCatalogResources(deps: CatalogResourceDeps) {
   const { invalid, integer } = deps;
   const meters = new Map<string, Json>();
 
-  const recurringOf = (recurring: Json | undefined): Json | null => {
+  /** A parameter's name: `recurring[interval]` for POST /v1/prices, `items[0][price_data][recurring][interval]` inline. */
+  const named = (prefix: string, name: string): string => (prefix === '' ? name : `${prefix}[${name.split('[')[0]}]${name.slice(name.split('[')[0]!.length)}`);
+
+  const recurringOf = (recurring: Json | undefined, prefix: string): Json | null => {
     if (recurring === undefined) return null;
-    if (!INTERVALS.has(recurring.interval)) invalid('Invalid recurring[interval]: must be one of day, week, month, or year', 'recurring[interval]');
+    if (!INTERVALS.has(recurring.interval)) invalid(`Invalid ${named(prefix, 'recurring[interval]')}: must be one of day, week, month, or year`, named(prefix, 'recurring[interval]'));
     const usage = recurring.usage_type ?? 'licensed';
-    if (!USAGE_TYPES.has(usage)) invalid('Invalid recurring[usage_type]: must be one of licensed or metered', 'recurring[usage_type]');
+    if (!USAGE_TYPES.has(usage)) invalid(`Invalid ${named(prefix, 'recurring[usage_type]')}: must be one of licensed or metered`, named(prefix, 'recurring[usage_type]'));
     const meterId = recurring.meter;
     if (usage === 'metered') {
-      if (typeof meterId !== 'string') invalid('Metered prices must be attached to a meter: pass recurring[meter].', 'recurring[meter]', 'parameter_missing');
+      if (typeof meterId !== 'string') invalid(`Metered prices must be attached to a meter: pass ${named(prefix, 'recurring[meter]')}.`, named(prefix, 'recurring[meter]'), 'parameter_missing');
       const meter = meters.get(meterId as string) ?? deps.notFound('billing.meter', meterId as string);
-      if (meter.status !== 'active') invalid('You cannot attach a deactivated meter to a price.', 'recurring[meter]');
+      if (meter.status !== 'active') invalid('You cannot attach a deactivated meter to a price.', named(prefix, 'recurring[meter]'));
     }
     return {
       interval: recurring.interval,
-      interval_count: recurring.interval_count === undefined ? 1 : integer(recurring.interval_count, 'recurring[interval_count]'),
+      interval_count: recurring.interval_count === undefined ? 1 : integer(recurring.interval_count, named(prefix, 'recurring[interval_count]')),
       usage_type: usage,
       meter: usage === 'metered' ? meterId : null,
       trial_period_days: null,
     };
   };
 
-  const createPrice = (params: Json): Json => {
+  /**
+   * One price builder for POST /v1/prices and every inline `price_data`. `inline`: the price is
+   * built for a line (`prefix` names its parameter, `productData` whether it may create its
+   * product inline) and is not sold on its own, so it is inactive.
+   */
+  const createPrice = (params: Json, inline?: { readonly prefix: string; readonly productData: boolean }): Json => {
+    const prefix = inline?.prefix ?? '';
     const currency = deps.currencyOf(params);
-    const unitAmount = integer(params.unit_amount, 'unit_amount');
-    if (unitAmount < 0) invalid('unit_amount must be 0 or more.', 'unit_amount');
+    const unitAmount = integer(params.unit_amount, named(prefix, 'unit_amount'));
+    if (unitAmount < 0) invalid(`${named(prefix, 'unit_amount')} must be 0 or more.`, named(prefix, 'unit_amount'));
     let product = params.product;
     if (product === undefined) {
+      if (inline !== undefined && !inline.productData) invalid(`Missing required param: ${named(prefix, 'product')}.`, named(prefix, 'product'), 'parameter_missing');
       if (typeof params.product_data?.name !== 'string' || params.product_data.name === '') {
-        invalid('Missing required param: product_data[name].', 'product_data[name]', 'parameter_missing');
+        invalid(`Missing required param: ${named(prefix, 'product_data[name]')}.`, named(prefix, 'product_data[name]'), 'parameter_missing');
       }
       product = deps.id('prod');
     } else if (deps.products.get(String(product)) === undefined) {
       deps.notFound('product', String(product));
     }
-    const recurring = recurringOf(params.recurring);
+    const recurring = recurringOf(params.recurring, prefix);
     const price: Json = {
       id: deps.id('price'),
       object: 'price',
-      active: params.active === undefined ? true : params.active === 'true',
+      active: inline !== undefined ? false : params.active === undefined ? true : params.active === 'true',
       billing_scheme: 'per_unit',
       created: deps.now(),
       currency,
       livemode: false,
-      lookup_key: params.lookup_key ?? null,
-      metadata: deps.metadataOf(params),
-      nickname: params.nickname ?? null,
+      lookup_key: inline === undefined ? (params.lookup_key ?? null) : null,
+      metadata: inline === undefined ? deps.metadataOf(params) : {},
+      nickname: inline === undefined ? (params.nickname ?? null) : null,
       product,
       product_name: params.product_data?.name,
       recurring,
@@ -99,6 +109,24 @@ export function createCatalogResources(deps: CatalogResourceDeps) {
   };
 
   const retrievePrice = (priceId: string): Json => deps.prices.get(priceId) ?? deps.notFound('price', priceId);
+
+  /**
+   * The price of a line `param` (`items[0]`, `line_items[2]`; '' for an invoice item's own
+   * parameters): its `price` (active, in `currency` when one is set) or its inline `price_data`.
+   */
+  const linePrice = (item: Json, param: string, currency: string | undefined, productData: boolean): Json => {
+    if (typeof item.price !== 'string') {
+      const prefix = param === '' ? 'price_data' : `${param}[price_data]`;
+      if (item.price_data === undefined) invalid(`Missing required param: ${prefix}.`, prefix, 'parameter_missing');
+      const price = createPrice(item.price_data as Json, { prefix, productData });
+      if (currency !== undefined && price.currency !== currency) invalid('All prices must share one currency.', `${prefix}[currency]`);
+      return price;
+    }
+    const price = retrievePrice(item.price);
+    if (price.active !== true) invalid('The price specified is inactive. This field only accepts active prices.', `${param}[price]`);
+    if (currency !== undefined && price.currency !== currency) invalid('All prices must share one currency.', `${param}[price]`);
+    return price;
+  };
 
   const updatePrice = (priceId: string, params: Json): Json => {
     const price = retrievePrice(priceId);
@@ -164,5 +192,5 @@ export function createCatalogResources(deps: CatalogResourceDeps) {
     return undefined;
   };
 
-  return { createPrice, retrievePrice, updatePrice, updateProduct, meterRoute, meters: () => [...meters.values()] };
+  return { createPrice, linePrice, retrievePrice, updatePrice, updateProduct, meterRoute, meters: () => [...meters.values()] };
 }

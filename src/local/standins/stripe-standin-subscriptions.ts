@@ -31,8 +31,9 @@ type Json = Record<string, any>;
 export interface SubscriptionResourceDeps {
   readonly customers: Map<string, Json>;
   readonly invoices: Map<string, Json>;
-  readonly prices: Map<string, Json>;
   readonly products: { get(id: string): Json | undefined; seed(product: Json): Json };
+  /** The price of a subscription line: a `price` id or a `price_data` naming its `product` (the catalogue's builder). */
+  readonly linePrice: (item: Json, param: string, currency: string | undefined) => Json;
   readonly subscriptions: { get(id: string): Json | undefined; seed(subscription: Json): Json };
   readonly now: () => number;
   readonly id: (prefix: string) => string;
@@ -49,7 +50,6 @@ export interface SubscriptionResourceDeps {
   readonly finalizeInvoice: (invoice: Json, params: Json) => Json;
 }
 
-const INTERVALS = new Set(['day', 'week', 'month', 'year']);
 const DAY = 86_400;
 const PERIOD_DAYS: Readonly<Record<string, number>> = { day: 1, week: 7, month: 30, year: 365 };
 
@@ -74,46 +74,9 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
 
   const retrieveProduct = (productId: string): Json => deps.products.get(productId) ?? deps.notFound('product', productId);
 
-  const recurringOf = (recurring: Json | undefined, param: string): Json | null => {
-    if (recurring === undefined) return null;
-    if (!INTERVALS.has(recurring.interval)) invalid(`Invalid recurring[interval]: must be one of day, week, month, or year`, `${param}[recurring][interval]`);
-    const count = recurring.interval_count === undefined ? 1 : integer(recurring.interval_count, `${param}[recurring][interval_count]`);
-    return { interval: recurring.interval, interval_count: count, usage_type: recurring.usage_type ?? 'licensed', meter: null, trial_period_days: null };
-  };
-
-  /** An inline `price_data` becomes a price object, as Stripe shows it on the item or line. */
-  const inlinePrice = (data: Json | undefined, param: string, currency: string | undefined): Json => {
-    if (data === undefined) return invalid(`Missing required param: ${param}[price_data].`, `${param}[price_data]`, 'parameter_missing');
-    const priceCurrency = deps.currencyOf(data);
-    if (currency !== undefined && priceCurrency !== currency) invalid('All prices must share one currency.', `${param}[price_data][currency]`);
-    if (typeof data.product !== 'string') invalid(`Missing required param: ${param}[price_data][product].`, `${param}[price_data][product]`, 'parameter_missing');
-    retrieveProduct(data.product as string);
-    const unit = integer(data.unit_amount, `${param}[price_data][unit_amount]`);
-    const recurring = recurringOf(data.recurring, `${param}[price_data]`);
-    const price = {
-      id: deps.id('price'),
-      object: 'price',
-      active: false,
-      created: deps.now(),
-      currency: priceCurrency,
-      livemode: false,
-      metadata: {},
-      nickname: null,
-      product: data.product,
-      recurring,
-      type: recurring === null ? 'one_time' : 'recurring',
-      unit_amount: unit,
-      unit_amount_decimal: String(unit),
-    };
-    deps.prices.set(price.id, price);
-    return price;
-  };
-
+  /** A line's price (src/local/standins/stripe-standin-catalog.ts); a metered one takes no quantity. */
   const priceOf = (item: Json, param: string, currency: string | undefined): Json => {
-    if (typeof item.price !== 'string') return inlinePrice(item.price_data, param, currency);
-    const price = deps.prices.get(item.price) ?? deps.notFound('price', item.price);
-    if (price.active !== true) invalid('The price specified is inactive. This field only accepts active prices.', `${param}[price]`);
-    if (currency !== undefined && price.currency !== currency) invalid('All prices must share one currency.', `${param}[price]`);
+    const price = deps.linePrice(item, param, currency);
     if (price.recurring?.usage_type === 'metered' && item.quantity !== undefined) {
       invalid(`Quantity should not be specified where usage_type is \`metered\`. Remove quantity from \`${param}\``, `${param}[quantity]`);
     }
@@ -235,22 +198,26 @@ export function createSubscriptionResources(deps: SubscriptionResourceDeps) {
   const retrieveSubscription = (subscriptionId: string): Json => deps.subscriptions.get(subscriptionId) ?? deps.notFound('subscription', subscriptionId);
 
   /** Checks a subscription-mode session's lines and answers what its first invoice asks for. */
-  const subscriptionSession = (params: Json, lineItems: readonly Json[]): { readonly amount: number; readonly currency: string; readonly subscriptionData: Json } => {
+  const subscriptionSession = (
+    params: Json,
+    lineItems: readonly Json[],
+  ): { readonly amount: number; readonly currency: string; readonly subscriptionData: Json; readonly lines: ReadonlyArray<{ readonly price: Json; readonly quantity: number; readonly item: Json }> } => {
     if (params.payment_intent_data !== undefined) invalid('payment_intent_data can only be used in payment mode.', 'payment_intent_data');
     const data: Json = params.subscription_data ?? {};
     const trial = data.trial_end !== undefined || data.trial_period_days !== undefined;
     let currency: string | undefined;
     let amount = 0;
     let recurring = 0;
-    lineItems.forEach((item, i) => {
+    const lines = lineItems.map((item, i) => {
       const price = priceOf(item, `line_items[${i}]`, currency);
       currency ??= price.currency as string;
       const quantity = isMetered(price) ? 0 : item.quantity === undefined ? 1 : integer(item.quantity, `line_items[${i}][quantity]`);
       if (price.recurring !== null) recurring += 1;
       if (price.recurring === null || !trial) amount += (price.unit_amount as number) * quantity;
+      return { price, quantity, item };
     });
     if (recurring === 0) invalid('You must provide at least one recurring price in `subscription` mode when using prices.', 'line_items');
-    return { amount, currency: currency as string, subscriptionData: { metadata: deps.metadataOf(data), trial_end: data.trial_end === undefined ? null : integer(data.trial_end, 'subscription_data[trial_end]') } };
+    return { amount, currency: currency as string, lines, subscriptionData: { metadata: deps.metadataOf(data), trial_end: data.trial_end === undefined ? null : integer(data.trial_end, 'subscription_data[trial_end]') } };
   };
 
   return { createProduct, retrieveProduct, createSubscription, retrieveSubscription, subscriptionSession };

@@ -285,7 +285,10 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   };
 
   /**
-   * POST /v1/checkout/sessions (payment mode, `line_items[].price_data`). `expires_at` must be
+   * POST /v1/checkout/sessions (payment or subscription mode; `line_items[]` with a `price` id or
+   * a `price_data` naming its `product` or creating one with `product_data`). In payment mode
+   * every price must be one-time ("You specified `payment` mode but passed a recurring price",
+   * https://docs.stripe.com/payments/checkout/how-checkout-works). `expires_at` must be
    * 30 minutes to 24 hours from creation (API reference, "Create a Checkout Session",
    * expires_at: https://docs.stripe.com/api/checkout/sessions/create). Hosted Checkout URLs are
    * long (a fragment follows the session id), longer than a 255-character URL field.
@@ -295,13 +298,22 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const lineItems = Array.isArray(params.line_items) ? (params.line_items as Json[]) : [];
     if (lineItems.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
     const subscriptionMode = params.mode === 'subscription' ? subscriptionResources().subscriptionSession(params, lineItems) : undefined;
-    const currency = subscriptionMode?.currency ?? currencyOf(lineItems[0]?.price_data ?? {});
-    const subtotal =
-      subscriptionMode?.amount ??
-      lineItems.reduce((sum, item, i) => {
-        if (currencyOf(item.price_data ?? {}) !== currency) invalid('All line items must share one currency.', `line_items[${i}]`);
-        return sum + integer(item.price_data?.unit_amount, `line_items[${i}][price_data][unit_amount]`) * integer(item.quantity ?? 1, `line_items[${i}][quantity]`);
-      }, 0);
+    let currency: string | undefined = subscriptionMode?.currency;
+    // The session's line items as Stripe lists them (GET /v1/checkout/sessions/:id/line_items): the price and what it comes to.
+    const lineOf = (price: Json, quantity: number, item: Json) => {
+      const amount = (price.unit_amount as number) * quantity;
+      const description = price.product_name ?? lists.get('products', String(price.product))?.name ?? null;
+      return { object: 'item', description, quantity, currency: price.currency as string, amount_subtotal: amount, amount_total: amount, metadata: metadataOf(item), price };
+    };
+    const sessionLines =
+      subscriptionMode?.lines.map((line) => lineOf(line.price, line.quantity, line.item)) ??
+      lineItems.map((item, i) => {
+        const price = catalog().linePrice(item, `line_items[${i}]`, currency, true);
+        if (price.recurring !== null) invalid('You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.', `line_items[${i}]`);
+        currency ??= price.currency as string;
+        return lineOf(price, integer(item.quantity ?? 1, `line_items[${i}][quantity]`), item);
+      });
+    const subtotal = subscriptionMode?.amount ?? sessionLines.reduce((sum, line) => sum + line.amount_subtotal, 0);
     const created = now();
     const expiresAt = params.expires_at === undefined ? created + 24 * 3600 : integer(params.expires_at, 'expires_at');
     if (expiresAt < created + 30 * 60 || expiresAt > created + 24 * 3600) {
@@ -339,10 +351,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       metadata: metadataOf(params),
       payment_intent_data: params.payment_intent_data === undefined ? null : { metadata: metadataOf(params.payment_intent_data) },
       subscription_data: subscriptionMode?.subscriptionData ?? null,
-      line_items: lineItems.map((item) => ({
-        quantity: integer(item.quantity ?? 1, 'quantity'),
-        price_data: { ...item.price_data, unit_amount: integer(item.price_data.unit_amount, 'unit_amount') },
-      })),
+      line_items: sessionLines,
       url: `${url}/c/pay/${sessionId}#${randomBytes(180).toString('base64url')}`,
     };
     checkoutSessions.set(sessionId, session);
@@ -421,9 +430,19 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const currency = currencyOf(params);
     if (invoice !== undefined && invoice.currency !== currency) invalid(`The invoice is in ${invoice.currency}, not ${currency}.`, 'currency');
     const quantity = params.quantity === undefined ? 1 : integer(params.quantity, 'quantity');
+    // Since 2025-03-31.basil an item's price is `pricing[price]`, no longer `price`
+    // (https://docs.stripe.com/changelog/basil/2025-03-31/invoice-pricing-configurations).
+    if (params.price !== undefined) invalid('Received unknown parameter: price', 'price', 'parameter_unknown');
     let amount: number;
     let unit: string | null = null;
-    if (params.unit_amount_decimal !== undefined) {
+    let price: Json | undefined;
+    if (params.pricing?.price !== undefined || params.price_data !== undefined) {
+      // One-time prices only: a recurring price is billed by a subscription, not an invoice item.
+      price = catalog().linePrice(params.pricing?.price === undefined ? { price_data: params.price_data } : { price: params.pricing.price }, params.pricing?.price === undefined ? '' : 'pricing', currency, false);
+      if (price.recurring !== null) invalid('The price specified is set to `type=recurring` but this field only accepts prices with `type=one_time`.', params.pricing?.price === undefined ? 'price_data' : 'pricing[price]');
+      unit = String(price.unit_amount);
+      amount = (price.unit_amount as number) * quantity;
+    } else if (params.unit_amount_decimal !== undefined) {
       unit = String(params.unit_amount_decimal);
       if (!/^-?\d+(\.\d+)?$/.test(unit)) invalid(`Invalid decimal: ${unit}`, 'unit_amount_decimal', 'parameter_invalid_string');
       amount = Math.round(Number(unit) * quantity);
@@ -432,6 +451,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     } else {
       return invalid('Provide amount, unit_amount_decimal, price_data or pricing.', 'amount', 'parameter_missing');
     }
+    const pricing = { type: 'price_details', price_details: price === undefined ? null : { price: price.id, product: price.product }, unit_amount_decimal: unit };
     const item: Json = {
       id: id('ii'),
       object: 'invoiceitem',
@@ -445,7 +465,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
       metadata: metadataOf(params),
       quantity,
       quantity_decimal: String(quantity),
-      pricing: { type: 'price_details', unit_amount_decimal: unit },
+      pricing,
     };
     invoiceItems.set(item.id, item);
     if (invoice !== undefined) {
@@ -458,6 +478,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
         invoice: invoice.id,
         quantity,
         metadata: item.metadata,
+        pricing,
         parent: { type: 'invoice_item_details', invoice_item_details: { invoice_item: item.id } },
       });
       refreshTotals(invoice);
@@ -598,7 +619,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   const subscriptions = createSubscriptionResources({
     customers,
     invoices,
-    prices,
+    // Subscription lines name their product: `price_data` takes no `product_data`.
+    linePrice: (item, param, currency) => catalog().linePrice(item, param, currency, false),
     products: { get: (productId) => lists.get('products', productId), seed: (product) => lists.seed('products', product) },
     subscriptions: { get: (subscriptionId) => lists.get('subscriptions', subscriptionId), seed: (subscription) => lists.seed('subscriptions', subscription) },
     now,
