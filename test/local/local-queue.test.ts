@@ -3,7 +3,7 @@
  * receive counts, redrive to the dead-letter list after maxReceiveCount, partial-batch failures.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { LocalQueue } from '../../src/local/local-queue.js';
 import { startPoller } from '../../src/local/poller.js';
@@ -188,6 +188,8 @@ describe('startPoller', () => {
   });
 
   it('with a batching window, gathers what arrives during the window into one batch, as the event source does', async () => {
+    // The window runs on (fake) timers: no real waiting, nothing depends on the machine's speed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const { queue } = clockedQueue({ batchSize: 10 });
     const seen: string[][] = [];
     const poller = startPoller(
@@ -199,16 +201,20 @@ describe('startPoller', () => {
       { logger: createLogger({ service: 'test', destination: new LogCapture() }), batchingWindowMs: 200 },
     );
     try {
+      // The poller's first look at the queue, at start.
+      await vi.advanceTimersByTimeAsync(0);
       queue.enqueue('first');
-      // Later turns of the event loop, still inside the window: the same batch.
-      await new Promise((resolve) => setImmediate(resolve));
+      await vi.advanceTimersByTimeAsync(150);
+      // Without a window the first message would be gone by now.
+      expect(seen).toEqual([]);
       queue.enqueue('second');
-      await new Promise((resolve) => setImmediate(resolve));
       queue.enqueue('third');
+      await vi.advanceTimersByTimeAsync(60);
       await poller.idle();
       expect(seen).toEqual([['first', 'second', 'third']]);
     } finally {
       await poller.stop();
+      vi.useRealTimers();
     }
   });
 
