@@ -57,8 +57,9 @@ function mixedEvents(count: number, opportunityIds: readonly string[], batchTag:
 
 /**
  * Subscription lifecycle events (issue 12): upgrades whose `previous_attributes` move MRR (a
- * Stripe_Subscription_Change__c each), renewal previews and trial ends (a Task each, after one
- * owners query per batch), new subscriptions.
+ * Stripe_Subscription_Change__c each), renewal previews and trial ends (a Task each; with roll-ups
+ * the owner comes from the roll-up's Account read once the environment knows the customer's
+ * Account, else from one owners query per batch), new subscriptions.
  */
 function subscriptionEvents(count: number, batchTag: string): Stripe.Event[] {
   const events: Stripe.Event[] = [];

@@ -138,6 +138,13 @@ const consumerSchema = z.object({
   RENEWAL_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** The renewal Tasks' lead time in days (default 7): a Task announced earlier is due this many days before. */
   RENEWAL_TASK_DAYS: positiveInt(7),
+  /**
+   * A renewal Opportunity for each renewal of an annual (or longer) term, from invoice.upcoming
+   * (src/mappers/renewal-opportunity.ts): `off` (default) or `on`.
+   */
+  RENEWAL_OPPORTUNITIES: z._default(z.enum(['on', 'off']), 'off'),
+  /** The StageName of new renewal Opportunities: a value of the org's Stage picklist (default `Prospecting`). */
+  RENEWAL_OPPORTUNITY_STAGE: z._default(z.string().check(z.trim(), z.minLength(1), z.maxLength(255)), 'Prospecting'),
   /** A Task beside each failed-payment Case (src/mappers/recovery-task.ts): `on` (default) or `off`. */
   FAILED_PAYMENT_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** Who gets the failed-payment Tasks: a user (005…) or queue (00G…) id; blank: the Account's owner. */
@@ -221,6 +228,8 @@ export interface ConsumerConfig {
   readonly rollupQueueUrl: string | undefined;
   /** Renewal Tasks (RENEWAL_TASKS) and their lead time in days (RENEWAL_TASK_DAYS); undefined when off. */
   readonly renewalTaskDays: number | undefined;
+  /** Renewal Opportunities for annual terms (RENEWAL_OPPORTUNITIES) with their stage (RENEWAL_OPPORTUNITY_STAGE); undefined when off. */
+  readonly renewalOpportunities: { readonly stage: string } | undefined;
   readonly currencyOverrides: CurrencyOverrides;
   /** The closed Case Status the bridge sets (SALESFORCE_CASE_CLOSED_STATUS). */
   readonly caseClosedStatus: string;
@@ -280,6 +289,8 @@ export const CONSUMER_BEHAVIOUR_VARIABLES = [
   'FAILED_PAYMENT_TASK_OWNER_ID',
   'RENEWAL_TASKS',
   'RENEWAL_TASK_DAYS',
+  'RENEWAL_OPPORTUNITIES',
+  'RENEWAL_OPPORTUNITY_STAGE',
   'ONBOARDING_TASKS',
   'SALESFORCE_CASE_CLOSED_STATUS',
   'SALESFORCE_TASK_COMPLETED_STATUS',
@@ -342,6 +353,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     accountRollups: v.ACCOUNT_ROLLUPS === 'on',
     rollupQueueUrl: (v.ROLLUP_WRITES ?? 'queued') === 'queued' ? v.ROLLUP_QUEUE_URL : undefined,
     renewalTaskDays: v.RENEWAL_TASKS === 'on' ? v.RENEWAL_TASK_DAYS : undefined,
+    renewalOpportunities: v.RENEWAL_OPPORTUNITIES === 'on' ? { stage: v.RENEWAL_OPPORTUNITY_STAGE } : undefined,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
     caseClosedStatus: v.SALESFORCE_CASE_CLOSED_STATUS,
     failedPaymentTasks: {

@@ -92,6 +92,8 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const fetchEvent = deps.fetchEvent ?? ((eventId: string) => reads.retrieveEvent(eventId));
   const objectReads = guardedReads(deps.stripeObjectReads ?? (key === undefined ? {} : reads), stripe);
   const accounts = new AccountDirectory();
+  // Read once per cold start, for the roll-ups and the renewal Opportunities alike.
+  const orgProfile = cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides));
   const ports: Omit<ConsumerPorts, 'retry'> = {
     store: (deps.wrapStore ?? ((store) => store))(new EventStore(deps.dynamo, { ...config.dedup, now })),
     writer: new SalesforceWriter(session, { apiVersion: config.salesforce.apiVersion, logger }),
@@ -115,7 +117,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     onboarding: { enabled: config.onboardingTasks, known: new Set<string>() },
     rollups: config.accountRollups
       ? learningAccounts(createAccountRollups({
-          orgCurrencies: cachedOrgProfile(() => readOrgProfile(session, config.currencyOverrides)),
+          orgCurrencies: orgProfile,
           mode: () => {
             try {
               return mode.current();
@@ -129,10 +131,11 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
     rollupSink: rollupSinkOf(deps),
     cases: casePorts(deps, session, salesforce, now),
     renewals:
-      config.renewalTaskDays === undefined
+      config.renewalTaskDays === undefined && config.renewalOpportunities === undefined
         ? undefined
         : {
             leadDays: config.renewalTaskDays,
+            ...(config.renewalOpportunities === undefined ? {} : { opportunities: { settings: config.renewalOpportunities, org: orgProfile } }),
             query: async (soql) => (await serviceRecords.query(soql)).flatMap(accountOwnerRow),
             // With roll-ups, a known customer's renewal Task is assigned by the roll-up (no query).
             ...(config.accountRollups ? { accounts } : {}),

@@ -199,7 +199,7 @@ async function withRenewalTasks(
   const next = prepared.map((p): Prepared => {
     const decision = p.kind === 'claimed' ? decisions.get(p.record.messageId) : undefined;
     if (p.kind !== 'claimed' || decision === undefined) return p;
-    if (decision.kind === 'task') return { ...p, mutations: [...p.mutations, decision.mutation], reminderClaim: decision.claim };
+    if (decision.kind === 'task') return { ...p, mutations: [...p.mutations, ...decision.mutations], reminderClaim: decision.claim };
     if (decision.kind === 'retry') return { kind: 'failed', record: p.record, envelope: p.envelope, error: decision.error, token: p.token };
     if (p.mutations.length > 0) return { ...p, note: decision.note };
     const commit = { key: p.envelope.id, kind: p.envelope.type, token: p.token, outcome: 'skipped' };
@@ -226,12 +226,14 @@ async function settleReminderClaims(
     claimed.map(async (c) => {
       if (c.reminderClaim === undefined) return;
       const outcome = outcomes.get(c.record.messageId);
-      const task = write.outcomes.get(c.record.messageId)?.records.find((r) => r.sobject === 'Task' && r.keyValue === c.reminder?.key);
-      if ((outcome === 'applied' || outcome === 'stale') && task?.id !== undefined) {
+      // The period's Task and renewal Opportunity (both keyed on the period).
+      const records = write.outcomes.get(c.record.messageId)?.records.filter((r) => r.keyValue === c.reminder?.key) ?? [];
+      const written = records.length > 0 && records.every((r) => r.id !== undefined);
+      if ((outcome === 'applied' || outcome === 'stale') && written) {
         completions.push({ ...c.reminderClaim, kind: TASK_CLAIM_KIND, outcome: 'task written' });
         return;
       }
-      if (task !== undefined && task.id === undefined && c.reminder?.customerId !== undefined) ports.renewals?.accounts?.forget(c.reminder.customerId);
+      if (records.some((r) => r.id === undefined) && c.reminder?.customerId !== undefined) ports.renewals?.accounts?.forget(c.reminder.customerId);
       await lifecycle.release(c.reminderClaim.key, c.reminderClaim.token);
     }),
   );

@@ -29,6 +29,7 @@ import { errorCode, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { RenewalReminder, SalesforceMutation } from '../mappers/mutation.js';
 import { renewalTask, type ReminderAccount } from '../mappers/renewal.js';
+import { renewalOpportunity, type OpportunityCurrencies, type RenewalOpportunitySettings } from '../mappers/renewal-opportunity.js';
 
 export interface AccountOwnerRow {
   readonly Id: string;
@@ -44,8 +45,13 @@ export function accountOwnerRow(row: Readonly<Record<string, unknown>>): Account
 }
 
 export interface RenewalTaskPorts {
-  /** The lead time (RENEWAL_TASK_DAYS): a Task announced earlier is due this many days before. */
-  readonly leadDays: number;
+  /** The lead time (RENEWAL_TASK_DAYS): a Task announced earlier is due this many days before; undefined: no Tasks (RENEWAL_TASKS=off). */
+  readonly leadDays: number | undefined;
+  /**
+   * Renewal Opportunities of annual terms (RENEWAL_OPPORTUNITIES=on), riding with the Task under
+   * the same period claim: the stage, and the org's currencies (read once per cold start).
+   */
+  readonly opportunities?: { readonly settings: RenewalOpportunitySettings; readonly org: () => Promise<OpportunityCurrencies> } | undefined;
   /** Runs one SOQL query (1 API call). */
   readonly query: (soql: string) => Promise<readonly AccountOwnerRow[]>;
   /** With roll-ups: the customers' Accounts as last read, whose Tasks the roll-up assigns. */
@@ -58,8 +64,8 @@ export interface ReminderItem {
 }
 
 export type ReminderDecision =
-  /** Add the Task to the event's write; commit or release the claim with the event. */
-  | { readonly kind: 'task'; readonly mutation: SalesforceMutation; readonly claim: { readonly key: string; readonly token: string } }
+  /** Add the Task (and the renewal Opportunity) to the event's write; commit or release the claim with the event. */
+  | { readonly kind: 'task'; readonly mutations: readonly SalesforceMutation[]; readonly claim: { readonly key: string; readonly token: string } }
   /** No Task, for the reason given; the event goes on with its other writes. */
   | { readonly kind: 'none'; readonly note: string }
   /** The event is retried (another consumer holds its period, or the owner could not be read). */
@@ -85,14 +91,31 @@ export async function decideReminders(
 ): Promise<{ readonly decisions: ReadonlyMap<string, ReminderDecision>; readonly apiCalls: number }> {
   const decisions = new Map<string, ReminderDecision>();
   if (items.length === 0) return { decisions, apiCalls: 0 };
-  if (ports === undefined) {
-    for (const item of items) decisions.set(item.messageId, { kind: 'none', note: 'renewal Tasks are off (RENEWAL_TASKS=off)' });
-    return { decisions, apiCalls: 0 };
+  const wanted = items.filter((item) => {
+    if (ports !== undefined && (ports.leadDays !== undefined || opportunityWanted(item.reminder, ports))) return true;
+    decisions.set(item.messageId, { kind: 'none', note: 'renewal Tasks are off (RENEWAL_TASKS=off)' });
+    return false;
+  });
+  if (ports === undefined || wanted.length === 0) return { decisions, apiCalls: 0 };
+
+  let org: OpportunityCurrencies | undefined;
+  if (ports.opportunities !== undefined && wanted.some((item) => opportunityWanted(item.reminder, ports))) {
+    try {
+      org = await ports.opportunities.org();
+    } catch (error) {
+      logger.warn({ errorCode: errorCode(error), reminders: wanted.length }, 'renewal Opportunities: org currencies not read; events retried');
+      for (const item of wanted) decisions.set(item.messageId, { kind: 'retry', error });
+      return { decisions, apiCalls: 0 };
+    }
   }
+  const followUps = (reminder: RenewalReminder, account: ReminderAccount): SalesforceMutation[] => {
+    const opportunity = ports.opportunities === undefined || org === undefined ? undefined : renewalOpportunity(reminder, account, ports.opportunities.settings, org);
+    return [...(ports.leadDays === undefined ? [] : [renewalTask(reminder, account, ports.leadDays)]), ...(opportunity === undefined ? [] : [opportunity])];
+  };
 
   const claimed: Array<ReminderItem & { readonly token: string }> = [];
   await Promise.all(
-    items.map(async (item) => {
+    wanted.map(async (item) => {
       const { reminder } = item;
       if (reminder.accountId === undefined && reminder.customerId === undefined) {
         decisions.set(item.messageId, { kind: 'none', note: 'no Account or customer to assign the Task to' });
@@ -115,12 +138,17 @@ export async function decideReminders(
     const accountId = knownAccount(c.reminder, ports.accounts);
     if (accountId === undefined || c.reminder.customerId === undefined) toRead.push(c);
     else {
-      const mutation = renewalTask(c.reminder, { accountId, ownerFromRollupOf: c.reminder.customerId }, ports.leadDays);
-      decisions.set(c.messageId, { kind: 'task', mutation, claim: { key: taskClaimKey(c.reminder), token: c.token } });
+      const mutations = followUps(c.reminder, { accountId, ownerFromRollupOf: c.reminder.customerId });
+      decisions.set(c.messageId, { kind: 'task', mutations, claim: { key: taskClaimKey(c.reminder), token: c.token } });
     }
   }
   if (toRead.length === 0) return { decisions, apiCalls: 0 };
-  return withOwnersRead(toRead, decisions, ports, lifecycle, logger);
+  return withOwnersRead(toRead, decisions, ports, followUps, lifecycle, logger);
+}
+
+/** A renewal Opportunity is on, and this is the renewal of a term of a year or longer. */
+function opportunityWanted(reminder: RenewalReminder, ports: RenewalTaskPorts): boolean {
+  return ports.opportunities !== undefined && reminder.kind === 'renewal' && reminder.renewal?.annualTerm === true;
 }
 
 /** The Account the directory knows for the reminder's customer, when it is the one the reminder is for. */
@@ -136,6 +164,7 @@ async function withOwnersRead(
   claimed: ReadonlyArray<ReminderItem & { readonly token: string }>,
   decisions: Map<string, ReminderDecision>,
   ports: RenewalTaskPorts,
+  followUps: (reminder: RenewalReminder, account: ReminderAccount) => SalesforceMutation[],
   lifecycle: Idempotency,
   logger: Logger,
 ): Promise<{ readonly decisions: ReadonlyMap<string, ReminderDecision>; readonly apiCalls: number }> {
@@ -160,7 +189,7 @@ async function withOwnersRead(
         decisions.set(c.messageId, { kind: 'none', note: 'no Account in Salesforce for this customer: no Task' });
         return;
       }
-      decisions.set(c.messageId, { kind: 'task', mutation: renewalTask(reminder, account, ports.leadDays), claim: { key: taskClaimKey(reminder), token: c.token } });
+      decisions.set(c.messageId, { kind: 'task', mutations: followUps(reminder, account), claim: { key: taskClaimKey(reminder), token: c.token } });
     }),
   );
   return { decisions, apiCalls: accounts.apiCalls };

@@ -1,8 +1,9 @@
 /**
- * Failed-payment and renewal Tasks go to the Account's owner, found without a call of their own:
- * the Account roll-up already reads the batch's Accounts in the batch's Composite request (their
- * OwnerId with it), and writes the Accounts in one more; the owner (and the related Account, when the
- * event named only the customer) of each Task the batch created rides in that write. Pure.
+ * Failed-payment and renewal Tasks (and renewal Opportunities) go to the Account's owner, found
+ * without a call of their own: the Account roll-up already reads the batch's Accounts in the
+ * batch's Composite request (their OwnerId with it), and writes the Accounts in one more; the
+ * owner (and the related Account, when the event named only the customer) of each Task the batch
+ * created rides in that write. Pure.
  *
  * Only Tasks created by this batch are assigned: a Task a rep reassigned keeps its owner when a
  * later failure of the same invoice updates it. Without roll-ups (ACCOUNT_ROLLUPS=off) a Task
@@ -11,6 +12,8 @@
 import type { ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 
 export interface CreatedTask {
+  /** A Task, or a renewal Opportunity (src/mappers/renewal-opportunity.ts), which is assigned the same way. */
+  readonly sobject: 'Task' | 'Opportunity';
   readonly taskId: string;
   readonly customerId: string;
   /** The Task already names its related record. */
@@ -25,15 +28,19 @@ interface WrittenTask {
   readonly stale?: true;
 }
 
-/** The Tasks these writes created that still need an owner: their mutation named none. */
+const ASSIGNED = new Set(['Task', 'Opportunity']);
+
+/** The Tasks (and renewal Opportunities) these writes created that still need an owner: their mutation named none. */
 export function tasksNeedingOwner(mutations: readonly SalesforceMutation[], written: readonly WrittenTask[]): CreatedTask[] {
-  const byKey = new Map(mutations.filter((m) => m.sobject === 'Task').map((m) => [m.key.value, m]));
-  return written.flatMap((record) => {
-    if (record.sobject !== 'Task' || record.created !== true || record.id === undefined || record.stale === true) return [];
-    const mutation = record.keyValue === undefined ? undefined : byKey.get(record.keyValue);
+  const byKey = new Map(mutations.filter((m) => ASSIGNED.has(m.sobject)).map((m) => [`${m.sobject}\u0000${m.key.value}`, m]));
+  return written.flatMap((record): CreatedTask[] => {
+    if (!ASSIGNED.has(record.sobject) || record.created !== true || record.id === undefined || record.stale === true) return [];
+    const mutation = record.keyValue === undefined ? undefined : byKey.get(`${record.sobject}\u0000${record.keyValue}`);
     const customerId = mutation?.fields['Stripe_Customer_Id__c'];
     if (mutation === undefined || typeof customerId !== 'string' || 'OwnerId' in mutation.fields) return [];
-    return [{ taskId: record.id, customerId, related: 'WhatId' in mutation.fields }];
+    const sobject = record.sobject === 'Opportunity' ? 'Opportunity' : 'Task';
+    // An Opportunity always names its Account (AccountId).
+    return [{ sobject, taskId: record.id, customerId, related: sobject === 'Opportunity' || 'WhatId' in mutation.fields }];
   });
 }
 
@@ -59,7 +66,7 @@ export function taskOwnerUpdates(answers: ReadonlyMap<string, ReadAnswer>, tasks
     if (account === undefined) return [];
     return [
       {
-        sobject: 'Task',
+        sobject: task.sobject,
         key: { field: 'Id', value: task.taskId },
         fields: { OwnerId: account.ownerId, ...(task.related ? {} : { WhatId: account.id }) },
         // A Task deleted since it was written is skipped, not a failure.

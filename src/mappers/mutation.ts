@@ -52,6 +52,18 @@ export interface RenewalReminder {
   /** The Account, by metadata id or through the customer's `Stripe_Customer_Id__c`. */
   readonly accountId?: string;
   readonly customerId?: string;
+  /** A renewal (invoice.upcoming): what its renewal Opportunity says (src/mappers/renewal-opportunity.ts). */
+  readonly renewal?: UpcomingRenewal;
+}
+
+export interface UpcomingRenewal {
+  /** The upcoming invoice's amount due. */
+  readonly amountDue: MinorAmount;
+  /** The term it renews is a year or longer (interval year, or month × 12 or more). */
+  readonly annualTerm: boolean;
+  readonly customerName?: string;
+  /** Live or test mode data: which Stripe Dashboard shows the subscription. */
+  readonly livemode: boolean;
 }
 
 /** Money as Stripe sends it: integer minor units and a lower-case ISO 4217 code. */

@@ -56,6 +56,37 @@ export function mapUpcomingInvoice(event: StripeEventOf<'invoice.upcoming'>): Ma
     subscriptionId: subscription.id,
     ...(links.accountId === undefined ? {} : { accountId: links.accountId }),
     ...(links.customerId === undefined ? {} : { customerId: links.customerId }),
+    renewal: {
+      amountDue: { minor: invoice.amount_due, currency: invoice.currency },
+      annualTerm: renewsAnnualTerm(invoice.lines?.data ?? []),
+      ...(invoice.customer_name === null || invoice.customer_name === undefined || invoice.customer_name.trim() === '' ? {} : { customerName: invoice.customer_name.trim() }),
+      livemode: event.livemode,
+    },
+  });
+}
+
+/** A year as the shortest calendar year: a term of 12 months or one year never spans less. */
+const YEAR = 365 * DAY;
+
+type UpcomingLine = NonNullable<NonNullable<StripeEventOf<'invoice.upcoming'>['data']['object']['lines']>['data']>[number];
+
+/**
+ * Does the renewal start a term of a year or longer? Per subscription line of the upcoming invoice
+ * (prorations aside): its price's interval when the line names its price (before basil: year, or
+ * month with interval_count ≥ 12), else the billing period the line covers ("For subscription line
+ * items, this is the subscription period", Stripe API, Invoice Line Item `period`), a year or more.
+ */
+export function renewsAnnualTerm(lines: readonly UpcomingLine[]): boolean {
+  return lines.some((line) => {
+    if (line.proration === true || line.parent?.subscription_item_details?.proration === true) return false;
+    const recurring = line.price?.recurring;
+    if (typeof recurring?.interval === 'string') {
+      const count = recurring.interval_count ?? 1;
+      return recurring.interval === 'year' || (recurring.interval === 'month' && count >= 12);
+    }
+    const start = line.period?.start;
+    const end = line.period?.end;
+    return typeof start === 'number' && typeof end === 'number' && end - start >= YEAR;
   });
 }
 

@@ -253,12 +253,19 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
   },
   Opportunity: {
     Id: id,
-    Name: read(required(text)),
-    AccountId: read({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
-    Amount: read({ type: 'currency' }),
+    // Written when the bridge creates a renewal Opportunity (RENEWAL_OPPORTUNITIES, src/mappers/renewal-opportunity.ts).
+    Name: edit(required(text)),
+    AccountId: edit({ type: 'reference', referenceTo: 'Account', relationshipName: 'Account' }),
+    Amount: edit({ type: 'currency' }),
     CurrencyIsoCode: currencyIsoCode,
     StageName: required({ type: 'picklist' }),
     CloseDate: required({ type: 'date' }),
+    OwnerId: edit(required({ type: 'reference', referenceTo: 'User', relationshipName: 'Owner' })),
+    Description: edit({ type: 'textarea', length: 32000 }),
+    /** A renewal Opportunity's period key (`renewal:<sub_…>:<period end>`, the key of its Task): one per renewal. */
+    Stripe_Renewal_Key__c: edit(stripeId),
+    /** The Stripe customer a renewal Opportunity renews (cus_…). */
+    Stripe_Customer_Id__c: edit(text),
     Stripe_Payment_Mode__c: read({ type: 'picklist', values: PAYMENT_MODES }),
     // How the `subscription` command starts the subscription (docs/subscriptions.md).
     Stripe_Collection_Method__c: read({ type: 'picklist', values: COLLECTION_METHODS }),

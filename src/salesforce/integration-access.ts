@@ -28,7 +28,8 @@ export interface ObjectAccess {
 
 export const INTEGRATION_OBJECTS: Readonly<Record<string, ObjectAccess>> = {
   Account: { access: 'edit', viewAll: true },
-  Opportunity: { access: 'edit', viewAll: true },
+  // Create: the renewal Opportunities of annual terms (RENEWAL_OPPORTUNITIES, off by default).
+  Opportunity: { access: 'create', viewAll: true },
   // "Opportunity product permissions are inherited from the parent Opportunity record, not
   // configured independently through profiles or permission sets" (Salesforce Help 005227420).
   OpportunityLineItem: { access: 'read', grantedThrough: { parent: 'Opportunity' } },

@@ -178,9 +178,17 @@ const invoicePayments = z.catch(
 const invoiceLineSchema = z.object({
   quantity: z.nullish(z.number()),
   subscription_item: z.nullish(z.string()),
-  parent: z.nullish(z.object({ subscription_item_details: z.nullish(z.object({ subscription_item: z.nullish(z.string()) })) })),
+  /** A proration line (before basil: `proration`; from basil on: under `parent`). */
+  proration: z.nullish(z.boolean()),
+  parent: z.nullish(
+    z.object({ subscription_item_details: z.nullish(z.object({ subscription_item: z.nullish(z.string()), proration: z.nullish(z.boolean()) })) }),
+  ),
   period: z.nullish(z.object({ start: z.nullish(timestamp), end: z.nullish(timestamp) })),
-  price: z.nullish(z.object({ recurring: z.nullish(z.object({ usage_type: z.nullish(z.string()) })) })),
+  price: z.nullish(
+    z.object({
+      recurring: z.nullish(z.object({ usage_type: z.nullish(z.string()), interval: z.nullish(z.string()), interval_count: z.nullish(z.number()) })),
+    }),
+  ),
   plan: z.nullish(z.object({ usage_type: z.nullish(z.string()) })),
 });
 
@@ -256,6 +264,10 @@ export const upcomingInvoiceSchema = z.object({
   parent: invoiceSchema.shape.parent,
   subscription: z.nullish(expandableId),
   subscription_details: z.nullish(z.object({ metadata: optionalMetadata })),
+  /** The customer's name as the invoice will show it (a renewal Opportunity's name). */
+  customer_name: z.nullish(z.string()),
+  /** The renewal's lines: their billing period says whether the term is a year or longer. */
+  lines: invoiceSchema.shape.lines,
 });
 
 /**

@@ -75,6 +75,13 @@ describe('configuration', () => {
     expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RETRY_MAX_DELAY_SECONDS: '60' })).variables).toEqual(['RETRY_HORIZON_HOURS']);
   });
 
+  it('renewal Opportunities: off by default; on, in the stage RENEWAL_OPPORTUNITY_STAGE names (default Prospecting)', () => {
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't' }).renewalOpportunities).toBeUndefined();
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RENEWAL_OPPORTUNITIES: 'on' }).renewalOpportunities).toEqual({ stage: 'Prospecting' });
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RENEWAL_OPPORTUNITIES: 'on', RENEWAL_OPPORTUNITY_STAGE: ' Renewal ' }).renewalOpportunities).toEqual({ stage: 'Renewal' });
+    expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', RENEWAL_OPPORTUNITIES: 'true' })).variables).toEqual(['RENEWAL_OPPORTUNITIES']);
+  });
+
   it('asks Salesforce for the currencies unless STRIPE_DEFAULT_CURRENCY or SALESFORCE_MULTI_CURRENCY override them', () => {
     expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't' }).currencyOverrides).toEqual({ defaultCurrency: undefined, multiCurrency: undefined });
     expect(loadOutboundConfig({ DEDUP_TABLE_NAME: 't', STRIPE_DEFAULT_CURRENCY: '', SALESFORCE_MULTI_CURRENCY: '' }).currencyOverrides).toEqual({

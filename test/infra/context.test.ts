@@ -151,6 +151,11 @@ describe('consumerSettings: the consumer\'s behaviour switches', () => {
       ONBOARDING_TASKS: 'off',
       RENEWAL_TASK_DAYS: '3',
     });
+    // Renewal Opportunities for annual terms (off by default) and the stage they start in.
+    expect(read({ consumerSettings: 'RENEWAL_OPPORTUNITIES=on,RENEWAL_OPPORTUNITY_STAGE=Qualification' }).consumerSettings).toEqual({
+      RENEWAL_OPPORTUNITIES: 'on',
+      RENEWAL_OPPORTUNITY_STAGE: 'Qualification',
+    });
   });
 
   it("refuses at synth what the consumer would refuse at every cold start, and names that aren't its switches", () => {
@@ -165,6 +170,8 @@ describe('consumerSettings: the consumer\'s behaviour switches', () => {
     };
     expect(problem('FAILED_PAYMENT_TASKS=maybe')).toMatch(/consumerSettings: .*FAILED_PAYMENT_TASKS/);
     expect(problem('RENEWAL_TASK_DAYS=0')).toMatch(/RENEWAL_TASK_DAYS/);
+    expect(problem('RENEWAL_OPPORTUNITIES=yes')).toMatch(/RENEWAL_OPPORTUNITIES/);
+    expect(problem('RENEWAL_OPPORTUNITY_STAGE= ')).toMatch(/RENEWAL_OPPORTUNITY_STAGE/);
     expect(problem('FAILED_PAYMENT_TASK_OWNER_ID=001000000000001')).toMatch(/user \(005…\) or queue \(00G…\)/);
     // Infrastructure values are the stack's: not overridable this way.
     expect(problem('DEDUP_TABLE_NAME=other')).toMatch(/DEDUP_TABLE_NAME: is not a consumer setting/);

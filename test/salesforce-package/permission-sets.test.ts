@@ -116,8 +116,12 @@ describe('Stripe_Bridge_Integration', () => {
   });
 
   it.each([
-    ['Opportunity.AccountId', false],
-    ['Opportunity.Amount', false],
+    // Written on the renewal Opportunities the bridge creates (RENEWAL_OPPORTUNITIES).
+    ['Opportunity.AccountId', true],
+    ['Opportunity.Amount', true],
+    ['Opportunity.Description', true],
+    ['Opportunity.Stripe_Renewal_Key__c', true],
+    ['Opportunity.Stripe_Customer_Id__c', true],
     ['Opportunity.Stripe_Payment_Mode__c', false],
     ['Account.BillingAddress', false],
     ['Account.Stripe_Billing_Email__c', false],
@@ -157,9 +161,10 @@ describe('Stripe_Bridge_Integration', () => {
     });
   });
 
-  it('opens Cases, updates Accounts, Opportunities and Orders (seeing all of them) and updates products (the catalogue sync writes Stripe ids back)', () => {
+  it('opens Cases, creates renewal Opportunities, updates Accounts, Opportunities and Orders (seeing all of them) and updates products (the catalogue sync writes Stripe ids back)', () => {
     expect(objects.get('Case')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false });
-    for (const object of ['Account', 'Opportunity', 'Order', 'Quote', 'Contract']) {
+    expect(objects.get('Opportunity')).toMatchObject({ allowRead: true, allowCreate: true, allowEdit: true, allowDelete: false, viewAllRecords: true });
+    for (const object of ['Account', 'Order', 'Quote', 'Contract']) {
       expect(objects.get(object), object).toMatchObject({
         allowRead: true,
         allowCreate: false,

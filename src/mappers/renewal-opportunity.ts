@@ -1,0 +1,75 @@
+/**
+ * The renewal Opportunity of an annual term (RENEWAL_OPPORTUNITIES, off by default): when Stripe
+ * announces the renewal of a subscription billed yearly or longer (`invoice.upcoming`), sales gets
+ * an Opportunity to work it — closing on the renewal day, worth the upcoming invoice, in the stage
+ * the admin chose (RENEWAL_OPPORTUNITY_STAGE), owned by the Account owner. Pure.
+ *
+ * Once per renewal period: upserted on `Stripe_Renewal_Key__c` (unique external id), the period
+ * key its Task uses too (`renewal:<sub_…>:<period end>`), and written in the event's write of the
+ * period the consumer claimed (src/inbound/renewal-tasks.ts). Every field is create-only: once the
+ * period's write is committed the bridge never writes the Opportunity again, whatever later
+ * announcements of the period say (a plan change re-sends the preview), so the stage, amount, close
+ * date, name and owner a rep sets are theirs. (The one rewrite: the retry of a write whose commit
+ * was lost, minutes later, with the same values.)
+ */
+import { toMajorUnits } from '../money.js';
+import type { RenewalReminder, SalesforceMutation } from './mutation.js';
+import { formatMoneyForPeople, upsert } from './records.js';
+import type { ReminderAccount } from './renewal.js';
+import { isoDate } from './time.js';
+
+export interface RenewalOpportunitySettings {
+  /** StageName of new renewal Opportunities (a value of the org's Stage picklist). */
+  readonly stage: string;
+}
+
+/** The org's currencies (src/salesforce/org-profile.ts). */
+export interface OpportunityCurrencies {
+  readonly multiCurrency: boolean;
+  /** ISO 4217, any case. */
+  readonly corporateCurrency: string;
+}
+
+/** Opportunity.Name holds 120 characters. */
+const NAME_LENGTH = 120;
+
+/** The subscription in the Stripe Dashboard of its mode (test data lives under /test). */
+export function dashboardSubscriptionUrl(subscriptionId: string, livemode: boolean): string {
+  return `https://dashboard.stripe.com/${livemode ? '' : 'test/'}subscriptions/${encodeURIComponent(subscriptionId)}`;
+}
+
+/** The Opportunity, or undefined when the reminder is no renewal of a term of a year or longer. */
+export function renewalOpportunity(
+  reminder: RenewalReminder,
+  account: ReminderAccount,
+  settings: RenewalOpportunitySettings,
+  org: OpportunityCurrencies,
+): SalesforceMutation | undefined {
+  const renewal = reminder.renewal;
+  if (reminder.kind !== 'renewal' || renewal === undefined || !renewal.annualTerm) return undefined;
+  const closeDate = isoDate(reminder.dueAt);
+  const { minor, currency } = renewal.amountDue;
+  // Amount is a currency field: in the record's currency (multi-currency orgs), else the corporate
+  // one. A single-currency org billed in another currency gets no Amount rather than a wrong one.
+  const amountFits = org.multiCurrency || currency.toLowerCase() === org.corporateCurrency.toLowerCase();
+  const money = formatMoneyForPeople(minor, currency);
+  return {
+    ...upsert('Opportunity', { field: 'Stripe_Renewal_Key__c', value: reminder.key }, {
+      Name: `${renewal.customerName ?? reminder.subscriptionId} renewal ${closeDate}`.slice(0, NAME_LENGTH),
+      AccountId: account.accountId,
+      CloseDate: closeDate,
+      StageName: settings.stage,
+      Amount: amountFits ? toMajorUnits(minor, currency) : undefined,
+      CurrencyIsoCode: org.multiCurrency ? currency.toUpperCase() : undefined,
+      Description:
+        `Renewal of Stripe subscription ${reminder.subscriptionId} on ${closeDate} (UTC); upcoming invoice ${money}` +
+        `${amountFits ? '' : ' (not in the org currency: no Amount)'}. ${dashboardSubscriptionUrl(reminder.subscriptionId, renewal.livemode)}`,
+      ...('ownerId' in account
+        ? { OwnerId: account.ownerId }
+        : // The customer: the batch's roll-up reads its Account and assigns the owner (src/inbound/task-owners.ts).
+          { Stripe_Customer_Id__c: account.ownerFromRollupOf }),
+    }),
+    // An Account deleted since it was found: no Opportunity, the record is skipped (as its Task).
+    skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'AccountId' },
+  };
+}
