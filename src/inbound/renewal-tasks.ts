@@ -18,7 +18,8 @@
  * (task-owners.ts), like failed-payment Tasks. Otherwise (roll-ups off, a customer not seen yet,
  * or metadata naming another Account) the owner is read before the write: one SOQL query per
  * batch (by Account Id when the subscription's metadata names it, else by Stripe customer id;
- * two when a batch has both). No Account, no Task: an unknown customer is read first, and a
+ * two when a batch has both; one more, by customer, when the metadata's Account is gone, whose
+ * customer's Account then gets the Task). No Account, no Task: an unknown customer is read first, and a
  * known Account deleted since is refused by Salesforce (renewalTask). A reminder Stripe announces
  * further out than RENEWAL_TASK_DAYS is still created (never lost to a setting), due
  * RENEWAL_TASK_DAYS before the renewal.
@@ -203,16 +204,31 @@ async function readOwners(reminders: readonly RenewalReminder[], ports: RenewalT
   const ids = [...new Set(reminders.flatMap((r) => (r.accountId === undefined ? [] : [r.accountId])))];
   const customers = [...new Set(reminders.flatMap((r) => (r.accountId === undefined && r.customerId !== undefined ? [r.customerId] : [])))];
   const select = 'SELECT Id, OwnerId, Stripe_Customer_Id__c FROM Account WHERE';
+  const byCustomer = (list: readonly string[]) => (list.length === 0 ? [] : ports.query(`${select} Stripe_Customer_Id__c IN (${list.map(quote).join(', ')})`));
   const [byIdRows, byCustomerRows] = await Promise.all([
     ids.length === 0 ? [] : ports.query(`${select} Id IN (${ids.map(quote).join(', ')})`),
-    customers.length === 0 ? [] : ports.query(`${select} Stripe_Customer_Id__c IN (${customers.map(quote).join(', ')})`),
+    byCustomer(customers),
   ]);
-  ports.accounts?.learn([...byIdRows, ...byCustomerRows].flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [{ customerId: row.Stripe_Customer_Id__c, accountId: row.Id }] : [])));
+  // Metadata naming an Account that is gone (deleted, merged away, another org's): the customer's
+  // Account gets the Task, as it would if another event of the batch had named the customer. One
+  // more query, only then, so the outcome never depends on what else the batch holds.
+  const found = new Set(byIdRows.map((row) => row.Id.slice(0, 15)));
+  const queried = new Set([...customers, ...byCustomerRows.flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [row.Stripe_Customer_Id__c] : []))]);
+  const fallback = [
+    ...new Set(
+      reminders.flatMap((r) =>
+        r.accountId !== undefined && r.customerId !== undefined && !found.has(r.accountId.slice(0, 15)) && !queried.has(r.customerId) ? [r.customerId] : [],
+      ),
+    ),
+  ];
+  const fallbackRows = await byCustomer(fallback);
+  const customerRows = [...byCustomerRows, ...fallbackRows];
+  ports.accounts?.learn([...byIdRows, ...customerRows].flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [{ customerId: row.Stripe_Customer_Id__c, accountId: row.Id }] : [])));
   const owner = (row: AccountOwnerRow): ReminderAccount => ({ accountId: row.Id, ownerId: row.OwnerId });
   return {
     // 15 characters: metadata may name the Account by its 15- or 18-character id.
     byId: new Map(byIdRows.map((row) => [row.Id.slice(0, 15), owner(row)])),
-    byCustomer: new Map(byCustomerRows.flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [[row.Stripe_Customer_Id__c, owner(row)]] : []))),
-    apiCalls: (ids.length === 0 ? 0 : 1) + (customers.length === 0 ? 0 : 1),
+    byCustomer: new Map(customerRows.flatMap((row) => (typeof row.Stripe_Customer_Id__c === 'string' ? [[row.Stripe_Customer_Id__c, owner(row)]] : []))),
+    apiCalls: (ids.length === 0 ? 0 : 1) + (customers.length === 0 ? 0 : 1) + (fallback.length === 0 ? 0 : 1),
   };
 }

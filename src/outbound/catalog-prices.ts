@@ -14,7 +14,9 @@ export async function priceRecordLines(record: BillableRecord, currency: string,
   const products = new Map<string, { product: CatalogProduct; entries: Map<string, CatalogEntry> }>();
   for (const line of record.lineItems) {
     const { product, pricebookEntry: entry } = line;
-    if (product === undefined || entry?.unitPrice === undefined) continue;
+    // A negative list price (a credit product) is no Stripe price (they are 0 or more): its line
+    // bills ad hoc, as every line did before the catalogue, instead of refusing the whole bill.
+    if (product === undefined || entry?.unitPrice === undefined || entry.unitPrice < 0) continue;
     const group = products.get(product.id) ?? {
       product: {
         id: product.id,

@@ -125,6 +125,25 @@ describe('invoice sells the catalogue', () => {
     expect(h().stripe.invoices().find((i) => i.id === result.invoiceId)).toMatchObject({ total: 15_000 });
   });
 
+  it('a credit product (a negative list price, which no Stripe price can carry) is billed ad hoc as before the catalogue; the other lines still sell the catalogue', async () => {
+    const catalogue = seedCatalogue();
+    const credit = product('Loyalty credit');
+    const creditEntry = entry(credit, -25);
+    const opportunityId = seedDeal(catalogue, [
+      { productId: catalogue.kit, entryId: catalogue.kitEntry, name: 'Hardware kit', quantity: 1, unitPrice: 200 },
+      { productId: credit, entryId: creditEntry, name: 'Loyalty credit', quantity: 1, unitPrice: -25 },
+    ]);
+
+    const result = await h().app.handle(commandEvent('invoice', opportunityId));
+
+    expect(result).toMatchObject({ outcome: 'invoiced' });
+    expect(record('PricebookEntry', creditEntry).Stripe_Price_Id__c).toBeUndefined();
+    const items = h().stripe.creations('/v1/invoiceitems').slice(-2).map((r) => r.params);
+    expect(items[0]).toMatchObject({ pricing: { price: record('PricebookEntry', catalogue.kitEntry).Stripe_Price_Id__c } });
+    expect(items[1]).toMatchObject({ unit_amount_decimal: '-2500', quantity: '1' });
+    expect(h().stripe.invoices().find((i) => i.id === result.invoiceId)).toMatchObject({ total: 20_000 - 2_500 });
+  });
+
   it('a fractional quantity is one exact total on the product, never the list Price', async () => {
     const catalogue = seedCatalogue();
     const opportunityId = seedDeal(catalogue, [{ productId: catalogue.training, entryId: catalogue.trainingEntry, name: 'Training day', quantity: 1.5, unitPrice: 100 }]);

@@ -216,6 +216,36 @@ describe('owner from the roll-up (ACCOUNT_ROLLUPS on)', () => {
   });
 });
 
+describe('metadata naming an Account that does not exist', () => {
+  /** A well-formed Account id (prefix 001) that names no record: deleted, merged away, or from another org. */
+  const GONE = '001000000000999AAA';
+
+  function namingGone(customerId: string, subscription: string) {
+    return sampleEvent('invoice.upcoming', {
+      id: `evt_test_upcoming${(seq += 1)}`,
+      created: T,
+      customer: customerId,
+      subscription,
+      metadata: { salesforce_account_id: GONE },
+      objectOverrides: { period_end: T + 7 * DAY },
+    });
+  }
+
+  it("alone in its batch: the Task goes to the customer's Account, as when another event of the batch names the customer", async () => {
+    const { customerId, accountId } = customer();
+    const result = await h.app.handle([inboundRecord(namingGone(customerId, 'sub_test_gone_alone'))]);
+    expect([...result.outcomes.values()]).toEqual(['applied']);
+    expect(tasksOf(accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER, Stripe_Task_Key__c: `renewal:sub_test_gone_alone:${T + 7 * DAY}` })]);
+  });
+
+  it('with a neighbour that names the customer: the same Task (the outcome does not depend on the batch)', async () => {
+    const { customerId, accountId } = customer();
+    const result = await h.app.handle([inboundRecord(namingGone(customerId, 'sub_test_gone_pair')), inboundRecord(upcoming(customerId, 'sub_test_gone_other'))]);
+    expect([...result.outcomes.values()]).toEqual(['applied', 'applied']);
+    expect(tasksOf(accountId).map((t) => t['Stripe_Task_Key__c']).sort()).toEqual([`renewal:sub_test_gone_other:${T + 7 * DAY}`, `renewal:sub_test_gone_pair:${T + 7 * DAY}`]);
+  });
+});
+
 describe('customer.subscription.trial_will_end', () => {
   it('creates "Trial ends in 3 days" for the Account owner, once', async () => {
     const { customerId, accountId } = customer();
