@@ -16,7 +16,7 @@
 import { toMajorUnits } from '../money.js';
 import type { RenewalReminder, SalesforceMutation } from './mutation.js';
 import { formatMoneyForPeople, upsert } from './records.js';
-import type { ReminderAccount } from './renewal.js';
+import { ACCOUNT_GONE, type ReminderAccount } from './renewal.js';
 import { isoDate } from './time.js';
 
 export interface RenewalOpportunitySettings {
@@ -73,6 +73,6 @@ export function renewalOpportunity(
     // Create-only in Salesforce itself: an existing Opportunity of the period is never written again.
     createOnly: true,
     // An Account deleted since it was found: no Opportunity, the record is skipped (as its Task).
-    skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'AccountId' },
+    skipIfRefused: { errorCode: ACCOUNT_GONE, field: 'AccountId' },
   };
 }

@@ -122,7 +122,7 @@ describe('renewalOpportunity', () => {
         OwnerId: OWNER,
       },
       createOnly: true,
-      skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'AccountId' },
+      skipIfRefused: { errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'], field: 'AccountId' },
     });
   });
 
