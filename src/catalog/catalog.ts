@@ -114,6 +114,8 @@ export const catalogKeys = {
   price: (entryId: string, signature: string) => `sfbridge:${entryId}:price:${signature}`,
   archive: (priceId: string, requestId: string) => `sfbridge:${priceId}:archive:${requestId}`,
   activate: (priceId: string, requestId: string) => `sfbridge:${priceId}:activate:${requestId}`,
+  /** Reactivating a price or product archived outside the bridge, after Stripe refused a billing for it. */
+  recover: (stripeId: string, requestId: string) => `sfbridge:${stripeId}:recover:${requestId}`,
 };
 
 /** The meter events of a metered product carry this `event_name` (reported by the user's application). */

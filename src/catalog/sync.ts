@@ -193,3 +193,31 @@ export async function syncProduct(product: CatalogProduct, entries: readonly Cat
   );
   return { productId, productCreated, meterId, prices };
 }
+
+/** The Stripe catalogue objects a billing sells: its products and its catalogue prices. */
+export interface CatalogObjects {
+  readonly productIds: readonly string[];
+  readonly priceIds: readonly string[];
+}
+
+/**
+ * A price or product the sync made, archived since outside the bridge (the Stripe Dashboard):
+ * the cache still maps the entry to that price, rightly (it is the price of the entry's
+ * definition), so nothing is created and nothing re-read; the billing's products and prices are
+ * reactivated, as the sync reactivates the price of a reverted list price, and the refused step
+ * is sent again (outbound-operations.ts). Costs Stripe calls only after such a refusal: a billing
+ * whose catalogue is active makes none.
+ */
+export async function reactivateCatalog(objects: CatalogObjects, requestId: string, ports: CatalogPorts): Promise<void> {
+  // Products first: an active price of an archived product is still refused.
+  for (const productId of new Set(objects.productIds)) {
+    await ports.stripe.call((stripe) => stripeCall('products.update', () => stripe.products.update(productId, { active: true }, { idempotencyKey: catalogKeys.recover(productId, requestId) })));
+  }
+  for (const priceId of new Set(objects.priceIds)) {
+    await ports.stripe.call((stripe) => stripeCall('prices.update', () => stripe.prices.update(priceId, { active: true }, { idempotencyKey: catalogKeys.recover(priceId, requestId) })));
+  }
+  ports.logger.warn(
+    { products: new Set(objects.productIds).size, prices: new Set(objects.priceIds).size },
+    'catalogue: Stripe refused a billing for an archived price or product; reactivated, the step sent again',
+  );
+}

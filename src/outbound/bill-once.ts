@@ -32,6 +32,8 @@ export interface BillOncePorts {
     deactivatePaymentLink(id: string, idempotencyKey: string): Promise<void>;
   };
   readonly saveCustomerId: (accountId: string, customerId: string) => Promise<void>;
+  /** Reactivates the record's catalogue prices and products when Stripe refuses a step for one archived outside the bridge (ExecuteHooks.onCatalogRefused). */
+  readonly reactivateCatalog?: (() => Promise<void>) | undefined;
   readonly logger: Logger;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
@@ -144,6 +146,7 @@ export async function billOnce(
     result = await ports.stripe.execute(plan, {
       onCustomerCreated: (customerId) => ports.saveCustomerId(plan.accountId, customerId),
       onBillingObject: attach,
+      ...(ports.reactivateCatalog === undefined ? {} : { onCatalogRefused: ports.reactivateCatalog }),
     });
   } catch (err) {
     if (isPermanent(err)) return fail(plan.mode, errorCode(err), errorReason(err));

@@ -7,7 +7,7 @@
  * entries already in sync cost no Stripe call.
  */
 import type { CatalogEntry, CatalogProduct } from '../catalog/catalog.js';
-import { syncProduct, type CatalogPorts } from '../catalog/sync.js';
+import { syncProduct, type CatalogObjects, type CatalogPorts } from '../catalog/sync.js';
 import type { BillableRecord, CatalogPrice } from './billable.js';
 
 export async function priceRecordLines(record: BillableRecord, currency: string, requestId: string, ports: CatalogPorts): Promise<BillableRecord> {
@@ -46,4 +46,10 @@ export async function priceRecordLines(record: BillableRecord, currency: string,
       return price === undefined ? line : { ...line, catalogPrice: price };
     }),
   };
+}
+
+/** The Stripe products and catalogue prices the record's lines were priced with (priceRecordLines). */
+export function catalogObjectsOf(record: BillableRecord): CatalogObjects {
+  const priced = record.lineItems.flatMap((line) => (line.catalogPrice === undefined ? [] : [line.catalogPrice]));
+  return { productIds: priced.map((p) => p.productId), priceIds: priced.map((p) => p.priceId) };
 }

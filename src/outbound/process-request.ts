@@ -19,8 +19,8 @@ import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
 import { planBilling, resolveCurrency, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
-import type { CatalogPorts } from '../catalog/sync.js';
-import { priceRecordLines } from './catalog-prices.js';
+import { catalogObjectsOf, priceRecordLines } from './catalog-prices.js';
+import { reactivateCatalog, type CatalogPorts } from '../catalog/sync.js';
 import type { OpportunityRecords } from './salesforce-records.js';
 import type { RetryResult } from '../sync-log/retry.js';
 
@@ -180,6 +180,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
   }
 
   const requested = planBilling(opportunity, planRequestOf(request, ports.now), settings);
+  const { catalog } = ports;
   if (requested.kind === 'cannot_bill') return reject(requested.mode, requested.code, requested.reason);
 
   // One billing per record, whatever the requests (billing-claim.ts, bill-once.ts).
@@ -188,6 +189,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
     deals: ports.deals,
     stripe: ports.billing,
     saveCustomerId: (accountId, customerId) => ports.records.saveCustomerId(accountId, customerId),
+    ...(catalog === undefined ? {} : { reactivateCatalog: () => reactivateCatalog(catalogObjectsOf(opportunity), request.eventId, catalog) }),
     logger: ports.logger,
     now: ports.now,
     leaseMs: ports.leaseMs,

@@ -11,6 +11,7 @@ import type { BillingPlan, FoundInvoice, StripeStep } from '../contracts/billing
 import { LINE_ITEM_METADATA_KEY, METADATA_KEYS } from '../contracts/metadata.js';
 import { idOf } from './api-versions.js';
 import { classifyStripeError } from './client.js';
+import { isInactiveCatalogRefusal } from './catalog-refusal.js';
 
 export type BillPlan = Extract<BillingPlan, { kind: 'bill' }>;
 type StepLine = Extract<StripeStep, { kind: 'create_invoice_item' }>['line'];
@@ -42,6 +43,12 @@ export interface ExecuteHooks {
    * billing record holds it before a payment can exist.
    */
   readonly onBillingObject?: (stripeObjectId: string) => Promise<void>;
+  /**
+   * Called once when Stripe refuses a step because a catalogue price or product it names was
+   * archived outside the bridge (catalog-refusal.ts): it reactivates them, and the step is sent
+   * once more. Absent: the refusal fails the billing.
+   */
+  readonly onCatalogRefused?: () => Promise<void>;
 }
 
 /** What the run needs of the invoice: Stripe's answer, or the invoice an earlier run left. */
@@ -267,7 +274,20 @@ export async function executeBillingPlan(stripe: Stripe, plan: BillPlan, hooks: 
   };
   // A continued invoice reaches the billing record before it is finalized or sent.
   if (progress.invoice !== undefined) await hooks.onBillingObject?.(progress.invoice.id);
-  for (const step of plan.steps) await runStep(stripe, step, progress, hooks);
+  let recovered = false;
+  for (const step of plan.steps) {
+    try {
+      await runStep(stripe, step, progress, hooks);
+    } catch (err) {
+      if (recovered || hooks.onCatalogRefused === undefined || !isInactiveCatalogRefusal(err)) throw err;
+      recovered = true;
+      await hooks.onCatalogRefused();
+      // The refused step created nothing; Stripe may have saved its refusal under the step's key
+      // ("saves the status code and body … after endpoint execution begins",
+      // https://docs.stripe.com/api/idempotent_requests), so it goes again under a key of its own.
+      await runStep(stripe, { ...step, idempotencyKey: `${step.idempotencyKey}:reactivated` }, progress, hooks);
+    }
+  }
   return {
     customerId: progress.customerId,
     customerCreated: progress.customerCreated,

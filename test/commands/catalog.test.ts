@@ -256,8 +256,52 @@ describe('metered products', () => {
   });
 });
 
+describe('a synced price or product archived outside the bridge (Stripe Dashboard)', () => {
+  const stripeClient = async () => (await import('../../src/stripe/client.js')).createStripeClient('sk_test_fake_catalog', { apiUrl: h().stripe.url, maxNetworkRetries: 0 });
+
+  it('the billing Stripe refuses for it is recovered: the price and product reactivated, the refused step sent again once, billed at the same prices', async () => {
+    const catalogue = seedCatalogue();
+    await h().app.handle(commandEvent('subscription', seedDeal(catalogue)));
+    const seatsPriceId = String(record('PricebookEntry', catalogue.seatsEntry).Stripe_Price_Id__c);
+    const setupPriceId = String(record('PricebookEntry', catalogue.setupEntry).Stripe_Price_Id__c);
+    // Someone archives the seats price and the onboarding product in the Dashboard; the cache still says "in sync".
+    const stripe = await stripeClient();
+    await stripe.prices.update(seatsPriceId, { active: false });
+    await stripe.products.update(`sfprod_${catalogue.setup}`, { active: false });
+    const calls = catalogCalls().length;
+
+    const second = await h().app.handle(commandEvent('subscription', seedDeal(catalogue)));
+
+    expect(second).toMatchObject({ outcome: 'subscription_created' });
+    expect(price(seatsPriceId)).toMatchObject({ active: true });
+    expect(await stripe.products.retrieve(`sfprod_${catalogue.setup}`)).toMatchObject({ active: true });
+    expect(h().stripe.creations('/v1/subscriptions').at(-1)!.params).toMatchObject({ items: [{ price: seatsPriceId }], add_invoice_items: [{ price: setupPriceId }] });
+    // Only the reactivations: both products and both prices of the deal, no new price.
+    expect(catalogCalls().slice(calls).filter((r) => r.method === 'POST').map((r) => `${r.method} ${r.path}`).sort()).toEqual(
+      [`POST /v1/prices/${seatsPriceId}`, `POST /v1/prices/${setupPriceId}`, `POST /v1/products/sfprod_${catalogue.seats}`, `POST /v1/products/sfprod_${catalogue.setup}`].sort(),
+    );
+    expect(h().stripe.creations('/v1/prices').filter((r) => r.params.product === `sfprod_${catalogue.seats}`)).toHaveLength(1);
+  });
+
+  it('an invoice whose item Stripe refuses for an archived price: reactivated, the item added again under a new key, one invoice', async () => {
+    const catalogue = seedCatalogue();
+    const deal = (): string => seedDeal(catalogue, [{ productId: catalogue.setup, entryId: catalogue.setupEntry, quantity: 2, unitPrice: 200 }]);
+    await h().app.handle(commandEvent('invoice', deal()));
+    const setupPriceId = String(record('PricebookEntry', catalogue.setupEntry).Stripe_Price_Id__c);
+    await (await stripeClient()).prices.update(setupPriceId, { active: false });
+    const invoicesBefore = h().stripe.invoices().length;
+
+    const second = await h().app.handle(commandEvent('invoice', deal()));
+
+    expect(second).toMatchObject({ outcome: 'invoiced' });
+    expect(h().stripe.invoices()).toHaveLength(invoicesBefore + 1);
+    expect(h().stripe.invoices().find((i) => i.id === second.invoiceId)).toMatchObject({ total: 40_000, status: 'open' });
+    expect(price(setupPriceId)).toMatchObject({ active: true });
+  });
+});
+
 describe('the Stripe stand-in refuses what Stripe refuses', () => {
-  it('a metered price without a meter, a new amount on an existing price, an archived price on a subscription', async () => {
+  it('a metered price without a meter, a new amount on an existing price, an archived price or product on a subscription', async () => {
     const stripe = (await import('../../src/stripe/client.js')).createStripeClient('sk_test_fake_catalog', { apiUrl: h().stripe.url, maxNetworkRetries: 0 });
     const productId = `sfprod_standin_${Date.now()}`;
     await stripe.products.create({ id: productId, name: 'Stand-in check' });
@@ -267,5 +311,13 @@ describe('the Stripe stand-in refuses what Stripe refuses', () => {
     await stripe.prices.update(created.id, { active: false });
     const customer = await stripe.customers.create({ name: 'Check' });
     await expect(stripe.subscriptions.create({ customer: customer.id, items: [{ price: created.id }] })).rejects.toMatchObject({ type: 'StripeInvalidRequestError' });
+    // An active price of an archived product is refused too (stripe-go#1031, stripe-node#2131).
+    await stripe.prices.update(created.id, { active: true });
+    await stripe.products.update(productId, { active: false });
+    await expect(stripe.subscriptions.create({ customer: customer.id, items: [{ price: created.id }] })).rejects.toMatchObject({
+      type: 'StripeInvalidRequestError',
+      param: 'items[0][price]',
+      message: expect.stringContaining('is marked as inactive'),
+    });
   });
 });

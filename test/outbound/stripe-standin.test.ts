@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Stripe from 'stripe';
 import { classifyStripeError, createStripeClient } from '../../src/stripe/client.js';
+import { isInactiveCatalogRefusal } from '../../src/stripe/catalog-refusal.js';
 import { parseStripeForm, startStripeStandIn, type StripeStandIn } from '../../src/local/standins/stripe-standin.js';
 
 let standIn: StripeStandIn;
@@ -35,6 +36,24 @@ describe('Stripe stand-in', () => {
 
     expect((err as Stripe.errors.StripeError).type).toBe('StripeIdempotencyError');
     expect(classifyStripeError(err, 'customers.create').kind).toBe('permanent');
+  });
+
+  it('an invoice item at an archived price, or at an active price of an archived product, is a catalogue refusal; another refusal on the price is not', async () => {
+    const product = await stripe.products.create({ name: 'Archived later' });
+    const price = await stripe.prices.create({ product: product.id, currency: 'usd', unit_amount: 500 });
+    const customer = await stripe.customers.create({ name: 'E' });
+    const item = (priceId: string, currency = 'usd') =>
+      stripe.invoiceItems.create({ customer: customer.id, currency, pricing: { price: priceId } } as Stripe.InvoiceItemCreateParams).catch((e: unknown) => classifyStripeError(e, 'invoiceItems.create'));
+
+    await stripe.prices.update(price.id, { active: false });
+    expect(isInactiveCatalogRefusal(await item(price.id))).toBe(true);
+    await stripe.prices.update(price.id, { active: true });
+    await stripe.products.update(product.id, { active: false });
+    expect(isInactiveCatalogRefusal(await item(price.id))).toBe(true);
+    await stripe.products.update(product.id, { active: true });
+    const otherRefusal = await item(price.id, 'eur');
+    expect(otherRefusal).toMatchObject({ kind: 'permanent' });
+    expect(isInactiveCatalogRefusal(otherRefusal)).toBe(false);
   });
 
   it('fails injected requests with Stripe errors that classify as transient', async () => {

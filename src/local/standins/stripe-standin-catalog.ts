@@ -13,6 +13,10 @@
  *   refused as unknown. GET /v1/prices/:id.
  * - POST /v1/products/:id (https://docs.stripe.com/api/products/update): `name`, `active`,
  *   `description`, `metadata`.
+ * - A line naming a `price` (invoice item, subscription, Checkout, payment link) is refused when the
+ *   price is archived ("The price specified is inactive. This field only accepts active prices.")
+ *   or its product is ("The product prod_… is marked as inactive…"), as src/stripe/catalog-refusal.ts
+ *   cites; inline `price_data` is not checked.
  * - POST /v1/billing/meters (https://docs.stripe.com/api/billing/meter/create): `display_name`,
  *   `event_name`, `default_aggregation[formula]` (sum, count, last) required, `customer_mapping`,
  *   `value_settings`; GET /v1/billing/meters (`status` filter, newest first) and /:id.
@@ -21,7 +25,8 @@ type Json = Record<string, any>;
 
 export interface CatalogResourceDeps {
   readonly prices: Map<string, Json>;
-  readonly products: { get(id: string): Json | undefined };
+  /** `get` answers a copy; `update` changes the stored product. */
+  readonly products: { get(id: string): Json | undefined; update(id: string, fields: Json): Json };
   readonly now: () => number;
   readonly id: (prefix: string) => string;
   readonly integer: (value: unknown, param: string) => number;
@@ -124,6 +129,10 @@ export function createCatalogResources(deps: CatalogResourceDeps) {
     }
     const price = retrievePrice(item.price);
     if (price.active !== true) invalid('The price specified is inactive. This field only accepts active prices.', `${param}[price]`);
+    // An active price of an archived product is no more for sale (src/stripe/catalog-refusal.ts cites both refusals).
+    if (deps.products.get(String(price.product))?.active === false) {
+      invalid(`The product ${String(price.product)} is marked as inactive, and thus no new purchases can be made with its prices.`, `${param}[price]`);
+    }
     if (currency !== undefined && price.currency !== currency) invalid('All prices must share one currency.', `${param}[price]`);
     return price;
   };
@@ -141,15 +150,15 @@ export function createCatalogResources(deps: CatalogResourceDeps) {
 
   const updateProduct = (productId: string, params: Json): Json => {
     const product = deps.products.get(productId) ?? deps.notFound('product', productId);
+    const changes: Json = { updated: deps.now() };
     if (params.name !== undefined) {
       if (params.name === '') invalid('Product name cannot be empty.', 'name');
-      product.name = params.name;
+      changes.name = params.name;
     }
-    if (params.active !== undefined) product.active = params.active === 'true';
-    if (params.description !== undefined) product.description = params.description === '' ? null : params.description;
-    if (params.metadata !== undefined) product.metadata = { ...product.metadata, ...deps.metadataOf(params) };
-    product.updated = deps.now();
-    return product;
+    if (params.active !== undefined) changes.active = params.active === 'true';
+    if (params.description !== undefined) changes.description = params.description === '' ? null : params.description;
+    if (params.metadata !== undefined) changes.metadata = { ...product.metadata, ...deps.metadataOf(params) };
+    return deps.products.update(productId, changes);
   };
 
   const createMeter = (params: Json): Json => {

@@ -643,7 +643,7 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
   subscriptionResources = () => subscriptions;
   const catalogResources = createCatalogResources({
     prices,
-    products: { get: (productId) => lists.get('products', productId) },
+    products: { get: (productId) => lists.get('products', productId), update: (productId, fields) => lists.update('products', productId, fields) },
     now,
     id,
     integer,
