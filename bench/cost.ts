@@ -47,6 +47,11 @@ export const ASSUMPTIONS = {
   idlePollersPerMapping: 5,
   /** Duration of one scheduled reconciler run with nothing to recover, in seconds. */
   reconcilerRunSeconds: 2,
+  /**
+   * Consumer batches per second at the traffic the model assumes (full batches: ≥ 10 events/s at
+   * batch 10): the roll-up writer's window then gathers this × its window in seconds messages.
+   */
+  consumerBatchesPerSecond: 1,
   /** X-Ray's default sampling: 1 request per second, then 5 %. At ≥ 1 event/s, 5 % of invocations. */
   xraySampledShare: 0.05,
 };
@@ -59,6 +64,8 @@ export interface CostInputs {
   readonly consumerBatchMs: number;
   /** DynamoDB requests per event at the deployed batch size, measured (conditional writes). */
   readonly dynamoRequestsPerEvent: number;
+  /** One roll-up writer invocation (queued roll-ups), ms, measured; undefined: roll-ups inline or off. */
+  readonly rollupWriterMs?: number | undefined;
   /** Log bytes our code writes per event, by service, measured. */
   readonly logBytesPerEvent: Readonly<Record<string, number>>;
 }
@@ -81,12 +88,17 @@ function count(deployed: DeployedStack, type: string): number {
   return Object.values(deployed.template.Resources).filter((r) => r.Type === type).length;
 }
 
+/** The event source mapping feeding the named function (`consumer`, `writer`), if any. */
+export function mappingOf(deployed: DeployedStack, name: string): Readonly<Record<string, unknown>> | undefined {
+  const logicalId = deployed.functions.find((f) => f.name === name)?.logicalId;
+  return Object.values(deployed.template.Resources).find(
+    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && (r.Properties?.['FunctionName'] as { Ref?: string } | undefined)?.Ref === logicalId,
+  )?.Properties;
+}
+
 /** Batch size of the inbound event source mapping (the one feeding the consumer). */
 function inboundBatchSize(deployed: DeployedStack): number {
-  const sizes = Object.values(deployed.template.Resources)
-    .filter((r) => r.Type === 'AWS::Lambda::EventSourceMapping')
-    .map((r) => Number(r.Properties?.['BatchSize'] ?? 10));
-  return Math.max(1, ...sizes);
+  return Math.max(1, Number(mappingOf(deployed, 'consumer')?.['BatchSize'] ?? 10));
 }
 
 /** One million events, item by item. Full batches assumed (traffic of ≥ 10 events/s; see the window table). */
@@ -100,7 +112,15 @@ export function costPerMillionEvents(inputs: CostInputs): Row[] {
   const consumer = fn(inputs.deployed, 'consumer');
   const ingressBilledMs = Math.ceil(inputs.ingressMicros / 1000 + a.sqsSendMs);
   const consumerBilledMs = Math.ceil(inputs.consumerBatchMs);
-  const invocations = million + batches;
+  // Queued roll-ups: one message per consumer batch, gathered over the writer's window.
+  const writerMapping = inputs.rollupWriterMs === undefined ? undefined : mappingOf(inputs.deployed, 'writer');
+  const writerWindow = Number(writerMapping?.['MaximumBatchingWindowInSeconds'] ?? 0);
+  const perWriter = Math.max(1, Math.min(Number(writerMapping?.['BatchSize'] ?? 1), Math.round(writerWindow * a.consumerBatchesPerSecond)));
+  const writerInvocations = writerMapping === undefined ? 0 : batches / perWriter;
+  const writer = fn(inputs.deployed, 'writer');
+  const writerBilledMs = Math.ceil(inputs.rollupWriterMs ?? 0);
+  const rollupSqs = writerMapping === undefined ? 0 : batches + writerInvocations * (1 + Math.ceil(perWriter / 10));
+  const invocations = million + batches + writerInvocations;
   const logBytes =
     Object.values(inputs.logBytesPerEvent).reduce((sum, b) => sum + b, 0) * million +
     invocations * a.platformLogBytesPerInvocation +
@@ -116,7 +136,7 @@ export function costPerMillionEvents(inputs: CostInputs): Row[] {
     {
       item: 'Lambda requests',
       quantity: `${invocations.toLocaleString('en-US')} invocations`,
-      basis: `ingress 1/event, consumer 1/${batchSize} events (template batch size)`,
+      basis: `ingress 1/event, consumer 1/${batchSize} events (template batch size)${writerInvocations === 0 ? '' : `, roll-up writer 1/${perWriter} batches (${writerWindow} s window at ${a.consumerBatchesPerSecond} batch/s, assumed)`}`,
       cost: usd(invocations * p.lambdaRequest),
     },
     {
@@ -131,11 +151,21 @@ export function costPerMillionEvents(inputs: CostInputs): Row[] {
       basis: `${consumerBilledMs} ms per batch of ${batchSize} (measured, 20 ms Salesforce) × ${consumer.memoryGb * 1024} MB`,
       cost: usd(((batches * consumerBilledMs * consumer.memoryGb) / 1000) * p.lambdaGbSecond),
     },
+    ...(writerInvocations === 0
+      ? []
+      : [
+          {
+            item: 'Lambda roll-up writer GB-s',
+            quantity: `${((writerInvocations * writerBilledMs * writer.memoryGb) / 1000).toFixed(0)} GB-s`,
+            basis: `${writerBilledMs} ms per invocation of ${perWriter} messages (measured, 20 ms Salesforce) × ${writer.memoryGb * 1024} MB`,
+            cost: usd(((writerInvocations * writerBilledMs * writer.memoryGb) / 1000) * p.lambdaGbSecond),
+          },
+        ]),
     {
       item: 'SQS requests',
-      quantity: `${(million + 2 * batches).toLocaleString('en-US')} requests`,
-      basis: 'send 1/event; receive and delete 1/batch',
-      cost: usd((million + 2 * batches) * p.sqsRequest),
+      quantity: `${Math.round(million + 2 * batches + rollupSqs).toLocaleString('en-US')} requests`,
+      basis: `send 1/event; receive and delete 1/batch${rollupSqs === 0 ? '' : '; roll-ups: send 1/batch, receive 1 and delete-batch 1 per 10 messages per writer invocation'}`,
+      cost: usd((million + 2 * batches + rollupSqs) * p.sqsRequest),
     },
     {
       item: 'DynamoDB writes',

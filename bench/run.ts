@@ -9,7 +9,7 @@ import { cpus, loadavg } from 'node:os';
 import { benchBackfill } from './backfill.js';
 import { benchColdLoads, bundleSizeRows, COLD_RUNS } from './bundles.js';
 import { benchConsumer } from './consumer.js';
-import { costPerMillionEvents, fixedMonthlyRows, rowNumber } from './cost.js';
+import { costPerMillionEvents, fixedMonthlyRows, mappingOf, rowNumber } from './cost.js';
 import { synthesizeDeployed, type DeployedStack } from './deployed.js';
 import { benchEndToEnd, windowRows, type EndToEndResult } from './end-to-end.js';
 import { benchIngress } from './ingress.js';
@@ -21,9 +21,7 @@ type Section = (typeof SECTIONS)[number];
 const load = (): string => loadavg()[0]?.toFixed(1) ?? '?';
 
 function modelAndCost(deployed: DeployedStack, ingress: readonly Row[], consumer: readonly Row[], endToEnd: EndToEndResult): void {
-  const mapping = Object.values(deployed.template.Resources).find(
-    (r) => r.Type === 'AWS::Lambda::EventSourceMapping' && Number(r.Properties?.['BatchSize'] ?? 0) > 1,
-  )?.Properties;
+  const mapping = mappingOf(deployed, 'consumer');
   const batchSize = Number(mapping?.['BatchSize'] ?? 10);
   const window = Number(mapping?.['MaximumBatchingWindowInSeconds'] ?? 0);
   const concurrency = Number((mapping?.['ScalingConfig'] as { MaximumConcurrency?: number } | undefined)?.MaximumConcurrency ?? 5);
@@ -40,6 +38,8 @@ function modelAndCost(deployed: DeployedStack, ingress: readonly Row[], consumer
       ingressMicros: rowNumber(ingress, 'ingress 2.4 kB', 'µs/event') ?? Number.NaN,
       consumerBatchMs: eventsPerSecond === undefined ? Number.NaN : (batchSize / eventsPerSecond) * 1000,
       dynamoRequestsPerEvent: rowNumber(consumer, `consumer batch ${batchSize} `, 'DynamoDB requests/event') ?? Number.NaN,
+      // Queued roll-ups (the deployed default): the writer's measured invocation.
+      rollupWriterMs: rowNumber(consumer, `consumer batch ${batchSize} (`, 'writer ms/invocation'),
       logBytesPerEvent: endToEnd.logBytesPerEvent,
     }),
   );

@@ -66,6 +66,7 @@ export class BridgeStack extends Stack {
       logRetention,
       retryPolicy: retryPolicyOf(s),
       consumerSettings: s.consumerSettings,
+      rollupBatchingWindow: Duration.seconds(s.rollupBatchingWindowSeconds),
     });
 
     this.ingress = new Ingress(this, 'Ingress', {
@@ -142,6 +143,10 @@ export class BridgeStack extends Stack {
     output(STACK_OUTPUT.inboundQueueArn, this.inbound.queue.queueArn, 'Inbound queue ARN');
     output(STACK_OUTPUT.inboundDlqUrl, this.inbound.deadLetterQueue.queueUrl, 'Inbound DLQ (dlq CLI: inspect, replay, purge)');
     output(STACK_OUTPUT.inboundDlqArn, this.inbound.deadLetterQueue.queueArn, 'Inbound DLQ ARN');
+    output(STACK_OUTPUT.rollupQueueUrl, this.inbound.rollups.queue.queueUrl, 'Roll-up queue (Account roll-ups waiting for the roll-up writer)');
+    output(STACK_OUTPUT.rollupQueueArn, this.inbound.rollups.queue.queueArn, 'Roll-up queue ARN');
+    output(STACK_OUTPUT.rollupDlqUrl, this.inbound.rollups.deadLetterQueue.queueUrl, 'Roll-up DLQ (roll-ups that kept failing; dlq CLI --queue rollups)');
+    output(STACK_OUTPUT.rollupDlqArn, this.inbound.rollups.deadLetterQueue.queueArn, 'Roll-up DLQ ARN');
     output(STACK_OUTPUT.outboundQueueUrl, this.outbound.queue.queueUrl, 'Outbound queue (Salesforce payment requests waiting for the outbound function)');
     output(STACK_OUTPUT.outboundQueueArn, this.outbound.queue.queueArn, 'Outbound queue ARN');
     output(STACK_OUTPUT.outboundDlqUrl, this.outbound.deadLetterQueue.queueUrl, 'Outbound DLQ (failed Salesforce payment requests)');

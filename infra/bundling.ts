@@ -16,6 +16,7 @@ export const BRIDGE_ENTRIES = {
   consumer: 'src/handlers/consumer.ts',
   outbound: 'src/handlers/outbound.ts',
   reconciler: 'src/handlers/reconciler.ts',
+  'rollup-writer': 'src/handlers/rollup-writer.ts',
 } as const;
 
 export type BridgeEntryName = keyof typeof BRIDGE_ENTRIES;

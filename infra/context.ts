@@ -81,6 +81,11 @@ const contextSchema = z
      * fill before the window ends (README "Performance": latency against Salesforce API calls).
      */
     maxBatchingWindowSeconds: intIn(0, 300, 1),
+    /**
+     * How long the roll-up writer gathers queued Account roll-ups (ROLLUP_WRITES=queued) before it
+     * writes them in one Salesforce request: the figures' extra lag behind the events (0–300).
+     */
+    rollupBatchingWindowSeconds: intIn(0, 300, 5),
     /** SQS event sources accept 2–1000. */
     maxConcurrency: intIn(2, 1000, 5),
     /**

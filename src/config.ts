@@ -126,6 +126,14 @@ const consumerSchema = z.object({
   SALESFORCE_CASE_CLOSED_STATUS: z._default(z.string().check(z.trim(), z.minLength(1)), 'Closed'),
   /** Account roll-ups (src/rollups): `on` (default) or `off`. */
   ACCOUNT_ROLLUPS: z._default(z.enum(['on', 'off']), 'on'),
+  /**
+   * Where the Account roll-up updates go: `queued` (default when ROLLUP_QUEUE_URL is set) sends
+   * them to the roll-up queue, whose writer coalesces many batches into one Salesforce write;
+   * `inline` (default otherwise) writes them in one more request of the batch itself.
+   */
+  ROLLUP_WRITES: z.optional(z.enum(['queued', 'inline'])),
+  /** The roll-up queue (src/rollups/rollup-queue.ts); the stack sets it. */
+  ROLLUP_QUEUE_URL: optionalUrl(),
   /** Renewal and trial-end Tasks for the Account owner (invoice.upcoming, trial_will_end): `on` (default) or `off`. */
   RENEWAL_TASKS: z._default(z.enum(['on', 'off']), 'on'),
   /** The renewal Tasks' lead time in days (default 7): a Task announced earlier is due this many days before. */
@@ -196,6 +204,15 @@ export interface DedupSettings {
   readonly ttlDays: number;
 }
 
+/** ROLLUP_WRITES=queued needs the queue it writes to. */
+function consumerRules(env: Env): ConfigProblem[] {
+  const issues = retryRules(env);
+  if (env['ROLLUP_WRITES']?.trim() === 'queued' && (env['ROLLUP_QUEUE_URL'] ?? '').trim() === '') {
+    issues.push(['ROLLUP_WRITES', 'queued needs ROLLUP_QUEUE_URL (the roll-up queue); set it or use inline']);
+  }
+  return issues;
+}
+
 export interface ConsumerConfig {
   readonly logLevel: string;
   readonly dedup: DedupSettings;
@@ -207,6 +224,8 @@ export interface ConsumerConfig {
   readonly retry: RetrySettings;
   /** Recompute the Accounts each batch touches (ACCOUNT_ROLLUPS, default on). */
   readonly accountRollups: boolean;
+  /** The roll-up queue the Account updates are sent to (ROLLUP_WRITES=queued); undefined: written inline. */
+  readonly rollupQueueUrl: string | undefined;
   /** Renewal Tasks (RENEWAL_TASKS) and their lead time in days (RENEWAL_TASK_DAYS); undefined when off. */
   readonly renewalTaskDays: number | undefined;
   /** Renewal Opportunities for annual terms (RENEWAL_OPPORTUNITIES) with their stage (RENEWAL_OPPORTUNITY_STAGE); undefined when off. */
@@ -265,6 +284,7 @@ function parse<T extends z.ZodMiniType>(
  */
 export const CONSUMER_BEHAVIOUR_VARIABLES = [
   'ACCOUNT_ROLLUPS',
+  'ROLLUP_WRITES',
   'FAILED_PAYMENT_TASKS',
   'FAILED_PAYMENT_TASK_OWNER_ID',
   'RENEWAL_TASKS',
@@ -319,7 +339,7 @@ function dedupSettings(v: Pick<z.output<typeof consumerSchema>, keyof typeof ded
 }
 
 export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
-  const v = parse(consumerSchema, env, 'consumer', retryRules);
+  const v = parse(consumerSchema, env, 'consumer', consumerRules);
   const retry = retrySettings(v);
   return {
     logLevel: v.LOG_LEVEL,
@@ -331,6 +351,7 @@ export function loadConsumerConfig(env: Env = process.env): ConsumerConfig {
     maxReceiveCount: retry.maxReceiveCount,
     retry,
     accountRollups: v.ACCOUNT_ROLLUPS === 'on',
+    rollupQueueUrl: (v.ROLLUP_WRITES ?? 'queued') === 'queued' ? v.ROLLUP_QUEUE_URL : undefined,
     renewalTaskDays: v.RENEWAL_TASKS === 'on' ? v.RENEWAL_TASK_DAYS : undefined,
     renewalOpportunities: v.RENEWAL_OPPORTUNITIES === 'on' ? { stage: v.RENEWAL_OPPORTUNITY_STAGE } : undefined,
     currencyOverrides: { defaultCurrency: v.STRIPE_DEFAULT_CURRENCY, multiCurrency: v.SALESFORCE_MULTI_CURRENCY },
@@ -391,6 +412,23 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
     retry: retrySettings(v),
     inbound: v.INBOUND_QUEUE_URL !== undefined && v.INBOUND_DLQ_URL !== undefined ? { queueUrl: v.INBOUND_QUEUE_URL, dlqUrl: v.INBOUND_DLQ_URL } : undefined,
   };
+}
+
+// ---- Roll-up writer (the roll-up queue → Salesforce, src/rollups/rollup-writer.ts) ----
+
+const rollupWriterSchema = z.object({
+  LOG_LEVEL: logLevel,
+  ...salesforceShape,
+});
+
+export interface RollupWriterConfig {
+  readonly logLevel: string;
+  readonly salesforce: SalesforceSettings;
+}
+
+export function loadRollupWriterConfig(env: Env = process.env): RollupWriterConfig {
+  const v = parse(rollupWriterSchema, env, 'roll-up writer');
+  return { logLevel: v.LOG_LEVEL, salesforce: salesforceSettings(v) };
 }
 
 // ---- Reconciler (scheduled catch-up from Stripe's Events API, dead-letter log, relay check) ----

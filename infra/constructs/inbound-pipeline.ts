@@ -13,6 +13,7 @@ import { BRIDGE_ENTRIES } from '../bundling.js';
 import { BridgeFunction } from './bridge-function.js';
 import type { DedupTable } from './dedup-table.js';
 import type { RetryPolicy } from '../../src/resilience/retry-schedule.js';
+import { RollupWrites } from './rollup-writes.js';
 import { deadLetterQueue, lambdaQueueVisibilitySeconds, QUEUE_RETENTION, redriveMaxReceiveCount, secureQueue, sourceQueueName } from './queues.js';
 
 /** Long enough for a Composite request and a token refresh; the queue timeout derives from it. */
@@ -39,6 +40,8 @@ export interface InboundPipelineProps {
   readonly logRetention: RetentionDays;
   /** Backoff and horizon of the consumer's retries (src/resilience/retry-schedule.ts). */
   readonly retryPolicy: RetryPolicy;
+  /** The roll-up writer's batching window (rollupBatchingWindowSeconds). */
+  readonly rollupBatchingWindow: Duration;
 }
 
 export class InboundPipeline extends Construct {
@@ -47,6 +50,8 @@ export class InboundPipeline extends Construct {
   public readonly consumer: BridgeFunction;
   /** The redrive policy's maxReceiveCount (also the consumer's MAX_RECEIVE_COUNT). */
   public readonly maxReceiveCount: number;
+  /** The roll-up queue and its writer (ROLLUP_WRITES=queued, the default). */
+  public readonly rollups: RollupWrites;
 
   constructor(scope: Construct, id: string, props: InboundPipelineProps) {
     super(scope, id);
@@ -65,6 +70,16 @@ export class InboundPipeline extends Construct {
       // least 10 of the DLQ's 14 days to inspect and replay it.
       retentionPeriod: QUEUE_RETENTION,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+
+    this.rollups = new RollupWrites(this, 'Rollups', {
+      salesforceCredentials: props.salesforceCredentials,
+      salesforceLoginUrl: props.salesforceLoginUrl,
+      salesforceApiVersion: props.salesforceApiVersion,
+      batchingWindow: props.rollupBatchingWindow,
+      retryHorizonSeconds: props.retryPolicy.horizonSeconds,
+      logLevel: props.logLevel,
+      logRetention: props.logRetention,
     });
 
     this.consumer = new BridgeFunction(this, 'Consumer', {
@@ -89,6 +104,8 @@ export class InboundPipeline extends Construct {
         SALESFORCE_LOGIN_URL: props.salesforceLoginUrl,
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
         STRIPE_SECRET_KEY_ARN: props.stripeApiKey.secretArn,
+        // Account roll-ups go to the roll-up queue unless consumerSettings say ROLLUP_WRITES=inline.
+        ROLLUP_QUEUE_URL: this.rollups.queue.queueUrl,
         // Behaviour switches the deployer chose (-c consumerSettings), checked at synth.
         ...props.consumerSettings,
       },
@@ -105,6 +122,7 @@ export class InboundPipeline extends Construct {
     props.dedup.grantDedup(this.consumer.function);
     // A permanently failing event goes straight to the DLQ with its reason, without 5 retries.
     this.deadLetterQueue.grantSendMessages(this.consumer.function);
+    this.rollups.queue.grantSendMessages(this.consumer.function);
     props.salesforceCredentials.grantRead(this.consumer.function);
     props.stripeApiKey.grantRead(this.consumer.function);
   }

@@ -117,7 +117,16 @@ export class Operations extends Construct {
     this.ingressAlarms(props);
     this.queueAlarms('Inbound', 'Stripe event', props.inbound.queue, props.inbound.deadLetterQueue, props.inbound.consumer, 'consumer', 'inbound', props);
     this.queueAlarms('Outbound', 'payment request', props.outbound.queue, props.outbound.deadLetterQueue, props.outbound.handler, 'outbound', 'outbound', props);
+    const { rollups } = props.inbound;
+    this.queueAlarms('Rollup', 'Account roll-up', rollups.queue, rollups.deadLetterQueue, rollups.writer, 'rollup-writer', 'rollups', props);
     this.functionAlarms('Consumer', props.inbound.consumer, 'consumer');
+    this.add(this, {
+      id: 'RollupWriterErrors',
+      meaning: 'The roll-up writer failed whole invocations (configuration, the Salesforce secret, a crash, a timeout): Account figures are not being updated; the events themselves are.',
+      firstCommand: `${this.logs('rollup-writer')} --since 1h --filter-pattern '{ $.level = "error" }'`,
+      metric: rollups.writer.function.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+      threshold: 0,
+    });
     this.functionAlarms('Outbound', props.outbound.handler, 'outbound');
     for (const dependency of ['salesforce', 'stripe'] as const) this.dependencyAlarm(dependency, props);
     if (props.outbound.rule !== undefined) this.eventRelayAlarms(props.outbound.rule, props);
@@ -211,7 +220,7 @@ export class Operations extends Construct {
     dlq: IQueue,
     fn: BridgeFunction,
     role: string,
-    cliQueue: 'inbound' | 'outbound',
+    cliQueue: 'inbound' | 'outbound' | 'rollups',
     props: OperationsProps,
   ): void {
     // A DLQ alarm on "more than 0 messages" stays in ALARM and never pages for the next dead
@@ -226,10 +235,13 @@ export class Operations extends Construct {
       period: FIVE_MINUTES,
       label: `New messages in the ${cliQueue} DLQ`,
     });
-    const queueFlag = cliQueue === 'inbound' ? '' : ' --queue outbound';
+    const queueFlag = cliQueue === 'inbound' ? '' : ` --queue ${cliQueue}`;
     this.add(this, {
       id: `${prefix}DlqNewMessages`,
-      meaning: `New ${what}s reached the ${cliQueue} DLQ: they failed for good or outlived the retry horizon, each with its reason.`,
+      meaning:
+        cliQueue === 'rollups'
+          ? 'Account roll-ups reached the roll-up DLQ: the roll-up writer could not write them for the whole retry horizon (or could not read them). The events are in Salesforce; only Account figures lag until the next event of each Account.'
+          : `New ${what}s reached the ${cliQueue} DLQ: they failed for good or outlived the retry horizon, each with its reason.`,
       firstCommand: `npx stripe-sf-bridge dlq peek --stage ${this.stage}${queueFlag}`,
       metric: newMessages,
       threshold: 0,
@@ -239,27 +251,32 @@ export class Operations extends Construct {
     });
 
     // SQS's age metric stops counting a message after its third receive, so a backlog of retried
-    // messages (an outage) barely moves it; the functions log the age of what they receive.
-    const receivedAge = this.countFilter(
-      `Oldest${prefix}AgeFilter`,
-      fn.logGroup,
-      `Oldest${prefix === 'Inbound' ? 'Event' : 'PaymentRequest'}Age`,
-      FilterPattern.numberValue('$.oldestMessageAgeSeconds', '>=', 0),
-      '$.oldestMessageAgeSeconds',
-    );
-    const age = new MathExpression({
-      expression: 'MAX([FILL(queued, 0), FILL(received, 0)])',
-      usingMetrics: {
-        queued: queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-        received: receivedAge.metric({ period: FIVE_MINUTES, statistic: 'Maximum' }),
-      },
-      period: FIVE_MINUTES,
-      label: `Oldest ${cliQueue} message (s)`,
-    });
+    // messages (an outage) barely moves it; the functions log the age of what they receive. The
+    // roll-up queue goes without that custom metric (a fixed monthly cost): a roll-up that keeps
+    // failing is redelivered every visibility timeout, and its DLQ alarm pages at the horizon.
+    const queued = queue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, statistic: 'Maximum' });
+    const age =
+      cliQueue === 'rollups'
+        ? queued
+        : new MathExpression({
+            expression: 'MAX([FILL(queued, 0), FILL(received, 0)])',
+            usingMetrics: {
+              queued,
+              received: this.countFilter(
+                `Oldest${prefix}AgeFilter`,
+                fn.logGroup,
+                `Oldest${cliQueue === 'inbound' ? 'Event' : 'PaymentRequest'}Age`,
+                FilterPattern.numberValue('$.oldestMessageAgeSeconds', '>=', 0),
+                '$.oldestMessageAgeSeconds',
+              ).metric({ period: FIVE_MINUTES, statistic: 'Maximum' }),
+            },
+            period: FIVE_MINUTES,
+            label: `Oldest ${cliQueue} message (s)`,
+          });
     this.add(this, {
       id: `${prefix}BacklogAge`,
-      meaning: `The oldest ${what} has waited more than ${props.backlogAlarmMinutes} minutes (retries included): the ${role} function is failing, throttled or behind, or a service it needs is down.`,
-      firstCommand: `${this.logs(role)} --since 30m --filter-pattern '{ $.retryInSeconds > 0 }'`,
+      meaning: `The oldest ${what} has waited more than ${props.backlogAlarmMinutes} minutes${cliQueue === 'rollups' ? '' : ' (retries included)'}: the ${role} function is failing, throttled or behind, or a service it needs is down.`,
+      firstCommand: `${this.logs(role)} --since 30m --filter-pattern '{ ${cliQueue === 'rollups' ? '$.retry > 0' : '$.retryInSeconds > 0'} }'`,
       metric: age,
       threshold: props.backlogAlarmMinutes * 60,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -379,10 +396,12 @@ export class Operations extends Construct {
       queueWidget('Inbound queue', inbound.queue, inbound.deadLetterQueue),
       queueWidget('Outbound queue', outbound.queue, outbound.deadLetterQueue),
     );
+    dashboard.addWidgets(queueWidget('Roll-up queue', inbound.rollups.queue, inbound.rollups.deadLetterQueue));
     const functions: Array<[string, BridgeFunction]> = [
       ['Ingress', ingress.handler],
       ['Consumer', inbound.consumer],
       ['Outbound', outbound.handler],
+      ['RollupWriter', inbound.rollups.writer],
     ];
     const perFunction = (title: string, metric: (fn: BridgeFunction) => IMetric): GraphWidget =>
       new GraphWidget({ title, width: 8, left: functions.map(([, fn]) => metric(fn)) });

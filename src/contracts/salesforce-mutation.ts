@@ -58,10 +58,12 @@ export interface SalesforceMutation {
   readonly skipIfMissing?: boolean;
   /**
    * A refusal Salesforce gives by design for this mutation (the Account validation rule that keeps
-   * a Stripe customer id once set): when the record fails with this error code on this field, it
-   * is skipped with a warning instead of failing the event.
+   * a Stripe customer id once set; a lookup to an Account deleted since it was read): when the
+   * record fails with this error code (or one of these) on this field, it is skipped with a
+   * warning instead of failing the event. ENTITY_IS_DELETED (a lookup to a record in the Recycle
+   * Bin) names no field, so it matches without one.
    */
-  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
+  readonly skipIfRefused?: { readonly errorCode: string | readonly string[]; readonly field: string };
 }
 
 /** A SOQL query the writer runs once a batch is written (the Account roll-ups read through it). */

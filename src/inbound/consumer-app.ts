@@ -33,6 +33,7 @@ import { paymentLinkOfIntent } from '../stripe/payment-link-of-intent.js';
 import { invoicePaymentIntentId } from '../stripe/api-versions.js';
 import { processBatch, type BatchSummary } from './process-batch.js';
 import { createAccountRollups } from '../rollups/account-rollups.js';
+import { queueRollupSink, type RollupSink } from '../rollups/rollup-queue.js';
 import { cachedOrgProfile, readOrgProfile } from '../salesforce/org-profile.js';
 import type { CasePorts } from './case-follow-up.js';
 import { accountOwnerRow } from './renewal-tasks.js';
@@ -65,6 +66,8 @@ export interface ConsumerAppDeps {
   /** The backoff's jitter, a number in [0, 1) (tests fix it). */
   readonly random?: () => number;
   readonly breakerOptions?: CircuitBreakerOptions;
+  /** Replaces the roll-up queue built from `sqs` and ROLLUP_QUEUE_URL (the local stack's queue, tests). */
+  readonly rollupSink?: RollupSink;
 }
 
 export interface ConsumerApp {
@@ -125,6 +128,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
           now,
         }), accounts)
       : undefined,
+    rollupSink: rollupSinkOf(deps),
     cases: casePorts(deps, session, salesforce, now),
     renewals:
       config.renewalTaskDays === undefined && config.renewalOpportunities === undefined
@@ -186,6 +190,13 @@ async function markQueued(queued: QueuedEvents, records: readonly InboundRecord[
   } catch (err) {
     logger.warn({ events: events.length, errorCode: errorCode(err) }, 'could not mark retried events as queued; the reconciler may enqueue them again (dropped as duplicates)');
   }
+}
+
+/** ROLLUP_WRITES=queued: the roll-up queue; otherwise (or with roll-ups off) none, and roll-ups are written inline. */
+function rollupSinkOf(deps: ConsumerAppDeps): RollupSink | undefined {
+  const { accountRollups, rollupQueueUrl } = deps.config;
+  if (!accountRollups || rollupQueueUrl === undefined) return undefined;
+  return deps.rollupSink ?? (deps.sqs === undefined ? undefined : queueRollupSink(deps.sqs, rollupQueueUrl));
 }
 
 /** Failure Cases closed once paid: the ledger in the dedup table, the closer through Salesforce's breaker. */

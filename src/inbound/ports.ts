@@ -6,6 +6,7 @@ import type { Logger } from '../logging.js';
 import type { BridgeError } from '../errors.js';
 import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { AccountRollups } from '../rollups/account-rollups.js';
+import type { RollupSink } from '../rollups/rollup-queue.js';
 import type { IdempotencyStore } from '../dedup/run-once.js';
 import type { MapResult } from '../mappers/mutation.js';
 import type { ReceivedAttribute } from '../ingress/inbound-message.js';
@@ -104,6 +105,12 @@ export interface ConsumerPorts {
   readonly onboarding?: { readonly enabled: boolean; readonly known: Set<string> } | undefined;
   /** Recomputes the Accounts a batch touched (src/rollups); absent: roll-ups are off. */
   readonly rollups?: AccountRollups | undefined;
+  /**
+   * Where the roll-up's Account and Task owner updates go (ROLLUP_WRITES=queued): the roll-up
+   * queue, written by the roll-up writer for many batches at once. Absent: written inline, in one
+   * more request of this batch.
+   */
+  readonly rollupSink?: RollupSink | undefined;
   /**
    * Closes the failure Cases whose money arrived (case-follow-up.ts). Without it (the backfill of
    * history) Cases are still not opened for what Salesforce already shows paid, but none is closed.

@@ -387,9 +387,11 @@ async function writeAll(claimed: readonly Claimed[], ports: ConsumerPorts, reads
 }
 
 /**
- * Every Account the batch touched, recomputed from what Salesforce now holds and written in one
- * more request. Never fails the batch: its events are written; a roll-up that could not run is
- * redone whole by the next batch touching the Account. Returns the Salesforce calls it made.
+ * Every Account the batch touched, recomputed from what Salesforce now holds, and written in one
+ * more request, or sent to the roll-up queue when there is one (its writer coalesces many batches'
+ * updates into one request; the figures carry their roll-up version, so the newest wins whatever
+ * the order of delivery). Never fails the batch: its events are written; a roll-up that could not
+ * run is redone whole by the next batch touching the Account. Returns the Salesforce calls it made.
  */
 async function rollUp(claimed: readonly Claimed[], write: BatchWrite, ports: ConsumerPorts): Promise<number> {
   const { rollups } = ports;
@@ -416,6 +418,14 @@ async function rollUp(claimed: readonly Claimed[], write: BatchWrite, ports: Con
     );
     const owners = taskOwnerUpdates(answers, created);
     if (updates.length === 0 && owners.length === 0) return calls;
+    if (ports.rollupSink !== undefined) {
+      const messages = await ports.rollupSink.send([...updates, ...owners], started);
+      ports.logger.info(
+        { rollup: 'accounts', accounts: updates.length, taskOwners: owners.length, queuedMessages: messages, salesforceApiCalls: calls, durationMs: ports.now() - started },
+        'account roll-ups queued',
+      );
+      return calls;
+    }
     const result = await ports.writer.write([
       { correlationId: 'account-rollups', mutations: updates },
       ...(owners.length === 0 ? [] : [{ correlationId: 'task-owners', mutations: owners }]),

@@ -17,7 +17,14 @@ export const LOCAL_QUEUE_NAMES = {
   inbound: 'stripe-sf-bridge-local-inbound',
   inboundDlq: 'stripe-sf-bridge-local-inbound-dlq',
   outboundDlq: 'stripe-sf-bridge-local-outbound-dlq',
+  rollups: 'stripe-sf-bridge-local-rollups',
+  rollupsDlq: 'stripe-sf-bridge-local-rollups-dlq',
 } as const;
+/**
+ * The roll-up writer's batching window in the local stack (LOCAL_ROLLUP_WINDOW_MS): short, so a
+ * story's Account figures are there when its next step looks; the stack's default is 5 s.
+ */
+export const DEFAULT_ROLLUP_WINDOW_MS = 200;
 /** The outbound function's name for Lambda's Invoke API on the stack (outbound DLQ replays). */
 export const LOCAL_OUTBOUND_FUNCTION = 'stripe-sf-bridge-local-outbound';
 export const LOCAL_DEDUP_TABLE = 'local-dedup';
@@ -60,6 +67,8 @@ export interface LocalPlan {
     readonly maxReceiveCount: number;
     /** Consumer batches handled at once (LOCAL_CONSUMER_CONCURRENCY). */
     readonly concurrency: number;
+    /** The roll-up writer's batching window (LOCAL_ROLLUP_WINDOW_MS). */
+    readonly rollupWindowMs: number;
   };
 }
 
@@ -99,6 +108,7 @@ const localSchema = z.object({
   LOCAL_VISIBILITY_TIMEOUT_SECONDS: wholeNumber(1, 43_200, 30),
   LOCAL_CONSUMER_CONCURRENCY: wholeNumber(1, 1000, DEFAULT_CONSUMER_CONCURRENCY),
   MAX_RECEIVE_COUNT: wholeNumber(1, 1000, DEFAULT_MAX_RECEIVE_COUNT),
+  LOCAL_ROLLUP_WINDOW_MS: wholeNumber(0, 300_000, DEFAULT_ROLLUP_WINDOW_MS),
 });
 
 /** Where a local queue lives once the stack listens (a placeholder while validating). */
@@ -149,6 +159,8 @@ export function componentEnvs(env: Env, plan: LocalPlan, endpoints: EmbeddedEndp
       ...stripe,
       INBOUND_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inbound),
       INBOUND_DLQ_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inboundDlq),
+      // Account roll-ups through the roll-up queue and its writer, as deployed (ROLLUP_WRITES=inline: in the batch).
+      ROLLUP_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.rollups),
       MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount),
     },
     outbound: { ...env, ...dedup, ...salesforce, ...stripe },
@@ -208,6 +220,7 @@ export async function planLocalStack(env: Env, generateSecret: () => string = ge
     visibilityTimeoutMs: (local.success ? local.data.LOCAL_VISIBILITY_TIMEOUT_SECONDS : 30) * 1000,
     maxReceiveCount: local.success ? local.data.MAX_RECEIVE_COUNT : DEFAULT_MAX_RECEIVE_COUNT,
     concurrency: local.success ? local.data.LOCAL_CONSUMER_CONCURRENCY : DEFAULT_CONSUMER_CONCURRENCY,
+    rollupWindowMs: local.success ? local.data.LOCAL_ROLLUP_WINDOW_MS : DEFAULT_ROLLUP_WINDOW_MS,
   };
   const draft: LocalPlan = {
     webhookSecrets,

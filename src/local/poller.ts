@@ -29,6 +29,11 @@ export interface PollerOptions {
   readonly now?: () => number;
   /** Batches handled at once, as Lambda's maxConcurrency (default 1). */
   readonly concurrency?: number;
+  /**
+   * As the event source's maxBatchingWindow: a send wakes the poller this long after the first
+   * message that arrived while it waited (default 0: at once), unless a full batch is waiting.
+   */
+  readonly batchingWindowMs?: number;
 }
 
 export function startPoller(queue: LocalQueue, handle: BatchHandler, options: PollerOptions): QueuePoller {
@@ -92,7 +97,8 @@ export function startPoller(queue: LocalQueue, handle: BatchHandler, options: Po
     }
   };
 
-  const unsubscribe = queue.onMessage(() => wakeAt(now()));
+  const windowMs = Math.max(0, options.batchingWindowMs ?? 0);
+  const unsubscribe = queue.onMessage(() => wakeAt(queue.stats().visible >= queue.batchSize ? now() : now() + windowMs));
   wakeAt(now());
 
   return {

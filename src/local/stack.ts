@@ -10,7 +10,9 @@ import type { AddressInfo } from 'node:net';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { DestinationStream } from 'pino';
 import type Stripe from 'stripe';
-import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig, type Env } from '../config.js';
+import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig, loadRollupWriterConfig, type Env } from '../config.js';
+import { ROLLUP_BATCH_SIZE, ROLLUP_MAX_CONCURRENCY } from '../rollups/rollup-queue.js';
+import { createRollupWriterApp } from '../rollups/rollup-writer-app.js';
 import { ConfigError, errorCode } from '../errors.js';
 import { createConsumerApp } from '../inbound/consumer-app.js';
 import type { MessageSender } from '../ingress/enqueue.js';
@@ -91,7 +93,14 @@ export interface LocalStack {
   readonly queue: LocalQueue;
   readonly inboundDlq: LocalQueue;
   readonly outboundDlq: LocalQueue;
-  readonly queues: { readonly inbound: LocalQueueInfo; readonly inboundDlq: LocalQueueInfo; readonly outboundDlq: LocalQueueInfo };
+  readonly queues: {
+    readonly inbound: LocalQueueInfo;
+    readonly inboundDlq: LocalQueueInfo;
+    readonly outboundDlq: LocalQueueInfo;
+    /** The roll-up queue the consumer sends Account roll-ups to, and its DLQ. */
+    readonly rollups: LocalQueueInfo;
+    readonly rollupsDlq: LocalQueueInfo;
+  };
   /** The outbound function's name for Lambda's Invoke API at `url`. */
   readonly outboundFunctionName: string;
   readonly activity: ActivityLog;
@@ -188,11 +197,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const inboundDlq = new LocalQueue({ visibilityTimeoutMs: plan.queue.visibilityTimeoutMs });
     const outboundDlq = new LocalQueue({ visibilityTimeoutMs: plan.queue.visibilityTimeoutMs });
     const queue = new LocalQueue({ ...plan.queue, deadLetterQueue: inboundDlq });
+    const rollupDlq = new LocalQueue({ visibilityTimeoutMs: plan.queue.visibilityTimeoutMs });
+    // As deployed: up to 100 roll-up messages per writer batch (infra/constructs/rollup-writes.ts).
+    const rollupQueue = new LocalQueue({ batchSize: ROLLUP_BATCH_SIZE, visibilityTimeoutMs: plan.queue.visibilityTimeoutMs, deadLetterQueue: rollupDlq });
     const sqsEndpoint = createSqsEndpoint({
       queues: [
         { name: LOCAL_QUEUE_NAMES.inbound, queue },
         { name: LOCAL_QUEUE_NAMES.inboundDlq, queue: inboundDlq },
         { name: LOCAL_QUEUE_NAMES.outboundDlq, queue: outboundDlq },
+        { name: LOCAL_QUEUE_NAMES.rollups, queue: rollupQueue },
+        { name: LOCAL_QUEUE_NAMES.rollupsDlq, queue: rollupDlq },
       ],
     });
     closers.push(async () => sqsEndpoint.close());
@@ -201,6 +215,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       inbound: queueInfo(LOCAL_QUEUE_NAMES.inbound),
       inboundDlq: queueInfo(LOCAL_QUEUE_NAMES.inboundDlq),
       outboundDlq: queueInfo(LOCAL_QUEUE_NAMES.outboundDlq),
+      rollups: queueInfo(LOCAL_QUEUE_NAMES.rollups),
+      rollupsDlq: queueInfo(LOCAL_QUEUE_NAMES.rollupsDlq),
     };
     // The consumer dead-letters through the SDK over SQS's protocol, exactly as in Lambda.
     const sqs = new SQSClient(localAwsConfig(url));
@@ -224,6 +240,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // SQS's protocol to this stack's queues, exactly as in Lambda.
       sqs,
     });
+    // The roll-up writer drains the roll-up queue the consumer sends to (over SQS's protocol, as above).
+    const rollupWriter = createRollupWriterApp({ config: loadRollupWriterConfig(envs.consumer), logger: loggerFor('rollup-writer'), salesforceSession: session });
     const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });
     const outboundRunner = createOutboundRunner({ outbound, activity, outboundDlq });
     const lambdaEndpoint = createLambdaEndpoint([{ name: LOCAL_OUTBOUND_FUNCTION, invoke: (event) => outboundRunner.run(event, { asynchronous: true }) }]);
@@ -276,6 +294,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       { logger: localLogger, concurrency: plan.queue.concurrency },
     );
     closers.push(() => poller.stop());
+    const rollupPoller: QueuePoller = startPoller(rollupQueue, async (batch) => (await rollupWriter.handle(batch)).response.batchItemFailures.map((f) => f.itemIdentifier), {
+      logger: localLogger,
+      concurrency: ROLLUP_MAX_CONCURRENCY,
+      batchingWindowMs: plan.queue.rollupWindowMs,
+    });
+    closers.push(() => rollupPoller.stop());
+    // Everything an event set off: its batch, then the roll-ups that batch queued.
+    const settled = async (): Promise<void> => {
+      await poller.idle();
+      await rollupPoller.idle();
+    };
 
     const services: LocalStack['services'] = {
       salesforce: {
@@ -349,7 +378,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
               body: payload,
             });
             await response.body?.cancel();
-            await poller.idle();
+            await settled();
             return response.status >= 300 ? { status: 'rejected', note: `HTTP ${response.status}` } : outcomeOf(event.id);
           },
           async closedWon(event) {
@@ -459,7 +488,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       activity,
       idle: async () => {
         await lambdaEndpoint.idle();
-        await poller.idle();
+        await settled();
       },
       close: () => (closing ??= closeAll()),
     };

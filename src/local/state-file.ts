@@ -13,7 +13,13 @@ export function stateOf(stack: LocalStack, pid: number): LocalStackState {
     port: stack.port,
     webhookSecret: stack.webhookSecret,
     pid,
-    queues: { inbound: queue(stack.queues.inbound), inboundDlq: queue(stack.queues.inboundDlq), outboundDlq: queue(stack.queues.outboundDlq) },
+    queues: {
+      inbound: queue(stack.queues.inbound),
+      inboundDlq: queue(stack.queues.inboundDlq),
+      outboundDlq: queue(stack.queues.outboundDlq),
+      rollups: queue(stack.queues.rollups),
+      rollupsDlq: queue(stack.queues.rollupsDlq),
+    },
     outboundFunctionName: stack.outboundFunctionName,
     ...(stack.stripe === undefined ? {} : { embeddedStripe: { apiUrl: stack.stripe.url, secretKey: EMBEDDED_STRIPE_KEY } }),
     ...(stack.salesforce === undefined

@@ -15,7 +15,7 @@
 import { toMajorUnits } from '../money.js';
 import type { RenewalReminder, SalesforceMutation } from './mutation.js';
 import { formatMoneyForPeople, upsert } from './records.js';
-import type { ReminderAccount } from './renewal.js';
+import { ACCOUNT_GONE, type ReminderAccount } from './renewal.js';
 import { isoDate } from './time.js';
 
 export interface RenewalOpportunitySettings {
@@ -70,6 +70,6 @@ export function renewalOpportunity(
           { Stripe_Customer_Id__c: account.ownerFromRollupOf }),
     }),
     // An Account deleted since it was found: no Opportunity, the record is skipped (as its Task).
-    skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'AccountId' },
+    skipIfRefused: { errorCode: ACCOUNT_GONE, field: 'AccountId' },
   };
 }

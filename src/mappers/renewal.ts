@@ -124,6 +124,12 @@ function afterTrial(subscription: StripeSubscription): string {
  * customer whose Account the batch's roll-up reads, which then assigns the owner in the roll-up's
  * own write (src/inbound/task-owners.ts) — no read of its own.
  */
+/**
+ * How Salesforce refuses a lookup to an Account deleted since it was read: INVALID_CROSS_REFERENCE_KEY
+ * once it is gone for good, ENTITY_IS_DELETED while it is in the Recycle Bin.
+ */
+export const ACCOUNT_GONE: readonly string[] = ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'];
+
 export type ReminderAccount =
   | { readonly accountId: string; readonly ownerId: string }
   | { readonly accountId: string; readonly ownerFromRollupOf: string };
@@ -137,7 +143,8 @@ export type ReminderAccount =
  * Status and Priority are left to the org's defaults.
  *
  * Related to the Account by its Id: Salesforce refuses a Task whose WhatId names no record
- * (INVALID_CROSS_REFERENCE_KEY on WhatId), so an Account deleted since it was found gets no
+ * (INVALID_CROSS_REFERENCE_KEY on WhatId) or a record in the Recycle Bin (ENTITY_IS_DELETED),
+ * so an Account deleted since it was found gets no
  * Task — the record is skipped, not the event failed, and the consumer releases the period.
  */
 export function renewalTask(reminder: RenewalReminder, account: ReminderAccount, leadDays: number): SalesforceMutation {
@@ -156,6 +163,6 @@ export function renewalTask(reminder: RenewalReminder, account: ReminderAccount,
         : // The customer: the roll-up reads its Account (OwnerId with it) and assigns the Task.
           { Stripe_Customer_Id__c: account.ownerFromRollupOf }),
     }),
-    skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' },
+    skipIfRefused: { errorCode: ACCOUNT_GONE, field: 'WhatId' },
   };
 }

@@ -75,21 +75,22 @@ Exit status: 0 ok, 1 something failed, 2 usage error.`,
   dlq: `Usage: stripe-sf-bridge dlq <stats|peek|replay|purge> [options]
 
 Run \`stripe-sf-bridge dlq <command> --help\` for its options.`,
-  stats: `Usage: stripe-sf-bridge dlq stats [--queue inbound|outbound] [--sample N] [options]
+  stats: `Usage: stripe-sf-bridge dlq stats [--queue inbound|outbound|rollups] [--sample N] [options]
 
 Depth from the queue attributes; oldest age and counts by event type and by failure from a
-bounded sample (default 100 messages) received without consuming. Both DLQs by default.
+bounded sample (default 100 messages) received without consuming. Every DLQ by default
+(inbound, outbound, and the roll-up DLQ when the stack has one).
 
-  --queue inbound|outbound   one DLQ only
+  --queue inbound|outbound|rollups   one DLQ only
   --sample N                 sample at most N messages per DLQ (default 100, max 1000)
 
 ${COMMON_HELP}`,
-  peek: `Usage: stripe-sf-bridge dlq peek [--queue inbound|outbound] [--limit N] [--type T] [options]
+  peek: `Usage: stripe-sf-bridge dlq peek [--queue inbound|outbound|rollups] [--limit N] [--type T] [options]
 
 Lists event id, type, failure age, receive count and last error per message. Messages are
 received with a short visibility timeout and made visible again at once: nothing is consumed.
 
-  --queue inbound|outbound   default inbound
+  --queue inbound|outbound|rollups   default inbound
   --limit N                  show at most N messages (default 20)
   --type T                   only this event type (Stripe type, or detail-type on outbound);
                              a trailing .* matches a family: invoice.*
@@ -98,15 +99,17 @@ received with a short visibility timeout and made visible again at once: nothing
 ${COMMON_HELP}`,
   replay: `Usage: stripe-sf-bridge dlq replay (--all | --event-id ID… | --type T | --since TIME) [options]
 
---all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound or
-outbound) and follows it to the end. Selective replay sends each matching message back to its
+--all starts an SQS redrive (message move task) of the whole DLQ back to its queue (inbound,
+outbound or rollups) and follows it to the end. Selective replay sends each matching message back to its
 queue (inbound: with its original attributes; outbound: the EventBridge event), then deletes it
 from the DLQ; where there is no outbound queue (the local stack, older stacks) outbound replay
 invokes the outbound function asynchronously with the event instead. A message is deleted only
 after its send succeeded; non-matching and failed messages are made visible again. Replays are
-safe to repeat: both flows dedup by event id, and the outbound flow bills an Opportunity once.
+safe to repeat: both flows dedup by event id, and the outbound flow bills an Opportunity once;
+a replayed roll-up (its id is the SQS message id) is refused by Salesforce when the Account
+already shows newer figures.
 
-  --queue inbound|outbound   default inbound
+  --queue inbound|outbound|rollups   default inbound
   --all                      every message
   --event-id ID              this event (repeatable): Stripe evt_… or EventBridge event id
   --type T                   this event type; a trailing .* matches a family: invoice.*
@@ -116,11 +119,11 @@ safe to repeat: both flows dedup by event id, and the outbound flow bills an Opp
 --event-id, --type and --since combine (all must match); --all stands alone.
 
 ${COMMON_HELP}`,
-  purge: `Usage: stripe-sf-bridge dlq purge --yes [--queue inbound|outbound] [options]
+  purge: `Usage: stripe-sf-bridge dlq purge --yes [--queue inbound|outbound|rollups] [options]
 
 Deletes every message in the DLQ for good. Refuses without --yes.
 
-  --queue inbound|outbound   default inbound
+  --queue inbound|outbound|rollups   default inbound
   --yes                      confirm
 
 ${COMMON_HELP}`,
@@ -183,8 +186,8 @@ export function positiveInt(values: Values, name: string, fallback: number | und
 
 function queueKind(values: Values): DlqKind | undefined {
   const raw = str(values, 'queue');
-  if (raw === undefined || raw === 'inbound' || raw === 'outbound') return raw;
-  throw new UsageError(`--queue ${raw}: expected inbound or outbound`);
+  if (raw === undefined || raw === 'inbound' || raw === 'outbound' || raw === 'rollups') return raw;
+  throw new UsageError(`--queue ${raw}: expected inbound, outbound or rollups`);
 }
 
 export function common(values: Values, dlqKind: DlqKind): CommonOptions {
@@ -221,8 +224,8 @@ function parseDlq(sub: string | undefined, args: readonly string[], now: number)
       const { values } = parse(args, { ...QUEUE, ...SAMPLE }, false);
       if (flag(values, 'help')) return { name: 'help', text: HELP.stats, exitCode: 0 };
       const queue = queueKind(values);
-      // An explicit --dlq-url names one queue; a stack names both.
-      const queues: DlqKind[] = queue !== undefined ? [queue] : str(values, 'dlq-url') !== undefined ? ['inbound'] : ['inbound', 'outbound'];
+      // An explicit --dlq-url names one queue; a stack names them all (the roll-up DLQ when it has one).
+      const queues: DlqKind[] = queue !== undefined ? [queue] : str(values, 'dlq-url') !== undefined ? ['inbound'] : ['inbound', 'outbound', 'rollups'];
       return { name: 'dlq stats', common: common(values, queue ?? 'inbound'), queues, sample: positiveInt(values, 'sample', 100, 1000) ?? 100 };
     }
     case 'peek': {

@@ -110,6 +110,8 @@ async function executeWith(aws: AwsClients, command: Exclude<Command, { name: 'h
       const targets = await aws.targets();
       const results: DlqStats[] = [];
       for (const queue of command.queues) {
+        // A stack deployed before the roll-up queue existed has no roll-up DLQ to list.
+        if (queue === 'rollups' && command.queues.length > 1 && targets.rollupDlqUrl === undefined) continue;
         results.push(await dlqStats({ sqs, clock }, dlqUrlFor(targets, queue), queue, { maxSampled: command.sample }));
       }
       print(results, () => results.flatMap(formatStats));

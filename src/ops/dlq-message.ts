@@ -8,6 +8,7 @@ import type { DlqKind } from './targets.js';
 
 export const NO_REASON_INBOUND = 'retries exhausted; no reason recorded';
 export const NO_REASON_OUTBOUND = 'no reason recorded';
+export const NO_REASON_ROLLUP = 'not written within the retry horizon, or unreadable (see the rollup-writer log)';
 
 export interface DlqEntry {
   readonly messageId: string;
@@ -142,7 +143,29 @@ export function describeOutbound(message: Message): DlqEntry {
   };
 }
 
+/**
+ * Roll-up DLQ: a roll-up queue message the writer could not write for the whole retry horizon
+ * (or read), moved there by the redrive policy, without a reason of its own. Identified by its
+ * message id; its type says how many Accounts it carries (their figures are not printed).
+ */
+export function describeRollup(message: Message): DlqEntry {
+  const { approximateReceiveCount, ...common } = base(message);
+  const body = parseJsonObject(message.Body);
+  const mutations = Array.isArray(body?.['mutations']) ? (body['mutations'] as unknown[]) : [];
+  const accounts = mutations.filter((m) => typeof m === 'object' && m !== null && (m as { sobject?: unknown }).sobject === 'Account').length;
+  return {
+    ...common,
+    eventId: message.MessageId,
+    eventType: body?.['kind'] === 'account-rollups' ? `account-rollups (${accounts} Account${accounts === 1 ? '' : 's'})` : undefined,
+    failedAt: common.sentAt,
+    receiveCount: approximateReceiveCount,
+    failureCode: undefined,
+    failureReason: NO_REASON_ROLLUP,
+  };
+}
+
 export function describe(kind: DlqKind, message: Message): DlqEntry {
+  if (kind === 'rollups') return describeRollup(message);
   return kind === 'inbound' ? describeInbound(message) : describeOutbound(message);
 }
 

@@ -18,6 +18,9 @@ export interface LocalStackState {
     readonly inbound: { readonly url: string; readonly arn: string };
     readonly inboundDlq: { readonly url: string; readonly arn: string };
     readonly outboundDlq: { readonly url: string; readonly arn: string };
+    /** The roll-up queue and its DLQ (absent in stacks started before they existed). */
+    readonly rollups?: { readonly url: string; readonly arn: string };
+    readonly rollupsDlq?: { readonly url: string; readonly arn: string };
   };
   readonly outboundFunctionName?: string;
   /** Only when Stripe is the embedded stand-in: its base URL and the fake key it accepts. */

@@ -8,7 +8,7 @@ import type { Env } from '../config.js';
 import { localAwsConfig, type LocalAwsClientConfig } from './local-aws.js';
 import { findRunningStacks, type LocalStackState } from './local-state.js';
 import { UsageError } from './errors.js';
-import type { TargetOptions, Targets } from './targets.js';
+import type { DlqKind, TargetOptions, Targets } from './targets.js';
 
 export interface LocalTarget {
   readonly state: LocalStackState;
@@ -33,7 +33,7 @@ export async function findLocalStack(env: Env, directory?: string): Promise<Loca
 export function localTargets(state: LocalStackState, options: TargetOptions): Targets {
   const queues = state.queues;
   if (queues === undefined) throw new UsageError('The running local stack is older than this CLI: restart it with `npm start`');
-  const explicitDlq = (kind: 'inbound' | 'outbound'): string | undefined => ((options.dlqKind ?? 'inbound') === kind ? options.dlqUrl : undefined);
+  const explicitDlq = (kind: DlqKind): string | undefined => ((options.dlqKind ?? 'inbound') === kind ? options.dlqUrl : undefined);
   return {
     stackName: undefined,
     inboundQueueUrl: options.queueUrl ?? queues.inbound.url,
@@ -46,6 +46,10 @@ export function localTargets(state: LocalStackState, options: TargetOptions): Ta
     outboundDlqUrl: explicitDlq('outbound') ?? queues.outboundDlq.url,
     outboundDlqArn: explicitDlq('outbound') === undefined ? queues.outboundDlq.arn : undefined,
     outboundFunctionName: options.functionName ?? state.outboundFunctionName,
+    rollupQueueUrl: (options.dlqKind === 'rollups' ? options.queueUrl : undefined) ?? queues.rollups?.url,
+    rollupQueueArn: options.dlqKind === 'rollups' && options.queueUrl !== undefined ? undefined : queues.rollups?.arn,
+    rollupDlqUrl: explicitDlq('rollups') ?? queues.rollupsDlq?.url,
+    rollupDlqArn: explicitDlq('rollups') === undefined ? queues.rollupsDlq?.arn : undefined,
   };
 }
 

@@ -7,7 +7,8 @@ import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { STACK_OUTPUT, stackName } from '../stack-outputs.js';
 import { UsageError } from './errors.js';
 
-export type DlqKind = 'inbound' | 'outbound';
+/** The bridge's DLQs: Stripe events, payment requests and commands, Account roll-ups. */
+export type DlqKind = 'inbound' | 'outbound' | 'rollups';
 
 export interface TargetOptions {
   readonly stack?: string | undefined;
@@ -32,6 +33,11 @@ export interface Targets {
   readonly outboundDlqUrl: string | undefined;
   readonly outboundDlqArn: string | undefined;
   readonly outboundFunctionName: string | undefined;
+  /** The roll-up queue and its DLQ (undefined for stacks deployed before they existed). */
+  readonly rollupQueueUrl: string | undefined;
+  readonly rollupQueueArn: string | undefined;
+  readonly rollupDlqUrl: string | undefined;
+  readonly rollupDlqArn: string | undefined;
 }
 
 export async function readStackOutputs(cfn: CloudFormationClient, name: string): Promise<ReadonlyMap<string, string>> {
@@ -62,6 +68,8 @@ export async function resolveTargets(cfn: CloudFormationClient, options: TargetO
   const explicitQueue = (kind: DlqKind): string | undefined => (dlqKind === kind ? options.queueUrl : undefined);
   const inboundQueue = explicitQueue('inbound');
   const outboundQueue = explicitQueue('outbound');
+  const rollupDlq = explicitDlq('rollups');
+  const rollupQueue = explicitQueue('rollups');
   return {
     stackName: name,
     inboundQueueUrl: inboundQueue ?? outputs.get(STACK_OUTPUT.inboundQueueUrl),
@@ -73,20 +81,24 @@ export async function resolveTargets(cfn: CloudFormationClient, options: TargetO
     outboundDlqUrl: outboundDlq ?? outputs.get(STACK_OUTPUT.outboundDlqUrl),
     outboundDlqArn: arnUnlessOverridden(outboundDlq, STACK_OUTPUT.outboundDlqArn),
     outboundFunctionName: options.functionName ?? outputs.get(STACK_OUTPUT.outboundFunctionName),
+    rollupQueueUrl: rollupQueue ?? outputs.get(STACK_OUTPUT.rollupQueueUrl),
+    rollupQueueArn: arnUnlessOverridden(rollupQueue, STACK_OUTPUT.rollupQueueArn),
+    rollupDlqUrl: rollupDlq ?? outputs.get(STACK_OUTPUT.rollupDlqUrl),
+    rollupDlqArn: arnUnlessOverridden(rollupDlq, STACK_OUTPUT.rollupDlqArn),
   };
 }
 
 const HOW_TO_NAME = 'pass --stage STAGE or --stack NAME';
 
 export function dlqUrlFor(targets: Targets, kind: DlqKind): string {
-  const url = kind === 'inbound' ? targets.inboundDlqUrl : targets.outboundDlqUrl;
+  const url = { inbound: targets.inboundDlqUrl, outbound: targets.outboundDlqUrl, rollups: targets.rollupDlqUrl }[kind];
   if (url === undefined) throw new UsageError(`No ${kind} DLQ URL: ${HOW_TO_NAME}, or --dlq-url with --queue ${kind}`);
   return url;
 }
 
 /** The queue a DLQ's messages go back to (its source queue). */
 export function queueUrlFor(targets: Targets, kind: DlqKind): string {
-  const url = kind === 'inbound' ? targets.inboundQueueUrl : targets.outboundQueueUrl;
+  const url = { inbound: targets.inboundQueueUrl, outbound: targets.outboundQueueUrl, rollups: targets.rollupQueueUrl }[kind];
   if (url === undefined) throw new UsageError(`No ${kind} queue URL: ${HOW_TO_NAME}, or --queue-url with --queue ${kind}`);
   return url;
 }
@@ -99,6 +111,7 @@ export function outboundFunctionOf(targets: Targets): string {
 }
 
 export function queueArnFor(targets: Targets, kind: DlqKind): { readonly queue: string | undefined; readonly dlq: string | undefined } {
+  if (kind === 'rollups') return { queue: targets.rollupQueueArn, dlq: targets.rollupDlqArn };
   return kind === 'inbound'
     ? { queue: targets.inboundQueueArn, dlq: targets.inboundDlqArn }
     : { queue: targets.outboundQueueArn, dlq: targets.outboundDlqArn };

@@ -26,7 +26,7 @@ export interface MergedRecord {
   /** Every contributing mutation allowed a missing record to be skipped (updates by Id). */
   readonly skipIfMissing: boolean;
   /** The refusal every contributing mutation declared as expected (see SalesforceMutation). */
-  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
+  readonly skipIfRefused?: Refusal;
   /** The highest precedence key among the contributions; undefined when none carried one. */
   readonly version: number | undefined;
   /** Each contribution alone, lowest key first: what isolation re-sends one by one. */
@@ -40,7 +40,7 @@ export interface Contribution {
   readonly version: number | undefined;
   readonly optionalReferences: ReadonlySet<string>;
   readonly skipIfMissing: boolean;
-  readonly skipIfRefused?: { readonly errorCode: string; readonly field: string };
+  readonly skipIfRefused?: Refusal;
 }
 
 export interface MergeInput {
@@ -148,7 +148,14 @@ export function isolate(record: MergedRecord, contribution: Contribution): Merge
 }
 
 function sameRefusal(a: Refusal | null, b: SalesforceMutation['skipIfRefused']): boolean {
-  return a !== null && b !== undefined && a.errorCode === b.errorCode && a.field === b.field;
+  if (a === null || b === undefined || a.field !== b.field) return false;
+  const codes = (r: Refusal): string => [...refusalCodes(r)].sort().join(',');
+  return codes(a) === codes(b);
+}
+
+/** The error codes a refusal names (one, or a list). */
+export function refusalCodes(refusal: Refusal): readonly string[] {
+  return typeof refusal.errorCode === 'string' ? [refusal.errorCode] : refusal.errorCode;
 }
 
 export type CollectionRequest =

@@ -23,6 +23,7 @@ import {
   mergeMutations,
   planComposites,
   recordBody,
+  refusalCodes,
   type CollectionRequest,
   type MergedRecord,
 } from './batch-plan.js';
@@ -484,7 +485,9 @@ export class SalesforceWriter {
       if (expected === undefined || state.error === undefined) continue;
       const code = (state.error as { errorCode?: string }).errorCode;
       const fields = (state.error as { fields?: readonly string[] }).fields ?? [];
-      if (code !== expected.errorCode || !fields.includes(expected.field)) continue;
+      // ENTITY_IS_DELETED (a lookup to a record in the Recycle Bin) names no field ("entity is deleted: []").
+      const onField = fields.includes(expected.field) || (code === 'ENTITY_IS_DELETED' && fields.length === 0);
+      if (code === undefined || !refusalCodes(expected).includes(code) || !onField) continue;
       this.options.logger?.warn(
         { sobject: state.record.sobject, recordId: state.record.keyValue, errorCode: code, field: expected.field },
         'salesforce: record refused by a rule the bridge expects; skipped',

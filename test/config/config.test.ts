@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadConsumerConfig, loadIngressConfig, loadOutboundConfig } from '../../src/config.js';
+import { checkConsumerBehaviour, loadConsumerConfig, loadIngressConfig, loadOutboundConfig, loadRollupWriterConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
 const ingressEnv = {
@@ -96,5 +96,17 @@ describe('configuration', () => {
       'SALESFORCE_MULTI_CURRENCY',
       'STRIPE_DEFAULT_CURRENCY',
     ]);
+  });
+
+  it('queues roll-up writes when the roll-up queue is set, unless ROLLUP_WRITES=inline; queued without a queue is refused', () => {
+    const queue = 'https://sqs.us-east-1.amazonaws.com/000000000000/rollups';
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't' }).rollupQueueUrl).toBeUndefined();
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't', ROLLUP_QUEUE_URL: queue }).rollupQueueUrl).toBe(queue);
+    expect(loadConsumerConfig({ DEDUP_TABLE_NAME: 't', ROLLUP_QUEUE_URL: queue, ROLLUP_WRITES: 'inline' }).rollupQueueUrl).toBeUndefined();
+    expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', ROLLUP_WRITES: 'queued' })).variables).toEqual(['ROLLUP_WRITES']);
+    expect(configError(() => loadConsumerConfig({ DEDUP_TABLE_NAME: 't', ROLLUP_WRITES: 'later' })).variables).toEqual(['ROLLUP_WRITES']);
+    expect(() => checkConsumerBehaviour({ ROLLUP_WRITES: 'inline' })).not.toThrow();
+    expect(configError(() => checkConsumerBehaviour({ ROLLUP_WRITES: 'sometimes' })).variables).toEqual(['ROLLUP_WRITES']);
+    expect(loadRollupWriterConfig({}).salesforce.apiVersion).toBe('64.0');
   });
 });

@@ -177,13 +177,22 @@ describe('owner from the roll-up (ACCOUNT_ROLLUPS on)', () => {
     expect(tasksOf(accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER, Stripe_Task_Key__c: `renewal:sub_test_rolled_once:${T + 7 * DAY}` })]);
   });
 
-  it('an Account deleted since it was read: Salesforce refuses the Task (no Task), the period is released, and the next announcement reads again: no Account, skipped', async () => {
+  // Gone for good, Salesforce answers INVALID_CROSS_REFERENCE_KEY on WhatId; in the Recycle Bin,
+  // ENTITY_IS_DELETED naming no field ("entity is deleted: []"): the same for the bridge.
+  it.each([
+    ['purged (INVALID_CROSS_REFERENCE_KEY)', 'purge'],
+    ['in the Recycle Bin (ENTITY_IS_DELETED)', 'recycle'],
+  ] as const)('an Account deleted since it was read, %s: Salesforce refuses the Task (no Task), the period is released, and the next announcement reads again: no Account, skipped', async (_how, deletion) => {
     const { customerId, accountId } = customer();
     await rolledUp(customerId);
-    h.salesforce.purge('Account', accountId);
+    h.salesforce[deletion]('Account', accountId);
+    h.logs.clear();
     const requests = h.salesforce.requests.length;
     const first = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_gone'))]);
     expect(first.response.batchItemFailures).toEqual([]);
+    // Skipped as expected (a warning naming Salesforce's code), not dead-lettered.
+    expect([...first.outcomes.values()]).toEqual(['applied']);
+    expect(h.logs.lines.filter((l) => l['level'] === 'warn').map((l) => l['errorCode'])).toContain(deletion === 'purge' ? 'INVALID_CROSS_REFERENCE_KEY' : 'ENTITY_IS_DELETED');
     // Written without a read: the refusal came from the Task write itself.
     expect(h.salesforce.requests.slice(requests).some((r) => r.path.includes('/query'))).toBe(false);
     const taskKey = `renewal:sub_test_gone:${T + 7 * DAY}`;

@@ -36,6 +36,12 @@ describe('bridge settings from CDK context', () => {
     });
   });
 
+  it('gathers queued roll-ups over 5 s by default, 0–300 s when set', () => {
+    expect(read({}).rollupBatchingWindowSeconds).toBe(5);
+    expect(read({ rollupBatchingWindowSeconds: '30' }).rollupBatchingWindowSeconds).toBe(30);
+    expect(() => read({ rollupBatchingWindowSeconds: '301' })).toThrow(/rollupBatchingWindowSeconds/);
+  });
+
   it('accepts -c values, which arrive as strings', () => {
     const s = read({ batchSize: '100', maxBatchingWindowSeconds: '20', maxConcurrency: '2', alarmEmail: ' ops@example.com ' });
     expect(s).toMatchObject({ batchSize: 100, maxBatchingWindowSeconds: 20, maxConcurrency: 2, alarmEmail: 'ops@example.com' });

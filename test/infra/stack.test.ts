@@ -46,6 +46,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     | 'dlq'
     | 'outboundQueue'
     | 'outboundDlq'
+    | 'rollupQueue'
+    | 'rollupDlq'
+    | 'rollupFn'
+    | 'rollupRole'
     | 'table'
     | 'webhookSecret'
     | 'stripeKeySecret'
@@ -70,6 +74,10 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       dlq: logicalId(s, s.inbound.deadLetterQueue),
       outboundQueue: logicalId(s, s.outbound.queue),
       outboundDlq: logicalId(s, s.outbound.deadLetterQueue),
+      rollupQueue: logicalId(s, s.inbound.rollups.queue),
+      rollupDlq: logicalId(s, s.inbound.rollups.deadLetterQueue),
+      rollupFn: logicalId(s, s.inbound.rollups.writer.function),
+      rollupRole: logicalId(s, s.inbound.rollups.writer.role),
       table: logicalId(s, s.dedup.table),
       webhookSecret: logicalId(s, s.secrets.stripeWebhookSecret as any),
       stripeKeySecret: logicalId(s, s.secrets.stripeApiKey as any),
@@ -125,7 +133,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     it('run Node.js 24 on arm64 with their own log group, without --enable-source-maps; no X-Ray unless configured', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
       const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
-      expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn].sort());
+      expect(functions.map(([id]) => id).sort()).toEqual([ids.consumerFn, ids.ingressFn, ids.outboundFn, reconcilerFn, ids.rollupFn].sort());
       for (const [, fn] of functions) {
         expect(fn.Properties).toMatchObject({
           Runtime: 'nodejs24.x',
@@ -144,7 +152,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
 
     it('set a retention on every log group', () => {
       const groups = resourcesOfType(synth.json, 'AWS::Logs::LogGroup');
-      expect(groups).toHaveLength(5); // four functions and the API access log
+      expect(groups).toHaveLength(6); // five functions and the API access log
       for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(30);
     });
 
@@ -229,7 +237,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
 
     it('feeds the consumer in batches with partial failures and capped concurrency', () => {
-      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 2);
+      synth.template.resourceCountIs('AWS::Lambda::EventSourceMapping', 3);
       synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
         EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
         FunctionName: { Ref: ids.consumerFn },
@@ -240,8 +248,33 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       });
     });
 
+    it('queues the Account roll-ups for a writer that gathers them over 5 s, 100 at a time, two at once, redriving to a retained DLQ at the retry horizon', () => {
+      expect(synth.json.Resources[ids.consumerFn].Properties.Environment.Variables.ROLLUP_QUEUE_URL).toEqual({ Ref: ids.rollupQueue });
+      synth.template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: { 'Fn::GetAtt': [ids.rollupQueue, 'Arn'] },
+        FunctionName: { Ref: ids.rollupFn },
+        BatchSize: 100,
+        MaximumBatchingWindowInSeconds: 5,
+        ScalingConfig: { MaximumConcurrency: 2 },
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      });
+      const queue = synth.json.Resources[ids.rollupQueue];
+      const timeout = synth.json.Resources[ids.rollupFn].Properties.Timeout;
+      expect(queue.Properties.VisibilityTimeout).toBe(6 * timeout + 5);
+      expect(queue.Properties.SqsManagedSseEnabled).toBe(true);
+      // Retried every visibility timeout for the 48-hour horizon, then dead-lettered.
+      expect(queue.Properties.RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [ids.rollupDlq, 'Arn'] }, maxReceiveCount: Math.ceil((48 * 3600) / (6 * timeout + 5)) });
+      expect(synth.json.Resources[ids.rollupDlq]).toMatchObject({ DeletionPolicy: 'Retain', Properties: { MessageRetentionPeriod: 14 * 86_400 } });
+      expect(synth.json.Resources[ids.rollupFn].Properties.Environment.Variables).toEqual({
+        LOG_LEVEL: 'info',
+        SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
+        SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
+        SALESFORCE_API_VERSION: '64.0',
+      });
+    });
+
     it('refuses plain-HTTP access to every queue', () => {
-      for (const queue of [ids.queue, ids.dlq, ids.outboundQueue, ids.outboundDlq]) {
+      for (const queue of [ids.queue, ids.dlq, ids.outboundQueue, ids.outboundDlq, ids.rollupQueue, ids.rollupDlq]) {
         synth.template.hasResourceProperties('AWS::SQS::QueuePolicy', {
           Queues: [{ Ref: queue }],
           PolicyDocument: {
@@ -315,10 +348,18 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       expect(actionsOf(statements)).toContain('sqs:ReceiveMessage');
       expect(actionsOf(statements)).toContain('sqs:DeleteMessage');
       const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
-      expect(send.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [ids.dlq, 'Arn'] }]);
+      expect(send.flatMap((s) => [s.Resource].flat())).toEqual([{ 'Fn::GetAtt': [ids.dlq, 'Arn'] }, { 'Fn::GetAtt': [ids.rollupQueue, 'Arn'] }]);
       expect(new Set(resourcesFor(statements, 'secretsmanager:').map((r) => JSON.stringify(r)))).toEqual(
         new Set([{ Ref: ids.salesforceSecret }, { Ref: ids.stripeReadKeySecret }].map((r) => JSON.stringify(r))),
       );
+    });
+
+    it('roll-up writer: consume the roll-up queue and read the Salesforce secret; nothing else', () => {
+      const statements = roleStatements(synth.json, ids.rollupRole);
+      expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.rollupQueue, 'Arn'] }]);
+      expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+      expect(resourcesFor(statements, 'secretsmanager:')).toEqual([{ Ref: ids.salesforceSecret }]);
+      expect(JSON.stringify(statements)).not.toMatch(/dynamodb|StripeApiKey|StripeReadKey|webhook/i);
     });
 
     it('outbound: dedup items, consume its queue, send to its DLQ, Salesforce and Stripe secrets; no webhook secret', () => {
@@ -439,6 +480,9 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
           'InboundBacklogAge',
           'OutboundDlqNewMessages',
           'OutboundBacklogAge',
+          'RollupDlqNewMessages',
+          'RollupBacklogAge',
+          'RollupWriterErrors',
           'ConsumerErrors',
           'ConsumerThrottles',
           'ConsumerNearTimeout',
@@ -603,15 +647,16 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       synth.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     });
 
-    it('costs 6.70 USD a month at list prices before any event flows', () => {
+    it('costs 7.10 USD a month at list prices before any event flows', () => {
       const cost = estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1);
       expect(Object.fromEntries(cost.lines.map((l) => [l.item, l.quantity]))).toEqual({
         'custom metrics': 9,
-        'alarm metrics': 20 + 4,
+        // The roll-up DLQ alarm reads two metrics, its backlog alarm SQS's age alone (no custom metric).
+        'alarm metrics': 23 + 5,
         dashboards: 0,
         secrets: 4,
       });
-      expect(cost.total).toBe(6.7);
+      expect(cost.total).toBe(7.1);
     });
 
     it('names the functions\' log groups after the stack, as the alarms\' commands do', () => {
@@ -620,6 +665,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         [synth.stack.inbound.consumer, 'consumer'],
         [synth.stack.outbound.handler, 'outbound'],
         [synth.stack.reconciler!.handler, 'reconciler'],
+        [synth.stack.inbound.rollups.writer, 'rollup-writer'],
       ] as const) {
         expect(synth.json.Resources[logicalId(synth.stack, fn.logGroup)].Properties.LogGroupName).toBe(`/StripeSalesforceBridge-dev/${role}`);
       }
@@ -834,15 +880,15 @@ describe('connected deployment (Salesforce org, alarm email, imported secret, tu
     expect(quantities).toEqual({
       // With Salesforce connected, the reconciler's EventRelayUnhealthy adds a metric and an alarm.
       'custom metrics': 10,
-      // 23 alarms; the two DLQ and two backlog alarms read two metrics each.
-      'alarm metrics': 23 + 4,
+      // 26 alarms; the three DLQ and two backlog alarms read two metrics each.
+      'alarm metrics': 26 + 5,
       dashboards: 1,
       // The webhook secret is imported here: the owner pays for it elsewhere.
       secrets: 3,
     });
-    expect(connected.total).toBeCloseTo(10 * 0.3 + 27 * 0.1 + 3 + 3 * 0.4, 2);
+    expect(connected.total).toBeCloseTo(10 * 0.3 + 31 * 0.1 + 3 + 3 * 0.4, 2);
     // The free tier is the account's, shared: only subtracted when asked to.
-    expect(estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1, CLOUDWATCH_FREE_TIER).total).toBeCloseTo(0 + 17 * 0.1 + 0 + 3 * 0.4, 2);
+    expect(estimateFixedMonthlyCost(synth.json, LIST_PRICES_US_EAST_1, CLOUDWATCH_FREE_TIER).total).toBeCloseTo(0 + 21 * 0.1 + 0 + 3 * 0.4, 2);
   });
 
   it('imports the webhook secret by ARN and grants the ingress function exactly that ARN', () => {

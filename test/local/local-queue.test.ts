@@ -3,7 +3,7 @@
  * receive counts, redrive to the dead-letter list after maxReceiveCount, partial-batch failures.
  */
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createLogger } from '../../src/logging.js';
 import { LocalQueue } from '../../src/local/local-queue.js';
 import { startPoller } from '../../src/local/poller.js';
@@ -184,6 +184,37 @@ describe('startPoller', () => {
       expect(queue.stats()).toEqual({ visible: 0, inFlight: 1 });
     } finally {
       await poller.stop();
+    }
+  });
+
+  it('with a batching window, gathers what arrives during the window into one batch, as the event source does', async () => {
+    // The window runs on (fake) timers: no real waiting, nothing depends on the machine's speed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const { queue } = clockedQueue({ batchSize: 10 });
+    const seen: string[][] = [];
+    const poller = startPoller(
+      queue,
+      async (batch) => {
+        seen.push(batch.map((m) => m.body));
+        return [];
+      },
+      { logger: createLogger({ service: 'test', destination: new LogCapture() }), batchingWindowMs: 200 },
+    );
+    try {
+      // The poller's first look at the queue, at start.
+      await vi.advanceTimersByTimeAsync(0);
+      queue.enqueue('first');
+      await vi.advanceTimersByTimeAsync(150);
+      // Without a window the first message would be gone by now.
+      expect(seen).toEqual([]);
+      queue.enqueue('second');
+      queue.enqueue('third');
+      await vi.advanceTimersByTimeAsync(60);
+      await poller.idle();
+      expect(seen).toEqual([['first', 'second', 'third']]);
+    } finally {
+      await poller.stop();
+      vi.useRealTimers();
     }
   });
 

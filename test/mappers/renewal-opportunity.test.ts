@@ -121,7 +121,7 @@ describe('renewalOpportunity', () => {
         Description: `Renewal of Stripe subscription ${SUB} on 2025-12-09 (UTC); upcoming invoice 1,200.00 USD. https://dashboard.stripe.com/test/subscriptions/${SUB}`,
         OwnerId: OWNER,
       },
-      skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'AccountId' },
+      skipIfRefused: { errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'], field: 'AccountId' },
     });
   });
 

@@ -148,7 +148,7 @@ describe('renewalTask', () => {
         Stripe_Object_Id__c: 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw',
       },
       // An Account deleted since it was found: Salesforce refuses the WhatId, the Task is skipped.
-      skipIfRefused: { errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' },
+      skipIfRefused: { errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'], field: 'WhatId' },
     });
   });
 
@@ -157,6 +157,6 @@ describe('renewalTask', () => {
     const task = renewalTask(reminder, { accountId: '001000000000001AAA', ownerFromRollupOf: 'cus_test_owner' }, 7);
     expect(task.fields).toMatchObject({ WhatId: '001000000000001AAA', Stripe_Customer_Id__c: 'cus_test_owner' });
     expect(task.fields).not.toHaveProperty('OwnerId');
-    expect(task.skipIfRefused).toEqual({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' });
+    expect(task.skipIfRefused).toEqual({ errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'], field: 'WhatId' });
   });
 });

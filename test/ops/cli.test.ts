@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
 import { ATTR } from '../../src/ingress/inbound-message.js';
 import { STACK_OUTPUT } from '../../src/stack-outputs.js';
 import {
@@ -10,6 +10,7 @@ import {
   INBOUND_ARGS,
   INBOUND_DLQ,
   INBOUND_QUEUE,
+  NOW,
   OUTBOUND_DLQ,
   OUTBOUND_QUEUE,
   REGION,
@@ -125,6 +126,69 @@ describe('stack output resolution', () => {
     const run = await cli(['dlq', 'peek', '--region', REGION], clock);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toContain('pass --stage STAGE or --stack NAME');
+  });
+});
+
+describe('the roll-up DLQ (--queue rollups)', () => {
+  const ROLLUP_QUEUE = 'bridge-rollups';
+  const ROLLUP_DLQ = 'bridge-rollups-dlq';
+  const rollupMessage = (id: string): Message => ({
+    MessageId: id,
+    Body: JSON.stringify({
+      kind: 'account-rollups',
+      computedAt: 1,
+      mutations: [{ sobject: 'Account', key: { field: 'Id', value: '001000000000001AAA' }, fields: { Stripe_Rollup_Version__c: 5 }, skipIfMissing: true }],
+    }),
+    Attributes: { SentTimestamp: String(NOW - 60_000), ApproximateReceiveCount: '473' },
+  });
+  function withRollupOutputs(stackName: string): void {
+    aws.cfn.on(DescribeStacksCommand, { StackName: stackName }).resolves({
+      Stacks: [
+        {
+          StackName: stackName,
+          CreationTime: new Date(0),
+          StackStatus: 'UPDATE_COMPLETE',
+          Outputs: Object.entries({
+            [STACK_OUTPUT.inboundDlqUrl]: queueUrl(INBOUND_DLQ),
+            [STACK_OUTPUT.outboundDlqUrl]: queueUrl(OUTBOUND_DLQ),
+            [STACK_OUTPUT.rollupQueueUrl]: queueUrl(ROLLUP_QUEUE),
+            [STACK_OUTPUT.rollupQueueArn]: queueArn(ROLLUP_QUEUE),
+            [STACK_OUTPUT.rollupDlqUrl]: queueUrl(ROLLUP_DLQ),
+            [STACK_OUTPUT.rollupDlqArn]: queueArn(ROLLUP_DLQ),
+          }).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
+        },
+      ],
+    });
+  }
+
+  it('lists it with the others, peeks at it without printing figures, and redrives it to the roll-up queue', async () => {
+    withRollupOutputs('StripeSalesforceBridge-prod');
+    aws.seed(queueUrl(ROLLUP_DLQ), [rollupMessage('rollup-msg-1')]);
+
+    const stats = await cli(['dlq', 'stats', '--stage', 'prod', '--region', REGION, '--json'], clock);
+    expect(stats.code).toBe(0);
+    expect(JSON.parse(stats.stdout.join('\n')).map((s: any) => [s.queue, s.depth])).toEqual([
+      ['inbound', 0],
+      ['outbound', 0],
+      ['rollups', 1],
+    ]);
+
+    const peek = await cli(['dlq', 'peek', '--queue', 'rollups', '--stage', 'prod', '--region', REGION], clock);
+    expect(peek.code).toBe(0);
+    const table = peek.stdout.join('\n');
+    expect(table).toContain('rollup-msg-1');
+    expect(table).toContain('account-rollups (1 Account)');
+    expect(table).not.toContain('Stripe_Rollup_Version__c');
+
+    const replay = await cli(['dlq', 'replay', '--queue', 'rollups', '--all', '--stage', 'prod', '--region', REGION], clock);
+    expect(replay.code).toBe(0);
+    expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({ SourceArn: queueArn(ROLLUP_DLQ), DestinationArn: queueArn(ROLLUP_QUEUE) });
+  });
+
+  it('refuses a queue it does not know', async () => {
+    const run = await cli(['dlq', 'peek', '--queue', 'accounts', '--stage', 'prod', '--region', REGION], clock);
+    expect(run.code).toBe(2);
+    expect(run.stderr[0]).toContain('expected inbound, outbound or rollups');
   });
 });
 

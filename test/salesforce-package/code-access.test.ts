@@ -4,7 +4,7 @@
  * and the outbound flow's query and write-back, run against the stand-in acting as that user.
  * Each check is shown to fail on a permission set that lacks one grant.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SAMPLE_ORDER_ID, type SampleEventOptions } from '../../src/local/sample-events.js';
 import { INTEGRATION_PERMISSION_SET_FILE, integrationUserAccess, type UserAccess } from '../../src/local/standins/salesforce-access.js';
@@ -17,7 +17,7 @@ import { createSalesforceSession } from '../../src/salesforce/session.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
 import { mapSample } from '../mappers/helpers.js';
 import { settingsFor } from '../salesforce/helpers.js';
-import { readOnlyGrant, withoutGrant } from '../support/permission-set-edits.js';
+import { objectPermissionFlags, readOnlyGrant, withoutGrant } from '../support/permission-set-edits.js';
 
 const PACKAGE_XML = readFileSync(INTEGRATION_PERMISSION_SET_FILE, 'utf8');
 
@@ -43,7 +43,9 @@ function accessProblems(access: UserAccess, written: readonly SalesforceMutation
     // An upsert on an external id creates the record when it is missing; an update by Id never does.
     const needed = m.key.field === 'Id' ? 'edit' : 'create';
     if (!allows(INTEGRATION_OBJECTS[m.sobject]?.access, needed)) problems.add(`${m.sobject}: object access ${needed} not in the catalogue`);
+    // Salesforce decides per record whether an upsert inserts (Create) or updates (Edit): it needs both.
     if (!access.objectEditable(m.sobject)) problems.add(`${m.sobject}: object not editable`);
+    if (needed === 'create' && !access.objectCreatable(m.sobject)) problems.add(`${m.sobject}: object not creatable`);
     const spec = DATA_MODEL[m.sobject] ?? {};
     const fields = m.key.field === 'Id' ? Object.entries(m.fields) : [...Object.entries(m.fields), [m.key.field, m.key.value] as const];
     for (const [field, value] of fields) {
@@ -84,8 +86,65 @@ describe('mappers write only what the integration user may edit', () => {
     ['a field granted read only', readOnlyGrant(PACKAGE_XML, 'Opportunity.Stripe_Payment_Status__c'), 'Opportunity.Stripe_Payment_Status__c: not editable'],
     ['the parent key of a relationship', withoutGrant(PACKAGE_XML, 'fieldPermissions', 'Account.Stripe_Customer_Id__c'), 'Account.Stripe_Customer_Id__c: not readable'],
     ['an object', withoutGrant(PACKAGE_XML, 'objectPermissions', 'Order'), 'Order: object not editable'],
+    ['Create on an object it upserts', objectPermissionFlags(PACKAGE_XML, 'Stripe_Payment__c', { allowCreate: false }), 'Stripe_Payment__c: object not creatable'],
+    ['Edit on an object it upserts', objectPermissionFlags(PACKAGE_XML, 'Case', { allowEdit: false }), 'Case: object not editable'],
   ])('fails when the permission set lacks %s', (_what, xml, problem) => {
     expect(accessProblems(integrationUserAccess(xml), mutations)).toContain(problem);
+  });
+});
+
+/** What the integration user may do on each object, as the catalogue asks (read, edit, create) and the permission set grants. */
+function objectGaps(access: UserAccess): string[] {
+  return Object.entries(INTEGRATION_OBJECTS).flatMap(([object, { access: level, grantedThrough }]) => [
+    ...(access.objectReadable(object) ? [] : [`${object}: Read`]),
+    ...(allows(level, 'edit') && !access.objectEditable(object) ? [`${object}: Edit`] : []),
+    ...(allows(level, 'create') && !access.objectCreatable(object) ? [`${object}: Create`] : []),
+    // Least privilege: the bridge never deletes (children such as line items follow their parent's Edit; no grant of ours).
+    ...(grantedThrough === undefined && access.objectDeletable(object) ? [`${object}: Delete granted`] : []),
+  ]);
+}
+
+/**
+ * The objects the code writes, read from the source: mutations (`sobject: 'X'`), record-port and
+ * jsforce writes (`.update('X'`, `.upsert('X'`, `.create('X'`), Collections records (`type: 'X'`).
+ */
+function objectsWrittenBySource(): Map<string, string[]> {
+  const written = new Map<string, string[]>();
+  const root = new URL('../../src/', import.meta.url);
+  const files = (readdirSync(root, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts') && !f.startsWith('local/'));
+  const pattern = /sobject: '(\w+)'|\.(?:update|upsert|create)\('(\w+)'|attributes: \{ type: '(\w+)' \}/g;
+  for (const file of files) {
+    for (const match of readFileSync(new URL(file, root), 'utf8').matchAll(pattern)) {
+      const object = match[1] ?? match[2] ?? match[3] ?? '';
+      written.set(object, [...(written.get(object) ?? []), file]);
+    }
+  }
+  return written;
+}
+
+describe('the package grants every object operation the code performs', () => {
+  it('grants Read, Edit and Create as the catalogue asks, and Delete on nothing', () => {
+    expect(objectGaps(integrationUserAccess())).toEqual([]);
+  });
+
+  it.each([
+    ['Create on a custom object', objectPermissionFlags(PACKAGE_XML, 'Stripe_Sync_Log__c', { allowCreate: false }), 'Stripe_Sync_Log__c: Create'],
+    ['Create on Opportunity (renewal Opportunities)', objectPermissionFlags(PACKAGE_XML, 'Opportunity', { allowCreate: false }), 'Opportunity: Create'],
+    ['Edit on Account', objectPermissionFlags(PACKAGE_XML, 'Account', { allowEdit: false }), 'Account: Edit'],
+    ['Edit Tasks (Tasks take no object permission)', PACKAGE_XML.replace(/\s*<userPermissions>\s*<enabled>true<\/enabled>\s*<name>EditTask<\/name>\s*<\/userPermissions>/, ''), 'Task: Create'],
+    ['Edit on Case (CaseComments follow it)', objectPermissionFlags(PACKAGE_XML, 'Case', { allowEdit: false }), 'CaseComment: Create'],
+    ['Delete granted', objectPermissionFlags(PACKAGE_XML, 'Case', { allowDelete: true }), 'Case: Delete granted'],
+  ])('fails without %s', (_what, xml, gap) => {
+    expect(xml).not.toBe(PACKAGE_XML);
+    expect(objectGaps(integrationUserAccess(xml))).toContain(gap);
+  });
+
+  it('covers every object the source writes, at Edit or more', () => {
+    const written = objectsWrittenBySource();
+    // The scan finds the writers it is meant to find (mappers, case closer, sync log, catalogue sync, commands).
+    expect([...written.keys()]).toEqual(expect.arrayContaining(['Account', 'Case', 'CaseComment', 'Task', 'Stripe_Sync_Log__c', 'Product2', 'PricebookEntry', 'Opportunity']));
+    const missing = [...written].filter(([object]) => !allows(INTEGRATION_OBJECTS[object]?.access, 'edit')).map(([object, files]) => `${object} (${files.join(', ')})`);
+    expect(missing).toEqual([]);
   });
 });
 

@@ -121,3 +121,26 @@ describe('planComposites', () => {
     }
   });
 });
+
+describe('mergeMutations: expected refusals', () => {
+  const task = (errorCode: string | readonly string[], field = 'WhatId'): SalesforceMutation => ({
+    sobject: 'Task',
+    key: { field: 'Stripe_Task_Key__c', value: 'renewal:sub_1:1' },
+    fields: { Subject: 'Renewal' },
+    skipIfRefused: { errorCode, field },
+  });
+  const merged = (...mutations: SalesforceMutation[]) => mergeMutations(mutations.map((m, i) => ({ correlationId: `m${i}`, mutations: [m] })))[0]?.skipIfRefused;
+
+  it('keeps a refusal every contribution declares, a list of codes in any order', () => {
+    expect(merged(task(['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED']), task(['ENTITY_IS_DELETED', 'INVALID_CROSS_REFERENCE_KEY']))).toEqual({
+      errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'],
+      field: 'WhatId',
+    });
+    expect(merged(task('INVALID_CROSS_REFERENCE_KEY'), task(['INVALID_CROSS_REFERENCE_KEY']))).toEqual({ errorCode: 'INVALID_CROSS_REFERENCE_KEY', field: 'WhatId' });
+  });
+
+  it('drops it when the contributions differ in codes or field', () => {
+    expect(merged(task(['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED']), task('INVALID_CROSS_REFERENCE_KEY'))).toBeUndefined();
+    expect(merged(task('INVALID_CROSS_REFERENCE_KEY'), task('INVALID_CROSS_REFERENCE_KEY', 'OwnerId'))).toBeUndefined();
+  });
+});

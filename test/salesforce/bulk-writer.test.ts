@@ -34,6 +34,8 @@ const composites = () => sf.requests.filter((r) => r.path.endsWith('/composite')
 
 describe('BulkWriter', () => {
   it('writes the large group by a job after the small one through Composite, and reports each item', async () => {
+    // The integration user may not create Accounts: the customer's Account exists, the bridge updates it.
+    sf.insert('Account', { Name: 'W', Stripe_Customer_Id__c: 'cus_w' });
     sf.insert('Stripe_Payment__c', { Name: 'pi_3', Stripe_Id__c: 'pi_3', Status__c: 'Refunded', [VERSION_FIELD]: 900 });
 
     const result = await writer.write(items());

@@ -107,7 +107,8 @@ describe('Salesforce stand-in as the integration user', () => {
     const otherCase = other.sf.insert('Case', { Subject: 'Stripe payment failed' });
     const refused = (await comment(other.conn, otherCase))[0];
     expect(refused?.success).toBe(false);
-    expect(refused?.errors.map((e) => e.statusCode)).toContain('INVALID_FIELD_FOR_INSERT_UPDATE');
+    // Object permissions come first: without Edit on the Case, no Create on its comments.
+    expect(refused?.errors.map((e) => e.statusCode)).toEqual(['INSUFFICIENT_ACCESS_OR_READONLY']);
     expect(other.sf.records('CaseComment')).toEqual([]);
   });
 });

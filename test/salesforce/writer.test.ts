@@ -38,6 +38,12 @@ function failure(o: ItemOutcome): TransientError | PermanentError {
 
 const payments = () => sf.records('Stripe_Payment__c');
 
+/**
+ * The Account of a Stripe customer, as an admin created it: the integration user has no Create on
+ * Account (the bridge only links and rolls up Accounts), so `account()` mutations update it.
+ */
+const seedAccount = (customerId: string): string => sf.insert('Account', { Name: `Customer ${customerId}`, Stripe_Customer_Id__c: customerId });
+
 describe('SalesforceWriter', () => {
   it('upserts new and existing records in one Composite call and reports ids and created flags', async () => {
     const existing = sf.insert('Stripe_Payment__c', { Stripe_Id__c: 'pi_old', Status__c: 'Processing' });
@@ -101,6 +107,7 @@ describe('SalesforceWriter', () => {
   it('fails exactly the items whose records failed: validation rule permanent, row lock transient', async () => {
     sf.failRecord('Stripe_Payment__c', 'pi_rule', 'FIELD_CUSTOM_VALIDATION_EXCEPTION', 'Amount must be positive');
     sf.failRecord('Stripe_Payment__c', 'pi_lock', 'UNABLE_TO_LOCK_ROW', 'unable to obtain exclusive access to this record', 1);
+    seedAccount('cus_ok2');
     const result = await writer.write([
       item('ok1', payment('pi_ok1')),
       item('rule', payment('pi_rule')),
@@ -124,6 +131,7 @@ describe('SalesforceWriter', () => {
 
   it('makes an item permanent when one of its records failed permanently and another transiently', async () => {
     sf.failRecord('Stripe_Payment__c', 'pi_lock2', 'UNABLE_TO_LOCK_ROW');
+    seedAccount('cus_fine');
     const result = await writer.write([
       item('both', payment('pi_lock2'), payment('pi_bad', { Status__c: 'Not A Status' }), account('cus_fine')),
     ]);
@@ -134,6 +142,7 @@ describe('SalesforceWriter', () => {
   });
 
   it('fails every record of a subrequest with an unknown field permanently, leaving other subrequests alone', async () => {
+    seedAccount('cus_a');
     const result = await writer.write([
       item('p1', payment('pi_a')),
       item('p2', payment('pi_b', { No_Such_Field__c: 'x' })),
@@ -195,12 +204,13 @@ describe('SalesforceWriter', () => {
   });
 
   it('writes Accounts before records that reference them in the same batch', async () => {
+    // customer.created links the Account (by Id) while a payment of that customer references it by the new key.
+    const accountId = sf.insert('Account', { Name: 'Acme' });
     const result = await writer.write([
       item('pay', payment('pi_linked', { Account__r: { Stripe_Customer_Id__c: 'cus_new' } })),
-      item('cust', account('cus_new')),
+      item('cust', { sobject: 'Account', key: { field: 'Id', value: accountId }, fields: { Stripe_Customer_Id__c: 'cus_new' } }),
     ]);
     expect([...result.outcomes.values()].every((o) => o.ok)).toBe(true);
-    const accountId = sf.records('Account')[0]?.Id;
     expect(payments()[0]?.Account__c).toBe(accountId);
   });
 

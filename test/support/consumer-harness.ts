@@ -36,7 +36,7 @@ export interface ConsumerHarness {
    */
   bill(opportunityId: string, bill: TestBill & { readonly paymentIntents?: readonly string[] }): Promise<void>;
   /** A fresh execution environment (cold start): new session, same services. */
-  coldStart(options?: Pick<ConsumerAppDeps, 'wrapStore' | 'changeVisibility'>): ConsumerApp;
+  coldStart(options?: Pick<ConsumerAppDeps, 'wrapStore' | 'changeVisibility' | 'rollupSink'>): ConsumerApp;
   close(): Promise<void>;
 }
 

@@ -14,3 +14,15 @@ export function readOnlyGrant(xml: string, field: string): string {
   if (!block.test(xml)) throw new Error(`${field} is not editable in this permission set`);
   return xml.replace(block, '<editable>false</editable>$1');
 }
+
+export type ObjectPermissionFlag = 'allowCreate' | 'allowDelete' | 'allowEdit' | 'allowRead' | 'modifyAllRecords' | 'viewAllRecords';
+
+/** The package's permission set with some flags of one object's entry changed. */
+export function objectPermissionFlags(xml: string, object: string, flags: Partial<Record<ObjectPermissionFlag, boolean>>): string {
+  const block = new RegExp(`<objectPermissions>(?:(?!</objectPermissions>)[\\s\\S])*?<object>${object}</object>[\\s\\S]*?</objectPermissions>`);
+  const found = block.exec(xml);
+  if (found === null) throw new Error(`${object} has no object permissions in this permission set`);
+  let entry = found[0];
+  for (const [flag, value] of Object.entries(flags)) entry = entry.replace(new RegExp(`<${flag}>(true|false)</${flag}>`), `<${flag}>${String(value)}</${flag}>`);
+  return xml.replace(found[0], entry);
+}

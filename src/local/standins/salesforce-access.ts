@@ -19,15 +19,30 @@ export const INTEGRATION_PERMISSION_SET_FILE = fileURLToPath(
 export interface UserAccess {
   /** The object exists for the user (SOQL FROM, sObject URLs); otherwise it behaves as unknown. */
   objectReadable(sobject: string): boolean;
+  /** Object permission Create: inserts, and upserts that insert. */
+  objectCreatable(sobject: string): boolean;
+  /** Object permission Edit: updates, and upserts that update. */
   objectEditable(sobject: string): boolean;
+  /** Object permission Delete. */
+  objectDeletable(sobject: string): boolean;
   /** The field exists for the user; a hidden field behaves as unknown ("No such column"). */
   fieldReadable(sobject: string, field: string): boolean;
   /** Visible but not editable: writes fail with INVALID_FIELD_FOR_INSERT_UPDATE. */
   fieldEditable(sobject: string, field: string): boolean;
 }
 
+/** Object permissions (CRED) as the user holds them. */
+interface ObjectGrant {
+  readonly read: boolean;
+  readonly create: boolean;
+  readonly edit: boolean;
+  readonly delete: boolean;
+}
+
+const NO_ACCESS: ObjectGrant = { read: false, create: false, edit: false, delete: false };
+
 interface Grants {
-  readonly objects: ReadonlyMap<string, { readonly read: boolean; readonly edit: boolean }>;
+  readonly objects: ReadonlyMap<string, ObjectGrant>;
   readonly fields: ReadonlyMap<string, { readonly read: boolean; readonly edit: boolean }>;
   /** Enabled system permissions (ViewSetup…). */
   readonly userPermissions: ReadonlySet<string>;
@@ -60,7 +75,7 @@ export function readPermissionSet(xml: string): Grants {
   const root = parseXml(xml);
   if (root.name !== 'PermissionSet') throw new Error(`expected a PermissionSet, found <${root.name}>`);
   return {
-    objects: new Map(objectPermissions(root).map((p) => [p.object, { read: p.allowRead, edit: p.allowEdit }])),
+    objects: new Map(objectPermissions(root).map((p) => [p.object, objectGrantOf(p)])),
     fields: new Map(fieldPermissions(root).map((p) => [p.field, { read: p.readable, edit: p.editable }])),
     userPermissions: new Set(
       childrenNamed(root, 'userPermissions')
@@ -68,6 +83,18 @@ export function readPermissionSet(xml: string): Grants {
         .map((p) => textOf(p, 'name') ?? ''),
     ),
   };
+}
+
+/**
+ * Salesforce's dependencies between object permissions: Create, Edit and Delete each require
+ * Read, Delete requires Edit, and Modify All (View All + Edit + Delete) implies all four ("Object
+ * Permissions", Salesforce Help: "Edit" requires "Read"; "Delete" requires "Read" and "Edit").
+ */
+function objectGrantOf(p: ObjectPermission): ObjectGrant {
+  const modifyAll = p.modifyAllRecords;
+  const del = p.allowDelete || modifyAll;
+  const edit = p.allowEdit || del;
+  return { read: p.allowRead || p.allowCreate || edit || p.viewAllRecords, create: p.allowCreate, edit, delete: del };
 }
 
 let packageGrants: Grants | undefined;
@@ -79,33 +106,43 @@ export function integrationUserAccess(permissionSetXml?: string): UserAccess {
       ? (packageGrants ??= readPermissionSet(readFileSync(INTEGRATION_PERMISSION_SET_FILE, 'utf8')))
       : readPermissionSet(permissionSetXml);
 
-  const objectGrant = (sobject: string): { read: boolean; edit: boolean } => {
+  const objectGrant = (sobject: string): ObjectGrant => {
     const derived = INTEGRATION_OBJECTS[sobject]?.grantedThrough;
-    if (derived === 'every user') return { read: true, edit: false };
+    if (derived === 'every user') return { ...NO_ACCESS, read: true };
     if (derived !== undefined && 'userPermission' in derived) {
+      // Edit Tasks lets the user create and edit Tasks (and delete their own): the bridge deletes none.
       const held = grants.userPermissions.has(derived.userPermission);
-      return { read: held, edit: held && derived.edits === true };
+      const edits = held && derived.edits === true;
+      return { read: held, create: edits, edit: edits, delete: false };
     }
-    if (derived !== undefined) return objectGrant(derived.parent);
-    return grants.objects.get(sobject) ?? { read: false, edit: false };
+    if (derived !== undefined) {
+      // Children follow their parent: adding, changing or removing an Opportunity's products, a
+      // Case's comments, a Product's price book entries edits the parent.
+      const parent = objectGrant(derived.parent);
+      return { read: parent.read, create: parent.edit, edit: parent.edit, delete: parent.edit };
+    }
+    return grants.objects.get(sobject) ?? NO_ACCESS;
   };
   const spec = (sobject: string, field: string): FieldSpec | undefined => DATA_MODEL[sobject]?.[field];
   const fieldGrant = (sobject: string, field: string): { read: boolean; edit: boolean } => {
     const object = objectGrant(sobject);
     // System objects (Organization, User, setup objects) are not in the catalogue and have no FLS of ours.
-    if (DATA_MODEL[sobject] === undefined && INTEGRATION_OBJECTS[sobject]?.grantedThrough !== undefined) return object;
+    if (DATA_MODEL[sobject] === undefined && INTEGRATION_OBJECTS[sobject]?.grantedThrough !== undefined) return { read: object.read, edit: object.edit || object.create };
     const fieldSpec = spec(sobject, field);
     if (fieldSpec === undefined || !object.read) return { read: false, edit: false };
     const name = fieldPermissionName(sobject, field, fieldSpec);
     // No field-level security (Id, required and name fields): the object decides.
-    if (name === undefined) return object;
+    if (name === undefined) return { read: object.read, edit: object.edit || object.create };
     const granted = grants.fields.get(name) ?? { read: false, edit: false };
-    return { read: granted.read, edit: granted.edit && object.edit };
+    // A field's edit access counts where the object may be created or edited.
+    return { read: granted.read, edit: granted.edit && (object.edit || object.create) };
   };
 
   return {
     objectReadable: (sobject) => objectGrant(sobject).read,
+    objectCreatable: (sobject) => objectGrant(sobject).create,
     objectEditable: (sobject) => objectGrant(sobject).edit,
+    objectDeletable: (sobject) => objectGrant(sobject).delete,
     fieldReadable: (sobject, field) => fieldGrant(sobject, field).read,
     fieldEditable: (sobject, field) => fieldGrant(sobject, field).edit,
   };

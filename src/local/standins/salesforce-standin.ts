@@ -8,7 +8,16 @@
  * there for the caller: SOQL and writes answer INVALID_FIELD "No such column…", which Salesforce
  * uses for both a missing field and one hidden by field-level security
  * (https://salesforcedictionary.com/errors/invalid-field-no-such-column); a field granted read
- * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. `insert` and `records` are the admin's view.
+ * only is INVALID_FIELD_FOR_INSERT_UPDATE on write. Object permissions are enforced the same way:
+ * an object without Read is unknown (NOT_FOUND on sObject URLs, INVALID_TYPE "sObject type 'X' is
+ * not supported." in SOQL); an insert without Create, an update without Edit, an upsert without
+ * Create (when it inserts) or Edit (when it updates) and a delete without Delete fail per record
+ * with INSUFFICIENT_ACCESS_OR_READONLY "insufficient access rights on object id" — the code and
+ * message Salesforce gives when "the user's object permissions (CRUD)" do not allow the write
+ * (https://agentforceaccess.com/blog/insufficient-access-rights-on-object-id; StatusCode
+ * INSUFFICIENT_ACCESS_OR_READONLY, SOAP API Developer Guide, Core Data Types). `insert`,
+ * `recycle`, `purge` and `records` are the admin's view: they bypass the integration user's
+ * permissions, so seeds and test set-up keep working.
  *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
  * (upsert by external id, create, update by Id), single-record sObject rows, Bulk API 2.0 ingest
@@ -47,6 +56,11 @@ export interface SalesforceStandIn {
   insert(sobject: string, fields: Record<string, unknown>): string;
   /** Removes a row for good (deleted and emptied from the Recycle Bin): lookups to it are then refused. */
   purge(sobject: string, id: string): void;
+  /**
+   * An admin deletes the row: it goes to the Recycle Bin, where queries no longer find it and a
+   * lookup to it is refused with ENTITY_IS_DELETED (until purged: INVALID_CROSS_REFERENCE_KEY).
+   */
+  recycle(sobject: string, id: string): void;
   issueToken(): string;
   /**
    * Gives `userId` the custom permission through a permission set (created when missing), as an
@@ -410,6 +424,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   const clientId = options.clientId ?? STANDIN_CLIENT_ID;
   const clientSecret = options.clientSecret ?? STANDIN_CLIENT_SECRET;
   const store = new Map<string, Map<string, Row>>();
+  /** Deleted rows (the Recycle Bin), by 18-character Id. */
+  const recycleBin = new Map<string, { readonly sobject: string; readonly row: Row }>();
   const validTokens = new Set<string>();
   const injectedRecordFailures = new Map<string, { errorCode: string; message: string; remaining: number }>();
   const injectedRequestFailures: Array<{ status: number; errorCode: string }> = [];
@@ -557,13 +573,28 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return token;
   };
 
-  const snapshot = (): Map<string, Map<string, Row>> =>
-    new Map([...store].map(([sobject, rows]) => [sobject, new Map([...rows].map(([id, row]) => [id, { ...row }]))]));
+  interface Saved {
+    readonly rows: Map<string, Map<string, Row>>;
+    readonly recycled: Map<string, { readonly sobject: string; readonly row: Row }>;
+  }
 
-  const restore = (saved: Map<string, Map<string, Row>>): void => {
+  const snapshot = (): Saved => ({
+    rows: new Map([...store].map(([sobject, rows]) => [sobject, new Map([...rows].map(([id, row]) => [id, { ...row }]))])),
+    recycled: new Map(recycleBin),
+  });
+
+  const restore = (saved: Saved): void => {
     store.clear();
-    for (const [sobject, rows] of saved) store.set(sobject, rows);
+    for (const [sobject, rows] of saved.rows) store.set(sobject, rows);
+    recycleBin.clear();
+    for (const [id, entry] of saved.recycled) recycleBin.set(id, entry);
   };
+
+  /** In the Recycle Bin (deleted, not yet purged); ids compared on their first 15 characters. */
+  const isRecycled = (id: string): boolean => [...recycleBin.keys()].some((binned) => binned.slice(0, 15) === id.slice(0, 15));
+
+  /** The user's object permissions do not allow this write (see the header comment for the source). */
+  const insufficientAccess = (): SaveError => saveError('INSUFFICIENT_ACCESS_OR_READONLY', 'insufficient access rights on object id');
 
   const takeInjectedFailure = (sobject: string, keyValue: string): SaveError | undefined => {
     const key = `${sobject}\u0000${keyValue}`;
@@ -676,7 +707,9 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
           if (!ID_PATTERN.test(id)) {
             errors.push(saveError('MALFORMED_ID', `${name}: id value of incorrect type: ${id}`, [name]));
           } else if ((POLYMORPHIC[sobject]?.[name] ?? [field.referenceTo as string]).every((target) => findById(target, id) === undefined)) {
-            errors.push(saveError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [name]));
+            // A record in the Recycle Bin: "entity is deleted", naming no field (an Apex DmlException
+            // reads "ENTITY_IS_DELETED, entity is deleted: []"); one gone for good: an invalid id.
+            errors.push(isRecycled(id) ? saveError('ENTITY_IS_DELETED', 'entity is deleted') : saveError('INVALID_CROSS_REFERENCE_KEY', `invalid cross reference id`, [name]));
           }
           break;
         }
@@ -807,7 +840,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     created?: boolean;
   }
 
-  const applyAllOrNone = (results: SaveResult[], allOrNone: boolean, saved: Map<string, Map<string, Row>>): SaveResult[] => {
+  const applyAllOrNone = (results: SaveResult[], allOrNone: boolean, saved: Saved): SaveResult[] => {
     if (!allOrNone || results.every((r) => r.success)) return results;
     restore(saved);
     return results.map((r) =>
@@ -849,11 +882,15 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (typeof keyValue !== 'string' || keyValue === '') {
       return { success: false, errors: [saveError('MISSING_ARGUMENT', `${keyField} not specified`, [keyField])] };
     }
+    const matches = findByField(sobject, keyField, keyValue);
+    // Upsert needs Create to insert and Edit to update: which one depends on the match.
+    if (matches.length === 1 ? !access.objectEditable(sobject) : matches.length === 0 && !access.objectCreatable(sobject)) {
+      return { ...(matches[0] ? { id: matches[0].Id } : {}), success: false, errors: [insufficientAccess()] };
+    }
     const errors = recordErrors(sobject, spec, record, true);
     const injected = errors.length === 0 ? takeInjectedFailure(sobject, keyValue) : undefined;
     if (injected !== undefined) errors.push(injected);
     if (errors.length > 0) return { success: false, errors };
-    const matches = findByField(sobject, keyField, keyValue);
     if (matches.length > 1) {
       return {
         success: false,
@@ -911,6 +948,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (!ID_PATTERN.test(id) || (KEY_PREFIX[sobject] !== undefined && !id.startsWith(KEY_PREFIX[sobject]))) {
       return { success: false, errors: [saveError('MALFORMED_ID', `${sobject} ID: id value of incorrect type: ${id}`, ['Id'])] };
     }
+    if (!access.objectEditable(sobject)) return { success: false, errors: [insufficientAccess()] };
     const existing = findById(sobject, id);
     if (existing === undefined) {
       return { success: false, errors: [saveError('ENTITY_IS_DELETED', 'entity is deleted')] };
@@ -932,6 +970,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (record.Id !== undefined) {
       return { success: false, errors: [saveError('INVALID_FIELD', 'Id cannot be specified in an insert call', ['Id'])] };
     }
+    if (!access.objectCreatable(sobject)) return { success: false, errors: [insufficientAccess()] };
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
     const values = storedValues(spec, record);
@@ -940,6 +979,45 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const id = newId(sobject);
     table(sobject).set(id, { ...derived(sobject, values, true), Id: id });
     return { id, success: true, errors: [] };
+  };
+
+  /** Delete: needs the Delete object permission; the row goes to the Recycle Bin. */
+  const deleteOne = (sobject: string, id: string): SaveResult => {
+    if (!ID_PATTERN.test(id)) return { success: false, errors: [saveError('MALFORMED_ID', `invalid record id: ${id}`)] };
+    if (!access.objectDeletable(sobject)) return { id, success: false, errors: [insufficientAccess()] };
+    const existing = findById(sobject, id);
+    if (existing === undefined) {
+      return { id, success: false, errors: [isRecycled(id) ? saveError('ENTITY_IS_DELETED', 'entity is deleted') : saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')] };
+    }
+    moveToRecycleBin(sobject, existing);
+    return { id: existing.Id, success: true, errors: [] };
+  };
+
+  const moveToRecycleBin = (sobject: string, row: Row): void => {
+    store.get(sobject)?.delete(row.Id);
+    recycleBin.set(row.Id, { sobject, row });
+  };
+
+  /** The object an id belongs to: by key prefix, else by the table that holds it. */
+  const objectOfId = (id: string): string | undefined =>
+    Object.entries(KEY_PREFIX).find(([, prefix]) => id.startsWith(prefix))?.[0] ??
+    [...store].find(([, rows]) => [...rows.keys()].some((rowId) => rowId.slice(0, 15) === id.slice(0, 15)))?.[0] ??
+    [...recycleBin.values()].find((entry) => entry.row.Id.slice(0, 15) === id.slice(0, 15))?.sobject;
+
+  /** sObject Collections delete: `DELETE /composite/sobjects?ids=…&allOrNone=…`, one result per id. */
+  const collectionsDelete = (search: URLSearchParams): Reply => {
+    const ids = (search.get('ids') ?? '').split(',').map((id) => id.trim()).filter((id) => id !== '');
+    if (ids.length === 0) fail(400, 'MISSING_ARGUMENT', 'ids parameter is required');
+    if (ids.length > MAX_COLLECTION_RECORDS) {
+      fail(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`);
+    }
+    const saved = snapshot();
+    const results = ids.map((id): SaveResult => {
+      const sobject = objectOfId(id);
+      if (sobject === undefined || userSpec(sobject) === undefined) return { id, success: false, errors: [saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')] };
+      return deleteOne(sobject, id);
+    });
+    return { status: 200, body: applyAllOrNone(results, search.get('allOrNone') === 'true', saved) };
   };
 
   const collectionsWrite = (body: unknown, write: (record: Record<string, unknown>) => SaveResult): Reply => {
@@ -1137,6 +1215,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       if (parts.length === 4 && method === 'PATCH') return collectionsUpsert(third as string, fourth as string, body);
       if (parts.length === 2 && method === 'PATCH') return collectionsWrite(body, updateOne);
       if (parts.length === 2 && method === 'POST') return collectionsWrite(body, createOne);
+      if (parts.length === 2 && method === 'DELETE') return collectionsDelete(search);
     }
     if (first === 'query' && parts.length === 1 && method === 'GET') {
       const q = search.get('q');
@@ -1159,8 +1238,10 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
             label: second,
             custom: second.endsWith('__c'),
             queryable: true,
-            createable: !Object.hasOwn(SYSTEM_OBJECTS, second),
-            updateable: !Object.hasOwn(SYSTEM_OBJECTS, second),
+            // The user's object permissions, as the describe reports them.
+            createable: !Object.hasOwn(SYSTEM_OBJECTS, second) && access.objectCreatable(second),
+            updateable: !Object.hasOwn(SYSTEM_OBJECTS, second) && access.objectEditable(second),
+            deletable: !Object.hasOwn(SYSTEM_OBJECTS, second) && access.objectDeletable(second),
             keyPrefix: KEY_PREFIX[second] ?? null,
             fields: Object.entries(spec).map(([name, field]) => describeField(name, field, access.fieldEditable(second, name))),
             urls: { sobject: `/services/data/v${version}/sobjects/${second}`, describe: `/services/data/v${version}/sobjects/${second}/describe` },
@@ -1173,6 +1254,11 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         const fields = search.get('fields');
         const names = fields === null ? Object.keys(spec) : fields.split(',').map((f) => f.trim());
         return { status: 200, body: projectRow(second, spec, row, names.map((n) => ({ kind: 'field', path: n.split('.') })), version) };
+      }
+      if (parts.length === 3 && method === 'DELETE') {
+        if (findById(second, third as string) === undefined && !isRecycled(third as string)) return fail(404, 'NOT_FOUND', 'The requested resource does not exist');
+        const result = deleteOne(second, third as string);
+        return result.success ? { status: 204, body: undefined } : singleResult(result, 204);
       }
       if (parts.length === 3 && method === 'PATCH') {
         const record = isPlainObject(body) ? body : fail(400, 'JSON_PARSER_ERROR', 'The request body must be a JSON object');
@@ -1458,6 +1544,12 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     purge(sobject, id) {
       const row = findById(sobject, id);
       if (row !== undefined) store.get(sobject)?.delete(row.Id);
+      for (const binned of [...recycleBin.keys()]) if (binned.slice(0, 15) === id.slice(0, 15)) recycleBin.delete(binned);
+    },
+    recycle(sobject, id) {
+      const row = findById(sobject, id);
+      if (row === undefined) throw new Error(`${sobject} ${id} does not exist`);
+      moveToRecycleBin(sobject, row);
     },
     issueToken,
     grantCustomPermission(userId, permission, permissionSet = 'Stripe_Bridge_Sales') {

@@ -1,0 +1,86 @@
+/**
+ * The roll-up queue's message: the Account roll-up updates (and Task owner updates) one consumer
+ * batch computed from reads that saw its writes, for the roll-up writer to write later, many
+ * batches at once. Pure: mutations in, SQS bodies out, and back.
+ *
+ * Only what a roll-up writes is accepted back: updates by Id of Accounts (each carrying its
+ * roll-up version, Stripe_Rollup_Version__c) and of Tasks, allowed to skip a deleted record. A
+ * body that is anything else is refused whole, so the queue cannot be used to write other records.
+ */
+import type { SalesforceFieldValue, SalesforceMutation } from '../contracts/salesforce-mutation.js';
+import { PermanentError } from '../errors.js';
+import { ROLLUP_VERSION_FIELD } from '../salesforce/data-model.js';
+
+export const ROLLUP_MESSAGE_KIND = 'account-rollups';
+
+/**
+ * SQS takes at most 256 KiB per message (body and attributes); a body stays under 200 KiB so
+ * the limit is never met. One Account update is about 700 bytes: a batch of 100 events fits in one.
+ */
+export const MAX_ROLLUP_BODY_BYTES = 200 * 1024;
+
+export interface RollupMessage {
+  readonly kind: typeof ROLLUP_MESSAGE_KIND;
+  /** When the consumer computed the updates (ms since the epoch): breaks a tie between equal versions. */
+  readonly computedAt: number;
+  readonly mutations: readonly SalesforceMutation[];
+}
+
+/** The bodies for these updates: one per batch, split only when one would not fit in an SQS message. */
+export function rollupBodies(mutations: readonly SalesforceMutation[], computedAt: number, maxBytes = MAX_ROLLUP_BODY_BYTES): string[] {
+  const bodies: string[] = [];
+  let chunk: SalesforceMutation[] = [];
+  const body = (part: readonly SalesforceMutation[]): string => JSON.stringify({ kind: ROLLUP_MESSAGE_KIND, computedAt, mutations: part } satisfies RollupMessage);
+  for (const mutation of mutations) {
+    const next = [...chunk, mutation];
+    if (chunk.length > 0 && Buffer.byteLength(body(next)) > maxBytes) {
+      bodies.push(body(chunk));
+      chunk = [mutation];
+    } else {
+      chunk = next;
+    }
+  }
+  if (chunk.length > 0) bodies.push(body(chunk));
+  return bodies;
+}
+
+const refused = (reason: string): PermanentError => new PermanentError(`Roll-up message refused: ${reason}`, { code: 'ROLLUP_MESSAGE_INVALID' });
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function fieldValue(v: unknown): v is SalesforceFieldValue {
+  return v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v));
+}
+
+function rollupMutation(v: unknown): SalesforceMutation {
+  if (!isRecord(v) || !isRecord(v['key']) || !isRecord(v['fields'])) throw refused('a mutation is not an object with key and fields');
+  const { sobject } = v;
+  const key = v['key'];
+  const fields = v['fields'];
+  if (sobject !== 'Account' && sobject !== 'Task') throw refused(`${String(sobject)} is not written by roll-ups`);
+  if (key['field'] !== 'Id' || typeof key['value'] !== 'string' || key['value'] === '') throw refused('a mutation is not an update by Id');
+  if (!Object.values(fields).every(fieldValue)) throw refused('a field value is not a plain value');
+  if (sobject === 'Account' && typeof fields[ROLLUP_VERSION_FIELD] !== 'number') throw refused(`an Account update has no ${ROLLUP_VERSION_FIELD}`);
+  return { sobject, key: { field: 'Id', value: key['value'] }, fields: fields as Record<string, SalesforceFieldValue>, skipIfMissing: true };
+}
+
+/** A body from the roll-up queue, checked; throws a PermanentError for anything else. */
+export function readRollupMessage(body: string): RollupMessage {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch (err) {
+    throw new PermanentError('Roll-up message refused: not JSON', { code: 'ROLLUP_MESSAGE_INVALID', cause: err });
+  }
+  if (!isRecord(parsed) || parsed['kind'] !== ROLLUP_MESSAGE_KIND) throw refused(`kind is not ${ROLLUP_MESSAGE_KIND}`);
+  const { computedAt, mutations } = parsed;
+  if (typeof computedAt !== 'number' || !Number.isFinite(computedAt)) throw refused('computedAt is not a number');
+  if (!Array.isArray(mutations)) throw refused('mutations is not a list');
+  return { kind: ROLLUP_MESSAGE_KIND, computedAt, mutations: mutations.map(rollupMutation) };
+}
+
+/** The roll-up version an Account update carries (undefined for a Task owner update). */
+export function rollupVersionOf(mutation: SalesforceMutation): number | undefined {
+  const version = mutation.sobject === 'Account' ? mutation.fields[ROLLUP_VERSION_FIELD] : undefined;
+  return typeof version === 'number' ? version : undefined;
+}
