@@ -64,6 +64,14 @@ export interface SalesforceMutation {
    * Bin) names no field, so it matches without one.
    */
   readonly skipIfRefused?: { readonly errorCode: string | readonly string[]; readonly field: string };
+  /**
+   * Insert only, never update (a record whose every field belongs to people once it exists, such
+   * as a renewal Opportunity): the record is created with its key, a unique external id, set, and
+   * when Salesforce refuses the insert because a record already holds that key (DUPLICATE_VALUE)
+   * it exists already and is left as it is (not a failure, not `created`). Salesforce's unique
+   * index decides, so it holds however long after the first write the mutation comes again.
+   */
+  readonly createOnly?: boolean;
 }
 
 /** A SOQL query the writer runs once a batch is written (the Account roll-ups read through it). */

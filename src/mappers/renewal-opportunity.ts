@@ -4,13 +4,14 @@
  * an Opportunity to work it — closing on the renewal day, worth the upcoming invoice, in the stage
  * the admin chose (RENEWAL_OPPORTUNITY_STAGE), owned by the Account owner. Pure.
  *
- * Once per renewal period: upserted on `Stripe_Renewal_Key__c` (unique external id), the period
- * key its Task uses too (`renewal:<sub_…>:<period end>`), and written in the event's write of the
- * period the consumer claimed (src/inbound/renewal-tasks.ts). Every field is create-only: once the
- * period's write is committed the bridge never writes the Opportunity again, whatever later
- * announcements of the period say (a plan change re-sends the preview), so the stage, amount, close
- * date, name and owner a rep sets are theirs. (The one rewrite: the retry of a write whose commit
- * was lost, minutes later, with the same values.)
+ * Once per renewal period, and never overwritten: inserted (createOnly, never upserted) with
+ * `Stripe_Renewal_Key__c` (unique external id), the period key its Task uses too
+ * (`renewal:<sub_…>:<period end>`), in the event's write of the period the consumer claimed
+ * (src/inbound/renewal-tasks.ts). The claim spares the write; Salesforce's unique index is what
+ * makes it create-only: an insert of a key that exists is refused (DUPLICATE_VALUE) and the writer
+ * leaves that Opportunity as it is, whenever the period is announced again (a plan change re-sends
+ * the preview; the claim lives DEDUP_TTL_DAYS). So the stage, amount, close date, name and owner a
+ * rep sets are theirs.
  */
 import { toMajorUnits } from '../money.js';
 import type { RenewalReminder, SalesforceMutation } from './mutation.js';
@@ -69,6 +70,8 @@ export function renewalOpportunity(
         : // The customer: the batch's roll-up reads its Account and assigns the owner (src/inbound/task-owners.ts).
           { Stripe_Customer_Id__c: account.ownerFromRollupOf }),
     }),
+    // Create-only in Salesforce itself: an existing Opportunity of the period is never written again.
+    createOnly: true,
     // An Account deleted since it was found: no Opportunity, the record is skipped (as its Task).
     skipIfRefused: { errorCode: ACCOUNT_GONE, field: 'AccountId' },
   };

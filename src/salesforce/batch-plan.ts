@@ -27,6 +27,8 @@ export interface MergedRecord {
   readonly skipIfMissing: boolean;
   /** The refusal every contributing mutation declared as expected (see SalesforceMutation). */
   readonly skipIfRefused?: Refusal;
+  /** Every contributing mutation is insert-only (see SalesforceMutation): the record is created, never updated. */
+  readonly createOnly: boolean;
   /** The highest precedence key among the contributions; undefined when none carried one. */
   readonly version: number | undefined;
   /** Each contribution alone, lowest key first: what isolation re-sends one by one. */
@@ -41,6 +43,7 @@ export interface Contribution {
   readonly optionalReferences: ReadonlySet<string>;
   readonly skipIfMissing: boolean;
   readonly skipIfRefused?: Refusal;
+  readonly createOnly: boolean;
 }
 
 export interface MergeInput {
@@ -101,18 +104,21 @@ interface Accumulator {
   readonly optional: Set<string>;
   readonly required: Set<string>;
   skipIfMissing: boolean;
+  createOnly: boolean;
   /** undefined: nothing added yet; null: the mutations do not all declare the same refusal. */
   refusal: Refusal | null | undefined;
   version: number | undefined;
 }
 
 function accumulator(): Accumulator {
-  return { fields: {}, optional: new Set(), required: new Set(), skipIfMissing: true, refusal: undefined, version: undefined };
+  return { fields: {}, optional: new Set(), required: new Set(), skipIfMissing: true, createOnly: true, refusal: undefined, version: undefined };
 }
 
 function add(acc: Accumulator, mutation: SalesforceMutation): void {
   Object.assign(acc.fields, mutation.fields);
   acc.skipIfMissing &&= mutation.skipIfMissing === true;
+  // Insert-only when every mutation says so: one that may update the record makes it an upsert.
+  acc.createOnly &&= mutation.createOnly === true && mutation.key.field !== 'Id';
   acc.refusal = acc.refusal === undefined ? (mutation.skipIfRefused ?? null) : sameRefusal(acc.refusal, mutation.skipIfRefused) ? acc.refusal : null;
   if (mutation.version !== undefined) acc.version = Math.max(acc.version ?? mutation.version, mutation.version);
   const optional = new Set(mutation.optionalReferences ?? []);
@@ -125,6 +131,7 @@ function result(acc: Accumulator): Omit<Contribution, 'correlationId'> {
     // A relationship stays optional only if every mutation that set it said so.
     optionalReferences: new Set([...acc.optional].filter((f) => !acc.required.has(f))),
     skipIfMissing: acc.skipIfMissing,
+    createOnly: acc.createOnly,
     version: acc.version,
     ...(acc.refusal ? { skipIfRefused: acc.refusal } : {}),
   };
@@ -141,6 +148,7 @@ export function isolate(record: MergedRecord, contribution: Contribution): Merge
     optionalReferences: contribution.optionalReferences,
     contributors: [contribution.correlationId],
     skipIfMissing: contribution.skipIfMissing,
+    createOnly: contribution.createOnly,
     ...(contribution.skipIfRefused ? { skipIfRefused: contribution.skipIfRefused } : {}),
     version: contribution.version,
     contributions: [contribution],
@@ -160,7 +168,9 @@ export function refusalCodes(refusal: Refusal): readonly string[] {
 
 export type CollectionRequest =
   | { readonly kind: 'upsert'; readonly sobject: string; readonly keyField: string; readonly records: readonly MergedRecord[] }
-  | { readonly kind: 'update'; readonly records: readonly MergedRecord[] };
+  | { readonly kind: 'update'; readonly records: readonly MergedRecord[] }
+  /** Inserts (createOnly records, objects mixed): sObject Collections create. */
+  | { readonly kind: 'create'; readonly records: readonly MergedRecord[] };
 
 const depthCache = new Map<string, number>();
 
@@ -181,20 +191,22 @@ function referenceDepth(sobject: string, visiting: ReadonlySet<string> = new Set
 
 /**
  * External-id keys become Collections upserts per (object, key field); `Id` keys become
- * Collections updates (mixed objects allowed). Requests are ordered so that a record is written
+ * Collections updates, and insert-only records Collections creates (mixed objects allowed). Requests are ordered so that a record is written
  * after the records it may reference through an external id in the same batch.
  */
 export function planCollections(records: readonly MergedRecord[]): CollectionRequest[] {
   const groups = new Map<string, { depth: number; first: number; request: (chunk: MergedRecord[]) => CollectionRequest; records: MergedRecord[] }>();
   records.forEach((record, index) => {
     const isUpdate = record.keyField === 'Id';
-    const groupKey = isUpdate ? 'update' : `upsert\u0000${record.sobject}\u0000${record.keyField}`;
+    const groupKey = record.createOnly ? 'create' : isUpdate ? 'update' : `upsert\u0000${record.sobject}\u0000${record.keyField}`;
     let group = groups.get(groupKey);
     if (group === undefined) {
       group = {
         depth: 0,
         first: index,
-        request: isUpdate
+        request: record.createOnly
+          ? (chunk) => ({ kind: 'create', records: chunk })
+          : isUpdate
           ? (chunk) => ({ kind: 'update', records: chunk })
           : (chunk) => ({ kind: 'upsert', sobject: record.sobject, keyField: record.keyField, records: chunk }),
         records: [],
@@ -219,7 +231,7 @@ export const MAX_COMPOSITE_SUBREQUESTS = 25;
 
 /**
  * One write subrequest of a Composite: a Collections request, or one record alone (sObject Rows
- * upsert by external id). A record alone does not count against the Composite's 5 Collections or
+ * upsert by external id, or insert). A record alone does not count against the Composite's 5 Collections or
  * queries, only against its 25 subrequests.
  */
 export type PlannedWrite = { readonly kind: 'collection'; readonly request: CollectionRequest } | { readonly kind: 'single'; readonly record: MergedRecord };
@@ -236,7 +248,7 @@ export interface CompositePlan {
  * 25 subrequests, of which at most 5 are sObject Collections or query operations. Which of these
  * consecutive requests travel as Collections and which record by record, so that they fit in one
  * Composite with `queries` query subrequests; undefined when they cannot. Records go alone only
- * when that is needed to fit, smallest upsert groups first; updates by Id always stay Collections
+ * when that is needed to fit, smallest upsert or create groups first; updates by Id always stay Collections
  * (an sObject Rows update answers a missing record differently, see the writer's skipIfMissing).
  */
 function fitComposite(requests: readonly CollectionRequest[], queries: number): PlannedWrite[] | undefined {
@@ -245,7 +257,7 @@ function fitComposite(requests: readonly CollectionRequest[], queries: number): 
   const excess = requests.length - collectionSlots;
   const alone = new Set<CollectionRequest>();
   if (excess > 0) {
-    const candidates = requests.filter((r) => r.kind === 'upsert').sort((a, b) => a.records.length - b.records.length);
+    const candidates = requests.filter((r) => r.kind !== 'update').sort((a, b) => a.records.length - b.records.length);
     if (candidates.length < excess) return undefined;
     for (const request of candidates.slice(0, excess)) alone.add(request);
   }

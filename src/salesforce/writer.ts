@@ -102,7 +102,7 @@ interface RecordState {
   error?: Failure | undefined;
   /** Salesforce's own message for the error, kept to recognise a missing foreign key; never logged. */
   salesforceMessage?: string | undefined;
-  /** Not written: an update by Id of a record that does not exist (see skipIfMissing). */
+  /** Not written: an update by Id of a record that does not exist (see skipIfMissing), or an insert-only record that exists already (createOnly). */
   skipped?: boolean;
   /** Not written: Salesforce holds a newer precedence key for the record. */
   stale?: boolean;
@@ -131,7 +131,7 @@ interface ErrorWire {
 
 /** One Composite subrequest: a write (PATCH, referenced as r<index>) unless it says otherwise. */
 interface Subrequest {
-  readonly method?: 'GET' | 'PATCH';
+  readonly method?: 'GET' | 'PATCH' | 'POST';
   readonly referenceId?: string;
   readonly url: string;
   readonly body?: unknown;
@@ -318,9 +318,11 @@ export class SalesforceWriter {
     return `/services/data/v${this.options.apiVersion}`;
   }
 
-  private collectionSubrequest(request: CollectionRequest, byKey: ReadonlyMap<string, RecordState>): { url: string; body: unknown } {
+  private collectionSubrequest(request: CollectionRequest, byKey: ReadonlyMap<string, RecordState>): Subrequest {
     const base = this.base();
     return {
+      // sObject Collections: upsert is PATCH …/{object}/{key field}, update PATCH and create POST on the collection.
+      ...(request.kind === 'create' ? { method: 'POST' as const } : {}),
       url: request.kind === 'upsert' ? `${base}/composite/sobjects/${request.sobject}/${request.keyField}` : `${base}/composite/sobjects`,
       body: {
         allOrNone: false,
@@ -344,10 +346,14 @@ export class SalesforceWriter {
     }
   }
 
-  /** One record as an sObject Rows subrequest: upsert by external id, or update by Id. */
-  private singleSubrequest(state: RecordState): { url: string; body: unknown } {
+  /** One record as an sObject Rows subrequest: upsert by external id, update by Id, or insert (createOnly, key in the body). */
+  private singleSubrequest(state: RecordState): Subrequest {
     const base = this.base();
     const { record } = state;
+    if (record.createOnly) {
+      const { attributes: _attributes, ...body } = recordBody(record, state.dropped);
+      return { method: 'POST', url: `${base}/sobjects/${record.sobject}`, body };
+    }
     const { attributes: _attributes, [record.keyField]: _key, ...fields } = recordBody(record, state.dropped);
     const url =
       record.keyField === 'Id'
@@ -424,7 +430,8 @@ export class SalesforceWriter {
       }
       if (result.success === true) {
         state.id = result.id ?? undefined;
-        state.created = state.record.keyField === 'Id' ? undefined : result.created;
+        // A create's save result has no `created`: every success is a new record.
+        state.created = state.record.createOnly ? true : state.record.keyField === 'Id' ? undefined : result.created;
         state.error = undefined;
         return;
       }
@@ -443,7 +450,7 @@ export class SalesforceWriter {
     if (sub.httpStatusCode >= 200 && sub.httpStatusCode < 300) {
       const result = (sub.body ?? {}) as SaveResultWire;
       state.id = result.id ?? (state.record.keyField === 'Id' ? state.record.keyValue : undefined);
-      state.created = state.record.keyField === 'Id' ? undefined : (result.created ?? sub.httpStatusCode === 201);
+      state.created = state.record.createOnly ? true : state.record.keyField === 'Id' ? undefined : (result.created ?? sub.httpStatusCode === 201);
       state.error = undefined;
       return;
     }
@@ -457,6 +464,7 @@ export class SalesforceWriter {
    */
   private skipMissingRecords(states: readonly RecordState[]): void {
     this.skipRefusedRecords(states);
+    this.keepExistingRecords(states);
     for (const state of states) {
       if (!state.record.skipIfMissing || state.record.keyField !== 'Id' || state.error === undefined) continue;
       const code = (state.error as { errorCode?: string }).errorCode;
@@ -494,6 +502,33 @@ export class SalesforceWriter {
       );
       state.error = undefined;
       state.skipped = true;
+    }
+  }
+
+  /**
+   * An insert-only record (createOnly) that Salesforce refused because a record already holds its
+   * unique key: DUPLICATE_VALUE, "duplicate value found: <field> duplicates value on record with
+   * id: <id>", with no `fields`. That record is the one the bridge created earlier and now belongs
+   * to people: it is left as it is, and the item goes on. The field may read `<unknown>` (and the
+   * id too) when the caller cannot see the holding record (a rep made it private); the key is the
+   * only unique field such a record carries, so that is the key as well.
+   */
+  private keepExistingRecords(states: readonly RecordState[]): void {
+    for (const state of states) {
+      if (!state.record.createOnly || state.error === undefined || state.salesforceMessage === undefined) continue;
+      const code = (state.error as { errorCode?: string }).errorCode;
+      const fields = (state.error as { fields?: readonly string[] }).fields ?? [];
+      const holder = /duplicate value found: (\S+) duplicates value on record with id: (\S*)/.exec(state.salesforceMessage);
+      const field = holder?.[1];
+      const keyNamed = fields.includes(state.record.keyField) || field === state.record.keyField || field === '<unknown>';
+      if (code !== 'DUPLICATE_VALUE' || !keyNamed) continue;
+      const id = holder?.[2];
+      this.options.logger?.info({ sobject: state.record.sobject, key: state.record.keyField }, 'salesforce: insert-only record exists already; left as it is');
+      state.error = undefined;
+      state.salesforceMessage = undefined;
+      state.skipped = true;
+      state.created = false;
+      state.id = id !== undefined && /^[a-zA-Z0-9]{15,18}$/.test(id) ? id : undefined;
     }
   }
 

@@ -105,6 +105,25 @@ describe('RENEWAL_OPPORTUNITIES=on', () => {
     expect(opportunitiesOf(accountId)).toEqual([expect.objectContaining({ StageName: 'Negotiation', Amount: 11_000 })]);
   });
 
+  it('create-only in Salesforce itself: announced again once the period claim expired (DEDUP_TTL_DAYS), the Opportunity keeps what the rep set; its Task is upserted again, still one', async () => {
+    const { customerId, accountId } = customer();
+    await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_annual_late'))]);
+    const [created] = opportunitiesOf(accountId);
+    const rep = '005000000000089AAA';
+    h.salesforce.insert('User', { Id: rep, Name: 'Renewal Rep' });
+    const connection = await h.app.session.connection();
+    await connection.sobject('Opportunity').update({ Id: String(created?.['Id']), StageName: 'Negotiation', Amount: 11_000, CloseDate: '2026-02-01', OwnerId: rep });
+
+    // 40 days on, past the claim's 35-day TTL: the period is no longer claimed, a plan change re-sends the preview.
+    h.nowMs += 40 * DAY * 1000;
+    const later = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_annual_late', { created: T + 40 * DAY, amount: 1_500_000 }))]);
+    expect([...later.outcomes.values()]).toEqual(['applied']);
+    expect(opportunitiesOf(accountId)).toEqual([
+      expect.objectContaining({ Id: created?.['Id'], StageName: 'Negotiation', Amount: 11_000, CloseDate: '2026-02-01', OwnerId: rep }),
+    ]);
+    expect(h.salesforce.records('Task').filter((t) => t['WhatId'] === accountId)).toHaveLength(1);
+  });
+
   it('two batches at once with two announcements of one renewal: exactly one Opportunity', async () => {
     const { customerId, accountId } = customer();
     const a = upcoming(customerId, 'sub_test_annual_c');

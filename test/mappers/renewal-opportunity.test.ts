@@ -107,7 +107,7 @@ describe('which renewals get an Opportunity: a term of a year or longer', () => 
 });
 
 describe('renewalOpportunity', () => {
-  it('a yearly renewal: upserted on its period key, closing on the renewal day, worth the upcoming invoice, in the configured stage, for the Account owner', () => {
+  it('a yearly renewal: inserted (create-only) with its period key, closing on the renewal day, worth the upcoming invoice, in the configured stage, for the Account owner', () => {
     const reminder = reminderOf([basilLine(RENEWAL + 365 * DAY)]);
     expect(renewalOpportunity(reminder, { accountId: ACCOUNT, ownerId: OWNER }, { stage: 'Renewal' }, USD_ORG)).toEqual({
       sobject: 'Opportunity',
@@ -121,6 +121,7 @@ describe('renewalOpportunity', () => {
         Description: `Renewal of Stripe subscription ${SUB} on 2025-12-09 (UTC); upcoming invoice 1,200.00 USD. https://dashboard.stripe.com/test/subscriptions/${SUB}`,
         OwnerId: OWNER,
       },
+      createOnly: true,
       skipIfRefused: { errorCode: ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'], field: 'AccountId' },
     });
   });

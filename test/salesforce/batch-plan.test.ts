@@ -144,3 +144,24 @@ describe('mergeMutations: expected refusals', () => {
     expect(merged(task('INVALID_CROSS_REFERENCE_KEY'), task('INVALID_CROSS_REFERENCE_KEY', 'OwnerId'))).toBeUndefined();
   });
 });
+
+describe('createOnly', () => {
+  const insert = (sobject: SObjectName, value: string): SalesforceMutation => ({ ...upsert(sobject, value), createOnly: true });
+
+  it('insert-only records travel as one Collections create (objects mixed), after the upserts they may reference', () => {
+    const plan = planComposites(mergeMutations([insert('Opportunity', 'a'), upsert('Account', 'b'), insert('Task', 'c')].map((m, i) => ({ correlationId: `m${i}`, mutations: [m] }))));
+    const writes = plan.composites.flat();
+    expect(writes.map((w) => (w.kind === 'collection' ? w.request.kind : 'single'))).toEqual(['upsert', 'create']);
+    expect(recordsIn(plan)).toEqual(['b', 'a', 'c']);
+  });
+
+  it('stays insert-only only when every merged mutation is: one that may update the record makes it an upsert', () => {
+    const [merged] = mergeMutations([
+      { correlationId: 'x', mutations: [insert('Opportunity', 'k')] },
+      { correlationId: 'y', mutations: [upsert('Opportunity', 'k')] },
+    ]);
+    expect(merged?.createOnly).toBe(false);
+    expect(merged?.contributions.map((c) => c.createOnly)).toEqual([true, false]);
+    expect(mergeMutations([{ correlationId: 'x', mutations: [insert('Opportunity', 'k'), insert('Opportunity', 'k')] }])[0]?.createOnly).toBe(true);
+  });
+});

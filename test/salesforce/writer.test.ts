@@ -278,6 +278,38 @@ describe('SalesforceWriter', () => {
     expect(sf.records('Account').find((a) => a.Id === linked)?.Stripe_Customer_Id__c).toBe('cus_owner');
   });
 
+  it('inserts a createOnly record, and leaves one whose unique key exists as it is (DUPLICATE_VALUE): not created, not a failure, never updated', async () => {
+    const kept = sf.insert('Stripe_Payment__c', { Name: 'pi_kept', Stripe_Id__c: 'pi_kept', Status__c: 'Succeeded' });
+    const result = await writer.write([
+      item('again', { ...payment('pi_kept', { Status__c: 'Processing' }), createOnly: true }),
+      item('fresh', { ...payment('pi_fresh', { Status__c: 'Processing' }), createOnly: true }),
+      item('upsert', payment('pi_kept_too', { Status__c: 'Processing' })),
+    ]);
+    expect(result.apiCalls).toBe(1);
+    expect(outcome(result.outcomes, 'again')).toEqual({
+      ok: true,
+      records: [{ sobject: 'Stripe_Payment__c', keyField: 'Stripe_Id__c', keyValue: 'pi_kept', id: kept, created: false }],
+    });
+    const fresh = outcome(result.outcomes, 'fresh');
+    expect(fresh.ok && fresh.records[0]?.created).toBe(true);
+    expect(payments().filter((p) => p.Stripe_Id__c === 'pi_kept')).toEqual([expect.objectContaining({ Id: kept, Status__c: 'Succeeded' })]);
+    expect(payments().find((p) => p.Stripe_Id__c === 'pi_fresh')?.Status__c).toBe('Processing');
+  });
+
+  it('a createOnly record merged from two items and refused: each inserted alone (sObject Rows POST), the first creates it, the second finds it there', async () => {
+    sf.addValidationRule('Stripe_Payment__c', { message: 'Amount too high', field: 'Amount__c', rejects: (r) => Number(r['Amount__c']) > 100 });
+    const result = await writer.write([
+      item('x', { ...payment('pi_iso', { Amount__c: 10 }), createOnly: true }),
+      item('y', { ...payment('pi_iso', { Amount__c: 500 }), createOnly: true }),
+    ]);
+    const x = outcome(result.outcomes, 'x');
+    const y = outcome(result.outcomes, 'y');
+    expect(x.ok && x.records[0]?.created).toBe(true);
+    expect(y.ok && y.records[0]?.created).toBe(false);
+    expect(payments().filter((p) => p.Stripe_Id__c === 'pi_iso')).toEqual([expect.objectContaining({ Amount__c: 10 })]);
+    expect(sf.requests.filter((r) => r.path.startsWith('/services/data'))).toHaveLength(2);
+  });
+
   it('writes six object kinds and the reads that must see them in one Composite call, records of small groups alone', async () => {
     const opp = sf.insert('Opportunity', { Name: 'Deal', StageName: 'Closed Won' });
     sf.insert('Account', { Name: 'Known', Stripe_Customer_Id__c: 'cus_six' });

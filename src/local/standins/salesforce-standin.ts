@@ -20,7 +20,7 @@
  * permissions, so seeds and test set-up keep working.
  *
  * Covered: OAuth token endpoint (client credentials, JWT bearer), Composite, sObject Collections
- * (upsert by external id, create, update by Id), single-record sObject rows, Bulk API 2.0 ingest
+ * (upsert by external id, create (a taken unique external id refused), update by Id), single-record sObject rows, Bulk API 2.0 ingest
  * jobs (salesforce-bulk-ingest.ts), and the SOQL subset the outbound flow needs (parent fields,
  * one child subquery, `=` / `IN` conditions).
  */
@@ -964,6 +964,23 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     return { id: existing.Id, success: true, errors: [] };
   };
 
+  /**
+   * An insert whose unique external id (DATA_MODEL `externalId`: the package's fields are External
+   * ID and Unique) another record holds already: Salesforce refuses it with DUPLICATE_VALUE,
+   * "duplicate value found: <field> duplicates value on record with id: <id>", and no `fields`
+   * (StatusCode DUPLICATE_VALUE, "You can't supply a duplicate value for a field that must be
+   * unique", SOAP API Developer Guide, Core Data Types; the message as Salesforce renders it, e.g.
+   * github.com/SalesforceLabs/QuotaEdit/issues/82).
+   */
+  const uniqueValueHolder = (sobject: string, spec: ObjectSpec, values: Record<string, unknown>): SaveError | undefined => {
+    for (const [field, value] of Object.entries(values)) {
+      if (spec[field]?.externalId !== true || typeof value !== 'string' || value === '') continue;
+      const holder = findByField(sobject, field, value)[0];
+      if (holder !== undefined) return saveError('DUPLICATE_VALUE', `duplicate value found: ${field} duplicates value on record with id: ${holder.Id}`, []);
+    }
+    return undefined;
+  };
+
   const createOne = (record: Record<string, unknown>): SaveResult => {
     const sobject = recordType(record) as string;
     const spec = requireObject(sobject);
@@ -974,6 +991,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const errors = recordErrors(sobject, spec, record, true);
     if (errors.length > 0) return { success: false, errors };
     const values = storedValues(spec, record);
+    const duplicate = uniqueValueHolder(sobject, spec, values);
+    if (duplicate !== undefined) return { success: false, errors: [duplicate] };
     const refused = saveRuleErrors(sobject, undefined, values);
     if (refused.length > 0) return { success: false, errors: refused };
     const id = newId(sobject);
