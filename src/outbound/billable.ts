@@ -62,6 +62,12 @@ export interface BillableLineItem {
   readonly description: string | undefined;
   readonly quantity: number | undefined;
   readonly unitPrice: number | undefined;
+  /**
+   * The line's Discount, a percent (10 is 10 % off; OpportunityLineItem and QuoteLineItem, not
+   * OrderItem, which has none). Salesforce's TotalPrice is Quantity × UnitPrice × (1 − Discount/100):
+   * that, not UnitPrice × Quantity, is what the line is worth (billing-lines.ts).
+   */
+  readonly discount?: number | undefined;
   /** Undefined for a line without a product (or a product the integration user cannot see). */
   readonly product?: BillableProduct | undefined;
   readonly pricebookEntry?: BillablePricebookEntry | undefined;
@@ -229,13 +235,22 @@ export const productLinesSchema = z.nullish(z.object({ done: z.optional(z.boolea
 
 export const PRODUCT_LINE_FIELDS = ['Id', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice'] as const;
 
-export function toProductLine(line: z.infer<typeof productLineSchema>): BillableLineItem {
+/**
+ * A QuoteLineItem: a product line with a Discount (percent). OrderItem has no Discount field
+ * (Object Reference, OrderItem), so Order and Contract lines read PRODUCT_LINE_FIELDS only.
+ */
+export const quoteLineSchema = z.object({ ...productLineSchema.shape, Discount: decimal });
+export const quoteLinesSchema = z.nullish(z.object({ done: z.optional(z.boolean()), records: z.array(quoteLineSchema) }));
+export const QUOTE_LINE_FIELDS = [...PRODUCT_LINE_FIELDS, 'Discount'] as const;
+
+export function toProductLine(line: z.infer<typeof productLineSchema> & { readonly Discount?: number | undefined }): BillableLineItem {
   return {
     id: line.Id,
     name: line.Product2?.Name,
     description: line.Description,
     quantity: line.Quantity,
     unitPrice: line.UnitPrice,
+    discount: line.Discount,
     product: toBillableProduct(line.Product2Id, line.Product2),
     pricebookEntry: toBillablePricebookEntry(line.PricebookEntryId, line.PricebookEntry),
   };

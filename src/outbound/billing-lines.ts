@@ -1,10 +1,11 @@
 /**
  * A record's line items (or the Opportunity amount) → the lines Stripe bills, in integer minor
- * units computed exactly: 19.99 × 3 is 5997, never 5996.999… A Quote adds what Salesforce
+ * units computed exactly: 19.99 × 3 is 5997, never 5996.999…; a line's Discount (percent) applied
+ * as Salesforce computes TotalPrice. A Quote adds what Salesforce
  * computed on top of its lines: its discount (billed as a coupon), tax and shipping (lines).
  */
 import { isPermanent, PermanentError } from '../errors.js';
-import { toMinorUnits } from '../money.js';
+import { minorUnitDigits, toMinorUnits } from '../money.js';
 import type { BillingLine, LineCatalog } from '../contracts/billing-plan.js';
 import type { BillableLineItem, BillableRecord } from './billable.js';
 
@@ -49,18 +50,76 @@ function exactDecimal(value: number): { digits: bigint; scale: number } {
   return { digits, scale };
 }
 
-/** unit × quantity in minor units, rounded half away from zero as Salesforce rounds TotalPrice. */
-function exactTotal(unitAmount: number, quantity: number): number {
-  const { digits, scale } = exactDecimal(quantity);
-  const product = BigInt(unitAmount) * digits;
-  const divisor = 10n ** BigInt(scale);
+/** unit × each factor in minor units, exactly, rounded half away from zero as Salesforce rounds TotalPrice. */
+function exactProduct(unitAmount: number, factors: ReadonlyArray<{ digits: bigint; scale: number }>): { total: number; exact: boolean } {
+  const product = factors.reduce((p, f) => p * f.digits, BigInt(unitAmount));
+  const divisor = 10n ** BigInt(factors.reduce((s, f) => s + f.scale, 0));
   const negative = product < 0n;
   const magnitude = negative ? -product : product;
   let rounded = magnitude / divisor;
-  if ((magnitude % divisor) * 2n >= divisor) rounded += 1n;
+  const remainder = magnitude % divisor;
+  if (remainder * 2n >= divisor) rounded += 1n;
   const total = Number(negative ? -rounded : rounded);
   if (!Number.isSafeInteger(total)) throw new CannotBillError('Line total out of range', { code: 'AMOUNT_INVALID' });
-  return total;
+  return { total, exact: remainder === 0n };
+}
+
+/** unit × quantity in minor units, rounded half away from zero as Salesforce rounds TotalPrice. */
+function exactTotal(unitAmount: number, quantity: number): number {
+  return exactProduct(unitAmount, [exactDecimal(quantity)]).total;
+}
+
+/**
+ * (1 − Discount/100) as an exact decimal: 7.5 % → 0.925 = { digits: 925n, scale: 3 }. Salesforce's
+ * Discount is a percent field (scale 2); 0 to 100 is all a price can lose.
+ */
+function discountFactor(percent: number, label: string): { digits: bigint; scale: number } {
+  if (!Number.isFinite(percent) || percent < 0 || percent > 100) {
+    throw new CannotBillError(`Product "${label}" has a Discount of ${percent} %: it must be 0 to 100`, { code: 'DISCOUNT_INVALID' });
+  }
+  const { digits, scale } = exactDecimal(percent);
+  return { digits: 100n * 10n ** BigInt(scale) - digits, scale: scale + 2 };
+}
+
+/** A minor-unit amount as the rep reads it on the record: 999 USD → "9.99", 1500 JPY → "1500". */
+function shown(amount: number, currency: string): string {
+  const digits = minorUnitDigits(currency);
+  return (amount / 10 ** digits).toFixed(digits);
+}
+
+/**
+ * A line with a Discount bills what Salesforce says it is worth, OpportunityLineItem /
+ * QuoteLineItem.TotalPrice = Quantity × UnitPrice × (1 − Discount/100) (Object Reference,
+ * OpportunityLineItem: "Discount … TotalPrice is adjusted to accommodate the new Discount value,
+ * and the UnitPrice is held constant"), rounded half away from zero to the currency's minor unit
+ * once, from the exact product. When the discounted unit price is a whole minor unit (10 × 50.00
+ * at 10 % off: 45.00) the line keeps its quantity; otherwise (3 × 9.99 at 7.5 % off is 27.72,
+ * 9.24075 a unit) it is one unit at the line's total, so no rounding of Stripe's per unit ×
+ * quantity can differ from Salesforce's total, and its description says what it is. Never at the
+ * catalogue's list Price: priced inline on the synced product.
+ */
+function discountedLine(record: BillableRecord, item: BillableLineItem, unitAmount: number, quantity: number, percent: number, currency: string): BillingLine {
+  const label = item.name ?? 'Product';
+  const factor = discountFactor(percent, label);
+  const off = `${String(percent)} % off`;
+  const perUnit = exactProduct(unitAmount, [factor]);
+  if (Number.isInteger(quantity) && perUnit.exact) {
+    return {
+      lineId: item.id,
+      description: describe(record, `${label} at ${shown(unitAmount, currency)}, ${off}`, item.description),
+      quantity,
+      unitAmount: perUnit.total,
+      ...catalogOf(item, perUnit.total, false),
+    };
+  }
+  const { total } = exactProduct(unitAmount, [exactDecimal(quantity), factor]);
+  return {
+    lineId: item.id,
+    description: describe(record, `${quantity} × ${label} at ${shown(unitAmount, currency)}, ${off}`, item.description),
+    quantity: 1,
+    unitAmount: total,
+    ...catalogOf(item, total, false),
+  };
 }
 
 /**
@@ -104,6 +163,7 @@ export function billingLines(opportunity: BillableRecord, currency: string): Bil
       throw new CannotBillError(`Product "${label}" has no Sales Price`, { code: 'AMOUNT_INVALID' });
     }
     const unitAmount = minor(item.unitPrice, currency, `Sales Price of "${label}"`);
+    if (item.discount !== undefined && item.discount !== 0) return discountedLine(opportunity, item, unitAmount, item.quantity, item.discount, currency);
     if (Number.isInteger(item.quantity)) {
       return { lineId: item.id, description: describe(opportunity, item.name, item.description), quantity: item.quantity, unitAmount, ...catalogOf(item, unitAmount, true) };
     }
@@ -133,8 +193,8 @@ export interface RecordBill {
 /**
  * The lines plus what the record computed on top of them. Tax and shipping are lines of their own
  * with the exact amounts Salesforce shows (Stripe tax rates are percentages and would round
- * differently); the discount is what the lines lose between Subtotal and TotalPrice (line discounts
- * included). When the record names its grand total, the bill must come to it to the minor unit.
+ * differently); the lines are billed after their own Discounts, so the discount is only what the
+ * record's TotalPrice takes off beyond them. When the record names its grand total, the bill must come to it to the minor unit.
  */
 export function recordBill(record: BillableRecord, currency: string): RecordBill {
   const lines = billingLines(record, currency);

@@ -39,7 +39,11 @@ export interface BillableOpportunity extends BillableRecord {
   readonly lineItems: readonly BillableLineItem[];
 }
 
-const LINE_FIELDS = ['Id', 'Name', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice'] as const;
+/**
+ * Discount is the line's percent off: Salesforce's TotalPrice is Quantity × UnitPrice × (1 −
+ * Discount/100) (Object Reference, OpportunityLineItem), and that is what the line bills.
+ */
+const LINE_FIELDS = ['Id', 'Name', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice', 'Discount'] as const;
 
 /** One query, one API call: the Opportunity, parent Account fields and the line items subquery. */
 export function opportunityQuery(opportunityId: string, options: { readonly multiCurrency: boolean }): string {
@@ -79,6 +83,7 @@ const lineSchema = z.object({
   Description: text,
   Quantity: decimal,
   UnitPrice: decimal,
+  Discount: decimal,
 });
 
 const opportunitySchema = z.object({
@@ -139,6 +144,7 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
       description: l.Description,
       quantity: l.Quantity,
       unitPrice: l.UnitPrice,
+      discount: l.Discount,
       product: toBillableProduct(l.Product2Id, l.Product2),
       pricebookEntry: toBillablePricebookEntry(l.PricebookEntryId, l.PricebookEntry),
     })),

@@ -1,8 +1,9 @@
 /**
  * A Quote as the billing commands bill it, read in one query: the Quote, its Account (Quote.AccountId,
- * set from the Opportunity) and its QuoteLineItems. The lines are billed at UnitPrice × Quantity;
- * what Salesforce computed on top (Subtotal − TotalPrice is the discount, line discounts included;
- * Tax; ShippingHandling; GrandTotal) is carried as adjustments. Object Reference, Quote and
+ * set from the Opportunity) and its QuoteLineItems. Each line is billed at what Salesforce says it is worth, its Discount
+ * applied (QuoteLineItem.TotalPrice = Quantity × UnitPrice × (1 − Discount/100)); what Salesforce
+ * computed on top (TotalPrice, the lines after discounts; Tax; ShippingHandling; GrandTotal) is
+ * carried as adjustments, and the bill must add up to it. Object Reference, Quote and
  * QuoteLineItem: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_quote.htm
  */
 import * as z from 'zod/mini';
@@ -13,8 +14,8 @@ import {
   completeLines,
   decimal,
   parseRecord,
-  PRODUCT_LINE_FIELDS,
-  productLinesSchema,
+  QUOTE_LINE_FIELDS,
+  quoteLinesSchema,
   SHOWN_BILLING_FIELDS,
   shownBillingOf,
   shownBillingShape,
@@ -37,7 +38,7 @@ export function quoteQuery(quoteId: string, options: { readonly multiCurrency: b
     'GrandTotal',
     ...SHOWN_BILLING_FIELDS,
     ...ACCOUNT_FIELDS.map((f) => `Account.${f}`),
-    `(SELECT ${PRODUCT_LINE_FIELDS.join(', ')} FROM QuoteLineItems)`,
+    `(SELECT ${QUOTE_LINE_FIELDS.join(', ')} FROM QuoteLineItems)`,
   ];
   return `SELECT ${fields.join(', ')} FROM Quote WHERE Id = '${checkedId(quoteId)}'`;
 }
@@ -54,7 +55,7 @@ const quoteSchema = z.object({
   GrandTotal: decimal,
   ...shownBillingShape,
   Account: z.nullish(accountSchema),
-  QuoteLineItems: productLinesSchema,
+  QuoteLineItems: quoteLinesSchema,
 });
 
 export function toBillableQuote(record: unknown): BillableRecord {

@@ -4,7 +4,9 @@
  * (https://docs.stripe.com/api/subscriptions/create), each at the Stripe Price the catalogue sync
  * holds for its price book entry when the line sells at the list price (src/catalog), else
  * priced inline (`price_data`) at the line's own sales price on the Stripe product of its
- * Product2. Metered lines (usage-based) have no quantity and are billed in arrears. Collection:
+ * Product2. A line with a Discount recurs at its discounted amount: an inline recurring price
+ * (billing-lines.ts decides the unit amount and quantity), so every period bills what Salesforce's
+ * TotalPrice says, exactly, and MRR read from the subscription items is that amount. Metered lines (usage-based) have no quantity and are billed in arrears. Collection:
  *
  * - `send_invoice` (default): a subscription with `days_until_due`; its first invoice is finalized
  *   and emailed at once (Stripe would finalize it an hour later:
@@ -91,9 +93,17 @@ function recurrenceOfItem(item: BillableLineItem | undefined): Recurrence | unde
  */
 function catalogPriceOf(item: BillableLineItem | undefined, line: BillingLine, metered: boolean): string | undefined {
   const price = item?.catalogPrice;
-  const atListPrice = price !== undefined && price.unitAmount === line.unitAmount;
+  // A line with a Discount is folded to its discounted amount (billing-lines.ts): never the list Price,
+  // even when that amount happens to equal it (2 × 50.00 at 50 % off is one unit at 50.00).
+  const discounted = item?.discount !== undefined && item.discount !== 0;
+  const atListPrice = price !== undefined && !discounted && price.unitAmount === line.unitAmount;
   if (metered) {
     const name = item?.product?.name ?? line.description;
+    if (discounted) {
+      throw new CannotBillError(`Product "${name}" is metered and billed at its list price per unit of usage; it cannot carry a Discount (clear it, or bill the discount otherwise)`, {
+        code: 'METERED_DISCOUNT_UNSUPPORTED',
+      });
+    }
     if (price === undefined) {
       throw new CannotBillError(`Product "${name}" is metered: it is billed through its price book entry's Stripe price, and this line has no price book entry`, { code: 'METERED_PRICE_MISSING' });
     }

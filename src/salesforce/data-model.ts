@@ -285,6 +285,9 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     Description: read(text),
     Quantity: read(required({ type: 'double' })),
     UnitPrice: read(required({ type: 'currency' })),
+    // A percent in Salesforce (scale 2): the line bills Quantity × UnitPrice × (1 − Discount/100),
+    // what Salesforce computes as TotalPrice (billing-lines.ts). Standard and nillable, so under FLS.
+    Discount: read({ type: 'double' }),
     TotalPrice: { type: 'currency', readOnly: true },
     CurrencyIsoCode: currencyIsoCode,
   },
@@ -578,7 +581,8 @@ export const DATA_MODEL: Readonly<Record<string, ObjectSpec>> = {
     ...BILLING_WRITE_BACK,
     Stripe_Event_Order__c: edit(eventOrder),
   },
-  QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: { type: 'double' } },
+  // Discount is a percent as on OpportunityLineItem, billed the same way; OrderItem has none.
+  QuoteLineItem: { ...productLine('QuoteId', 'Quote'), Discount: read({ type: 'double' }) },
   Contract: {
     Id: id,
     ContractNumber: read(required({ type: 'string', readOnly: true })),

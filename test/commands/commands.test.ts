@@ -22,9 +22,10 @@ const logOf = (event: { detail: { payload: { EventUuid: string } } }) =>
 const stripePostsFor = (recordId: string) => h().stripe.requests.filter((r) => r.method === 'POST' && r.idempotencyKey?.includes(recordId));
 
 describe('checkout on a Quote', () => {
-  it('issues a Checkout Session with the lines, the discount as a coupon, tax and shipping, and writes back the link', async () => {
+  it('issues a Checkout Session with the lines after their discounts, tax and shipping, and writes back the link', async () => {
     const accountId = seedAccount(h().salesforce);
-    // Subtotal 3 × 100 + 50 = 350; 10 % off the first line → TotalPrice 320; tax 25.60, shipping 9.99.
+    // Subtotal 3 × 100 + 50 = 350; 10 % off the first line → its TotalPrice 270 (Quantity × UnitPrice ×
+    // (1 − Discount/100), Object Reference, QuoteLineItem), the Quote's 320; tax 25.60, shipping 9.99.
     const { quoteId } = seedQuote(
       h().salesforce,
       accountId,
@@ -44,7 +45,7 @@ describe('checkout on a Quote', () => {
     expect(session).toMatchObject({
       status: 'open',
       currency: 'usd',
-      amount_subtotal: 30000 + 5000 + 2560 + 999,
+      amount_subtotal: 27000 + 5000 + 2560 + 999,
       amount_total: 35559,
       customer: result.customerId,
       expires_at: Date.parse('2026-11-02T00:00:00Z') / 1000,
@@ -52,13 +53,13 @@ describe('checkout on a Quote', () => {
       payment_intent_data: { metadata: { salesforce_quote_id: quoteId, salesforce_payment_mode: 'checkout' } },
     });
     expect(session?.line_items.map((l: { quantity: number; description: string; price: { unit_amount: number } }) => [l.description, l.quantity, l.price.unit_amount])).toEqual([
-      ['Seats', 3, 10000],
+      ['Seats at 100.00, 10 % off', 3, 9000],
       ['Setup', 1, 5000],
       ['Tax', 1, 2560],
       ['Shipping and handling', 1, 999],
     ]);
-    const coupon = h().stripe.coupons().find((c) => c.id === session?.discounts[0]?.coupon);
-    expect(coupon).toMatchObject({ amount_off: 3000, currency: 'usd', duration: 'once' });
+    // The line carries its own discount: nothing is left for a coupon.
+    expect(session?.discounts).toEqual([]);
 
     const quote = record('Quote', quoteId);
     expect(quote).toMatchObject({
@@ -116,9 +117,20 @@ describe('checkout on a Quote', () => {
     expect(logOf(event)).toHaveLength(1);
   });
 
-  it('refuses a payment link for a discounted Quote (payment links take no coupons) and says why', async () => {
+  it('a payment link for a Quote with a line Discount bills the discounted line (no coupon needed)', async () => {
     const accountId = seedAccount(h().salesforce);
     const { quoteId } = seedQuote(h().salesforce, accountId, [{ name: 'Seats', quantity: 2, unitPrice: 50, discount: 10, totalPrice: 90 }], { TotalPrice: 90 });
+    const result = await h().app.handle(commandEvent('payment_link', quoteId));
+    expect(result).toMatchObject({ outcome: 'payment_link_created' });
+    const price = h().stripe.prices().find((p) => p.metadata.salesforce_quote_id === quoteId);
+    expect(price).toMatchObject({ unit_amount: 4500, currency: 'usd' });
+    expect(h().stripe.coupons().filter((c) => c.metadata.salesforce_quote_id === quoteId)).toHaveLength(0);
+  });
+
+  it('refuses a payment link for a Quote whose TotalPrice is below its lines (payment links take no coupons) and says why', async () => {
+    const accountId = seedAccount(h().salesforce);
+    // A discount the lines do not carry: only a coupon could bill it.
+    const { quoteId } = seedQuote(h().salesforce, accountId, [{ name: 'Seats', quantity: 2, unitPrice: 50 }], { TotalPrice: 90 });
     const event = commandEvent('payment_link', quoteId);
     expect(await h().app.handle(event)).toMatchObject({ outcome: 'rejected', code: 'DISCOUNT_UNSUPPORTED' });
     expect(stripePostsFor(quoteId)).toHaveLength(0);
@@ -152,7 +164,7 @@ describe('invoice on an Order, a Quote and a Contract', () => {
     expect(logOf(event)[0]).toMatchObject({ Status__c: 'Succeeded', Stripe_Object_Id__c: result.invoiceId });
   });
 
-  it('invoices a discounted Quote with the coupon on the invoice', async () => {
+  it('invoices a discounted Quote at its lines after Discount, no coupon', async () => {
     const accountId = seedAccount(h().salesforce);
     const { quoteId } = seedQuote(h().salesforce, accountId, [{ name: 'Seats', quantity: 4, unitPrice: 25, discount: 20, totalPrice: 80 }], {
       TotalPrice: 80,
@@ -161,8 +173,7 @@ describe('invoice on an Order, a Quote and a Contract', () => {
     });
     const result = await h().app.handle(commandEvent('invoice', quoteId));
     const invoice = h().stripe.invoices().find((i) => i.id === result.invoiceId);
-    expect(invoice).toMatchObject({ subtotal: 10500, total: 8500, amount_due: 8500 });
-    expect(h().stripe.coupons().find((c) => c.id === invoice?.discounts[0])).toMatchObject({ amount_off: 2000, currency: 'usd' });
+    expect(invoice).toMatchObject({ subtotal: 8500, total: 8500, amount_due: 8500, discounts: [] });
   });
 
   it("invoices a Contract from its activated Orders' items only", async () => {
