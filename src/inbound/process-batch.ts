@@ -16,14 +16,14 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { Idempotency, type Completion } from '../dedup/run-once.js';
-import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
+import { errorCode, errorReason, isPermanent, PermanentError, TransientError } from '../errors.js';
 import { readInboundMessage } from '../ingress/inbound-message.js';
 import type { OwedMoney, RenewalReminder } from '../mappers/mutation.js';
 import { followUpCases, paidInBatch, type FollowUpItem } from './case-follow-up.js';
 import { isOnboardingTask, ONBOARDING_CLAIM_KIND, onboardingClaimKey, onboardingTask, successfulPayment } from './onboarding.js';
 import { decideReminders, TASK_CLAIM_KIND } from './renewal-tasks.js';
 import { taskOwnerUpdates, tasksNeedingOwner } from './task-owners.js';
-import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome } from './ports.js';
+import type { ConsumerPorts, EventEnvelope, InboundRecord, WriteOutcome, WrittenRecordRef } from './ports.js';
 
 export type EventOutcome = 'applied' | 'skipped' | 'duplicate' | 'stale' | 'retry' | 'dead_lettered';
 
@@ -36,7 +36,7 @@ interface Claimed {
   readonly note?: string;
   readonly reminder?: RenewalReminder | undefined;
   /** The period claim of the renewal Task this event writes: committed or released with the event. */
-  readonly reminderClaim?: { readonly key: string; readonly token: string };
+  readonly reminderClaim?: { readonly key: string; readonly token: string; readonly accountRemembered?: true };
 }
 
 /** A message whose fate is known before the Salesforce write. */
@@ -464,6 +464,12 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
   if (!outcome.ok) return fail(record, envelope, outcome.error, token, lifecycle, ports, started);
   const followUpError = write.followUpErrors?.get(record.messageId);
   if (followUpError !== undefined) return fail(record, envelope, followUpError, token, lifecycle, ports, started);
+  if (rememberedAccountGone(claim, outcome.records)) {
+    const gone = new TransientError('The Account this environment remembered for the customer was deleted or merged: retried to read its Account again', {
+      code: 'RENEWAL_ACCOUNT_GONE',
+    });
+    return fail(record, envelope, gone, token, lifecycle, ports, started);
+  }
   // Stale: every record already shows a newer event. Salesforce refused the write as a whole, so
   // nothing of this event changed anything; it is done all the same.
   // An onboarding Task rides along with the event; whether the event was stale is its own records' answer.
@@ -476,6 +482,16 @@ async function finish(claim: Claimed, write: BatchWrite, lifecycle: Idempotency,
     ...(stale.length > 0 ? { staleRecords: stale } : {}),
   });
   return { record, outcome: result, commit: { key: envelope.id, kind: envelope.type, token, outcome: result } };
+}
+
+/**
+ * The period's Task named an Account from memory and Salesforce refused it as gone (skipped): the
+ * Task must not be lost with it, since Stripe announces a period once. settleReminderClaims forgets
+ * the Account and releases the period; the retry reads the owners afresh.
+ */
+function rememberedAccountGone(claim: Claimed, records: readonly WrittenRecordRef[]): boolean {
+  if (claim.reminderClaim?.accountRemembered !== true) return false;
+  return records.some((r) => r.sobject === 'Task' && r.keyValue === claim.reminder?.key && r.id === undefined && r.stale !== true);
 }
 
 /**

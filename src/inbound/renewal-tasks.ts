@@ -20,7 +20,8 @@
  * batch (by Account Id when the subscription's metadata names it, else by Stripe customer id;
  * two when a batch has both; one more, by customer, when the metadata's Account is gone, whose
  * customer's Account then gets the Task). No Account, no Task: an unknown customer is read first, and a
- * known Account deleted since is refused by Salesforce (renewalTask). A reminder Stripe announces
+ * known Account deleted since is refused by Salesforce (renewalTask) and the event retried, to be
+ * read afresh (process-batch.ts `rememberedAccountGone`). A reminder Stripe announces
  * further out than RENEWAL_TASK_DAYS is still created (never lost to a setting), due
  * RENEWAL_TASK_DAYS before the renewal.
  */
@@ -66,7 +67,16 @@ export interface ReminderItem {
 
 export type ReminderDecision =
   /** Add the Task (and the renewal Opportunity) to the event's write; commit or release the claim with the event. */
-  | { readonly kind: 'task'; readonly mutations: readonly SalesforceMutation[]; readonly claim: { readonly key: string; readonly token: string } }
+  | {
+      readonly kind: 'task';
+      readonly mutations: readonly SalesforceMutation[];
+      /**
+       * `accountRemembered`: the Account came from this environment's memory (account-directory.ts),
+       * not a read of this batch; if Salesforce refuses it as gone, the event is retried so that a
+       * fresh read finds where the customer is now (Stripe announces a period once: no Task lost).
+       */
+      readonly claim: { readonly key: string; readonly token: string; readonly accountRemembered?: true };
+    }
   /** No Task, for the reason given; the event goes on with its other writes. */
   | { readonly kind: 'none'; readonly note: string }
   /** The event is retried (another consumer holds its period, or the owner could not be read). */
@@ -140,7 +150,7 @@ export async function decideReminders(
     if (accountId === undefined || c.reminder.customerId === undefined) toRead.push(c);
     else {
       const mutations = followUps(c.reminder, { accountId, ownerFromRollupOf: c.reminder.customerId });
-      decisions.set(c.messageId, { kind: 'task', mutations, claim: { key: taskClaimKey(c.reminder), token: c.token } });
+      decisions.set(c.messageId, { kind: 'task', mutations, claim: { key: taskClaimKey(c.reminder), token: c.token, accountRemembered: true } });
     }
   }
   if (toRead.length === 0) return { decisions, apiCalls: 0 };

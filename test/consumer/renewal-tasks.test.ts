@@ -182,27 +182,47 @@ describe('owner from the roll-up (ACCOUNT_ROLLUPS on)', () => {
   it.each([
     ['purged (INVALID_CROSS_REFERENCE_KEY)', 'purge'],
     ['in the Recycle Bin (ENTITY_IS_DELETED)', 'recycle'],
-  ] as const)('an Account deleted since it was read, %s: Salesforce refuses the Task (no Task), the period is released, and the next announcement reads again: no Account, skipped', async (_how, deletion) => {
+  ] as const)('an Account deleted since this environment read it, %s: Salesforce refuses the Task, the event is retried (Stripe announces a period once), and the retry reads afresh: no Account, skipped', async (_how, deletion) => {
     const { customerId, accountId } = customer();
     await rolledUp(customerId);
     h.salesforce[deletion]('Account', accountId);
     h.logs.clear();
     const requests = h.salesforce.requests.length;
-    const first = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_gone'))]);
-    expect(first.response.batchItemFailures).toEqual([]);
-    // Skipped as expected (a warning naming Salesforce's code), not dead-lettered.
-    expect([...first.outcomes.values()]).toEqual(['applied']);
+    const event = upcoming(customerId, 'sub_test_gone');
+    const first = await h.app.handle([inboundRecord(event)]);
+    // Retried, not acknowledged: acknowledging would lose this period's Task for good.
+    expect([...first.outcomes.values()]).toEqual(['retry']);
+    expect(first.response.batchItemFailures).toHaveLength(1);
     expect(h.logs.lines.filter((l) => l['level'] === 'warn').map((l) => l['errorCode'])).toContain(deletion === 'purge' ? 'INVALID_CROSS_REFERENCE_KEY' : 'ENTITY_IS_DELETED');
     // Written without a read: the refusal came from the Task write itself.
     expect(h.salesforce.requests.slice(requests).some((r) => r.path.includes('/query'))).toBe(false);
     const taskKey = `renewal:sub_test_gone:${T + 7 * DAY}`;
     expect(h.salesforce.records('Task').some((t) => t['Stripe_Task_Key__c'] === taskKey)).toBe(false);
 
+    // SQS redelivers the same event: the Account is forgotten and the period released, so it is read.
     h.logs.clear();
-    const again = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_gone', T + DAY))]);
+    const again = await h.app.handle([inboundRecord(event)]);
     expect([...again.outcomes.values()]).toEqual(['skipped']);
     expect(h.logs.withOutcome('skipped').map((l) => l['note'])).toEqual(['no Account in Salesforce for this customer: no Task']);
     expect(h.salesforce.records('Task').some((t) => t['Stripe_Task_Key__c'] === taskKey)).toBe(false);
+  });
+
+  it('an Account merged away since this environment read it: the retry finds the surviving Account, which gets the period\'s one Task', async () => {
+    const { customerId, accountId } = customer();
+    await rolledUp(customerId);
+    // A merge: the losing Account goes to the Recycle Bin, the survivor now carries the customer id.
+    h.salesforce.recycle('Account', accountId);
+    const survivor = h.salesforce.insert('Account', { Name: 'Survivor', Stripe_Customer_Id__c: customerId, OwnerId: OWNER });
+    const event = upcoming(customerId, 'sub_test_merged');
+    const first = await h.app.handle([inboundRecord(event)]);
+    expect([...first.outcomes.values()]).toEqual(['retry']);
+    const again = await h.app.handle([inboundRecord(event)]);
+    expect([...again.outcomes.values()]).toEqual(['applied']);
+    expect(tasksOf(survivor)).toEqual([expect.objectContaining({ OwnerId: OWNER, Stripe_Task_Key__c: `renewal:sub_test_merged:${T + 7 * DAY}` })]);
+    // A third delivery (Stripe's own retry) adds nothing.
+    const third = await h.app.handle([inboundRecord(event)]);
+    expect([...third.outcomes.values()]).toEqual(['duplicate']);
+    expect(tasksOf(survivor)).toHaveLength(1);
   });
 
   it('metadata naming another Account than the customer\'s: that Account\'s owner is read, not the customer Account\'s', async () => {
