@@ -4,8 +4,10 @@
  * batches at once. Pure: mutations in, SQS bodies out, and back.
  *
  * Only what a roll-up writes is accepted back: updates by Id of Accounts (each carrying its
- * roll-up version, Stripe_Rollup_Version__c) and of Tasks, allowed to skip a deleted record. A
- * body that is anything else is refused whole, so the queue cannot be used to write other records.
+ * roll-up version, Stripe_Rollup_Version__c), and owner updates of the Tasks and renewal
+ * Opportunities the batch created (task-owners.ts: OwnerId, and a Task's WhatId), allowed to skip
+ * a deleted record. A body that is anything else is refused whole, so the queue cannot be used to
+ * write other records or fields.
  */
 import type { SalesforceFieldValue, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { PermanentError } from '../errors.js';
@@ -44,6 +46,9 @@ export function rollupBodies(mutations: readonly SalesforceMutation[], computedA
   return bodies;
 }
 
+/** The fields an owner update may set (task-owners.ts `taskOwnerUpdates`): an Opportunity always names its Account. */
+const OWNER_UPDATE_FIELDS: Readonly<Record<'Task' | 'Opportunity', readonly string[]>> = { Task: ['OwnerId', 'WhatId'], Opportunity: ['OwnerId'] };
+
 const refused = (reason: string): PermanentError => new PermanentError(`Roll-up message refused: ${reason}`, { code: 'ROLLUP_MESSAGE_INVALID' });
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -57,10 +62,14 @@ function rollupMutation(v: unknown): SalesforceMutation {
   const { sobject } = v;
   const key = v['key'];
   const fields = v['fields'];
-  if (sobject !== 'Account' && sobject !== 'Task') throw refused(`${String(sobject)} is not written by roll-ups`);
+  if (sobject !== 'Account' && sobject !== 'Task' && sobject !== 'Opportunity') throw refused(`${String(sobject)} is not written by roll-ups`);
   if (key['field'] !== 'Id' || typeof key['value'] !== 'string' || key['value'] === '') throw refused('a mutation is not an update by Id');
   if (!Object.values(fields).every(fieldValue)) throw refused('a field value is not a plain value');
   if (sobject === 'Account' && typeof fields[ROLLUP_VERSION_FIELD] !== 'number') throw refused(`an Account update has no ${ROLLUP_VERSION_FIELD}`);
+  if (sobject !== 'Account') {
+    const allowed = OWNER_UPDATE_FIELDS[sobject];
+    if (typeof fields['OwnerId'] !== 'string' || !Object.keys(fields).every((f) => allowed.includes(f))) throw refused(`a ${sobject} update is not an owner update`);
+  }
   return { sobject, key: { field: 'Id', value: key['value'] }, fields: fields as Record<string, SalesforceFieldValue>, skipIfMissing: true };
 }
 

@@ -22,9 +22,11 @@ describe('roll-up message bodies', () => {
     expect(bodies.flatMap((b) => readRollupMessage(b).mutations)).toEqual(updates);
   });
 
-  it('reads back only updates by Id of Accounts with a roll-up version and of Tasks', () => {
+  it('reads back only updates by Id of Accounts with a roll-up version and owner updates of Tasks and renewal Opportunities', () => {
     const body = (mutations: unknown[]) => JSON.stringify({ kind: 'account-rollups', computedAt: 1, mutations });
-    expect(readRollupMessage(body([accountUpdate('001000000000001AAA', 7), ownerUpdate])).mutations).toHaveLength(2);
+    const opportunityOwner = { sobject: 'Opportunity', key: { field: 'Id', value: '006000000000001AAA' }, fields: { OwnerId: '005000000000001AAA' }, skipIfMissing: true };
+    const relatedTask = { ...ownerUpdate, fields: { OwnerId: '005000000000001AAA', WhatId: '001000000000001AAA' } };
+    expect(readRollupMessage(body([accountUpdate('001000000000001AAA', 7), ownerUpdate, opportunityOwner, relatedTask])).mutations).toHaveLength(4);
     for (const bad of [
       'not json',
       JSON.stringify({ kind: 'other', computedAt: 1, mutations: [] }),
@@ -32,6 +34,9 @@ describe('roll-up message bodies', () => {
       body([{ ...accountUpdate('001000000000001AAA', 7), key: { field: 'Stripe_Customer_Id__c', value: 'cus_1' } }]),
       body([{ sobject: 'Account', key: { field: 'Id', value: '001000000000001AAA' }, fields: { Stripe_Lifetime_Paid__c: 1 } }]),
       body([{ ...ownerUpdate, fields: { OwnerId: { nested: 'x' } } }]),
+      body([{ ...ownerUpdate, fields: { OwnerId: '005000000000001AAA', Status: 'Completed' } }]),
+      body([{ ...opportunityOwner, fields: { OwnerId: '005000000000001AAA', StageName: 'Closed Won' } }]),
+      body([{ ...opportunityOwner, fields: {} }]),
     ]) {
       expect(() => readRollupMessage(bad), bad).toThrow(expect.objectContaining({ code: 'ROLLUP_MESSAGE_INVALID' }));
     }

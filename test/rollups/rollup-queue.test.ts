@@ -26,7 +26,7 @@ let seq = 0;
 const id = (prefix: string) => `${prefix}_test_rollq${(seq += 1)}`;
 
 beforeAll(async () => {
-  h = await startConsumerHarness({ env: { ROLLUP_QUEUE_URL: QUEUE_URL } });
+  h = await startConsumerHarness({ env: { ROLLUP_QUEUE_URL: QUEUE_URL, RENEWAL_OPPORTUNITIES: 'on' } });
   const sqs = {
     send: async (command: { input: { QueueUrl?: string; MessageBody?: string } }) => {
       expect(command.input.QueueUrl).toBe(QUEUE_URL);
@@ -156,6 +156,55 @@ describe('queued Account roll-ups', () => {
     expect(written.response.batchItemFailures).toEqual([]);
     expect(account(kept.accountId)['Stripe_Lifetime_Paid__c']).toBe(3);
     expect(account(gone.accountId)['Stripe_Lifetime_Paid__c']).toBeUndefined();
+  });
+
+  it('assigns a renewal Opportunity the batch created to the Account owner, with the figures of the same message', async () => {
+    const owner = '005000000000077AAA';
+    h.salesforce.insert('User', { Id: owner, Name: 'Queued Renewal Owner' });
+    const customer = id('cus');
+    const accountId = h.salesforce.insert('Account', { Name: `Queued ${customer}`, Stripe_Customer_Id__c: customer, OwnerId: owner });
+    // A payment first: its roll-up read teaches this environment the Account, so the renewal names
+    // it from memory and its owner comes with the roll-up (task-owners.ts).
+    await writer.handle([await batch(customer, [700])]);
+    // An annual renewal announced 7 days ahead (invoice.upcoming: the line's `period` is the
+    // subscription period, API reference, Invoice Line Item; basil's parent.subscription_item_details).
+    const renewal = 1_767_225_600 + 7 * 86_400;
+    const subscription = id('sub');
+    const upcoming = sampleEvent('invoice.upcoming', {
+      id: id('evt'),
+      created: 1_767_225_600,
+      customer,
+      subscription,
+      metadata: {},
+      amount: 1_200_000,
+      currency: 'usd',
+      objectOverrides: {
+        period_end: renewal,
+        lines: {
+          object: 'list',
+          has_more: false,
+          url: '/v1/invoices/upcoming/lines',
+          data: [
+            {
+              object: 'line_item',
+              amount: 1_200_000,
+              currency: 'usd',
+              period: { start: renewal, end: renewal + 365 * 86_400 },
+              quantity: 1,
+              parent: { type: 'subscription_item_details', subscription_item_details: { proration: false, subscription, subscription_item: 'si_test_rollq' } },
+            },
+          ],
+        },
+      },
+    });
+    const summary = await h.app.handle([inboundRecord(upcoming)]);
+    expect([...summary.outcomes.values()]).toEqual(['applied']);
+    const opportunity = () => h.salesforce.records('Opportunity').find((o) => o['Stripe_Renewal_Key__c'] === `renewal:${subscription}:${renewal}`) ?? {};
+    expect(opportunity()['AccountId']).toBe(accountId);
+    const written = await writer.handle(queued);
+    expect(written.response.batchItemFailures).toEqual([]);
+    expect([...written.outcomes.values()].every((o) => o === 'written')).toBe(true);
+    expect(opportunity()['OwnerId']).toBe(owner);
   });
 
   it('acknowledges a message Salesforce refuses for good, and keeps an unreadable one for the DLQ', async () => {
