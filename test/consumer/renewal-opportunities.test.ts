@@ -150,6 +150,27 @@ describe('RENEWAL_OPPORTUNITIES=on', () => {
     expect(h.salesforce.records('Task').filter((t) => t['WhatId'] === accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER })]);
   });
 
+  it('an Account remembered from a roll-up and an Opportunity of the period there already (DUPLICATE_VALUE, left as it is): applied, not retried; the Task written', async () => {
+    const { customerId, accountId } = customer();
+    const subscription = sampleEvent('customer.subscription.created', { id: `evt_test_sub${(seq += 1)}`, created: T, customer: customerId, objectId: 'sub_test_annual_taken', metadata: {} });
+    await h.app.handle([inboundRecord(subscription)]);
+    const rep = h.salesforce.insert('Opportunity', {
+      Name: 'Rep renewal',
+      AccountId: accountId,
+      StageName: 'Negotiation',
+      CloseDate: '2026-01-08',
+      Stripe_Renewal_Key__c: `renewal:sub_test_annual_taken:${RENEWAL}`,
+    });
+    const requests = h.salesforce.requests.length;
+    const result = await h.app.handle([inboundRecord(upcoming(customerId, 'sub_test_annual_taken'))]);
+    // The Account came from this environment's memory (no owners query): the path that retries when it is gone.
+    expect(h.salesforce.requests.slice(requests).some((r) => r.path.includes('/query'))).toBe(false);
+    expect([...result.outcomes.values()]).toEqual(['applied']);
+    expect(result.response.batchItemFailures).toEqual([]);
+    expect(opportunitiesOf(accountId)).toEqual([expect.objectContaining({ Id: rep, Name: 'Rep renewal', StageName: 'Negotiation' })]);
+    expect(h.salesforce.records('Task').filter((t) => t['WhatId'] === accountId)).toEqual([expect.objectContaining({ OwnerId: OWNER })]);
+  });
+
   it('a customer without an Account: no Opportunity and no Task', async () => {
     const result = await h.app.handle([inboundRecord(upcoming('cus_test_annual_nobody', 'sub_test_annual_d'))]);
     expect([...result.outcomes.values()]).toEqual(['skipped']);
