@@ -3,13 +3,12 @@
  * table (dynalite) and the Salesforce stand-in (jsforce over HTTP, the integration user's
  * permission set: create on Opportunity, field-level security on AccountId, Amount, Description
  * and the Stripe fields). Events: the local sample of invoice.upcoming (a preview without an id,
- * 7 days ahead) whose lines are a subscription line as Stripe's fixture renders one (openapi
- * fixtures3.json `line_item`: `period` — "For subscription line items, this is the subscription
- * period", API reference, Invoice Line Item — and basil's `parent.subscription_item_details`).
+ * 7 days ahead) with one subscription line as Stripe's fixture renders one (test/support/renewal-events.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sampleEvent } from '../../src/local/sample-events.js';
 import { inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
+import { upcomingRenewal } from '../support/renewal-events.js';
 
 let h: ConsumerHarness;
 let seq = 0;
@@ -31,34 +30,16 @@ function customer(): { readonly customerId: string; readonly accountId: string }
 
 /** The preview of a renewal whose subscription line covers `days` days from the renewal. */
 function upcoming(customerId: string, subscription: string, options: { days?: number; created?: number; amount?: number } = {}) {
-  const days = options.days ?? 365;
-  return sampleEvent('invoice.upcoming', {
+  return upcomingRenewal({
     id: `evt_test_upopp${(seq += 1)}`,
     created: options.created ?? T,
     customer: customerId,
     subscription,
-    metadata: {},
-    amount: options.amount ?? 1_200_000,
-    currency: 'usd',
-    objectOverrides: {
-      period_end: RENEWAL,
-      customer_name: 'Acme Annual',
-      lines: {
-        object: 'list',
-        has_more: false,
-        url: '/v1/invoices/upcoming/lines',
-        data: [
-          {
-            object: 'line_item',
-            amount: options.amount ?? 1_200_000,
-            currency: 'usd',
-            period: { start: RENEWAL, end: RENEWAL + days * DAY },
-            quantity: 1,
-            parent: { type: 'subscription_item_details', subscription_item_details: { proration: false, subscription, subscription_item: 'si_test_annual' } },
-          },
-        ],
-      },
-    },
+    subscriptionItem: 'si_test_annual',
+    renewal: RENEWAL,
+    ...(options.days === undefined ? {} : { termDays: options.days }),
+    ...(options.amount === undefined ? {} : { amount: options.amount }),
+    customerName: 'Acme Annual',
   });
 }
 

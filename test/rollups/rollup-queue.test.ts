@@ -14,6 +14,7 @@ import { queueRollupSink } from '../../src/rollups/rollup-queue.js';
 import type { RollupRecord } from '../../src/rollups/rollup-writer.js';
 import { CLIENT_ID, CLIENT_SECRET, inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
 import { LogCapture } from '../support/log-capture.js';
+import { upcomingRenewal } from '../support/renewal-events.js';
 
 const QUEUE_URL = 'https://sqs.us-east-1.amazonaws.com/123456789012/test-rollups';
 
@@ -170,33 +171,7 @@ describe('queued Account roll-ups', () => {
     // subscription period, API reference, Invoice Line Item; basil's parent.subscription_item_details).
     const renewal = 1_767_225_600 + 7 * 86_400;
     const subscription = id('sub');
-    const upcoming = sampleEvent('invoice.upcoming', {
-      id: id('evt'),
-      created: 1_767_225_600,
-      customer,
-      subscription,
-      metadata: {},
-      amount: 1_200_000,
-      currency: 'usd',
-      objectOverrides: {
-        period_end: renewal,
-        lines: {
-          object: 'list',
-          has_more: false,
-          url: '/v1/invoices/upcoming/lines',
-          data: [
-            {
-              object: 'line_item',
-              amount: 1_200_000,
-              currency: 'usd',
-              period: { start: renewal, end: renewal + 365 * 86_400 },
-              quantity: 1,
-              parent: { type: 'subscription_item_details', subscription_item_details: { proration: false, subscription, subscription_item: 'si_test_rollq' } },
-            },
-          ],
-        },
-      },
-    });
+    const upcoming = upcomingRenewal({ id: id('evt'), created: 1_767_225_600, customer, subscription, subscriptionItem: 'si_test_rollq', renewal });
     const summary = await h.app.handle([inboundRecord(upcoming)]);
     expect([...summary.outcomes.values()]).toEqual(['applied']);
     const opportunity = () => h.salesforce.records('Opportunity').find((o) => o['Stripe_Renewal_Key__c'] === `renewal:${subscription}:${renewal}`) ?? {};
