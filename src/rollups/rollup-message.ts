@@ -28,21 +28,31 @@ export interface RollupMessage {
   readonly mutations: readonly SalesforceMutation[];
 }
 
-/** The bodies for these updates: one per batch, split only when one would not fit in an SQS message. */
+/**
+ * The bodies for these updates: one per batch, split only when one would not fit in an SQS message.
+ * Each mutation is serialized once and the body's size kept as a running sum (this runs in every
+ * consumer batch); a body is exactly `JSON.stringify` of its RollupMessage.
+ */
 export function rollupBodies(mutations: readonly SalesforceMutation[], computedAt: number, maxBytes = MAX_ROLLUP_BODY_BYTES): string[] {
+  const prefix = `{"kind":${JSON.stringify(ROLLUP_MESSAGE_KIND)},"computedAt":${JSON.stringify(computedAt)},"mutations":[`;
+  const suffix = ']}';
+  const envelopeBytes = Buffer.byteLength(prefix) + suffix.length;
   const bodies: string[] = [];
-  let chunk: SalesforceMutation[] = [];
-  const body = (part: readonly SalesforceMutation[]): string => JSON.stringify({ kind: ROLLUP_MESSAGE_KIND, computedAt, mutations: part } satisfies RollupMessage);
+  let parts: string[] = [];
+  let bytes = envelopeBytes;
   for (const mutation of mutations) {
-    const next = [...chunk, mutation];
-    if (chunk.length > 0 && Buffer.byteLength(body(next)) > maxBytes) {
-      bodies.push(body(chunk));
-      chunk = [mutation];
-    } else {
-      chunk = next;
+    const part = JSON.stringify(mutation);
+    const size = Buffer.byteLength(part);
+    // A part after the first comes with its comma.
+    if (parts.length > 0 && bytes + 1 + size > maxBytes) {
+      bodies.push(`${prefix}${parts.join(',')}${suffix}`);
+      parts = [];
+      bytes = envelopeBytes;
     }
+    bytes += size + (parts.length > 0 ? 1 : 0);
+    parts.push(part);
   }
-  if (chunk.length > 0) bodies.push(body(chunk));
+  if (parts.length > 0) bodies.push(`${prefix}${parts.join(',')}${suffix}`);
   return bodies;
 }
 

@@ -20,6 +20,12 @@ describe('roll-up message bodies', () => {
     expect(bodies.length).toBeGreaterThan(1);
     expect(bodies.every((b) => Buffer.byteLength(b) <= 2_000)).toBe(true);
     expect(bodies.flatMap((b) => readRollupMessage(b).mutations)).toEqual(updates);
+    // Each body is the message as JSON, and as full as the limit allows: the next update would not fit.
+    const message = (mutations: readonly SalesforceMutation[]) => JSON.stringify({ kind: 'account-rollups', computedAt: 5, mutations });
+    expect(rollupBodies(updates, 5)).toEqual([message(updates)]);
+    const chunks = bodies.map((b) => readRollupMessage(b).mutations);
+    chunks.forEach((chunk, i) => expect(bodies[i]).toBe(message(chunk)));
+    for (let i = 0; i + 1 < chunks.length; i++) expect(Buffer.byteLength(message([...chunks[i]!, chunks[i + 1]![0]!]))).toBeGreaterThan(2_000);
   });
 
   it('reads back only updates by Id of Accounts with a roll-up version and owner updates of Tasks and renewal Opportunities', () => {
