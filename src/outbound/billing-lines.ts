@@ -5,7 +5,7 @@
  * computed on top of its lines: its discount (billed as a coupon), tax and shipping (lines).
  */
 import { isPermanent, PermanentError } from '../errors.js';
-import { minorUnitDigits, toMinorUnits } from '../money.js';
+import { minorUnitDigits, toMajorUnits, toMinorUnits } from '../money.js';
 import type { BillingLine, LineCatalog } from '../contracts/billing-plan.js';
 import type { BillableLineItem, BillableRecord } from './billable.js';
 
@@ -83,8 +83,7 @@ function discountFactor(percent: number, label: string): { digits: bigint; scale
 
 /** A minor-unit amount as the rep reads it on the record: 999 USD → "9.99", 1500 JPY → "1500". */
 function shown(amount: number, currency: string): string {
-  const digits = minorUnitDigits(currency);
-  return (amount / 10 ** digits).toFixed(digits);
+  return toMajorUnits(amount, currency).toFixed(minorUnitDigits(currency));
 }
 
 /**

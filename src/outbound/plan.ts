@@ -93,7 +93,7 @@ export function forBillingGeneration(plan: BillPlanOf, generation: number): Bill
   };
 }
 
-function isPaymentMode(value: string): value is PaymentMode {
+export function isPaymentMode(value: string): value is PaymentMode {
   return (PAYMENT_MODES as readonly string[]).includes(value);
 }
 

@@ -11,14 +11,14 @@ import type { IdempotencyStore } from '../dedup/run-once.js';
 import { errorCode, errorReason, isPermanent, PermanentError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { toMajorUnits } from '../money.js';
-import { PAYMENT_MODES, type OpportunityPaymentStatus } from '../contracts/statuses.js';
+import type { OpportunityPaymentStatus } from '../contracts/statuses.js';
 import type { BillingObjectState, BillingResult, BillPlan, ExecuteHooks, FoundPaymentLink } from '../stripe/outbound-operations.js';
 import type { BillableObject } from './billable.js';
 import { billOnce } from './bill-once.js';
 import type { DealRecordsPort } from '../billing/deal.js';
 import type { BillingRecordsPort } from './billing-claim.js';
 import { planRequestOf } from './plan-request.js';
-import { planBilling, resolveCurrency, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
+import { isPaymentMode, planBilling, resolveCurrency, type FoundInvoice, type PlanRequest, type PlanSettings } from './plan.js';
 import { catalogObjectsOf, priceRecordLines } from './catalog-prices.js';
 import { reactivateCatalog, type CatalogPorts } from '../catalog/sync.js';
 import type { OpportunityRecords } from './salesforce-records.js';
@@ -170,7 +170,7 @@ export async function billRecord(request: BillingRequest, ports: OutboundPorts):
   // Product2 is the source of truth for what is sold: every mode bills the catalogue's products
   // and prices, so the products the record's lines need are synced first (src/catalog).
   const mode = request.mode ?? opportunity.paymentMode ?? 'invoice';
-  if (ports.catalog !== undefined && (PAYMENT_MODES as readonly string[]).includes(mode)) {
+  if (ports.catalog !== undefined && isPaymentMode(mode)) {
     try {
       opportunity = await priceRecordLines(opportunity, resolveCurrency(opportunity, settings), request.eventId, ports.catalog);
     } catch (err) {
