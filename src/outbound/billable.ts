@@ -52,7 +52,6 @@ export interface CatalogPrice {
   readonly unitAmount: number;
   /** Undefined for a one-time price (no recurrence): the only kind an invoice item, a payment-mode Checkout or a payment link sells. */
   readonly usageType: 'licensed' | 'metered' | undefined;
-  readonly oneTime: boolean;
 }
 
 export interface BillableLineItem {

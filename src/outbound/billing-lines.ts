@@ -132,7 +132,7 @@ function discountedLine(record: BillableRecord, item: BillableLineItem, unitAmou
 function catalogOf(item: BillableLineItem, unitAmount: number, wholeQuantity: boolean): { catalog?: LineCatalog } {
   const price = item.catalogPrice;
   if (price === undefined || unitAmount < 0) return {};
-  const atListPrice = wholeQuantity && price.oneTime && price.unitAmount === unitAmount;
+  const atListPrice = wholeQuantity && price.usageType === undefined && price.unitAmount === unitAmount;
   return { catalog: { productId: price.productId, priceId: atListPrice ? price.priceId : undefined } };
 }
 

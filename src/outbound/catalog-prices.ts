@@ -36,7 +36,7 @@ export async function priceRecordLines(record: BillableRecord, currency: string,
   for (const { product, entries } of products.values()) {
     const synced = await syncProduct(product, [...entries.values()], { requestId }, ports);
     for (const price of synced.prices) {
-      prices.set(price.entryId, { priceId: price.priceId, productId: price.productId, unitAmount: price.unitAmount, usageType: price.recurrence?.usage_type, oneTime: price.recurrence === undefined });
+      prices.set(price.entryId, { priceId: price.priceId, productId: price.productId, unitAmount: price.unitAmount, usageType: price.recurrence?.usage_type });
     }
   }
   return {

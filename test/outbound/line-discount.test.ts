@@ -64,7 +64,7 @@ describe('billingLines: a line with a Discount', () => {
   });
 
   it('never sells at the catalogue Price, even when the discounted amount equals the list price', () => {
-    const catalogPrice = { priceId: 'price_list', productId: 'sfprod_01tAb00000Prod01AAA', unitAmount: 5000, usageType: undefined, oneTime: true };
+    const catalogPrice = { priceId: 'price_list', productId: 'sfprod_01tAb00000Prod01AAA', unitAmount: 5000, usageType: undefined };
     // 2 × 50.00 at 50 % off: 50.00 a unit, the list price.
     expect(billed(line(2, 50, 50, { catalogPrice }))).toMatchObject({ quantity: 2, unitAmount: 2500, catalog: { productId: catalogPrice.productId, priceId: undefined } });
     expect(billed(line(1, 100, 50, { catalogPrice }))).toMatchObject({ quantity: 1, unitAmount: 5000, catalog: { priceId: undefined } });
