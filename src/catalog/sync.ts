@@ -119,8 +119,8 @@ async function ensureMeter(product: CatalogProduct, productId: string, ports: Ca
   return meterId;
 }
 
-async function setActive(priceId: string, active: boolean, requestId: string, ports: CatalogPorts): Promise<void> {
-  const key = active ? catalogKeys.activate(priceId, requestId) : catalogKeys.archive(priceId, requestId);
+/** `key`: the idempotency key, when not the activate/archive key of `requestId` (reactivateCatalog's recover key). */
+async function setActive(priceId: string, active: boolean, requestId: string, ports: CatalogPorts, key = active ? catalogKeys.activate(priceId, requestId) : catalogKeys.archive(priceId, requestId)): Promise<void> {
   try {
     await ports.stripe.call((stripe) => stripeCall('prices.update', () => stripe.prices.update(priceId, { active }, { idempotencyKey: key })));
   } catch (err) {
@@ -209,15 +209,15 @@ export interface CatalogObjects {
  * whose catalogue is active makes none.
  */
 export async function reactivateCatalog(objects: CatalogObjects, requestId: string, ports: CatalogPorts): Promise<void> {
+  const productIds = new Set(objects.productIds);
+  const priceIds = new Set(objects.priceIds);
   // Products first: an active price of an archived product is still refused.
-  for (const productId of new Set(objects.productIds)) {
+  for (const productId of productIds) {
     await ports.stripe.call((stripe) => stripeCall('products.update', () => stripe.products.update(productId, { active: true }, { idempotencyKey: catalogKeys.recover(productId, requestId) })));
   }
-  for (const priceId of new Set(objects.priceIds)) {
-    await ports.stripe.call((stripe) => stripeCall('prices.update', () => stripe.prices.update(priceId, { active: true }, { idempotencyKey: catalogKeys.recover(priceId, requestId) })));
-  }
+  for (const priceId of priceIds) await setActive(priceId, true, requestId, ports, catalogKeys.recover(priceId, requestId));
   ports.logger.warn(
-    { products: new Set(objects.productIds).size, prices: new Set(objects.priceIds).size },
+    { products: productIds.size, prices: priceIds.size },
     'catalogue: Stripe refused a billing for an archived price or product; reactivated, the step sent again',
   );
 }
