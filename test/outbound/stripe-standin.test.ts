@@ -165,6 +165,9 @@ describe('Stripe stand-in', () => {
     const archived = await stripe.prices.update(listPrice.id, { active: false });
     const inactive = await stripe.checkout.sessions.create({ mode: 'payment', customer: customer.id, line_items: [{ price: archived.id, quantity: 1 }] }).catch((e: unknown) => e);
     expect(inactive).toMatchObject({ param: 'line_items[0][price]' });
+    // A payment link refuses it the same way (https://docs.stripe.com/api/payment-link/create: line_items.price).
+    const link = await stripe.paymentLinks.create({ line_items: [{ price: archived.id, quantity: 1 }] }).catch((e: unknown) => e);
+    expect(link).toMatchObject({ param: 'line_items[0][price]', message: expect.stringContaining('inactive') });
   });
 
   it('keeps a payment link single use (restrictions[completed_sessions][limit]) and lists its sessions and line items', async () => {

@@ -550,7 +550,8 @@ export async function startStripeStandIn(options: StripeStandInOptions = {}): Pr
     const lines = params.line_items;
     if (!Array.isArray(lines) || lines.length === 0) invalid('Missing required param: line_items.', 'line_items', 'parameter_missing');
     const resolved = (lines as Json[]).map((line, i) => {
-      const price = requireFound(prices, String(line.price), 'price');
+      // Payment links take price ids only; an archived price or product is refused as everywhere (linePrice).
+      const price = catalog().linePrice({ price: requireFound(prices, String(line.price), 'price').id }, `line_items[${i}]`, undefined, false);
       return { price: price.id, quantity: integer(line.quantity, `line_items[${i}][quantity]`), currency: price.currency as string, amount: price.unit_amount as number };
     });
     if (new Set(resolved.map((l) => l.currency)).size > 1) invalid('All prices on a payment link must share one currency.', 'line_items');
