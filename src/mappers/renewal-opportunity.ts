@@ -14,6 +14,7 @@
  * rep sets are theirs.
  */
 import { toMajorUnits } from '../money.js';
+import { stripeDashboardPage } from '../stripe/dashboard.js';
 import type { RenewalReminder, SalesforceMutation } from './mutation.js';
 import { formatMoneyForPeople, upsert } from './records.js';
 import { ACCOUNT_GONE, type ReminderAccount } from './renewal.js';
@@ -33,11 +34,6 @@ export interface OpportunityCurrencies {
 
 /** Opportunity.Name holds 120 characters. */
 const NAME_LENGTH = 120;
-
-/** The subscription in the Stripe Dashboard of its mode (test data lives under /test). */
-export function dashboardSubscriptionUrl(subscriptionId: string, livemode: boolean): string {
-  return `https://dashboard.stripe.com/${livemode ? '' : 'test/'}subscriptions/${encodeURIComponent(subscriptionId)}`;
-}
 
 /** The Opportunity, or undefined when the reminder is no renewal of a term of a year or longer. */
 export function renewalOpportunity(
@@ -64,7 +60,7 @@ export function renewalOpportunity(
       CurrencyIsoCode: org.multiCurrency ? currency.toUpperCase() : undefined,
       Description:
         `Renewal of Stripe subscription ${reminder.subscriptionId} on ${closeDate} (UTC); upcoming invoice ${money}` +
-        `${amountFits ? '' : ' (not in the org currency: no Amount)'}. ${dashboardSubscriptionUrl(reminder.subscriptionId, renewal.livemode)}`,
+        `${amountFits ? '' : ' (not in the org currency: no Amount)'}. ${stripeDashboardPage('subscriptions', reminder.subscriptionId, renewal.livemode)}`,
       ...('ownerId' in account
         ? { OwnerId: account.ownerId }
         : // The customer: the batch's roll-up reads its Account and assigns the owner (src/inbound/task-owners.ts).

@@ -247,8 +247,3 @@ export function accountFigures(input: AccountRollupInput, context: CurrencyConte
     version: newest === null ? 0 : Date.parse(newest),
   };
 }
-
-/** The customer in the Stripe Dashboard, in the deployment's mode (test data lives under /test). */
-export function dashboardCustomerUrl(customerId: string, mode: 'test' | 'live'): string {
-  return `https://dashboard.stripe.com/${mode === 'test' ? 'test/' : ''}customers/${encodeURIComponent(customerId)}`;
-}

@@ -16,9 +16,9 @@
 import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { PermanentError } from '../errors.js';
 import { DATA_MODEL, ROLLUP_VERSION_FIELD } from '../salesforce/data-model.js';
+import { stripeDashboardPage } from '../stripe/dashboard.js';
 import {
   accountFigures,
-  dashboardCustomerUrl,
   type AccountFacts,
   type CurrencyContext,
   type InvoiceGroup,
@@ -209,7 +209,7 @@ export function rollupMutations(answers: ReadonlyMap<string, ReadAnswer>, contex
           Stripe_Payment_Health_Reason__c: figures.healthReason,
           Stripe_Active_Subscriptions__c: figures.activeSubscriptions,
           ...(SUBSCRIPTION_MRR ? { Stripe_MRR__c: figures.mrr } : {}),
-          ...(context.mode !== undefined && account.customerId !== null ? { Stripe_Customer_Url__c: dashboardCustomerUrl(account.customerId, context.mode) } : {}),
+          ...(context.mode !== undefined && account.customerId !== null ? { Stripe_Customer_Url__c: stripeDashboardPage('customers', account.customerId, context.mode === 'live') } : {}),
           Stripe_Unconverted_Amounts__c: figures.unconverted,
           Stripe_Rollup_At__c: new Date(context.now).toISOString(),
           [ROLLUP_VERSION_FIELD]: figures.version,

@@ -10,6 +10,7 @@ import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { errorCode } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { SalesforceWriter } from '../salesforce/writer.js';
+import { stripeDashboardPage } from '../stripe/dashboard.js';
 import type { DeadLetterLog, DeadLetterMarker } from './dead-letter-log.js';
 
 /** What a dead-lettered Stripe event is in the log's Command__c (the command channel uses its own). */
@@ -36,10 +37,6 @@ const MAX_PER_RUN = 1000;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 
-export function stripeDashboardUrl(marker: Pick<DeadLetterMarker, 'eventId' | 'livemode'>): string {
-  return `https://dashboard.stripe.com/${marker.livemode ? '' : 'test/'}events/${marker.eventId}`;
-}
-
 export function syncLogMutation(marker: DeadLetterMarker, status: SyncLogStatus, completedAt: number | undefined): SalesforceMutation {
   const about = marker.records.length === 0 ? '' : `\n\nWhat it was about: ${marker.records.join(', ')}.`;
   const message =
@@ -51,7 +48,7 @@ export function syncLogMutation(marker: DeadLetterMarker, status: SyncLogStatus,
   const fields: Record<string, string | null> = {
     Event_Type__c: marker.eventType,
     Command__c: INBOUND_EVENT_COMMAND,
-    Stripe_Url__c: stripeDashboardUrl(marker),
+    Stripe_Url__c: stripeDashboardPage('events', marker.eventId, marker.livemode),
     Status__c: status,
     Message__c: message.slice(0, 32_000),
     Requested_At__c: marker.created > 0 ? iso(marker.created * 1000) : null,

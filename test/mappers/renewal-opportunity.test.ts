@@ -11,7 +11,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RenewalReminder } from '../../src/mappers/mutation.js';
-import { dashboardSubscriptionUrl, renewalOpportunity } from '../../src/mappers/renewal-opportunity.js';
+import { renewalOpportunity } from '../../src/mappers/renewal-opportunity.js';
+import { stripeDashboardPage } from '../../src/stripe/dashboard.js';
 import { mapJson, mapped } from './helpers.js';
 
 const CREATED = 1_764_662_400; // 2025-12-02T08:00:00Z
@@ -157,6 +158,6 @@ describe('renewalOpportunity', () => {
   });
 
   it('links live subscriptions to the live Dashboard', () => {
-    expect(dashboardSubscriptionUrl('sub_123', true)).toBe('https://dashboard.stripe.com/subscriptions/sub_123');
+    expect(stripeDashboardPage('subscriptions', 'sub_123', true)).toBe('https://dashboard.stripe.com/subscriptions/sub_123');
   });
 });

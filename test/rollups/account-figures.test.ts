@@ -3,13 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   accountFigures,
   convertMinor,
-  dashboardCustomerUrl,
   paymentHealth,
   type AccountRollupInput,
   type CurrencyContext,
   type InvoiceGroup,
   type PaymentGroup,
 } from '../../src/rollups/account-figures.js';
+import { stripeDashboardPage } from '../../src/stripe/dashboard.js';
 
 const NOW = Date.parse('2026-03-01T00:00:00Z');
 const USD_ONLY: CurrencyContext = { corporate: 'USD', rates: new Map([['USD', 1]]) };
@@ -167,7 +167,7 @@ describe('payment health', () => {
 
 describe('Stripe Dashboard link', () => {
   it('points at test data under /test and live data at the root', () => {
-    expect(dashboardCustomerUrl('cus_123', 'test')).toBe('https://dashboard.stripe.com/test/customers/cus_123');
-    expect(dashboardCustomerUrl('cus_123', 'live')).toBe('https://dashboard.stripe.com/customers/cus_123');
+    expect(stripeDashboardPage('customers', 'cus_123', false)).toBe('https://dashboard.stripe.com/test/customers/cus_123');
+    expect(stripeDashboardPage('customers', 'cus_123', true)).toBe('https://dashboard.stripe.com/customers/cus_123');
   });
 });
