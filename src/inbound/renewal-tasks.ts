@@ -31,7 +31,8 @@ import { errorCode, TransientError } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { RenewalReminder, SalesforceMutation } from '../mappers/mutation.js';
 import { renewalTask, type ReminderAccount } from '../mappers/renewal.js';
-import { renewalOpportunity, type OpportunityCurrencies, type RenewalOpportunitySettings } from '../mappers/renewal-opportunity.js';
+import type { OrgCurrencies } from '../salesforce/org-profile.js';
+import { renewalOpportunity, type RenewalOpportunitySettings } from '../mappers/renewal-opportunity.js';
 
 export interface AccountOwnerRow {
   readonly Id: string;
@@ -53,7 +54,7 @@ export interface RenewalTaskPorts {
    * Renewal Opportunities of annual terms (RENEWAL_OPPORTUNITIES=on), riding with the Task under
    * the same period claim: the stage, and the org's currencies (read once per cold start).
    */
-  readonly opportunities?: { readonly settings: RenewalOpportunitySettings; readonly org: () => Promise<OpportunityCurrencies> } | undefined;
+  readonly opportunities?: { readonly settings: RenewalOpportunitySettings; readonly org: () => Promise<OrgCurrencies> } | undefined;
   /** Runs one SOQL query (1 API call). */
   readonly query: (soql: string) => Promise<readonly AccountOwnerRow[]>;
   /** With roll-ups: the customers' Accounts as last read, whose Tasks the roll-up assigns. */
@@ -109,7 +110,7 @@ export async function decideReminders(
   });
   if (ports === undefined || wanted.length === 0) return { decisions, apiCalls: 0 };
 
-  let org: OpportunityCurrencies | undefined;
+  let org: OrgCurrencies | undefined;
   if (ports.opportunities !== undefined && wanted.some((item) => opportunityWanted(item.reminder, ports))) {
     try {
       org = await ports.opportunities.org();

@@ -14,6 +14,7 @@
  * rep sets are theirs.
  */
 import { toMajorUnits } from '../money.js';
+import type { OrgCurrencies } from '../salesforce/org-profile.js';
 import { stripeDashboardPage } from '../stripe/dashboard.js';
 import type { RenewalReminder, SalesforceMutation } from './mutation.js';
 import { formatMoneyForPeople, upsert } from './records.js';
@@ -25,12 +26,6 @@ export interface RenewalOpportunitySettings {
   readonly stage: string;
 }
 
-/** The org's currencies (src/salesforce/org-profile.ts). */
-export interface OpportunityCurrencies {
-  readonly multiCurrency: boolean;
-  /** ISO 4217, any case. */
-  readonly corporateCurrency: string;
-}
 
 /** Opportunity.Name holds 120 characters. */
 const NAME_LENGTH = 120;
@@ -40,7 +35,7 @@ export function renewalOpportunity(
   reminder: RenewalReminder,
   account: ReminderAccount,
   settings: RenewalOpportunitySettings,
-  org: OpportunityCurrencies,
+  org: OrgCurrencies,
 ): SalesforceMutation | undefined {
   const renewal = reminder.renewal;
   if (reminder.kind !== 'renewal' || renewal === undefined || !renewal.annualTerm) return undefined;

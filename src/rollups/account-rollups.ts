@@ -7,7 +7,8 @@
  */
 import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import type { StripeMode } from '../stripe/event-scope.js';
-import { rollupMutations, rollupReads, touchedCustomers, type OrgCurrencies } from './rollup-queries.js';
+import type { OrgCurrencies } from '../salesforce/org-profile.js';
+import { rollupMutations, rollupReads, touchedCustomers } from './rollup-queries.js';
 
 export interface AccountRollups {
   /**

@@ -16,6 +16,7 @@
 import type { ReadAfterWrite, ReadAnswer, SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { PermanentError } from '../errors.js';
 import { DATA_MODEL, ROLLUP_VERSION_FIELD } from '../salesforce/data-model.js';
+import type { OrgCurrencies } from '../salesforce/org-profile.js';
 import { stripeDashboardPage } from '../stripe/dashboard.js';
 import {
   accountFigures,
@@ -25,13 +26,6 @@ import {
   type PaymentGroup,
   type SubscriptionGroup,
 } from './account-figures.js';
-
-
-export interface OrgCurrencies {
-  readonly multiCurrency: boolean;
-  /** Lower- or upper-case ISO code of the corporate currency. */
-  readonly corporateCurrency: string;
-}
 
 /** Does Stripe_Subscription__c carry an MRR (and its currency)? Then MRR rolls up too. */
 export const SUBSCRIPTION_MRR = 'MRR__c' in (DATA_MODEL['Stripe_Subscription__c'] ?? {}) && 'Currency_Code__c' in (DATA_MODEL['Stripe_Subscription__c'] ?? {});

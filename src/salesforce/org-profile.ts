@@ -24,6 +24,9 @@ export interface OrgProfile {
   readonly corporateCurrency: string;
 }
 
+/** What money written to records depends on: the roll-ups' conversions, a renewal Opportunity's Amount. */
+export type OrgCurrencies = Pick<OrgProfile, 'multiCurrency' | 'corporateCurrency'>;
+
 export const ORGANIZATION_QUERY = 'SELECT Id, DefaultCurrencyIsoCode, IsSandbox FROM Organization LIMIT 1';
 
 const organizationSchema = z.object({
