@@ -8,13 +8,11 @@ import {
   ACCOUNT_FIELDS,
   accountSchema,
   decimal,
-  PRODUCT2_FIELDS,
-  product2Schema,
+  QUOTE_LINE_FIELDS,
+  quoteLineSchema,
   text,
   toBillableAccount,
-  toBillablePricebookEntry,
-  toBillableProduct,
-  pricebookEntrySchema,
+  toProductLine,
   type BillableLineItem,
   type BillableRecord,
 } from './billable.js';
@@ -43,7 +41,8 @@ export interface BillableOpportunity extends BillableRecord {
  * Discount is the line's percent off: Salesforce's TotalPrice is Quantity × UnitPrice × (1 −
  * Discount/100) (Object Reference, OpportunityLineItem), and that is what the line bills.
  */
-const LINE_FIELDS = ['Id', 'Name', ...PRODUCT2_FIELDS, 'Description', 'Quantity', 'UnitPrice', 'Discount'] as const;
+/** A Quote's line fields (a product line with its Discount) and the line's own Name. */
+const LINE_FIELDS = [...QUOTE_LINE_FIELDS, 'Name'] as const;
 
 /** One query, one API call: the Opportunity, parent Account fields and the line items subquery. */
 export function opportunityQuery(opportunityId: string, options: { readonly multiCurrency: boolean }): string {
@@ -73,18 +72,7 @@ export function opportunityQuery(opportunityId: string, options: { readonly mult
   return `SELECT ${fields.join(', ')} FROM Opportunity WHERE Id = '${opportunityId}'`;
 }
 
-const lineSchema = z.object({
-  Id: z.string(),
-  Name: text,
-  Product2Id: text,
-  Product2: product2Schema,
-  PricebookEntryId: text,
-  PricebookEntry: pricebookEntrySchema,
-  Description: text,
-  Quantity: decimal,
-  UnitPrice: decimal,
-  Discount: decimal,
-});
+const lineSchema = z.object({ ...quoteLineSchema.shape, Name: text });
 
 const opportunitySchema = z.object({
   Id: z.string(),
@@ -138,15 +126,7 @@ export function toBillableOpportunity(record: unknown): BillableOpportunity {
       trialDays: o.Stripe_Trial_Days__c,
       termMonths: o.Stripe_Term_Months__c,
     },
-    lineItems: (o.OpportunityLineItems?.records ?? []).map((l) => ({
-      id: l.Id,
-      name: l.Name,
-      description: l.Description,
-      quantity: l.Quantity,
-      unitPrice: l.UnitPrice,
-      discount: l.Discount,
-      product: toBillableProduct(l.Product2Id, l.Product2),
-      pricebookEntry: toBillablePricebookEntry(l.PricebookEntryId, l.PricebookEntry),
-    })),
+    // An OpportunityLineItem has a Name of its own; Quote and Order lines show their product's.
+    lineItems: (o.OpportunityLineItems?.records ?? []).map((l) => ({ ...toProductLine(l), name: l.Name })),
   };
 }
