@@ -2,10 +2,12 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 import { isolatedTestFiles, unitTestFiles } from './test/test-kinds.js';
+import { HeavyFirstSequencer } from './test/test-order.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-const unit = unitTestFiles(root);
 const isolated = isolatedTestFiles(root);
+/** `npm run test:unit` (scripts/vitest.mjs --unit): the inner loop only. */
+const unitLoop = process.env.BRIDGE_TEST_LOOP === 'unit';
 
 export default defineConfig({
   test: {
@@ -18,25 +20,32 @@ export default defineConfig({
     // Most integration tests wait on sockets (stand-ins, dynalite, child processes), so two
     // workers overlap those waits there; larger machines keep the default.
     maxWorkers: Math.max(2, availableParallelism() - 1),
-    projects: [
-      {
-        // `npm run test:unit`: no server, child process, bundler or synth (test/test-kinds.ts).
-        // Pure code keeps no state between files, so one module graph per worker is enough.
-        extends: true,
-        test: { name: 'unit', include: unit, isolate: false },
-      },
-      {
-        // Every file starts its own stand-ins and dynalite on fresh ports and closes them; none
-        // mocks modules, stubs globals or writes process.env. Re-importing jsforce, the AWS SDK,
-        // stripe and the local stack for each file was a third of the suite's time, so these
-        // files share one module graph per worker too.
-        extends: true,
-        test: { name: 'integration', include: ['test/**/*.test.ts'], exclude: [...unit, ...isolated], isolate: false },
-      },
-      // Files that mock an AWS SDK client class for the whole process (`mockClient(SQSClient)`)
-      // would get a module graph of their own, so no other file meets their mocks
-      // (test/test-kinds.ts). None does today: the tests mock the client instance they hand in.
-      ...(isolated.length === 0 ? [] : [{ extends: true, test: { name: 'isolated', include: isolated } }]),
-    ],
+    sequence: { sequencer: HeavyFirstSequencer },
+    projects: unitLoop
+      ? [
+          {
+            // No server, child process, bundler or synth (test/test-kinds.ts).
+            extends: true,
+            test: { name: 'unit', include: unitTestFiles(root), isolate: false },
+          },
+        ]
+      : [
+          {
+            // Every file starts its own stand-ins and dynalite on fresh ports and closes them;
+            // none mocks modules, stubs globals or writes process.env, and the two unit files
+            // that mock a client class restore it (test/test-kinds.test.ts). Re-importing
+            // jsforce, the AWS SDK, stripe and the local stack for each file was a third of the
+            // suite's time, so all files share one module graph per worker. The unit files are
+            // in the same project, not one of their own: vitest runs projects one after another,
+            // each with fresh workers that import everything again, and the short unit files
+            // are what fills both cores at the end of the run.
+            extends: true,
+            test: { name: 'all', include: ['test/**/*.test.ts'], exclude: isolated, isolate: false },
+          },
+          // Files that mock an AWS SDK client class for the whole process (`mockClient(SQSClient)`)
+          // would get a module graph of their own, so no other file meets their mocks
+          // (test/test-kinds.ts). None does today: the tests mock the client instance they hand in.
+          ...(isolated.length === 0 ? [] : [{ extends: true, test: { name: 'isolated', include: isolated } }]),
+        ],
   },
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isolatedTestFiles, reachesProcessWideMock, reachesSlowImport, unitTestFiles } from './test-kinds.js';
+import { isolatedTestFiles, reachesHeavyImport, reachesProcessWideMock, reachesSlowImport, unitTestFiles } from './test-kinds.js';
 
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 
@@ -46,6 +46,21 @@ describe('the files that keep a module graph of their own', () => {
     // The ingress handler builds its client at load and the Secrets Manager fetcher its own.
     expect(classWide).toEqual(['test/ingress/handler.test.ts', 'test/secrets/secrets.test.ts']);
     for (const f of classWide) expect(readFileSync(join(repoRoot, f), 'utf8'), f).toMatch(/afterAll\(\(\) => \{?[^}]*\.restore\(\)/);
+  });
+});
+
+describe('the files started first on a fresh clone (test/test-order.ts)', () => {
+  const heavy = (f: string): boolean => reachesHeavyImport(join(repoRoot, f), repoRoot);
+
+  it('are those that launch a browser, spawn a process or synthesize with the CDK', () => {
+    expect(heavy('test/local/page.browser.test.ts')).toBe(true); // playwright-core
+    expect(heavy('test/infra/stack.test.ts')).toBe(true); // aws-cdk-lib
+    expect(heavy('test/infra/context.test.ts')).toBe(true); // spawns the CDK app
+  });
+
+  it('leave the unit files and the ones that only start servers in vitest\'s own order', () => {
+    expect(heavy('test/money/money.test.ts')).toBe(false);
+    expect(heavy('test/salesforce/writer.test.ts')).toBe(false);
   });
 });
 

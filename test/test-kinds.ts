@@ -68,6 +68,17 @@ export function reachesSlowImport(file: string, root: string, seen = new Set<str
 }
 
 /**
+ * Import specifiers of the files that cost the most to run (a child process, a browser, a CDK
+ * synth): test/test-order.ts starts them first when vitest has no durations of its own yet.
+ */
+const HEAVY_IMPORTS: readonly RegExp[] = [/^(node:)?child_process$/, /^playwright-core$/, /^aws-cdk-lib(\/|$)/];
+
+/** True when the file or a module under `root` it imports (transitively) has a heavy import. */
+export function reachesHeavyImport(file: string, root: string): boolean {
+  return reaches(file, root, (entry) => entry.specifiers.some((specifier) => HEAVY_IMPORTS.some((pattern) => pattern.test(specifier))), new Set());
+}
+
+/**
  * Code that patches a shared class for the whole process: aws-sdk-client-mock's
  * `mockClient(SQSClient)` stubs `SQSClient.prototype.send`, for every instance, until restored.
  * `mockClient(client)` on one instance does not: only that object changes. The two are told
