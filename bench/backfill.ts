@@ -46,7 +46,7 @@ type Shape = 'mixed' | 'invoices';
 async function benchBackfillOnce(mode: BackfillWriteMode, batchSize: number, shape: Shape): Promise<Row[]> {
   const now = Math.floor(Date.now() / 1000);
   const [dynamo, salesforce, stripe] = await Promise.all([
-    startDynalite('bench-backfill'),
+    startDynalite('bench-backfill', { signRequests: true }),
     startSalesforceStandIn({ ...CLIENT, latencyMs: 20 }),
     startStripeStandIn({ now: () => now }),
   ]);

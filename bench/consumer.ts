@@ -104,7 +104,7 @@ export async function benchConsumer(): Promise<Row[]> {
 async function benchConsumerWith(mode: 'queued' | 'inline' | 'off'): Promise<Row[]> {
   const rollups = mode === 'off' ? 'off' : 'on';
   const label = mode === 'queued' ? '' : mode === 'inline' ? ', roll-ups inline' : ', roll-ups off';
-  const dynamo = await startDynalite('bench-dedup');
+  const dynamo = await startDynalite('bench-dedup', { signRequests: true });
   const salesforce = await startSalesforceStandIn({ ...CLIENT, latencyMs: 20 });
   try {
     salesforce.insert('Account', { Name: 'Bench Account', Stripe_Customer_Id__c: SAMPLE_CUSTOMER_ID });

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,15 +28,24 @@ describe('the unit loop (npm run test:unit)', () => {
 describe('the files that keep a module graph of their own', () => {
   const isolated = isolatedTestFiles(repoRoot);
 
-  it('takes the integration tests that mock an AWS SDK client for the whole process, directly or through a helper', () => {
-    expect(isolated).toContain('test/outbound/queue.test.ts'); // mockClient(SQSClient)
-    expect(isolated).toContain('test/ops/cli.test.ts'); // through test/ops/support.ts
+  it('leaves the integration tests that mock one SQS client instance to share one, directly or through a helper', () => {
+    expect(isolated).not.toContain('test/outbound/queue.test.ts'); // test/support/sqs-simulation.ts
+    expect(isolated).not.toContain('test/consumer/outage.test.ts');
+    expect(isolated).not.toContain('test/ops/retry-cli.test.ts'); // test/ops/support.ts
+    expect(isolated).not.toContain('test/commands/retry.test.ts');
   });
 
   it('leaves the other integration tests to share one, and unit tests to their own loop', () => {
     expect(isolated).not.toContain('test/salesforce/writer.test.ts');
     expect(isolated).not.toContain('test/local/stack.test.ts');
     expect(isolated.filter((f) => unitTestFiles(repoRoot).includes(f))).toEqual([]);
+  });
+
+  it('unit tests that mock a client class restore it, so the next file of the worker gets the real class', () => {
+    const classWide = unitTestFiles(repoRoot).filter((f) => reachesProcessWideMock(join(repoRoot, f), repoRoot));
+    // The ingress handler builds its client at load and the Secrets Manager fetcher its own.
+    expect(classWide).toEqual(['test/ingress/handler.test.ts', 'test/secrets/secrets.test.ts']);
+    for (const f of classWide) expect(readFileSync(join(repoRoot, f), 'utf8'), f).toMatch(/afterAll\(\(\) => \{?[^}]*\.restore\(\)/);
   });
 });
 
@@ -59,10 +68,16 @@ describe('reachesSlowImport', () => {
     expect(reachesSlowImport(file('b.test.ts', dynamicImport), root)).toBe(true);
   });
 
-  it('finds a process-wide mock through a helper, and only that', () => {
-    file('support/mocks.ts', "import { mockClient } from 'aws-sdk-client-mock';\nexport const m = mockClient;\n");
-    expect(reachesProcessWideMock(file('d.test.ts', "import { m } from './support/mocks.js';\n"), root)).toBe(true);
+  it('finds a class-wide client mock through a helper, and not a mock of one instance', () => {
+    const mocking = (argument: string) => `import { mockClient } from 'aws-sdk-client-mock';\nexport const m = mockClient(${argument});\n`;
+    file('support/class-mock.ts', mocking('SQSClient'));
+    expect(reachesProcessWideMock(file('d.test.ts', "import { m } from './support/class-mock.js';\n"), root)).toBe(true);
     expect(reachesProcessWideMock(file('e.test.ts', "import { s } from './support/server.js';\n"), root)).toBe(false);
+    for (const [name, argument] of [['f', 'client'], ['g', 'this.client'], ['h', "new SQSClient({ region: 'eu-west-1' })"]] as const) {
+      expect(reachesProcessWideMock(file(`${name}.test.ts`, mocking(argument)), root), argument).toBe(false);
+    }
+    // Named in a comment only.
+    expect(reachesProcessWideMock(file('i.test.ts', `// not ${'mockClient'}(SQSClient): one instance\n/* nor ${'mockClient'}(SQSClient) */\n`), root)).toBe(false);
   });
 
   it('ignores type-only imports and pure modules', () => {

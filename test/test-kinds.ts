@@ -39,41 +39,55 @@ function localFile(from: string, specifier: string, root: string): string | unde
   return file.startsWith(root) && !file.includes('node_modules') && existsSync(file) ? file : undefined;
 }
 
-/** Each file's import specifiers, read once per process. */
-const importsOf = new Map<string, string[]>();
+interface Scanned {
+  /** The source without its comments (a comment may name what the code does not do). */
+  readonly code: string;
+  readonly specifiers: string[];
+}
 
-function cachedSpecifiers(file: string): string[] {
-  let list = importsOf.get(file);
-  if (list === undefined) {
-    list = specifiers(readFileSync(file, 'utf8'));
-    importsOf.set(file, list);
+/** Each file, read once per process. */
+const scanned = new Map<string, Scanned>();
+
+function scan(file: string): Scanned {
+  let entry = scanned.get(file);
+  if (entry === undefined) {
+    const source = readFileSync(file, 'utf8');
+    entry = { code: withoutComments(source), specifiers: specifiers(source) };
+    scanned.set(file, entry);
   }
-  return list;
+  return entry;
+}
+
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
 /** True when the file or a module under `root` it imports (transitively) has a slow import. */
 export function reachesSlowImport(file: string, root: string, seen = new Set<string>()): boolean {
-  return reaches(file, root, SLOW_IMPORTS, seen);
+  return reaches(file, root, (entry) => entry.specifiers.some((specifier) => SLOW_IMPORTS.some((pattern) => pattern.test(specifier))), seen);
 }
 
 /**
- * Import specifiers of libraries that patch shared classes for the whole process:
- * aws-sdk-client-mock stubs `Client.prototype.send` of every instance until it is restored.
+ * Code that patches a shared class for the whole process: aws-sdk-client-mock's
+ * `mockClient(SQSClient)` stubs `SQSClient.prototype.send`, for every instance, until restored.
+ * `mockClient(client)` on one instance does not: only that object changes. The two are told
+ * apart by the argument: a class name is capitalized, a variable, property or `new …` is not.
  */
-const PROCESS_WIDE_MOCKS: readonly RegExp[] = [/^aws-sdk-client-mock(\/|$)/];
+export const CLASS_WIDE_MOCK = /\bmockClient\(\s*[A-Z]/;
 
-/** True when the file, or a module under `root` it imports, mocks something for the whole process. */
+/** True when the file, or a module under `root` it imports, mocks a class for the whole process. */
 export function reachesProcessWideMock(file: string, root: string): boolean {
-  return reaches(file, root, PROCESS_WIDE_MOCKS, new Set());
+  return reaches(file, root, (entry) => CLASS_WIDE_MOCK.test(entry.code), new Set());
 }
 
-function reaches(file: string, root: string, patterns: readonly RegExp[], seen: Set<string>): boolean {
+function reaches(file: string, root: string, matches: (entry: Scanned) => boolean, seen: Set<string>): boolean {
   if (seen.has(file)) return false;
   seen.add(file);
-  return cachedSpecifiers(file).some((specifier) => {
-    if (patterns.some((pattern) => pattern.test(specifier))) return true;
+  const entry = scan(file);
+  if (matches(entry)) return true;
+  return entry.specifiers.some((specifier) => {
     const local = localFile(file, specifier, root);
-    return local !== undefined && reaches(local, root, patterns, seen);
+    return local !== undefined && reaches(local, root, matches, seen);
   });
 }
 
@@ -96,9 +110,10 @@ export function unitTestFiles(repoRoot: string): string[] {
 }
 
 /**
- * The other test files that need a module graph of their own: they mock AWS SDK clients for the
- * whole process, so a file after them in the same worker would talk to the mock. The rest share
- * one module graph per worker (vitest.config.ts).
+ * The other test files that need a module graph of their own: they mock an AWS SDK client class
+ * for the whole process, so a file after them in the same worker could talk to the mock. The rest
+ * share one module graph per worker (vitest.config.ts). None today: the integration tests mock
+ * the client instance they hand to the code under test.
  */
 export function isolatedTestFiles(repoRoot: string): string[] {
   return testFiles(join(repoRoot, 'test'))

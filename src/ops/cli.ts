@@ -44,7 +44,31 @@ export interface CliDeps {
   readonly onInterrupt?: (handler: () => void) => () => void;
   /** Where `--local` looks for the running stack's state file (default the OS temp directory). */
   readonly localStateDirectory?: string;
+  /** Builds the SQS and CloudFormation clients from the options (default: new clients). */
+  readonly awsClients?: AwsClientFactory;
 }
+
+/** The client settings the options select: region, profile, the local stack's endpoint. */
+export interface AwsClientConfig {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly endpoint?: string;
+  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string };
+}
+
+/**
+ * The seam where tests hand in clients mocked one instance at a time (aws-sdk-client-mock's
+ * `mockClient(instance)`), rather than stubbing the client classes for the whole process.
+ */
+export interface AwsClientFactory {
+  sqs(config: AwsClientConfig): SQSClient;
+  cloudFormation(config: AwsClientConfig): CloudFormationClient;
+}
+
+const newAwsClients: AwsClientFactory = {
+  sqs: (config) => new SQSClient(config),
+  cloudFormation: (config) => new CloudFormationClient(config),
+};
 
 const defaultDeps = (): CliDeps => ({
   env: process.env,
@@ -70,19 +94,20 @@ interface AwsClients {
 async function awsClients(common: CommonOptions, deps: CliDeps): Promise<AwsClients> {
   const local = common.local ? await resolveLocalTarget(deps.env, common.targets, deps.localStateDirectory) : undefined;
   // `profile` on the client selects the shared-config profile, as AWS_PROFILE would.
-  const config = {
+  const config: AwsClientConfig = {
     ...(common.region === undefined ? {} : { region: common.region }),
     ...(common.profile === undefined ? {} : { profile: common.profile }),
     ...(local === undefined ? {} : local.aws),
     ...(common.endpointUrl === undefined ? {} : { endpoint: common.endpointUrl }),
   };
-  const sqs = new SQSClient(config);
+  const factory = deps.awsClients ?? newAwsClients;
+  const sqs = factory.sqs(config);
   let lambda: LambdaClient | undefined;
   let targets: Promise<Targets> | undefined;
   return {
     sqs,
     lambda: () => (lambda ??= new LambdaClient(config)),
-    targets: () => (targets ??= local === undefined ? resolveTargets(new CloudFormationClient(config), common.targets) : Promise.resolve(local.targets)),
+    targets: () => (targets ??= local === undefined ? resolveTargets(factory.cloudFormation(config), common.targets) : Promise.resolve(local.targets)),
     local: local?.state,
     destroy() {
       sqs.destroy();

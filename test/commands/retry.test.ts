@@ -2,10 +2,10 @@
  * The `retry` command on a Failed Stripe_Sync_Log__c record, through the command channel: a
  * `Stripe_Command__e` (Command__c = retry, Record_Id__c = the log record) → the outbound function
  * re-fetches the event from Stripe's Events API (stand-in), enqueues it to the inbound queue as the
- * ingress would, removes its DLQ copy (SQS modelled by aws-sdk-client-mock) and marks its
- * dead-letter marker retried (dynalite), so the log shows Pending; the command's own log says so.
+ * ingress would, removes its DLQ copy (SQS modelled by aws-sdk-client-mock on the client instance
+ * the app is given) and marks its dead-letter marker retried (dynalite), so the log shows Pending;
+ * the command's own log says so.
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SAMPLE_ACCOUNT_ID, sampleEvent } from '../../src/local/sample-events.js';
 import { dynamoDeadLetterLog } from '../../src/sync-log/dead-letter-log.js';
@@ -25,7 +25,7 @@ afterAll(async () => {
 beforeEach(() => {
   h.reset();
   sqs = new FakeSqs(fakeClock());
-  h.coldStart({ INBOUND_QUEUE_URL: queueUrl(INBOUND_QUEUE), INBOUND_DLQ_URL: queueUrl(INBOUND_DLQ) }, { sqs: new SQSClient({ region: 'us-east-1' }) });
+  h.coldStart({ INBOUND_QUEUE_URL: queueUrl(INBOUND_QUEUE), INBOUND_DLQ_URL: queueUrl(INBOUND_DLQ) }, { sqs: sqs.client });
 });
 afterEach(() => {
   sqs.restore();

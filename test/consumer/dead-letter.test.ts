@@ -1,15 +1,15 @@
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig } from '../../src/config.js';
 import { createConsumerApp } from '../../src/inbound/consumer-app.js';
 import { ATTR } from '../../src/ingress/inbound-message.js';
 import { createLogger } from '../../src/logging.js';
 import { LogCapture } from '../support/log-capture.js';
 
-const sqsMock = mockClient(SQSClient);
-// The mock patches the client class for the whole worker: undo it for the files after this one.
-afterAll(() => sqsMock.restore());
+// One client instance, mocked alone: the SQSClient class stays untouched for the worker's other files.
+const sqs = new SQSClient({ region: 'us-east-1' });
+const sqsMock = mockClient(sqs);
 afterEach(() => sqsMock.reset());
 
 const config = (extra: Record<string, string> = {}) =>
@@ -27,7 +27,7 @@ const app = (cfg = config()) =>
     config: cfg,
     logger: createLogger({ service: 'consumer', destination: new LogCapture() }),
     dynamo: {} as never,
-    sqs: new SQSClient({ region: 'us-east-1' }),
+    sqs,
   });
 
 const original = {

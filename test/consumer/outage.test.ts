@@ -8,8 +8,7 @@
  * maintenance: "503 Service Unavailable: the server is down for maintenance or overloaded"
  * (Salesforce REST API Developer Guide, "Status Codes and Error Responses").
  */
-import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
+import { ChangeMessageVisibilityBatchCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConsumerConfig, type Env } from '../../src/config.js';
 import { createConsumerApp, type ConsumerApp } from '../../src/inbound/consumer-app.js';
@@ -17,7 +16,7 @@ import { createLogger } from '../../src/logging.js';
 import type { LocalQueue } from '../../src/local/local-queue.js';
 import { sampleEvent } from '../../src/local/sample-events.js';
 import { CLIENT_ID, CLIENT_SECRET, inboundRecord, startConsumerHarness, type ConsumerHarness } from '../support/consumer-harness.js';
-import { drain, seededRandom, simulateSqs, visibilityDelays } from '../support/sqs-simulation.js';
+import { drain, seededRandom, simulateSqs, visibilityDelays, type SqsMock } from '../support/sqs-simulation.js';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/inbound-dlq';
@@ -25,9 +24,6 @@ const HOUR = 3600_000;
 /** The stack's visibility timeout: 6 × the 60 s consumer timeout + the 1 s batching window. */
 const VISIBILITY_MS = 361_000;
 
-const sqsMock = mockClient(SQSClient);
-// The mock patches the client class for the whole worker: undo it for the files after this one.
-afterAll(() => sqsMock.restore());
 let h: ConsumerHarness;
 let seq = 0;
 
@@ -37,7 +33,6 @@ beforeAll(async () => {
 afterAll(async () => h.close());
 beforeEach(() => h.logs.clear());
 afterEach(() => {
-  sqsMock.reset();
   h.salesforce.clearFailures();
 });
 
@@ -45,6 +40,8 @@ interface Simulation {
   readonly app: ConsumerApp;
   readonly queue: LocalQueue;
   readonly deadLetters: SendMessageCommand['input'][];
+  /** The consumer's SQS client, mocked: what it sent. */
+  readonly sqs: SqsMock;
   /** Salesforce REST calls made while the outage lasted. */
   salesforceCallsDuringOutage: number;
   receivesDuringOutage: number;
@@ -62,7 +59,7 @@ function simulation(env: Env = {}): Simulation {
     LOG_LEVEL: 'info',
     ...env,
   });
-  const sqs = simulateSqs(sqsMock, { queueUrl: QUEUE_URL, dlqUrl: DLQ_URL, maxReceiveCount: config.maxReceiveCount, visibilityTimeoutMs: VISIBILITY_MS, now: () => h.nowMs });
+  const sqs = simulateSqs({ queueUrl: QUEUE_URL, dlqUrl: DLQ_URL, maxReceiveCount: config.maxReceiveCount, visibilityTimeoutMs: VISIBILITY_MS, now: () => h.nowMs });
   const app = createConsumerApp({
     config,
     logger: createLogger({ service: 'consumer', level: 'info', destination: h.logs }),
@@ -74,7 +71,7 @@ function simulation(env: Env = {}): Simulation {
     now: () => h.nowMs,
     random: seededRandom(42),
   });
-  return { app, queue: sqs.queue, deadLetters: sqs.deadLetters, salesforceCallsDuringOutage: 0, receivesDuringOutage: 0 };
+  return { app, queue: sqs.queue, deadLetters: sqs.deadLetters, sqs: sqs.mock, salesforceCallsDuringOutage: 0, receivesDuringOutage: 0 };
 }
 
 /** Plays the Lambda event source until `until` or until the queue is empty. */
@@ -140,14 +137,14 @@ describe('a 12-hour Salesforce outage', () => {
     expect(Number(closed?.['downSeconds'])).toBeGreaterThanOrEqual(12 * 3600);
 
     // Every retry went back through SQS with a backoff between 5 s and the 15-minute cap.
-    const delays = visibilityDelays(sqsMock);
+    const delays = visibilityDelays(sim.sqs);
     expect(delays.length).toBeGreaterThan(300);
     expect(Math.min(...delays)).toBeGreaterThanOrEqual(5);
     expect(Math.max(...delays)).toBe(900);
-    for (const call of sqsMock.commandCalls(ChangeMessageVisibilityBatchCommand)) {
+    for (const call of sim.sqs.commandCalls(ChangeMessageVisibilityBatchCommand)) {
       expect(call.args[0].input.Entries!.length).toBeLessThanOrEqual(10);
     }
-    expect(sqsMock.commandCalls(SendMessageCommand)).toHaveLength(0);
+    expect(sim.sqs.commandCalls(SendMessageCommand)).toHaveLength(0);
   });
 
   it('dead-letters what is still failing once it is older than the retry horizon, with the outage as its reason', async () => {
@@ -174,7 +171,7 @@ describe('transient failures that are not outages', () => {
     await run(sim, h.nowMs + HOUR, false);
     expect(applied([pi!])).toEqual([pi]);
     expect(sim.app.salesforce.breaker.snapshot().state).toBe('closed');
-    const delays = visibilityDelays(sqsMock);
+    const delays = visibilityDelays(sim.sqs);
     expect(delays).toHaveLength(4);
     expect(Math.max(...delays)).toBeLessThanOrEqual(80);
   });

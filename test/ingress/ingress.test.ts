@@ -1,6 +1,6 @@
 import { InvalidMessageContents, SendMessageCommand, SQSClient, SQSServiceException } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TransientError } from '../../src/errors.js';
 import { readInboundMessage } from '../../src/ingress/inbound-message.js';
 import { createIngress, type IngressSettings } from '../../src/ingress/ingress.js';
@@ -23,9 +23,9 @@ import {
   type CapturedLogs,
 } from './support.js';
 
-const sqsMock = mockClient(SQSClient);
-// The mock patches the client class for the whole worker: undo it for the files after this one.
-afterAll(() => sqsMock.restore());
+// One client instance, mocked alone: the SQSClient class stays untouched for the worker's other files.
+const sqs = new SQSClient({ region: 'eu-west-1' });
+const sqsMock = mockClient(sqs);
 
 const settings: IngressSettings = {
   toleranceSeconds: 300,
@@ -43,7 +43,7 @@ function build(options: { secrets?: WebhookSecrets; config?: Partial<IngressSett
     options.secrets ?? new WebhookSecrets({ secret: new CachedSecret({ value: SECRET }), now: () => clock });
   return createIngress({
     config: { ...settings, ...options.config },
-    sqs: new SQSClient({ region: 'eu-west-1' }),
+    sqs,
     secrets,
     now: () => clock,
     logger: logs.logger,

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { GetQueueAttributesCommand, type Message } from '@aws-sdk/client-sqs';
+import { SQSClient, type Message } from '@aws-sdk/client-sqs';
 import { ATTR } from '../../src/ingress/inbound-message.js';
 import { STACK_OUTPUT } from '../../src/stack-outputs.js';
 import {
@@ -59,7 +59,7 @@ describe('stack output resolution', () => {
     stackOutputs('StripeSalesforceBridge-prod');
     aws.seed(queueUrl(INBOUND_DLQ), [inboundMessage({ eventId: 'evt_1', type: 'invoice.paid' })]);
 
-    const run = await cli(['dlq', 'stats', '--stage', 'prod', '--region', REGION, '--json'], clock);
+    const run = await cli(['dlq', 'stats', '--stage', 'prod', '--region', REGION, '--json'], aws);
 
     expect(run.code).toBe(0);
     expect(aws.cfn.commandCalls(DescribeStacksCommand)).toHaveLength(1);
@@ -74,7 +74,7 @@ describe('stack output resolution', () => {
 
   it('--stack uses the ARNs from the outputs for a whole-queue redrive', async () => {
     stackOutputs('my-bridge');
-    const run = await cli(['dlq', 'replay', '--all', '--stack', 'my-bridge', '--region', REGION], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--stack', 'my-bridge', '--region', REGION], aws);
     expect(run.code).toBe(0);
     const start = aws.log.find((c) => c.command === 'StartMessageMoveTask');
     expect(start?.input).toMatchObject({ SourceArn: queueArn(INBOUND_DLQ), DestinationArn: queueArn(INBOUND_QUEUE) });
@@ -84,7 +84,7 @@ describe('stack output resolution', () => {
   it('the stack names the outbound queue for outbound replay', async () => {
     stackOutputs('StripeSalesforceBridge-staging');
     aws.seed(queueUrl(OUTBOUND_DLQ), [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' })]);
-    const run = await cli(['dlq', 'replay', '--queue', 'outbound', '--all', '--stage', 'staging', '--region', REGION], clock);
+    const run = await cli(['dlq', 'replay', '--queue', 'outbound', '--all', '--stage', 'staging', '--region', REGION], aws);
     expect(run.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({
       SourceArn: queueArn(OUTBOUND_DLQ),
@@ -95,7 +95,7 @@ describe('stack output resolution', () => {
   it('explicit URLs override the stack and their ARNs are asked of SQS', async () => {
     stackOutputs('StripeSalesforceBridge-prod');
     const otherDlq = queueUrl('other-dlq');
-    const run = await cli(['dlq', 'replay', '--all', '--stage', 'prod', '--dlq-url', otherDlq, '--region', REGION], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--stage', 'prod', '--dlq-url', otherDlq, '--region', REGION], aws);
     expect(run.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({
       SourceArn: queueArn('other-dlq'),
@@ -104,26 +104,25 @@ describe('stack output resolution', () => {
   });
 
   it('--profile and --region reach the AWS clients', async () => {
-    let seen: { profile?: string; region?: string } = {};
-    aws.sqs.on(GetQueueAttributesCommand).callsFake(async (_input, getClient) => {
-      const config = getClient().config as { profile?: string; region: () => Promise<string> };
-      seen = { profile: config.profile, region: await config.region() };
-      return { Attributes: { ApproximateNumberOfMessages: '0', ApproximateNumberOfMessagesNotVisible: '0' } };
-    });
-    const run = await cli(['dlq', 'stats', '--profile', 'bridge-ops', '--region', 'eu-west-1', '--dlq-url', queueUrl(INBOUND_DLQ)], clock);
+    const run = await cli(['dlq', 'stats', '--profile', 'bridge-ops', '--region', 'eu-west-1', '--dlq-url', queueUrl(INBOUND_DLQ)], aws);
     expect(run.code).toBe(0);
-    expect(seen).toEqual({ profile: 'bridge-ops', region: 'eu-west-1' });
+    const selected = { profile: 'bridge-ops', region: 'eu-west-1' };
+    expect(aws.clientConfigs.sqs).toEqual([selected]);
+    for (const config of aws.clientConfigs.cloudFormation) expect(config).toEqual(selected);
+    // The settings as an SQS client built from them resolves them (the CLI's default factory).
+    const config = new SQSClient(aws.clientConfigs.sqs[0]!).config;
+    expect({ profile: config.profile, region: await config.region() }).toEqual({ profile: 'bridge-ops', region: 'eu-west-1' });
   });
 
   it('a missing stack is one error line and exit status 1', async () => {
     aws.cfn.on(DescribeStacksCommand).rejects(Object.assign(new Error('Stack with id StripeSalesforceBridge-nope does not exist'), { name: 'ValidationError' }));
-    const run = await cli(['dlq', 'stats', '--stage', 'nope', '--region', REGION], clock);
+    const run = await cli(['dlq', 'stats', '--stage', 'nope', '--region', REGION], aws);
     expect(run.code).toBe(1);
     expect(run.stderr).toEqual(['error: ValidationError: Stack with id StripeSalesforceBridge-nope does not exist']);
   });
 
   it('without a stack or URLs it says what to pass (usage error)', async () => {
-    const run = await cli(['dlq', 'peek', '--region', REGION], clock);
+    const run = await cli(['dlq', 'peek', '--region', REGION], aws);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toContain('pass --stage STAGE or --stack NAME');
   });
@@ -165,7 +164,7 @@ describe('the roll-up DLQ (--queue rollups)', () => {
     withRollupOutputs('StripeSalesforceBridge-prod');
     aws.seed(queueUrl(ROLLUP_DLQ), [rollupMessage('rollup-msg-1')]);
 
-    const stats = await cli(['dlq', 'stats', '--stage', 'prod', '--region', REGION, '--json'], clock);
+    const stats = await cli(['dlq', 'stats', '--stage', 'prod', '--region', REGION, '--json'], aws);
     expect(stats.code).toBe(0);
     expect(JSON.parse(stats.stdout.join('\n')).map((s: any) => [s.queue, s.depth])).toEqual([
       ['inbound', 0],
@@ -173,20 +172,20 @@ describe('the roll-up DLQ (--queue rollups)', () => {
       ['rollups', 1],
     ]);
 
-    const peek = await cli(['dlq', 'peek', '--queue', 'rollups', '--stage', 'prod', '--region', REGION], clock);
+    const peek = await cli(['dlq', 'peek', '--queue', 'rollups', '--stage', 'prod', '--region', REGION], aws);
     expect(peek.code).toBe(0);
     const table = peek.stdout.join('\n');
     expect(table).toContain('rollup-msg-1');
     expect(table).toContain('account-rollups (1 Account)');
     expect(table).not.toContain('Stripe_Rollup_Version__c');
 
-    const replay = await cli(['dlq', 'replay', '--queue', 'rollups', '--all', '--stage', 'prod', '--region', REGION], clock);
+    const replay = await cli(['dlq', 'replay', '--queue', 'rollups', '--all', '--stage', 'prod', '--region', REGION], aws);
     expect(replay.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({ SourceArn: queueArn(ROLLUP_DLQ), DestinationArn: queueArn(ROLLUP_QUEUE) });
   });
 
   it('refuses a queue it does not know', async () => {
-    const run = await cli(['dlq', 'peek', '--queue', 'accounts', '--stage', 'prod', '--region', REGION], clock);
+    const run = await cli(['dlq', 'peek', '--queue', 'accounts', '--stage', 'prod', '--region', REGION], aws);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toContain('expected inbound, outbound or rollups');
   });
@@ -195,7 +194,7 @@ describe('the roll-up DLQ (--queue rollups)', () => {
 describe('dlq purge', () => {
   it('refuses without --yes, says why, and touches nothing', async () => {
     aws.seed(queueUrl(INBOUND_DLQ), [inboundMessage({ eventId: 'evt_1', type: 'invoice.paid' })]);
-    const run = await cli(['dlq', 'purge', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'purge', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toContain('Refusing to purge the inbound DLQ without --yes');
     expect(aws.log).toEqual([]);
@@ -204,7 +203,7 @@ describe('dlq purge', () => {
 
   it('purges the chosen DLQ with --yes', async () => {
     aws.seed(queueUrl(INBOUND_DLQ), [inboundMessage({ eventId: 'evt_1', type: 'invoice.paid' })]);
-    const run = await cli(['dlq', 'purge', '--yes', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'purge', '--yes', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'PurgeQueue')?.input).toEqual({ QueueUrl: queueUrl(INBOUND_DLQ) });
     expect(run.stdout[0]).toContain('~1 message(s) deleted');
@@ -214,7 +213,7 @@ describe('dlq purge', () => {
 describe('usage', () => {
   it('--help works for every command and exits 0', async () => {
     for (const args of [['--help'], ['dlq', '--help'], ['dlq', 'stats', '--help'], ['dlq', 'peek', '-h'], ['dlq', 'replay', '--help'], ['dlq', 'purge', '--help'], ['replay-event', '--help']]) {
-      const run = await cli(args, clock);
+      const run = await cli(args, aws);
       expect(run.code, args.join(' ')).toBe(0);
       expect(run.stdout.join('\n'), args.join(' ')).toMatch(/^Usage: stripe-sf-bridge/);
     }
@@ -223,7 +222,7 @@ describe('usage', () => {
 
   it('unknown commands and options are usage errors (exit 2) on one line', async () => {
     for (const args of [['dlq', 'drain'], ['dlq', 'peek', '--bogus'], ['dlq', 'replay'], ['dlq', 'replay', '--since', 'yesterday'], ['nonsense'], ['dlq', 'peek', '--queue', 'sideways']]) {
-      const run = await cli(args, clock);
+      const run = await cli(args, aws);
       expect(run.code, args.join(' ')).toBe(2);
       expect(run.stderr, args.join(' ')).toHaveLength(1);
       expect(run.stderr[0], args.join(' ')).toMatch(/^error: /);
@@ -231,7 +230,7 @@ describe('usage', () => {
   });
 
   it('--debug prints the stack trace', async () => {
-    const run = await cli(['dlq', 'drain', '--debug'], clock);
+    const run = await cli(['dlq', 'drain', '--debug'], aws);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toMatch(/^UsageError: Unknown command: dlq drain .*\n\s+at /);
   });
@@ -284,7 +283,7 @@ describe('replay-event (stripe client over HTTP against a stand-in)', () => {
     events.set('evt_missed1', event('evt_missed1'));
     const env = { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl };
 
-    const run = await cli(['replay-event', 'evt_missed1', ...INBOUND_ARGS], clock, env);
+    const run = await cli(['replay-event', 'evt_missed1', ...INBOUND_ARGS], aws, env);
 
     expect(run.code).toBe(0);
     expect(requests.at(-1)).toEqual({ path: '/v1/events/evt_missed1', auth: `Bearer ${SECRET_KEY}` });
@@ -300,7 +299,7 @@ describe('replay-event (stripe client over HTTP against a stand-in)', () => {
 
   it('sends an event too large for SQS as a reference', async () => {
     events.set('evt_huge1', event('evt_huge1', { description: 'x'.repeat(300 * 1024) }));
-    const run = await cli(['replay-event', 'evt_huge1', ...INBOUND_ARGS], clock, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
+    const run = await cli(['replay-event', 'evt_huge1', ...INBOUND_ARGS], aws, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
     expect(run.code).toBe(0);
     const send = aws.log.find((c) => c.command === 'SendMessage');
     expect(JSON.parse(send?.input.MessageBody)).toEqual({ stripe_event_reference: 'evt_huge1' });
@@ -309,7 +308,7 @@ describe('replay-event (stripe client over HTTP against a stand-in)', () => {
 
   it('reports an unknown event, enqueues the others, and exits 1', async () => {
     events.set('evt_known1', event('evt_known1'));
-    const run = await cli(['replay-event', 'evt_gone1', 'evt_known1', ...INBOUND_ARGS], clock, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
+    const run = await cli(['replay-event', 'evt_gone1', 'evt_known1', ...INBOUND_ARGS], aws, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
     expect(run.code).toBe(1);
     expect(run.stdout[0]).toMatch(/^failed\s+evt_gone1\s+\?\s+resource_missing: No such event: 'evt_gone1'$/);
     expect(aws.log.filter((c) => c.command === 'SendMessage').map((c) => c.subject)).toEqual(['evt_known1']);
@@ -317,17 +316,17 @@ describe('replay-event (stripe client over HTTP against a stand-in)', () => {
 
   it('--dry-run fetches but does not enqueue', async () => {
     events.set('evt_dry1', event('evt_dry1'));
-    const run = await cli(['replay-event', 'evt_dry1', '--dry-run', ...INBOUND_ARGS], clock, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
+    const run = await cli(['replay-event', 'evt_dry1', '--dry-run', ...INBOUND_ARGS], aws, { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_URL: apiUrl });
     expect(run.code).toBe(0);
     expect(aws.commands()).not.toContain('SendMessage');
     expect(run.stdout[0]).toContain('would-enqueue');
   });
 
   it('needs STRIPE_SECRET_KEY and an evt_ id (usage errors)', async () => {
-    const noKey = await cli(['replay-event', 'evt_x1', ...INBOUND_ARGS], clock, {});
+    const noKey = await cli(['replay-event', 'evt_x1', ...INBOUND_ARGS], aws, {});
     expect(noKey.code).toBe(2);
     expect(noKey.stderr[0]).toContain('Set STRIPE_SECRET_KEY');
-    const notEvent = await cli(['replay-event', 'pi_123', ...INBOUND_ARGS], clock, { STRIPE_SECRET_KEY: SECRET_KEY });
+    const notEvent = await cli(['replay-event', 'pi_123', ...INBOUND_ARGS], aws, { STRIPE_SECRET_KEY: SECRET_KEY });
     expect(notEvent.code).toBe(2);
     expect(aws.log).toEqual([]);
   });

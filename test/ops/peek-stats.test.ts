@@ -34,7 +34,7 @@ describe('dlq peek', () => {
       inboundMessage({ eventId: 'evt_b', type: 'charge.refunded', sentAt: NOW - 3 * 86_400_000 }),
     ]);
 
-    const run = await cli(['dlq', 'peek', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'peek', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     expect(run.stdout[0]).toMatch(/^EVENT ID\s+TYPE\s+FAILED\s+RECEIVES\s+LAST ERROR$/);
@@ -52,7 +52,7 @@ describe('dlq peek', () => {
       inboundMessage({ eventId: 'evt_x', type: 'customer.updated' }),
     ]);
 
-    const run = await cli(['dlq', 'peek', '--type', 'invoice.paid', '--limit', '2', '--json', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'peek', '--type', 'invoice.paid', '--limit', '2', '--json', ...INBOUND_ARGS], aws);
 
     const result = JSON.parse(run.stdout.join('\n'));
     expect(result.entries.map((e: any) => e.eventId)).toEqual(['evt_1', 'evt_2']);
@@ -68,7 +68,7 @@ describe('dlq peek', () => {
       outboundMessage({ eventId: 'eb-2', opportunityId: '006xx000001BBBB', source: 'async' }),
     ]);
 
-    const run = await cli(['dlq', 'peek', ...OUTBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'peek', ...OUTBOUND_ARGS], aws);
 
     expect(run.stdout[0]).toMatch(/^EVENT ID\s+TYPE\s+OPPORTUNITY\s+FAILED/);
     expect(run.stdout[1]).toMatch(/^eb-0\s+Stripe_Payment_Request__e\s+006xx000001CCCC\s+5m ago\s+3\s+OPPORTUNITY_NOT_FOUND: Opportunity does not exist$/);
@@ -87,7 +87,7 @@ describe('dlq stats', () => {
       inboundMessage({ eventId: 'evt_4', type: 'invoice.paid', sentAt: NOW - 26 * 3600_000 }),
     ]);
 
-    const run = await cli(['dlq', 'stats', '--queue', 'inbound', '--json', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'stats', '--queue', 'inbound', '--json', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     const [stats] = JSON.parse(run.stdout.join('\n'));
@@ -109,7 +109,7 @@ describe('dlq stats', () => {
   it('says how many messages it sampled and that the oldest age comes from the sample', async () => {
     aws.seed(DLQ, Array.from({ length: 15 }, (_, i) => inboundMessage({ eventId: `evt_${i}`, type: 'invoice.paid' })));
 
-    const run = await cli(['dlq', 'stats', '--sample', '10', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'stats', '--sample', '10', ...INBOUND_ARGS], aws);
 
     expect(run.stdout[0]).toBe('inbound DLQ: 15 message(s) (visible 15, in flight 0)');
     expect(run.stdout[1]).toContain('sampled 10 message(s) without consuming them');
@@ -120,7 +120,7 @@ describe('dlq stats', () => {
   });
 
   it('does not receive from an empty DLQ', async () => {
-    const run = await cli(['dlq', 'stats', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'stats', ...INBOUND_ARGS], aws);
     expect(run.stdout).toEqual(['inbound DLQ: 0 message(s) (visible 0, in flight 0)']);
     expect(aws.commands()).toEqual(['GetQueueAttributes']);
   });

@@ -38,7 +38,7 @@ describe('dlq replay (inbound, selective)', () => {
       inboundMessage({ eventId: 'evt_b', type: 'invoice.paid' }),
     ]);
 
-    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     expect(aws.sendsAndDeletes()).toEqual(['send evt_a', 'delete evt_a', 'send evt_b', 'delete evt_b']);
@@ -50,7 +50,7 @@ describe('dlq replay (inbound, selective)', () => {
     const original = inboundMessage({ eventId: 'evt_a', type: 'invoice.paid', failure: failure(5) });
     aws.seed(DLQ, [original]);
 
-    await cli(['dlq', 'replay', '--event-id', 'evt_a', ...INBOUND_ARGS], clock);
+    await cli(['dlq', 'replay', '--event-id', 'evt_a', ...INBOUND_ARGS], aws);
 
     const send = aws.log.find((c) => c.command === 'SendMessage');
     expect(send?.input.QueueUrl).toBe(QUEUE);
@@ -71,11 +71,11 @@ describe('dlq replay (inbound, selective)', () => {
       throw Object.assign(new Error('Service unavailable'), { name: 'ServiceUnavailable' });
     });
 
-    const run = await cli(['dlq', 'replay', '--all', '--queue', 'inbound', '--rate', '5', '--type', 'x', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--queue', 'inbound', '--rate', '5', '--type', 'x', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(2); // --all cannot combine with --type: checked before anything is sent
     expect(aws.log).toEqual([]);
 
-    const replay = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], clock);
+    const replay = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], aws);
 
     expect(replay.code).toBe(1);
     expect(aws.sendsAndDeletes()).toEqual(['send evt_ok', 'delete evt_ok', 'send evt_fails']);
@@ -88,7 +88,7 @@ describe('dlq replay (inbound, selective)', () => {
   it('--event-id picks exactly the named events and makes the others visible again', async () => {
     aws.seed(DLQ, ['evt_1', 'evt_2', 'evt_3', 'evt_4'].map((id) => inboundMessage({ eventId: id, type: 'charge.refunded' })));
 
-    const run = await cli(['dlq', 'replay', '--event-id', 'evt_2', '--event-id', 'evt_4', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--event-id', 'evt_2', '--event-id', 'evt_4', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     expect(aws.sendsAndDeletes()).toEqual(['send evt_2', 'delete evt_2', 'send evt_4', 'delete evt_4']);
@@ -103,11 +103,11 @@ describe('dlq replay (inbound, selective)', () => {
       inboundMessage({ eventId: 'evt_inv2', type: 'invoice.payment_failed' }),
     ]);
 
-    const exact = await cli(['dlq', 'replay', '--type', 'invoice.paid', '--json', ...INBOUND_ARGS], clock);
+    const exact = await cli(['dlq', 'replay', '--type', 'invoice.paid', '--json', ...INBOUND_ARGS], aws);
     expect(JSON.parse(exact.stdout.join('\n'))).toMatchObject({ matched: 1, replayed: 1, skipped: 2, failed: 0 });
     expect(aws.ids(DLQ)).toEqual(['msg-evt_pi', 'msg-evt_inv2']);
 
-    await cli(['dlq', 'replay', '--type', 'invoice.*', ...INBOUND_ARGS], clock);
+    await cli(['dlq', 'replay', '--type', 'invoice.*', ...INBOUND_ARGS], aws);
     expect(aws.ids(DLQ)).toEqual(['msg-evt_pi']);
     expect(aws.visibleIds(DLQ)).toEqual(['msg-evt_pi']);
   });
@@ -120,13 +120,13 @@ describe('dlq replay (inbound, selective)', () => {
       inboundMessage({ eventId: 'evt_redriven_old', type: 'invoice.paid', sentAt: NOW - 5 * 3600_000 }),
     ]);
 
-    const run = await cli(['dlq', 'replay', '--since', '1h', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--since', '1h', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     expect(aws.sendsAndDeletes()).toEqual(['send evt_recent', 'delete evt_recent', 'send evt_redriven_recent', 'delete evt_redriven_recent']);
     expect(aws.visibleIds(DLQ)).toEqual(['msg-evt_old', 'msg-evt_redriven_old']);
 
-    const absolute = await cli(['dlq', 'replay', '--since', new Date(NOW - 4 * 3600_000).toISOString(), '--json', ...INBOUND_ARGS], clock);
+    const absolute = await cli(['dlq', 'replay', '--since', new Date(NOW - 4 * 3600_000).toISOString(), '--json', ...INBOUND_ARGS], aws);
     expect(JSON.parse(absolute.stdout.join('\n'))).toMatchObject({ matched: 1, replayed: 1 });
     expect(aws.ids(DLQ)).toEqual(['msg-evt_redriven_old']);
   });
@@ -138,7 +138,7 @@ describe('dlq replay (inbound, selective)', () => {
       inboundMessage({ eventId: 'evt_time_only', type: 'charge.refunded', failure: failure(10) }),
     ]);
 
-    await cli(['dlq', 'replay', '--type', 'invoice.paid', '--since', '2h', ...INBOUND_ARGS], clock);
+    await cli(['dlq', 'replay', '--type', 'invoice.paid', '--since', '2h', ...INBOUND_ARGS], aws);
 
     expect(aws.sendsAndDeletes()).toEqual(['send evt_both', 'delete evt_both']);
   });
@@ -149,7 +149,7 @@ describe('dlq replay (inbound, selective)', () => {
       inboundMessage({ eventId: 'evt_b', type: 'charge.refunded' }),
     ]);
 
-    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', '--dry-run', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', '--dry-run', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     expect(aws.commands()).not.toContain('SendMessage');
@@ -161,8 +161,8 @@ describe('dlq replay (inbound, selective)', () => {
 
   it('never prints message bodies', async () => {
     aws.seed(DLQ, [inboundMessage({ eventId: 'evt_a', type: 'invoice.paid' })]);
-    const run = await cli(['dlq', 'replay', '--all', '--queue', 'outbound', '--dry-run', ...OUTBOUND_ARGS], clock);
-    const peek = await cli(['dlq', 'peek', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--queue', 'outbound', '--dry-run', ...OUTBOUND_ARGS], aws);
+    const peek = await cli(['dlq', 'peek', ...INBOUND_ARGS], aws);
     const output = [...run.stdout, ...run.stderr, ...peek.stdout, ...peek.stderr].join('\n');
     expect(peek.stdout.join('\n')).toContain('evt_a');
     expect(output).not.toContain('person@example.com');
@@ -172,7 +172,7 @@ describe('dlq replay (inbound, selective)', () => {
   it('--rate spaces the sends out', async () => {
     aws.seed(DLQ, ['evt_1', 'evt_2', 'evt_3'].map((id) => inboundMessage({ eventId: id, type: 'invoice.paid' })));
 
-    await cli(['dlq', 'replay', '--type', 'invoice.paid', '--rate', '2', ...INBOUND_ARGS], clock);
+    await cli(['dlq', 'replay', '--type', 'invoice.paid', '--rate', '2', ...INBOUND_ARGS], aws);
 
     expect(clock.slept).toEqual([500, 500]);
     expect(aws.ids(DLQ)).toEqual([]);
@@ -181,7 +181,7 @@ describe('dlq replay (inbound, selective)', () => {
   it('prints progress lines on long runs and a summary at the end', async () => {
     aws.seed(DLQ, Array.from({ length: 120 }, (_, i) => inboundMessage({ eventId: `evt_${i}`, type: i % 2 === 0 ? 'invoice.paid' : 'charge.refunded' })));
 
-    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--type', 'invoice.paid', ...INBOUND_ARGS], aws);
 
     expect(run.stderr).toEqual([
       '… received 50: matched 25, replayed 25, failed 0, skipped 25',
@@ -196,7 +196,7 @@ describe('dlq replay --all (inbound whole-queue redrive)', () => {
   it('starts a message move task from the DLQ ARN to the inbound queue ARN and follows it to the end', async () => {
     aws.seed(DLQ, ['evt_1', 'evt_2', 'evt_3'].map((id) => inboundMessage({ eventId: id, type: 'invoice.paid' })));
 
-    const run = await cli(['dlq', 'replay', '--all', '--rate', '50', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--rate', '50', ...INBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     const start = aws.log.find((c) => c.command === 'StartMessageMoveTask');
@@ -209,21 +209,21 @@ describe('dlq replay --all (inbound whole-queue redrive)', () => {
 
   it('exits non-zero with the reason when the move task fails', async () => {
     aws.moveTaskStatuses = ['FAILED'];
-    const run = await cli(['dlq', 'replay', '--all', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('failure reason: AccessDenied');
   });
 
   it('--dry-run starts nothing', async () => {
     aws.seed(DLQ, [inboundMessage({ eventId: 'evt_1', type: 'invoice.paid' })]);
-    const run = await cli(['dlq', 'replay', '--all', '--dry-run', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--dry-run', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(0);
     expect(aws.commands()).not.toContain('StartMessageMoveTask');
     expect(run.stdout[0]).toContain('would move ~1 message(s)');
   });
 
   it('rejects a rate above what a move task allows', async () => {
-    const run = await cli(['dlq', 'replay', '--all', '--rate', '501', ...INBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', '--rate', '501', ...INBOUND_ARGS], aws);
     expect(run.code).toBe(2);
     expect(run.stderr[0]).toContain('--rate 501');
   });
@@ -237,7 +237,7 @@ describe('dlq replay --queue outbound', () => {
     const message = outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' });
     aws.seed(OUT_DLQ, [message, outboundMessage({ eventId: 'eb-2', opportunityId: '006xx000001BBBB', source: 'rule' })]);
 
-    const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], aws);
 
     expect(run.code).toBe(0);
     const send = aws.log.find((c) => c.command === 'SendMessage');
@@ -250,14 +250,14 @@ describe('dlq replay --queue outbound', () => {
 
   it('drops EventBridge\'s error attributes too, so the outbound function sees the event as the rule sent it', async () => {
     aws.seed(OUT_DLQ, [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'rule' })]);
-    const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--event-id', 'eb-1', ...OUTBOUND_ARGS], aws);
     expect(run.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'SendMessage')?.input.MessageAttributes).toEqual({});
   });
 
   it('--all moves the whole outbound DLQ back to the outbound queue with a message move task', async () => {
     aws.seed(OUT_DLQ, [outboundMessage({ eventId: 'eb-1', opportunityId: '006xx000001AAAA', source: 'function' })]);
-    const run = await cli(['dlq', 'replay', '--all', ...OUTBOUND_ARGS], clock);
+    const run = await cli(['dlq', 'replay', '--all', ...OUTBOUND_ARGS], aws);
     expect(run.code).toBe(0);
     expect(aws.log.find((c) => c.command === 'StartMessageMoveTask')?.input).toMatchObject({ SourceArn: queueArn(OUTBOUND_DLQ), DestinationArn: queueArn(OUTBOUND_QUEUE) });
   });

@@ -1,7 +1,8 @@
 /**
  * `stripe-sf-bridge retry evt_…` through the CLI: the event re-fetched from Stripe's Events API
  * (the local stack's embedded Stripe), enqueued to the inbound queue, its DLQ copy deleted (SQS
- * modelled by aws-sdk-client-mock), its dead-letter marker (dynalite) marked retried.
+ * modelled by aws-sdk-client-mock on the SQS client the CLI is handed), its dead-letter marker
+ * (dynalite) marked retried.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,7 +47,7 @@ afterEach(async () => {
 async function cli(args: string[]) {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await runCli(args, { env: {}, clock, stdout: (l) => out.push(l), stderr: (l) => err.push(l), localStateDirectory: stateDir });
+  const code = await runCli(args, { env: {}, clock, awsClients: sqs.clients, stdout: (l) => out.push(l), stderr: (l) => err.push(l), localStateDirectory: stateDir });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

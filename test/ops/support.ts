@@ -1,7 +1,9 @@
 /**
  * Test kit for the ops CLI: a small in-memory DLQ behind aws-sdk-client-mock (receive hides
  * messages, visibility 0 shows them, delete removes them), a log of every AWS command in order,
- * a clock that only moves when slept, and captured output.
+ * a clock that only moves when slept, and captured output. The mocks stub one SQS and one
+ * CloudFormation client instance, which the CLI gets through its `awsClients` seam: no client
+ * class is patched, so the other files of a worker never meet them.
  */
 import {
   ChangeMessageVisibilityBatchCommand,
@@ -20,7 +22,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { mockClient } from 'aws-sdk-client-mock';
 import { ATTR, buildInboundMessage, failureAttributes } from '../../src/ingress/inbound-message.js';
 import type { Clock } from '../../src/ops/clock.js';
-import { runCli } from '../../src/ops/cli.js';
+import { runCli, type AwsClientConfig, type AwsClientFactory } from '../../src/ops/cli.js';
 
 export const NOW = Date.parse('2026-06-01T12:00:00Z');
 export const REGION = 'us-east-1';
@@ -62,15 +64,33 @@ interface StoredMessage {
 
 let handles = 0;
 
+const FAKE_AWS = { region: REGION, credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake-secret' } };
+
 /** Stand-in for the SQS queues the CLI touches; behaviour modelled on the SQS API. */
 export class FakeSqs {
   readonly log: LoggedCall[] = [];
   readonly queues = new Map<string, StoredMessage[]>();
-  readonly sqs = mockClient(SQSClient);
-  readonly cfn = mockClient(CloudFormationClient);
+  /** The SQS client the code under test is given (the CLI through `clients`, an app directly). */
+  readonly client = new SQSClient(FAKE_AWS);
+  readonly sqs = mockClient(this.client);
+  readonly cloudFormation = new CloudFormationClient(FAKE_AWS);
+  readonly cfn = mockClient(this.cloudFormation);
+  /** The settings the CLI asked for each client with, in order. */
+  readonly clientConfigs: { readonly sqs: AwsClientConfig[]; readonly cloudFormation: AwsClientConfig[] } = { sqs: [], cloudFormation: [] };
+  /** The CLI's `awsClients`: the mocked instances, whatever the options. */
+  readonly clients: AwsClientFactory = {
+    sqs: (config) => {
+      this.clientConfigs.sqs.push(config);
+      return this.client;
+    },
+    cloudFormation: (config) => {
+      this.clientConfigs.cloudFormation.push(config);
+      return this.cloudFormation;
+    },
+  };
   moveTaskStatuses: string[] = ['RUNNING', 'COMPLETED'];
 
-  constructor(private readonly clock: Clock) {
+  constructor(readonly clock: Clock) {
     this.on(ReceiveMessageCommand, (input) => this.receive(input));
     this.on(ChangeMessageVisibilityBatchCommand, (input) => {
       for (const entry of input.Entries) this.find(input.QueueUrl, entry.ReceiptHandle).visibleAt = this.clock.now() + entry.VisibilityTimeout * 1000;
@@ -201,6 +221,7 @@ export class FakeSqs {
     return this.log.map((c) => c.command);
   }
 
+  /** Puts the clients' own `send` back (only these two instances were ever stubbed). */
   restore(): void {
     this.sqs.restore();
     this.cfn.restore();
@@ -288,13 +309,17 @@ export interface CliRun {
   readonly stderr: string[];
 }
 
-/** Runs the CLI against explicit queue URLs (no stack lookup) unless the args name a stack. */
-export async function cli(args: readonly string[], clock: Clock, env: Record<string, string | undefined> = {}): Promise<CliRun> {
+/**
+ * Runs the CLI on the fake's clients and clock, against explicit queue URLs (no stack lookup)
+ * unless the args name a stack.
+ */
+export async function cli(args: readonly string[], aws: FakeSqs, env: Record<string, string | undefined> = {}): Promise<CliRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   const code = await runCli(args, {
     env,
-    clock,
+    clock: aws.clock,
+    awsClients: aws.clients,
     stdout: (line) => stdout.push(line),
     stderr: (line) => stderr.push(line),
   });

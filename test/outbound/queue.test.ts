@@ -7,9 +7,7 @@
  * wrong on Stripe's end", Stripe API reference, Errors); Salesforce with 503 during maintenance
  * (Salesforce REST API Developer Guide, "Status Codes and Error Responses").
  */
-import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadOutboundConfig, type Env } from '../../src/config.js';
 import { ATTR } from '../../src/ingress/inbound-message.js';
@@ -23,9 +21,6 @@ const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/111122223333/outbound-dlq';
 const HOUR = 3600_000;
 const LINES = [{ Name: 'Gold plan', Quantity: 1, UnitPrice: 1200, TotalPrice: 1200 }];
 
-const sqsMock = mockClient(SQSClient);
-// The mock patches the client class for the whole worker: undo it for the files after this one.
-afterAll(() => sqsMock.restore());
 let h: OutboundHarness;
 
 beforeAll(async () => {
@@ -34,7 +29,6 @@ beforeAll(async () => {
 afterAll(async () => h?.close());
 beforeEach(() => h.logs.clear());
 afterEach(() => {
-  sqsMock.reset();
   h.salesforce.clearFailures();
   h.stripe.clearFailures();
 });
@@ -53,7 +47,7 @@ function queued(env: Env = {}): { outbound: QueuedOutbound; sqs: SimulatedSqs } 
     LOG_LEVEL: 'info',
     ...env,
   });
-  const sqs = simulateSqs(sqsMock, { queueUrl: QUEUE_URL, dlqUrl: DLQ_URL, maxReceiveCount: config.retry.maxReceiveCount, visibilityTimeoutMs: 360_000, now: () => h.nowMs });
+  const sqs = simulateSqs({ queueUrl: QUEUE_URL, dlqUrl: DLQ_URL, maxReceiveCount: config.retry.maxReceiveCount, visibilityTimeoutMs: 360_000, now: () => h.nowMs });
   const outbound = createQueuedOutbound({
     config,
     logger: createLogger({ service: 'outbound', level: 'info', destination: h.logs }),
@@ -101,7 +95,7 @@ describe('a 12-hour outage on the outbound path', () => {
     // Probed at most every 5 minutes once the interval is capped, not once per retry.
     expect(stripeCallsDuringOutage).toBeLessThan(12 * 12 + 20);
     expect(h.logs.lines.some((l) => l['dependency'] === 'stripe' && l['circuit'] === 'closed')).toBe(true);
-    expect(Math.max(...visibilityDelays(sqsMock))).toBeGreaterThan(850);
+    expect(Math.max(...visibilityDelays(q.sqs.mock))).toBeGreaterThan(850);
   });
 
   it('Salesforce down, even before the first successful call of a cold start: the circuit opens and nothing is dead-lettered', async () => {

@@ -1,11 +1,13 @@
 /**
  * SQS as the Lambda event source sees it, on a clock the test moves: the local queue (visibility
- * timeout, receive count, redrive) stands in for the queue, and the SQS client, mocked with
+ * timeout, receive count, redrive) stands in for the queue, and an SQS client, mocked with
  * aws-sdk-client-mock, applies ChangeMessageVisibilityBatch to it and records SendMessage to the
  * DLQ. `drain` plays the event source: receive, invoke, delete what did not fail.
+ * Only that client instance is mocked (`mockClient(instance)`), not the SQSClient class: the app
+ * under test is handed the instance, and the other files of the worker keep the real class.
  */
 import { ChangeMessageVisibilityBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { expect } from 'vitest';
 import { LocalQueue, type ReceivedMessage } from '../../src/local/local-queue.js';
 
@@ -24,13 +26,15 @@ export interface SimulatedSqs {
   readonly queue: LocalQueue;
   /** SendMessage inputs that went to the DLQ. */
   readonly deadLetters: SendMessageCommand['input'][];
+  /** The client to hand to the app under test. */
   readonly client: SQSClient;
+  /** Its mock: every command the app sent. */
+  readonly mock: SqsMock;
 }
 
-export function simulateSqs(
-  sqsMock: SqsMock,
-  options: { queueUrl: string; dlqUrl: string; maxReceiveCount: number; visibilityTimeoutMs: number; now: () => number },
-): SimulatedSqs {
+export function simulateSqs(options: { queueUrl: string; dlqUrl: string; maxReceiveCount: number; visibilityTimeoutMs: number; now: () => number }): SimulatedSqs {
+  const client = new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } });
+  const sqsMock = mockClient(client);
   const queue = new LocalQueue({ batchSize: 10, visibilityTimeoutMs: options.visibilityTimeoutMs, maxReceiveCount: options.maxReceiveCount, now: options.now });
   const deadLetters: SendMessageCommand['input'][] = [];
   sqsMock.on(ChangeMessageVisibilityBatchCommand).callsFake((input: ChangeMessageVisibilityBatchCommand['input']) => {
@@ -43,8 +47,7 @@ export function simulateSqs(
     deadLetters.push(input);
     return { MessageId: `dlq-${deadLetters.length}` };
   });
-  const client = new SQSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDFAKE', secretAccessKey: 'fake' } });
-  return { queue, deadLetters, client };
+  return { queue, deadLetters, client, mock: sqsMock };
 }
 
 export interface Clock {
