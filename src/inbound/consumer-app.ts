@@ -7,6 +7,7 @@ import { SendMessageCommand, type MessageAttributeValue, type SQSClient } from '
 import type { SQSRecord } from 'aws-lambda';
 import type Stripe from 'stripe';
 import type { ConsumerConfig } from '../config.js';
+import type { StripeClientOptions } from '../stripe/client.js';
 import { BillingStore } from '../billing/store.js';
 import { CaseLedger } from '../dedup/case-ledger.js';
 import { EventStore } from '../dedup/event-store.js';
@@ -58,6 +59,8 @@ export interface ConsumerAppDeps {
   readonly paymentLinkOfIntent?: (paymentIntentId: string) => Promise<string | null>;
   /** Reads STRIPE_SECRET_KEY_ARN (Secrets Manager by default). */
   readonly secretFetcher?: SecretFetcher;
+  /** stripe-node settings of the Stripe reads (tests: no wait between its retries). */
+  readonly stripeOptions?: Omit<StripeClientOptions, 'apiUrl'>;
   /** Replaces the DynamoDB store built from `dynamo` (fault-injection tests). */
   readonly wrapStore?: (store: EventStorePort) => EventStorePort;
   readonly now?: () => number;
@@ -84,7 +87,7 @@ export function createConsumerApp(deps: ConsumerAppDeps): ConsumerApp {
   const session = deps.salesforceSession ?? createSalesforceSession(config.salesforce, { logger });
   const serviceRecords = salesforceServiceRecords(session);
   const key = stripeKeyOf(config, deps.secretFetcher);
-  const reads = stripeReads(config, key);
+  const reads = stripeReads(config, key, deps.stripeOptions);
   // The deployment's mode follows its Stripe key; without a key both modes are applied.
   const mode = new DeploymentMode(key, logger);
   const salesforce = new DependencyGuard('salesforce', logger, now, deps.breakerOptions);
@@ -291,6 +294,7 @@ export interface StripeReads extends Required<StripeObjectReads> {
 export function stripeReads(
   config: ConsumerConfig,
   key = new CachedSecret({ value: config.stripe.secretKey, arn: config.stripe.secretKeyArn }, undefined, 'STRIPE_SECRET_KEY'),
+  options: Omit<StripeClientOptions, 'apiUrl'> = {},
 ): StripeReads {
   let client: { key: string; stripe: Stripe } | undefined;
   const call = async <T>(action: string, op: (stripe: Stripe) => Promise<T>): Promise<T> => {
@@ -299,7 +303,7 @@ export function stripeReads(
       // the SDK is a quarter of the bundle (the bundle evaluates it only when this runs).
       const { classifyStripeError, createStripeClient } = await import('../stripe/client.js');
       const secret = await key.get();
-      if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { apiUrl: config.stripe.apiUrl }) };
+      if (client?.key !== secret) client = { key: secret, stripe: createStripeClient(secret, { ...options, apiUrl: config.stripe.apiUrl }) };
       try {
         return await op(client.stripe);
       } catch (err) {

@@ -79,6 +79,8 @@ export interface CatchUpOptions {
   readonly initialLookbackSeconds: number;
   /** List calls per group and run. */
   readonly maxPages: number;
+  /** Events per list call (default PAGE_SIZE, Stripe's largest; tests page through fewer events). */
+  readonly pageSize?: number;
   /** The run stops starting new pages at this time (ms since the epoch). */
   readonly deadline: number;
 }
@@ -164,7 +166,7 @@ async function catchUpGroup(ports: CatchUpPorts, options: CatchUpOptions, group:
   let complete = false;
   const list = async (params: Omit<ListEventsParams, 'types' | 'limit'>): Promise<EventsPage> => {
     pages += 1;
-    return ports.listEvents({ types: group.types, limit: PAGE_SIZE, ...params });
+    return ports.listEvents({ types: group.types, limit: options.pageSize ?? PAGE_SIZE, ...params });
   };
   const budgetLeft = () => pages < options.maxPages && ports.now() < options.deadline;
 

@@ -10,6 +10,11 @@ export interface StripeClientOptions {
   readonly apiUrl?: string | undefined;
   readonly maxNetworkRetries?: number;
   readonly timeoutMs?: number;
+  /**
+   * The first wait between stripe-node's own retries, in seconds (stripe-node: 0.5, doubling up
+   * to 5, with jitter, never below this). Tests that exhaust the retries set 0 so they do not wait.
+   */
+  readonly initialNetworkRetryDelaySeconds?: number;
 }
 
 /** Pinned by the `stripe` package: the shape our schemas and mappers are written against. */
@@ -17,7 +22,7 @@ export const STRIPE_API_VERSION: string = Stripe.API_VERSION;
 
 export function createStripeClient(secretKey: string, options: StripeClientOptions = {}): Stripe {
   const base = options.apiUrl === undefined ? undefined : new URL(options.apiUrl);
-  return new Stripe(secretKey, {
+  const stripe = new Stripe(secretKey, {
     maxNetworkRetries: options.maxNetworkRetries ?? 2,
     timeout: options.timeoutMs ?? 20_000,
     telemetry: false,
@@ -30,6 +35,10 @@ export function createStripeClient(secretKey: string, options: StripeClientOptio
           protocol: base.protocol === 'https:' ? ('https' as const) : ('http' as const),
         }),
   });
+  const initialDelay = options.initialNetworkRetryDelaySeconds;
+  // stripe-node has no setting for it; its request sender asks the client for this value.
+  if (initialDelay !== undefined) stripe.getInitialNetworkRetryDelay = () => initialDelay;
+  return stripe;
 }
 
 /** Classifies by Stripe's error type and code (never by message text). */

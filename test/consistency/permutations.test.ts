@@ -12,7 +12,7 @@ import { sampleEvent } from '../../src/local/sample-events.js';
 import type { EventEffect } from '../../src/mappers/mutation.js';
 import { mergeKeyOf } from '../../src/salesforce/batch-plan.js';
 import { VERSION_FIELD } from '../../src/salesforce/data-model.js';
-import { expectedStates, play } from '../support/record-model.js';
+import { expectedStates, memoizedMerge, play } from '../support/record-model.js';
 
 const T = 1_767_225_600;
 const OPP = '006Ab00000Perm0001';
@@ -67,9 +67,11 @@ const key = (sobject: string, value: string) => mergeKeyOf(sobject, sobject === 
 /** Plays every order × batching and returns the distinct end states of the records asked for. */
 function endStates(effects: readonly EventEffect[], records: readonly string[]): Set<string> {
   const seen = new Set<string>();
+  // Every order × batching is still played; a batch that recurs is merged once.
+  const merge = memoizedMerge();
   for (const order of permutations(effects)) {
     for (const batches of batchings(order)) {
-      const state = play(batches);
+      const state = play(batches, merge);
       seen.add(JSON.stringify(records.map((r) => [state.get(r)?.['Status__c'] ?? state.get(r)?.['Stripe_Payment_Status__c'], state.get(r)?.[VERSION_FIELD]])));
     }
   }

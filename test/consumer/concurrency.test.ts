@@ -5,7 +5,8 @@
  * delivered twice, the Salesforce stand-in answering with seeded random latency so requests
  * arrive and return in shuffled orders. Every record must end in the state its newest event
  * (contracts/precedence) names, over many seeds. No sleeps: the interleavings come from the
- * stand-in's latency, and each seed replays the same way.
+ * stand-in's latency, and each seed replays the same shuffle, batches and latencies. The consumers
+ * start cold (all five at once) with the first seed and stay warm for the next ones.
  */
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +19,11 @@ import { inboundRecord, startConsumerHarness, type ConsumerHarness } from '../su
 import { expectedStates } from '../support/record-model.js';
 
 let h: ConsumerHarness;
+/**
+ * The five consumers, started cold and at once by the first seed, then kept warm from seed to
+ * seed as Lambda keeps its execution environments (each seed has records of its own).
+ */
+let consumers: ConsumerApp[] | undefined;
 const T = 1_767_225_600;
 const CONSUMERS = 5;
 const SEEDS = Array.from({ length: 12 }, (_, i) => 1000 + i * 7919);
@@ -113,7 +119,7 @@ describe('30 events of one record over 5 concurrent consumers', () => {
       i += size;
     }
     const perConsumer = Array.from({ length: CONSUMERS }, (_, k) => batches.filter((_, b) => b % CONSUMERS === k));
-    const apps = Array.from({ length: CONSUMERS }, () => h.coldStart());
+    const apps = (consumers ??= Array.from({ length: CONSUMERS }, () => h.coldStart()));
     h.salesforce.jitter = { seed, maxMs: 6 };
     let outcomes: string[][];
     try {
@@ -124,8 +130,9 @@ describe('30 events of one record over 5 concurrent consumers', () => {
 
     expect(outcomes.flat().filter((o) => o === 'dead_lettered' || o === 'missing')).toEqual([]);
     expect(outcomes.flat()).toHaveLength(deliveries.length);
-    const expected = expectedStates(events.flatMap((e) => effectOf(e) ?? []));
-    const expectedOpportunity = expectedStates(events.filter((e) => !e.type.startsWith('invoice.')).flatMap((e) => effectOf(e) ?? []));
+    const effects = events.map((event) => ({ event, effect: effectOf(event) }));
+    const expected = expectedStates(effects.flatMap((e) => e.effect ?? []));
+    const expectedOpportunity = expectedStates(effects.filter((e) => !e.event.type.startsWith('invoice.')).flatMap((e) => e.effect ?? []));
     const checks: Array<[string, string, string, string]> = [
       ['Opportunity', 'Id', opportunity, 'Stripe_Payment_Status__c'],
       ['Stripe_Payment__c', 'Stripe_Id__c', ids.pi, 'Status__c'],

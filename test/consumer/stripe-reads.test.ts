@@ -40,9 +40,11 @@ beforeAll(async () => {
     STRIPE_SECRET_KEY: 'sk_test_fake_reference',
     STRIPE_API_URL: stripe.url,
   });
-  // No fetchEvent override: the real fetcher built from the config.
+  // No fetchEvent override: the real fetcher built from the config. stripe-node keeps its own
+  // retries (2, as deployed); only its wait between them (0.5 s and more) is left out.
   app = createConsumerApp({
     config,
+    stripeOptions: { initialNetworkRetryDelaySeconds: 0 },
     logger: createLogger({ service: 'consumer', destination: new LogCapture() }),
     dynamo: dynamo.client,
     deadLetter: async (_record, failure) => {
@@ -56,6 +58,9 @@ afterAll(async () => {
 beforeEach(() => {
   deadLetters.length = 0;
 });
+
+/** Reads of these paths Stripe answered 5xx: the first try and stripe-node's two retries. */
+const failedReads = (path: RegExp): number => stripe.requests.filter((r) => r.method === 'GET' && path.test(r.path) && r.status >= 500).length;
 
 /** The message the ingress sends for an event over the size limit. */
 function referenceRecord(event: Stripe.Event, messageId: string) {
@@ -89,6 +94,7 @@ describe('events that travelled as a reference', () => {
     stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/events\// });
     const first = await app.handle([referenceRecord(event, 'm-ref-3')]);
     expect(first.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-ref-3' }]);
+    expect(failedReads(/\/v1\/events\/evt_test_reference_retry$/)).toBe(3);
     expect(deadLetters).toHaveLength(0);
     const second = await app.handle([{ ...referenceRecord(event, 'm-ref-3'), receiveCount: 2 }]);
     expect([...second.outcomes.values()]).toEqual(['applied']);
@@ -131,6 +137,7 @@ describe('disputes', () => {
     stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/charges\// });
     const summary = await app.handle([inboundRecord(disputed('evt_test_dispute_3', 'pi_test_disputed_3'), { messageId: 'm-dsp-3' })]);
     expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-dsp-3' }]);
+    expect(failedReads(/\/v1\/charges\//)).toBe(3);
   });
 });
 
@@ -208,6 +215,7 @@ describe('subscription-mode checkout', () => {
     stripe.failNextRequests(3, 500, { type: 'api_error', path: /\/v1\/invoices\// });
     const summary = await app.handle([inboundRecord(session('evt_test_sub_retry', '006Ab00000Retry001', invoice.id, '2026-10-28.endive'), { messageId: 'm-sub-retry' })]);
     expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'm-sub-retry' }]);
+    expect(failedReads(new RegExp(`/v1/invoices/${invoice.id}$`))).toBe(3);
   });
 });
 

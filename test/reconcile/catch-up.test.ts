@@ -10,7 +10,7 @@ import type Stripe from 'stripe';
 import { EventStore } from '../../src/dedup/event-store.js';
 import { dynamoQueuedEvents } from '../../src/dedup/queued-events.js';
 import { SAMPLE_ACCOUNT_ID, sampleEvent } from '../../src/local/sample-events.js';
-import { MAX_WAITING, type ListEvents } from '../../src/reconcile/catch-up.js';
+import { MAX_WAITING, PAGE_SIZE, type ListEvents } from '../../src/reconcile/catch-up.js';
 import { dynamoCheckpointStore } from '../../src/reconcile/checkpoint.js';
 import { MAX_TYPES_PER_REQUEST, typeGroups } from '../../src/reconcile/type-groups.js';
 import { HANDLED_EVENT_TYPES } from '../../src/stripe/event-types.js';
@@ -45,6 +45,12 @@ function paymentEvents(count: number, options: { stepSeconds?: number; endAgoSec
 }
 
 const ids = (events: readonly Stripe.Event[]) => events.map((e) => e.id);
+
+/**
+ * Pages of 10 events instead of Stripe's 100 (PAGE_SIZE, the reconciler's default): the paging
+ * tests need several pages, not several hundred events — each one enqueued costs a checkpoint write.
+ */
+const pageSize = 10;
 
 describe('reconciler: webhooks that never arrived', () => {
   it('recovers exactly the events dropped during an outage, oldest first, and nothing twice', async () => {
@@ -111,6 +117,8 @@ describe('reconciler: webhooks that never arrived', () => {
     for (const request of listed) {
       expect(Object.keys(request.params).filter((name) => name.startsWith('types[')).length).toBeLessThanOrEqual(MAX_TYPES_PER_REQUEST);
       expect(request.status).toBe(200);
+      // Stripe's largest page, unless a test asks for smaller ones.
+      expect(request.params['limit']).toBe(String(PAGE_SIZE));
     }
     // The stand-in refuses more, as Stripe does.
     const refused = await h.stripeClient.events.list({ types: [...HANDLED_EVENT_TYPES] }).catch((err: unknown) => err);
@@ -134,7 +142,7 @@ describe('reconciler: resuming', () => {
   });
 
   it('resumes after Stripe failed between two pages', async () => {
-    const events = paymentEvents(250, { stepSeconds: 20 });
+    const events = paymentEvents(2.5 * pageSize, { stepSeconds: 200 });
     const lister = h.ports().listEvents;
     // Stripe fails the first list call after some events were enqueued: between two pages.
     const failingMidway: ListEvents = async (params) => {
@@ -142,22 +150,22 @@ describe('reconciler: resuming', () => {
       return lister(params);
     };
 
-    await expect(h.run({}, { listEvents: failingMidway })).rejects.toThrow(/unavailable/);
+    await expect(h.run({ pageSize }, { listEvents: failingMidway })).rejects.toThrow(/unavailable/);
     const partial = h.sent.length;
     expect(partial).toBeGreaterThan(0);
-    expect(partial).toBeLessThan(250);
+    expect(partial).toBeLessThan(events.length);
 
-    await h.run();
+    await h.run({ pageSize });
     expect(sentIds(h.sent)).toEqual(ids(events));
   });
 
   it('stops at its page budget and the next runs continue where it stopped', async () => {
-    const events = paymentEvents(250, { stepSeconds: 20 });
+    const events = paymentEvents(2.5 * pageSize, { stepSeconds: 200 });
     const groups = [{ key: 'payments', types: ['payment_intent.succeeded'] }];
 
     const runs = [];
     do {
-      runs.push(await h.run({ groups, maxPages: 3, initialLookbackSeconds: 7_200 }));
+      runs.push(await h.run({ groups, maxPages: 3, initialLookbackSeconds: 7_200, pageSize }));
     } while (runs.at(-1)?.complete === false && runs.length < 20);
 
     expect(sentIds(h.sent)).toEqual(ids(events));
@@ -169,9 +177,9 @@ describe('reconciler: resuming', () => {
   });
 
   it('finds the oldest events of a second that holds more than a page of them', async () => {
-    const events = paymentEvents(150, { sameSecond: true });
+    const events = paymentEvents(1.5 * pageSize, { sameSecond: true });
 
-    await h.run();
+    await h.run({ pageSize });
 
     expect(sentIds(h.sent)).toEqual(ids(events));
   });

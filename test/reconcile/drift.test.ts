@@ -10,7 +10,7 @@ import type { InboundRecord } from '../../src/inbound/ports.js';
 import { createDriftPorts } from '../../src/reconcile/drift-app.js';
 import { driftReport, type DriftReport } from '../../src/reconcile/drift.js';
 import { DRIFT_KINDS } from '../../src/reconcile/drift-kinds.js';
-import { DAY, seedHistory, startBackfillWorld, type BackfillWorld } from './backfill-support.js';
+import { DAY, seedHistory, startBackfillWorld, type BackfillWorld, type WorldOverrides } from './backfill-support.js';
 
 let world: BackfillWorld;
 let sent: SendMessageCommand[];
@@ -19,11 +19,13 @@ beforeEach(async () => {
   world = await startBackfillWorld();
   sent = [];
   seedHistory(world, 16);
-  await world.run({ batchSize: 500 });
 });
 afterEach(async () => {
   await world.close();
 });
+
+/** Loads the seeded history into Salesforce as the backfill does (the tests that compare start with it). */
+const backfill = (overrides: WorldOverrides = {}) => world.run({ batchSize: 500 }, overrides);
 
 function driftPorts(w: BackfillWorld = world) {
   return createDriftPorts({
@@ -52,23 +54,18 @@ function report(fix = false, w: BackfillWorld = world): Promise<DriftReport> {
 
 describe('drift report', () => {
   it('finds nothing after a backfill: Salesforce shows what Stripe holds', async () => {
+    await backfill();
     const clean = await report();
     expect(clean.differences).toEqual([]);
     expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
   });
 
   it('finds nothing after a backfill through Bulk API 2.0 jobs either', async () => {
-    const bulk = await startBackfillWorld();
-    try {
-      seedHistory(bulk, 16);
-      await bulk.run({ batchSize: 500 }, { writes: { mode: 'bulk' } });
-      expect(bulk.consumer.salesforce.requests.some((r) => r.path.endsWith('/jobs/ingest'))).toBe(true);
-      const clean = await report(false, bulk);
-      expect(clean.differences).toEqual([]);
-      expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
-    } finally {
-      await bulk.close();
-    }
+    await backfill({ writes: { mode: 'bulk' } });
+    expect(world.consumer.salesforce.requests.some((r) => r.path.endsWith('/jobs/ingest'))).toBe(true);
+    const clean = await report();
+    expect(clean.differences).toEqual([]);
+    expect(clean.compared).toEqual({ payments: 15, invoices: 13, subscriptions: 16 });
   });
 
   it('expects what the consumer believes: its trust step judges every event (one code path)', async () => {
@@ -90,6 +87,7 @@ describe('drift report', () => {
   });
 
   it('finds a planted difference of each kind, and --fix makes Salesforce agree through the pipeline', async () => {
+    await backfill();
     const lists = world.stripe.lists;
     const now = Math.floor(world.consumer.nowMs / 1000);
     // A record missing: an invoice whose webhook never arrived.

@@ -428,7 +428,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
   const recycleBin = new Map<string, { readonly sobject: string; readonly row: Row }>();
   const validTokens = new Set<string>();
   const injectedRecordFailures = new Map<string, { errorCode: string; message: string; remaining: number }>();
-  const injectedRequestFailures: Array<{ status: number; errorCode: string }> = [];
+  /** Requests to fail, in order: `remaining` requests in a row with each status and code. */
+  const injectedRequestFailures: Array<{ status: number; errorCode: string; remaining: number }> = [];
   const requests: Array<{ method: string; path: string }> = [];
   let counter = 0;
   let apiCalls = 0;
@@ -582,6 +583,12 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     rows: new Map([...store].map(([sobject, rows]) => [sobject, new Map([...rows].map(([id, row]) => [id, { ...row }]))])),
     recycled: new Map(recycleBin),
   });
+
+  /**
+   * What an all-or-none request rolls back to. Copying every row costs as much as the store is
+   * large, so it is taken only when the request is all-or-none; otherwise nothing is rolled back.
+   */
+  const snapshotIf = (allOrNone: boolean): Saved | undefined => (allOrNone ? snapshot() : undefined);
 
   const restore = (saved: Saved): void => {
     store.clear();
@@ -840,8 +847,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     created?: boolean;
   }
 
-  const applyAllOrNone = (results: SaveResult[], allOrNone: boolean, saved: Saved): SaveResult[] => {
-    if (!allOrNone || results.every((r) => r.success)) return results;
+  const applyAllOrNone = (results: SaveResult[], saved: Saved | undefined): SaveResult[] => {
+    if (saved === undefined || results.every((r) => r.success)) return results;
     restore(saved);
     return results.map((r) =>
       r.success
@@ -927,7 +934,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     }
     const counts = new Map<unknown, number>();
     for (const record of records) counts.set(record[keyField as string], (counts.get(record[keyField as string]) ?? 0) + 1);
-    const saved = snapshot();
+    const saved = snapshotIf(allOrNone);
     const results = records.map((record): SaveResult => {
       const keyValue = record[keyField as string];
       if ((counts.get(keyValue) ?? 0) > 1) {
@@ -935,7 +942,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       }
       return upsertOne(sobject, spec, keyField as string, record);
     });
-    return { status: 200, body: applyAllOrNone(results, allOrNone, saved) };
+    return { status: 200, body: applyAllOrNone(results, saved) };
   };
 
   const updateOne = (record: Record<string, unknown>): SaveResult => {
@@ -1030,13 +1037,13 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     if (ids.length > MAX_COLLECTION_RECORDS) {
       fail(400, 'EXCEEDED_ID_LIMIT', `record limit reached. cannot submit more than ${MAX_COLLECTION_RECORDS} records into this call`);
     }
-    const saved = snapshot();
+    const saved = snapshotIf(search.get('allOrNone') === 'true');
     const results = ids.map((id): SaveResult => {
       const sobject = objectOfId(id);
       if (sobject === undefined || userSpec(sobject) === undefined) return { id, success: false, errors: [saveError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id')] };
       return deleteOne(sobject, id);
     });
-    return { status: 200, body: applyAllOrNone(results, search.get('allOrNone') === 'true', saved) };
+    return { status: 200, body: applyAllOrNone(results, saved) };
   };
 
   const collectionsWrite = (body: unknown, write: (record: Record<string, unknown>) => SaveResult): Reply => {
@@ -1046,8 +1053,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       if (type === undefined) fail(400, 'INVALID_TYPE', 'Must send a concrete entity type.');
       checkShape(type as string, requireObject(type as string), record);
     }
-    const saved = snapshot();
-    return { status: 200, body: applyAllOrNone(records.map(write), allOrNone, saved) };
+    const saved = snapshotIf(allOrNone);
+    return { status: 200, body: applyAllOrNone(records.map(write), saved) };
   };
 
   const singleResult = (result: SaveResult, okStatus: number): Reply =>
@@ -1325,7 +1332,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       fail(400, 'INVALID_BATCH_REQUEST', `A composite request may contain at most ${MAX_COMPOSITE_COLLECTIONS_OR_QUERIES} sObject Collections or query subrequests`);
     }
     const allOrNone = body.allOrNone === true;
-    const saved = snapshot();
+    const saved = snapshotIf(allOrNone);
     const responses: Array<{ body: unknown; httpHeaders: Record<string, string>; httpStatusCode: number; referenceId: string }> = [];
     let failedAt = -1;
     for (const [index, raw] of subrequests.entries()) {
@@ -1341,7 +1348,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
         if (allOrNone) break;
       }
     }
-    if (allOrNone && failedAt >= 0) {
+    if (saved !== undefined && failedAt >= 0) {
       restore(saved);
       const halted = { message: 'The transaction was rolled back since another operation in the same transaction failed.', errorCode: 'PROCESSING_HALTED' };
       return {
@@ -1461,7 +1468,8 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
     const jitter = nextJitter();
     if (jitter > 0) await delay(jitter);
     if (standIn.beforeRequest !== undefined) await standIn.beforeRequest({ method, path: target.pathname });
-    const injected = injectedRequestFailures.shift();
+    const injected = injectedRequestFailures[0];
+    if (injected !== undefined && (injected.remaining -= 1) <= 0) injectedRequestFailures.shift();
     if (injected !== undefined) {
       send(res, { status: injected.status, body: [{ message: `Injected ${injected.errorCode}`, errorCode: injected.errorCode }] });
       return;
@@ -1591,7 +1599,7 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       });
     },
     failNextRequests(count, status, errorCode) {
-      for (let i = 0; i < count; i++) injectedRequestFailures.push({ status, errorCode });
+      if (count > 0) injectedRequestFailures.push({ status, errorCode, remaining: count });
     },
     clearFailures() {
       injectedRecordFailures.clear();
