@@ -54,12 +54,15 @@ export function functionLogGroupName(stackName: string, role: string): string {
 }
 
 export class BridgeFunction extends Construct {
+  /** Entry file, relative to the repository root: what `function` bundles with lambdaBundling(). */
+  public readonly entry: string;
   public readonly function: NodejsFunction;
   public readonly logGroup: LogGroup;
   public readonly role: Role;
 
   constructor(scope: Construct, id: string, props: BridgeFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     const tracing = (this.node.tryGetContext(TRACING_CONTEXT) as TracingSetting | undefined) ?? 'disabled';
 
     // Logs outlive the stack (they expire by retention); an audit after `cdk destroy` needs them.

@@ -46,6 +46,7 @@ import { startStripeStandIn, type StripeStandIn } from './standins/stripe-standi
 import { redactRecord } from './redact.js';
 import { closest } from './did-you-mean.js';
 import { playStory, STORY_NAMES } from './stories.js';
+import type { StripeClientOptions } from '../stripe/client.js';
 import { computeSignature } from '../stripe/signature.js';
 import { renderRecordPage, renderStoryPage } from './story-view.js';
 import { renderHomePage, type DeadLetterRow, type ServiceLine } from './views.js';
@@ -59,6 +60,12 @@ export interface LocalStackOptions {
   readonly logDestination?: DestinationStream;
   /** Seconds between reloads of the home page; 0 turns it off. Default 3. */
   readonly refreshSeconds?: number;
+  /**
+   * The consumer's and outbound function's stripe-node settings (tests set
+   * `initialNetworkRetryDelaySeconds: 0`, so a Stripe outage they inject is not waited out);
+   * `npm start` leaves them to createStripeClient's defaults.
+   */
+  readonly stripeOptions?: Omit<StripeClientOptions, 'apiUrl'>;
 }
 
 export interface ServiceInfo {
@@ -239,10 +246,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // Dead letters and the retry backoff (ChangeMessageVisibilityBatch) go through the SDK over
       // SQS's protocol to this stack's queues, exactly as in Lambda.
       sqs,
+      stripeOptions: options.stripeOptions,
     });
     // The roll-up writer drains the roll-up queue the consumer sends to (over SQS's protocol, as above).
     const rollupWriter = createRollupWriterApp({ config: loadRollupWriterConfig(envs.consumer), logger: loggerFor('rollup-writer'), salesforceSession: session });
-    const outbound = createOutboundApp({ config: outboundConfig, logger: loggerFor('outbound'), dynamo: dynamo.client, salesforceSession: session });
+    const outbound = createOutboundApp({
+      config: outboundConfig,
+      logger: loggerFor('outbound'),
+      dynamo: dynamo.client,
+      salesforceSession: session,
+      stripeOptions: options.stripeOptions,
+    });
     const outboundRunner = createOutboundRunner({ outbound, activity, outboundDlq });
     const lambdaEndpoint = createLambdaEndpoint([{ name: LOCAL_OUTBOUND_FUNCTION, invoke: (event) => outboundRunner.run(event, { asynchronous: true }) }]);
 

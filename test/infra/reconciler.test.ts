@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DedupTable } from '../../infra/constructs/dedup-table.js';
 import { Reconciler, RECONCILER_TABLE_ACTIONS } from '../../infra/constructs/reconciler.js';
-import { actionsOf, logicalId, NO_BUNDLING, roleStatements } from './support.js';
+import { actionsOf, CONSTRUCT_TEST_APP, logicalId, NO_BUNDLING, roleStatements } from './support.js';
 
 const RELAY_SOURCE = 'aws.partner/salesforce.com/00D5g000004ABCDEAZ/0YLabc123';
 let outdir: string;
@@ -25,7 +25,8 @@ let json: any;
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'reconciler-cdk-test-'));
   // No bundling: this test reads the template, not the function's code (a bundle costs seconds).
-  const app = new App({ outdir, context: NO_BUNDLING });
+  // No built-in CloudFormation validation either (CONSTRUCT_TEST_APP in support.ts says why).
+  const app = new App({ outdir, context: NO_BUNDLING, ...CONSTRUCT_TEST_APP });
   stack = new Stack(app, 'ReconcilerTest', { env: { account: '111122223333', region: 'eu-west-1' } });
   const dedup = new DedupTable(stack, 'Dedup');
   const queue = new Queue(stack, 'Inbound');

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { isBuiltin } from 'node:module';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { Match } from 'aws-cdk-lib/assertions';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BRIDGE_ENTRIES, esbuildOptions, REPO_ROOT } from '../../infra/bundling.js';
+import { BRIDGE_ENTRIES, REPO_ROOT, type BridgeEntryName } from '../../infra/bundling.js';
+import { BridgeFunction } from '../../infra/constructs/bridge-function.js';
 import { DEDUP_ACTIONS } from '../../infra/constructs/dedup-table.js';
 import { parseAlarmDescription } from '../../infra/constructs/alarms.js';
 import { CLOUDWATCH_FREE_TIER, estimateFixedMonthlyCost, LIST_PRICES_US_EAST_1 } from '../../infra/cost.js';
@@ -23,7 +23,9 @@ import {
   ALARM_TABLE_END,
   ALARM_TABLE_START,
   renderAlarmTable,
+  type DeployedBundle,
 } from './support.js';
+import { bridgeBundle } from '../support/bundles.js';
 
 const ORG_ID = '00D5g000004ABCDEAZ';
 const CHANNEL_ID = '0YL5g0000004XyZGAU';
@@ -59,9 +61,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     string
   >;
 
-  // Bundling four functions with esbuild takes well over the default hook timeout on a busy 2-core machine.
   beforeAll(() => {
-    synth = synthBridge({}, { bundle: true });
+    synth = synthBridge({});
     const s = synth.stack;
     ids = {
       ingressFn: logicalId(s, s.ingress.handler.function),
@@ -85,7 +86,7 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       salesforceSecret: logicalId(s, s.secrets.salesforceCredentials as any),
       accessLogs: logicalId(s, s.ingress.accessLogs),
     };
-  }, 300_000);
+  });
   afterAll(() => synth?.dispose());
 
   it('is named after the stage', () => {
@@ -130,6 +131,17 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
   });
 
   describe('functions', () => {
+    it('are all BridgeFunctions, one per entry point, so each ships the lambdaBundling() bundle', () => {
+      // The deployed-bundle tests below bundle one BridgeFunction through NodejsFunction; this
+      // makes what they prove hold for every function the stack deploys.
+      const bridgeFunctions = synth.stack.node.findAll().filter((c): c is BridgeFunction => c instanceof BridgeFunction);
+      const nodejsFunctions = synth.stack.node.findAll().filter((c) => c instanceof NodejsFunction);
+      expect(nodejsFunctions).toHaveLength(bridgeFunctions.length);
+      for (const fn of nodejsFunctions) expect(bridgeFunctions.map((b) => b.function)).toContain(fn);
+      expect(bridgeFunctions.map((b) => b.entry).sort()).toEqual(Object.values(BRIDGE_ENTRIES).sort());
+      expect(resourcesOfType(synth.json, 'AWS::Lambda::Function')).toHaveLength(bridgeFunctions.length);
+    });
+
     it('run Node.js 24 on arm64 with their own log group, without --enable-source-maps; no X-Ray unless configured', () => {
       const functions = resourcesOfType(synth.json, 'AWS::Lambda::Function');
       const reconcilerFn = logicalId(synth.stack, synth.stack.reconciler!.handler.function);
@@ -687,40 +699,38 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
     });
   });
 
-  describe('deployed bundles', () => {
-    it('ingress bundle contains neither jsforce nor the DynamoDB client', () => {
-      const { meta } = deployedBundle(synth, ids.ingressFn);
-      const inputs = Object.keys(meta.inputs);
-      expect(inputs.length).toBeGreaterThan(0);
-      expect(inputs.filter((p) => /node_modules\/(jsforce|@aws-sdk\/client-dynamodb|@aws-sdk\/lib-dynamodb)\//.test(p))).toEqual([]);
-    });
+  describeNagContract(() => synth.app);
+});
 
-    it.each(['consumerFn', 'outboundFn'] as const)('%s carries none of what jsforce pulls in that the bridge never calls (metafile)', (key) => {
-      const inputs = Object.keys(deployedBundle(synth, ids[key]).meta.inputs);
-      expect(inputs.some((p) => p.includes('node_modules/jsforce/'))).toBe(true);
-      expect(inputs.filter((p) => /node_modules\/(undici|form-data|mime-db|mime-types|xml2js|csv-parse)\//.test(p))).toEqual([]);
-    });
+describe('deployed bundles', () => {
+  let deployed: DeployedBundle;
 
-    it('is byte for byte what `npm run build` produces from the shared esbuild options', async () => {
-      const outdir = mkdtempSync(join(tmpdir(), 'bridge-build-'));
-      try {
-        await build({ ...esbuildOptions(join(REPO_ROOT, BRIDGE_ENTRIES.ingress), outdir), absWorkingDir: REPO_ROOT });
-        expect(readFileSync(join(outdir, 'index.mjs'), 'utf8')).toBe(deployedBundle(synth, ids.ingressFn).code);
-      } finally {
-        rmSync(outdir, { recursive: true, force: true });
-      }
-    });
-
-    it.each(['ingressFn', 'consumerFn', 'outboundFn'] as const)('%s is one ESM file that imports only Node built-ins', (key) => {
-      const { meta, code } = deployedBundle(synth, ids[key]);
-      expect(code.startsWith("import { createRequire as __bridgeCreateRequire } from 'node:module';")).toBe(true);
-      const output = Object.entries<any>(meta.outputs).find(([file]) => file.endsWith('index.mjs'))![1];
-      const externals: string[] = output.imports.filter((i: any) => i.external).map((i: any) => i.path);
-      expect(externals.filter((p) => !isBuiltin(p))).toEqual([]);
-    });
+  // The default deployment above is synthesized with placeholder code; NodejsFunction bundles
+  // the smallest entry point here, through the esbuild CLI as `cdk synth` does.
+  beforeAll(() => {
+    deployed = deployedBundle('ingress');
   });
 
-  describeNagContract(() => synth.app);
+  it('are byte for byte what `npm run build` produces from the shared esbuild options', async () => {
+    const built = await bridgeBundle('ingress');
+    expect(deployed.code).toBe(built.code);
+    expect(Object.keys(deployed.meta.inputs).sort()).toEqual(Object.keys(built.meta.inputs).sort());
+  });
+
+  // Read from the `npm run build` bundles (test/support/bundles.ts), which the test above shows
+  // are the deployed ones: one esbuild run each instead of a NodejsFunction bundling each. What the
+  // ingress bundle holds (no jsforce, stripe, DynamoDB client, zod) is test/ingress/bundle.test.ts's.
+  it.each(['consumer', 'outbound'] as const)('%s carries none of what jsforce pulls in that the bridge never calls (metafile)', async (name) => {
+    const inputs = Object.keys((await bridgeBundle(name)).meta.inputs);
+    expect(inputs.some((p) => p.includes('node_modules/jsforce/'))).toBe(true);
+    expect(inputs.filter((p) => /node_modules\/(undici|form-data|mime-db|mime-types|xml2js|csv-parse)\//.test(p))).toEqual([]);
+  });
+
+  it.each(Object.keys(BRIDGE_ENTRIES) as BridgeEntryName[])('%s is one ESM file that imports only Node built-ins', async (name) => {
+    const { code, externalImports } = await bridgeBundle(name);
+    expect(code.startsWith("import { createRequire as __bridgeCreateRequire } from 'node:module';")).toBe(true);
+    expect(externalImports.filter((p) => !isBuiltin(p))).toEqual([]);
+  });
 });
 
 describe('connected deployment (Salesforce org, alarm email, imported secret, tuned batching, tracing)', () => {

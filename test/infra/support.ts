@@ -1,20 +1,22 @@
 /**
  * Synthesizes the bridge app the way `cdk synth` does (context from cdk.json plus overrides, the
- * cdk-nag plugin registered) into a temporary cloud assembly. Bundling the three Lambdas is most
- * of a synth's cost, so only tests that read the deployed bundles ask for it (`bundle: true`);
- * the others get the same template with placeholder code assets, as `cdk synth --exclusively`
- * does for stacks it does not bundle.
+ * cdk-nag plugin registered) into a temporary cloud assembly, with placeholder code assets, as
+ * `cdk synth --exclusively` does for stacks it does not bundle: bundling the five Lambdas through
+ * the esbuild CLI is most of a synth's cost. The one test that reads a deployed bundle has
+ * NodejsFunction bundle a single BridgeFunction on a stack of its own (`deployedBundle`).
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Validations, type App } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { createBridgeApp } from '../../infra/bridge-app.js';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { parseAlarmDescription } from '../../infra/constructs/alarms.js';
-import { REPO_ROOT } from '../../infra/bundling.js';
+import { BridgeFunction } from '../../infra/constructs/bridge-function.js';
+import { BRIDGE_ENTRIES, REPO_ROOT, type BridgeEntryName } from '../../infra/bundling.js';
 import type { BridgeStack } from '../../infra/bridge-stack.js';
 
 export interface SynthesizedBridge {
@@ -32,26 +34,27 @@ export function cdkJsonContext(): Record<string, unknown> {
   return JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')).context;
 }
 
-export interface SynthOptions {
-  /** Run the real esbuild bundling (what `deployedBundle` reads); off by default. */
-  readonly bundle?: boolean;
-}
-
 /** CDK's switch for the stacks whose assets are bundled (`cxapi.BUNDLING_STACKS`); none when empty. */
 const BUNDLING_STACKS = 'aws:cdk:bundling-stacks';
 
 /** App context for tests that synthesize a construct on its own and read no bundle. */
 export const NO_BUNDLING: Record<string, unknown> = { [BUNDLING_STACKS]: [] };
 
-export function synthBridge(context: Record<string, unknown> = {}, options: SynthOptions = {}): SynthesizedBridge {
+/**
+ * App props for tests that synthesize a construct on a stack of their own: no built-in
+ * CloudFormation validation. Without cdk.json's `@aws-cdk/core:validateAgainstDefaultRules` (such
+ * an app has no cdk.json context) it would only print warnings, and loading its engine costs
+ * seconds of CPU once per test worker. The bridge stack, which holds every construct, is validated
+ * with cdk.json's context by synthBridge, failing on any error as `cdk synth` does.
+ */
+export const CONSTRUCT_TEST_APP = { builtinCloudFormationValidation: false } as const;
+
+export function synthBridge(context: Record<string, unknown> = {}): SynthesizedBridge {
   const outdir = mkdtempSync(join(tmpdir(), 'bridge-cdk-test-'));
-  const bundling = options.bundle === true ? {} : NO_BUNDLING;
-  // Bundling runs while the stack is constructed; synthesizing also runs the cdk-nag plugin, so
-  // unacknowledged findings throw here.
-  const { app, stack, template } = withoutBundlingBanner(() => {
-    const bridge = createBridgeApp({ outdir, context: { ...cdkJsonContext(), ...bundling, ...context } });
-    return { ...bridge, template: Template.fromStack(bridge.stack) };
-  });
+  // Synthesizing runs the cdk-nag plugin, so unacknowledged findings throw here.
+  const bridge = createBridgeApp({ outdir, context: { ...cdkJsonContext(), ...NO_BUNDLING, ...context } });
+  const template = Template.fromStack(bridge.stack);
+  const { app, stack } = bridge;
   return {
     app,
     stack,
@@ -80,10 +83,10 @@ function withoutBundlingBanner<T>(synthesize: () => T): T {
 }
 
 /** Logical id of a construct's CloudFormation resource in its stack. */
-export function logicalId(stack: BridgeStack, construct: { node: { defaultChild?: unknown } }): string {
+export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
   const child = construct.node.defaultChild;
   if (child === undefined) throw new Error('construct has no default CloudFormation resource');
-  return stack.getLogicalId(child as Parameters<BridgeStack['getLogicalId']>[0]);
+  return stack.getLogicalId(child as Parameters<Stack['getLogicalId']>[0]);
 }
 
 export interface Statement {
@@ -116,18 +119,43 @@ export function resourcesFor(statements: readonly Statement[], actionPrefix: str
     .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]));
 }
 
-/** The esbuild metafile NodejsFunction wrote next to a function's deployed bundle. */
-export function deployedBundle(
-  synth: SynthesizedBridge,
-  functionLogicalId: string,
-): { dir: string; meta: { inputs: Record<string, unknown>; outputs: Record<string, any> }; code: string } {
-  const s3Key: string = synth.json.Resources[functionLogicalId].Properties.Code.S3Key;
-  const dir = join(synth.assemblyDir, `asset.${s3Key.replace(/\.zip$/, '')}`);
-  return {
-    dir,
-    meta: JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')),
-    code: readFileSync(join(dir, 'index.mjs'), 'utf8'),
-  };
+export interface DeployedBundle {
+  /** `index.mjs` as NodejsFunction wrote it into the cloud assembly. */
+  readonly code: string;
+  /** The esbuild metafile NodejsFunction wrote next to it (lambdaBundling() asks for one). */
+  readonly meta: { inputs: Record<string, unknown>; outputs: Record<string, unknown> };
+}
+
+/**
+ * The bundle `cdk synth` deploys for one entry point: a BridgeFunction (the construct every bridge
+ * function is, test/infra/stack.test.ts checks) on a stack of its own, bundled by NodejsFunction
+ * through the esbuild CLI, read back from the temporary cloud assembly.
+ */
+export function deployedBundle(name: BridgeEntryName): DeployedBundle {
+  const outdir = mkdtempSync(join(tmpdir(), 'bridge-bundle-test-'));
+  try {
+    // Bundling runs while the function is constructed.
+    const { stack, bridgeFunction } = withoutBundlingBanner(() => {
+      const stack = new Stack(new App({ outdir, ...CONSTRUCT_TEST_APP }), 'DeployedBundle');
+      const bridgeFunction = new BridgeFunction(stack, name, {
+        entry: BRIDGE_ENTRIES[name],
+        description: `${name} as deployed`,
+        timeout: Duration.seconds(10),
+        memorySize: 256,
+        environment: {},
+        logRetention: RetentionDays.ONE_WEEK,
+      });
+      return { stack, bridgeFunction };
+    });
+    const fn = Template.fromStack(stack).toJSON().Resources[logicalId(stack, bridgeFunction.function)];
+    const dir = join(outdir, `asset.${(fn.Properties.Code.S3Key as string).replace(/\.zip$/, '')}`);
+    return {
+      code: readFileSync(join(dir, 'index.mjs'), 'utf8'),
+      meta: JSON.parse(readFileSync(join(dir, 'index.meta.json'), 'utf8')),
+    };
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
 }
 
 export interface NagFinding {

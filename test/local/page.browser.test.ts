@@ -8,9 +8,9 @@
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
+import type { LocalStack } from '../../src/local/stack.js';
 import { chromiumOrSkipReason } from '../support/chromium.js';
-import { LogCapture } from '../support/log-capture.js';
+import { startTestStack } from '../support/local-stack.js';
 
 const found = chromiumOrSkipReason();
 /** How long a click's navigation may take on a loaded machine (a bound on waiting, not on speed). */
@@ -19,9 +19,9 @@ let stack: LocalStack;
 let browser: Browser;
 let page: Page;
 
-beforeAll(async () => {
-  if ('skip' in found) return;
-  stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
+/** The stack, with two stories played and a failure dead-lettered. */
+async function startStackWithStories(): Promise<void> {
+  stack = await startTestStack();
   for (const story of ['invoice-paid', 'card-declined-then-paid']) {
     const response = await fetch(`${stack.url}/stories/${story}`, { method: 'POST' });
     expect(((await response.json()) as { ok: boolean }).ok).toBe(true);
@@ -33,9 +33,22 @@ beforeAll(async () => {
   });
   expect(sent.status).toBe(200);
   const { runSendEvent } = await import('../../src/local/send.js');
-  expect(await runSendEvent(['payment_intent.succeeded', '--url', stack.url, '--secret', stack.webhookSecret as string], { env: {}, out: () => {}, err: () => {} })).toBe(1);
-  browser = await chromium.launch({ executablePath: found.path, headless: true, args: ['--no-sandbox'] });
+  // send-event looks again once the stack has settled, not every 250 ms (stack.test.ts runs that).
+  const io = { env: {}, out: () => {}, err: () => {}, pause: () => stack.idle() };
+  expect(await runSendEvent(['payment_intent.succeeded', '--url', stack.url, '--secret', stack.webhookSecret as string], io)).toBe(1);
+}
+
+async function openBrowser(path: string): Promise<void> {
+  browser = await chromium.launch({ executablePath: path, headless: true, args: ['--no-sandbox'] });
   page = await browser.newPage();
+}
+
+beforeAll(async () => {
+  if ('skip' in found) return;
+  // Chromium starts while the stack plays its stories (neither needs the other until the tests);
+  // both are left to settle before a failure is rethrown, so afterAll closes whatever started.
+  const started = await Promise.allSettled([startStackWithStories(), openBrowser(found.path)]);
+  for (const result of started) if (result.status === 'rejected') throw result.reason;
 });
 
 afterAll(async () => {

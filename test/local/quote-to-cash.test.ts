@@ -11,14 +11,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedWonEvent } from '../../src/local/platform-event.js';
 import { SAMPLE_CONTRACT_ID, SAMPLE_ORDER_ID, SAMPLE_QUOTE_ID } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { LogCapture } from '../support/log-capture.js';
+import type { LocalStack } from '../../src/local/stack.js';
+import { startTestStack } from '../support/local-stack.js';
 
 const stripe = new Stripe('sk_test_fake_local_q2c');
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.close();

@@ -18,13 +18,13 @@ import {
   SAMPLE_CATALOGUE,
 } from '../../src/local/sample-events.js';
 import { runSendEvent } from '../../src/local/send.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { LogCapture } from '../support/log-capture.js';
+import type { LocalStack } from '../../src/local/stack.js';
+import { startTestStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
+  stack = await startTestStack();
 });
 afterAll(async () => {
   await stack?.close();

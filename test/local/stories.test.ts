@@ -6,13 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STORY_NAMES, type StoryResult } from '../../src/local/stories.js';
-import { startLocalStack, type LocalStack } from '../../src/local/stack.js';
-import { LogCapture } from '../support/log-capture.js';
+import type { LocalStack } from '../../src/local/stack.js';
+import { startTestStack } from '../support/local-stack.js';
 
 let stack: LocalStack;
 
 beforeAll(async () => {
-  stack = await startLocalStack({ env: {}, port: 0, logDestination: new LogCapture(), refreshSeconds: 0 });
+  stack = await startTestStack();
 });
 
 afterAll(async () => {
