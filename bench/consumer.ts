@@ -139,7 +139,7 @@ async function benchConsumerWith(mode: 'queued' | 'inline' | 'off'): Promise<Row
       ...(mode === 'queued' ? { rollupSink } : {}),
     });
     const writer = createRollupWriterApp({
-      config: { logLevel: 'info', salesforce: config.salesforce },
+      config: { logLevel: 'info', salesforce: config.salesforce, dlqUrl: undefined },
       logger: createLogger({ service: 'rollup-writer', destination: nullStream() }),
       // Its own function in AWS, with its own login at cold start: left out here, as the consumer's is.
       salesforceSession: app.session,

@@ -419,16 +419,20 @@ export function loadOutboundConfig(env: Env = process.env): OutboundConfig {
 const rollupWriterSchema = z.object({
   LOG_LEVEL: logLevel,
   ...salesforceShape,
+  /** The roll-up DLQ: where an unreadable roll-up message goes at once, with its reason (the stack sets it). */
+  ROLLUP_DLQ_URL: optionalUrl(),
 });
 
 export interface RollupWriterConfig {
   readonly logLevel: string;
   readonly salesforce: SalesforceSettings;
+  /** Undefined (an older deployment): unreadable messages are retried until the redrive policy moves them. */
+  readonly dlqUrl: string | undefined;
 }
 
 export function loadRollupWriterConfig(env: Env = process.env): RollupWriterConfig {
   const v = parse(rollupWriterSchema, env, 'roll-up writer');
-  return { logLevel: v.LOG_LEVEL, salesforce: salesforceSettings(v) };
+  return { logLevel: v.LOG_LEVEL, salesforce: salesforceSettings(v), dlqUrl: v.ROLLUP_DLQ_URL };
 }
 
 // ---- Reconciler (scheduled catch-up from Stripe's Events API, dead-letter log, relay check) ----

@@ -8,7 +8,7 @@ import type { DlqKind } from './targets.js';
 
 export const NO_REASON_INBOUND = 'retries exhausted; no reason recorded';
 export const NO_REASON_OUTBOUND = 'no reason recorded';
-export const NO_REASON_ROLLUP = 'not written within the retry horizon, or unreadable (see the rollup-writer log)';
+export const NO_REASON_ROLLUP = 'not written within the retry horizon, or unreadable without ROLLUP_DLQ_URL (see the rollup-writer log)';
 
 export interface DlqEntry {
   readonly messageId: string;
@@ -144,12 +144,15 @@ export function describeOutbound(message: Message): DlqEntry {
 }
 
 /**
- * Roll-up DLQ: a roll-up queue message the writer could not write for the whole retry horizon
- * (or read), moved there by the redrive policy, without a reason of its own. Identified by its
- * message id; its type says how many Accounts it carries (their figures are not printed).
+ * Roll-up DLQ: a roll-up queue message the writer could not read, sent there at once with its
+ * reason (the failure attributes), or one it could not write for the whole retry horizon, moved
+ * there by the redrive policy without a reason of its own. Identified by its message id; its type
+ * says how many Accounts it carries (their figures are not printed).
  */
 export function describeRollup(message: Message): DlqEntry {
   const { approximateReceiveCount, ...common } = base(message);
+  const attributes = message.MessageAttributes;
+  const failureCode = attributeValue(attributes, ATTR.failureCode);
   const body = parseJsonObject(message.Body);
   const mutations = Array.isArray(body?.['mutations']) ? (body['mutations'] as unknown[]) : [];
   const accounts = mutations.filter((m) => typeof m === 'object' && m !== null && (m as { sobject?: unknown }).sobject === 'Account').length;
@@ -157,10 +160,10 @@ export function describeRollup(message: Message): DlqEntry {
     ...common,
     eventId: message.MessageId,
     eventType: body?.['kind'] === 'account-rollups' ? `account-rollups (${accounts} Account${accounts === 1 ? '' : 's'})` : undefined,
-    failedAt: common.sentAt,
-    receiveCount: approximateReceiveCount,
-    failureCode: undefined,
-    failureReason: NO_REASON_ROLLUP,
+    failedAt: timeOrUndefined(attributeValue(attributes, ATTR.failedAt)) ?? common.sentAt,
+    receiveCount: numberOrUndefined(attributeValue(attributes, ATTR.receiveCount)) ?? approximateReceiveCount,
+    failureCode,
+    failureReason: attributeValue(attributes, ATTR.failureReason) ?? failureCode ?? NO_REASON_ROLLUP,
   };
 }
 

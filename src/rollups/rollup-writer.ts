@@ -15,15 +15,19 @@
  * Per message: written, stale or superseded → acknowledged; a transient failure (Salesforce down,
  * throttled) → reported for retry (SQS redelivers it; its redrive policy ends it in the DLQ);
  * a permanent refusal → logged and acknowledged, as an inline roll-up that cannot run is: the
- * next batch that touches the Account recomputes it whole.
+ * next batch that touches the Account recomputes it whole. An unreadable message → sent to the
+ * roll-up DLQ at once with its reason and acknowledged (no retry can make it readable), so the
+ * DLQ alarm fires within minutes instead of at the retry horizon; retried only when that send
+ * fails or no DLQ is configured.
  */
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { errorCode, errorReason, isPermanent } from '../errors.js';
+import type { DeadLetterFailure } from '../inbound/ports.js';
 import type { Logger } from '../logging.js';
 import { readRollupMessage, rollupVersionOf, type RollupMessage } from './rollup-message.js';
 
-export type RollupOutcome = 'written' | 'stale' | 'superseded' | 'refused' | 'retry';
+export type RollupOutcome = 'written' | 'stale' | 'superseded' | 'refused' | 'dead-lettered' | 'retry';
 
 /** One message of the roll-up queue, as the Lambda event or the local queue delivers it. */
 export interface RollupRecord {
@@ -31,7 +35,15 @@ export interface RollupRecord {
   readonly body: string;
   /** SQS SentTimestamp (ms): the backlog-age alarm reads the oldest one received. */
   readonly sentAt?: number | undefined;
+  /** SQS ApproximateReceiveCount, recorded on a dead letter. */
+  readonly receiveCount?: number | undefined;
 }
+
+/**
+ * Sends one message to the roll-up DLQ with its failure, recorded as the consumer records its own
+ * (src/rollups/rollup-writer-app.ts).
+ */
+export type RollupDeadLetter = (record: RollupRecord, failure: DeadLetterFailure) => Promise<void>;
 
 /** What the writer needs of the batched Salesforce writer (src/salesforce/writer.ts). */
 export interface RollupWritePort {
@@ -46,6 +58,8 @@ export interface RollupWriterPorts {
   readonly logger: Logger;
   /** Milliseconds since the epoch. */
   readonly now: () => number;
+  /** Undefined without a roll-up DLQ (ROLLUP_DLQ_URL unset): unreadable messages are retried. */
+  readonly deadLetter?: RollupDeadLetter | undefined;
 }
 
 export interface RollupWriteSummary {
@@ -90,15 +104,16 @@ export async function writeRollups(records: readonly RollupRecord[], ports: Roll
   if (oldest !== undefined) ports.logger.info({ batchSize: records.length, oldestMessageAgeSeconds: oldest }, 'batch received');
   const outcomes = new Map<string, RollupOutcome>();
   const read: Read[] = [];
+  const unreadable: { record: RollupRecord; error: unknown }[] = [];
   for (const record of records) {
     try {
       read.push({ messageId: record.messageId, message: readRollupMessage(record.body) });
     } catch (err) {
-      // Not ours, or a bug: kept in the queue so its redrive policy moves it to the DLQ for a look.
-      ports.logger.error({ messageId: record.messageId, errorCode: errorCode(err), reason: errorReason(err) }, 'roll-up message unreadable');
-      outcomes.set(record.messageId, 'retry');
+      unreadable.push({ record, error: err });
     }
   }
+  // Not ours, or a bug: permanent, so dead-lettered now rather than retried until the horizon.
+  await Promise.all(unreadable.map(async ({ record, error }) => outcomes.set(record.messageId, await deadLetterUnreadable(record, error, ports))));
   const kept = newestRollups(read);
   const items = [...kept].filter(([, mutations]) => mutations.length > 0).map(([correlationId, mutations]) => ({ correlationId, mutations }));
   for (const [messageId, mutations] of kept) if (mutations.length === 0) outcomes.set(messageId, 'superseded');
@@ -130,6 +145,7 @@ export async function writeRollups(records: readonly RollupRecord[], ports: Roll
       stale: count('stale'),
       superseded: count('superseded'),
       refused: count('refused'),
+      deadLettered: count('dead-lettered'),
       retry: count('retry'),
       salesforceApiCalls,
       durationMs: ports.now() - started,
@@ -138,6 +154,28 @@ export async function writeRollups(records: readonly RollupRecord[], ports: Roll
   );
   const failures = records.filter((r) => outcomes.get(r.messageId) === 'retry').map((r) => ({ itemIdentifier: r.messageId }));
   return { response: { batchItemFailures: failures }, outcomes, salesforceApiCalls };
+}
+
+async function deadLetterUnreadable(record: RollupRecord, error: unknown, ports: RollupWriterPorts): Promise<RollupOutcome> {
+  const details = { messageId: record.messageId, errorCode: errorCode(error), reason: errorReason(error) };
+  if (ports.deadLetter === undefined) {
+    // An older deployment without ROLLUP_DLQ_URL: its redrive policy moves it at the retry horizon.
+    ports.logger.error(details, 'roll-up message unreadable; no roll-up DLQ configured (ROLLUP_DLQ_URL); retried');
+    return 'retry';
+  }
+  try {
+    await ports.deadLetter(record, {
+      code: details.errorCode,
+      reason: details.reason,
+      failedAt: new Date(ports.now()),
+      receiveCount: record.receiveCount ?? 1,
+    });
+  } catch (sendError) {
+    ports.logger.error({ ...details, deadLetterErrorCode: errorCode(sendError), deadLetterReason: errorReason(sendError) }, 'roll-up message unreadable; not dead-lettered; retried');
+    return 'retry';
+  }
+  ports.logger.error(details, 'roll-up message unreadable; dead-lettered');
+  return 'dead-lettered';
 }
 
 function refusedOrRetry(error: unknown, messageId: string, logger: Logger): RollupOutcome {

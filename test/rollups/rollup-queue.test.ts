@@ -182,7 +182,7 @@ describe('queued Account roll-ups', () => {
     expect(opportunity()['OwnerId']).toBe(owner);
   });
 
-  it('acknowledges a message Salesforce refuses for good, and keeps an unreadable one for the DLQ', async () => {
+  it('acknowledges a message Salesforce refuses for good, and retries an unreadable one without ROLLUP_DLQ_URL', async () => {
     const { customer, accountId } = newCustomer();
     const message = await batch(customer, [100]);
     h.salesforce.failRecord('Account', accountId, 'INVALID_FIELD_FOR_INSERT_UPDATE', 'refused', 1);
@@ -190,6 +190,6 @@ describe('queued Account roll-ups', () => {
     const summary = await writer.handle([message, unreadable]);
     expect(summary.outcomes.get(message.messageId)).toBe('refused');
     expect(summary.response.batchItemFailures).toEqual([{ itemIdentifier: 'not-a-rollup' }]);
-    expect(writerLogs.lines.some((l) => l['message'] === 'roll-up message unreadable' && l['errorCode'] === 'ROLLUP_MESSAGE_INVALID')).toBe(true);
+    expect(writerLogs.lines.some((l) => l['message'] === 'roll-up message unreadable; no roll-up DLQ configured (ROLLUP_DLQ_URL); retried' && l['errorCode'] === 'ROLLUP_MESSAGE_INVALID')).toBe(true);
   });
 });
