@@ -71,6 +71,8 @@ export class RollupWrites extends Construct {
         SALESFORCE_CREDENTIALS_ARN: props.salesforceCredentials.secretArn,
         SALESFORCE_LOGIN_URL: props.salesforceLoginUrl,
         SALESFORCE_API_VERSION: props.salesforceApiVersion,
+        // An unreadable message goes here at once with its reason, not at the retry horizon.
+        ROLLUP_DLQ_URL: this.deadLetterQueue.queueUrl,
       },
     });
     this.writer.function.addEventSource(
@@ -82,5 +84,7 @@ export class RollupWrites extends Construct {
       }),
     );
     props.salesforceCredentials.grantRead(this.writer.function);
+    // SendMessage (and, were the DLQ KMS-encrypted with a key, that key's use) on this DLQ only.
+    this.deadLetterQueue.grantSendMessages(this.writer.function);
   }
 }

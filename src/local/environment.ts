@@ -161,6 +161,8 @@ export function componentEnvs(env: Env, plan: LocalPlan, endpoints: EmbeddedEndp
       INBOUND_DLQ_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.inboundDlq),
       // Account roll-ups through the roll-up queue and its writer, as deployed (ROLLUP_WRITES=inline: in the batch).
       ROLLUP_QUEUE_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.rollups),
+      // Read by the roll-up writer (its config comes from this set): unreadable roll-ups go there at once.
+      ROLLUP_DLQ_URL: localQueueUrl(endpoints.stackUrl, LOCAL_QUEUE_NAMES.rollupsDlq),
       MAX_RECEIVE_COUNT: String(plan.queue.maxReceiveCount),
     },
     outbound: { ...env, ...dedup, ...salesforce, ...stripe },

@@ -96,10 +96,11 @@ export interface LocalStack {
   readonly salesforce: SalesforceStandIn | undefined;
   readonly stripe: StripeStandIn | undefined;
   readonly seeded: SeededSalesforce | undefined;
-  /** The inbound queue, its DLQ and the outbound DLQ, also served over SQS's protocol at `url`. */
+  /** The inbound queue, its DLQ, the outbound DLQ and the roll-up DLQ, also served over SQS's protocol at `url`. */
   readonly queue: LocalQueue;
   readonly inboundDlq: LocalQueue;
   readonly outboundDlq: LocalQueue;
+  readonly rollupsDlq: LocalQueue;
   readonly queues: {
     readonly inbound: LocalQueueInfo;
     readonly inboundDlq: LocalQueueInfo;
@@ -248,8 +249,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       sqs,
       stripeOptions: options.stripeOptions,
     });
-    // The roll-up writer drains the roll-up queue the consumer sends to (over SQS's protocol, as above).
-    const rollupWriter = createRollupWriterApp({ config: loadRollupWriterConfig(envs.consumer), logger: loggerFor('rollup-writer'), salesforceSession: session });
+    // The roll-up writer drains the roll-up queue the consumer sends to, and dead-letters an
+    // unreadable message to the roll-up DLQ (over SQS's protocol, as above).
+    const rollupWriter = createRollupWriterApp({ config: loadRollupWriterConfig(envs.consumer), logger: loggerFor('rollup-writer'), salesforceSession: session, sqs });
     const outbound = createOutboundApp({
       config: outboundConfig,
       logger: loggerFor('outbound'),
@@ -497,6 +499,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queue,
       inboundDlq,
       outboundDlq,
+      rollupsDlq: rollupDlq,
       queues,
       outboundFunctionName: LOCAL_OUTBOUND_FUNCTION,
       activity,

@@ -109,4 +109,11 @@ describe('configuration', () => {
     expect(configError(() => checkConsumerBehaviour({ ROLLUP_WRITES: 'sometimes' })).variables).toEqual(['ROLLUP_WRITES']);
     expect(loadRollupWriterConfig({}).salesforce.apiVersion).toBe('64.0');
   });
+
+  it("reads the roll-up writer's DLQ (ROLLUP_DLQ_URL): unset on an older deployment, refused when not a URL", () => {
+    const dlq = 'https://sqs.us-east-1.amazonaws.com/000000000000/rollups-dlq';
+    expect(loadRollupWriterConfig({}).dlqUrl).toBeUndefined();
+    expect(loadRollupWriterConfig({ ROLLUP_DLQ_URL: dlq }).dlqUrl).toBe(dlq);
+    expect(configError(() => loadRollupWriterConfig({ ROLLUP_DLQ_URL: 'rollups-dlq' })).variables).toEqual(['ROLLUP_DLQ_URL']);
+  });
 });

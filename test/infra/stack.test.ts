@@ -282,6 +282,8 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
         SALESFORCE_CREDENTIALS_ARN: { Ref: ids.salesforceSecret },
         SALESFORCE_LOGIN_URL: 'https://login.salesforce.com',
         SALESFORCE_API_VERSION: '64.0',
+        // An unreadable roll-up message is sent there at once with its reason (src/rollups/rollup-writer.ts).
+        ROLLUP_DLQ_URL: { Ref: ids.rollupDlq },
       });
     });
 
@@ -366,10 +368,21 @@ describe('default deployment (cdk.json context, nothing connected yet)', () => {
       );
     });
 
-    it('roll-up writer: consume the roll-up queue and read the Salesforce secret; nothing else', () => {
+    it('roll-up writer: consume the roll-up queue, send to the roll-up DLQ and read the Salesforce secret; nothing else', () => {
       const statements = roleStatements(synth.json, ids.rollupRole);
-      expect(resourcesFor(statements, 'sqs:')).toEqual([{ 'Fn::GetAtt': [ids.rollupQueue, 'Arn'] }]);
-      expect(actionsOf(statements)).not.toContain('sqs:SendMessage');
+      const arns = (list: typeof statements) => list.flatMap((s) => [s.Resource].flat());
+      const consume = statements.filter((s) => actionsOf([s]).has('sqs:ReceiveMessage'));
+      expect(arns(consume)).toEqual([{ 'Fn::GetAtt': [ids.rollupQueue, 'Arn'] }]);
+      const send = statements.filter((s) => actionsOf([s]).has('sqs:SendMessage'));
+      expect(arns(send)).toEqual([{ 'Fn::GetAtt': [ids.rollupDlq, 'Arn'] }]);
+      expect(actionsOf(send)).not.toContain('sqs:ReceiveMessage');
+      expect(new Set(resourcesFor(statements, 'sqs:').map((r) => JSON.stringify(r)))).toEqual(
+        new Set([ids.rollupQueue, ids.rollupDlq].map((id) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }))),
+      );
+      // SSE-SQS: SQS holds the key, so sending needs no KMS permission (a KMS key would).
+      expect(synth.json.Resources[ids.rollupDlq].Properties.SqsManagedSseEnabled).toBe(true);
+      expect(synth.json.Resources[ids.rollupDlq].Properties.KmsMasterKeyId).toBeUndefined();
+      expect(JSON.stringify(statements)).not.toMatch(/kms:/);
       expect(resourcesFor(statements, 'secretsmanager:')).toEqual([{ Ref: ids.salesforceSecret }]);
       expect(JSON.stringify(statements)).not.toMatch(/dynamodb|StripeApiKey|StripeReadKey|webhook/i);
     });

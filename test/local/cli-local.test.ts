@@ -11,6 +11,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localAwsConfig } from '../../src/ops/local-aws.js';
@@ -19,6 +20,7 @@ import { sampleEvent } from '../../src/local/sample-events.js';
 import type { LocalStack } from '../../src/local/stack.js';
 import { stateFilePath, stateOf, writeStateFile } from '../../src/local/state-file.js';
 import { systemClock } from '../../src/ops/clock.js';
+import { NO_REASON_ROLLUP } from '../../src/ops/dlq-message.js';
 import { runCli } from '../../src/ops/cli.js';
 import { runSendEvent } from '../../src/local/send.js';
 import { startTestStack } from '../support/local-stack.js';
@@ -186,6 +188,32 @@ describe('the operator CLI with --local', () => {
     expect(stack.outboundDlq.peek()).toEqual([]);
     expect(opportunity()).toMatchObject({ Stripe_Payment_Status__c: 'Awaiting Payment' });
     expect(String(opportunity()?.Stripe_Invoice_Id__c)).toMatch(/^in_/);
+  });
+
+  it('dlq peek --queue rollups shows an unreadable roll-up message the writer dead-lettered at once, with its reason', async () => {
+    // Not what the consumer queues: an Opportunity update carries no roll-up version (src/rollups/rollup-message.ts).
+    const body = JSON.stringify({ kind: 'account-rollups', computedAt: 1, mutations: [{ sobject: 'Opportunity', key: { field: 'Id', value: '006000000000001AAA' }, fields: {} }] });
+    const sqs = new SQSClient(localAwsConfig(stack.url));
+    try {
+      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: stack.queues.rollups.url, MessageBody: body }));
+      await stack.idle();
+      // One receive: dead-lettered by the writer itself, not by the redrive policy's count.
+      const [dead] = stack.rollupsDlq.peek();
+      expect(stack.rollupsDlq.peek()).toHaveLength(1);
+      expect(dead?.body).toBe(body);
+      // --sample 1: the DLQ holds this one message (see the first test).
+      const peek = await cli('dlq', 'peek', '--local', '--queue', 'rollups', '--json', '--sample', '1');
+      expect(peek.code).toBe(0);
+      const { entries } = JSON.parse(peek.out) as { entries: Array<{ failureCode?: string; failureReason: string; receiveCount?: number }> };
+      expect(entries).toHaveLength(1);
+      expect(entries[0]).toMatchObject({ failureCode: 'ROLLUP_MESSAGE_INVALID', receiveCount: 1 });
+      expect(entries[0]?.failureReason).not.toBe(NO_REASON_ROLLUP);
+      expect(peek.out).not.toContain('006000000000001AAA');
+      expect(sent.MessageId).toBeDefined();
+    } finally {
+      sqs.destroy();
+    }
+    expect((await cli('dlq', 'purge', '--local', '--queue', 'rollups', '--yes')).code).toBe(0);
   });
 
   it('purges a DLQ', async () => {
