@@ -240,7 +240,7 @@ export class Operations extends Construct {
       id: `${prefix}DlqNewMessages`,
       meaning:
         cliQueue === 'rollups'
-          ? 'Account roll-ups reached the roll-up DLQ: the roll-up writer could not write them for the whole retry horizon (or could not read them). The events are in Salesforce; only Account figures lag until the next event of each Account.'
+          ? 'Account roll-ups reached the roll-up DLQ: the roll-up writer could not write them for the whole retry horizon, or could not read them (sent at once, with their reason). The events are in Salesforce; only Account figures lag until the next event of each Account.'
           : `New ${what}s reached the ${cliQueue} DLQ: they failed for good or outlived the retry horizon, each with its reason.`,
       firstCommand: `npx stripe-sf-bridge dlq peek --stage ${this.stage}${queueFlag}`,
       metric: newMessages,
