@@ -9,7 +9,7 @@ import type { AccountRollups } from '../rollups/account-rollups.js';
 import type { RollupSink } from '../rollups/rollup-queue.js';
 import type { IdempotencyStore } from '../dedup/run-once.js';
 import type { MapResult } from '../mappers/mutation.js';
-import type { ReceivedAttribute } from '../ingress/inbound-message.js';
+import type { MessageFailure, ReceivedAttribute } from '../ingress/inbound-message.js';
 import type { RetryPort } from '../resilience/retry-later.js';
 import type { CasePorts } from './case-follow-up.js';
 import type { RenewalTaskPorts } from './renewal-tasks.js';
@@ -66,12 +66,8 @@ export interface SalesforceWritePort {
   ): Promise<{ readonly outcomes: ReadonlyMap<string, WriteOutcome>; readonly apiCalls: number; readonly reads?: ReadonlyMap<string, ReadAnswer> }>;
 }
 
-export interface DeadLetterFailure {
-  readonly code: string;
-  readonly reason: string;
-  readonly failedAt: Date;
-  readonly receiveCount: number;
-}
+/** What the consumer records on a message it dead-letters (the roll-up writer records the same). */
+export type DeadLetterFailure = MessageFailure;
 
 export interface ConsumerPorts {
   readonly store: EventStorePort;

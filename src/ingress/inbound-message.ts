@@ -150,13 +150,16 @@ function summaryFromAttributes(
   };
 }
 
-/** Attributes the consumer adds when it dead-letters a message itself. */
-export function failureAttributes(failure: {
+/** Why a message was dead-lettered: what `failureAttributes` records on it. */
+export interface MessageFailure {
   readonly code: string;
   readonly reason: string;
   readonly failedAt: Date;
   readonly receiveCount: number;
-}): Record<string, MessageAttributeValue> {
+}
+
+/** Attributes the consumer (and the roll-up writer) adds when it dead-letters a message itself. */
+export function failureAttributes(failure: MessageFailure): Record<string, MessageAttributeValue> {
   return {
     [ATTR.failureCode]: str(failure.code),
     // SQS attribute values are limited in size only by the message; keep the reason short anyway.

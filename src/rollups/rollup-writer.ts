@@ -23,7 +23,7 @@
 import type { SQSBatchResponse } from 'aws-lambda';
 import type { SalesforceMutation } from '../contracts/salesforce-mutation.js';
 import { errorCode, errorReason, isPermanent } from '../errors.js';
-import type { DeadLetterFailure } from '../inbound/ports.js';
+import type { MessageFailure } from '../ingress/inbound-message.js';
 import type { Logger } from '../logging.js';
 import { readRollupMessage, rollupVersionOf, type RollupMessage } from './rollup-message.js';
 
@@ -43,7 +43,7 @@ export interface RollupRecord {
  * Sends one message to the roll-up DLQ with its failure, recorded as the consumer records its own
  * (src/rollups/rollup-writer-app.ts).
  */
-export type RollupDeadLetter = (record: RollupRecord, failure: DeadLetterFailure) => Promise<void>;
+export type RollupDeadLetter = (record: RollupRecord, failure: MessageFailure) => Promise<void>;
 
 /** What the writer needs of the batched Salesforce writer (src/salesforce/writer.ts). */
 export interface RollupWritePort {
