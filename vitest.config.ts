@@ -32,8 +32,9 @@ export default defineConfig({
       : [
           {
             // Every file starts its own stand-ins and dynalite on fresh ports and closes them;
-            // none mocks modules, stubs globals or writes process.env, and the two unit files
-            // that mock a client class restore it (test/test-kinds.test.ts). Re-importing
+            // none mocks modules or stubs globals; a file that sets process.env variables or
+            // fakes timers puts them back, and the two unit files that mock a client class
+            // restore it (test/test-kinds.test.ts). Re-importing
             // jsforce, the AWS SDK, stripe and the local stack for each file was a third of the
             // suite's time, so all files share one module graph per worker. The unit files are
             // in the same project, not one of their own: vitest runs projects one after another,

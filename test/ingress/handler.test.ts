@@ -17,7 +17,9 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  process.env = saved;
+  // The same process.env object, as it was: later files of this worker share the process.
+  for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+  Object.assign(process.env, saved);
   sqsMock.restore();
 });
 

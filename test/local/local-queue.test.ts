@@ -213,8 +213,12 @@ describe('startPoller', () => {
       await poller.idle();
       expect(seen).toEqual([['first', 'second', 'third']]);
     } finally {
-      await poller.stop();
-      vi.useRealTimers();
+      try {
+        await poller.stop();
+      } finally {
+        // Real timers again whatever happens: later files of this worker share the clock.
+        vi.useRealTimers();
+      }
     }
   });
 

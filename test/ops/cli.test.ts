@@ -104,11 +104,13 @@ describe('stack output resolution', () => {
   });
 
   it('--profile and --region reach the AWS clients', async () => {
-    const run = await cli(['dlq', 'stats', '--profile', 'bridge-ops', '--region', 'eu-west-1', '--dlq-url', queueUrl(INBOUND_DLQ)], aws);
+    // Through the stack, so both clients are built: CloudFormation for its outputs, then SQS.
+    stackOutputs('StripeSalesforceBridge-prod');
+    const run = await cli(['dlq', 'stats', '--profile', 'bridge-ops', '--region', 'eu-west-1', '--stage', 'prod'], aws);
     expect(run.code).toBe(0);
     const selected = { profile: 'bridge-ops', region: 'eu-west-1' };
     expect(aws.clientConfigs.sqs).toEqual([selected]);
-    for (const config of aws.clientConfigs.cloudFormation) expect(config).toEqual(selected);
+    expect(aws.clientConfigs.cloudFormation).toEqual([selected]);
     // The settings as an SQS client built from them resolves them (the CLI's default factory).
     const config = new SQSClient(aws.clientConfigs.sqs[0]!).config;
     expect({ profile: config.profile, region: await config.region() }).toEqual({ profile: 'bridge-ops', region: 'eu-west-1' });

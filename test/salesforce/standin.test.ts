@@ -165,8 +165,9 @@ describe('Salesforce stand-in', () => {
         {
           method: 'PATCH',
           referenceId: 'good',
-          url: `/services/data/v${API_VERSION}/composite/sobjects/Account/Stripe_Customer_Id__c`,
-          body: { records: [{ attributes: { type: 'Account' }, Stripe_Customer_Id__c: 'cus_rollback', Name: 'R' }] },
+          // A record the integration user may create (it may not create Accounts: INSUFFICIENT_ACCESS_OR_READONLY).
+          url: `/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`,
+          body: { records: [{ attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: 'pi_rollback', Status__c: 'Succeeded' }] },
         },
         {
           method: 'PATCH',
@@ -177,7 +178,36 @@ describe('Salesforce stand-in', () => {
       ],
     })) as { compositeResponse: Array<{ httpStatusCode: number; body: Array<{ errorCode: string }> }> };
     expect(res.compositeResponse.map((r) => r.body[0]?.errorCode)).toEqual(['PROCESSING_HALTED', 'INVALID_FIELD']);
-    expect(sf.records('Account').some((a) => a.Stripe_Customer_Id__c === 'cus_rollback')).toBe(false);
+    expect(sf.records('Stripe_Payment__c').some((p) => p.Stripe_Id__c === 'pi_rollback')).toBe(false);
+  });
+
+  // "If the Composite request has allOrNone set to true, then the all-or-none behavior also applies
+  // to each of the sObject Collections subrequests, overriding the value of allOrNone in the
+  // subrequests" (REST API Developer Guide, "allOrNone Parameters in Composite and Collections
+  // Requests"): a record that fails inside a Collections subrequest rolls back the whole Composite.
+  it('applies an allOrNone Composite to its Collections subrequests: one failed record rolls back every subrequest', async () => {
+    const upsert = (referenceId: string, keys: string[]) => ({
+      method: 'PATCH',
+      referenceId,
+      url: `/services/data/v${API_VERSION}/composite/sobjects/Stripe_Payment__c/Stripe_Id__c`,
+      body: { allOrNone: false, records: keys.map((key) => ({ attributes: { type: 'Stripe_Payment__c' }, Stripe_Id__c: key, Status__c: 'Succeeded' })) },
+    });
+    const res = (await conn.requestPost(`/services/data/v${API_VERSION}/composite`, {
+      allOrNone: true,
+      // The first subrequest saves; in the second the duplicated key fails its two records (DUPLICATE_EXTERNAL_ID).
+      compositeRequest: [upsert('first', ['pi_outer_first']), upsert('second', ['pi_outer_good', 'pi_outer_dup', 'pi_outer_dup'])],
+    })) as { compositeResponse: Array<{ httpStatusCode: number; body: Array<{ errorCode?: string; success?: boolean }> }> };
+    const outer = () => sf.records('Stripe_Payment__c').map((p) => String(p.Stripe_Id__c)).filter((k) => k.startsWith('pi_outer_')).sort();
+    expect(res.compositeResponse[0]).toMatchObject({ httpStatusCode: 400, body: [{ errorCode: 'PROCESSING_HALTED' }] });
+    expect(res.compositeResponse[1]?.body.map((r) => r.success)).toEqual([false, false, false]);
+    expect(outer()).toEqual([]);
+
+    // Without the Composite's allOrNone, each Collections subrequest keeps its own (false): the good records stay.
+    await conn.requestPost(`/services/data/v${API_VERSION}/composite`, {
+      allOrNone: false,
+      compositeRequest: [upsert('first', ['pi_outer_first']), upsert('second', ['pi_outer_good', 'pi_outer_dup', 'pi_outer_dup'])],
+    });
+    expect(outer()).toEqual(['pi_outer_first', 'pi_outer_good']);
   });
 
   // Validation rules answer FIELD_CUSTOM_VALIDATION_EXCEPTION with the rule's error message and its

@@ -1341,9 +1341,17 @@ export async function startSalesforceStandIn(options: SalesforceStandInOptions =
       }
       const sub = raw as { url: string; method: string; referenceId: string; body?: unknown };
       const target = new URL(sub.url, 'http://composite.invalid');
-      const reply = runSafely(sub.method.toUpperCase(), target.pathname, target.searchParams, sub.body);
+      // "If the Composite request has allOrNone set to true, then the all-or-none behavior also
+      // applies to each of the sObject Collections subrequests, overriding the value of allOrNone in
+      // the subrequests" (REST API Developer Guide, "allOrNone Parameters in Composite and
+      // Collections Requests"): a record failing there fails the subrequest, so the whole Composite.
+      const collections = allOrNone && /\/composite\/sobjects(\/|$)/.test(target.pathname);
+      if (collections) target.searchParams.set('allOrNone', 'true');
+      const subBody = collections && isPlainObject(sub.body) ? { ...sub.body, allOrNone: true } : sub.body;
+      const reply = runSafely(sub.method.toUpperCase(), target.pathname, target.searchParams, subBody);
       responses.push({ body: reply.body ?? null, httpHeaders: {}, httpStatusCode: reply.status, referenceId: sub.referenceId });
-      if (reply.status >= 400 && failedAt < 0) {
+      const recordFailed = collections && Array.isArray(reply.body) && reply.body.some((r) => isPlainObject(r) && r.success === false);
+      if ((reply.status >= 400 || recordFailed) && failedAt < 0) {
         failedAt = index;
         if (allOrNone) break;
       }
