@@ -37,3 +37,40 @@ export function versionFor(effect: EventEffect, sobject: VersionedObject, status
 export function failureVersion(effect: EventEffect): number {
   return precedenceKey({ settled: false, created: effect.created, rank: effect.rank, eventId: effect.eventId });
 }
+
+/** 2025-12-02T08:00:00Z: when the renewal tests' `invoice.upcoming` is announced. */
+export const UPCOMING_CREATED = 1_764_662_400;
+export const UPCOMING_SUBSCRIPTION = 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw';
+
+/**
+ * An `invoice.upcoming` event a week before its renewal, with the invoice fields as Stripe's
+ * reference fixture renders them (openapi fixtures3.json `invoice`: amount_due, currency, customer
+ * `cus_QXg1o8vcGmoR32`, collection_method, next_payment_attempt, period_end, and since
+ * 2025-03-31.basil the subscription under `parent.subscription_details`) and no invoice id; `invoice`
+ * overrides or adds fields (`undefined` removes one).
+ */
+export function upcomingInvoiceEvent(invoice: Record<string, unknown>, apiVersion = '2025-03-31.basil'): Record<string, unknown> {
+  const renewal = UPCOMING_CREATED + 7 * 86_400;
+  return {
+    id: 'evt_test_upcoming01',
+    object: 'event',
+    api_version: apiVersion,
+    created: UPCOMING_CREATED,
+    livemode: false,
+    type: 'invoice.upcoming',
+    data: {
+      object: {
+        object: 'invoice',
+        amount_due: 120_000,
+        currency: 'eur',
+        customer: 'cus_QXg1o8vcGmoR32',
+        collection_method: 'charge_automatically',
+        metadata: {},
+        next_payment_attempt: renewal + 3600,
+        period_end: renewal,
+        parent: { type: 'subscription_details', subscription_details: { metadata: { salesforce_account_id: '001000000000001AAA' }, subscription: UPCOMING_SUBSCRIPTION } },
+        ...invoice,
+      },
+    },
+  };
+}

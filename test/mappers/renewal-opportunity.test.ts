@@ -13,12 +13,12 @@ import { describe, expect, it } from 'vitest';
 import type { RenewalReminder } from '../../src/mappers/mutation.js';
 import { renewalOpportunity } from '../../src/mappers/renewal-opportunity.js';
 import { stripeDashboardPage } from '../../src/stripe/dashboard.js';
-import { mapJson, mapped } from './helpers.js';
+import { mapJson, mapped, UPCOMING_CREATED, UPCOMING_SUBSCRIPTION, upcomingInvoiceEvent } from './helpers.js';
 
-const CREATED = 1_764_662_400; // 2025-12-02T08:00:00Z
+const CREATED = UPCOMING_CREATED;
 const DAY = 86_400;
 const RENEWAL = CREATED + 7 * DAY; // 2025-12-09T08:00:00Z
-const SUB = 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw';
+const SUB = UPCOMING_SUBSCRIPTION;
 const ACCOUNT = '001000000000001AAA';
 const OWNER = '005000000000001AAA';
 const SETTINGS = { stage: 'Prospecting' };
@@ -53,30 +53,16 @@ function legacyLine(interval: string, count: number): Record<string, unknown> {
 }
 
 function reminderOf(lines: readonly Record<string, unknown>[], invoice: Record<string, unknown> = {}, apiVersion = '2025-03-31.basil'): RenewalReminder {
-  const json = {
-    id: 'evt_test_upcoming_opp',
-    object: 'event',
-    api_version: apiVersion,
-    created: CREATED,
-    livemode: false,
-    type: 'invoice.upcoming',
-    data: {
-      object: {
-        object: 'invoice',
-        amount_due: 120_000,
-        currency: 'usd',
-        customer: 'cus_QXg1o8vcGmoR32',
-        customer_name: 'Acme Corp',
-        collection_method: 'charge_automatically',
-        metadata: {},
-        next_payment_attempt: RENEWAL + 3600,
-        period_end: RENEWAL,
-        parent: { type: 'subscription_details', subscription_details: { metadata: {}, subscription: SUB } },
-        lines: { object: 'list', data: lines, has_more: false, url: '/v1/invoices/upcoming/lines' },
-        ...invoice,
-      },
+  const json = upcomingInvoiceEvent(
+    {
+      currency: 'usd',
+      customer_name: 'Acme Corp',
+      parent: { type: 'subscription_details', subscription_details: { metadata: {}, subscription: SUB } },
+      lines: { object: 'list', data: lines, has_more: false, url: '/v1/invoices/upcoming/lines' },
+      ...invoice,
     },
-  };
+    apiVersion,
+  );
   const reminder = mapped(mapJson(json)).reminder;
   if (reminder === undefined) throw new Error('no reminder');
   return reminder;

@@ -11,36 +11,11 @@
 import { describe, expect, it } from 'vitest';
 import type { RenewalReminder } from '../../src/mappers/mutation.js';
 import { renewalTask } from '../../src/mappers/renewal.js';
-import { mapJson, mapped } from './helpers.js';
+import { mapJson, mapped, UPCOMING_CREATED, UPCOMING_SUBSCRIPTION, upcomingInvoiceEvent as upcoming } from './helpers.js';
 
-const CREATED = 1_764_662_400; // 2025-12-02T08:00:00Z
+const CREATED = UPCOMING_CREATED;
 const DAY = 86_400;
-const SUB = 'sub_1Pgc6rB7WZ01zgkWNy0Cn5nw';
-
-function upcoming(invoice: Record<string, unknown>, apiVersion = '2025-03-31.basil'): Record<string, unknown> {
-  return {
-    id: 'evt_test_upcoming01',
-    object: 'event',
-    api_version: apiVersion,
-    created: CREATED,
-    livemode: false,
-    type: 'invoice.upcoming',
-    data: {
-      object: {
-        object: 'invoice',
-        amount_due: 120_000,
-        currency: 'eur',
-        customer: 'cus_QXg1o8vcGmoR32',
-        collection_method: 'charge_automatically',
-        metadata: {},
-        next_payment_attempt: CREATED + 7 * DAY + 3600,
-        period_end: CREATED + 7 * DAY,
-        parent: { type: 'subscription_details', subscription_details: { metadata: { salesforce_account_id: '001000000000001AAA' }, subscription: SUB } },
-        ...invoice,
-      },
-    },
-  };
-}
+const SUB = UPCOMING_SUBSCRIPTION;
 
 function reminderOf(json: Record<string, unknown>): RenewalReminder {
   const effect = mapped(mapJson(json));
