@@ -62,9 +62,13 @@ function withoutComments(source: string): string {
   return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:])\/\/.*$/gm, '$1');
 }
 
+/** Whether a file imports a specifier matching one of the patterns. */
+const importsAny = (patterns: readonly RegExp[]) => (entry: Scanned): boolean =>
+  entry.specifiers.some((specifier) => patterns.some((pattern) => pattern.test(specifier)));
+
 /** True when the file or a module under `root` it imports (transitively) has a slow import. */
 export function reachesSlowImport(file: string, root: string, seen = new Set<string>()): boolean {
-  return reaches(file, root, (entry) => entry.specifiers.some((specifier) => SLOW_IMPORTS.some((pattern) => pattern.test(specifier))), seen);
+  return reaches(file, root, importsAny(SLOW_IMPORTS), seen);
 }
 
 /**
@@ -75,7 +79,7 @@ const HEAVY_IMPORTS: readonly RegExp[] = [/^(node:)?child_process$/, /^playwrigh
 
 /** True when the file or a module under `root` it imports (transitively) has a heavy import. */
 export function reachesHeavyImport(file: string, root: string): boolean {
-  return reaches(file, root, (entry) => entry.specifiers.some((specifier) => HEAVY_IMPORTS.some((pattern) => pattern.test(specifier))), new Set());
+  return reaches(file, root, importsAny(HEAVY_IMPORTS), new Set());
 }
 
 /**
